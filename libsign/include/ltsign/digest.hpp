@@ -1,0 +1,14 @@
+// Digest algorithms ltsign creates signatures with (weak ones are refused when signing).
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+namespace ltsign {
+
+enum class DigestAlgorithm { sha256, sha384, sha512, sha3_256, sha3_512 };
+
+std::string_view to_string(DigestAlgorithm alg) noexcept;  // "sha256", "sha3-256", ...
+std::optional<DigestAlgorithm> digest_from_string(std::string_view name) noexcept;
+
+}  // namespace ltsign

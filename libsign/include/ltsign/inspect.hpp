@@ -1,0 +1,28 @@
+// A look inside a signature file without judging it.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace ltsign {
+
+struct InspectField {
+    std::string name;
+    std::string value;
+    std::vector<InspectField> children;
+};
+
+struct Inspection {
+    std::filesystem::path path;
+    std::string format;
+    std::vector<InspectField> fields;
+
+    std::string to_text() const;
+    std::string to_json() const;
+};
+
+// Throws Error(malformed_input / input_missing) like verify_file.
+Inspection inspect_file(const std::filesystem::path& file);
+
+}  // namespace ltsign

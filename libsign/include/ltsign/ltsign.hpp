@@ -1,0 +1,13 @@
+// The public API of ltsign: the only header an integrator needs.
+#pragma once
+
+#include "ltsign/digest.hpp"
+#include "ltsign/error.hpp"
+#include "ltsign/inspect.hpp"
+#include "ltsign/report.hpp"
+#include "ltsign/sign.hpp"
+#include "ltsign/signer.hpp"
+#include "ltsign/time.hpp"
+#include "ltsign/verdict.hpp"
+#include "ltsign/verify.hpp"
+#include "ltsign/version.hpp"

@@ -1,0 +1,73 @@
+// Verification results: values carrying ETSI indications and an explanation a person can read.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ltsign/error.hpp"
+#include "ltsign/time.hpp"
+#include "ltsign/verdict.hpp"
+
+namespace ltsign {
+
+struct CertificateInfo {
+    std::string subject;
+    std::string issuer;
+    std::string serial;  // hex
+    TimePoint not_before{};
+    TimePoint not_after{};
+    std::string sha256;  // hex fingerprint of the DER
+};
+
+struct SignatureReport {
+    std::string type = "signature";  // "signature", "timestamp", "evidence-record"
+    Indication indication = Indication::indeterminate;
+    SubIndication sub_indication = SubIndication::none;
+    std::string level;   // "B-B", "B-T", ...; "CMS" when no baseline attributes are present
+    std::string signer;  // subject of the signing certificate, empty when not identified
+    std::optional<TimePoint> signing_time;  // claimed by the signer (not proven)
+    std::optional<TimePoint>
+        best_signature_time;  // earliest proven existence, else validation time
+    std::vector<SignatureReport> timestamps;
+    std::string explanation;         // one sentence: why this verdict
+    std::vector<std::string> notes;  // what was not checked, and other facts worth knowing
+    std::string digest_algorithm;
+    std::string signature_algorithm;
+    std::vector<CertificateInfo> chain;  // signing certificate first
+};
+
+struct FileReport {
+    std::filesystem::path path;
+    std::optional<std::filesystem::path> data;  // the detached document used, if any
+    std::string format;                         // "cades", ...; empty when unreadable
+    Indication indication = Indication::indeterminate;
+    SubIndication sub_indication = SubIndication::none;
+    std::vector<SignatureReport> signatures;
+    // Set when the file could not be verified at all (missing, malformed): the error's code and
+    // its one-line message. The indication is then TOTAL_FAILED/FORMAT_FAILURE for malformed
+    // input and INDETERMINATE/SIGNED_DATA_NOT_FOUND for missing files.
+    std::optional<Errc> error;
+    std::string error_message;
+};
+
+struct Summary {
+    int passed = 0;
+    int failed = 0;
+    int indeterminate = 0;
+};
+
+struct BatchReport {
+    std::vector<FileReport> files;  // in input order
+    TimePoint validation_time{};
+
+    Summary summary() const;
+    // The CLI's exit status: 66 if an input was missing, else 65 if one was malformed, else 1 if
+    // something TOTAL_FAILED, else 2 if something was INDETERMINATE, else 0.
+    int exit_code() const;
+    std::string to_json() const;  // the DESIGN.md contract
+    std::string to_text(bool colour) const;
+};
+
+}  // namespace ltsign

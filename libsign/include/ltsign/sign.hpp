@@ -1,0 +1,55 @@
+// Creating signatures.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ltsign/digest.hpp"
+#include "ltsign/signer.hpp"
+#include "ltsign/time.hpp"
+
+namespace ltsign {
+
+enum class Format { cades };
+enum class Packaging { detached };
+enum class Level { b };
+enum class RsaPadding { pkcs1_v15, pss };
+
+struct SignOptions {
+    Format format = Format::cades;
+    Packaging packaging = Packaging::detached;
+    Level level = Level::b;
+    DigestAlgorithm digest = DigestAlgorithm::sha256;
+    RsaPadding rsa_padding = RsaPadding::pkcs1_v15;
+    // The signing-time attribute and the certificate validity check use this time; empty means
+    // the system clock. Tests pass a fixed time.
+    std::optional<TimePoint> signing_time;
+};
+
+// A finished signature, held in memory until saved.
+class SignedObject {
+  public:
+    explicit SignedObject(std::vector<std::byte> bytes, std::string extension)
+        : m_bytes(std::move(bytes)), m_extension(std::move(extension)) {}
+
+    const std::vector<std::byte>& bytes() const noexcept { return m_bytes; }
+    // The conventional file-name extension, with the dot: ".p7s".
+    const std::string& extension() const noexcept { return m_extension; }
+
+    // Writes atomically (temporary file in the target folder, fsync, rename). Refuses to replace
+    // an existing file unless `overwrite` is set.
+    void save(const std::filesystem::path& target, bool overwrite = false) const;
+
+  private:
+    std::vector<std::byte> m_bytes;
+    std::string m_extension;
+};
+
+// Signs one file; the file is streamed, never read whole into memory.
+SignedObject sign_file(const std::filesystem::path& file, const Signer& signer,
+                       const SignOptions& options);
+
+}  // namespace ltsign

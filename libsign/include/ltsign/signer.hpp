@@ -1,0 +1,49 @@
+// A signing identity: private key, its certificate and the chain to include in signatures.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ltsign/time.hpp"
+
+namespace ltsign {
+
+namespace detail {
+struct SignerImpl;
+}
+
+class Signer {
+  public:
+    // PKCS#12 (.p12/.pfx). A wrong password throws Error(Errc::key_refused).
+    static Signer from_pkcs12(const std::filesystem::path& file, std::string_view password);
+    // PEM (or DER) private key plus certificate; `chain` files may hold several certificates.
+    // `password` is used only when the key is encrypted.
+    static Signer from_pem(const std::filesystem::path& key_file,
+                           const std::filesystem::path& cert_file,
+                           const std::vector<std::filesystem::path>& chain_files,
+                           std::string_view password);
+
+    Signer(Signer&&) noexcept;
+    Signer& operator=(Signer&&) noexcept;
+    ~Signer();
+
+    std::string subject() const;
+    TimePoint not_before() const;
+    TimePoint not_after() const;
+    std::string key_description() const;  // "RSA 3072", "EC P-256"
+
+    // Throws Error(Errc::key_refused) unless the certificate is valid at `at`, carries a usage
+    // allowing signatures, and the key is strong enough to sign with (DESIGN.md, Security).
+    void check_usable_at(TimePoint at) const;
+
+    const detail::SignerImpl& impl() const noexcept { return *m_impl; }
+
+  private:
+    explicit Signer(std::unique_ptr<detail::SignerImpl> impl);
+    std::unique_ptr<detail::SignerImpl> m_impl;
+};
+
+}  // namespace ltsign

@@ -1,0 +1,7 @@
+#pragma once
+
+#include <string_view>
+
+namespace ltsign {
+std::string_view version() noexcept;
+}

@@ -1,0 +1,394 @@
+#include "cms/cms_signature.hpp"
+
+#include <openssl/pem.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "crypto/digests.hpp"
+
+namespace ltsign::cms {
+namespace {
+
+using validation::Binding;
+using validation::Check;
+using validation::SignatureFacts;
+
+constexpr unsigned char k_signed_data_oid[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
+                                               0xf7, 0x0d, 0x01, 0x07, 0x02};
+
+// The single value of a signed attribute, or nullptr when absent. More than one attribute of
+// the type, or more than one value, is a format problem (RFC 5652 11: "MUST have a single
+// attribute value"; EN 319 122-1 5.2).
+const ASN1_TYPE* single_signed_attr(CMS_SignerInfo* si, int nid,
+                                    std::optional<std::string>& problem) {
+    const int idx = CMS_signed_get_attr_by_NID(si, nid, -1);
+    if (idx < 0) return nullptr;
+    if (CMS_signed_get_attr_by_NID(si, nid, idx) >= 0) {
+        problem =
+            std::string("the signed attribute ") + OBJ_nid2ln(nid) + " appears more than once";
+        return nullptr;
+    }
+    X509_ATTRIBUTE* attr = CMS_signed_get_attr(si, idx);
+    if (X509_ATTRIBUTE_count(attr) != 1) {
+        problem =
+            std::string("the signed attribute ") + OBJ_nid2ln(nid) + " must have exactly one value";
+        return nullptr;
+    }
+    return X509_ATTRIBUTE_get0_type(attr, 0);
+}
+
+std::optional<TimePoint> signing_time(const ASN1_TYPE* t) {
+    if (t == nullptr) return std::nullopt;
+    if (t->type != V_ASN1_UTCTIME && t->type != V_ASN1_GENERALIZEDTIME) return std::nullopt;
+    std::tm tm{};
+    if (ASN1_TIME_to_tm(reinterpret_cast<const ASN1_TIME*>(t->value.asn1_string), &tm) != 1) {
+        return std::nullopt;
+    }
+    return TimePoint{std::chrono::seconds{::timegm(&tm)}};
+}
+
+std::string algorithm_name(const X509_ALGOR* alg) {
+    if (alg == nullptr) return "unknown";
+    const ASN1_OBJECT* obj = nullptr;
+    X509_ALGOR_get0(&obj, nullptr, nullptr, alg);
+    const int nid = OBJ_obj2nid(obj);
+    if (nid != NID_undef) return OBJ_nid2ln(nid);
+    char buf[128];
+    OBJ_obj2txt(buf, sizeof buf, obj, 1);
+    return buf;
+}
+
+// RFC 5035 signing-certificate-v2, or RFC 2634 signing-certificate, against the certificate that
+// verifies the signature.
+void check_binding(CMS_SignerInfo* si, X509* signer, SignatureFacts& f) {
+    const ASN1_TYPE* v2 =
+        single_signed_attr(si, NID_id_smime_aa_signingCertificateV2, f.format_problem);
+    const ASN1_TYPE* v1 =
+        single_signed_attr(si, NID_id_smime_aa_signingCertificate, f.format_problem);
+    if (v1 == nullptr && v2 == nullptr) {
+        f.binding = Binding::absent;
+        return;
+    }
+    ossl::Ptr<ESS_SIGNING_CERT> ss;
+    ossl::Ptr<ESS_SIGNING_CERT_V2> ssv2;
+    auto decode = [&](const ASN1_TYPE* t, auto d2i, auto& out, const char* name) {
+        if (t == nullptr) return;
+        if (t->type != V_ASN1_SEQUENCE) {
+            f.format_problem = std::string("the ") + name + " attribute is not a SEQUENCE";
+            return;
+        }
+        const unsigned char* p = t->value.sequence->data;
+        out.reset(d2i(nullptr, &p, t->value.sequence->length));
+        if (!out || p != t->value.sequence->data + t->value.sequence->length) {
+            f.format_problem = std::string("the ") + name + " attribute cannot be decoded";
+        }
+    };
+    decode(v2, d2i_ESS_SIGNING_CERT_V2, ssv2, "signing-certificate-v2");
+    decode(v1, d2i_ESS_SIGNING_CERT, ss, "signing-certificate");
+    if (f.format_problem) return;
+    ossl::Ptr<STACK_OF(X509)> chain(sk_X509_new_null());
+    sk_X509_push(chain.get(), ossl::up_ref(signer).release());
+    ossl::clear_errors();
+    if (OSSL_ESS_check_signing_certs(ss.get(), ssv2.get(), chain.get(), 1) == 1) {
+        f.binding = Binding::matches;
+    } else {
+        f.binding = Binding::mismatch;
+        f.binding_detail = std::string(v2 ? "signing-certificate-v2" : "signing-certificate") +
+                           " names another certificate or issuer/serial";
+    }
+    ossl::clear_errors();
+}
+
+// Signature over the content itself, without signed attributes (RFC 5652 5.4): rare in
+// practice, but legal. The content is streamed.
+Check verify_without_attributes(CMS_SignerInfo* si, X509* signer, const EVP_MD* md,
+                                const ASN1_OCTET_STRING* embedded,
+                                const std::optional<std::filesystem::path>& data,
+                                std::string& detail) {
+    ossl::Ptr<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
+    EVP_PKEY* pub = X509_get0_pubkey(signer);
+    if (!ctx || pub == nullptr || EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, pub) != 1) {
+        detail = "the signer's key cannot verify this algorithm";
+        ossl::clear_errors();
+        return Check::not_possible;
+    }
+    if (embedded != nullptr) {
+        EVP_DigestVerifyUpdate(ctx.get(), embedded->data, static_cast<size_t>(embedded->length));
+    } else {
+        core::stream_file(*data, [&](std::span<const unsigned char> chunk) {
+            EVP_DigestVerifyUpdate(ctx.get(), chunk.data(), chunk.size());
+        });
+    }
+    const ASN1_OCTET_STRING* sig = CMS_SignerInfo_get0_signature(si);
+    const int ok = EVP_DigestVerifyFinal(ctx.get(), sig->data, static_cast<size_t>(sig->length));
+    ossl::clear_errors();
+    if (ok == 1) return Check::passed;
+    detail = "the signature over the content does not verify";
+    return Check::failed;
+}
+
+SignatureFacts facts_for(CMS_ContentInfo* cms, CMS_SignerInfo* si, STACK_OF(X509) * certs,
+                         const std::optional<std::filesystem::path>& data) {
+    SignatureFacts f;
+    for (int i = 0; i < sk_X509_num(certs); ++i) {
+        X509* c = sk_X509_value(certs, i);
+        f.certificates.push_back(ossl::up_ref(c));
+        if (!f.signer_cert && CMS_SignerInfo_cert_cmp(si, c) == 0) f.signer_cert = ossl::up_ref(c);
+    }
+    X509_ALGOR* dig_alg = nullptr;
+    X509_ALGOR* sig_alg = nullptr;
+    CMS_SignerInfo_get0_algs(si, nullptr, nullptr, &dig_alg, &sig_alg);
+    f.digest_algorithm = algorithm_name(dig_alg);
+    f.signature_algorithm = algorithm_name(sig_alg);
+    const ASN1_OBJECT* dig_oid = nullptr;
+    if (dig_alg != nullptr) X509_ALGOR_get0(&dig_oid, nullptr, nullptr, dig_alg);
+    const EVP_MD* md = crypto::evp_md_from_object(dig_oid);
+    if (md != nullptr) f.digest_algorithm = crypto::digest_name(md);
+
+    ASN1_OCTET_STRING** content = CMS_get0_content(cms);
+    const ASN1_OCTET_STRING* embedded = content != nullptr ? *content : nullptr;
+    if (embedded != nullptr && data) {
+        f.notes.push_back("the signature encapsulates its content; the --data file was not used");
+    }
+    const bool has_attrs = CMS_signed_get_attr_count(si) >= 0;
+
+    if (!has_attrs) {
+        f.level = "CMS";
+        f.notes.push_back(
+            "no signed attributes: the signature covers the content directly and "
+            "names no signing time or signing certificate");
+        if (!f.signer_cert) return f;
+        if (md == nullptr) {
+            f.signature_value = {Check::not_possible,
+                                 "unknown digest algorithm " + f.digest_algorithm};
+            return f;
+        }
+        if (embedded == nullptr && !data) {
+            f.data_digest = {
+                Check::not_possible,
+                "the signature is detached and no document was given; pass it with --data"};
+            f.signature_value = {Check::not_possible, "the signed document was not given"};
+            return f;
+        }
+        std::string detail;
+        const Check c =
+            verify_without_attributes(si, f.signer_cert.get(), md, embedded, data, detail);
+        f.signature_value = {c, detail};
+        f.data_digest = {c == Check::passed ? Check::passed : Check::not_possible, ""};
+        if (c == Check::failed) {
+            // Without signed attributes a changed document and a changed signature look the same.
+            f.signature_value.detail =
+                "the signature over the content does not verify (the content "
+                "or the signature was changed)";
+        }
+        return f;
+    }
+
+    // RFC 5652 5.3: content-type and message-digest are mandatory with signed attributes.
+    const ASN1_TYPE* ctype = single_signed_attr(si, NID_pkcs9_contentType, f.format_problem);
+    const ASN1_TYPE* mdigest = single_signed_attr(si, NID_pkcs9_messageDigest, f.format_problem);
+    f.claimed_signing_time =
+        signing_time(single_signed_attr(si, NID_pkcs9_signingTime, f.format_problem));
+    if (f.format_problem) return f;
+    if (ctype == nullptr || ctype->type != V_ASN1_OBJECT) {
+        f.format_problem = "the content-type signed attribute is missing (RFC 5652 5.3)";
+        return f;
+    }
+    if (OBJ_cmp(ctype->value.object, CMS_get0_eContentType(cms)) != 0) {
+        f.format_problem =
+            "the content-type signed attribute differs from the encapsulated content type";
+        return f;
+    }
+    if (mdigest == nullptr || mdigest->type != V_ASN1_OCTET_STRING) {
+        f.format_problem = "the message-digest signed attribute is missing (RFC 5652 5.3)";
+        return f;
+    }
+    if (!f.signer_cert) {
+        f.level = "CMS";
+        return f;
+    }
+    check_binding(si, f.signer_cert.get(), f);
+    if (f.format_problem) return f;
+    f.level = f.binding == Binding::absent ? "CMS" : "B-B";
+    if (f.binding == Binding::absent) {
+        f.notes.push_back(
+            "no signing-certificate attribute: this is a plain CMS signature, not "
+            "CAdES baseline");
+    }
+    // Unsigned attributes this version cannot judge are named, never silently passed over.
+    for (int a = 0; a < CMS_unsigned_get_attr_count(si); ++a) {
+        const ASN1_OBJECT* obj = X509_ATTRIBUTE_get0_object(CMS_unsigned_get_attr(si, a));
+        char name[128];
+        OBJ_obj2txt(name, sizeof name, obj, 0);
+        f.notes.push_back(std::string("unsigned attribute ") + name +
+                          " is not verified by this version and was not used");
+    }
+
+    // The signature value over the DER of the signed attributes.
+    ossl::clear_errors();
+    CMS_SignerInfo_set1_signer_cert(si, f.signer_cert.get());
+    if (CMS_SignerInfo_verify(si) == 1) {
+        f.signature_value = {Check::passed, ""};
+    } else {
+        const auto errs = ossl::drain_errors();
+        f.signature_value = {Check::failed, errs.empty() ? "verification failed" : errs.back()};
+    }
+
+    // The message digest over the content.
+    if (md == nullptr) {
+        f.data_digest = {Check::not_possible, "unknown digest algorithm " + f.digest_algorithm};
+        return f;
+    }
+    core::Bytes actual;
+    if (embedded != nullptr) {
+        actual = crypto::digest_bytes(
+            md, std::span(embedded->data, static_cast<size_t>(embedded->length)));
+    } else if (data) {
+        actual = crypto::digest_file(md, *data);
+    } else {
+        f.data_digest = {
+            Check::not_possible,
+            "the signature is detached and no document was given; pass it with --data"};
+        return f;
+    }
+    const ASN1_OCTET_STRING* expected = mdigest->value.octet_string;
+    const bool same = static_cast<std::size_t>(expected->length) == actual.size() &&
+                      std::memcmp(expected->data, actual.data(), actual.size()) == 0;
+    f.data_digest =
+        same ? validation::CheckResult{Check::passed, ""}
+             : validation::CheckResult{
+                   Check::failed,
+                   "its " + f.digest_algorithm + " digest is " +
+                       ossl::to_hex(actual.data(), actual.size()) + " but the signature says " +
+                       ossl::to_hex(expected->data, static_cast<std::size_t>(expected->length))};
+    return f;
+}
+
+}  // namespace
+
+bool looks_like_cms(const core::Bytes& b) {
+    const std::string_view text(reinterpret_cast<const char*>(b.data()),
+                                std::min<std::size_t>(b.size(), 64));
+    if (text.starts_with("-----BEGIN CMS") || text.starts_with("-----BEGIN PKCS7")) return true;
+    if (b.size() < 16 || b[0] != 0x30) return false;
+    // Skip the outer length (short, long, or indefinite form).
+    std::size_t i = 2;
+    if (b[1] & 0x80) i += b[1] & 0x7f;
+    return b.size() >= i + sizeof k_signed_data_oid &&
+           std::memcmp(b.data() + i, k_signed_data_oid, sizeof k_signed_data_oid) == 0;
+}
+
+ossl::Ptr<CMS_ContentInfo> parse_signed_data(const core::Bytes& bytes, const std::string& what) {
+    ossl::clear_errors();
+    ossl::Ptr<CMS_ContentInfo> cms;
+    const std::string_view text(reinterpret_cast<const char*>(bytes.data()),
+                                std::min<std::size_t>(bytes.size(), 64));
+    if (text.starts_with("-----BEGIN")) {
+        ossl::Ptr<BIO> bio(BIO_new_mem_buf(bytes.data(), static_cast<int>(bytes.size())));
+        cms.reset(PEM_read_bio_CMS(bio.get(), nullptr, nullptr, nullptr));
+        if (!cms) ossl::fail(Errc::malformed_input, what + ": not a valid PEM CMS signature");
+    } else {
+        cms = ossl::decode_der_exact<CMS_ContentInfo>(bytes, d2i_CMS_ContentInfo, what);
+    }
+    if (OBJ_obj2nid(CMS_get0_type(cms.get())) != NID_pkcs7_signed) {
+        ossl::fail(Errc::malformed_input, what + ": a CMS structure, but not SignedData");
+    }
+    STACK_OF(CMS_SignerInfo)* infos = CMS_get0_SignerInfos(cms.get());
+    if (infos == nullptr || sk_CMS_SignerInfo_num(infos) == 0) {
+        ossl::fail(Errc::malformed_input, what + ": SignedData without any SignerInfo");
+    }
+    return cms;
+}
+
+int econtent_nid(const CMS_ContentInfo* cms) {
+    return OBJ_obj2nid(CMS_get0_eContentType(const_cast<CMS_ContentInfo*>(cms)));
+}
+
+std::vector<validation::SignatureFacts> extract_facts(
+    CMS_ContentInfo* cms, const std::optional<std::filesystem::path>& data) {
+    ossl::Ptr<STACK_OF(X509)> certs(CMS_get1_certs(cms));
+    if (!certs) certs.reset(sk_X509_new_null());
+    std::vector<SignatureFacts> out;
+    STACK_OF(CMS_SignerInfo)* infos = CMS_get0_SignerInfos(cms);
+    for (int i = 0; i < sk_CMS_SignerInfo_num(infos); ++i) {
+        out.push_back(facts_for(cms, sk_CMS_SignerInfo_value(infos, i), certs.get(), data));
+    }
+    return out;
+}
+
+std::vector<InspectField> inspect_fields(CMS_ContentInfo* cms) {
+    std::vector<InspectField> out;
+    char oid[128];
+    OBJ_obj2txt(oid, sizeof oid, CMS_get0_eContentType(cms), 0);
+    out.push_back({"content type", oid, {}});
+    ASN1_OCTET_STRING** content = CMS_get0_content(cms);
+    out.push_back({"content",
+                   (content != nullptr && *content != nullptr)
+                       ? "encapsulated, " + std::to_string((*content)->length) + " bytes"
+                       : "detached",
+                   {}});
+
+    STACK_OF(CMS_SignerInfo)* infos = CMS_get0_SignerInfos(cms);
+    ossl::Ptr<STACK_OF(X509)> certs(CMS_get1_certs(cms));
+    for (int i = 0; i < sk_CMS_SignerInfo_num(infos); ++i) {
+        CMS_SignerInfo* si = sk_CMS_SignerInfo_value(infos, i);
+        InspectField signer{"signer", "", {}};
+        for (int c = 0; certs && c < sk_X509_num(certs.get()); ++c) {
+            if (CMS_SignerInfo_cert_cmp(si, sk_X509_value(certs.get(), c)) == 0) {
+                signer.value =
+                    ossl::name_to_string(X509_get_subject_name(sk_X509_value(certs.get(), c)));
+            }
+        }
+        if (signer.value.empty()) signer.value = "(certificate not included)";
+        X509_ALGOR* dig = nullptr;
+        X509_ALGOR* sig = nullptr;
+        CMS_SignerInfo_get0_algs(si, nullptr, nullptr, &dig, &sig);
+        signer.children.push_back({"digest algorithm", algorithm_name(dig), {}});
+        signer.children.push_back({"signature algorithm", algorithm_name(sig), {}});
+        InspectField signed_attrs{"signed attributes", "", {}};
+        for (int a = 0; a < CMS_signed_get_attr_count(si); ++a) {
+            X509_ATTRIBUTE* attr = CMS_signed_get_attr(si, a);
+            const int nid = OBJ_obj2nid(X509_ATTRIBUTE_get0_object(attr));
+            OBJ_obj2txt(oid, sizeof oid, X509_ATTRIBUTE_get0_object(attr), 0);
+            std::string value;
+            const ASN1_TYPE* t = X509_ATTRIBUTE_get0_type(attr, 0);
+            if (nid == NID_pkcs9_messageDigest && t && t->type == V_ASN1_OCTET_STRING) {
+                value = ossl::to_hex(t->value.octet_string->data,
+                                     static_cast<std::size_t>(t->value.octet_string->length));
+            } else if (nid == NID_pkcs9_signingTime) {
+                if (auto st = signing_time(t)) value = format_rfc3339(*st);
+            } else if (nid == NID_pkcs9_contentType && t && t->type == V_ASN1_OBJECT) {
+                char ct[128];
+                OBJ_obj2txt(ct, sizeof ct, t->value.object, 0);
+                value = ct;
+            }
+            signed_attrs.children.push_back({oid, value, {}});
+        }
+        signer.children.push_back(std::move(signed_attrs));
+        InspectField unsigned_attrs{"unsigned attributes", "", {}};
+        for (int a = 0; a < CMS_unsigned_get_attr_count(si); ++a) {
+            X509_ATTRIBUTE* attr = CMS_unsigned_get_attr(si, a);
+            OBJ_obj2txt(oid, sizeof oid, X509_ATTRIBUTE_get0_object(attr), 0);
+            unsigned_attrs.children.push_back({oid, "", {}});
+        }
+        if (!unsigned_attrs.children.empty()) signer.children.push_back(std::move(unsigned_attrs));
+        out.push_back(std::move(signer));
+    }
+    InspectField cert_list{
+        "certificates", std::to_string(certs ? sk_X509_num(certs.get()) : 0), {}};
+    for (int c = 0; certs && c < sk_X509_num(certs.get()); ++c) {
+        const auto info = validation::describe(sk_X509_value(certs.get(), c));
+        cert_list.children.push_back({"certificate",
+                                      info.subject,
+                                      {{"issuer", info.issuer, {}},
+                                       {"serial", info.serial, {}},
+                                       {"valid from", format_rfc3339(info.not_before), {}},
+                                       {"valid until", format_rfc3339(info.not_after), {}},
+                                       {"sha256", info.sha256, {}}}});
+    }
+    out.push_back(std::move(cert_list));
+    return out;
+}
+
+}  // namespace ltsign::cms

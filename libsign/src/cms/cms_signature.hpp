@@ -1,0 +1,32 @@
+// Reading CMS SignedData (RFC 5652) and CAdES (ETSI EN 319 122-1) into the neutral model.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <vector>
+
+#include "core/file_io.hpp"
+#include "crypto/ossl.hpp"
+#include "ltsign/inspect.hpp"
+#include "validation/model.hpp"
+
+namespace ltsign::cms {
+
+// True when the bytes start like a CMS ContentInfo (DER or BER SEQUENCE holding the
+// id-signedData OID, or a PEM "CMS"/"PKCS7" block). Cheap: used to pick the format.
+bool looks_like_cms(const core::Bytes& bytes);
+
+// Parses a ContentInfo holding SignedData. BER is accepted (RFC 5652 allows indefinite lengths);
+// trailing bytes are not. Error(malformed_input) naming `what` otherwise.
+ossl::Ptr<CMS_ContentInfo> parse_signed_data(const core::Bytes& bytes, const std::string& what);
+
+// The encapsulated content type of a SignedData ("id-data", "id-ct-TSTInfo", ...).
+int econtent_nid(const CMS_ContentInfo* cms);
+
+// One set of facts per SignerInfo; the detached document is streamed from `data`.
+std::vector<validation::SignatureFacts> extract_facts(
+    CMS_ContentInfo* cms, const std::optional<std::filesystem::path>& data);
+
+std::vector<InspectField> inspect_fields(CMS_ContentInfo* cms);
+
+}  // namespace ltsign::cms

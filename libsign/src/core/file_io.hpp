@@ -1,0 +1,34 @@
+// Reading inputs with a size limit and writing outputs atomically.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <span>
+#include <vector>
+
+namespace ltsign::core {
+
+using Bytes = std::vector<unsigned char>;
+
+// Signature files, tokens and records are read whole; documents never are (see stream_file).
+// Limits protect against hostile input: a larger file gives Error(malformed_input).
+constexpr std::uintmax_t k_max_signature_file = 256ull << 20;
+
+// Throws Error(input_missing) if absent or unreadable, Error(io) on a read error,
+// Error(malformed_input) if larger than `max_size`.
+Bytes read_file(const std::filesystem::path& file, std::uintmax_t max_size);
+
+// Feeds the file to `sink` in chunks of at most 1 MiB.
+void stream_file(const std::filesystem::path& file,
+                 const std::function<void(std::span<const unsigned char>)>& sink);
+
+// Writes `bytes` to `target` so that a reader (or a crash) sees either the old file or the whole
+// new one: an unnamed temporary file in the target's folder (O_TMPFILE), fsync, then linked into
+// place, and the folder fsynced. Without `overwrite` an existing target is refused
+// (Error(cannot_create_output)). Nothing is left behind on failure.
+void atomic_write(const std::filesystem::path& target, std::span<const unsigned char> bytes,
+                  bool overwrite);
+
+}  // namespace ltsign::core

@@ -1,0 +1,26 @@
+// Digest algorithms and streaming digests of files.
+#pragma once
+
+#include <filesystem>
+#include <span>
+#include <string>
+
+#include "core/file_io.hpp"
+#include "crypto/ossl.hpp"
+#include "ltsign/digest.hpp"
+
+namespace ltsign::crypto {
+
+const EVP_MD* evp_md(DigestAlgorithm alg);
+
+// The digest named by an AlgorithmIdentifier OID, or nullptr if OpenSSL does not know it.
+const EVP_MD* evp_md_from_object(const ASN1_OBJECT* oid);
+
+// "sha256", "sha3-256", ... (lower case, the names the CLI uses)
+std::string digest_name(const EVP_MD* md);
+
+// The file is read in chunks, never whole: signing a 50 GB scan needs a 1 MiB buffer.
+core::Bytes digest_file(const EVP_MD* md, const std::filesystem::path& file);
+core::Bytes digest_bytes(const EVP_MD* md, std::span<const unsigned char> data);
+
+}  // namespace ltsign::crypto

@@ -1,0 +1,117 @@
+#include "crypto/ossl.hpp"
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include <ctime>
+#include <fstream>
+
+namespace ltsign::ossl {
+
+std::vector<std::string> drain_errors() {
+    std::vector<std::string> out;
+    const char* data = nullptr;
+    int flags = 0;
+    unsigned long code = 0;
+    while ((code = ERR_get_error_all(nullptr, nullptr, nullptr, &data, &flags)) != 0) {
+        char buf[256];
+        ERR_error_string_n(code, buf, sizeof buf);
+        std::string line = buf;
+        if (data != nullptr && (flags & ERR_TXT_STRING) && *data != '\0') {
+            line += " (";
+            line += data;
+            line += ")";
+        }
+        out.push_back(std::move(line));
+    }
+    return out;
+}
+
+void fail(Errc code, std::string message) {
+    throw Error(code, std::move(message), drain_errors());
+}
+
+TimePoint to_time_point(const ASN1_TIME* t) {
+    std::tm tm{};
+    if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) {
+        fail(Errc::malformed_input, "a time value is not a valid UTCTime or GeneralizedTime");
+    }
+    return TimePoint{std::chrono::seconds{::timegm(&tm)}};
+}
+
+Ptr<ASN1_TIME> to_asn1_time(TimePoint t) {
+    // ASN1_TIME_set picks UTCTime for 1950-2049 and GeneralizedTime otherwise (RFC 5280 4.1.2.5).
+    return Ptr<ASN1_TIME>(
+        check(ASN1_TIME_set(nullptr, static_cast<time_t>(t.time_since_epoch().count())),
+              Errc::internal, "cannot encode a time"));
+}
+
+std::string name_to_string(const X509_NAME* name) {
+    Ptr<BIO> bio(check(BIO_new(BIO_s_mem()), Errc::internal, "out of memory"));
+    X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+    char* data = nullptr;
+    const long len = BIO_get_mem_data(bio.get(), &data);
+    return std::string(data, static_cast<std::size_t>(len));
+}
+
+std::string to_hex(const unsigned char* data, std::size_t len) {
+    static constexpr char k_digits[] = "0123456789abcdef";
+    std::string s;
+    s.reserve(len * 2);
+    for (std::size_t i = 0; i < len; ++i) {
+        s += k_digits[data[i] >> 4];
+        s += k_digits[data[i] & 0xf];
+    }
+    return s;
+}
+
+std::string serial_hex(const X509* cert) {
+    Ptr<BIGNUM> bn(ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr));
+    if (!bn) return "";
+    char* hex = BN_bn2hex(bn.get());
+    std::string s = hex != nullptr ? hex : "";
+    OPENSSL_free(hex);
+    return s;
+}
+
+core::Bytes to_der(const X509* cert) {
+    const int len = i2d_X509(cert, nullptr);
+    check(len, Errc::internal, "cannot encode a certificate");
+    core::Bytes der(static_cast<std::size_t>(len));
+    unsigned char* p = der.data();
+    i2d_X509(cert, &p);
+    return der;
+}
+
+std::string sha256_hex(const X509* cert) {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    check(X509_digest(cert, EVP_sha256(), md, &len), Errc::internal, "cannot hash a certificate");
+    return to_hex(md, len);
+}
+
+Ptr<X509> up_ref(X509* cert) {
+    X509_up_ref(cert);
+    return Ptr<X509>(cert);
+}
+
+std::vector<Ptr<X509>> load_certificates(const std::filesystem::path& file) {
+    const core::Bytes bytes = core::read_file(file, 64ull << 20);
+    std::vector<Ptr<X509>> certs;
+    clear_errors();
+    Ptr<BIO> bio(check(BIO_new_mem_buf(bytes.data(), static_cast<int>(bytes.size())),
+                       Errc::internal, "out of memory"));
+    while (X509* c = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) certs.emplace_back(c);
+    clear_errors();  // the end of the PEM stream is reported as an error
+    if (certs.empty()) {
+        const unsigned char* p = bytes.data();
+        if (X509* c = d2i_X509(nullptr, &p, static_cast<long>(bytes.size()))) certs.emplace_back(c);
+    }
+    if (certs.empty()) {
+        fail(Errc::malformed_input,
+             file.string() + ": no certificate found (expected PEM or DER X.509 certificates)");
+    }
+    return certs;
+}
+
+}  // namespace ltsign::ossl

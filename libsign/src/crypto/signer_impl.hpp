@@ -1,0 +1,16 @@
+#pragma once
+
+#include <vector>
+
+#include "crypto/ossl.hpp"
+#include "ltsign/signer.hpp"
+
+namespace ltsign::detail {
+
+struct SignerImpl {
+    ossl::Ptr<EVP_PKEY> key;
+    ossl::Ptr<X509> cert;
+    std::vector<ossl::Ptr<X509>> chain;  // without the signer's own certificate
+};
+
+}  // namespace ltsign::detail

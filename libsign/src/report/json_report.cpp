@@ -1,0 +1,88 @@
+// The --json report: the DESIGN.md contract (files[].signatures[] and summary), plus details.
+#include <nlohmann/json.hpp>
+
+#include "ltsign/inspect.hpp"
+#include "ltsign/report.hpp"
+
+namespace ltsign {
+namespace {
+
+using nlohmann::json;
+
+json optional_time(const std::optional<TimePoint>& t) {
+    return t ? json(format_rfc3339(*t)) : json(nullptr);
+}
+
+json sub(SubIndication s) {
+    return s == SubIndication::none ? json(nullptr) : json(to_string(s));
+}
+
+json certificate(const CertificateInfo& c) {
+    return {{"subject", c.subject},
+            {"issuer", c.issuer},
+            {"serial", c.serial},
+            {"notBefore", format_rfc3339(c.not_before)},
+            {"notAfter", format_rfc3339(c.not_after)},
+            {"sha256", c.sha256}};
+}
+
+json signature(const SignatureReport& s) {
+    json j = {{"type", s.type},
+              {"indication", to_string(s.indication)},
+              {"subIndication", sub(s.sub_indication)},
+              {"level", s.level},
+              {"signer", s.signer},
+              {"signingTime", optional_time(s.signing_time)},
+              {"bestSignatureTime", optional_time(s.best_signature_time)},
+              {"timestamps", json::array()},
+              {"explanation", s.explanation},
+              {"notes", s.notes},
+              {"digestAlgorithm", s.digest_algorithm},
+              {"signatureAlgorithm", s.signature_algorithm},
+              {"certificates", json::array()}};
+    for (const auto& t : s.timestamps) j["timestamps"].push_back(signature(t));
+    for (const auto& c : s.chain) j["certificates"].push_back(certificate(c));
+    return j;
+}
+
+json field(const InspectField& f) {
+    json j = {{"name", f.name}, {"value", f.value}};
+    if (!f.children.empty()) {
+        j["children"] = json::array();
+        for (const auto& c : f.children) j["children"].push_back(field(c));
+    }
+    return j;
+}
+
+}  // namespace
+
+std::string BatchReport::to_json() const {
+    json files_json = json::array();
+    for (const auto& f : files) {
+        json j = {{"path", f.path.string()},
+                  {"data", f.data ? json(f.data->string()) : json(nullptr)},
+                  {"format", f.format},
+                  {"indication", to_string(f.indication)},
+                  {"subIndication", sub(f.sub_indication)},
+                  {"signatures", json::array()}};
+        if (f.error) {
+            j["error"] = {{"exitCode", static_cast<int>(*f.error)}, {"message", f.error_message}};
+        }
+        for (const auto& s : f.signatures) j["signatures"].push_back(signature(s));
+        files_json.push_back(std::move(j));
+    }
+    const Summary s = summary();
+    json doc = {{"validationTime", format_rfc3339(validation_time)},
+                {"files", std::move(files_json)},
+                {"summary",
+                 {{"passed", s.passed}, {"failed", s.failed}, {"indeterminate", s.indeterminate}}}};
+    return doc.dump(2) + "\n";
+}
+
+std::string Inspection::to_json() const {
+    json j = {{"path", path.string()}, {"format", format}, {"fields", json::array()}};
+    for (const auto& f : fields) j["fields"].push_back(field(f));
+    return j.dump(2) + "\n";
+}
+
+}  // namespace ltsign

@@ -1,0 +1,71 @@
+// Text for people: one line per file with the verdict first, details indented.
+#include "ltsign/inspect.hpp"
+#include "ltsign/report.hpp"
+
+namespace ltsign {
+namespace {
+
+std::string verdict_text(Indication i, SubIndication s, bool colour) {
+    std::string text(to_string(i));
+    if (s != SubIndication::none) text += "/" + std::string(to_string(s));
+    if (!colour) return text;
+    const char* code = i == Indication::total_passed   ? "\033[32m"
+                       : i == Indication::total_failed ? "\033[31m"
+                                                       : "\033[33m";
+    return code + text + "\033[0m";
+}
+
+void signature_lines(const SignatureReport& s, const std::string& indent, bool colour,
+                     std::string& out) {
+    out += indent + s.type + ": " + verdict_text(s.indication, s.sub_indication, colour);
+    if (!s.level.empty()) out += "  level " + s.level;
+    out += "\n";
+    const std::string in = indent + "  ";
+    out += in + "why: " + s.explanation + "\n";
+    if (!s.signer.empty()) out += in + "signer: " + s.signer + "\n";
+    if (s.signing_time)
+        out += in + "claimed signing time: " + format_rfc3339(*s.signing_time) + "\n";
+    if (s.best_signature_time)
+        out += in + "best signature time: " + format_rfc3339(*s.best_signature_time) + "\n";
+    if (!s.digest_algorithm.empty()) {
+        out += in + "algorithms: " + s.digest_algorithm + ", " + s.signature_algorithm + "\n";
+    }
+    for (const auto& n : s.notes) out += in + "note: " + n + "\n";
+    for (const auto& t : s.timestamps) signature_lines(t, in, colour, out);
+}
+
+void field_lines(const InspectField& f, const std::string& indent, std::string& out) {
+    out += indent + f.name;
+    if (!f.value.empty()) out += ": " + f.value;
+    out += "\n";
+    for (const auto& c : f.children) field_lines(c, indent + "  ", out);
+}
+
+}  // namespace
+
+std::string BatchReport::to_text(bool colour) const {
+    std::string out;
+    for (const auto& f : files) {
+        out += verdict_text(f.indication, f.sub_indication, colour) + "  " + f.path.string() + "\n";
+        if (f.error) {
+            out += "  error: " + f.error_message + "\n";
+            continue;
+        }
+        if (f.data) out += "  document: " + f.data->string() + "\n";
+        for (const auto& s : f.signatures) signature_lines(s, "  ", colour, out);
+    }
+    const Summary s = summary();
+    out += std::to_string(files.size()) + " file(s) verified at " +
+           format_rfc3339(validation_time) + ": " + std::to_string(s.passed) + " passed, " +
+           std::to_string(s.failed) + " failed, " + std::to_string(s.indeterminate) +
+           " indeterminate\n";
+    return out;
+}
+
+std::string Inspection::to_text() const {
+    std::string out = path.string() + " (" + format + ")\n";
+    for (const auto& f : fields) field_lines(f, "  ", out);
+    return out;
+}
+
+}  // namespace ltsign

@@ -1,0 +1,63 @@
+// The neutral model between the format areas (cms, xml, asic, ers) and the validation engine:
+// each format extracts facts and runs its own cryptographic checks; the engine judges them
+// (ETSI EN 319 102-1 5.2, basic signature validation) the same way for every format.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crypto/ossl.hpp"
+#include "ltsign/report.hpp"
+#include "ltsign/verify.hpp"
+
+namespace ltsign::detail {
+struct TrustStoreImpl {
+    std::vector<ossl::Ptr<X509>> anchors;
+};
+}  // namespace ltsign::detail
+
+namespace ltsign::validation {
+
+enum class Check { passed, failed, not_possible };
+
+struct CheckResult {
+    Check status = Check::not_possible;
+    std::string detail;  // why it failed or could not be done
+};
+
+// How the signed attributes name the signing certificate (RFC 5035, XAdES SigningCertificate).
+enum class Binding { absent, matches, mismatch };
+
+struct SignatureFacts {
+    std::string level;                          // "B-B", "CMS", ...
+    std::optional<std::string> format_problem;  // set: FORMAT_FAILURE
+    ossl::Ptr<X509> signer_cert;                // null: the signing certificate was not identified
+    std::vector<ossl::Ptr<X509>> certificates;  // every certificate the signature carries
+    Binding binding = Binding::absent;
+    std::string binding_detail;
+    CheckResult data_digest;      // the signed data against its digest
+    CheckResult signature_value;  // the signature value over what was signed
+    std::optional<TimePoint> claimed_signing_time;
+    std::string digest_algorithm;
+    std::string signature_algorithm;
+    std::vector<std::string> notes;
+};
+
+// X.509 path validation of `cert` at time `at` to the trust anchors (EN 319 102-1 5.2.6).
+struct ChainResult {
+    Indication indication = Indication::indeterminate;
+    SubIndication sub_indication = SubIndication::none;
+    std::string explanation;
+    std::vector<CertificateInfo> chain;  // target first
+};
+ChainResult validate_chain(X509* cert, const std::vector<ossl::Ptr<X509>>& untrusted,
+                           const detail::TrustStoreImpl& trust, TimePoint at);
+
+CertificateInfo describe(const X509* cert);
+
+// EN 319 102-1 5.3 (validation process for basic signatures) over the facts.
+SignatureReport evaluate(const SignatureFacts& facts, const ValidationContext& context,
+                         TimePoint validation_time);
+
+}  // namespace ltsign::validation

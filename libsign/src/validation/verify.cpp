@@ -1,0 +1,215 @@
+// Format detection, pairing signatures with their documents, and batches.
+#include <algorithm>
+#include <map>
+
+#include "cms/cms_signature.hpp"
+#include "validation/model.hpp"
+
+namespace ltsign {
+namespace fs = std::filesystem;
+
+TrustStore::TrustStore() : m_impl(std::make_unique<detail::TrustStoreImpl>()) {}
+TrustStore::TrustStore(TrustStore&&) noexcept = default;
+TrustStore& TrustStore::operator=(TrustStore&&) noexcept = default;
+TrustStore::~TrustStore() = default;
+
+void TrustStore::add(const fs::path& file_or_dir) {
+    std::error_code ec;
+    if (fs::is_directory(file_or_dir, ec)) {
+        std::vector<fs::path> files;
+        for (const auto& e : fs::directory_iterator(file_or_dir)) {
+            const auto ext = e.path().extension().string();
+            if (e.is_regular_file() && (ext == ".pem" || ext == ".crt" || ext == ".cer")) {
+                files.push_back(e.path());
+            }
+        }
+        std::sort(files.begin(), files.end());
+        if (files.empty()) {
+            throw Error(
+                Errc::input_missing,
+                file_or_dir.string() + ": no .pem, .crt or .cer files in this trust folder");
+        }
+        for (const auto& f : files) add(f);
+        return;
+    }
+    for (auto& c : ossl::load_certificates(file_or_dir)) m_impl->anchors.push_back(std::move(c));
+}
+
+std::size_t TrustStore::size() const noexcept {
+    return m_impl->anchors.size();
+}
+
+namespace {
+
+FileReport verify_file_at(const fs::path& file, const VerifyOptions& options,
+                          const ValidationContext& context, TimePoint at) {
+    FileReport report;
+    report.path = file;
+    report.data = options.data;
+    const core::Bytes bytes = core::read_file(file, core::k_max_signature_file);
+    if (bytes.empty()) throw Error(Errc::malformed_input, file.string() + ": the file is empty");
+    if (options.data) {
+        std::error_code ec;
+        if (!fs::is_regular_file(*options.data, ec)) {
+            throw Error(Errc::input_missing,
+                        options.data->string() + ": no such document; check --data");
+        }
+    }
+    if (!cms::looks_like_cms(bytes)) {
+        throw Error(Errc::malformed_input,
+                    file.string() + ": not a signature ltsign recognises (expected CMS/CAdES)");
+    }
+    auto cms_info = cms::parse_signed_data(bytes, file.string());
+    report.format = "cades";
+    for (const auto& facts : cms::extract_facts(cms_info.get(), options.data)) {
+        report.signatures.push_back(validation::evaluate(facts, context, at));
+    }
+    report.indication = Indication::total_passed;
+    for (const auto& s : report.signatures) {
+        if (severity(s.indication) > severity(report.indication) ||
+            (s.indication == report.indication && report.sub_indication == SubIndication::none)) {
+            report.indication = s.indication;
+            report.sub_indication = s.sub_indication;
+        }
+    }
+    return report;
+}
+
+const std::vector<std::string> k_signature_extensions = {".p7s", ".p7m", ".pkcs7", ".p7",
+                                                         ".cms", ".tst", ".tsr",   ".ers"};
+
+bool is_signature_name(const fs::path& p) {
+    const auto ext = p.extension().string();
+    return std::find(k_signature_extensions.begin(), k_signature_extensions.end(), ext) !=
+           k_signature_extensions.end();
+}
+
+struct Input {
+    fs::path file;
+    fs::path relative;  // below the folder given, or the file name
+};
+
+}  // namespace
+
+FileReport verify_file(const fs::path& file, const VerifyOptions& options,
+                       const ValidationContext& context) {
+    return verify_file_at(file, options, context, context.validation_time.value_or(now_utc()));
+}
+
+std::vector<VerifyJob> plan_verification(const std::vector<fs::path>& inputs,
+                                         const std::vector<fs::path>& data) {
+    std::vector<Input> files;
+    for (const auto& in : inputs) {
+        std::error_code ec;
+        if (fs::is_directory(in, ec)) {
+            std::vector<Input> found;
+            for (auto it = fs::recursive_directory_iterator(in, ec);
+                 !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+                if (it->is_regular_file() && is_signature_name(it->path())) {
+                    found.push_back({it->path(), fs::relative(it->path(), in)});
+                }
+            }
+            std::sort(found.begin(), found.end(),
+                      [](const Input& a, const Input& b) { return a.file < b.file; });
+            files.insert(files.end(), found.begin(), found.end());
+        } else {
+            files.push_back({in, in.filename()});
+        }
+    }
+    std::vector<fs::path> data_files;
+    std::vector<fs::path> data_dirs;
+    for (const auto& d : data) {
+        std::error_code ec;
+        (fs::is_directory(d, ec) ? data_dirs : data_files).push_back(d);
+    }
+
+    std::vector<VerifyJob> jobs;
+    for (const auto& in : files) {
+        VerifyJob job{in.file, std::nullopt};
+        const fs::path stem_rel =
+            in.relative.parent_path() / in.relative.stem();  // NAME.pdf.p7s -> NAME.pdf
+        for (const auto& dir : data_dirs) {
+            std::error_code ec;
+            if (fs::is_regular_file(dir / stem_rel, ec)) {
+                job.data = dir / stem_rel;
+                break;
+            }
+            if (fs::is_regular_file(dir / stem_rel.filename(), ec)) {
+                job.data = dir / stem_rel.filename();
+                break;
+            }
+        }
+        if (!job.data) {
+            for (const auto& f : data_files) {
+                if (f.filename() == stem_rel.filename()) job.data = f;
+            }
+        }
+        if (!job.data && data_files.size() == 1 && data_dirs.empty()) job.data = data_files.front();
+        jobs.push_back(std::move(job));
+    }
+    return jobs;
+}
+
+BatchReport verify_batch(const std::vector<VerifyJob>& jobs, const ValidationContext& context) {
+    BatchReport batch;
+    batch.validation_time = context.validation_time.value_or(now_utc());
+    // One validation time for the whole batch, so every verdict speaks of the same moment.
+    for (const auto& job : jobs) {
+        try {
+            batch.files.push_back(
+                verify_file_at(job.file, {job.data}, context, batch.validation_time));
+        } catch (const Error& e) {
+            FileReport r;
+            r.path = job.file;
+            r.data = job.data;
+            r.error = e.code();
+            r.error_message = e.what();
+            if (e.code() == Errc::malformed_input) {
+                r.indication = Indication::total_failed;
+                r.sub_indication = SubIndication::format_failure;
+            } else {
+                r.indication = Indication::indeterminate;
+                r.sub_indication = SubIndication::signed_data_not_found;
+            }
+            batch.files.push_back(std::move(r));
+        }
+    }
+    return batch;
+}
+
+Summary BatchReport::summary() const {
+    Summary s;
+    for (const auto& f : files) {
+        switch (f.indication) {
+            case Indication::total_passed:
+                ++s.passed;
+                break;
+            case Indication::total_failed:
+                ++s.failed;
+                break;
+            case Indication::indeterminate:
+                ++s.indeterminate;
+                break;
+        }
+    }
+    return s;
+}
+
+int BatchReport::exit_code() const {
+    bool missing = false, malformed = false, other_error = false;
+    int worst = 0;
+    for (const auto& f : files) {
+        if (f.error) {
+            missing |= *f.error == Errc::input_missing;
+            malformed |= *f.error == Errc::malformed_input;
+            other_error |= *f.error != Errc::input_missing && *f.error != Errc::malformed_input;
+        }
+        worst = std::max(worst, severity(f.indication));
+    }
+    if (missing) return static_cast<int>(Errc::input_missing);
+    if (malformed) return static_cast<int>(Errc::malformed_input);
+    if (other_error) return static_cast<int>(Errc::io);
+    return worst == 2 ? 1 : worst == 1 ? 2 : 0;
+}
+
+}  // namespace ltsign

@@ -1,0 +1,95 @@
+#include "helpers.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+namespace ltsign::test {
+namespace fs = std::filesystem;
+
+TempDir::TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "ltsign-test-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    m_path = tmpl;
+}
+
+TempDir::~TempDir() {
+    std::error_code ec;
+    fs::remove_all(m_path, ec);
+}
+
+static std::string slurp(const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+RunResult run(const std::string& command) {
+    TempDir tmp;
+    const std::string full = command + " </dev/null >" + q(tmp / "out") + " 2>" + q(tmp / "err");
+    const int status = std::system(full.c_str());
+    RunResult r;
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    r.out = slurp(tmp / "out");
+    r.err = slurp(tmp / "err");
+    return r;
+}
+
+RunResult ltsign(const std::string& args) {
+    return run(q(LTSIGN_BINARY) + " " + args);
+}
+
+std::string q(const fs::path& p) {
+    std::string s = "'";
+    for (char c : p.string()) {
+        if (c == '\'')
+            s += "'\\''";
+        else
+            s += c;
+    }
+    return s + "'";
+}
+
+std::vector<unsigned char> read_bytes(const fs::path& file) {
+    const std::string s = slurp(file);
+    return {s.begin(), s.end()};
+}
+
+void write_bytes(const fs::path& file, const std::vector<unsigned char>& bytes) {
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(bytes.data()),
+              static_cast<std::streamsize>(bytes.size()));
+}
+
+void write_text(const fs::path& file, const std::string& text) {
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out << text;
+}
+
+void flip_byte(const fs::path& file, long offset) {
+    auto bytes = read_bytes(file);
+    const std::size_t at = offset >= 0 ? static_cast<std::size_t>(offset)
+                                       : bytes.size() - static_cast<std::size_t>(-offset);
+    bytes.at(at) ^= 0x01;
+    write_bytes(file, bytes);
+}
+
+std::size_t find_bytes(const std::vector<unsigned char>& hay,
+                       const std::vector<unsigned char>& needle) {
+    auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end());
+    return it == hay.end() ? std::string::npos : static_cast<std::size_t>(it - hay.begin());
+}
+
+fs::path corpus_dir() {
+    if (const char* env = std::getenv("LTSIGN_CORPUS_DIR")) return env;
+    return LTSIGN_CORPUS_DIR;
+}
+
+}  // namespace ltsign::test

@@ -1,0 +1,47 @@
+// Small helpers the tests share: temporary folders, running commands, changing bytes.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace ltsign::test {
+
+class TempDir {
+  public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::filesystem::path& path() const { return m_path; }
+    std::filesystem::path operator/(const std::string& name) const { return m_path / name; }
+
+  private:
+    std::filesystem::path m_path;
+};
+
+struct RunResult {
+    int exit_code = -1;
+    std::string out;
+    std::string err;
+};
+
+// Runs `command` with /bin/sh; stdin is /dev/null.
+RunResult run(const std::string& command);
+// Runs the ltsign binary under test with `args` (already shell-quoted where needed).
+RunResult ltsign(const std::string& args);
+std::string q(const std::filesystem::path& p);  // single-quoted for the shell
+
+std::vector<unsigned char> read_bytes(const std::filesystem::path& file);
+void write_bytes(const std::filesystem::path& file, const std::vector<unsigned char>& bytes);
+void write_text(const std::filesystem::path& file, const std::string& text);
+// XORs the byte at `offset` (negative: from the end) with 0x01.
+void flip_byte(const std::filesystem::path& file, long offset);
+// Position of `needle` in the file, or npos.
+std::size_t find_bytes(const std::vector<unsigned char>& hay,
+                       const std::vector<unsigned char>& needle);
+
+std::filesystem::path corpus_dir();  // empty when ../shared/corpus is absent
+
+}  // namespace ltsign::test

@@ -1,0 +1,41 @@
+// The test PKI: made by the tests themselves, with fixed validity windows, so that no test
+// depends on today's date or on certificates that expire (DESIGN.md, Testing).
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "ltsign/time.hpp"
+
+namespace ltsign::test {
+
+// Fixed moments the tests sign and validate at.
+TimePoint t(const char* rfc3339);
+inline TimePoint sign_time() {
+    return t("2026-06-01T12:00:00Z");
+}
+
+// Where make_test_pki wrote the PKI (a ctest fixture runs it once before the tests).
+std::filesystem::path pki_dir();
+std::filesystem::path pki(const std::string& name);  // pki_dir() / name
+
+// The password of every .p12 and encrypted key in the test PKI.
+inline constexpr const char* k_password = "test-password";
+
+// Writes into `dir`:
+//   root.pem, root.key          "ltsign Test Root CA"       2020-01-01 .. 2060-01-01
+//   ca.pem, ca.key              "ltsign Test Issuing CA"    2020-01-01 .. 2050-01-01
+//   other-root.pem              an unrelated root
+//   rsa.{key,pem,p12}           RSA 3072 signer             2025-01-01 .. 2030-01-01
+//   ec.{key,pem,p12}            EC P-256 signer             2025-01-01 .. 2030-01-01
+//   rsa-enc.key                 rsa.key encrypted with k_password
+//   expired.p12                 EC signer                   2020-01-01 .. 2021-01-01
+//   notyet.p12                  EC signer                   2040-01-01 .. 2045-01-01
+//   rsa1024.p12                 too weak to sign with
+//   noku.p12                    EC signer whose key usage is keyCertSign only
+//   tsa.{key,pem}, tsa.p12      time-stamping unit, critical EKU timeStamping, 2020 .. 2050
+//   tsa-noeku.{key,pem}         a TSA certificate without the timeStamping usage
+//   chain.pem                   ca.pem (the intermediate signers chain through)
+void make_pki(const std::filesystem::path& dir);
+
+}  // namespace ltsign::test

@@ -1,0 +1,91 @@
+// Malformed CMS input: every case is an Error(malformed_input), never a crash or a verdict.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "helpers.hpp"
+#include "ltsign/ltsign.hpp"
+#include "test_pki.hpp"
+
+namespace ltsign {
+namespace {
+namespace fs = std::filesystem;
+
+class CmsMalformed : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        doc = dir / "doc.txt";
+        test::write_text(doc, "content");
+        const auto signer = Signer::from_pkcs12(test::pki("ec.p12"), test::k_password);
+        sign_file(doc, signer, {.signing_time = test::sign_time()}).save(dir / "good.p7s");
+        good = test::read_bytes(dir / "good.p7s");
+    }
+
+    Errc verify_bytes(const std::vector<unsigned char>& bytes) {
+        test::write_bytes(dir / "bad.p7s", bytes);
+        try {
+            const auto r = verify_file(dir / "bad.p7s", {doc}, {});
+            if (r.indication == Indication::total_passed) ADD_FAILURE() << "malformed input passed";
+            return Errc::internal;
+        } catch (const Error& e) {
+            return e.code();
+        }
+    }
+
+    test::TempDir dir;
+    fs::path doc;
+    std::vector<unsigned char> good;
+};
+
+TEST_F(CmsMalformed, EmptyFile) {
+    EXPECT_EQ(verify_bytes({}), Errc::malformed_input);
+}
+
+TEST_F(CmsMalformed, RandomBytes) {
+    std::mt19937 rng(42);
+    for (int i = 0; i < 50; ++i) {
+        std::vector<unsigned char> junk(1 + rng() % 2000);
+        for (auto& b : junk) b = static_cast<unsigned char>(rng());
+        EXPECT_EQ(verify_bytes(junk), Errc::malformed_input) << i;
+    }
+}
+
+TEST_F(CmsMalformed, EveryTruncation) {
+    for (std::size_t len = 1; len < good.size(); len += 7) {
+        std::vector<unsigned char> cut(good.begin(), good.begin() + static_cast<long>(len));
+        EXPECT_EQ(verify_bytes(cut), Errc::malformed_input) << len;
+    }
+}
+
+TEST_F(CmsMalformed, TrailingBytes) {
+    auto more = good;
+    more.push_back(0);
+    EXPECT_EQ(verify_bytes(more), Errc::malformed_input);
+}
+
+TEST_F(CmsMalformed, AbsurdLengthField) {
+    // The outer SEQUENCE claims 2 GiB.
+    std::vector<unsigned char> bytes = {0x30, 0x84, 0x7f, 0xff, 0xff, 0xff, 0x06, 0x09, 0x2a, 0x86,
+                                        0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02, 0xa0, 0x80};
+    EXPECT_EQ(verify_bytes(bytes), Errc::malformed_input);
+    auto claimed = good;
+    claimed[2] = 0x7f;  // the outer length's first byte
+    EXPECT_EQ(verify_bytes(claimed), Errc::malformed_input);
+}
+
+TEST_F(CmsMalformed, EachSingleByteCorruptionNeverPasses) {
+    // Verdict or malformed error, but never TOTAL_PASSED and never a crash.
+    for (std::size_t i = 0; i < good.size(); i += 3) {
+        auto bad = good;
+        bad[i] ^= 0x5a;
+        verify_bytes(bad);
+    }
+}
+
+TEST_F(CmsMalformed, PemThatIsNotCms) {
+    std::string pem = "-----BEGIN CMS-----\nAAAA\n-----END CMS-----\n";
+    EXPECT_EQ(verify_bytes({pem.begin(), pem.end()}), Errc::malformed_input);
+}
+
+}  // namespace
+}  // namespace ltsign

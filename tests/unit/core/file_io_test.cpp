@@ -1,0 +1,98 @@
+#include <gtest/gtest.h>
+
+#include "core/file_io.hpp"
+#include "helpers.hpp"
+#include "ltsign/error.hpp"
+
+namespace ltsign {
+namespace {
+namespace fs = std::filesystem;
+using test::TempDir;
+
+std::vector<unsigned char> bytes_of(const std::string& s) {
+    return {s.begin(), s.end()};
+}
+
+std::size_t entries(const fs::path& dir) {
+    return static_cast<std::size_t>(
+        std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
+}
+
+TEST(AtomicWrite, CreatesTheFileWithExactlyTheBytes) {
+    TempDir dir;
+    const auto data = bytes_of("signature bytes");
+    core::atomic_write(dir / "a.p7s", data, false);
+    EXPECT_EQ(test::read_bytes(dir / "a.p7s"), data);
+    EXPECT_EQ(entries(dir.path()), 1u);  // no temporary debris
+}
+
+TEST(AtomicWrite, RefusesToReplaceWithoutOverwrite) {
+    TempDir dir;
+    test::write_text(dir / "a.p7s", "old");
+    try {
+        core::atomic_write(dir / "a.p7s", bytes_of("new"), false);
+        FAIL() << "an existing file was replaced";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), Errc::cannot_create_output);
+    }
+    EXPECT_EQ(test::read_bytes(dir / "a.p7s"), bytes_of("old"));
+    EXPECT_EQ(entries(dir.path()), 1u);
+}
+
+TEST(AtomicWrite, ReplacesWithOverwriteAndLeavesNothingElse) {
+    TempDir dir;
+    test::write_text(dir / "a.p7s", "old");
+    core::atomic_write(dir / "a.p7s", bytes_of("new content"), true);
+    EXPECT_EQ(test::read_bytes(dir / "a.p7s"), bytes_of("new content"));
+    EXPECT_EQ(entries(dir.path()), 1u);
+}
+
+TEST(AtomicWrite, MissingFolderIsCannotCreate) {
+    TempDir dir;
+    try {
+        core::atomic_write(dir / "no" / "such" / "a.p7s", bytes_of("x"), false);
+        FAIL();
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), Errc::cannot_create_output);
+    }
+}
+
+TEST(ReadFile, MissingIsInputMissing) {
+    TempDir dir;
+    try {
+        core::read_file(dir / "absent", 100);
+        FAIL();
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), Errc::input_missing);
+    }
+}
+
+TEST(ReadFile, OverTheLimitIsMalformedBeforeReading) {
+    TempDir dir;
+    test::write_text(dir / "big", std::string(1000, 'x'));
+    try {
+        core::read_file(dir / "big", 999);
+        FAIL();
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), Errc::malformed_input);
+    }
+    EXPECT_EQ(core::read_file(dir / "big", 1000).size(), 1000u);
+}
+
+TEST(StreamFile, DeliversEveryByteInChunksOfAtMostOneMiB) {
+    TempDir dir;
+    std::string content(3 * (1 << 20) + 17, '\0');
+    for (std::size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>(i * 31);
+    test::write_text(dir / "f", content);
+    std::string seen;
+    std::size_t largest = 0;
+    core::stream_file(dir / "f", [&](std::span<const unsigned char> chunk) {
+        largest = std::max(largest, chunk.size());
+        seen.append(reinterpret_cast<const char*>(chunk.data()), chunk.size());
+    });
+    EXPECT_EQ(seen, content);
+    EXPECT_LE(largest, std::size_t{1} << 20);
+}
+
+}  // namespace
+}  // namespace ltsign

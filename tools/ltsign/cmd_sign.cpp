@@ -1,0 +1,167 @@
+// ltsign sign FILE... --key K [--cert C] [--chain P]... -o OUT
+#include <iostream>
+#include <memory>
+
+#include "common.hpp"
+
+namespace ltsign::cli {
+namespace fs = std::filesystem;
+namespace {
+
+struct SignArgs {
+    std::vector<std::string> files;
+    std::string key, cert, pass_env, pass_file, output;
+    std::vector<std::string> chain;
+    std::string format = "cades", packaging = "detached", level = "B", digest = "sha256";
+    std::string tsa, signing_time;
+    bool pss = false, force = false;
+};
+
+struct Planned {
+    fs::path input;
+    fs::path output;
+};
+
+// One input and -o not naming a folder: -o is the file. Otherwise -o is a folder and each
+// output keeps the input's path relative to the folder it was found in.
+std::vector<Planned> plan_outputs(const SignArgs& a, const std::string& extension) {
+    std::vector<std::pair<fs::path, fs::path>> inputs;  // file, relative name
+    for (const auto& f : a.files) {
+        std::error_code ec;
+        if (fs::is_directory(f, ec)) {
+            for (auto it = fs::recursive_directory_iterator(f);
+                 it != fs::recursive_directory_iterator(); ++it) {
+                if (it->is_regular_file())
+                    inputs.emplace_back(it->path(), fs::relative(it->path(), f));
+            }
+        } else if (fs::is_regular_file(f, ec)) {
+            inputs.emplace_back(f, fs::path(f).filename());
+        } else {
+            throw Error(Errc::input_missing, f + ": no such file; check the path");
+        }
+    }
+    std::sort(inputs.begin(), inputs.end());
+    if (inputs.empty()) throw Error(Errc::input_missing, "no files to sign in the folders given");
+    const fs::path out(a.output);
+    std::error_code ec;
+    const bool to_dir = inputs.size() > 1 || fs::is_directory(out, ec) || a.output.ends_with('/') ||
+                        fs::is_directory(a.files.front(), ec);
+    std::vector<Planned> plan;
+    for (const auto& [file, rel] : inputs) {
+        plan.push_back({file, to_dir ? out / fs::path(rel.string() + extension) : out});
+    }
+    return plan;
+}
+
+int run_sign(const SignArgs& a) {
+    if (a.format != "cades") {
+        throw Error(Errc::usage,
+                    "--format " + a.format + " is not available yet; use --format cades");
+    }
+    if (a.packaging != "detached") {
+        throw Error(Errc::usage, "--packaging " + a.packaging +
+                                     " is not available for CAdES yet; use --packaging detached");
+    }
+    if (a.level != "B" && a.level != "b") {
+        throw Error(Errc::usage, "--level " + a.level + " is not available yet; use --level B");
+    }
+    SignOptions options;
+    const auto digest = digest_from_string(a.digest);
+    if (!digest) {
+        throw Error(Errc::usage, "--digest " + a.digest +
+                                     ": choose sha256, sha384, sha512, sha3-256 or sha3-512");
+    }
+    options.digest = *digest;
+    options.rsa_padding = a.pss ? RsaPadding::pss : RsaPadding::pkcs1_v15;
+    if (!a.signing_time.empty())
+        options.signing_time = parse_time_option(a.signing_time, "--signing-time");
+
+    const auto plan = plan_outputs(a, ".p7s");
+
+    std::string password = read_password(a.pass_env, a.pass_file);
+    std::unique_ptr<Signer> signer;
+    try {
+        const auto ext = fs::path(a.key).extension().string();
+        const bool p12 = ext == ".p12" || ext == ".pfx";
+        if (p12) {
+            signer = std::make_unique<Signer>(Signer::from_pkcs12(a.key, password));
+        } else {
+            std::vector<fs::path> chain(a.chain.begin(), a.chain.end());
+            signer = std::make_unique<Signer>(
+                Signer::from_pem(a.key, a.cert.empty() ? a.key : a.cert, chain, password));
+        }
+    } catch (...) {
+        wipe(password);
+        throw;
+    }
+    wipe(password);
+    signer->check_usable_at(options.signing_time.value_or(now_utc()));
+
+    if (!a.force) {
+        for (const auto& p : plan) {
+            std::error_code ec;
+            if (fs::exists(p.output, ec)) {
+                throw Error(Errc::cannot_create_output,
+                            p.output.string() +
+                                " already exists; remove it, choose another -o, or give --force");
+            }
+        }
+    }
+    // Every signature is made before anything is written: a failure leaves no partial output.
+    std::vector<SignedObject> made;
+    made.reserve(plan.size());
+    for (const auto& p : plan) made.push_back(sign_file(p.input, *signer, options));
+
+    std::vector<fs::path> written;
+    try {
+        for (std::size_t i = 0; i < plan.size(); ++i) {
+            if (plan[i].output.has_parent_path())
+                fs::create_directories(plan[i].output.parent_path());
+            made[i].save(plan[i].output, a.force);
+            written.push_back(plan[i].output);
+        }
+    } catch (const fs::filesystem_error& e) {
+        for (const auto& w : written) fs::remove(w);
+        throw Error(Errc::cannot_create_output,
+                    std::string("cannot create the output folder: ") + e.what());
+    } catch (...) {
+        for (const auto& w : written) fs::remove(w);
+        throw;
+    }
+    for (const auto& p : plan)
+        std::cout << "signed " << p.input.string() << " -> " << p.output.string() << "\n";
+    return 0;
+}
+
+}  // namespace
+
+Command add_sign(CLI::App& root) {
+    auto args = std::make_shared<SignArgs>();
+    CLI::App* app = root.add_subcommand("sign", "Sign files (CAdES baseline B, detached)");
+    app->add_option("FILE", args->files, "Files or folders to sign")->required();
+    app->add_option("--key", args->key, "Private key: PKCS#12 (.p12/.pfx) or PEM/DER key")
+        ->required();
+    app->add_option("--cert", args->cert, "Signer certificate (PEM/DER) when --key is a bare key");
+    app->add_option("--chain", args->chain,
+                    "Intermediate certificates to include (PEM), repeatable");
+    app->add_option("--pass-env", args->pass_env,
+                    "Read the key password from this environment variable");
+    app->add_option("--pass-file", args->pass_file,
+                    "Read the key password from the first line of this file");
+    app->add_option("--format", args->format, "cades (xades, asic-e, asic-s come later)");
+    app->add_option("--packaging", args->packaging, "detached");
+    app->add_option("--level", args->level, "B (T, LT, LTA come later)");
+    app->add_option("--tsa", args->tsa, "Time-stamping authority URL (for --level T and above)");
+    app->add_option("--digest", args->digest,
+                    "sha256 (default), sha384, sha512, sha3-256, sha3-512");
+    app->add_flag("--rsa-pss", args->pss, "Use RSASSA-PSS instead of PKCS#1 v1.5 with an RSA key");
+    app->add_option(
+        "--signing-time", args->signing_time,
+        "The claimed signing time (RFC 3339); default now. The certificate must be valid then");
+    app->add_option("-o,--output", args->output, "Output file (one input) or folder (several)")
+        ->required();
+    app->add_flag("--force", args->force, "Replace existing output files (atomically)");
+    return {app, [args] { return run_sign(*args); }};
+}
+
+}  // namespace ltsign::cli

@@ -1,0 +1,59 @@
+// ltsign verify FILE... [--data DOC]... [--trust PEM|DIR]... [--at TIME] [--json]
+#include <iostream>
+#include <memory>
+
+#include "common.hpp"
+
+namespace ltsign::cli {
+namespace fs = std::filesystem;
+namespace {
+
+struct VerifyArgs {
+    std::vector<std::string> files, data, trust;
+    std::string at;
+    bool json = false, offline = false;
+};
+
+int run_verify(const VerifyArgs& a) {
+    ValidationContext ctx;
+    for (const auto& t : a.trust) ctx.trust.add(t);
+    if (!a.at.empty()) ctx.validation_time = parse_time_option(a.at, "--at");
+    for (const auto& d : a.data) {
+        std::error_code ec;
+        if (!fs::exists(d, ec))
+            throw Error(Errc::input_missing, d + ": no such document or folder; check --data");
+    }
+    std::vector<fs::path> inputs(a.files.begin(), a.files.end());
+    std::vector<fs::path> data(a.data.begin(), a.data.end());
+    const auto jobs = plan_verification(inputs, data);
+    if (jobs.empty())
+        throw Error(Errc::input_missing, "no signature files found in the folders given");
+
+    const BatchReport report = verify_batch(jobs, ctx);
+    if (a.json) {
+        std::cout << report.to_json();
+    } else {
+        std::cout << report.to_text(stdout_is_terminal());
+    }
+    return report.exit_code();
+}
+
+}  // namespace
+
+Command add_verify(CLI::App& root) {
+    auto args = std::make_shared<VerifyArgs>();
+    CLI::App* app =
+        root.add_subcommand("verify", "Verify signatures and report ETSI EN 319 102-1 verdicts");
+    app->add_option("FILE", args->files, "Signature files or folders of them")->required();
+    app->add_option("--data", args->data,
+                    "The signed document, or a folder where NAME.p7s finds NAME; repeatable");
+    app->add_option("--trust", args->trust,
+                    "Trust anchors: a PEM file or a folder of them; repeatable");
+    app->add_option("--at", args->at, "Validation time (RFC 3339), default now");
+    app->add_flag("--offline", args->offline,
+                  "Use no network (this version never fetches anything)");
+    app->add_flag("--json", args->json, "Print one JSON document for programs");
+    return {app, [args] { return run_verify(*args); }};
+}
+
+}  // namespace ltsign::cli

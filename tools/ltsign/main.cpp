@@ -1,0 +1,50 @@
+// ltsign: the command-line front end. This file only lists the subcommands; each lives in its
+// own cmd_*.cpp and calls the library.
+#include <iostream>
+#include <vector>
+
+#include "common.hpp"
+
+int main(int argc, char** argv) {
+    using namespace ltsign;
+    CLI::App app{"ltsign: long-term archival signatures (CAdES, time-stamps, evidence records)",
+                 "ltsign"};
+    app.set_version_flag("--version", std::string(version()));
+    app.require_subcommand(1);
+    bool verbose = false;
+    app.add_flag("-v,--verbose", verbose, "On errors, also print the underlying library messages");
+
+    std::vector<cli::Command> commands = {cli::add_sign(app), cli::add_verify(app),
+                                          cli::add_inspect(app)};
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::cerr << "ltsign: " << e.what() << "; see ltsign --help\n";
+        return static_cast<int>(Errc::usage);
+    }
+
+    for (const auto& c : commands) {
+        if (!c.app->parsed()) continue;
+        try {
+            return c.run();
+        } catch (const Error& e) {
+            std::cerr << "ltsign " << c.app->get_name() << ": " << e.what() << "\n";
+            if (verbose) {
+                for (const auto& cause : e.causes()) std::cerr << "  caused by: " << cause << "\n";
+            }
+            return e.exit_code();
+        } catch (const std::exception& e) {
+            std::cerr << "ltsign " << c.app->get_name() << ": internal error: " << e.what()
+                      << "; please report this\n";
+            return static_cast<int>(Errc::internal);
+        }
+    }
+    return static_cast<int>(Errc::usage);
+}
