@@ -1,12 +1,14 @@
 // RAII over OpenSSL and the one place where OpenSSL failures become ltsign::Error.
 #pragma once
 
+// pem.h first: cms.h declares PEM_read_bio_CMS only when pem.h came before it.
+#include <openssl/pem.h>
+
 #include <openssl/bio.h>
 #include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/ess.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>  // before cms.h, which declares PEM_read_bio_CMS only after it
 #include <openssl/pkcs12.h>
 #include <openssl/ts.h>
 #include <openssl/x509.h>
