@@ -10,10 +10,11 @@ namespace {
 
 struct SignArgs {
     std::vector<std::string> files;
-    std::string key, cert, pass_env, pass_file, output;
-    std::vector<std::string> chain;
+    KeyArgs key;
+    TsaArgs tsa;
+    std::string output;
     std::string format = "cades", packaging = "detached", level = "B", digest = "sha256";
-    std::string tsa, signing_time;
+    std::string signing_time;
     bool pss = false, force = false;
 };
 
@@ -62,40 +63,25 @@ int run_sign(const SignArgs& a) {
         throw Error(Errc::usage, "--packaging " + a.packaging +
                                      " is not available for CAdES yet; use --packaging detached");
     }
-    if (a.level != "B" && a.level != "b") {
-        throw Error(Errc::usage, "--level " + a.level + " is not available yet; use --level B");
-    }
     SignOptions options;
-    const auto digest = digest_from_string(a.digest);
-    if (!digest) {
-        throw Error(Errc::usage, "--digest " + a.digest +
-                                     ": choose sha256, sha384, sha512, sha3-256 or sha3-512");
+    if (a.level == "T" || a.level == "t") {
+        if (a.tsa.url.empty())
+            throw Error(Errc::usage, "--level T needs a time-stamping authority: add --tsa URL");
+        options.level = Level::t;
+        options.tsa = make_tsa_client(a.tsa);
+    } else if (a.level != "B" && a.level != "b") {
+        throw Error(Errc::usage,
+                    "--level " + a.level + " is not available yet; use --level B or T");
     }
-    options.digest = *digest;
+    options.digest = parse_digest(a.digest);
     options.rsa_padding = a.pss ? RsaPadding::pss : RsaPadding::pkcs1_v15;
     if (!a.signing_time.empty())
         options.signing_time = parse_time_option(a.signing_time, "--signing-time");
 
     const auto plan = plan_outputs(a, ".p7s");
 
-    std::string password = read_password(a.pass_env, a.pass_file);
-    std::unique_ptr<Signer> signer;
-    try {
-        const auto ext = fs::path(a.key).extension().string();
-        const bool p12 = ext == ".p12" || ext == ".pfx";
-        if (p12) {
-            signer = std::make_unique<Signer>(Signer::from_pkcs12(a.key, password));
-        } else {
-            std::vector<fs::path> chain(a.chain.begin(), a.chain.end());
-            signer = std::make_unique<Signer>(
-                Signer::from_pem(a.key, a.cert.empty() ? a.key : a.cert, chain, password));
-        }
-    } catch (...) {
-        wipe(password);
-        throw;
-    }
-    wipe(password);
-    signer->check_usable_at(options.signing_time.value_or(now_utc()));
+    const Signer signer = load_signer(a.key);
+    signer.check_usable_at(options.signing_time.value_or(now_utc()));
 
     if (!a.force) {
         for (const auto& p : plan) {
@@ -110,7 +96,7 @@ int run_sign(const SignArgs& a) {
     // Every signature is made before anything is written: a failure leaves no partial output.
     std::vector<SignedObject> made;
     made.reserve(plan.size());
-    for (const auto& p : plan) made.push_back(sign_file(p.input, *signer, options));
+    for (const auto& p : plan) made.push_back(sign_file(p.input, signer, options));
 
     std::vector<fs::path> written;
     try {
@@ -139,19 +125,12 @@ Command add_sign(CLI::App& root) {
     auto args = std::make_shared<SignArgs>();
     CLI::App* app = root.add_subcommand("sign", "Sign files (CAdES baseline B, detached)");
     app->add_option("FILE", args->files, "Files or folders to sign")->required();
-    app->add_option("--key", args->key, "Private key: PKCS#12 (.p12/.pfx) or PEM/DER key")
-        ->required();
-    app->add_option("--cert", args->cert, "Signer certificate (PEM/DER) when --key is a bare key");
-    app->add_option("--chain", args->chain,
-                    "Intermediate certificates to include (PEM), repeatable");
-    app->add_option("--pass-env", args->pass_env,
-                    "Read the key password from this environment variable");
-    app->add_option("--pass-file", args->pass_file,
-                    "Read the key password from the first line of this file");
+    add_key_options(app, args->key, true);
     app->add_option("--format", args->format, "cades (xades, asic-e, asic-s come later)");
     app->add_option("--packaging", args->packaging, "detached");
-    app->add_option("--level", args->level, "B (T, LT, LTA come later)");
-    app->add_option("--tsa", args->tsa, "Time-stamping authority URL (for --level T and above)");
+    app->add_option("--level", args->level,
+                    "B (default) or T (adds a signature time-stamp from --tsa)");
+    add_tsa_options(app, args->tsa);
     app->add_option("--digest", args->digest,
                     "sha256 (default), sha384, sha512, sha3-256, sha3-512");
     app->add_flag("--rsa-pss", args->pss, "Use RSASSA-PSS instead of PKCS#1 v1.5 with an RSA key");

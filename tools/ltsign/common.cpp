@@ -45,6 +45,77 @@ TimePoint parse_time_option(const std::string& text, const std::string& option) 
     return *t;
 }
 
+void add_key_options(CLI::App* app, KeyArgs& a, bool required) {
+    auto* key = app->add_option("--key", a.key, "Private key: PKCS#12 (.p12/.pfx) or PEM/DER key");
+    if (required) key->required();
+    app->add_option("--cert", a.cert, "Certificate (PEM/DER) when --key is a bare key");
+    app->add_option("--chain", a.chain, "Intermediate certificates to include (PEM), repeatable");
+    app->add_option("--pass-env", a.pass_env,
+                    "Read the key password from this environment variable");
+    app->add_option("--pass-file", a.pass_file,
+                    "Read the key password from the first line of this file");
+}
+
+Signer load_signer(const KeyArgs& a) {
+    std::string password = read_password(a.pass_env, a.pass_file);
+    try {
+        const auto ext = std::filesystem::path(a.key).extension().string();
+        if (ext == ".p12" || ext == ".pfx") {
+            auto s = Signer::from_pkcs12(a.key, password);
+            wipe(password);
+            return s;
+        }
+        std::vector<std::filesystem::path> chain(a.chain.begin(), a.chain.end());
+        auto s = Signer::from_pem(a.key, a.cert.empty() ? a.key : a.cert, chain, password);
+        wipe(password);
+        return s;
+    } catch (...) {
+        wipe(password);
+        throw;
+    }
+}
+
+DigestAlgorithm parse_digest(const std::string& name) {
+    const auto d = digest_from_string(name);
+    if (!d) {
+        throw Error(Errc::usage,
+                    "--digest " + name + ": choose sha256, sha384, sha512, sha3-256 or sha3-512");
+    }
+    return *d;
+}
+
+void add_tsa_options(CLI::App* app, TsaArgs& a) {
+    app->add_option("--tsa", a.url, "Time-stamping authority URL (RFC 3161 over HTTP or HTTPS)");
+    app->add_option("--tsa-policy", a.policy, "TSA policy OID to request");
+    app->add_option("--tsa-user", a.user, "User name for a TSA that requires basic authentication");
+    app->add_option("--tsa-pass-env", a.pass_env, "Environment variable holding the TSA password");
+    app->add_option("--tsa-cert", a.client_cert,
+                    "Client certificate (PEM) for a TSA that requires one");
+    app->add_option("--tsa-key", a.client_key, "Key (PEM) of the client certificate");
+    app->add_option("--timeout", a.timeout_seconds, "Seconds to wait for the TSA (default 30)");
+}
+
+TsaClient make_tsa_client(const TsaArgs& a) {
+    TsaClient c;
+    c.url = a.url;
+    if (!a.policy.empty()) c.policy = a.policy;
+    c.digest = parse_digest(a.digest);
+    c.timeout = std::chrono::milliseconds(static_cast<long>(a.timeout_seconds * 1000));
+    c.user = a.user;
+    if (!a.pass_env.empty()) c.password = read_password(a.pass_env, "");
+    c.client_cert = a.client_cert;
+    c.client_key = a.client_key;
+    return c;
+}
+
+void write_output(const SignedObject& object, const std::filesystem::path& target, bool overwrite) {
+    if (target.has_parent_path()) {
+        std::error_code ec;
+        std::filesystem::create_directories(target.parent_path(), ec);
+    }
+    object.save(target, overwrite);
+}
+
 bool stderr_is_terminal() {
     return ::isatty(STDERR_FILENO) == 1;
 }

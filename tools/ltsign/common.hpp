@@ -21,6 +21,32 @@ struct Command {
 Command add_sign(CLI::App& root);
 Command add_verify(CLI::App& root);
 Command add_inspect(CLI::App& root);
+Command add_timestamp(CLI::App& root);
+Command add_extend(CLI::App& root);
+Command add_tsa(CLI::App& root);
+
+// --key/--cert/--chain/--pass-env/--pass-file, shared by sign and tsa.
+struct KeyArgs {
+    std::string key, cert, pass_env, pass_file;
+    std::vector<std::string> chain;
+};
+void add_key_options(CLI::App* app, KeyArgs& args, bool required);
+// PKCS#12 when the key file ends in .p12/.pfx, else a PEM/DER key (with --cert, or a
+// certificate in the key file itself). The password is wiped after use.
+Signer load_signer(const KeyArgs& args);
+
+// --tsa and the options a commercial TSA may need.
+struct TsaArgs {
+    std::string url, policy, user, pass_env, client_cert, client_key;
+    std::string digest = "sha256";
+    double timeout_seconds = 30;
+};
+void add_tsa_options(CLI::App* app, TsaArgs& args);
+TsaClient make_tsa_client(const TsaArgs& args);
+DigestAlgorithm parse_digest(const std::string& name);
+
+// Writes `object` to `target` atomically; refuses to replace unless `overwrite`.
+void write_output(const SignedObject& object, const std::filesystem::path& target, bool overwrite);
 
 // A password from --pass-env VAR or --pass-file F (first line), never from the command line.
 // Empty when neither is given. The caller cleanses it with wipe().

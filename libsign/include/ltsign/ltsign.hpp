@@ -8,6 +8,8 @@
 #include "ltsign/sign.hpp"
 #include "ltsign/signer.hpp"
 #include "ltsign/time.hpp"
+#include "ltsign/timestamp.hpp"
+#include "ltsign/tsa_server.hpp"
 #include "ltsign/verdict.hpp"
 #include "ltsign/verify.hpp"
 #include "ltsign/version.hpp"

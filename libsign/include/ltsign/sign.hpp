@@ -10,12 +10,13 @@
 #include "ltsign/digest.hpp"
 #include "ltsign/signer.hpp"
 #include "ltsign/time.hpp"
+#include "ltsign/timestamp.hpp"
 
 namespace ltsign {
 
 enum class Format { cades };
 enum class Packaging { detached };
-enum class Level { b };
+enum class Level { b, t };
 enum class RsaPadding { pkcs1_v15, pss };
 
 struct SignOptions {
@@ -27,6 +28,8 @@ struct SignOptions {
     // The signing-time attribute and the certificate validity check use this time; empty means
     // the system clock. Tests pass a fixed time.
     std::optional<TimePoint> signing_time;
+    // Needed for Level::t: the signature-time-stamp (EN 319 122-1 5.3) comes from this TSA.
+    std::optional<TsaClient> tsa;
 };
 
 // A finished signature, held in memory until saved.
@@ -51,5 +54,11 @@ class SignedObject {
 // Signs one file; the file is streamed, never read whole into memory.
 SignedObject sign_file(const std::filesystem::path& file, const Signer& signer,
                        const SignOptions& options);
+
+// Raises an existing CAdES signature to `level` (today: Level::t, a signature-time-stamp over
+// each SignerInfo that has none). The signed part is untouched; the result is checked to still
+// verify before it is returned.
+SignedObject extend_signature(const std::filesystem::path& signature, Level level,
+                              const TsaClient& tsa);
 
 }  // namespace ltsign

@@ -1,6 +1,7 @@
 // CAdES baseline B-B, detached (ETSI EN 319 122-1 6.3 / 6.2.1).
 #include <openssl/rsa.h>
 
+#include "cms/cades_timestamp.hpp"
 #include "crypto/digests.hpp"
 #include "crypto/ossl.hpp"
 #include "crypto/signer_impl.hpp"
@@ -35,6 +36,9 @@ SignedObject sign_file(const std::filesystem::path& file, const Signer& signer,
     const TimePoint when = options.signing_time.value_or(now_utc());
     signer.check_usable_at(when);
     const auto& id = signer.impl();
+    if (options.level == Level::t && !options.tsa) {
+        throw Error(Errc::usage, "level T needs a time-stamping authority; add --tsa URL");
+    }
     const bool rsa = EVP_PKEY_is_a(id.key.get(), "RSA") || EVP_PKEY_is_a(id.key.get(), "RSA-PSS");
     if (options.rsa_padding == RsaPadding::pss && !rsa) {
         throw Error(Errc::usage,
@@ -80,6 +84,8 @@ SignedObject sign_file(const std::filesystem::path& file, const Signer& signer,
     if (!in) ossl::fail(Errc::input_missing, file.string() + ": cannot open");
     check(CMS_final(cms.get(), in.get(), nullptr, CMS_BINARY | CMS_DETACHED), Errc::io,
           "signing " + file.string() + " failed (read error?)");
+
+    if (options.level == Level::t) cms::add_signature_timestamps(cms.get(), *options.tsa);
 
     const int len = check(i2d_CMS_ContentInfo(cms.get(), nullptr), Errc::internal,
                           "cannot encode the signature");

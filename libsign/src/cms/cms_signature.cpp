@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/der.hpp"
 #include "crypto/digests.hpp"
+#include "tsp/token.hpp"
 
 namespace ltsign::cms {
 namespace {
@@ -100,6 +102,39 @@ void check_binding(CMS_SignerInfo* si, X509* signer, SignatureFacts& f) {
     ossl::clear_errors();
 }
 
+// RFC 5652 5.3: signatureAlgorithm identifies the algorithm the value was made with. OpenSSL
+// verifies with the certificate's key and the digestAlgorithm and does not look at it, so it is
+// checked here: it must belong to the signer's key type and, when it names a digest, to the
+// SignerInfo's digest.
+std::optional<std::string> signature_algorithm_problem(const X509_ALGOR* sig_alg,
+                                                       const ASN1_OBJECT* digest_oid,
+                                                       X509* signer) {
+    const ASN1_OBJECT* oid = nullptr;
+    X509_ALGOR_get0(&oid, nullptr, nullptr, sig_alg);
+    const int nid = OBJ_obj2nid(oid);
+    const EVP_PKEY* key = X509_get0_pubkey(signer);
+    if (key == nullptr) return "the signer's public key cannot be read";
+    const int key_type = EVP_PKEY_get_base_id(key);
+    int md_nid = NID_undef, pk_nid = NID_undef;
+    if (nid == NID_rsaEncryption || nid == NID_rsassaPss) {
+        pk_nid = EVP_PKEY_RSA;
+    } else if (nid == NID_X9_62_id_ecPublicKey) {
+        pk_nid = EVP_PKEY_EC;
+    } else if (OBJ_find_sigid_algs(nid, &md_nid, &pk_nid) != 1) {
+        return "the signature algorithm " + algorithm_name(sig_alg) + " is not one ltsign knows";
+    }
+    const bool key_ok =
+        pk_nid == key_type || (pk_nid == EVP_PKEY_RSA && key_type == EVP_PKEY_RSA_PSS);
+    if (!key_ok)
+        return "the signature algorithm " + algorithm_name(sig_alg) +
+               " does not fit the signer's key";
+    if (md_nid != NID_undef && md_nid != OBJ_obj2nid(digest_oid)) {
+        return "the signature algorithm " + algorithm_name(sig_alg) +
+               " names another digest than the SignerInfo";
+    }
+    return std::nullopt;
+}
+
 // Signature over the content itself, without signed attributes (RFC 5652 5.4): rare in
 // practice, but legal. The content is streamed.
 Check verify_without_attributes(CMS_SignerInfo* si, X509* signer, const EVP_MD* md,
@@ -128,6 +163,25 @@ Check verify_without_attributes(CMS_SignerInfo* si, X509* signer, const EVP_MD* 
     return Check::failed;
 }
 
+// A signature-time-stamp attribute value: a token over the signature value (RFC 5126 6.1.1).
+SignatureFacts signature_timestamp(const ASN1_TYPE* value, const core::Bytes& signature_value) {
+    SignatureFacts ts;
+    ts.type = "timestamp";
+    ts.is_timestamp = true;
+    if (value == nullptr || value->type != V_ASN1_SEQUENCE) {
+        ts.format_problem = "the signature-time-stamp attribute does not hold a token";
+        return ts;
+    }
+    try {
+        return tsp::token_facts(std::span(value->value.sequence->data,
+                                          static_cast<std::size_t>(value->value.sequence->length)),
+                                {.file = std::nullopt, .bytes = signature_value});
+    } catch (const Error& e) {
+        ts.format_problem = std::string("the signature-time-stamp is malformed: ") + e.what();
+        return ts;
+    }
+}
+
 SignatureFacts facts_for(CMS_ContentInfo* cms, CMS_SignerInfo* si, STACK_OF(X509) * certs,
                          const std::optional<std::filesystem::path>& data) {
     SignatureFacts f;
@@ -145,6 +199,13 @@ SignatureFacts facts_for(CMS_ContentInfo* cms, CMS_SignerInfo* si, STACK_OF(X509
     if (dig_alg != nullptr) X509_ALGOR_get0(&dig_oid, nullptr, nullptr, dig_alg);
     const EVP_MD* md = crypto::evp_md_from_object(dig_oid);
     if (md != nullptr) f.digest_algorithm = crypto::digest_name(md);
+
+    if (f.signer_cert) {
+        if (auto problem = signature_algorithm_problem(sig_alg, dig_oid, f.signer_cert.get())) {
+            f.format_problem = *problem;
+            return f;
+        }
+    }
 
     ASN1_OCTET_STRING** content = CMS_get0_content(cms);
     const ASN1_OCTET_STRING* embedded = content != nullptr ? *content : nullptr;
@@ -216,14 +277,26 @@ SignatureFacts facts_for(CMS_ContentInfo* cms, CMS_SignerInfo* si, STACK_OF(X509
             "no signing-certificate attribute: this is a plain CMS signature, not "
             "CAdES baseline");
     }
-    // Unsigned attributes this version cannot judge are named, never silently passed over.
+    // Unsigned attributes: signature-time-stamps are verified with the signature; any other
+    // this version cannot judge is named, never silently passed over.
     for (int a = 0; a < CMS_unsigned_get_attr_count(si); ++a) {
-        const ASN1_OBJECT* obj = X509_ATTRIBUTE_get0_object(CMS_unsigned_get_attr(si, a));
+        X509_ATTRIBUTE* attr = CMS_unsigned_get_attr(si, a);
+        const ASN1_OBJECT* obj = X509_ATTRIBUTE_get0_object(attr);
+        if (OBJ_obj2nid(obj) == NID_id_smime_aa_timeStampToken) {
+            const ASN1_OCTET_STRING* sig = CMS_SignerInfo_get0_signature(si);
+            const core::Bytes value(sig->data, sig->data + sig->length);
+            for (int v = 0; v < X509_ATTRIBUTE_count(attr); ++v) {
+                f.timestamps.push_back(
+                    signature_timestamp(X509_ATTRIBUTE_get0_type(attr, v), value));
+            }
+            continue;
+        }
         char name[128];
         OBJ_obj2txt(name, sizeof name, obj, 0);
         f.notes.push_back(std::string("unsigned attribute ") + name +
                           " is not verified by this version and was not used");
     }
+    if (f.level == "B-B" && !f.timestamps.empty()) f.level = "B-T";
 
     // The signature value over the DER of the signed attributes.
     ossl::clear_errors();
@@ -253,16 +326,94 @@ SignatureFacts facts_for(CMS_ContentInfo* cms, CMS_SignerInfo* si, STACK_OF(X509
         return f;
     }
     const ASN1_OCTET_STRING* expected = mdigest->value.octet_string;
-    const bool same = static_cast<std::size_t>(expected->length) == actual.size() &&
-                      std::memcmp(expected->data, actual.data(), actual.size()) == 0;
-    f.data_digest =
-        same ? validation::CheckResult{Check::passed, ""}
-             : validation::CheckResult{
-                   Check::failed,
-                   "its " + f.digest_algorithm + " digest is " +
-                       ossl::to_hex(actual.data(), actual.size()) + " but the signature says " +
-                       ossl::to_hex(expected->data, static_cast<std::size_t>(expected->length))};
+    f.data_digest = validation::compare_digest(
+        expected, actual, "the signature's " + f.digest_algorithm + " digest is");
     return f;
+}
+
+// AlgorithmIdentifier ::= SEQUENCE { algorithm OBJECT IDENTIFIER, parameters ANY OPTIONAL }
+// The digest and signature algorithms in use take no parameters, NULL, or (RSASSA-PSS) a
+// SEQUENCE; anything else can only be damage.
+bool plausible_algorithm(const der::Tlv& alg) {
+    const auto fields = der::children(alg);
+    if (alg.tag != der::k_sequence || !fields || fields->empty() || fields->size() > 2 ||
+        (*fields)[0].tag != der::k_oid) {
+        return false;
+    }
+    if (fields->size() == 1) return true;
+    const auto& params = (*fields)[1];
+    return (params.tag == 0x05 && params.value.empty()) || params.tag == der::k_sequence;
+}
+
+// The parts of SignedData that no signature covers must still be what RFC 5652 allows, so that
+// an altered byte there is noticed rather than ignored (5.1, 5.3):
+//   SignedData ::= SEQUENCE { version CMSVersion, digestAlgorithms SET OF AlgorithmIdentifier,
+//     encapContentInfo, certificates [0] IMPLICIT OPTIONAL, crls [1] IMPLICIT OPTIONAL,
+//     signerInfos SET OF SignerInfo }
+//   SignerInfo ::= SEQUENCE { version CMSVersion, sid, digestAlgorithm, signedAttrs [0] OPTIONAL,
+//     signatureAlgorithm, signature OCTET STRING, unsignedAttrs [1] OPTIONAL }
+// SignedData version 1, 3, 4 or 5; SignerInfo version 1 or 3; digestAlgorithms names every
+// SignerInfo's digest; algorithm parameters plausible. Only DER headers are sliced; BER with
+// indefinite lengths is left to OpenSSL's parser.
+std::optional<std::string> unsigned_header_problem(const core::Bytes& bytes,
+                                                   STACK_OF(CMS_SignerInfo) * infos) {
+    const auto ci = der::read(bytes);
+    if (!ci) return std::nullopt;
+    const auto ci_parts = der::children(*ci);
+    if (!ci_parts || ci_parts->size() != 2) return std::nullopt;
+    const auto explicit0 = der::children((*ci_parts)[1]);
+    if (!explicit0 || explicit0->size() != 1) return std::nullopt;
+    const auto sd = der::children((*explicit0)[0]);
+    if (!sd || sd->size() < 4) return std::nullopt;
+    const auto& version = (*sd)[0];
+    if (version.tag != der::k_integer || version.value.size() != 1 ||
+        (version.value[0] != 1 && version.value[0] != 3 && version.value[0] != 4 &&
+         version.value[0] != 5)) {
+        return "the SignedData version is not one RFC 5652 5.1 allows";
+    }
+    const auto algs = der::children((*sd)[1]);
+    if ((*sd)[1].tag != der::k_set || !algs) return "the SignedData digestAlgorithms is not a SET";
+    for (const auto& alg : *algs) {
+        if (!plausible_algorithm(alg)) return "a SignedData digestAlgorithms entry is damaged";
+    }
+    for (int i = 0; i < sk_CMS_SignerInfo_num(infos); ++i) {
+        X509_ALGOR* dig = nullptr;
+        CMS_SignerInfo_get0_algs(sk_CMS_SignerInfo_value(infos, i), nullptr, nullptr, &dig,
+                                 nullptr);
+        const ASN1_OBJECT* oid = nullptr;
+        X509_ALGOR_get0(&oid, nullptr, nullptr, dig);
+        const int len = i2d_ASN1_OBJECT(oid, nullptr);
+        core::Bytes want(static_cast<std::size_t>(len > 0 ? len : 0));
+        unsigned char* p = want.data();
+        i2d_ASN1_OBJECT(oid, &p);
+        bool found = false;
+        for (const auto& alg : *algs) {
+            const auto fields = der::children(alg);
+            found |= fields && !fields->empty() &&
+                     std::equal((*fields)[0].all.begin(), (*fields)[0].all.end(), want.begin(),
+                                want.end());
+        }
+        if (!found)
+            return "the SignedData digestAlgorithms does not name the digest a SignerInfo uses";
+    }
+    const auto& signer_infos = sd->back();
+    const auto sis = der::children(signer_infos);
+    if (signer_infos.tag != der::k_set || !sis) return "the SignedData signerInfos is not a SET";
+    for (const auto& si : *sis) {
+        const auto f = der::children(si);
+        if (!f || f->size() < 5) return "a SignerInfo is damaged";
+        const auto& v = (*f)[0];
+        if (v.tag != der::k_integer || v.value.size() != 1 ||
+            (v.value[0] != 1 && v.value[0] != 3)) {
+            return "a SignerInfo version is not 1 or 3 (RFC 5652 5.3)";
+        }
+        const std::size_t sig_alg = (*f)[3].tag == 0xa0 ? 4 : 3;
+        if (!plausible_algorithm((*f)[2]) || sig_alg >= f->size() ||
+            !plausible_algorithm((*f)[sig_alg])) {
+            return "a SignerInfo algorithm identifier is damaged";
+        }
+    }
+    return std::nullopt;
 }
 
 }  // namespace
@@ -297,6 +448,9 @@ ossl::Ptr<CMS_ContentInfo> parse_signed_data(const core::Bytes& bytes, const std
     STACK_OF(CMS_SignerInfo)* infos = CMS_get0_SignerInfos(cms.get());
     if (infos == nullptr || sk_CMS_SignerInfo_num(infos) == 0) {
         ossl::fail(Errc::malformed_input, what + ": SignedData without any SignerInfo");
+    }
+    if (auto problem = unsigned_header_problem(bytes, infos)) {
+        throw Error(Errc::malformed_input, what + ": " + *problem);
     }
     return cms;
 }

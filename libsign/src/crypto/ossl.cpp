@@ -66,7 +66,11 @@ std::string to_hex(const unsigned char* data, std::size_t len) {
 }
 
 std::string serial_hex(const X509* cert) {
-    Ptr<BIGNUM> bn(ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr));
+    return integer_hex(X509_get0_serialNumber(cert));
+}
+
+std::string integer_hex(const ASN1_INTEGER* value) {
+    Ptr<BIGNUM> bn(ASN1_INTEGER_to_BN(value, nullptr));
     if (!bn) return "";
     char* hex = BN_bn2hex(bn.get());
     std::string s = hex != nullptr ? hex : "";

@@ -56,6 +56,9 @@ LTSIGN_OSSL_FREE(ESS_SIGNING_CERT_V2, ESS_SIGNING_CERT_V2_free);
 LTSIGN_OSSL_FREE(TS_REQ, TS_REQ_free);
 LTSIGN_OSSL_FREE(TS_RESP, TS_RESP_free);
 LTSIGN_OSSL_FREE(TS_TST_INFO, TS_TST_INFO_free);
+LTSIGN_OSSL_FREE(TS_MSG_IMPRINT, TS_MSG_IMPRINT_free);
+LTSIGN_OSSL_FREE(TS_RESP_CTX, TS_RESP_CTX_free);
+LTSIGN_OSSL_FREE(X509_ALGOR, X509_ALGOR_free);
 LTSIGN_OSSL_FREE(PKCS7, PKCS7_free);
 
 inline void free_cert_stack(STACK_OF(X509) * s) noexcept {
@@ -98,6 +101,7 @@ TimePoint to_time_point(const ASN1_TIME* t);
 Ptr<ASN1_TIME> to_asn1_time(TimePoint t);
 std::string name_to_string(const X509_NAME* name);  // RFC 2253 order, UTF-8
 std::string serial_hex(const X509* cert);
+std::string integer_hex(const ASN1_INTEGER* value);
 std::string sha256_hex(const X509* cert);
 std::string to_hex(const unsigned char* data, std::size_t len);
 core::Bytes to_der(const X509* cert);

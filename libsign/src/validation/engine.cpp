@@ -62,6 +62,15 @@ std::string chain_sentence(SubIndication sub, int err, int depth, X509* failing,
 
 }  // namespace
 
+CheckResult compare_digest(const ASN1_OCTET_STRING* expected, const core::Bytes& actual,
+                           const std::string& mismatch) {
+    const auto len = static_cast<std::size_t>(expected->length);
+    if (len == actual.size() && CRYPTO_memcmp(expected->data, actual.data(), len) == 0)
+        return {Check::passed, ""};
+    return {Check::failed, mismatch + " " + ossl::to_hex(expected->data, len) +
+                               ", but the data's is " + ossl::to_hex(actual.data(), actual.size())};
+}
+
 CertificateInfo describe(const X509* cert) {
     CertificateInfo info;
     info.subject = ossl::name_to_string(X509_get_subject_name(cert));
@@ -118,9 +127,50 @@ ChainResult validate_chain(X509* cert, const std::vector<ossl::Ptr<X509>>& untru
     return result;
 }
 
-SignatureReport evaluate(const SignatureFacts& facts, const ValidationContext& context,
-                         TimePoint validation_time) {
+namespace {
+
+struct BagCheck {
+    std::optional<std::string> altered;  // a carried certificate that fails its issuer's signature
+    std::vector<const X509*> unchecked;  // no issuer available to check them with
+};
+
+// The certificates a signature carries are not covered by its signature value. Each one whose
+// issuer is at hand (itself when self-issued, another carried certificate, or an anchor) must
+// verify with that issuer's key, so that an altered byte in any of them is noticed even when
+// validation does not need that certificate.
+BagCheck check_certificate_bag(const std::vector<ossl::Ptr<X509>>& certs,
+                               const detail::TrustStoreImpl& trust) {
+    BagCheck out;
+    std::vector<X509*> issuers;
+    for (const auto& c : certs) issuers.push_back(c.get());
+    for (const auto& a : trust.anchors) issuers.push_back(a.get());
+    for (const auto& c : certs) {
+        bool named = false, verified = false;
+        for (X509* issuer : issuers) {
+            if (X509_check_issued(issuer, c.get()) != X509_V_OK) continue;
+            named = true;
+            if (X509_verify(c.get(), X509_get0_pubkey(issuer)) == 1) {
+                verified = true;
+                break;
+            }
+        }
+        ossl::clear_errors();
+        if (named && !verified) {
+            out.altered =
+                "the certificate of " + ossl::name_to_string(X509_get_subject_name(c.get())) +
+                " carried in it does not verify with its issuer's key: it has been altered";
+            return out;
+        }
+        if (!named) out.unchecked.push_back(c.get());
+    }
+    return out;
+}
+
+// EN 319 102-1 5.3 for one signature or token, without its own time-stamps.
+SignatureReport judge(const SignatureFacts& facts, const ValidationContext& context,
+                      TimePoint validation_time) {
     SignatureReport r;
+    r.type = facts.type;
     r.level = facts.level;
     r.signing_time = facts.claimed_signing_time;
     r.digest_algorithm = facts.digest_algorithm;
@@ -131,6 +181,7 @@ SignatureReport evaluate(const SignatureFacts& facts, const ValidationContext& c
     }
     // Until a proof of existence is found, the signature is only known to exist now.
     r.best_signature_time = validation_time;
+    const std::string what = facts.is_timestamp ? "time-stamp" : "signature";
 
     auto verdict = [&](Indication i, SubIndication s, std::string why) {
         r.indication = i;
@@ -147,34 +198,62 @@ SignatureReport evaluate(const SignatureFacts& facts, const ValidationContext& c
     // 5.2.3 identification of the signing certificate
     if (!facts.signer_cert) {
         return verdict(Indication::indeterminate, SubIndication::no_signing_certificate_found,
-                       "the signing certificate is not in the signature and was not supplied, so "
-                       "the signature value cannot be checked");
+                       "the " + what +
+                           "'s signing certificate is not in it and was not supplied, so "
+                           "its signature value cannot be checked");
     }
     // 5.2.7 cryptographic verification: the data first, then the signature value. A failure here
     // is final whatever the chain says.
     if (facts.data_digest.status == Check::failed) {
         return verdict(
             Indication::total_failed, SubIndication::hash_failure,
-            "the signed data has changed since it was signed: " + facts.data_digest.detail);
+            facts.is_timestamp
+                ? "the time-stamp's TSTInfo has changed since the TSA signed it: " +
+                      facts.data_digest.detail
+                : "the signed data has changed since it was signed: " + facts.data_digest.detail);
     }
     if (facts.signature_value.status == Check::failed) {
         return verdict(Indication::total_failed, SubIndication::sig_crypto_failure,
-                       "the signature value does not verify with the signer's public key: " +
+                       "the " + what + " value does not verify with the signer's public key: " +
                            facts.signature_value.detail);
     }
     if (facts.signature_value.status == Check::not_possible) {
-        return verdict(Indication::indeterminate, SubIndication::crypto_constraints_failure,
-                       "the signature value could not be checked: " + facts.signature_value.detail);
+        return verdict(
+            Indication::indeterminate, SubIndication::crypto_constraints_failure,
+            "the " + what + " value could not be checked: " + facts.signature_value.detail);
+    }
+    const BagCheck bag = check_certificate_bag(facts.certificates, context.trust.impl());
+    if (bag.altered)
+        return verdict(Indication::total_failed, SubIndication::format_failure, *bag.altered);
+    if (facts.is_timestamp && facts.imprint.status == Check::failed) {
+        return verdict(Indication::total_failed, SubIndication::hash_failure,
+                       "the time-stamp is over other data: " + facts.imprint.detail);
     }
     if (facts.binding == Binding::mismatch) {
         return verdict(Indication::indeterminate, SubIndication::no_signing_certificate_found,
                        "the signed signing-certificate reference does not match the certificate "
-                       "that verifies the signature (" +
-                           facts.binding_detail + "); the certificate may have been substituted");
+                       "that verifies the " +
+                           what + " (" + facts.binding_detail +
+                           "); the certificate may have been substituted");
     }
     if (facts.data_digest.status == Check::not_possible) {
         return verdict(Indication::indeterminate, SubIndication::signed_data_not_found,
                        facts.data_digest.detail);
+    }
+    if (facts.is_timestamp && facts.imprint.status == Check::not_possible) {
+        return verdict(Indication::indeterminate, SubIndication::signed_data_not_found,
+                       facts.imprint.detail);
+    }
+    // RFC 3161 2.3: a TSA certificate carries exactly one, critical, extended key usage:
+    // id-kp-timeStamping.
+    if (facts.is_timestamp &&
+        X509_check_purpose(facts.signer_cert.get(), X509_PURPOSE_TIMESTAMP_SIGN, 0) != 1) {
+        ossl::clear_errors();
+        return verdict(
+            Indication::indeterminate, SubIndication::chain_constraints_failure,
+            "the TSA certificate (" + r.signer +
+                ") lacks the critical extended key usage timeStamping (RFC 3161 2.3), so it "
+                "is not a time-stamping certificate");
     }
     // 5.2.6 X.509 certificate validation
     auto chain = validate_chain(facts.signer_cert.get(), facts.certificates, context.trust.impl(),
@@ -183,17 +262,74 @@ SignatureReport evaluate(const SignatureFacts& facts, const ValidationContext& c
     if (chain.indication != Indication::total_passed) {
         return verdict(chain.indication, chain.sub_indication, chain.explanation);
     }
-    const uint32_t usage = X509_get_key_usage(facts.signer_cert.get());
-    if (usage != UINT32_MAX && (usage & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) == 0) {
-        return verdict(Indication::indeterminate, SubIndication::chain_constraints_failure,
-                       "the signer's certificate does not allow digital signatures (key usage)");
+    if (!facts.is_timestamp) {
+        const uint32_t usage = X509_get_key_usage(facts.signer_cert.get());
+        if (usage != UINT32_MAX && (usage & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) == 0) {
+            return verdict(
+                Indication::indeterminate, SubIndication::chain_constraints_failure,
+                "the signer's certificate does not allow digital signatures (key usage)");
+        }
+    }
+    for (const X509* c : bag.unchecked) {
+        const std::string fp = ossl::sha256_hex(c);
+        const bool used = std::any_of(r.chain.begin(), r.chain.end(),
+                                      [&](const CertificateInfo& i) { return i.sha256 == fp; });
+        if (!used) {
+            r.notes.push_back(
+                "it also carries the certificate of " +
+                ossl::name_to_string(X509_get_subject_name(c)) +
+                ", whose issuer is unknown; it was not needed and could not be checked");
+        }
     }
     r.notes.push_back(
         "revocation was not checked: this version does not yet fetch OCSP or CRL data");
+    if (facts.is_timestamp) {
+        r.best_signature_time = facts.gen_time;
+        return verdict(
+            Indication::total_passed, SubIndication::none,
+            "the time-stamped data matches, the TSA's signature verifies, and its certificate "
+            "chains to a trusted anchor at " +
+                format_rfc3339(validation_time) + "; it proves the data existed at " +
+                format_rfc3339(*facts.gen_time));
+    }
     return verdict(Indication::total_passed, SubIndication::none,
                    "the signed data is intact, the signature value verifies, and the signer's "
                    "certificate chains to a trusted anchor at " +
                        format_rfc3339(validation_time));
+}
+
+}  // namespace
+
+SignatureReport evaluate(const SignatureFacts& facts, const ValidationContext& context,
+                         TimePoint validation_time) {
+    SignatureReport r = judge(facts, context, validation_time);
+    for (const auto& ts : facts.timestamps)
+        r.timestamps.push_back(evaluate(ts, context, validation_time));
+
+    // A signature-time-stamp that is broken (not merely unconfirmed) means the signature file has
+    // been tampered with: the signature cannot pass (EN 319 122-1 B-T must be technically valid).
+    for (const auto& ts : r.timestamps) {
+        if (ts.indication == Indication::total_failed && r.indication != Indication::total_failed) {
+            r.indication = Indication::total_failed;
+            r.sub_indication = ts.sub_indication;
+            r.explanation = "the signature's time-stamp is broken: " + ts.explanation;
+            return r;
+        }
+    }
+    // The earliest time-stamp that passed is proof that the signature existed then.
+    for (const auto& ts : r.timestamps) {
+        if (ts.indication == Indication::total_passed && ts.best_signature_time &&
+            (!r.best_signature_time || *ts.best_signature_time < *r.best_signature_time)) {
+            r.best_signature_time = ts.best_signature_time;
+        }
+        if (ts.indication == Indication::indeterminate) {
+            r.notes.push_back(
+                "a signature time-stamp could not be confirmed (" +
+                std::string(to_string(ts.sub_indication)) +
+                "), so it proves nothing about when the signature existed: " + ts.explanation);
+        }
+    }
+    return r;
 }
 
 }  // namespace ltsign::validation

@@ -26,11 +26,17 @@ struct CheckResult {
     std::string detail;  // why it failed or could not be done
 };
 
+// Compares a digest found in a signature or token with the one computed over the data.
+// `mismatch` starts the failure's detail; the two values follow in hex.
+CheckResult compare_digest(const ASN1_OCTET_STRING* expected, const core::Bytes& actual,
+                           const std::string& mismatch);
+
 // How the signed attributes name the signing certificate (RFC 5035, XAdES SigningCertificate).
 enum class Binding { absent, matches, mismatch };
 
 struct SignatureFacts {
-    std::string level;                          // "B-B", "CMS", ...
+    std::string type = "signature";             // the report's type: "signature" or "timestamp"
+    std::string level;                          // "B-B", "B-T", "CMS", ...
     std::optional<std::string> format_problem;  // set: FORMAT_FAILURE
     ossl::Ptr<X509> signer_cert;                // null: the signing certificate was not identified
     std::vector<ossl::Ptr<X509>> certificates;  // every certificate the signature carries
@@ -42,6 +48,15 @@ struct SignatureFacts {
     std::string digest_algorithm;
     std::string signature_algorithm;
     std::vector<std::string> notes;
+
+    // Time-stamp tokens (RFC 3161): the message imprint against the time-stamped data, and
+    // the time the TSA vouches for.
+    bool is_timestamp = false;
+    CheckResult imprint;
+    std::optional<TimePoint> gen_time;
+
+    // Signature-time-stamps over this signature's value (CAdES B-T), judged with it.
+    std::vector<SignatureFacts> timestamps;
 };
 
 // X.509 path validation of `cert` at time `at` to the trust anchors (EN 319 102-1 5.2.6).

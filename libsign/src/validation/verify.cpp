@@ -3,6 +3,7 @@
 #include <map>
 
 #include "cms/cms_signature.hpp"
+#include "tsp/token.hpp"
 #include "validation/model.hpp"
 
 namespace ltsign {
@@ -55,13 +56,30 @@ FileReport verify_file_at(const fs::path& file, const VerifyOptions& options,
                         options.data->string() + ": no such document; check --data");
         }
     }
-    if (!cms::looks_like_cms(bytes)) {
-        throw Error(Errc::malformed_input,
-                    file.string() + ": not a signature ltsign recognises (expected CMS/CAdES)");
+    std::optional<core::Bytes> token;
+    if (cms::looks_like_cms(bytes)) {
+        auto cms_info = cms::parse_signed_data(bytes, file.string());
+        if (tsp::is_token(cms_info.get())) {
+            token = bytes;
+        } else {
+            report.format = "cades";
+            for (const auto& facts : cms::extract_facts(cms_info.get(), options.data)) {
+                report.signatures.push_back(validation::evaluate(facts, context, at));
+            }
+        }
+    } else {
+        token = tsp::token_from_response_bytes(bytes, file.string());
+        if (!token) {
+            throw Error(Errc::malformed_input,
+                        file.string() +
+                            ": not a signature ltsign recognises (expected CMS/CAdES, "
+                            "an RFC 3161 token or TimeStampResp)");
+        }
     }
-    auto cms_info = cms::parse_signed_data(bytes, file.string());
-    report.format = "cades";
-    for (const auto& facts : cms::extract_facts(cms_info.get(), options.data)) {
+    if (token) {
+        // A token verified on its own is one entry of type "timestamp" (DESIGN.md, --json).
+        report.format = "tst";
+        const auto facts = tsp::token_facts(*token, {.file = options.data});
         report.signatures.push_back(validation::evaluate(facts, context, at));
     }
     report.indication = Indication::total_passed;

@@ -1,0 +1,52 @@
+// ltsign's own time-stamping authority: RFC 3161 over HTTP, for tests and internal use.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "ltsign/signer.hpp"
+#include "ltsign/time.hpp"
+
+namespace ltsign {
+
+struct TsaServerOptions {
+    std::string host = "127.0.0.1";
+    int port = 0;                         // 0: any free port (see TsaServer::port())
+    std::filesystem::path serial_file;    // the last serial issued, hex; replaced atomically
+    std::string policy = "2.999.3161.1";  // the default TSA policy OID (an example-arc OID)
+    int accuracy_seconds = 1;
+    std::size_t max_request = 64 * 1024;
+    // For tests only: serve this time instead of the system clock.
+    std::optional<TimePoint> fixed_time;
+    // One line per request (time, peer, outcome). Defaults to stderr.
+    std::function<void(const std::string&)> log;
+};
+
+class TsaServer {
+  public:
+    // Checks the identity (its certificate must carry the critical timeStamping extended key
+    // usage, RFC 3161 2.3; Error(key_refused) otherwise), reads the serial file and binds.
+    // Error(cannot_create_output) if the address cannot be bound.
+    TsaServer(Signer identity, TsaServerOptions options);
+    ~TsaServer();
+    TsaServer(const TsaServer&) = delete;
+    TsaServer& operator=(const TsaServer&) = delete;
+
+    int port() const noexcept;
+    void run();   // serves until stop(); concurrent requests are answered in parallel
+    void stop();  // safe from another thread or a signal-handling thread
+
+    // The responder core without HTTP: a DER TimeStampResp for a DER TimeStampReq, granted or
+    // a rejection with failInfo. Never throws for bad requests.
+    std::vector<unsigned char> respond(const std::vector<unsigned char>& request);
+
+  private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace ltsign

@@ -1,0 +1,138 @@
+#include "tsp/token.hpp"
+
+#include <cstring>
+
+#include "cms/cms_signature.hpp"
+#include "core/der.hpp"
+#include "crypto/digests.hpp"
+
+namespace ltsign::tsp {
+namespace {
+
+using validation::Check;
+
+std::string oid_text(const ASN1_OBJECT* obj) {
+    char buf[128];
+    OBJ_obj2txt(buf, sizeof buf, obj, 1);
+    return buf;
+}
+
+std::string accuracy_text(const TS_ACCURACY* acc) {
+    if (acc == nullptr) return "";
+    auto part = [](const ASN1_INTEGER* v) { return v ? ASN1_INTEGER_get(v) : 0L; };
+    return std::to_string(part(TS_ACCURACY_get_seconds(acc))) + " s " +
+           std::to_string(part(TS_ACCURACY_get_millis(acc))) + " ms " +
+           std::to_string(part(TS_ACCURACY_get_micros(acc))) + " us";
+}
+
+}  // namespace
+
+bool is_token(CMS_ContentInfo* cms) {
+    return cms::econtent_nid(cms) == NID_id_smime_ct_TSTInfo;
+}
+
+validation::SignatureFacts token_facts(std::span<const unsigned char> token_der,
+                                       const ImprintSource& source) {
+    // Tokens may carry unsigned attributes, and those tokens again: bound the nesting so hostile
+    // input cannot exhaust the stack.
+    thread_local int depth = 0;
+    struct Guard {
+        Guard() { ++depth; }
+        ~Guard() { --depth; }
+    } guard;
+    if (depth > 4) throw Error(Errc::malformed_input, "time-stamp tokens nested more than 4 deep");
+    const core::Bytes der(token_der.begin(), token_der.end());
+    auto cms_info = cms::parse_signed_data(der, "time-stamp token");
+    auto all = cms::extract_facts(cms_info.get(), std::nullopt);
+    validation::SignatureFacts f = std::move(all.front());
+    f.type = "timestamp";
+    f.level = "";
+    f.is_timestamp = true;
+    // The CAdES notes about plain CMS do not apply to a token.
+    f.notes.clear();
+    if (!is_token(cms_info.get())) {
+        f.format_problem = "the token does not encapsulate a TSTInfo (RFC 3161 2.4.2)";
+        return f;
+    }
+    if (all.size() != 1) {
+        f.format_problem = "a time-stamp token must have exactly one signer (RFC 3161 2.4.2)";
+        return f;
+    }
+    ASN1_OCTET_STRING** content = CMS_get0_content(cms_info.get());
+    if (content == nullptr || *content == nullptr) {
+        f.format_problem = "the token does not carry its TSTInfo";
+        return f;
+    }
+    const unsigned char* p = (*content)->data;
+    ossl::Ptr<TS_TST_INFO> tst(d2i_TS_TST_INFO(nullptr, &p, (*content)->length));
+    if (!tst || p != (*content)->data + (*content)->length ||
+        TS_TST_INFO_get_version(tst.get()) != 1) {
+        ossl::clear_errors();
+        f.format_problem = "the TSTInfo inside the token cannot be decoded (RFC 3161 2.4.2)";
+        return f;
+    }
+    f.gen_time = ossl::to_time_point(TS_TST_INFO_get_time(tst.get()));
+    f.claimed_signing_time = f.gen_time;
+    std::string about = "TSA policy " + oid_text(TS_TST_INFO_get_policy_id(tst.get())) +
+                        ", serial " + ossl::integer_hex(TS_TST_INFO_get_serial(tst.get()));
+    if (const TS_ACCURACY* acc = TS_TST_INFO_get_accuracy(tst.get()))
+        about += ", accuracy " + accuracy_text(acc);
+    f.notes.push_back(std::move(about));
+    if (f.binding == validation::Binding::absent && !f.format_problem) {
+        f.format_problem =
+            "the token has no signing-certificate attribute (RFC 3161 2.4.1, RFC 5816)";
+    }
+
+    // RFC 3161 2.4.2: messageImprint is the hash of the time-stamped data.
+    TS_MSG_IMPRINT* imprint = TS_TST_INFO_get_msg_imprint(tst.get());
+    const X509_ALGOR* alg = TS_MSG_IMPRINT_get_algo(imprint);
+    const ASN1_OBJECT* alg_oid = nullptr;
+    X509_ALGOR_get0(&alg_oid, nullptr, nullptr, alg);
+    const EVP_MD* md = crypto::evp_md_from_object(alg_oid);
+    const ASN1_OCTET_STRING* expected = TS_MSG_IMPRINT_get_msg(imprint);
+    if (md == nullptr) {
+        f.imprint = {Check::not_possible,
+                     "the imprint's digest algorithm " + oid_text(alg_oid) + " is unknown"};
+        return f;
+    }
+    core::Bytes actual;
+    if (source.bytes) {
+        actual = crypto::digest_bytes(md, *source.bytes);
+    } else if (source.file) {
+        actual = crypto::digest_file(md, *source.file);
+    } else {
+        f.imprint = {
+            Check::not_possible,
+            "the time-stamped data was not given, so the message imprint cannot be checked; "
+            "pass it with --data"};
+        return f;
+    }
+    f.imprint = validation::compare_digest(
+        expected, actual, "the token's " + crypto::digest_name(md) + " imprint is");
+    return f;
+}
+
+std::optional<core::Bytes> token_from_response_bytes(const core::Bytes& bytes,
+                                                     const std::string& what) {
+    // TimeStampResp ::= SEQUENCE { status PKIStatusInfo, timeStampToken TimeStampToken OPTIONAL }
+    // PKIStatusInfo ::= SEQUENCE { status PKIStatus (INTEGER), statusString ..., failInfo ... }
+    const auto outer = der::read(bytes);
+    if (!outer || outer->tag != der::k_sequence || outer->all.size() != bytes.size())
+        return std::nullopt;
+    const auto parts = der::children(*outer);
+    if (!parts || parts->empty() || parts->size() > 2 || (*parts)[0].tag != der::k_sequence)
+        return std::nullopt;
+    const auto status = der::children((*parts)[0]);
+    if (!status || status->empty() || (*status)[0].tag != der::k_integer) return std::nullopt;
+    const auto& code = (*status)[0].value;
+    const bool granted = code.size() == 1 && (code[0] == 0 || code[0] == 1);
+    if (!granted || parts->size() != 2) {
+        throw Error(Errc::malformed_input,
+                    what + ": a TimeStampResp without a granted token (status " +
+                        (code.size() == 1 ? std::to_string(code[0]) : std::string("?")) + ")");
+    }
+    const auto& token = (*parts)[1];
+    return core::Bytes(token.all.begin(), token.all.end());
+}
+
+}  // namespace ltsign::tsp

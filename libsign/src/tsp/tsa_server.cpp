@@ -1,0 +1,262 @@
+// The TSA: OpenSSL's TS_RESP_CTX makes the responses (ESSCertIDv2, accuracy, rejections with
+// failInfo); this file adds persistent serials, the clock, and HTTP.
+#include "ltsign/tsa_server.hpp"
+
+#include <httplib.h>
+
+#include <chrono>
+#include <iostream>
+#include <mutex>
+#include <sstream>
+
+#include "core/file_io.hpp"
+#include "crypto/ossl.hpp"
+#include "crypto/signer_impl.hpp"
+
+namespace ltsign {
+namespace {
+
+constexpr const char* k_query_type = "application/timestamp-query";
+constexpr const char* k_reply_type = "application/timestamp-reply";
+
+// Serial numbers are unique and increasing across restarts: the next one is written to disk
+// (atomically) before any token carries it.
+class SerialCounter {
+  public:
+    explicit SerialCounter(std::filesystem::path file) : m_file(std::move(file)) {
+        std::error_code ec;
+        if (!std::filesystem::exists(m_file, ec)) {
+            m_last.reset(BN_new());
+            BN_zero(m_last.get());
+            return;
+        }
+        const auto bytes = core::read_file(m_file, 1024);
+        std::string hex(bytes.begin(), bytes.end());
+        while (!hex.empty() && (hex.back() == '\n' || hex.back() == '\r' || hex.back() == ' '))
+            hex.pop_back();
+        BIGNUM* bn = nullptr;
+        if (hex.empty() || BN_hex2bn(&bn, hex.c_str()) != static_cast<int>(hex.size())) {
+            BN_free(bn);
+            throw Error(Errc::malformed_input,
+                        m_file.string() + ": not a hexadecimal serial number; fix or remove it");
+        }
+        m_last.reset(bn);
+    }
+
+    ossl::Ptr<ASN1_INTEGER> next() {
+        std::lock_guard lock(m_mutex);
+        ossl::Ptr<BIGNUM> candidate(BN_dup(m_last.get()));
+        BN_add_word(candidate.get(), 1);
+        char* hex = BN_bn2hex(candidate.get());
+        std::string text = std::string(hex) + "\n";
+        OPENSSL_free(hex);
+        core::atomic_write(
+            m_file, std::span(reinterpret_cast<const unsigned char*>(text.data()), text.size()),
+            true);
+        m_last = std::move(candidate);
+        return ossl::Ptr<ASN1_INTEGER>(BN_to_ASN1_INTEGER(m_last.get(), nullptr));
+    }
+
+  private:
+    std::filesystem::path m_file;
+    std::mutex m_mutex;
+    ossl::Ptr<BIGNUM> m_last;
+};
+
+struct CallbackState {
+    SerialCounter* serials;
+    std::optional<TimePoint> fixed_time;
+    std::string serial_issued;  // for the log line
+    std::string failure;
+};
+
+ASN1_INTEGER* serial_cb(TS_RESP_CTX* ctx, void* data) noexcept {
+    auto* st = static_cast<CallbackState*>(data);
+    try {
+        auto serial = st->serials->next();
+        st->serial_issued = ossl::integer_hex(serial.get());
+        return serial.release();
+    } catch (const std::exception& e) {
+        st->failure = e.what();
+        TS_RESP_CTX_set_status_info(ctx, TS_STATUS_REJECTION, "Cannot persist the serial number.");
+        TS_RESP_CTX_add_failure_info(ctx, TS_INFO_SYSTEM_FAILURE);
+        return nullptr;
+    }
+}
+
+int time_cb(TS_RESP_CTX*, void* data, long* sec, long* usec) noexcept {
+    auto* st = static_cast<CallbackState*>(data);
+    if (st->fixed_time) {
+        *sec = static_cast<long>(st->fixed_time->time_since_epoch().count());
+        *usec = 0;
+        return 1;
+    }
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    *sec = static_cast<long>(std::chrono::duration_cast<std::chrono::seconds>(now).count());
+    *usec = static_cast<long>(std::chrono::duration_cast<std::chrono::microseconds>(now).count() %
+                              1000000);
+    return 1;
+}
+
+}  // namespace
+
+struct TsaServer::Impl {
+    Signer identity;
+    TsaServerOptions options;
+    std::unique_ptr<SerialCounter> serials;
+    httplib::Server http;
+    int port = 0;
+    ossl::Ptr<ASN1_OBJECT> policy;
+
+    Impl(Signer id, TsaServerOptions opt) : identity(std::move(id)), options(std::move(opt)) {}
+
+    void log(const std::string& line) const {
+        if (options.log) {
+            options.log(line);
+        } else {
+            std::cerr << line << std::endl;
+        }
+    }
+
+    std::vector<unsigned char> respond(const std::vector<unsigned char>& request,
+                                       std::string& outcome) {
+        const auto& id = identity.impl();
+        CallbackState st{serials.get(), options.fixed_time, "", ""};
+        ossl::clear_errors();
+        ossl::Ptr<TS_RESP_CTX> ctx(TS_RESP_CTX_new());
+        if (!ctx) ossl::fail(Errc::internal, "out of memory");
+        TS_RESP_CTX_set_signer_cert(ctx.get(), id.cert.get());
+        TS_RESP_CTX_set_signer_key(ctx.get(), id.key.get());
+        ossl::Ptr<STACK_OF(X509)> chain(sk_X509_new_null());
+        for (const auto& c : id.chain) sk_X509_push(chain.get(), ossl::up_ref(c.get()).release());
+        TS_RESP_CTX_set_certs(ctx.get(), chain.get());
+        TS_RESP_CTX_set_def_policy(ctx.get(), policy.get());
+        // Accepted imprint algorithms: SHA-2 and SHA-3. SHA-1 and MD5 get badAlg.
+        for (const EVP_MD* md : {EVP_sha256(), EVP_sha384(), EVP_sha512(), EVP_sha3_256(),
+                                 EVP_sha3_384(), EVP_sha3_512()}) {
+            TS_RESP_CTX_add_md(ctx.get(), md);
+        }
+        TS_RESP_CTX_set_accuracy(ctx.get(), options.accuracy_seconds, 0, 0);
+        TS_RESP_CTX_set_signer_digest(ctx.get(), EVP_sha256());
+        TS_RESP_CTX_set_ess_cert_id_digest(ctx.get(), EVP_sha256());  // ESSCertIDv2 (RFC 5816)
+        TS_RESP_CTX_add_flags(ctx.get(), TS_TSA_NAME);
+        TS_RESP_CTX_set_serial_cb(ctx.get(), serial_cb, &st);
+        TS_RESP_CTX_set_time_cb(ctx.get(), time_cb, &st);
+
+        ossl::Ptr<BIO> in(BIO_new_mem_buf(request.data(), static_cast<int>(request.size())));
+        ossl::Ptr<TS_RESP> resp(TS_RESP_create_response(ctx.get(), in.get()));
+        ossl::clear_errors();
+        if (!resp) ossl::fail(Errc::internal, "the TSA could not build a response");
+        TS_STATUS_INFO* info = TS_RESP_get_status_info(resp.get());
+        const long status = ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(info));
+        if (status == TS_STATUS_GRANTED) {
+            outcome = "granted serial " + st.serial_issued;
+        } else {
+            outcome = "rejected";
+            if (const STACK_OF(ASN1_UTF8STRING)* t = TS_STATUS_INFO_get0_text(info);
+                t && sk_ASN1_UTF8STRING_num(t) > 0) {
+                const ASN1_UTF8STRING* s = sk_ASN1_UTF8STRING_value(t, 0);
+                outcome +=
+                    ": " + std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                                       static_cast<std::size_t>(ASN1_STRING_length(s)));
+            }
+            if (!st.failure.empty()) outcome += " (" + st.failure + ")";
+        }
+        const int len = i2d_TS_RESP(resp.get(), nullptr);
+        if (len <= 0) ossl::fail(Errc::internal, "cannot encode the response");
+        std::vector<unsigned char> out(static_cast<std::size_t>(len));
+        unsigned char* p = out.data();
+        i2d_TS_RESP(resp.get(), &p);
+        return out;
+    }
+};
+
+TsaServer::TsaServer(Signer identity, TsaServerOptions options)
+    : m_impl(std::make_unique<Impl>(std::move(identity), std::move(options))) {
+    Impl& im = *m_impl;
+    // RFC 3161 2.3: the TSA's certificate has exactly one, critical, extended key usage:
+    // id-kp-timeStamping. X509_PURPOSE_TIMESTAMP_SIGN checks just that.
+    X509* cert = im.identity.impl().cert.get();
+    if (X509_check_purpose(cert, X509_PURPOSE_TIMESTAMP_SIGN, 0) != 1) {
+        throw Error(Errc::key_refused,
+                    "the certificate of " + im.identity.subject() +
+                        " lacks the critical extended key usage timeStamping that "
+                        "a TSA certificate needs (RFC 3161 2.3)");
+    }
+    im.identity.check_usable_at(im.options.fixed_time.value_or(now_utc()));
+    if (im.options.serial_file.empty()) throw Error(Errc::usage, "a TSA needs --serial-file");
+    im.serials = std::make_unique<SerialCounter>(im.options.serial_file);
+    im.policy.reset(OBJ_txt2obj(im.options.policy.c_str(), 1));
+    if (!im.policy) throw Error(Errc::usage, "--policy " + im.options.policy + " is not an OID");
+
+    im.http.set_payload_max_length(im.options.max_request);
+    im.http.set_read_timeout(10, 0);
+    im.http.set_write_timeout(10, 0);
+    im.http.Post(".*", [&im](const httplib::Request& req, httplib::Response& res) {
+        const auto started = std::chrono::steady_clock::now();
+        std::string outcome;
+        if (req.get_header_value("Content-Type") != k_query_type) {
+            res.status = 415;
+            res.set_content(std::string("send a DER TimeStampReq as ") + k_query_type + "\n",
+                            "text/plain");
+            outcome = "refused: Content-Type " + req.get_header_value("Content-Type");
+        } else {
+            try {
+                const std::vector<unsigned char> body(req.body.begin(), req.body.end());
+                const auto reply = im.respond(body, outcome);
+                res.status = 200;
+                res.set_content(std::string(reply.begin(), reply.end()), k_reply_type);
+            } catch (const std::exception& e) {
+                res.status = 500;
+                res.set_content("internal error\n", "text/plain");
+                outcome = std::string("internal error: ") + e.what();
+            }
+        }
+        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - started);
+        std::ostringstream line;
+        line << format_rfc3339(now_utc()) << " " << req.remote_addr << " POST " << req.path << " "
+             << res.status << " " << outcome << " " << ms.count() << "ms";
+        im.log(line.str());
+    });
+    im.http.set_error_handler([&im](const httplib::Request& req, httplib::Response& res) {
+        std::ostringstream line;
+        line << format_rfc3339(now_utc()) << " " << req.remote_addr << " " << req.method << " "
+             << req.path << " " << res.status << " refused";
+        im.log(line.str());
+    });
+
+    if (im.options.port == 0) {
+        im.port = im.http.bind_to_any_port(im.options.host);
+    } else {
+        im.port = im.http.bind_to_port(im.options.host, im.options.port) ? im.options.port : -1;
+    }
+    if (im.port <= 0) {
+        throw Error(Errc::cannot_create_output, "cannot listen on " + im.options.host + ":" +
+                                                    std::to_string(im.options.port) +
+                                                    " (in use, or not an address of this machine)");
+    }
+}
+
+TsaServer::~TsaServer() {
+    m_impl->http.stop();
+}
+
+int TsaServer::port() const noexcept {
+    return m_impl->port;
+}
+
+void TsaServer::run() {
+    m_impl->http.listen_after_bind();
+}
+
+void TsaServer::stop() {
+    m_impl->http.stop();
+}
+
+std::vector<unsigned char> TsaServer::respond(const std::vector<unsigned char>& request) {
+    std::string outcome;
+    return m_impl->respond(request, outcome);
+}
+
+}  // namespace ltsign

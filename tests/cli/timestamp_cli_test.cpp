@@ -1,0 +1,121 @@
+// End to end: ltsign timestamp, sign --level T, extend, and what happens when the TSA is down.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "helpers.hpp"
+#include "test_pki.hpp"
+#include "tsa_process.hpp"
+
+namespace ltsign {
+namespace {
+namespace fs = std::filesystem;
+using test::ltsign;
+using test::pki;
+using test::q;
+
+class TimestampCli : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        ::setenv("LTSIGN_TEST_PASS", test::k_password, 1);
+        doc = dir / "beslut.txt";
+        test::write_text(doc, "Beslut: bygglov beviljas.\n");
+        tsa = std::make_unique<test::TsaProcess>(dir / "serial",
+                                                 std::string("--test-clock ") + test::k_tsa_clock);
+    }
+    std::string key() const {
+        return " --key " + q(pki("ec.p12")) +
+               " --pass-env LTSIGN_TEST_PASS --signing-time 2026-06-01T12:00:00Z ";
+    }
+    static std::string verify_opts() {
+        return " --trust " + q(pki("root.pem")) + " --at 2026-06-02T00:00:00Z --json ";
+    }
+    nlohmann::json verify_json(const fs::path& file, int expected_exit = 0) {
+        const auto r = ltsign("verify " + q(file) + " --data " + q(doc) + verify_opts());
+        EXPECT_EQ(r.exit_code, expected_exit) << r.out << r.err;
+        return nlohmann::json::parse(r.out);
+    }
+
+    test::TempDir dir;
+    fs::path doc;
+    std::unique_ptr<test::TsaProcess> tsa;
+};
+
+TEST_F(TimestampCli, TimestampWritesATokenThatVerifies) {
+    const auto r =
+        ltsign("timestamp " + q(doc) + " --tsa " + tsa->url() + " -o " + q(dir / "b.tst"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = verify_json(dir / "b.tst");
+    EXPECT_EQ(j["files"][0]["format"], "tst");
+    EXPECT_EQ(j["files"][0]["signatures"][0]["type"], "timestamp");
+    EXPECT_EQ(j["files"][0]["signatures"][0]["signingTime"], test::k_tsa_clock);
+}
+
+TEST_F(TimestampCli, SignLevelTIsBTWithTheTimestampListed) {
+    const auto r = ltsign("sign " + q(doc) + key() + "--level T --tsa " + tsa->url() + " -o " +
+                          q(dir / "b.p7s"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = verify_json(dir / "b.p7s");
+    const auto& s = j["files"][0]["signatures"][0];
+    EXPECT_EQ(s["level"], "B-T");
+    EXPECT_EQ(s["indication"], "TOTAL_PASSED");
+    EXPECT_EQ(s["bestSignatureTime"], test::k_tsa_clock);
+    ASSERT_EQ(s["timestamps"].size(), 1u);
+    EXPECT_EQ(s["timestamps"][0]["indication"], "TOTAL_PASSED");
+    EXPECT_NE(ltsign("inspect " + q(dir / "b.p7s")).out.find("id-smime-aa-timeStampToken"),
+              std::string::npos);
+}
+
+TEST_F(TimestampCli, ExtendToANewFileAndInPlace) {
+    ASSERT_EQ(ltsign("sign " + q(doc) + key() + "-o " + q(dir / "b.p7s")).exit_code, 0);
+    auto r = ltsign("extend " + q(dir / "b.p7s") + " --level T --tsa " + tsa->url() + " -o " +
+                    q(dir / "t.p7s"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(verify_json(dir / "t.p7s")["files"][0]["signatures"][0]["level"], "B-T");
+    EXPECT_EQ(verify_json(dir / "b.p7s")["files"][0]["signatures"][0]["level"],
+              "B-B");  // input untouched
+    r = ltsign("extend " + q(dir / "b.p7s") + " --level T --tsa " + tsa->url() + " --in-place");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(verify_json(dir / "b.p7s")["files"][0]["signatures"][0]["level"], "B-T");
+    // Nothing but the two signatures (and the TSA's serial file) is left in the folder.
+    std::size_t n = 0;
+    for (const auto& e : fs::directory_iterator(dir.path()))
+        n += e.path().extension() == ".p7s" ? 1 : 0;
+    EXPECT_EQ(n, 2u);
+}
+
+TEST_F(TimestampCli, TsaDownGivesExit69AndNoOutput) {
+    const std::string dead = test::dead_url();
+    auto r = ltsign("sign " + q(doc) + key() + "--level T --tsa " + dead + " --timeout 3 -o " +
+                    q(dir / "b.p7s"));
+    EXPECT_EQ(r.exit_code, 69);
+    EXPECT_NE(r.err.find(dead), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir / "b.p7s"));
+
+    r = ltsign("timestamp " + q(doc) + " --tsa " + dead + " --timeout 3 -o " + q(dir / "b.tst"));
+    EXPECT_EQ(r.exit_code, 69);
+    EXPECT_FALSE(fs::exists(dir / "b.tst"));
+
+    ASSERT_EQ(ltsign("sign " + q(doc) + key() + "-o " + q(dir / "c.p7s")).exit_code, 0);
+    const auto before = test::read_bytes(dir / "c.p7s");
+    r = ltsign("extend " + q(dir / "c.p7s") + " --level T --tsa " + dead +
+               " --timeout 3 --in-place");
+    EXPECT_EQ(r.exit_code, 69);
+    EXPECT_EQ(test::read_bytes(dir / "c.p7s"), before);
+}
+
+TEST_F(TimestampCli, TsaRejectionGivesExit69WithItsStatus) {
+    const auto r = ltsign("timestamp " + q(doc) + " --tsa " + tsa->url() +
+                          " --tsa-policy 1.2.3.4.5 -o " + q(dir / "x.tst"));
+    EXPECT_EQ(r.exit_code, 69) << r.err;  // the TSA rejects a policy it does not serve
+    EXPECT_NE(r.err.find("unacceptedPolicy"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir / "x.tst"));
+}
+
+TEST_F(TimestampCli, LevelTWithoutTsaIsUsage) {
+    EXPECT_EQ(ltsign("sign " + q(doc) + key() + "--level T -o " + q(dir / "b.p7s")).exit_code, 64);
+    EXPECT_EQ(ltsign("timestamp " + q(doc) + " -o " + q(dir / "b.tst")).exit_code, 64);
+}
+
+}  // namespace
+}  // namespace ltsign

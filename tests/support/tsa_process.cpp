@@ -1,0 +1,81 @@
+#include "tsa_process.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <sstream>
+#include <stdexcept>
+#include <vector>
+
+#include "helpers.hpp"
+#include "test_pki.hpp"
+
+namespace ltsign::test {
+
+TsaProcess::TsaProcess(const std::filesystem::path& serial_file, const std::string& extra,
+                       const std::string& p12) {
+    int out[2];
+    if (::pipe(out) != 0) throw std::runtime_error("pipe failed");
+    std::vector<std::string> args = {
+        LTSIGN_BINARY,     "tsa",      "--key",       pki(p12).string(), "--pass-env",
+        "LTSIGN_TSA_PASS", "--listen", "127.0.0.1:0", "--serial-file",   serial_file.string()};
+    std::istringstream more(extra);
+    for (std::string word; more >> word;) args.push_back(word);
+    ::setenv("LTSIGN_TSA_PASS", k_password, 1);
+    m_pid = ::fork();
+    if (m_pid == 0) {
+        ::dup2(out[1], STDOUT_FILENO);
+        ::close(out[0]);
+        ::close(out[1]);
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        ::execv(argv[0], argv.data());
+        ::_exit(127);
+    }
+    ::close(out[1]);
+    // The first line says where it listens: "ltsign tsa: listening on http://127.0.0.1:PORT/".
+    std::string line;
+    char c = 0;
+    while (::read(out[0], &c, 1) == 1 && c != '\n') line += c;
+    ::close(out[0]);
+    const auto at = line.find("127.0.0.1:");
+    if (at == std::string::npos) {
+        stop();
+        throw std::runtime_error("ltsign tsa did not start: '" + line + "'");
+    }
+    m_port = std::atoi(line.c_str() + at + 10);
+    m_url = "http://127.0.0.1:" + std::to_string(m_port) + "/";
+}
+
+TsaProcess::~TsaProcess() {
+    stop();
+}
+
+void TsaProcess::stop() {
+    if (m_pid <= 0) return;
+    ::kill(m_pid, SIGTERM);
+    int status = 0;
+    ::waitpid(m_pid, &status, 0);
+    m_pid = -1;
+}
+
+std::string dead_url() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    ::close(fd);
+    return "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/";
+}
+
+}  // namespace ltsign::test

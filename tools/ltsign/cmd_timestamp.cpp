@@ -1,0 +1,45 @@
+// ltsign timestamp FILE --tsa URL -o FILE.tst [--digest ALG]
+#include <iostream>
+#include <memory>
+
+#include "common.hpp"
+
+namespace ltsign::cli {
+
+Command add_timestamp(CLI::App& root) {
+    struct Args {
+        std::string file, output;
+        TsaArgs tsa;
+        bool force = false;
+    };
+    auto args = std::make_shared<Args>();
+    CLI::App* app =
+        root.add_subcommand("timestamp", "Get an RFC 3161 time-stamp token over a file");
+    app->add_option("FILE", args->file, "The file to time-stamp (streamed)")->required();
+    add_tsa_options(app, args->tsa);
+    app->add_option("--digest", args->tsa.digest,
+                    "Imprint digest: sha256 (default), sha384, sha512, sha3-256, sha3-512");
+    app->add_option("-o,--output", args->output, "Where to write the token (DER)")->required();
+    app->add_flag("--force", args->force, "Replace an existing output (atomically)");
+    return {app, [args] {
+                if (args->tsa.url.empty())
+                    throw Error(Errc::usage, "add --tsa URL: the time-stamping authority to ask");
+                std::error_code ec;
+                if (!std::filesystem::is_regular_file(args->file, ec)) {
+                    throw Error(Errc::input_missing, args->file + ": no such file; check the path");
+                }
+                if (!args->force && std::filesystem::exists(args->output, ec)) {
+                    throw Error(
+                        Errc::cannot_create_output,
+                        args->output +
+                            " already exists; remove it, choose another -o, or give --force");
+                }
+                const TsaClient tsa = make_tsa_client(args->tsa);
+                SignedObject token(timestamp_file(args->file, tsa), ".tst");
+                write_output(token, args->output, args->force);
+                std::cout << "time-stamped " << args->file << " -> " << args->output << "\n";
+                return 0;
+            }};
+}
+
+}  // namespace ltsign::cli
