@@ -2,12 +2,16 @@
 // verdict (see the corpus README for how `expected` maps to ETSI indications).
 #include <gtest/gtest.h>
 
+#include <openssl/evp.h>
 #include <cstring>
+
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
 #include "helpers.hpp"
 #include "ltsign/ltsign.hpp"
+#include "xml/xml_doc.hpp"
 
 namespace ltsign {
 namespace {
@@ -18,7 +22,7 @@ struct Row {
     std::string file, format, expected, why, needs;
 };
 
-const std::vector<std::string> k_supported = {"cades", "tst"};
+const std::vector<std::string> k_supported = {"cades", "tst", "ers-asn1", "ers-xml"};
 
 std::vector<Row> rows() {
     std::vector<Row> out;
@@ -41,16 +45,88 @@ std::vector<Row> rows() {
     return out;
 }
 
-// "data: data/x.bin ..." or "detached: data/x.txt ..." -> the first path.
-std::optional<fs::path> data_of(const std::string& needs) {
-    for (const char* key : {"data: ", "detached: "}) {
-        const auto at = needs.find(key);
-        if (at == std::string::npos) continue;
-        std::string rest = needs.substr(at + std::strlen(key));
-        rest = rest.substr(0, rest.find_first_of(" ;"));
-        return test::corpus_dir() / rest;
+std::vector<unsigned char> base64(const std::string& text) {
+    return xml::base64_decode(text);
+}
+
+// A base64 word that decodes to a digest's length (SHA-1 .. SHA-512), not a test-class name.
+bool is_base64_digest(const std::string& t) {
+    if (t.size() % 4 != 0 || t.find("...") != std::string::npos) return false;
+    if (!std::all_of(t.begin(), t.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=';
+        })) {
+        return false;
     }
-    return std::nullopt;
+    const auto n = base64(t).size();
+    return n == 20 || n == 28 || n == 32 || n == 48 || n == 64;
+}
+
+// The `needs` column in words: corpus files to use as data objects (all of them: a signature's
+// detached document, or the members of a record's data-object group) (a *.digests.txt file lists
+// digests instead), and data objects known by digest ("SHA256 <base64>"; "doc1"/"doc2" or a
+// repeated algorithm start a new object).
+struct Needs {
+    std::optional<fs::path> data;
+    std::vector<fs::path> more_data;
+    std::vector<DataDigests> digests;
+};
+
+void add_digest(std::vector<DataDigests>& objects, bool& fresh, const std::string& alg,
+                const std::string& b64) {
+    std::string name = alg;
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (name.rfind("sha3", 0) != 0 && name.rfind("sha", 0) == 0 &&
+        name.find('-') == std::string::npos) {
+        name = "sha" + name.substr(3);  // SHA256 -> sha256
+    }
+    const bool repeat = !objects.empty() &&
+                        std::any_of(objects.back().digests.begin(), objects.back().digests.end(),
+                                    [&](const auto& d) { return d.first == name; });
+    if (fresh || objects.empty() || repeat) objects.emplace_back();
+    fresh = false;
+    objects.back().digests.emplace_back(name, base64(b64));
+}
+
+Needs needs_of(const std::string& text) {
+    Needs n;
+    std::string cleaned = text;
+    for (char& c : cleaned) {
+        if (c == ';' || c == ',' || c == '(' || c == ')') c = ' ';
+    }
+    std::stringstream words(cleaned);
+    std::string w, alg;
+    bool fresh = false;
+    std::vector<fs::path> files;
+    while (words >> w) {
+        while (!w.empty() && w.back() == ':') w.pop_back();
+        if (w == "itself") break;  // "X (itself over Y)": Y is X's data, not another object
+        if (w.rfind("doc", 0) == 0 && w.size() <= 5) {
+            fresh = true;
+        } else if (w.rfind("SHA", 0) == 0 && w.size() <= 8) {
+            alg = w;
+        } else if (!alg.empty() && is_base64_digest(w)) {
+            add_digest(n.digests, fresh, alg, w);
+        } else if (w.find('/') != std::string::npos &&
+                   fs::is_regular_file(test::corpus_dir() / w)) {
+            if (w.ends_with(".digests.txt")) {
+                std::ifstream in(test::corpus_dir() / w);
+                std::string a, b;
+                while (in >> a >> b) {
+                    fresh = true;
+                    add_digest(n.digests, fresh, a, b);
+                    std::getline(in, a);
+                }
+            } else if (w.rfind("trust/", 0) != 0) {
+                files.push_back(test::corpus_dir() / w);
+            }
+        }
+    }
+    if (!files.empty()) {
+        n.data = files.front();
+        n.more_data.assign(files.begin() + 1, files.end());
+    }
+    return n;
 }
 
 bool has_unverified_part(const FileReport& r) {
@@ -74,7 +150,8 @@ TEST_P(Corpus, GetsItsExpectedVerdict) {
     ValidationContext ctx;
     FileReport r;
     try {
-        r = verify_file(file, {data_of(row.needs)}, ctx);
+        const Needs needs = needs_of(row.needs);
+        r = verify_file(file, {needs.data, needs.more_data, needs.digests}, ctx);
     } catch (const Error& e) {
         EXPECT_TRUE(row.expected == "invalid" || row.expected == "unknown")
             << row.file << " rejected as malformed: " << e.what();

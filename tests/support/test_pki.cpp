@@ -172,6 +172,9 @@ void make_pki(const fs::path& dir) {
     signer("tsa", rsa_key(2048),
            {"ltsign Test TSA", "2020-01-01T00:00:00Z", "2050-01-01T00:00:00Z", false,
             "critical,digitalSignature,nonRepudiation", "critical,timeStamping"});
+    signer("tsa-short", ec_key(),
+           {"ltsign Test TSA short-lived", "2025-01-01T00:00:00Z", "2027-01-01T00:00:00Z", false,
+            "critical,digitalSignature,nonRepudiation", "critical,timeStamping"});
     signer("tsa-noeku", ec_key(),
            {"ltsign Test TSA without EKU", "2020-01-01T00:00:00Z", "2050-01-01T00:00:00Z"});
 }

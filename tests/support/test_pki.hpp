@@ -34,6 +34,7 @@ inline constexpr const char* k_password = "test-password";
 //   rsa1024.p12                 too weak to sign with
 //   noku.p12                    EC signer whose key usage is keyCertSign only
 //   tsa.{key,pem}, tsa.p12      time-stamping unit, critical EKU timeStamping, 2020 .. 2050
+//   tsa-short.p12               a TSA certificate valid 2025-01-01 .. 2027-01-01 only
 //   tsa-noeku.{key,pem}         a TSA certificate without the timeStamping usage
 //   chain.pem                   ca.pem (the intermediate signers chain through)
 void make_pki(const std::filesystem::path& dir);

@@ -9,7 +9,7 @@ namespace fs = std::filesystem;
 namespace {
 
 struct VerifyArgs {
-    std::vector<std::string> files, data, trust;
+    std::vector<std::string> files, data, trust, data_digests;
     std::string at;
     bool json = false, offline = false;
 };
@@ -29,7 +29,9 @@ int run_verify(const VerifyArgs& a) {
     if (jobs.empty())
         throw Error(Errc::input_missing, "no signature files found in the folders given");
 
-    const BatchReport report = verify_batch(jobs, ctx);
+    std::vector<DataDigests> digests;
+    for (const auto& d : a.data_digests) digests.push_back(parse_data_digest(d));
+    const BatchReport report = verify_batch(jobs, ctx, digests);
     if (a.json) {
         std::cout << report.to_json();
     } else {
@@ -47,6 +49,9 @@ Command add_verify(CLI::App& root) {
     app->add_option("FILE", args->files, "Signature files or folders of them")->required();
     app->add_option("--data", args->data,
                     "The signed document, or a folder where NAME.p7s finds NAME; repeatable");
+    app->add_option(
+        "--data-digest", args->data_digests,
+        "A data object known only by its digest, ALG:BASE64 (evidence records); repeatable");
     app->add_option("--trust", args->trust,
                     "Trust anchors: a PEM file or a folder of them; repeatable");
     app->add_option("--at", args->at, "Validation time (RFC 3339), default now");

@@ -24,6 +24,8 @@ Command add_inspect(CLI::App& root);
 Command add_timestamp(CLI::App& root);
 Command add_extend(CLI::App& root);
 Command add_tsa(CLI::App& root);
+Command add_seal(CLI::App& root);
+Command add_renew(CLI::App& root);
 
 // --key/--cert/--chain/--pass-env/--pass-file, shared by sign and tsa.
 struct KeyArgs {

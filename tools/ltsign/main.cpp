@@ -14,9 +14,18 @@ int main(int argc, char** argv) {
     bool verbose = false;
     app.add_flag("-v,--verbose", verbose, "On errors, also print the underlying library messages");
 
-    std::vector<cli::Command> commands = {cli::add_sign(app),    cli::add_verify(app),
-                                          cli::add_inspect(app), cli::add_timestamp(app),
-                                          cli::add_extend(app),  cli::add_tsa(app)};
+    // clang-format off
+    std::vector<cli::Command> commands = {
+        cli::add_sign(app),
+        cli::add_verify(app),
+        cli::add_inspect(app),
+        cli::add_timestamp(app),
+        cli::add_extend(app),
+        cli::add_seal(app),
+        cli::add_renew(app),
+        cli::add_tsa(app),
+    };
+    // clang-format on
 
     try {
         app.parse(argc, argv);

@@ -3,6 +3,7 @@
 
 #include "ltsign/digest.hpp"
 #include "ltsign/error.hpp"
+#include "ltsign/evidence.hpp"
 #include "ltsign/inspect.hpp"
 #include "ltsign/report.hpp"
 #include "ltsign/sign.hpp"

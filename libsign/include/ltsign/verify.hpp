@@ -39,8 +39,19 @@ struct ValidationContext {
     std::optional<TimePoint> validation_time;  // empty: now
 };
 
+// A data object known only by its digests (one per algorithm), as archives often keep them.
+struct DataDigests {
+    std::vector<std::pair<std::string, std::vector<unsigned char>>> digests;  // {"sha256", value}
+};
+
+// "sha256:BASE64" -> a data object known by that digest. Error(usage) if malformed.
+DataDigests parse_data_digest(const std::string& text);
+
 struct VerifyOptions {
     std::optional<std::filesystem::path> data;  // the detached document
+    // Further data objects, for evidence records over groups of documents.
+    std::vector<std::filesystem::path> more_data{};
+    std::vector<DataDigests> data_digests{};
 };
 
 // Verifies one file. Throws Error for input that is missing (66) or malformed (65); every
@@ -55,11 +66,14 @@ FileReport verify_file(const std::filesystem::path& file, const VerifyOptions& o
 struct VerifyJob {
     std::filesystem::path file;
     std::optional<std::filesystem::path> data;
+    std::vector<std::filesystem::path> more_data{};
 };
 std::vector<VerifyJob> plan_verification(const std::vector<std::filesystem::path>& inputs,
                                          const std::vector<std::filesystem::path>& data);
 
-// Verifies every job; a failing or unreadable file never stops the others.
-BatchReport verify_batch(const std::vector<VerifyJob>& jobs, const ValidationContext& context);
+// Verifies every job; a failing or unreadable file never stops the others. `digests` are data
+// objects known by digest only, given to every job.
+BatchReport verify_batch(const std::vector<VerifyJob>& jobs, const ValidationContext& context,
+                         const std::vector<DataDigests>& digests = {});
 
 }  // namespace ltsign

@@ -36,4 +36,29 @@ std::optional<std::vector<Tlv>> children(const Tlv& parent) {
     return out;
 }
 
+std::vector<unsigned char> encode(unsigned char tag, std::span<const unsigned char> content) {
+    std::vector<unsigned char> out;
+    out.reserve(content.size() + 6);
+    out.push_back(tag);
+    const std::size_t len = content.size();
+    if (len < 0x80) {
+        out.push_back(static_cast<unsigned char>(len));
+    } else {
+        unsigned char buf[sizeof(std::size_t)];
+        std::size_t n = 0;
+        for (std::size_t v = len; v != 0; v >>= 8) buf[n++] = static_cast<unsigned char>(v & 0xff);
+        out.push_back(static_cast<unsigned char>(0x80 | n));
+        while (n > 0) out.push_back(buf[--n]);
+    }
+    out.insert(out.end(), content.begin(), content.end());
+    return out;
+}
+
+std::vector<unsigned char> wrap(unsigned char tag,
+                                const std::vector<std::vector<unsigned char>>& parts) {
+    std::vector<unsigned char> content;
+    for (const auto& p : parts) content.insert(content.end(), p.begin(), p.end());
+    return encode(tag, content);
+}
+
 }  // namespace ltsign::der

@@ -30,4 +30,10 @@ std::optional<Tlv> read(std::span<const unsigned char> in);
 // The TLVs inside a constructed value, in order; nullopt if any is malformed or bytes are left.
 std::optional<std::vector<Tlv>> children(const Tlv& parent);
 
+// DER encoding: tag, definite length, content.
+std::vector<unsigned char> encode(unsigned char tag, std::span<const unsigned char> content);
+// The concatenation of already encoded elements wrapped in `tag` (SEQUENCE, SET, [n] ...).
+std::vector<unsigned char> wrap(unsigned char tag,
+                                const std::vector<std::vector<unsigned char>>& parts);
+
 }  // namespace ltsign::der

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 #include <random>
+#include <set>
 #include <string>
 
 #include "ltsign/error.hpp"
@@ -195,6 +196,62 @@ void atomic_write(const fs::path& target, std::span<const unsigned char> bytes, 
         throw;
     }
     fsync_dir(dir);
+}
+
+void atomic_write_all(const std::vector<std::pair<fs::path, Bytes>>& files, bool overwrite) {
+    std::error_code ec;
+    for (const auto& [target, bytes] : files) {
+        const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+        if (!fs::is_directory(dir, ec)) {
+            throw Error(
+                Errc::cannot_create_output,
+                "cannot write " + target.string() + ": folder " + dir.string() + " does not exist");
+        }
+        if (!overwrite && fs::exists(fs::symlink_status(target, ec))) throw_exists(target);
+    }
+    std::vector<fs::path> staged;
+    auto discard = [&] {
+        for (const auto& s : staged) ::unlink(s.c_str());
+    };
+    try {
+        for (const auto& [target, bytes] : files) {
+            const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+            std::string tmpl =
+                (dir / ("." + target.filename().string() + ".ltsign-XXXXXX")).string();
+            Fd fd(::mkostemp(tmpl.data(), O_CLOEXEC));
+            if (fd.get() < 0) {
+                throw Error(Errc::cannot_create_output,
+                            "cannot create a file in " + dir.string() + ": " + errno_text(errno));
+            }
+            staged.push_back(tmpl);
+            ::fchmod(fd.get(), 0644);
+            write_all(fd.get(), bytes, target);
+        }
+        for (std::size_t i = 0; i < files.size(); ++i) {
+            const auto& target = files[i].first;
+            if (!overwrite) {
+                // link() refuses an existing target, so nothing is clobbered even in a race.
+                if (::link(staged[i].c_str(), target.c_str()) != 0) {
+                    const int err = errno;
+                    for (std::size_t k = 0; k < i; ++k) ::unlink(files[k].first.c_str());
+                    if (err == EEXIST) throw_exists(target);
+                    throw Error(Errc::cannot_create_output,
+                                "cannot create " + target.string() + ": " + errno_text(err));
+                }
+                ::unlink(staged[i].c_str());
+            } else if (::rename(staged[i].c_str(), target.c_str()) != 0) {
+                throw Error(Errc::cannot_create_output,
+                            "cannot replace " + target.string() + ": " + errno_text(errno));
+            }
+        }
+    } catch (...) {
+        discard();
+        throw;
+    }
+    std::set<fs::path> dirs;
+    for (const auto& [target, bytes] : files)
+        dirs.insert(target.has_parent_path() ? target.parent_path() : fs::path("."));
+    for (const auto& d : dirs) fsync_dir(d);
 }
 
 }  // namespace ltsign::core

@@ -31,4 +31,11 @@ void stream_file(const std::filesystem::path& file,
 void atomic_write(const std::filesystem::path& target, std::span<const unsigned char> bytes,
                   bool overwrite);
 
+// Writes several files so that either all of them take their new content or none does (short of
+// a crash between the final renames, which leaves each file old or new, never partial): every
+// file is first written and fsynced under a hidden name beside its target, then all are renamed
+// into place. Without `overwrite` an existing target is refused before anything is written.
+void atomic_write_all(const std::vector<std::pair<std::filesystem::path, Bytes>>& files,
+                      bool overwrite);
+
 }  // namespace ltsign::core

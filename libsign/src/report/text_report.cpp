@@ -28,7 +28,8 @@ void signature_lines(const SignatureReport& s, const std::string& indent, bool c
     if (s.best_signature_time)
         out += in + "best signature time: " + format_rfc3339(*s.best_signature_time) + "\n";
     if (!s.digest_algorithm.empty()) {
-        out += in + "algorithms: " + s.digest_algorithm + ", " + s.signature_algorithm + "\n";
+        out += in + "algorithms: " + s.digest_algorithm +
+               (s.signature_algorithm.empty() ? "" : ", " + s.signature_algorithm) + "\n";
     }
     for (const auto& n : s.notes) out += in + "note: " + n + "\n";
     for (const auto& t : s.timestamps) signature_lines(t, in, colour, out);

@@ -90,6 +90,10 @@ validation::SignatureFacts token_facts(std::span<const unsigned char> token_der,
     X509_ALGOR_get0(&alg_oid, nullptr, nullptr, alg);
     const EVP_MD* md = crypto::evp_md_from_object(alg_oid);
     const ASN1_OCTET_STRING* expected = TS_MSG_IMPRINT_get_msg(imprint);
+    if (source.digest) {
+        f.imprint = validation::compare_digest(expected, *source.digest, "the token's imprint is");
+        return f;
+    }
     if (md == nullptr) {
         f.imprint = {Check::not_possible,
                      "the imprint's digest algorithm " + oid_text(alg_oid) + " is unknown"};

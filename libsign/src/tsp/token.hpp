@@ -15,6 +15,7 @@ namespace ltsign::tsp {
 struct ImprintSource {
     std::optional<std::filesystem::path> file{};  // a document (streamed)
     std::optional<core::Bytes> bytes{};           // e.g. a signature value (CAdES B-T)
+    std::optional<core::Bytes> digest{};  // the imprint itself (an evidence record's root hash)
 };
 
 // True when the SignedData encapsulates a TSTInfo (id-ct-TSTInfo).

@@ -3,8 +3,12 @@
 #include <map>
 
 #include "cms/cms_signature.hpp"
+#include "core/file_list.hpp"
+#include "ers/verify_record.hpp"
+#include "ers/xml_record.hpp"
 #include "tsp/token.hpp"
 #include "validation/model.hpp"
+#include "xml/xml_doc.hpp"
 
 namespace ltsign {
 namespace fs = std::filesystem;
@@ -67,6 +71,22 @@ FileReport verify_file_at(const fs::path& file, const VerifyOptions& options,
                 report.signatures.push_back(validation::evaluate(facts, context, at));
             }
         }
+    } else if (ers::looks_like_xml_record(bytes)) {
+        report.format = "ers-xml";
+        const auto record = ers::decode_xml(bytes, file.string());
+        auto objects = ers::data_objects(options);
+        auto r = ers::verify_record(record, objects, context, at);
+        if (!record.schema_validated) {
+            r.notes.push_back(
+                "schema validation was not performed: no standard schemas installed "
+                "(LTSIGN_SCHEMA_DIR)");
+        }
+        report.signatures.push_back(std::move(r));
+    } else if (ers::looks_like_der_record(bytes)) {
+        report.format = "ers-asn1";
+        const auto record = ers::decode_der(bytes, file.string());
+        auto objects = ers::data_objects(options);
+        report.signatures.push_back(ers::verify_record(record, objects, context, at));
     } else {
         token = tsp::token_from_response_bytes(bytes, file.string());
         if (!token) {
@@ -93,21 +113,39 @@ FileReport verify_file_at(const fs::path& file, const VerifyOptions& options,
     return report;
 }
 
-const std::vector<std::string> k_signature_extensions = {".p7s", ".p7m", ".pkcs7", ".p7",
-                                                         ".cms", ".tst", ".tsr",   ".ers"};
+const std::vector<std::string> k_signature_extensions = {".p7s", ".p7m", ".pkcs7", ".p7", ".cms",
+                                                         ".tst", ".tsr", ".ers",   ".er"};
 
 bool is_signature_name(const fs::path& p) {
+    if (p.filename().string().ends_with(".ers.xml")) return true;
     const auto ext = p.extension().string();
     return std::find(k_signature_extensions.begin(), k_signature_extensions.end(), ext) !=
            k_signature_extensions.end();
 }
 
-struct Input {
-    fs::path file;
-    fs::path relative;  // below the folder given, or the file name
-};
+// The document a signature or record file protects, by name: NAME.pdf.p7s -> NAME.pdf,
+// NAME.pdf.ers.xml -> NAME.pdf.
+fs::path document_name(const fs::path& relative) {
+    const std::string name = relative.filename().string();
+    const std::size_t cut = name.ends_with(".ers.xml") ? 8 : relative.extension().string().size();
+    return relative.parent_path() / name.substr(0, name.size() - cut);
+}
 
 }  // namespace
+
+DataDigests parse_data_digest(const std::string& text) {
+    const auto colon = text.find(':');
+    const auto value = colon == std::string::npos ? std::vector<unsigned char>{}
+                                                  : xml::base64_decode(text.substr(colon + 1));
+    if (colon == std::string::npos || value.empty() ||
+        EVP_get_digestbyname(text.substr(0, colon).c_str()) == nullptr) {
+        throw Error(Errc::usage,
+                    "--data-digest " + text + ": write ALG:BASE64, e.g. sha256:qC9i7yNq...=");
+    }
+    DataDigests d;
+    d.digests.emplace_back(text.substr(0, colon), value);
+    return d;
+}
 
 FileReport verify_file(const fs::path& file, const VerifyOptions& options,
                        const ValidationContext& context) {
@@ -116,24 +154,7 @@ FileReport verify_file(const fs::path& file, const VerifyOptions& options,
 
 std::vector<VerifyJob> plan_verification(const std::vector<fs::path>& inputs,
                                          const std::vector<fs::path>& data) {
-    std::vector<Input> files;
-    for (const auto& in : inputs) {
-        std::error_code ec;
-        if (fs::is_directory(in, ec)) {
-            std::vector<Input> found;
-            for (auto it = fs::recursive_directory_iterator(in, ec);
-                 !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-                if (it->is_regular_file() && is_signature_name(it->path())) {
-                    found.push_back({it->path(), fs::relative(it->path(), in)});
-                }
-            }
-            std::sort(found.begin(), found.end(),
-                      [](const Input& a, const Input& b) { return a.file < b.file; });
-            files.insert(files.end(), found.begin(), found.end());
-        } else {
-            files.push_back({in, in.filename()});
-        }
-    }
+    const auto files = core::list_files(inputs, is_signature_name, false);
     std::vector<fs::path> data_files;
     std::vector<fs::path> data_dirs;
     for (const auto& d : data) {
@@ -144,8 +165,7 @@ std::vector<VerifyJob> plan_verification(const std::vector<fs::path>& inputs,
     std::vector<VerifyJob> jobs;
     for (const auto& in : files) {
         VerifyJob job{in.file, std::nullopt};
-        const fs::path stem_rel =
-            in.relative.parent_path() / in.relative.stem();  // NAME.pdf.p7s -> NAME.pdf
+        const fs::path stem_rel = document_name(in.relative);
         for (const auto& dir : data_dirs) {
             std::error_code ec;
             if (fs::is_regular_file(dir / stem_rel, ec)) {
@@ -165,17 +185,23 @@ std::vector<VerifyJob> plan_verification(const std::vector<fs::path>& inputs,
         if (!job.data && data_files.size() == 1 && data_dirs.empty()) job.data = data_files.front();
         jobs.push_back(std::move(job));
     }
+    // One record and several documents: a data-object group (RFC 4998 4.2).
+    if (jobs.size() == 1 && data_dirs.empty() && data_files.size() > 1) {
+        jobs[0].data = data_files.front();
+        jobs[0].more_data.assign(data_files.begin() + 1, data_files.end());
+    }
     return jobs;
 }
 
-BatchReport verify_batch(const std::vector<VerifyJob>& jobs, const ValidationContext& context) {
+BatchReport verify_batch(const std::vector<VerifyJob>& jobs, const ValidationContext& context,
+                         const std::vector<DataDigests>& digests) {
     BatchReport batch;
     batch.validation_time = context.validation_time.value_or(now_utc());
     // One validation time for the whole batch, so every verdict speaks of the same moment.
     for (const auto& job : jobs) {
         try {
-            batch.files.push_back(
-                verify_file_at(job.file, {job.data}, context, batch.validation_time));
+            batch.files.push_back(verify_file_at(job.file, {job.data, job.more_data, digests},
+                                                 context, batch.validation_time));
         } catch (const Error& e) {
             FileReport r;
             r.path = job.file;

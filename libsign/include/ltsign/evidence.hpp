@@ -1,0 +1,65 @@
+// Evidence records (RFC 4998 DER, RFC 6283 XML): seal a batch of documents with one time-stamp,
+// and renew that proof for decades.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ltsign/digest.hpp"
+#include "ltsign/time.hpp"
+#include "ltsign/timestamp.hpp"
+
+namespace ltsign {
+
+enum class RecordFormat { asn1, xml };
+
+struct SealOptions {
+    TsaClient tsa;
+    DigestAlgorithm digest = DigestAlgorithm::sha256;
+    RecordFormat format = RecordFormat::asn1;
+    bool overwrite = false;  // replace existing records (atomically)
+    unsigned threads = 0;    // hashing threads; 0: one per core
+};
+
+struct SealedDocument {
+    std::filesystem::path document;
+    std::filesystem::path record;
+    std::uintmax_t size = 0;
+    std::string digest;  // hex, with SealOptions::digest
+};
+
+struct SealResult {
+    std::vector<SealedDocument> documents;
+    TimePoint time{};  // the time-stamp's genTime
+    std::filesystem::path manifest;
+};
+
+// Seals every file (folders are walked) with ONE time-stamp over a hash tree of all of them and
+// writes one record per document to `out_dir`/<relative path>.ers (or .ers.xml), plus
+// `out_dir`/manifest.json. Files are hashed in parallel and streamed. Nothing is written unless
+// every record can be made; records are written atomically.
+SealResult seal(const std::vector<std::filesystem::path>& inputs,
+                const std::filesystem::path& out_dir, const SealOptions& options);
+
+struct RenewOptions {
+    TsaClient tsa;
+    // Hash-tree renewal (RFC 4998 5.2): a new chain with this algorithm, over the documents
+    // (`data`: files, or folders where NAME.ers finds NAME). Empty: time-stamp renewal.
+    std::optional<DigestAlgorithm> new_digest;
+    std::vector<std::filesystem::path> data;
+};
+
+struct RenewResult {
+    std::vector<std::filesystem::path> records;
+    TimePoint time{};
+};
+
+// Renews every record given (folders are walked) with ONE new time-stamp: a time-stamp renewal
+// hashes each record's last time-stamp; a hash-tree renewal rehashes the documents with the new
+// algorithm together with all earlier chains. Records are replaced atomically, all or none.
+RenewResult renew(const std::vector<std::filesystem::path>& records, const RenewOptions& options);
+
+}  // namespace ltsign

@@ -1,0 +1,63 @@
+#include "ers/hash_tree.hpp"
+
+#include <algorithm>
+
+#include "crypto/digests.hpp"
+
+namespace ltsign::ers {
+
+Bytes node_hash(const EVP_MD* md, std::vector<Bytes> children) {
+    if (children.size() == 1) return std::move(children.front());
+    // std::vector<unsigned char>'s operator< is the unsigned lexicographic order RFC 4998 asks for.
+    std::sort(children.begin(), children.end());
+    Bytes joined;
+    for (const auto& c : children) joined.insert(joined.end(), c.begin(), c.end());
+    return crypto::digest_bytes(md, joined);
+}
+
+HashTree::HashTree(const EVP_MD* md, std::vector<Bytes> leaves) {
+    if (leaves.empty()) throw Error(Errc::usage, "a hash tree needs at least one document");
+    m_levels.push_back(std::move(leaves));
+    while (m_levels.back().size() > 1) {
+        const auto& below = m_levels.back();
+        std::vector<Bytes> above;
+        for (std::size_t i = 0; i < below.size(); i += 2) {
+            if (i + 1 < below.size()) {
+                above.push_back(node_hash(md, {below[i], below[i + 1]}));
+            } else {
+                above.push_back(below[i]);  // an odd node passes up unchanged
+            }
+        }
+        m_levels.push_back(std::move(above));
+    }
+}
+
+std::vector<PartialHashtree> HashTree::reduced(std::size_t i) const {
+    // The first list holds the document's hash alone: siblings go into the next list, so a record
+    // covers its own document and never its neighbour's (both lead to the same root, since a
+    // one-hash list passes up unchanged).
+    std::vector<PartialHashtree> out{{m_levels[0][i]}};
+    std::size_t index = i;
+    for (std::size_t level = 0; level + 1 < m_levels.size(); ++level) {
+        const std::size_t sibling = index ^ 1u;
+        if (sibling < m_levels[level].size()) out.push_back({m_levels[level][sibling]});
+        index /= 2;
+    }
+    return out;
+}
+
+std::optional<Bytes> root_from_reduced(const EVP_MD* md, const std::vector<PartialHashtree>& tree,
+                                       const Bytes& start) {
+    if (tree.empty()) return start;
+    const auto& first = tree.front();
+    if (std::find(first.begin(), first.end(), start) == first.end()) return std::nullopt;
+    Bytes value = node_hash(md, first);
+    for (std::size_t i = 1; i < tree.size(); ++i) {
+        std::vector<Bytes> node = tree[i];
+        node.push_back(value);
+        value = node_hash(md, std::move(node));
+    }
+    return value;
+}
+
+}  // namespace ltsign::ers

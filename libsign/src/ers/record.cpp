@@ -1,0 +1,210 @@
+#include "ers/record.hpp"
+
+#include "core/der.hpp"
+
+namespace ltsign::ers {
+namespace {
+
+[[noreturn]] void bad(const std::string& what, const std::string& why) {
+    throw Error(Errc::malformed_input, what + ": not a valid RFC 4998 evidence record: " + why);
+}
+
+Bytes to_bytes(std::span<const unsigned char> s) {
+    return Bytes(s.begin(), s.end());
+}
+
+// AlgorithmIdentifier ::= SEQUENCE { algorithm OBJECT IDENTIFIER, parameters ANY OPTIONAL }
+// `content` is the SEQUENCE's content (the tag may be implicit).
+int algorithm_nid(std::span<const unsigned char> content, const std::string& what) {
+    der::Tlv outer;
+    outer.tag = der::k_sequence;
+    outer.value = content;
+    const auto fields = der::children(outer);
+    if (!fields || fields->empty() || fields->size() > 2 || (*fields)[0].tag != der::k_oid) {
+        bad(what, "an AlgorithmIdentifier is damaged");
+    }
+    if (fields->size() == 2 && !((*fields)[1].tag == 0x05 && (*fields)[1].value.empty())) {
+        bad(what, "digest algorithm parameters must be absent or NULL");
+    }
+    const unsigned char* p = (*fields)[0].all.data();
+    ossl::Ptr<ASN1_OBJECT> obj(
+        d2i_ASN1_OBJECT(nullptr, &p, static_cast<long>((*fields)[0].all.size())));
+    ossl::clear_errors();
+    const int nid = obj ? OBJ_obj2nid(obj.get()) : NID_undef;
+    if (nid == NID_undef || EVP_get_digestbynid(nid) == nullptr)
+        bad(what, "an unknown digest algorithm");
+    return nid;
+}
+
+Bytes algorithm_der(int nid) {
+    const ASN1_OBJECT* obj = OBJ_nid2obj(nid);
+    const int len = i2d_ASN1_OBJECT(obj, nullptr);
+    Bytes oid(static_cast<std::size_t>(len));
+    unsigned char* p = oid.data();
+    i2d_ASN1_OBJECT(obj, &p);
+    return oid;  // without parameters: RFC 5754 for SHA-2
+}
+
+ArchiveTimeStamp decode_stamp(const der::Tlv& tlv, const std::string& what) {
+    if (tlv.tag != der::k_sequence) bad(what, "an ArchiveTimeStamp is not a SEQUENCE");
+    const auto fields = der::children(tlv);
+    if (!fields || fields->empty()) bad(what, "an ArchiveTimeStamp is empty");
+    ArchiveTimeStamp ats;
+    ats.encoded = to_bytes(tlv.all);
+    int last_tag = -1;
+    for (std::size_t i = 0; i + 1 < fields->size(); ++i) {
+        const auto& f = (*fields)[i];
+        const int tag_no = f.tag & 0x1f;
+        if ((f.tag & 0xe0) != 0xa0 || tag_no > 2 || tag_no <= last_tag)
+            bad(what, "unexpected field in ArchiveTimeStamp");
+        last_tag = tag_no;
+        if (tag_no == 0) {
+            ats.digest_nid = algorithm_nid(f.value, what);
+        } else if (tag_no == 2) {
+            const auto lists = der::children(f);
+            if (!lists) bad(what, "the reduced hash tree is damaged");
+            std::vector<PartialHashtree> tree;
+            for (const auto& l : *lists) {
+                const auto hashes = der::children(l);
+                if (l.tag != der::k_sequence || !hashes)
+                    bad(what, "a PartialHashtree is not a SEQUENCE");
+                PartialHashtree node;
+                for (const auto& h : *hashes) {
+                    if (h.tag != der::k_octet_string)
+                        bad(what, "a hash in the tree is not an OCTET STRING");
+                    node.push_back(to_bytes(h.value));
+                }
+                tree.push_back(std::move(node));
+            }
+            ats.reduced_hashtree = std::move(tree);
+        }
+        // [1] attributes: carried as encoded, not interpreted (RFC 4998 4.2 allows any).
+    }
+    const auto& ts = fields->back();
+    if (ts.tag != der::k_sequence) bad(what, "the timeStamp is not a ContentInfo");
+    ats.time_stamp = to_bytes(ts.all);
+    return ats;
+}
+
+}  // namespace
+
+bool looks_like_der_record(std::span<const unsigned char> bytes) {
+    // SEQUENCE { INTEGER 1, SEQUENCE OF AlgorithmIdentifier, ... }
+    const auto outer = der::read(bytes);
+    if (!outer || outer->tag != der::k_sequence) return false;
+    const auto first = der::read(outer->value);
+    return first && first->tag == der::k_integer && first->value.size() == 1 &&
+           first->value[0] == 1 && first->all.size() < outer->value.size() &&
+           outer->value[first->all.size()] == der::k_sequence;
+}
+
+EvidenceRecord decode_der(std::span<const unsigned char> der_bytes, const std::string& what) {
+    const auto outer = der::read(der_bytes);
+    if (!outer || outer->tag != der::k_sequence) bad(what, "not a DER SEQUENCE");
+    if (outer->all.size() != der_bytes.size()) bad(what, "trailing bytes after the record");
+    const auto fields = der::children(*outer);
+    if (!fields || fields->size() < 3 || fields->size() > 5) bad(what, "wrong number of fields");
+    const auto& version = (*fields)[0];
+    if (version.tag != der::k_integer || version.value.size() != 1 || version.value[0] != 1) {
+        bad(what, "version is not 1");
+    }
+    EvidenceRecord rec;
+    const auto algs = der::children((*fields)[1]);
+    if ((*fields)[1].tag != der::k_sequence || !algs || algs->empty())
+        bad(what, "digestAlgorithms is damaged");
+    for (const auto& a : *algs) {
+        if (a.tag != der::k_sequence) bad(what, "digestAlgorithms holds something else");
+        rec.digest_algorithms.push_back(algorithm_nid(a.value, what));
+    }
+    for (std::size_t i = 2; i + 1 < fields->size(); ++i) {
+        const unsigned char tag = (*fields)[i].tag;
+        if (tag != 0xa0 && tag != 0xa1)
+            bad(what, "unexpected field before archiveTimeStampSequence");
+    }
+    const auto& seq = fields->back();
+    const auto chains = der::children(seq);
+    if (seq.tag != der::k_sequence || !chains || chains->empty())
+        bad(what, "archiveTimeStampSequence is damaged or empty");
+    for (const auto& c : *chains) {
+        const auto stamps = der::children(c);
+        if (c.tag != der::k_sequence || !stamps || stamps->empty())
+            bad(what, "an ArchiveTimeStampChain is damaged or empty");
+        ArchiveTimeStampChain chain;
+        chain.encoded = to_bytes(c.all);
+        for (const auto& s : *stamps) chain.stamps.push_back(decode_stamp(s, what));
+        rec.chains.push_back(std::move(chain));
+    }
+    return rec;
+}
+
+Bytes encode_stamp(const ArchiveTimeStamp& ats) {
+    if (!ats.encoded.empty()) return ats.encoded;
+    std::vector<Bytes> parts;
+    if (ats.digest_nid != 0) {
+        parts.push_back(
+            der::encode(0xa0, algorithm_der(ats.digest_nid)));  // [0] IMPLICIT AlgorithmIdentifier
+    }
+    if (ats.reduced_hashtree) {
+        std::vector<Bytes> lists;
+        for (const auto& node : *ats.reduced_hashtree) {
+            std::vector<Bytes> hashes;
+            for (const auto& h : node) hashes.push_back(der::encode(der::k_octet_string, h));
+            lists.push_back(der::wrap(der::k_sequence, hashes));
+        }
+        parts.push_back(der::wrap(0xa2, lists));
+    }
+    parts.push_back(ats.time_stamp);
+    return der::wrap(der::k_sequence, parts);
+}
+
+Bytes encode_chain(ArchiveTimeStampChain& chain) {
+    std::vector<Bytes> stamps;
+    for (auto& s : chain.stamps) {
+        if (s.encoded.empty()) s.encoded = encode_stamp(s);
+        stamps.push_back(s.encoded);
+    }
+    chain.encoded = der::wrap(der::k_sequence, stamps);
+    return chain.encoded;
+}
+
+Bytes sequence_der(const EvidenceRecord& rec, std::size_t count) {
+    std::vector<Bytes> chains;
+    for (std::size_t i = 0; i < count && i < rec.chains.size(); ++i) {
+        auto c = rec.chains[i];
+        chains.push_back(c.encoded.empty() ? encode_chain(c) : c.encoded);
+    }
+    return der::wrap(der::k_sequence, chains);
+}
+
+Bytes encode_der(EvidenceRecord& rec) {
+    std::vector<Bytes> algs;
+    for (int nid : rec.digest_algorithms)
+        algs.push_back(der::encode(der::k_sequence, algorithm_der(nid)));
+    std::vector<Bytes> chains;
+    for (auto& c : rec.chains) chains.push_back(c.encoded.empty() ? encode_chain(c) : c.encoded);
+    const std::vector<unsigned char> version = {0x02, 0x01, 0x01};
+    return der::wrap(der::k_sequence, {version, der::wrap(der::k_sequence, algs),
+                                       der::wrap(der::k_sequence, chains)});
+}
+
+std::pair<const EVP_MD*, Bytes> token_imprint(const Bytes& token) {
+    const unsigned char* p = token.data();
+    ossl::Ptr<PKCS7> p7(d2i_PKCS7(nullptr, &p, static_cast<long>(token.size())));
+    ossl::Ptr<TS_TST_INFO> tst(p7 ? PKCS7_to_TS_TST_INFO(p7.get()) : nullptr);
+    ossl::clear_errors();
+    if (!tst) throw Error(Errc::malformed_input, "an archive time-stamp's token cannot be read");
+    TS_MSG_IMPRINT* mi = TS_TST_INFO_get_msg_imprint(tst.get());
+    const ASN1_OBJECT* alg = nullptr;
+    X509_ALGOR_get0(&alg, nullptr, nullptr, TS_MSG_IMPRINT_get_algo(mi));
+    const ASN1_OCTET_STRING* v = TS_MSG_IMPRINT_get_msg(mi);
+    return {EVP_get_digestbyobj(alg), Bytes(v->data, v->data + v->length)};
+}
+
+const EVP_MD* chain_digest(const ArchiveTimeStampChain& chain) {
+    if (chain.stamps.empty()) return nullptr;
+    if (chain.stamps.front().digest_nid != 0)
+        return EVP_get_digestbynid(chain.stamps.front().digest_nid);
+    return token_imprint(chain.stamps.front().time_stamp).first;
+}
+
+}  // namespace ltsign::ers

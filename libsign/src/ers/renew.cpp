@@ -1,0 +1,176 @@
+// Renewing records (RFC 4998 5.2, RFC 6283 4.2): again one time-stamp for all records given.
+#include <algorithm>
+#include <map>
+
+#include "core/file_list.hpp"
+#include "crypto/digests.hpp"
+#include "ers/hash_tree.hpp"
+#include "ers/record.hpp"
+#include "ers/verify_record.hpp"
+#include "ers/xml_record.hpp"
+#include "ltsign/evidence.hpp"
+#include "tsp/token.hpp"
+#include "tsp/tsp_client.hpp"
+#include "xml/xml_doc.hpp"
+
+namespace ltsign {
+namespace fs = std::filesystem;
+namespace {
+
+struct Loaded {
+    fs::path path;
+    ers::Bytes bytes;
+    ers::EvidenceRecord record;
+    std::optional<fs::path> document;
+    ers::Bytes leaf;  // what the new time-stamp must cover for this record
+    const EVP_MD* md = nullptr;
+};
+
+bool is_record_name(const fs::path& p) {
+    const auto name = p.filename().string();
+    return name.ends_with(".ers") || name.ends_with(".er") || name.ends_with(".ers.xml");
+}
+
+std::vector<fs::path> collect(const std::vector<fs::path>& inputs) {
+    std::vector<fs::path> out;
+    for (const auto& f : core::list_files(inputs, is_record_name, true)) out.push_back(f.file);
+    if (out.empty())
+        throw Error(Errc::input_missing,
+                    "no evidence records (.ers, .er, .ers.xml) in the folders given");
+    return out;
+}
+
+ers::EvidenceRecord load(const fs::path& path, const ers::Bytes& bytes) {
+    if (ers::looks_like_xml_record(bytes)) return ers::decode_xml(bytes, path.string());
+    return ers::decode_der(bytes, path.string());
+}
+
+// A record whose last time-stamp is broken is not renewed: renewing would seal the damage.
+void check_last_stamp(const Loaded& l) {
+    const auto& ats = l.record.chains.back().stamps.back();
+    const auto facts = tsp::token_facts(ats.time_stamp, {});
+    if (facts.format_problem || facts.signature_value.status != validation::Check::passed ||
+        facts.data_digest.status != validation::Check::passed) {
+        throw Error(
+            Errc::malformed_input,
+            l.path.string() +
+                ": its last time-stamp is broken, so it cannot be renewed; verify it first");
+    }
+}
+
+}  // namespace
+
+RenewResult renew(const std::vector<fs::path>& inputs, const RenewOptions& options) {
+    std::vector<Loaded> items;
+    for (const auto& p : collect(inputs)) {
+        Loaded l;
+        l.path = p;
+        l.bytes = core::read_file(p, core::k_max_signature_file);
+        l.record = load(p, l.bytes);
+        items.push_back(std::move(l));
+    }
+    const bool hash_tree_renewal = options.new_digest.has_value();
+    if (hash_tree_renewal) {
+        if (options.data.empty()) {
+            throw Error(Errc::usage,
+                        "a hash-tree renewal (--digest) needs the documents: add --data DOC|DIR");
+        }
+        // The same pairing as verify: folders keep relative paths (DIR/a/b.pdf.ers ->
+        // DATA/a/b.pdf).
+        std::map<fs::path, std::optional<fs::path>> documents;
+        for (const auto& job : plan_verification(inputs, options.data))
+            documents[job.file] = job.data;
+        for (auto& l : items) {
+            const auto it = documents.find(l.path);
+            if (it == documents.end() || !it->second) {
+                throw Error(Errc::input_missing,
+                            l.path.string() + ": its document was not found in --data");
+            }
+            l.document = it->second;
+        }
+    }
+
+    for (auto& l : items) {
+        check_last_stamp(l);
+        const bool xml = l.record.encoding == ers::EvidenceRecord::Encoding::xml;
+        if (!hash_tree_renewal) {
+            // RFC 4998 5.2 / RFC 6283 4.2.1: hash the last time-stamp with the chain's algorithm.
+            l.md = ers::chain_digest(l.record.chains.back());
+            if (l.md == nullptr)
+                throw Error(Errc::malformed_input, l.path.string() + ": unknown digest algorithm");
+            const auto& last = l.record.chains.back().stamps.back();
+            l.leaf = crypto::digest_bytes(l.md, xml ? last.xml_time_stamp_c14n : last.time_stamp);
+            continue;
+        }
+        // RFC 4998 5.2 steps 3-5 / RFC 6283 4.2.2: h(d) and ha = H(all earlier chains) with the
+        // new algorithm; DER records join them unsorted, XML records sorted.
+        l.md = crypto::evp_md(*options.new_digest);
+        VerifyOptions vo{l.document, {}, {}};
+        auto objects = ers::data_objects(vo);
+        ValidationContext ctx;
+        const auto check = ers::verify_record(l.record, objects, ctx, now_utc());
+        if (check.indication == Indication::total_failed) {
+            throw Error(Errc::malformed_input, l.path.string() + " does not verify against " +
+                                                   l.document->string() + " (" + check.explanation +
+                                                   "); it cannot be renewed");
+        }
+        std::optional<ers::Bytes> canonical;
+        if (xml) canonical = objects.front().canonical_digest(l.md, xml::k_c14n10);
+        const ers::Bytes h = canonical ? *canonical : crypto::digest_file(l.md, *l.document);
+        const ers::Bytes ha =
+            crypto::digest_bytes(l.md, xml ? l.record.xml_sequence_c14n.back()
+                                           : ers::sequence_der(l.record, l.record.chains.size()));
+        l.leaf = xml ? ers::node_hash(l.md, {h, ha}) : [&] {
+            ers::Bytes joined = h;
+            joined.insert(joined.end(), ha.begin(), ha.end());
+            return crypto::digest_bytes(l.md, joined);
+        }();
+    }
+
+    // One time-stamp per digest algorithm in use (normally exactly one).
+    std::map<int, std::vector<std::size_t>> by_md;
+    for (std::size_t i = 0; i < items.size(); ++i) by_md[EVP_MD_get_type(items[i].md)].push_back(i);
+    std::vector<std::pair<fs::path, ers::Bytes>> files;
+    RenewResult result;
+    for (const auto& [nid, members] : by_md) {
+        const EVP_MD* md = EVP_get_digestbynid(nid);
+        std::vector<ers::Bytes> leaves;
+        for (std::size_t i : members) leaves.push_back(items[i].leaf);
+        const ers::HashTree tree(md, leaves);
+        const ers::Bytes token = tsp::request_token_for_digest(options.tsa, md, tree.root());
+        result.time = tsp::token_facts(token, {}).gen_time.value_or(now_utc());
+        for (std::size_t k = 0; k < members.size(); ++k) {
+            Loaded& l = items[members[k]];
+            ers::ArchiveTimeStamp ats;
+            ats.digest_nid = nid;
+            if (members.size() > 1) ats.reduced_hashtree = tree.reduced(k);
+            ats.time_stamp = token;
+            ers::Bytes out;
+            if (l.record.encoding == ers::EvidenceRecord::Encoding::xml) {
+                out = ers::append_xml(l.bytes, ats, hash_tree_renewal, l.path.string());
+            } else {
+                if (hash_tree_renewal) {
+                    ers::ArchiveTimeStampChain chain;
+                    chain.stamps.push_back(std::move(ats));
+                    l.record.chains.push_back(std::move(chain));
+                    if (std::find(l.record.digest_algorithms.begin(),
+                                  l.record.digest_algorithms.end(),
+                                  nid) == l.record.digest_algorithms.end()) {
+                        l.record.digest_algorithms.push_back(nid);
+                    }
+                } else {
+                    auto& chain = l.record.chains.back();
+                    chain.stamps.push_back(std::move(ats));
+                    chain.encoded.clear();  // re-encoded from its stamps, which keep their bytes
+                }
+                out = ers::encode_der(l.record);
+            }
+            files.emplace_back(l.path, std::move(out));
+            result.records.push_back(l.path);
+        }
+    }
+    core::atomic_write_all(files, true);
+    return result;
+}
+
+}  // namespace ltsign

@@ -1,0 +1,146 @@
+// Sealing a batch: one hash tree, one time-stamp, one record per document.
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "core/file_list.hpp"
+#include "crypto/digests.hpp"
+#include "ers/hash_tree.hpp"
+#include "ers/record.hpp"
+#include "ers/verify_record.hpp"
+#include "ers/xml_record.hpp"
+#include "ltsign/evidence.hpp"
+#include "tsp/token.hpp"
+#include "tsp/tsp_client.hpp"
+#include "xml/xml_doc.hpp"
+
+namespace ltsign {
+namespace fs = std::filesystem;
+namespace {
+
+struct Input {
+    fs::path file;
+    fs::path relative;
+    std::uintmax_t size = 0;
+    ers::Bytes digest;
+};
+
+std::vector<Input> collect(const std::vector<fs::path>& inputs) {
+    std::vector<Input> out;
+    for (auto& f : core::list_files(
+             inputs, [](const fs::path&) { return true; }, true)) {
+        out.push_back({std::move(f.file), std::move(f.relative), 0, {}});
+    }
+    if (out.empty()) throw Error(Errc::input_missing, "no files to seal in the folders given");
+    return out;
+}
+
+// Streams every file through the digest on `threads` threads; the first failure wins. For XML
+// records an XML document is hashed in canonical form (RFC 6283 3.2.1, as other verifiers do).
+void hash_all(std::vector<Input>& items, const EVP_MD* md, unsigned threads, bool xml) {
+    std::atomic<std::size_t> next{0};
+    std::mutex failure_mutex;
+    std::exception_ptr failure;
+    auto work = [&] {
+        for (std::size_t i = next++; i < items.size(); i = next++) {
+            try {
+                items[i].size = fs::file_size(items[i].file);
+                std::optional<ers::Bytes> canonical;
+                if (xml)
+                    canonical =
+                        ers::DataObject{"", items[i].file, {}}.canonical_digest(md, xml::k_c14n10);
+                items[i].digest = canonical ? *canonical : crypto::digest_file(md, items[i].file);
+            } catch (...) {
+                std::lock_guard lock(failure_mutex);
+                if (!failure) failure = std::current_exception();
+                next = items.size();
+            }
+        }
+    };
+    if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+    threads = static_cast<unsigned>(std::min<std::size_t>(threads, items.size()));
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+    if (failure) std::rethrow_exception(failure);
+}
+
+}  // namespace
+
+SealResult seal(const std::vector<fs::path>& inputs, const fs::path& out_dir,
+                const SealOptions& options) {
+    auto items = collect(inputs);
+    const bool xml = options.format == RecordFormat::xml;
+    const std::string ext = xml ? ".ers.xml" : ".ers";
+    const fs::path manifest = out_dir / "manifest.json";
+    std::error_code ec;
+    if (!options.overwrite) {
+        for (const auto& it : items) {
+            if (fs::exists(out_dir / fs::path(it.relative.string() + ext), ec)) {
+                throw Error(Errc::cannot_create_output,
+                            (out_dir / fs::path(it.relative.string() + ext)).string() +
+                                " already exists; choose another output folder or give --force");
+            }
+        }
+        if (fs::exists(manifest, ec)) {
+            throw Error(Errc::cannot_create_output,
+                        manifest.string() +
+                            " already exists; choose another output folder or give --force");
+        }
+    }
+
+    const EVP_MD* md = crypto::evp_md(options.digest);
+    hash_all(items, md, options.threads, xml);
+    std::vector<ers::Bytes> leaves;
+    for (const auto& it : items) leaves.push_back(it.digest);
+    const ers::HashTree tree(md, leaves);
+
+    // RFC 4998 4.2/4.3: one time-stamp over the root covers the whole batch.
+    const ers::Bytes token = tsp::request_token_for_digest(options.tsa, md, tree.root());
+    const auto token_info = tsp::token_facts(token, {.digest = tree.root()});
+
+    std::vector<std::pair<fs::path, ers::Bytes>> files;
+    SealResult result;
+    result.time = token_info.gen_time.value_or(now_utc());
+    nlohmann::json docs = nlohmann::json::array();
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        ers::EvidenceRecord rec;
+        rec.encoding =
+            xml ? ers::EvidenceRecord::Encoding::xml : ers::EvidenceRecord::Encoding::asn1;
+        rec.digest_algorithms = {EVP_MD_get_type(md)};
+        ers::ArchiveTimeStamp ats;
+        ats.digest_nid = EVP_MD_get_type(md);
+        if (items.size() > 1) ats.reduced_hashtree = tree.reduced(i);
+        ats.time_stamp = token;
+        ers::ArchiveTimeStampChain chain;
+        chain.stamps.push_back(std::move(ats));
+        rec.chains.push_back(std::move(chain));
+        const fs::path record = out_dir / fs::path(items[i].relative.string() + ext);
+        files.emplace_back(record, xml ? ers::encode_xml(rec) : ers::encode_der(rec));
+        const std::string hex = ossl::to_hex(items[i].digest.data(), items[i].digest.size());
+        result.documents.push_back({items[i].file, record, items[i].size, hex});
+        docs.push_back({{"path", items[i].relative.generic_string()},
+                        {"size", items[i].size},
+                        {"digest", hex},
+                        {"record", fs::path(items[i].relative.string() + ext).generic_string()}});
+    }
+    const nlohmann::json m = {{"sealedAt", format_rfc3339(result.time)},
+                              {"tsa", options.tsa.url},
+                              {"digestAlgorithm", to_string(options.digest)},
+                              {"format", xml ? "xml" : "asn1"},
+                              {"rootHash", ossl::to_hex(tree.root().data(), tree.root().size())},
+                              {"documents", docs}};
+    const std::string text = m.dump(2) + "\n";
+    files.emplace_back(manifest, ers::Bytes(text.begin(), text.end()));
+
+    for (const auto& [path, bytes] : files) fs::create_directories(path.parent_path(), ec);
+    core::atomic_write_all(files, options.overwrite);
+    result.manifest = manifest;
+    return result;
+}
+
+}  // namespace ltsign

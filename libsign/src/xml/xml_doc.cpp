@@ -1,0 +1,261 @@
+#include "xml/xml_doc.hpp"
+
+#include <libxml/c14n.h>
+#include <libxml/xmlschemas.h>
+#include <openssl/evp.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+
+#include "ltsign/error.hpp"
+
+namespace ltsign::xml {
+namespace {
+
+// libxml2 reports through callbacks; they collect the first message and never throw into C.
+struct Collector {
+    std::string first;
+};
+
+void collect_error(void* user, xmlErrorPtr err) noexcept {
+    auto* c = static_cast<Collector*>(user);
+    if (c != nullptr && c->first.empty() && err != nullptr && err->message != nullptr) {
+        c->first = err->message;
+        while (!c->first.empty() && (c->first.back() == '\n' || c->first.back() == ' '))
+            c->first.pop_back();
+        if (err->line > 0) c->first += " (line " + std::to_string(err->line) + ")";
+    }
+}
+
+void silent(void*, const char*, ...) noexcept {}
+
+void init_once() {
+    static std::once_flag once;
+    std::call_once(once, [] { xmlInitParser(); });
+    // Never print to stderr, never resolve anything remotely: per thread in libxml2.
+    xmlSetGenericErrorFunc(nullptr, silent);
+}
+
+struct Visible {
+    xmlNode* root;
+};
+
+// Node-set membership for C14N of one subtree: the node, its attributes and its namespace nodes
+// belong to the set when the element they hang on lies inside `root`.
+int in_subtree(void* user, xmlNodePtr node, xmlNodePtr parent) noexcept {
+    auto* v = static_cast<Visible*>(user);
+    xmlNode* n = node;
+    if (node == nullptr || node->type == XML_NAMESPACE_DECL || node->type == XML_ATTRIBUTE_NODE)
+        n = parent;
+    for (; n != nullptr; n = n->parent) {
+        if (n == v->root) return 1;
+    }
+    return 0;
+}
+
+struct SchemaCache {
+    std::mutex mutex;
+    std::map<std::string, xmlSchemaPtr> schemas;  // parsed once, kept for the process
+};
+
+SchemaCache& schema_cache() {
+    static SchemaCache cache;
+    return cache;
+}
+
+}  // namespace
+
+bool looks_like_xml(std::span<const unsigned char> b) {
+    std::size_t i = 0;
+    if (b.size() >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf) i = 3;  // UTF-8 BOM
+    while (i < b.size() && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t')) ++i;
+    return i < b.size() && b[i] == '<';
+}
+
+Doc parse(std::span<const unsigned char> bytes, const std::string& what) {
+    init_once();
+    Collector errors;
+    xmlSetStructuredErrorFunc(&errors, collect_error);
+    std::unique_ptr<xmlParserCtxt, decltype(&xmlFreeParserCtxt)> ctxt(xmlNewParserCtxt(),
+                                                                      xmlFreeParserCtxt);
+    if (!ctxt) throw Error(Errc::internal, "cannot start the XML parser");
+    const int options = XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR;
+    Doc doc(xmlCtxtReadMemory(ctxt.get(), reinterpret_cast<const char*>(bytes.data()),
+                              static_cast<int>(bytes.size()), nullptr, nullptr, options));
+    xmlSetStructuredErrorFunc(nullptr, nullptr);
+    if (!doc || !ctxt->wellFormed) {
+        throw Error(Errc::malformed_input, what + ": not well-formed XML" +
+                                               (errors.first.empty() ? "" : ": " + errors.first));
+    }
+    if (doc->intSubset != nullptr || doc->extSubset != nullptr) {
+        throw Error(Errc::malformed_input,
+                    what + ": the XML has a DOCTYPE; DTDs and entities are refused");
+    }
+    if (xmlDocGetRootElement(doc.get()) == nullptr)
+        throw Error(Errc::malformed_input, what + ": the XML has no root element");
+    return doc;
+}
+
+namespace {
+
+void c14n_params(const std::string& algorithm, int& mode, int& comments) {
+    mode = XML_C14N_1_0;
+    comments = 0;
+    if (algorithm == k_c14n10) {
+    } else if (algorithm == "http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments") {
+        comments = 1;
+    } else if (algorithm == "http://www.w3.org/2006/12/xml-c14n11") {
+        mode = XML_C14N_1_1;
+    } else if (algorithm == "http://www.w3.org/2006/12/xml-c14n11#WithComments") {
+        mode = XML_C14N_1_1;
+        comments = 1;
+    } else if (algorithm == "http://www.w3.org/2001/10/xml-exc-c14n#") {
+        mode = XML_C14N_EXCLUSIVE_1_0;
+    } else if (algorithm == "http://www.w3.org/2001/10/xml-exc-c14n#WithComments") {
+        mode = XML_C14N_EXCLUSIVE_1_0;
+        comments = 1;
+    } else {
+        throw Error(Errc::malformed_input, "unknown canonicalization method " + algorithm);
+    }
+}
+
+}  // namespace
+
+core::Bytes canonicalize_document(xmlDoc* doc, const std::string& algorithm) {
+    int mode = 0, comments = 0;
+    c14n_params(algorithm, mode, comments);
+    xmlChar* buf = nullptr;
+    const int len = xmlC14NDocDumpMemory(doc, nullptr, mode, nullptr, comments, &buf);
+    if (len < 0 || buf == nullptr)
+        throw Error(Errc::malformed_input, "the XML cannot be canonicalised");
+    core::Bytes out(buf, buf + len);
+    xmlFree(buf);
+    return out;
+}
+
+core::Bytes canonicalize(xmlDoc* doc, xmlNode* node, const std::string& algorithm) {
+    int mode = 0, comments = 0;
+    c14n_params(algorithm, mode, comments);
+    Visible v{node};
+    xmlOutputBufferPtr out = xmlAllocOutputBuffer(nullptr);
+    if (out == nullptr) throw Error(Errc::internal, "out of memory");
+    const int rc = xmlC14NExecute(doc, in_subtree, &v, mode, nullptr, comments, out);
+    core::Bytes result;
+    if (rc >= 0) {
+        const xmlChar* content = xmlOutputBufferGetContent(out);
+        result.assign(content, content + xmlOutputBufferGetSize(out));
+    }
+    xmlOutputBufferClose(out);
+    if (rc < 0) throw Error(Errc::malformed_input, "the XML cannot be canonicalised");
+    return result;
+}
+
+core::Bytes serialize(xmlDoc* doc, bool indent) {
+    xmlChar* buf = nullptr;
+    int len = 0;
+    xmlDocDumpFormatMemoryEnc(doc, &buf, &len, "UTF-8", indent ? 1 : 0);
+    if (buf == nullptr) throw Error(Errc::internal, "cannot serialise XML");
+    core::Bytes out(buf, buf + len);
+    xmlFree(buf);
+    return out;
+}
+
+std::vector<xmlNode*> children(xmlNode* parent, const char* ns, const char* name) {
+    std::vector<xmlNode*> out;
+    for (xmlNode* c = parent ? parent->children : nullptr; c != nullptr; c = c->next) {
+        if (c->type == XML_ELEMENT_NODE && xmlStrcmp(c->name, BAD_CAST name) == 0 &&
+            c->ns != nullptr && xmlStrcmp(c->ns->href, BAD_CAST ns) == 0) {
+            out.push_back(c);
+        }
+    }
+    return out;
+}
+
+xmlNode* child(xmlNode* parent, const char* ns, const char* name) {
+    auto all = children(parent, ns, name);
+    return all.empty() ? nullptr : all.front();
+}
+
+std::string attribute(xmlNode* node, const char* name) {
+    xmlChar* v = xmlGetNoNsProp(node, BAD_CAST name);
+    if (v == nullptr) return "";
+    std::string s(reinterpret_cast<const char*>(v));
+    xmlFree(v);
+    return s;
+}
+
+std::string text(xmlNode* node) {
+    xmlChar* v = xmlNodeGetContent(node);
+    if (v == nullptr) return "";
+    std::string s(reinterpret_cast<const char*>(v));
+    xmlFree(v);
+    return s;
+}
+
+std::filesystem::path schema_dir() {
+    if (const char* env = std::getenv("LTSIGN_SCHEMA_DIR"); env != nullptr && *env != '\0')
+        return env;
+    std::error_code ec;
+    if (std::filesystem::is_directory(LTSIGN_DEFAULT_SCHEMA_DIR, ec))
+        return LTSIGN_DEFAULT_SCHEMA_DIR;
+    return {};
+}
+
+SchemaResult validate(xmlDoc* doc, const std::string& schema) {
+    const auto dir = schema_dir();
+    std::error_code ec;
+    if (dir.empty() || !std::filesystem::is_regular_file(dir / schema, ec)) return {};
+    xmlSchemaPtr parsed = nullptr;
+    {
+        auto& cache = schema_cache();
+        std::lock_guard lock(cache.mutex);
+        const std::string key = (dir / schema).string();
+        if (auto it = cache.schemas.find(key); it != cache.schemas.end()) {
+            parsed = it->second;
+        } else {
+            init_once();
+            std::unique_ptr<xmlSchemaParserCtxt, decltype(&xmlSchemaFreeParserCtxt)> pctx(
+                xmlSchemaNewParserCtxt(key.c_str()), xmlSchemaFreeParserCtxt);
+            parsed = pctx ? xmlSchemaParse(pctx.get()) : nullptr;
+            if (parsed == nullptr) return {};
+            cache.schemas.emplace(key, parsed);
+        }
+    }
+    Collector errors;
+    std::unique_ptr<xmlSchemaValidCtxt, decltype(&xmlSchemaFreeValidCtxt)> vctx(
+        xmlSchemaNewValidCtxt(parsed), xmlSchemaFreeValidCtxt);
+    xmlSchemaSetValidStructuredErrors(vctx.get(), collect_error, &errors);
+    const int rc = xmlSchemaValidateDoc(vctx.get(), doc);
+    SchemaResult r;
+    r.performed = true;
+    if (rc != 0) r.problem = errors.first.empty() ? "not valid against " + schema : errors.first;
+    return r;
+}
+
+std::vector<unsigned char> base64_decode(const std::string& text) {
+    std::string clean;
+    for (char c : text) {
+        if (c != ' ' && c != '\n' && c != '\r' && c != '\t') clean += c;
+    }
+    if (clean.size() % 4 != 0) return {};
+    std::vector<unsigned char> out(clean.size() / 4 * 3 + 1);
+    const int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(clean.data()),
+                                  static_cast<int>(clean.size()));
+    if (n < 0) return {};
+    std::size_t len = static_cast<std::size_t>(n);
+    for (auto it = clean.rbegin(); it != clean.rend() && *it == '='; ++it) --len;
+    out.resize(len);
+    return out;
+}
+
+std::string base64_encode(std::span<const unsigned char> bytes) {
+    std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes.data(),
+                                  static_cast<int>(bytes.size()));
+    out.resize(static_cast<std::size_t>(n));
+    return out;
+}
+
+}  // namespace ltsign::xml

@@ -1,0 +1,63 @@
+// libxml2 behind RAII, parsed the hardened way, canonicalised, schema-validated.
+#pragma once
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/file_io.hpp"
+
+namespace ltsign::xml {
+
+struct DocFree {
+    void operator()(xmlDoc* d) const noexcept { xmlFreeDoc(d); }
+};
+using Doc = std::unique_ptr<xmlDoc, DocFree>;
+
+// Parses untrusted XML: no network, no DTD (a DOCTYPE is refused outright, so there are no
+// entities to expand or fetch), libxml2's default depth and size limits. Error(malformed_input)
+// naming `what`, with libxml2's message, otherwise.
+Doc parse(std::span<const unsigned char> bytes, const std::string& what);
+
+bool looks_like_xml(std::span<const unsigned char> bytes);
+
+// Canonical form of the subtree rooted at `node` (with its in-scope namespaces), by the
+// algorithm URI: C14N 1.0, 1.1, exclusive, each with or without comments. Error(malformed_input)
+// for an unknown URI.
+core::Bytes canonicalize(xmlDoc* doc, xmlNode* node, const std::string& algorithm);
+// The whole document in canonical form (RFC 6283 hashes XML data objects this way).
+core::Bytes canonicalize_document(xmlDoc* doc, const std::string& algorithm);
+inline constexpr const char* k_c14n10 = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315";
+
+// Serialises a document as UTF-8 with an XML declaration.
+core::Bytes serialize(xmlDoc* doc, bool indent);
+
+// Children of `parent` that are elements named `name` in namespace `ns`.
+std::vector<xmlNode*> children(xmlNode* parent, const char* ns, const char* name);
+xmlNode* child(xmlNode* parent, const char* ns, const char* name);
+std::string attribute(xmlNode* node, const char* name);
+std::string text(xmlNode* node);  // concatenated text content
+
+// The standard-schema directory: LTSIGN_SCHEMA_DIR, else the one the build was configured with.
+// Empty when neither exists.
+std::filesystem::path schema_dir();
+
+// Validates against `schema` (a file name in schema_dir()). nullopt when valid; the first
+// problem otherwise. Error(internal) never: a missing schema gives `not_performed`.
+struct SchemaResult {
+    bool performed = false;
+    std::optional<std::string> problem;
+};
+SchemaResult validate(xmlDoc* doc, const std::string& schema);
+
+std::vector<unsigned char> base64_decode(
+    const std::string& text);  // whitespace ignored; empty on error
+std::string base64_encode(std::span<const unsigned char> bytes);
+
+}  // namespace ltsign::xml

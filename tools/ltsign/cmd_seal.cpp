@@ -1,0 +1,88 @@
+// ltsign seal FILE|DIR... --tsa URL -o OUTDIR [--format asn1|xml] [--digest ALG]
+#include <iostream>
+#include <memory>
+
+#include "common.hpp"
+
+namespace ltsign::cli {
+
+Command add_seal(CLI::App& root) {
+    struct Args {
+        std::vector<std::string> inputs;
+        std::string output, format = "asn1";
+        TsaArgs tsa;
+        unsigned threads = 0;
+        bool force = false;
+    };
+    auto args = std::make_shared<Args>();
+    CLI::App* app = root.add_subcommand(
+        "seal", "Seal documents with one time-stamp: an evidence record per document");
+    app->add_option("FILE", args->inputs, "Files or folders to seal")->required();
+    add_tsa_options(app, args->tsa);
+    app->add_option("--digest", args->tsa.digest,
+                    "Hash algorithm: sha256 (default), sha384, sha512, sha3-256, sha3-512");
+    app->add_option("--format", args->format,
+                    "asn1 (RFC 4998, .ers; default) or xml (RFC 6283, .ers.xml)");
+    app->add_option("-o,--output", args->output, "Folder for the records and manifest.json")
+        ->required();
+    app->add_option("--threads", args->threads, "Hashing threads (default: one per core)");
+    app->add_flag("--force", args->force, "Replace existing records (atomically)");
+    return {app, [args] {
+                if (args->tsa.url.empty())
+                    throw Error(Errc::usage, "add --tsa URL: sealing needs a time-stamp");
+                if (args->format != "asn1" && args->format != "xml") {
+                    throw Error(Errc::usage, "--format " + args->format + ": choose asn1 or xml");
+                }
+                SealOptions o;
+                o.tsa = make_tsa_client(args->tsa);
+                o.digest = o.tsa.digest;
+                o.format = args->format == "xml" ? RecordFormat::xml : RecordFormat::asn1;
+                o.overwrite = args->force;
+                o.threads = args->threads;
+                std::vector<std::filesystem::path> inputs(args->inputs.begin(), args->inputs.end());
+                const SealResult r = seal(inputs, args->output, o);
+                std::cout << "sealed " << r.documents.size()
+                          << " document(s) with one time-stamp at " << format_rfc3339(r.time)
+                          << "; records and " << r.manifest.filename().string() << " in "
+                          << args->output << "\n";
+                return 0;
+            }};
+}
+
+Command add_renew(CLI::App& root) {
+    struct Args {
+        std::vector<std::string> records, data;
+        std::string digest;
+        TsaArgs tsa;
+    };
+    auto args = std::make_shared<Args>();
+    CLI::App* app = root.add_subcommand("renew", "Renew evidence records with one new time-stamp");
+    app->add_option("RECORD", args->records, "Records (.ers, .ers.xml) or folders of them")
+        ->required();
+    add_tsa_options(app, args->tsa);
+    app->add_option("--digest", args->digest,
+                    "Hash-tree renewal with this stronger algorithm (needs --data); without it, "
+                    "time-stamp renewal");
+    app->add_option("--data", args->data,
+                    "The documents (files, or folders where NAME.ers finds NAME)");
+    return {app, [args] {
+                if (args->tsa.url.empty())
+                    throw Error(Errc::usage, "add --tsa URL: renewal needs a time-stamp");
+                RenewOptions o;
+                o.tsa = make_tsa_client(args->tsa);
+                if (!args->digest.empty()) {
+                    o.new_digest = parse_digest(args->digest);
+                    o.tsa.digest = *o.new_digest;
+                }
+                o.data.assign(args->data.begin(), args->data.end());
+                std::vector<std::filesystem::path> records(args->records.begin(),
+                                                           args->records.end());
+                const RenewResult r = renew(records, o);
+                std::cout << (o.new_digest ? "hash-tree renewal" : "time-stamp renewal") << " of "
+                          << r.records.size() << " record(s) with one time-stamp at "
+                          << format_rfc3339(r.time) << "\n";
+                return 0;
+            }};
+}
+
+}  // namespace ltsign::cli
