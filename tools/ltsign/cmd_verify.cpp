@@ -1,4 +1,5 @@
 // ltsign verify FILE... [--data DOC]... [--trust PEM|DIR]... [--at TIME] [--json]
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 
@@ -9,7 +10,8 @@ namespace fs = std::filesystem;
 namespace {
 
 struct VerifyArgs {
-    std::vector<std::string> files, data, trust, data_digests;
+    std::vector<std::string> files, data, trust, data_digests, crls;
+    std::string policy;
     std::string at;
     bool json = false, offline = false;
 };
@@ -18,6 +20,19 @@ int run_verify(const VerifyArgs& a) {
     ValidationContext ctx;
     for (const auto& t : a.trust) ctx.trust.add(t);
     if (!a.at.empty()) ctx.validation_time = parse_time_option(a.at, "--at");
+    if (!a.policy.empty()) ctx.policy = ValidationPolicy::from_file(a.policy);
+    ctx.offline = a.offline;
+    for (const auto& c : a.crls) {
+        std::error_code ec;
+        if (!fs::is_regular_file(c, ec))
+            throw Error(Errc::input_missing, c + ": no such CRL file; check --crl");
+        ctx.crl_files.emplace_back(c);
+    }
+    if (const char* cache = std::getenv("LTSIGN_CACHE_DIR")) {
+        ctx.cache_dir = cache;
+    } else if (const char* home = std::getenv("HOME")) {
+        ctx.cache_dir = fs::path(home) / ".cache" / "ltsign" / "crl";
+    }
     for (const auto& d : a.data) {
         std::error_code ec;
         if (!fs::exists(d, ec))

@@ -21,6 +21,14 @@ struct CertificateInfo {
     std::string sha256;  // hex fingerprint of the DER
 };
 
+struct RevocationInfo {
+    std::string certificate;  // subject
+    std::string status;       // "good", "revoked", "unknown", "unavailable", "unpublished"
+    std::string source;       // what decided: "OCSP http://...", "CRL file ...", ...
+    std::optional<TimePoint> revoked_at;
+    std::string detail;
+};
+
 struct SignatureReport {
     std::string type = "signature";  // "signature", "timestamp", "evidence-record"
     Indication indication = Indication::indeterminate;
@@ -36,6 +44,7 @@ struct SignatureReport {
     std::string digest_algorithm;
     std::string signature_algorithm;
     std::vector<CertificateInfo> chain;  // signing certificate first
+    std::vector<RevocationInfo> revocation;  // per certificate of the chain below the anchor
 };
 
 struct FileReport {

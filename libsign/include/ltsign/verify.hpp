@@ -1,7 +1,9 @@
 // Verifying signatures.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,9 +36,32 @@ class TrustStore {
     std::unique_ptr<detail::TrustStoreImpl> m_impl;
 };
 
+// When algorithms stop being trusted (ETSI TS 119 312), and what revocation data is required.
+struct ValidationPolicy {
+    // End dates by name: digests ("md5", "sha1", "sha224", ...) and key sizes ("rsa-1024",
+    // "rsa-2048", "ec-256", ...: a key of N bits falls under the largest entry not above N).
+    std::map<std::string, TimePoint> algorithm_end;
+    // A certificate that publishes no revocation source (no OCSP, no CRL distribution point, no
+    // CRL given): false reports it in a note, true makes the verdict INDETERMINATE.
+    bool require_revocation = false;
+
+    static ValidationPolicy defaults();
+    // JSON: {"algorithms": {"sha1": "2009-01-01", ...}, "requireRevocation": false}; entries
+    // replace the defaults. Error(malformed_input) for anything else.
+    static ValidationPolicy from_file(const std::filesystem::path& file);
+    // The end date for a digest or a key of `bits` of `kind` ("rsa", "ec"); nullopt: no end known.
+    std::optional<TimePoint> end_of_digest(const std::string& digest) const;
+    std::optional<TimePoint> end_of_key(const std::string& kind, int bits) const;
+};
+
 struct ValidationContext {
     TrustStore trust;
     std::optional<TimePoint> validation_time;  // empty: now
+    ValidationPolicy policy = ValidationPolicy::defaults();
+    bool offline = false;                      // fetch nothing: embedded data and crl_files only
+    std::vector<std::filesystem::path> crl_files;
+    std::chrono::milliseconds revocation_timeout{10000};
+    std::filesystem::path cache_dir;           // downloaded CRLs; empty: no cache
 };
 
 // A data object known only by its digests (one per algorithm), as archives often keep them.

@@ -465,9 +465,16 @@ std::vector<validation::SignatureFacts> extract_facts(
     if (!certs) certs.reset(sk_X509_new_null());
     std::vector<SignatureFacts> out;
     STACK_OF(CMS_SignerInfo)* infos = CMS_get0_SignerInfos(cms);
+    STACK_OF(X509_CRL)* crls = CMS_get1_crls(cms);  // RevocationInfoChoices the signature carries
     for (int i = 0; i < sk_CMS_SignerInfo_num(infos); ++i) {
         out.push_back(facts_for(cms, sk_CMS_SignerInfo_value(infos, i), certs.get(), data));
+        for (int c = 0; crls != nullptr && c < sk_X509_CRL_num(crls); ++c) {
+            X509_CRL* crl = sk_X509_CRL_value(crls, c);
+            X509_CRL_up_ref(crl);
+            out.back().crls.emplace_back(crl);
+        }
     }
+    sk_X509_CRL_pop_free(crls, X509_CRL_free);
     return out;
 }
 

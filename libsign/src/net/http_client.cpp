@@ -41,13 +41,32 @@ void global_init() {
 
 }  // namespace
 
+namespace {
+
+HttpResponse exchange(const std::string& url, const std::string_view* content_type,
+                      std::span<const unsigned char> body, const HttpOptions& options);
+
+}  // namespace
+
 HttpResponse post(const std::string& url, std::string_view content_type,
                   std::span<const unsigned char> body, const HttpOptions& options) {
+    return exchange(url, &content_type, body, options);
+}
+
+HttpResponse get(const std::string& url, const HttpOptions& options) {
+    return exchange(url, nullptr, {}, options);
+}
+
+namespace {
+
+HttpResponse exchange(const std::string& url, const std::string_view* content_type,
+                      std::span<const unsigned char> body, const HttpOptions& options) {
     global_init();
     std::unique_ptr<CURL, CurlFree> curl(curl_easy_init());
     if (!curl) throw Error(Errc::internal, "cannot start an HTTP client");
-    const std::string header = "Content-Type: " + std::string(content_type);
-    std::unique_ptr<curl_slist, SlistFree> headers(curl_slist_append(nullptr, header.c_str()));
+    const std::string header = content_type ? "Content-Type: " + std::string(*content_type) : "";
+    std::unique_ptr<curl_slist, SlistFree> headers(
+        content_type ? curl_slist_append(nullptr, header.c_str()) : nullptr);
     HttpResponse response;
     Sink sink{&response.body, options.max_response};
     char error[CURL_ERROR_SIZE] = {};
@@ -55,10 +74,12 @@ HttpResponse post(const std::string& url, std::string_view content_type,
     CURL* c = curl.get();
     curl_easy_setopt(c, CURLOPT_URL, url.c_str());
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_POST, 1L);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+    if (content_type) {
+        curl_easy_setopt(c, CURLOPT_POST, 1L);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+    }
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout.count()));
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
                      static_cast<long>(options.connect_timeout.count()));
@@ -92,5 +113,7 @@ HttpResponse post(const std::string& url, std::string_view content_type,
     if (ct != nullptr) response.content_type = ct;
     return response;
 }
+
+}  // namespace
 
 }  // namespace ltsign::net

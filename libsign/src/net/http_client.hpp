@@ -34,4 +34,7 @@ struct HttpResponse {
 HttpResponse post(const std::string& url, std::string_view content_type,
                   std::span<const unsigned char> body, const HttpOptions& options);
 
+// GET (CRLs, AIA certificates), with the same failure rules.
+HttpResponse get(const std::string& url, const HttpOptions& options);
+
 }  // namespace ltsign::net

@@ -42,6 +42,14 @@ json signature(const SignatureReport& s) {
               {"certificates", json::array()}};
     for (const auto& t : s.timestamps) j["timestamps"].push_back(signature(t));
     for (const auto& c : s.chain) j["certificates"].push_back(certificate(c));
+    j["revocation"] = json::array();
+    for (const auto& v : s.revocation) {
+        j["revocation"].push_back({{"certificate", v.certificate},
+                                   {"status", v.status},
+                                   {"source", v.source},
+                                   {"revokedAt", optional_time(v.revoked_at)},
+                                   {"detail", v.detail}});
+    }
     return j;
 }
 

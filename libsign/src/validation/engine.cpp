@@ -1,5 +1,6 @@
 #include <algorithm>
 
+#include "revocation/revocation.hpp"
 #include "validation/model.hpp"
 
 namespace ltsign::validation {
@@ -117,6 +118,7 @@ ChainResult validate_chain(X509* cert, const std::vector<ossl::Ptr<X509>>& untru
     const int depth = X509_STORE_CTX_get_error_depth(ctx.get());
     X509* failing = X509_STORE_CTX_get_current_cert(ctx.get());
     if (failing == nullptr) failing = cert;
+    result.expired_at = ossl::to_time_point(X509_get0_notAfter(failing));
     result.sub_indication =
         trust.anchors.empty() ? SubIndication::no_certificate_chain_found : map_chain_error(err);
     result.indication = Indication::indeterminate;
@@ -166,9 +168,111 @@ BagCheck check_certificate_bag(const std::vector<ossl::Ptr<X509>>& certs,
     return out;
 }
 
+std::string status_name(revocation::Status s) {
+    switch (s) {
+        case revocation::Status::good:
+            return "good";
+        case revocation::Status::revoked:
+            return "revoked";
+        case revocation::Status::unknown:
+            return "unknown";
+        case revocation::Status::unavailable:
+            return "unavailable";
+        case revocation::Status::unpublished:
+            return "unpublished";
+    }
+    return "unavailable";
+}
+
+// EN 319 102-1 5.2.5 and 5.6.2.1: the status of every certificate below the anchor. A revoked
+// one fails the signature when the proof of existence comes after the revocation (REVOKED), is
+// indeterminate without any proof (REVOKED_NO_POE, REVOKED_CA_NO_POE), and is harmless when the
+// signature is proven to have existed before. nullopt when validation may go on.
+std::optional<SignatureReport> check_revocation(const SignatureFacts& facts,
+                                                const ValidationContext& context,
+                                                const ChainResult& chain, TimePoint at,
+                                                std::optional<TimePoint> poe, SignatureReport& r) {
+    revocation::Sources sources;
+    sources.offline = context.offline;
+    sources.timeout = context.revocation_timeout;
+    sources.cache_dir = context.cache_dir;
+    for (const auto& f : context.crl_files) {
+        sources.crls.push_back(revocation::load_crl(f));
+        sources.crl_names.push_back("CRL file " + f.string());
+    }
+    for (const auto& c : facts.crls) {
+        X509_CRL_up_ref(c.get());
+        sources.crls.emplace_back(c.get());
+        sources.crl_names.push_back("CRL in the signature");
+    }
+    std::vector<X509*> anchors, untrusted;
+    for (const auto& a : context.trust.impl().anchors) anchors.push_back(a.get());
+    for (const auto& c : facts.certificates) untrusted.push_back(c.get());
+
+    auto verdict = [&](Indication i, SubIndication s, std::string why) {
+        r.indication = i;
+        r.sub_indication = s;
+        r.explanation = std::move(why);
+        return r;
+    };
+    for (std::size_t i = 0; i + 1 < chain.certs.size(); ++i) {
+        X509* cert = chain.certs[i].get();
+        const std::string who = ossl::name_to_string(X509_get_subject_name(cert));
+        const auto res =
+            revocation::check(cert, chain.certs[i + 1].get(), sources, anchors, untrusted, at);
+        r.revocation.push_back(
+            {who, status_name(res.status), res.source, res.revoked_at, res.detail});
+        const std::string role =
+            i == 0 ? (facts.is_timestamp ? "the TSA's certificate" : "the signer's certificate")
+                   : "the certificate of " + who;
+        switch (res.status) {
+            case revocation::Status::good:
+                r.notes.push_back("revocation of " + who + ": good per " + res.source + " (" +
+                                  res.detail + ")");
+                break;
+            case revocation::Status::revoked: {
+                const std::string when = format_rfc3339(*res.revoked_at);
+                if (poe && *poe < *res.revoked_at) {
+                    r.notes.push_back(role + " was revoked on " + when + " (per " + res.source +
+                                      "), after the signature is proven to have existed (" +
+                                      format_rfc3339(*poe) + ")");
+                    break;
+                }
+                if (poe) {
+                    return verdict(Indication::total_failed, SubIndication::revoked,
+                                   role + " was revoked on " + when + " (per " + res.source +
+                                       "), before the earliest proof that the signature existed (" +
+                                       format_rfc3339(*poe) + ")");
+                }
+                return verdict(
+                    Indication::indeterminate,
+                    i == 0 ? SubIndication::revoked_no_poe : SubIndication::revoked_ca_no_poe,
+                    role + " was revoked on " + when + " (per " + res.source +
+                        "), and nothing proves the signature existed before then");
+            }
+            case revocation::Status::unknown:
+                return verdict(Indication::indeterminate, SubIndication::try_later,
+                               res.source + " does not know " + role + " (status unknown)");
+            case revocation::Status::unavailable:
+                return verdict(
+                    Indication::indeterminate, SubIndication::try_later,
+                    "the revocation status of " + role + " could not be obtained: " + res.detail);
+            case revocation::Status::unpublished:
+                if (context.policy.require_revocation) {
+                    return verdict(
+                        Indication::indeterminate, SubIndication::try_later,
+                        role + " publishes no revocation information and the policy requires it");
+                }
+                r.notes.push_back("revocation of " + who + " was not checked: " + res.detail);
+                break;
+        }
+    }
+    return std::nullopt;
+}
+
 // EN 319 102-1 5.3 for one signature or token, without its own time-stamps.
 SignatureReport judge(const SignatureFacts& facts, const ValidationContext& context,
-                      TimePoint validation_time) {
+                      std::optional<TimePoint> poe, TimePoint validation_time) {
     SignatureReport r;
     r.type = facts.type;
     r.level = facts.level;
@@ -255,9 +359,24 @@ SignatureReport judge(const SignatureFacts& facts, const ValidationContext& cont
                 ") lacks the critical extended key usage timeStamping (RFC 3161 2.3), so it "
                 "is not a time-stamping certificate");
     }
-    // 5.2.6 X.509 certificate validation
+    // 5.2.6 X.509 certificate validation at the validation time; 5.6.2.x past signature
+    // validation: an expired certificate is judged at the proof of existence instead, when one
+    // shows the signature existed while it was valid.
     auto chain = validate_chain(facts.signer_cert.get(), facts.certificates, context.trust.impl(),
                                 validation_time);
+    if (chain.indication != Indication::total_passed &&
+        chain.sub_indication == SubIndication::out_of_bounds_no_poe && poe &&
+        *poe < chain.expired_at) {
+        auto past =
+            validate_chain(facts.signer_cert.get(), facts.certificates, context.trust.impl(), *poe);
+        if (past.indication == Indication::total_passed) {
+            r.notes.push_back("a certificate of the chain expired on " +
+                              format_rfc3339(chain.expired_at) +
+                              ", but the signature is proven to have existed on " +
+                              format_rfc3339(*poe) + ", when the chain was valid");
+            chain = std::move(past);
+        }
+    }
     r.chain = chain.chain;
     if (chain.indication != Indication::total_passed) {
         return verdict(chain.indication, chain.sub_indication, chain.explanation);
@@ -281,8 +400,34 @@ SignatureReport judge(const SignatureFacts& facts, const ValidationContext& cont
                 ", whose issuer is unknown; it was not needed and could not be checked");
         }
     }
-    r.notes.push_back(
-        "revocation was not checked: this version does not yet fetch OCSP or CRL data");
+
+    // 5.2.5 revocation, for every certificate of the chain below the anchor.
+    if (auto revoked = check_revocation(facts, context, chain, validation_time, poe, r))
+        return *revoked;
+
+    // 5.2.8 signature acceptance: the algorithms must still have been trusted when the signature
+    // is proven to have existed (TS 119 312).
+    const TimePoint judged_at = poe.value_or(validation_time);
+    if (auto end = context.policy.end_of_digest(facts.digest_algorithm); end && judged_at >= *end) {
+        return verdict(Indication::indeterminate, SubIndication::crypto_constraints_failure_no_poe,
+                       facts.digest_algorithm + " stopped being acceptable for " + what + "s on " +
+                           format_rfc3339(*end) + ", and nothing proves the " + what +
+                           " existed before then");
+    }
+    const EVP_PKEY* key = X509_get0_pubkey(facts.signer_cert.get());
+    const std::string kind = EVP_PKEY_is_a(key, "EC")                                       ? "ec"
+                             : (EVP_PKEY_is_a(key, "RSA") || EVP_PKEY_is_a(key, "RSA-PSS")) ? "rsa"
+                                                                                            : "";
+    if (!kind.empty()) {
+        const int bits = EVP_PKEY_get_bits(key);
+        if (auto end = context.policy.end_of_key(kind, bits); end && judged_at >= *end) {
+            return verdict(Indication::indeterminate,
+                           SubIndication::crypto_constraints_failure_no_poe,
+                           "a " + std::to_string(bits) + "-bit " + (kind == "ec" ? "EC" : "RSA") +
+                               " key stopped being acceptable on " + format_rfc3339(*end) +
+                               ", and nothing proves the " + what + " existed before then");
+        }
+    }
     if (facts.is_timestamp) {
         r.best_signature_time = facts.gen_time;
         return verdict(
@@ -302,9 +447,30 @@ SignatureReport judge(const SignatureFacts& facts, const ValidationContext& cont
 
 SignatureReport evaluate(const SignatureFacts& facts, const ValidationContext& context,
                          TimePoint validation_time) {
-    SignatureReport r = judge(facts, context, validation_time);
+    std::vector<SignatureReport> stamps;
     for (const auto& ts : facts.timestamps)
-        r.timestamps.push_back(evaluate(ts, context, validation_time));
+        stamps.push_back(evaluate(ts, context, validation_time));
+    // Proof of existence (EN 319 102-1 5.6.2.4): the earliest time-stamp over the signature that
+    // passed, or an evidence record over the signature file, whichever is earlier.
+    std::optional<TimePoint> poe;
+    std::string poe_source;
+    for (const auto& ts : stamps) {
+        if (ts.indication == Indication::total_passed && ts.signing_time &&
+            (!poe || *ts.signing_time < *poe)) {
+            poe = ts.signing_time;
+            poe_source = "its signature time-stamp";
+        }
+    }
+    if (facts.external_poe && (!poe || *facts.external_poe < *poe)) {
+        poe = facts.external_poe;
+        poe_source = facts.external_poe_source;
+    }
+    SignatureReport r = judge(facts, context, poe, validation_time);
+    r.timestamps = std::move(stamps);
+    if (poe && !facts.is_timestamp) {
+        r.best_signature_time = poe;
+        r.notes.push_back(poe_source + " proves the signature existed on " + format_rfc3339(*poe));
+    }
 
     // A signature-time-stamp that is broken (not merely unconfirmed) means the signature file has
     // been tampered with: the signature cannot pass (EN 319 122-1 B-T must be technically valid).
@@ -314,13 +480,6 @@ SignatureReport evaluate(const SignatureFacts& facts, const ValidationContext& c
             r.sub_indication = ts.sub_indication;
             r.explanation = "the signature's time-stamp is broken: " + ts.explanation;
             return r;
-        }
-    }
-    // The earliest time-stamp that passed is proof that the signature existed then.
-    for (const auto& ts : r.timestamps) {
-        if (ts.indication == Indication::total_passed && ts.best_signature_time &&
-            (!r.best_signature_time || *ts.best_signature_time < *r.best_signature_time)) {
-            r.best_signature_time = ts.best_signature_time;
         }
         if (ts.indication == Indication::indeterminate) {
             r.notes.push_back(

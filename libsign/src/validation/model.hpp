@@ -57,6 +57,11 @@ struct SignatureFacts {
 
     // Signature-time-stamps over this signature's value (CAdES B-T), judged with it.
     std::vector<SignatureFacts> timestamps;
+    // Revocation data the signature carries (CMS SignedData crls).
+    std::vector<ossl::Ptr<X509_CRL>> crls;
+    // A proof of existence from outside the signature (an evidence record over the file).
+    std::optional<TimePoint> external_poe;
+    std::string external_poe_source;
 };
 
 // X.509 path validation of `cert` at time `at` to the trust anchors (EN 319 102-1 5.2.6).
@@ -65,6 +70,8 @@ struct ChainResult {
     SubIndication sub_indication = SubIndication::none;
     std::string explanation;
     std::vector<CertificateInfo> chain;  // target first
+    std::vector<ossl::Ptr<X509>> certs;  // the same, as certificates (anchor last)
+    TimePoint expired_at{};              // for OUT_OF_BOUNDS_NO_POE: when the failing one expired
 };
 ChainResult validate_chain(X509* cert, const std::vector<ossl::Ptr<X509>>& untrusted,
                            const detail::TrustStoreImpl& trust, TimePoint at);

@@ -46,6 +46,34 @@ std::size_t TrustStore::size() const noexcept {
 
 namespace {
 
+// An evidence record kept beside a signature (NAME.p7s.ers or NAME.p7s.ers.xml) that verifies
+// over the signature file proves the signature existed at its first time-stamp.
+std::optional<std::pair<TimePoint, std::string>> record_poe(const fs::path& signature,
+                                                            const ValidationContext& context,
+                                                            TimePoint at) {
+    for (const char* ext : {".ers", ".ers.xml"}) {
+        const fs::path record = signature.string() + ext;
+        std::error_code ec;
+        if (!fs::is_regular_file(record, ec)) continue;
+        try {
+            const auto bytes = core::read_file(record, core::k_max_signature_file);
+            const auto parsed = ers::looks_like_xml_record(bytes)
+                                    ? ers::decode_xml(bytes, record.string())
+                                    : ers::decode_der(bytes, record.string());
+            VerifyOptions over_signature{signature, {}, {}};
+            auto objects = ers::data_objects(over_signature);
+            const auto r = ers::verify_record(parsed, objects, context, at);
+            if (r.indication == Indication::total_passed && r.signing_time) {
+                return std::make_pair(*r.signing_time,
+                                      "the evidence record " + record.filename().string());
+            }
+        } catch (const Error&) {
+            // A broken record proves nothing; the signature is judged without it.
+        }
+    }
+    return std::nullopt;
+}
+
 FileReport verify_file_at(const fs::path& file, const VerifyOptions& options,
                           const ValidationContext& context, TimePoint at) {
     FileReport report;
@@ -67,7 +95,12 @@ FileReport verify_file_at(const fs::path& file, const VerifyOptions& options,
             token = bytes;
         } else {
             report.format = "cades";
-            for (const auto& facts : cms::extract_facts(cms_info.get(), options.data)) {
+            const auto poe = record_poe(file, context, at);
+            for (auto& facts : cms::extract_facts(cms_info.get(), options.data)) {
+                if (poe) {
+                    facts.external_poe = poe->first;
+                    facts.external_poe_source = poe->second;
+                }
                 report.signatures.push_back(validation::evaluate(facts, context, at));
             }
         }

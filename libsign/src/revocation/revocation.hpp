@@ -1,0 +1,41 @@
+// Revocation status of a certificate: OCSP (RFC 6960) first, CRL (RFC 5280) as fallback.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crypto/ossl.hpp"
+
+namespace ltsign::revocation {
+
+enum class Status { good, revoked, unknown, unavailable, unpublished };
+
+struct Result {
+    Status status = Status::unavailable;
+    std::optional<TimePoint> revoked_at;
+    std::string
+        source;  // "OCSP http://...", "CRL http://...", "CRL file x.crl", "CRL in the signature"
+    std::string detail;  // why unavailable, or freshness facts
+};
+
+struct Sources {
+    bool offline = false;                   // use no network: CRL files and embedded data only
+    std::vector<ossl::Ptr<X509_CRL>> crls;  // from --crl files and from the signature
+    std::vector<std::string> crl_names;     // where each came from, same order
+    std::chrono::milliseconds timeout{10000};
+    std::filesystem::path cache_dir;  // downloaded CRLs, content-addressed; empty: no cache
+};
+
+// The status of `cert` (issued by `issuer`) for validation at `at`. `anchors` and `untrusted` let
+// an OCSP responder's certificate be checked (RFC 6960 4.2.2.2: the CA itself, or a delegated
+// responder with id-kp-OCSPSigning issued by the CA).
+Result check(X509* cert, X509* issuer, const Sources& sources, const std::vector<X509*>& anchors,
+             const std::vector<X509*>& untrusted, TimePoint at);
+
+// Reads a CRL file (DER or PEM). Error(malformed_input) otherwise.
+ossl::Ptr<X509_CRL> load_crl(const std::filesystem::path& file);
+
+}  // namespace ltsign::revocation

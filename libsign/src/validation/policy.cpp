@@ -1,0 +1,91 @@
+// The algorithm-lifetime policy (ETSI TS 119 312) as data.
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+
+#include "ltsign/verify.hpp"
+
+namespace ltsign {
+namespace {
+
+TimePoint date(const char* text) {
+    return *parse_rfc3339(text);
+}
+
+// "No end in sight": keys of this size and larger are beyond the table's horizon.
+const TimePoint k_never = date("9999-12-31");
+
+}  // namespace
+
+ValidationPolicy ValidationPolicy::defaults() {
+    ValidationPolicy p;
+    // End of acceptance for signatures, after ETSI TS 119 312 and its predecessors (ETSI TS 102
+    // 176-1, SOG-IS): MD5 and SHA-1 are long gone for signatures; RSA below 2048 bits likewise;
+    // RSA 2048 is expected to last until about 2030 and larger keys beyond the table's horizon.
+    p.algorithm_end = {
+        {"md5", date("2004-01-01")},      {"sha1", date("2009-01-01")},
+        {"sha224", date("2026-01-01")},   {"rsa-0", date("2000-01-01")},
+        {"rsa-1024", date("2010-01-01")}, {"rsa-1536", date("2016-01-01")},
+        {"rsa-2048", date("2031-01-01")}, {"rsa-3072", k_never},
+        {"ec-0", date("2000-01-01")},     {"ec-160", date("2010-01-01")},
+        {"ec-224", date("2026-01-01")},   {"ec-256", k_never},
+    };
+    return p;
+}
+
+ValidationPolicy ValidationPolicy::from_file(const std::filesystem::path& file) {
+    std::ifstream in(file);
+    if (!in) throw Error(Errc::input_missing, file.string() + ": cannot open the policy file");
+    ValidationPolicy p = defaults();
+    try {
+        const auto j = nlohmann::json::parse(in);
+        if (!j.is_object())
+            throw Error(Errc::malformed_input,
+                        file.string() + ": the policy must be a JSON object");
+        for (const auto& [key, value] : j.items()) {
+            if (key == "algorithms") {
+                for (const auto& [name, end] : value.items()) {
+                    if (end.is_null()) {
+                        p.algorithm_end.erase(name);
+                        continue;
+                    }
+                    const auto t = parse_rfc3339(end.get<std::string>());
+                    if (!t)
+                        throw Error(Errc::malformed_input,
+                                    file.string() + ": " + name + ": not a date");
+                    p.algorithm_end[name] = *t;
+                }
+            } else if (key == "requireRevocation") {
+                p.require_revocation = value.get<bool>();
+            } else {
+                throw Error(Errc::malformed_input, file.string() + ": unknown policy entry " + key);
+            }
+        }
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(Errc::malformed_input, file.string() + ": not a valid policy: " + e.what());
+    }
+    return p;
+}
+
+std::optional<TimePoint> ValidationPolicy::end_of_digest(const std::string& digest) const {
+    const auto it = algorithm_end.find(digest);
+    return it == algorithm_end.end() ? std::nullopt : std::optional<TimePoint>(it->second);
+}
+
+std::optional<TimePoint> ValidationPolicy::end_of_key(const std::string& kind, int bits) const {
+    // The entry with the largest size not above `bits` decides.
+    std::optional<TimePoint> end;
+    int best = -1;
+    for (const auto& [name, when] : algorithm_end) {
+        if (name.rfind(kind + "-", 0) != 0) continue;
+        const int n = std::atoi(name.c_str() + kind.size() + 1);
+        if (n <= bits && n > best) {
+            best = n;
+            end = when;
+        }
+    }
+    if (end && *end >= k_never) return std::nullopt;
+    return end;
+}
+
+}  // namespace ltsign
