@@ -21,7 +21,7 @@ TempDir::TempDir() {
 
 TempDir::~TempDir() {
     std::error_code ec;
-    fs::remove_all(m_path, ec);
+    if (std::getenv("LTSIGN_KEEP_TEMP") == nullptr) fs::remove_all(m_path, ec);
 }
 
 static std::string slurp(const fs::path& file) {

@@ -48,14 +48,7 @@ Ptr<EVP_PKEY> ec_key() {
     return k;
 }
 
-struct CertSpec {
-    std::string cn;
-    const char* not_before;
-    const char* not_after;
-    bool ca = false;
-    std::string key_usage = "critical,digitalSignature,nonRepudiation";
-    std::string ext_key_usage;  // e.g. "critical,timeStamping"
-};
+using CertSpec = CertOptions;
 
 void add_ext(X509* cert, X509* issuer, int nid, const std::string& value) {
     X509V3_CTX ctx;
@@ -88,6 +81,9 @@ Ptr<X509> make_cert(const CertSpec& s, EVP_PKEY* key, X509* issuer, EVP_PKEY* is
             s.ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
     add_ext(cert.get(), iss, NID_key_usage, s.ca ? "critical,keyCertSign,cRLSign" : s.key_usage);
     if (!s.ext_key_usage.empty()) add_ext(cert.get(), iss, NID_ext_key_usage, s.ext_key_usage);
+    if (!s.ocsp_url.empty()) add_ext(cert.get(), iss, NID_info_access, "OCSP;URI:" + s.ocsp_url);
+    if (!s.crl_url.empty())
+        add_ext(cert.get(), iss, NID_crl_distribution_points, "URI:" + s.crl_url);
     add_ext(cert.get(), iss, NID_subject_key_identifier, "hash");
     if (issuer) add_ext(cert.get(), iss, NID_authority_key_identifier, "keyid:always");
     need(X509_sign(cert.get(), issuer_key ? issuer_key : key, EVP_sha256()) > 0,
@@ -172,11 +168,76 @@ void make_pki(const fs::path& dir) {
     signer("tsa", rsa_key(2048),
            {"ltsign Test TSA", "2020-01-01T00:00:00Z", "2050-01-01T00:00:00Z", false,
             "critical,digitalSignature,nonRepudiation", "critical,timeStamping"});
+    signer("ocsp", ec_key(),
+           {"ltsign Test OCSP Responder", "2020-01-01T00:00:00Z", "2050-01-01T00:00:00Z", false,
+            "critical,digitalSignature", "critical,OCSPSigning"});
     signer("tsa-short", ec_key(),
            {"ltsign Test TSA short-lived", "2025-01-01T00:00:00Z", "2027-01-01T00:00:00Z", false,
             "critical,digitalSignature,nonRepudiation", "critical,timeStamping"});
     signer("tsa-noeku", ec_key(),
            {"ltsign Test TSA without EKU", "2020-01-01T00:00:00Z", "2050-01-01T00:00:00Z"});
+}
+
+namespace {
+
+Ptr<EVP_PKEY> read_key(const fs::path& file) {
+    Ptr<BIO> bio(BIO_new_file(file.c_str(), "r"));
+    Ptr<EVP_PKEY> key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr)
+                          : nullptr);
+    need(key != nullptr, "read key");
+    return key;
+}
+
+Ptr<X509> read_cert(const fs::path& file) {
+    return std::move(ossl::load_certificates(file).front());
+}
+
+}  // namespace
+
+std::string issue(const fs::path& dir, const std::string& name, const CertOptions& options,
+                  const fs::path& issuer_key, const fs::path& issuer_cert) {
+    auto ca_key = read_key(issuer_key.empty() ? pki("ca.key") : issuer_key);
+    auto ca = read_cert(issuer_cert.empty() ? pki("ca.pem") : issuer_cert);
+    auto key = ec_key();
+    auto cert = make_cert(options, key.get(), ca.get(), ca_key.get());
+    write_key(dir / (name + ".key"), key.get());
+    write_pem(dir / (name + ".pem"), cert.get());
+    std::vector<Ptr<X509>> owned;
+    std::vector<X509*> chain{ca.get()};
+    if (issuer_cert.empty()) {
+        owned.push_back(read_cert(pki("root.pem")));
+        chain.push_back(owned.back().get());
+    }
+    write_p12(dir / (name + ".p12"), key.get(), cert.get(), chain);
+    std::string hex = ossl::serial_hex(cert.get());
+    if (hex.size() % 2) hex = "0" + hex;
+    return hex;
+}
+
+void write_crl(const fs::path& file, const std::vector<std::pair<std::string, TimePoint>>& revoked,
+               TimePoint this_update, TimePoint next_update) {
+    auto ca_key = read_key(pki("ca.key"));
+    auto ca = read_cert(pki("ca.pem"));
+    Ptr<X509_CRL> crl(X509_CRL_new());
+    X509_CRL_set_version(crl.get(), 1);
+    X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(ca.get()));
+    X509_CRL_set1_lastUpdate(crl.get(), ossl::to_asn1_time(this_update).get());
+    X509_CRL_set1_nextUpdate(crl.get(), ossl::to_asn1_time(next_update).get());
+    for (const auto& [serial, when] : revoked) {
+        X509_REVOKED* r = X509_REVOKED_new();
+        BIGNUM* bn = nullptr;
+        BN_hex2bn(&bn, serial.c_str());
+        ASN1_INTEGER* i = BN_to_ASN1_INTEGER(bn, nullptr);
+        X509_REVOKED_set_serialNumber(r, i);
+        X509_REVOKED_set_revocationDate(r, ossl::to_asn1_time(when).get());
+        X509_CRL_add0_revoked(crl.get(), r);
+        ASN1_INTEGER_free(i);
+        BN_free(bn);
+    }
+    X509_CRL_sort(crl.get());
+    need(X509_CRL_sign(crl.get(), ca_key.get(), EVP_sha256()) > 0, "sign CRL");
+    Ptr<BIO> bio(BIO_new_file(file.c_str(), "wb"));
+    need(bio && i2d_X509_CRL_bio(bio.get(), crl.get()) == 1, "write CRL");
 }
 
 }  // namespace ltsign::test

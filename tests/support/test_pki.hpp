@@ -4,6 +4,8 @@
 
 #include <filesystem>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "ltsign/time.hpp"
 
@@ -37,6 +39,31 @@ inline constexpr const char* k_password = "test-password";
 //   tsa-short.p12               a TSA certificate valid 2025-01-01 .. 2027-01-01 only
 //   tsa-noeku.{key,pem}         a TSA certificate without the timeStamping usage
 //   chain.pem                   ca.pem (the intermediate signers chain through)
+//   ocsp.{key,pem}              delegated OCSP responder of the issuing CA (OCSPSigning)
 void make_pki(const std::filesystem::path& dir);
+
+// Making more certificates at test time, e.g. with revocation URLs that point at responders the
+// test has just started on ports chosen at run time.
+struct CertOptions {
+    std::string cn;
+    const char* not_before = "2025-01-01T00:00:00Z";
+    const char* not_after = "2030-01-01T00:00:00Z";
+    bool ca = false;
+    std::string key_usage = "critical,digitalSignature,nonRepudiation";
+    std::string ext_key_usage;
+    std::string ocsp_url;  // authorityInfoAccess OCSP
+    std::string crl_url;   // cRLDistributionPoints
+};
+// Issues an EC certificate from `issuer` (a name in the test PKI: "ca", "root", or a folder's
+// NAME.key/NAME.pem) and writes dir/NAME.{key,pem,p12} (the p12 with the issuing chain). Returns
+// the serial in upper-case hex (as openssl ocsp's index wants it).
+std::string issue(const std::filesystem::path& dir, const std::string& name,
+                  const CertOptions& options, const std::filesystem::path& issuer_key = {},
+                  const std::filesystem::path& issuer_cert = {});
+
+// A CRL from the issuing CA ("ca") with these revoked serials (hex) and times.
+void write_crl(const std::filesystem::path& file,
+               const std::vector<std::pair<std::string, TimePoint>>& revoked, TimePoint this_update,
+               TimePoint next_update);
 
 }  // namespace ltsign::test

@@ -71,7 +71,11 @@ Command add_verify(CLI::App& root) {
                     "Trust anchors: a PEM file or a folder of them; repeatable");
     app->add_option("--at", args->at, "Validation time (RFC 3339), default now");
     app->add_flag("--offline", args->offline,
-                  "Use no network (this version never fetches anything)");
+                  "Fetch nothing: use only revocation data in the signature and --crl files");
+    app->add_option("--crl", args->crls,
+                    "A CRL file (DER or PEM) to use for revocation; repeatable");
+    app->add_option("--policy", args->policy,
+                    "Validation policy (JSON): algorithm end dates, revocation requirement");
     app->add_flag("--json", args->json, "Print one JSON document for programs");
     return {app, [args] { return run_verify(*args); }};
 }

@@ -104,8 +104,10 @@ ChainResult validate_chain(X509* cert, const std::vector<ossl::Ptr<X509>>& untru
     const int ok = X509_verify_cert(ctx.get());
     ossl::clear_errors();
     if (STACK_OF(X509)* built = X509_STORE_CTX_get0_chain(ctx.get())) {
-        for (int i = 0; i < sk_X509_num(built); ++i)
+        for (int i = 0; i < sk_X509_num(built); ++i) {
             result.chain.push_back(describe(sk_X509_value(built, i)));
+            result.certs.push_back(ossl::up_ref(sk_X509_value(built, i)));
+        }
     }
     if (result.chain.empty()) result.chain.push_back(describe(cert));
     if (ok == 1) {

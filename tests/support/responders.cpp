@@ -1,0 +1,147 @@
+#include "responders.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+
+#include "test_pki.hpp"
+
+namespace ltsign::test {
+namespace fs = std::filesystem;
+
+int free_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    ::close(fd);
+    return ntohs(addr.sin_port);
+}
+
+namespace {
+
+bool accepts(int port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    ::close(fd);
+    return ok;
+}
+
+std::string index_time(TimePoint t) {
+    // openssl's index: YYMMDDHHMMSSZ
+    const std::string s = format_rfc3339(t);  // YYYY-MM-DDTHH:MM:SSZ
+    return s.substr(2, 2) + s.substr(5, 2) + s.substr(8, 2) + s.substr(11, 2) + s.substr(14, 2) +
+           s.substr(17, 2) + "Z";
+}
+
+}  // namespace
+
+OcspResponder::OcspResponder(const fs::path& dir, const std::vector<IndexEntry>& entries,
+                             int port) {
+    {
+        std::ofstream index(dir / "index.txt");
+        for (const auto& e : entries) {
+            index << (e.revoked ? "R" : "V") << '\t' << "491231000000Z" << '\t'
+                  << (e.revoked ? index_time(*e.revoked) : "") << '\t' << e.serial << '\t'
+                  << "unknown" << '\t' << "/CN=" << e.subject << '\n';
+        }
+    }
+    std::vector<std::string> args = {"/usr/bin/openssl",
+                                     "ocsp",
+                                     "-index",
+                                     (dir / "index.txt").string(),
+                                     "-port",
+                                     std::to_string(port),
+                                     "-rsigner",
+                                     pki("ocsp.pem").string(),
+                                     "-rkey",
+                                     pki("ocsp.key").string(),
+                                     "-CA",
+                                     pki("ca.pem").string(),
+                                     "-nmin",
+                                     "60",
+                                     "-ignore_err"};
+    m_pid = ::fork();
+    if (m_pid == 0) {
+        const int null = ::open((dir / "ocsp.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        ::dup2(null, STDOUT_FILENO);
+        ::dup2(null, STDERR_FILENO);
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        ::execv(argv[0], argv.data());
+        ::_exit(127);
+    }
+    // Ready when it says so: a probing connection would occupy the single-threaded responder.
+    auto ready = [&] {
+        std::ifstream log(dir / "ocsp.log");
+        std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+        return text.find("waiting for OCSP client connections") != std::string::npos;
+    };
+    for (int i = 0; i < 100 && !ready(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (!ready()) {
+        stop();
+        throw std::runtime_error("openssl ocsp did not start");
+    }
+    m_url = url_for(port);
+}
+
+OcspResponder::~OcspResponder() {
+    stop();
+}
+
+void OcspResponder::stop() {
+    if (m_pid <= 0) return;
+    ::kill(m_pid, SIGTERM);
+    int status = 0;
+    ::waitpid(m_pid, &status, 0);
+    m_pid = -1;
+}
+
+struct CrlServer::Impl {
+    httplib::Server server;
+    std::thread thread;
+    int port = 0;
+};
+
+CrlServer::CrlServer(const fs::path& dir) : m_impl(std::make_unique<Impl>()) {
+    m_impl->server.set_mount_point("/", dir.string());
+    m_impl->port = m_impl->server.bind_to_any_port("127.0.0.1");
+    m_impl->thread = std::thread([this] { m_impl->server.listen_after_bind(); });
+    for (int i = 0; i < 100 && !accepts(m_impl->port); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+
+CrlServer::~CrlServer() {
+    stop();
+}
+
+std::string CrlServer::url(const std::string& name) const {
+    return "http://127.0.0.1:" + std::to_string(m_impl->port) + "/" + name;
+}
+
+void CrlServer::stop() {
+    if (!m_impl->thread.joinable()) return;
+    m_impl->server.stop();
+    m_impl->thread.join();
+}
+
+}  // namespace ltsign::test

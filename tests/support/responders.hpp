@@ -1,0 +1,58 @@
+// Real revocation services on loopback for the tests: `openssl ocsp` serving an index of the
+// test PKI's issuing CA, and an HTTP server for CRL files.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "ltsign/time.hpp"
+
+namespace ltsign::test {
+
+struct IndexEntry {
+    std::string serial;  // upper-case hex, even length
+    std::string subject;
+    std::optional<TimePoint> revoked;
+};
+
+class OcspResponder {
+  public:
+    // Writes the index into `dir` and starts `openssl ocsp` on loopback `port` (from free_port(),
+    // so that certificates naming the URL can be issued first), signing with the delegated
+    // responder certificate of the test PKI.
+    OcspResponder(const std::filesystem::path& dir, const std::vector<IndexEntry>& entries,
+                  int port);
+    static std::string url_for(int port) {
+        return "http://127.0.0.1:" + std::to_string(port) + "/";
+    }
+    ~OcspResponder();
+    const std::string& url() const { return m_url; }
+    void stop();
+
+  private:
+    pid_t m_pid = -1;
+    std::string m_url;
+};
+
+class CrlServer {
+  public:
+    explicit CrlServer(const std::filesystem::path& dir);  // serves dir's files at /NAME
+    ~CrlServer();
+    std::string url(const std::string& name) const;
+    void stop();
+
+  private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+// A URL that was free a moment ago: for "this service is down".
+int free_port();
+
+}  // namespace ltsign::test

@@ -1,0 +1,307 @@
+// Revocation with real responders on loopback (openssl ocsp, an HTTP server for CRLs), proof of
+// existence, and the algorithm policy.
+#include <gtest/gtest.h>
+
+#include "helpers.hpp"
+#include "ltsign/ltsign.hpp"
+#include "responders.hpp"
+#include "test_pki.hpp"
+#include "tsa_process.hpp"
+
+namespace ltsign {
+namespace {
+namespace fs = std::filesystem;
+using test::pki;
+using test::q;
+
+class Revocation : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        doc = dir / "beslut.txt";
+        test::write_text(doc, "Beslut om bygglov.\n");
+        fs::create_directories(dir / "www");
+        ocsp_port = test::free_port();
+        crl_server = std::make_unique<test::CrlServer>(dir / "www");
+    }
+    std::string ocsp_url() const { return test::OcspResponder::url_for(ocsp_port); }
+    std::string crl_url() const { return crl_server->url("ca.crl"); }
+
+    // A signer whose certificate names the OCSP responder and the CRL of this test.
+    std::string signer(const std::string& name) {
+        return test::issue(dir.path(), name,
+                           {.cn = name, .ocsp_url = ocsp_url(), .crl_url = crl_url()});
+    }
+    fs::path sign(const std::string& name, const std::string& tsa_url = "") {
+        const auto s = Signer::from_pkcs12(dir / (name + ".p12"), test::k_password);
+        SignOptions o{.signing_time = test::sign_time()};
+        if (!tsa_url.empty()) {
+            o.level = Level::t;
+            o.tsa = TsaClient{.url = tsa_url};
+        }
+        const auto out = dir / (name + ".p7s");
+        sign_file(doc, s, o).save(out, true);
+        return out;
+    }
+    FileReport verify(const fs::path& sig, bool offline = false, std::vector<fs::path> crls = {},
+                      const char* at = "2026-12-01T00:00:00Z") {
+        ValidationContext ctx;
+        ctx.trust.add(pki("root.pem"));
+        ctx.validation_time = test::t(at);
+        ctx.offline = offline;
+        ctx.crl_files = std::move(crls);
+        ctx.revocation_timeout = std::chrono::milliseconds(3000);
+        return verify_file(sig, {doc}, ctx);
+    }
+    std::unique_ptr<test::OcspResponder> start_ocsp(const std::vector<test::IndexEntry>& entries) {
+        fs::create_directories(dir / "ocsp");
+        return std::make_unique<test::OcspResponder>(dir / "ocsp", entries, ocsp_port);
+    }
+    void publish_crl(const std::vector<std::pair<std::string, TimePoint>>& revoked,
+                     const char* next_update = "2027-06-01T00:00:00Z") {
+        test::write_crl(dir / "www" / "ca.crl", revoked, test::t("2026-11-01T00:00:00Z"),
+                        test::t(next_update));
+    }
+    static const RevocationInfo& signer_status(const FileReport& r) {
+        const auto& info = r.signatures.at(0).revocation.at(0);
+        std::cout << "revocation: " << info.status << " by " << info.source << ": " << info.detail
+                  << "\n";
+        return info;
+    }
+
+    test::TempDir dir;
+    fs::path doc;
+    int ocsp_port = 0;
+    std::unique_ptr<test::CrlServer> crl_server;
+};
+
+TEST_F(Revocation, GoodPerOcsp) {
+    const auto serial = signer("anna");
+    auto ocsp = start_ocsp({{serial, "anna", std::nullopt}});
+    const auto r = verify(sign("anna"));
+    EXPECT_EQ(r.indication, Indication::total_passed) << r.signatures[0].explanation;
+    EXPECT_EQ(signer_status(r).status, "good");
+    EXPECT_EQ(signer_status(r).source.rfind("OCSP", 0), 0u) << signer_status(r).source;
+}
+
+TEST_F(Revocation, RevokedWithoutProofOfExistenceIsRevokedNoPoe) {
+    const auto serial = signer("bertil");
+    auto ocsp = start_ocsp({{serial, "bertil", test::t("2026-03-01T00:00:00Z")}});
+    const auto r = verify(sign("bertil"));
+    EXPECT_EQ(r.indication, Indication::indeterminate);
+    EXPECT_EQ(r.sub_indication, SubIndication::revoked_no_poe);
+    EXPECT_NE(r.signatures[0].explanation.find("revoked on 2026-03-01"), std::string::npos)
+        << r.signatures[0].explanation;
+}
+
+TEST_F(Revocation, RevokedBeforeTheTimeStampIsRevoked) {
+    const auto serial = signer("cecilia");
+    auto ocsp = start_ocsp({{serial, "cecilia", test::t("2026-03-01T00:00:00Z")}});
+    test::TsaProcess tsa(dir / "serial",
+                         std::string("--test-clock ") + test::k_tsa_clock);  // 2026-06-01
+    const auto r = verify(sign("cecilia", tsa.url()));
+    EXPECT_EQ(r.indication, Indication::total_failed);
+    EXPECT_EQ(r.sub_indication, SubIndication::revoked);
+    EXPECT_NE(r.signatures[0].explanation.find("before the earliest proof"), std::string::npos);
+}
+
+TEST_F(Revocation, RevokedAfterTheTimeStampStillPasses) {
+    const auto serial = signer("david");
+    auto ocsp = start_ocsp({{serial, "david", test::t("2026-09-01T00:00:00Z")}});
+    test::TsaProcess tsa(dir / "serial",
+                         std::string("--test-clock ") + test::k_tsa_clock);  // 2026-06-01
+    const auto r = verify(sign("david", tsa.url()));
+    EXPECT_EQ(r.indication, Indication::total_passed) << r.signatures[0].explanation;
+    EXPECT_EQ(signer_status(r).status, "revoked");
+}
+
+TEST_F(Revocation, UnknownToTheResponderIsIndeterminate) {
+    signer("erik");
+    auto ocsp = start_ocsp({});  // erik is not in the index
+    publish_crl({});             // and the CRL is not asked: OCSP answered
+    const auto r = verify(sign("erik"));
+    EXPECT_EQ(r.indication, Indication::indeterminate);
+    EXPECT_EQ(r.sub_indication, SubIndication::try_later);
+}
+
+TEST_F(Revocation, OcspDownCrlUpPasses) {
+    signer("frida");
+    publish_crl({});
+    const auto r = verify(sign("frida"));  // no OCSP responder started
+    EXPECT_EQ(r.indication, Indication::total_passed) << r.signatures[0].explanation;
+    EXPECT_EQ(signer_status(r).source.rfind("CRL http", 0), 0u) << signer_status(r).source;
+}
+
+TEST_F(Revocation, OcspDownCrlSaysRevoked) {
+    const auto serial = signer("gustav");
+    publish_crl({{serial, test::t("2026-02-01T00:00:00Z")}});
+    const auto r = verify(sign("gustav"));
+    EXPECT_EQ(r.sub_indication, SubIndication::revoked_no_poe);
+}
+
+TEST_F(Revocation, BothDownIsIndeterminateTryLater) {
+    signer("hanna");
+    crl_server->stop();
+    const auto r = verify(sign("hanna"));
+    EXPECT_EQ(r.indication, Indication::indeterminate);
+    EXPECT_EQ(r.sub_indication, SubIndication::try_later);
+}
+
+TEST_F(Revocation, OfflineWithACrlFile) {
+    const auto serial = signer("ivar");
+    test::write_crl(dir / "given.crl", {{serial, test::t("2026-02-01T00:00:00Z")}},
+                    test::t("2026-11-01T00:00:00Z"), test::t("2027-06-01T00:00:00Z"));
+    auto r = verify(sign("ivar"), true, {dir / "given.crl"});
+    EXPECT_EQ(r.sub_indication, SubIndication::revoked_no_poe);
+    EXPECT_EQ(signer_status(r).source, "CRL file " + (dir / "given.crl").string());
+    // Offline without any CRL: nothing fetched, so the status is unknown.
+    r = verify(dir / "ivar.p7s", true);
+    EXPECT_EQ(r.sub_indication, SubIndication::try_later);
+}
+
+TEST_F(Revocation, StaleCrlIsNotEnough) {
+    signer("johan");
+    test::write_crl(dir / "stale.crl", {}, test::t("2026-01-01T00:00:00Z"),
+                    test::t("2026-02-01T00:00:00Z"));
+    const auto r = verify(sign("johan"), true, {dir / "stale.crl"});
+    EXPECT_EQ(r.indication, Indication::indeterminate);
+    EXPECT_EQ(r.sub_indication, SubIndication::try_later);
+    EXPECT_NE(r.signatures[0].explanation.find("stale"), std::string::npos)
+        << r.signatures[0].explanation;
+}
+
+TEST_F(Revocation, CliExitCodesOnlineAndOffline) {
+    const auto serial = signer("karin");
+    auto ocsp = start_ocsp({{serial, "karin", test::t("2026-03-01T00:00:00Z")}});
+    const auto sig = sign("karin");
+    auto r = test::ltsign("verify " + q(sig) + " --data " + q(doc) + " --trust " +
+                          q(pki("root.pem")) + " --json");
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.out.find("REVOKED_NO_POE"), std::string::npos);
+    test::write_crl(dir / "k.crl", {{serial, test::t("2026-03-01T00:00:00Z")}},
+                    test::t("2026-11-01T00:00:00Z"), test::t("2027-06-01T00:00:00Z"));
+    r = test::ltsign("verify " + q(sig) + " --data " + q(doc) + " --trust " + q(pki("root.pem")) +
+                     " --offline --crl " + q(dir / "k.crl") + " --at 2026-12-01T00:00:00Z");
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.out.find("REVOKED"), std::string::npos);
+    ocsp->stop();
+    crl_server->stop();
+    r = test::ltsign("verify " + q(sig) + " --data " + q(doc) + " --trust " + q(pki("root.pem")));
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.out.find("TRY_LATER"), std::string::npos);
+}
+
+// Expired signers and proofs of existence.
+class ProofOfExistence : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        doc = dir / "protokoll.txt";
+        test::write_text(doc, "Protokoll 2020.\n");
+    }
+    FileReport verify(const fs::path& sig, const char* at) {
+        ValidationContext ctx;
+        ctx.trust.add(pki("root.pem"));
+        ctx.validation_time = test::t(at);
+        return verify_file(sig, {doc}, ctx);
+    }
+    fs::path sign_2020(const std::string& tsa_url) {
+        const auto s = Signer::from_pkcs12(pki("expired.p12"),
+                                           test::k_password);  // valid 2020-01-01 .. 2021-01-01
+        SignOptions o{.signing_time = test::t("2020-06-01T12:00:00Z")};
+        if (!tsa_url.empty()) {
+            o.level = Level::t;
+            o.tsa = TsaClient{.url = tsa_url};
+        }
+        sign_file(doc, s, o).save(dir / "p.p7s", true);
+        return dir / "p.p7s";
+    }
+    test::TempDir dir;
+    fs::path doc;
+};
+
+TEST_F(ProofOfExistence, ExpiredSignerWithoutProofIsNotPassedNow) {
+    const auto sig = sign_2020("");
+    EXPECT_EQ(verify(sig, "2026-12-01T00:00:00Z").sub_indication,
+              SubIndication::out_of_bounds_no_poe);
+    EXPECT_EQ(verify(sig, "2020-07-01T00:00:00Z").indication, Indication::total_passed);
+}
+
+TEST_F(ProofOfExistence, ATimeStampBeforeExpiryMakesItPassNow) {
+    test::TsaProcess tsa(dir / "serial", "--test-clock 2020-06-01T12:05:00Z");
+    const auto r = verify(sign_2020(tsa.url()), "2026-12-01T00:00:00Z");
+    EXPECT_EQ(r.indication, Indication::total_passed) << r.signatures[0].explanation;
+    EXPECT_EQ(r.signatures[0].best_signature_time, test::t("2020-06-01T12:05:00Z"));
+}
+
+TEST_F(ProofOfExistence, AnEvidenceRecordBesideTheSignatureMakesItPassNow) {
+    const auto sig = sign_2020("");
+    {
+        test::TsaProcess tsa(dir / "serial", "--test-clock 2020-09-01T00:00:00Z");
+        SealOptions o;
+        o.tsa.url = tsa.url();
+        seal({sig}, dir / "rec", o);
+    }
+    fs::copy_file(dir / "rec" / "p.p7s.ers", dir / "p.p7s.ers");
+    const auto r = verify(sig, "2026-12-01T00:00:00Z");
+    EXPECT_EQ(r.indication, Indication::total_passed) << r.signatures[0].explanation;
+    EXPECT_EQ(r.signatures[0].best_signature_time, test::t("2020-09-01T00:00:00Z"));
+    // A record of something else proves nothing.
+    test::write_text(dir / "p.p7s", "changed");
+}
+
+// The algorithm policy.
+TEST(AlgorithmPolicy, Sha1IsRefusedNowAndAcceptableIn2008) {
+    test::TempDir dir;
+    const auto doc = dir / "d.txt";
+    test::write_text(doc, "old record\n");
+    // Signed with SHA-1 by a certificate valid now...
+    auto r = test::run("openssl cms -sign -binary -md sha1 -in " + q(doc) + " -signer " +
+                       q(pki("ec.pem")) + " -inkey " + q(pki("ec.key")) + " -certfile " +
+                       q(pki("chain.pem")) + " -outform DER -out " + q(dir / "now.p7s"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    ValidationContext ctx;
+    ctx.trust.add(pki("root.pem"));
+    ctx.validation_time = test::t("2026-12-01T00:00:00Z");
+    auto v = verify_file(dir / "now.p7s", {doc}, ctx);
+    EXPECT_EQ(v.indication, Indication::indeterminate);
+    EXPECT_EQ(v.sub_indication, SubIndication::crypto_constraints_failure_no_poe);
+    // ... and by one from an older PKI, judged in 2008, when SHA-1 was still acceptable.
+    test::issue(dir.path(), "oldroot",
+                {.cn = "Old Root",
+                 .not_before = "2000-01-01T00:00:00Z",
+                 .not_after = "2060-01-01T00:00:00Z",
+                 .ca = true});
+    test::issue(dir.path(), "old",
+                {.cn = "Old Signer",
+                 .not_before = "2005-01-01T00:00:00Z",
+                 .not_after = "2015-01-01T00:00:00Z"},
+                dir / "oldroot.key", dir / "oldroot.pem");
+    r = test::run("openssl cms -sign -binary -md sha1 -in " + q(doc) + " -signer " +
+                  q(dir / "old.pem") + " -inkey " + q(dir / "old.key") + " -outform DER -out " +
+                  q(dir / "2008.p7s"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    ValidationContext old;
+    old.trust.add(dir / "oldroot.pem");
+    old.validation_time = test::t("2008-06-01T00:00:00Z");
+    v = verify_file(dir / "2008.p7s", {doc}, old);
+    EXPECT_EQ(v.indication, Indication::total_passed) << v.signatures[0].explanation;
+    // A policy file can move the date.
+    test::write_text(dir / "policy.json", R"({"algorithms": {"sha1": "2007-01-01"}})");
+    old.policy = ValidationPolicy::from_file(dir / "policy.json");
+    EXPECT_EQ(verify_file(dir / "2008.p7s", {doc}, old).sub_indication,
+              SubIndication::crypto_constraints_failure_no_poe);
+    test::write_text(dir / "bad.json", R"({"algoritms": {}})");
+    EXPECT_THROW(ValidationPolicy::from_file(dir / "bad.json"), Error);
+}
+
+TEST(AlgorithmPolicy, KeySizesFollowTheTable) {
+    const auto p = ValidationPolicy::defaults();
+    EXPECT_EQ(p.end_of_key("rsa", 1024), test::t("2010-01-01"));
+    EXPECT_EQ(p.end_of_key("rsa", 2048), test::t("2031-01-01"));
+    EXPECT_FALSE(p.end_of_key("rsa", 3072).has_value());
+    EXPECT_FALSE(p.end_of_key("ec", 256).has_value());
+    EXPECT_EQ(p.end_of_digest("sha1"), test::t("2009-01-01"));
+    EXPECT_FALSE(p.end_of_digest("sha256").has_value());
+}
+
+}  // namespace
+}  // namespace ltsign
