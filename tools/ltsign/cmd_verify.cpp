@@ -11,7 +11,7 @@ namespace {
 
 struct VerifyArgs {
     std::vector<std::string> files, data, trust, data_digests, crls;
-    std::string policy;
+    std::string policy, report_xml;
     std::string at;
     bool json = false, offline = false;
 };
@@ -47,6 +47,14 @@ int run_verify(const VerifyArgs& a) {
     std::vector<DataDigests> digests;
     for (const auto& d : a.data_digests) digests.push_back(parse_data_digest(d));
     const BatchReport report = verify_batch(jobs, ctx, digests);
+    if (!a.report_xml.empty()) {
+        const std::string xml = report.to_etsi_xml();
+        SignedObject(
+            std::vector<std::byte>(reinterpret_cast<const std::byte*>(xml.data()),
+                                   reinterpret_cast<const std::byte*>(xml.data()) + xml.size()),
+            ".xml")
+            .save(a.report_xml, true);
+    }
     if (a.json) {
         std::cout << report.to_json();
     } else {
@@ -77,6 +85,9 @@ Command add_verify(CLI::App& root) {
     app->add_option("--policy", args->policy,
                     "Validation policy (JSON): algorithm end dates, revocation requirement");
     app->add_flag("--json", args->json, "Print one JSON document for programs");
+    app->add_option(
+        "--report-xml", args->report_xml,
+        "Also write the ETSI TS 119 102-2 XML validation report to this file (atomically)");
     return {app, [args] { return run_verify(*args); }};
 }
 

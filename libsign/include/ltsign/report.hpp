@@ -19,6 +19,7 @@ struct CertificateInfo {
     TimePoint not_before{};
     TimePoint not_after{};
     std::string sha256;  // hex fingerprint of the DER
+    std::vector<unsigned char> der;
 };
 
 struct RevocationInfo {
@@ -43,7 +44,7 @@ struct SignatureReport {
     std::vector<std::string> notes;  // what was not checked, and other facts worth knowing
     std::string digest_algorithm;
     std::string signature_algorithm;
-    std::vector<CertificateInfo> chain;  // signing certificate first
+    std::vector<CertificateInfo> chain;      // signing certificate first
     std::vector<RevocationInfo> revocation;  // per certificate of the chain below the anchor
 };
 
@@ -77,6 +78,10 @@ struct BatchReport {
     int exit_code() const;
     std::string to_json() const;  // the DESIGN.md contract
     std::string to_text(bool colour) const;
+    // ETSI TS 119 102-2 validation report (XML, namespace http://uri.etsi.org/19102/v1.4.1#):
+    // one SignatureValidationReport per signature, time-stamp-less record or token, and the
+    // certificates, revocation sources and time-stamps as validation objects.
+    std::string to_etsi_xml() const;
 };
 
 }  // namespace ltsign

@@ -58,10 +58,10 @@ struct ValidationContext {
     TrustStore trust;
     std::optional<TimePoint> validation_time;  // empty: now
     ValidationPolicy policy = ValidationPolicy::defaults();
-    bool offline = false;                      // fetch nothing: embedded data and crl_files only
+    bool offline = false;  // fetch nothing: embedded data and crl_files only
     std::vector<std::filesystem::path> crl_files;
     std::chrono::milliseconds revocation_timeout{10000};
-    std::filesystem::path cache_dir;           // downloaded CRLs; empty: no cache
+    std::filesystem::path cache_dir;  // downloaded CRLs; empty: no cache
 };
 
 // A data object known only by its digests (one per algorithm), as archives often keep them.

@@ -80,6 +80,7 @@ CertificateInfo describe(const X509* cert) {
     info.not_before = ossl::to_time_point(X509_get0_notBefore(cert));
     info.not_after = ossl::to_time_point(X509_get0_notAfter(cert));
     info.sha256 = ossl::sha256_hex(cert);
+    info.der = ossl::to_der(cert);
     return info;
 }
 

@@ -1,6 +1,7 @@
 #include "xml/xml_doc.hpp"
 
 #include <libxml/c14n.h>
+#include <libxml/parserInternals.h>
 #include <libxml/xmlschemas.h>
 #include <openssl/evp.h>
 
@@ -53,6 +54,40 @@ int in_subtree(void* user, xmlNodePtr node, xmlNodePtr parent) noexcept {
         if (n == v->root) return 1;
     }
     return 0;
+}
+
+// The standards' schemas import each other by URL; these map to the files of the standard-schema
+// directory (schemas/catalog.xml says the same for xmllint).
+constexpr std::pair<const char*, const char*> k_schema_urls[] = {
+    {"http://www.w3.org/TR/2002/REC-xmldsig-core-20020212/xmldsig-core-schema.xsd",
+     "xmldsig-core-schema.xsd"},
+    {"http://www.w3.org/TR/2008/REC-xmldsig-core-20080610/xmldsig-core-schema.xsd",
+     "xmldsig-core-schema.xsd"},
+    {"http://uri.etsi.org/01903/v1.3.2/XAdES.xsd", "XAdES01903v132-202407.xsd"},
+    {"https://forge.etsi.org/rep/esi/x19_13201_XAdES/raw/v1.3.1/1913201-XAdES01903v132.xsd",
+     "XAdES01903v132-202407.xsd"},
+    {"http://uri.etsi.org/01903/v1.4.1/XAdESv141.xsd", "XAdES01903v141-202407.xsd"},
+    {"http://uri.etsi.org/19612/v2.2.1/ts_119612v020201_201601xsd.xsd", "ts_119612v020101_xsd.xsd"},
+    {"http://uri.etsi.org/19612/v1.2.1/tsl.xsd", "ts_119612v020101_xsd.xsd"},
+    {"http://www.w3.org/2001/xml.xsd", "xml.xsd"},
+    {"http://www.w3.org/2001/03/xml.xsd", "xml.xsd"},
+};
+
+std::filesystem::path g_loader_dir;  // guarded by the schema cache's mutex while schemas load
+
+// Every external resource libxml2 wants while compiling a schema goes through here: mapped URLs
+// become local files, local files stay local, and nothing is ever fetched from the network.
+xmlParserInputPtr local_only_loader(const char* url, const char* id,
+                                    xmlParserCtxtPtr ctxt) noexcept {
+    if (url == nullptr) return nullptr;
+    const std::string u(url);
+    for (const auto& [remote, file] : k_schema_urls) {
+        if (u == remote) return xmlNewInputFromFile(ctxt, (g_loader_dir / file).c_str());
+    }
+    if (u.rfind("http:", 0) == 0 || u.rfind("https:", 0) == 0 || u.rfind("ftp:", 0) == 0)
+        return nullptr;
+    (void)id;
+    return xmlNewInputFromFile(ctxt, url);
 }
 
 struct SchemaCache {
@@ -216,9 +251,13 @@ SchemaResult validate(xmlDoc* doc, const std::string& schema) {
             parsed = it->second;
         } else {
             init_once();
+            g_loader_dir = dir;
+            const xmlExternalEntityLoader previous = xmlGetExternalEntityLoader();
+            xmlSetExternalEntityLoader(local_only_loader);
             std::unique_ptr<xmlSchemaParserCtxt, decltype(&xmlSchemaFreeParserCtxt)> pctx(
                 xmlSchemaNewParserCtxt(key.c_str()), xmlSchemaFreeParserCtxt);
             parsed = pctx ? xmlSchemaParse(pctx.get()) : nullptr;
+            xmlSetExternalEntityLoader(previous);
             if (parsed == nullptr) return {};
             cache.schemas.emplace(key, parsed);
         }

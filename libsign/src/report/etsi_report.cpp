@@ -1,0 +1,203 @@
+// ETSI TS 119 102-2 validation report (XML).
+#include <libxml/tree.h>
+
+#include <map>
+#include <set>
+
+#include "ltsign/report.hpp"
+#include "xml/xml_doc.hpp"
+
+namespace ltsign {
+namespace {
+
+constexpr const char* k_vr = "http://uri.etsi.org/19102/v1.4.1#";
+
+std::string main_indication(Indication i) {
+    switch (i) {
+        case Indication::total_passed:
+            return "urn:etsi:019102:mainindication:total-passed";
+        case Indication::total_failed:
+            return "urn:etsi:019102:mainindication:total-failed";
+        case Indication::indeterminate:
+            return "urn:etsi:019102:mainindication:indeterminate";
+    }
+    return "urn:etsi:019102:mainindication:indeterminate";
+}
+
+class Writer {
+  public:
+    Writer() : m_doc(xmlNewDoc(BAD_CAST "1.0")) {
+        m_root = xmlNewNode(nullptr, BAD_CAST "ValidationReport");
+        xmlDocSetRootElement(m_doc.get(), m_root);
+        m_ns = xmlNewNs(m_root, BAD_CAST k_vr, BAD_CAST "vr");
+        xmlSetNs(m_root, m_ns);
+    }
+
+    xmlNode* add(xmlNode* parent, const char* name, const std::string& text = "") {
+        return xmlNewTextChild(parent, m_ns, BAD_CAST name,
+                               text.empty() ? nullptr : BAD_CAST text.c_str());
+    }
+    void ref(xmlNode* parent, const char* name, const std::string& id) {
+        xmlNewProp(add(parent, name), BAD_CAST "VOReference", BAD_CAST id.c_str());
+    }
+
+    // Certificates are validation objects shared by every report that uses them.
+    std::string certificate(const CertificateInfo& c) {
+        const std::string id = "C-" + c.sha256.substr(0, 24);
+        if (m_certs.emplace(id, c).second) m_cert_order.push_back(id);
+        return id;
+    }
+
+    void signature(const SignatureReport& s, const FileReport& file, TimePoint validation_time,
+                   xmlNode* parent, const std::string& id) {
+        xmlNode* r =
+            add(parent, parent == m_root ? "SignatureValidationReport" : "ValidationReport");
+        xmlNode* ident = add(r, "SignatureIdentifier");
+        xmlNewProp(ident, BAD_CAST "id", BAD_CAST id.c_str());
+        add(ident, "HashOnly", "false");
+        add(ident, "DocHashOnly", "false");
+        add(ident, "DAIdentifier", file.path.string());
+        xmlNode* times = add(r, "ValidationTimeInfo");
+        add(times, "ValidationTime", format_rfc3339(validation_time));
+        xmlNode* best = add(times, "BestSignatureTime");
+        add(best, "POETime", format_rfc3339(s.best_signature_time.value_or(validation_time)));
+        add(best, "TypeOfProof", "urn:etsi:019102:poetype:validation");
+        if (!s.chain.empty()) {
+            xmlNode* who = add(r, "SignerInformation");
+            ref(who, "SignerCertificate", certificate(s.chain.front()));
+            if (!s.signer.empty()) add(who, "Signer", s.signer);
+        }
+        xmlNode* status = add(r, "SignatureValidationStatus");
+        add(status, "MainIndication", main_indication(s.indication));
+        if (s.sub_indication != SubIndication::none) {
+            add(status, "SubIndication",
+                "urn:etsi:019102:subindication:" + std::string(to_string(s.sub_indication)));
+        }
+        xmlNode* data = add(status, "AssociatedValidationReportData");
+        if (s.chain.size() > 1) {
+            xmlNode* chain = add(data, "CertificateChain");
+            ref(chain, "SigningCertificate", certificate(s.chain.front()));
+            for (std::size_t i = 1; i + 1 < s.chain.size(); ++i)
+                ref(chain, "IntermediateCertificate", certificate(s.chain[i]));
+            ref(chain, "TrustAnchor", certificate(s.chain.back()));
+        }
+        // Time-stamps and revocation sources are validation objects the report points to.
+        for (std::size_t k = 0; k < s.timestamps.size(); ++k) {
+            const std::string ts_id = id + "-T" + std::to_string(k + 1);
+            m_pending_stamps.push_back({ts_id, &s.timestamps[k], &file, validation_time});
+            ref(data, "RelatedValidationObject", ts_id);
+        }
+        for (const auto& v : s.revocation) {
+            if (v.source.empty()) continue;
+            const std::string rev_id = "R-" + std::to_string(++m_revocations);
+            m_revocation_objects.push_back({rev_id, v});
+            ref(data, "RelatedValidationObject", rev_id);
+        }
+        for (const auto& v : s.revocation) {
+            if (v.status != "revoked" || !v.revoked_at) continue;
+            for (const auto& c : s.chain) {
+                if (c.subject != v.certificate) continue;
+                xmlNode* rev = add(data, "RevocationStatusInformation");
+                ref(rev, "ValidationObjectId", certificate(c));
+                add(rev, "RevocationTime", format_rfc3339(*v.revoked_at));
+                break;
+            }
+        }
+        xmlNode* more = add(data, "AdditionalValidationReportData");
+        xmlNode* why = add(more, "ReportData");
+        add(why, "Type", "urn:ltsign:report:explanation");
+        add(why, "Value", s.explanation);
+        for (const auto& n : s.notes) {
+            xmlNode* note = add(more, "ReportData");
+            add(note, "Type", "urn:ltsign:report:note");
+            add(note, "Value", n);
+        }
+    }
+
+    void objects() {
+        if (m_cert_order.empty() && m_pending_stamps.empty() && m_revocation_objects.empty())
+            return;
+        xmlNode* list = add(m_root, "SignatureValidationObjects");
+        for (const auto& id : m_cert_order) {
+            xmlNode* o = add(list, "ValidationObject");
+            xmlNewProp(o, BAD_CAST "id", BAD_CAST id.c_str());
+            add(o, "ObjectType", "urn:etsi:019102:validationObject:certificate");
+            add(add(o, "ValidationObjectRepresentation"), "base64",
+                xml::base64_encode(m_certs.at(id).der));
+        }
+        for (const auto& p : m_pending_stamps) {
+            xmlNode* o = add(list, "ValidationObject");
+            xmlNewProp(o, BAD_CAST "id", BAD_CAST p.id.c_str());
+            add(o, "ObjectType", "urn:etsi:019102:validationObject:timestamp");
+            add(add(o, "ValidationObjectRepresentation"), "direct",
+                p.stamp->signer.empty() ? "time-stamp" : p.stamp->signer);
+            if (p.stamp->signing_time) {
+                xmlNode* poe = add(o, "POE");
+                add(poe, "POETime", format_rfc3339(*p.stamp->signing_time));
+                add(poe, "TypeOfProof", "urn:etsi:019102:poetype:validation");
+            }
+            signature(*p.stamp, *p.file, p.time, o, p.id + "-R");
+        }
+        for (const auto& [id, v] : m_revocation_objects) {
+            xmlNode* o = add(list, "ValidationObject");
+            xmlNewProp(o, BAD_CAST "id", BAD_CAST id.c_str());
+            const bool ocsp = v.source.rfind("OCSP", 0) == 0;
+            add(o, "ObjectType",
+                ocsp ? "urn:etsi:019102:validationObject:OCSPResponse"
+                     : "urn:etsi:019102:validationObject:CRL");
+            const auto space = v.source.find(' ');
+            add(add(o, "ValidationObjectRepresentation"), "URI",
+                space == std::string::npos ? v.source : v.source.substr(v.source.rfind(' ') + 1));
+        }
+        // Time-stamps inside time-stamps' reports were queued while writing; write them too.
+    }
+
+    std::string finish() {
+        // Nested reports may have queued more objects; objects() handles the first level, which is
+        // all ltsign produces (tokens do not carry time-stamps of their own in practice).
+        objects();
+        const auto bytes = xml::serialize(m_doc.get(), true);
+        return std::string(bytes.begin(), bytes.end());
+    }
+
+    xmlNode* root() { return m_root; }
+
+  private:
+    struct PendingStamp {
+        std::string id;
+        const SignatureReport* stamp;
+        const FileReport* file;
+        TimePoint time;
+    };
+    xml::Doc m_doc;
+    xmlNode* m_root;
+    xmlNs* m_ns;
+    std::map<std::string, CertificateInfo> m_certs;
+    std::vector<std::string> m_cert_order;
+    std::vector<PendingStamp> m_pending_stamps;
+    std::vector<std::pair<std::string, RevocationInfo>> m_revocation_objects;
+    int m_revocations = 0;
+};
+
+}  // namespace
+
+std::string BatchReport::to_etsi_xml() const {
+    Writer w;
+    int n = 0;
+    for (const auto& f : files) {
+        if (f.signatures.empty()) {
+            // An unreadable file still gets its verdict in the report.
+            SignatureReport s;
+            s.indication = f.indication;
+            s.sub_indication = f.sub_indication;
+            s.explanation = f.error_message;
+            w.signature(s, f, validation_time, w.root(), "S-" + std::to_string(++n));
+            continue;
+        }
+        for (const auto& s : f.signatures)
+            w.signature(s, f, validation_time, w.root(), "S-" + std::to_string(++n));
+    }
+    return w.finish();
+}
+
+}  // namespace ltsign
