@@ -166,20 +166,25 @@ EvidenceRecord decode_xml(std::span<const unsigned char> bytes, const std::strin
     // a renewal now would hash), by lifting later chains out for a moment.
     rec.xml_sequence_c14n.resize(chains.size() + 1);
     for (std::size_t i = 1; i <= chains.size(); ++i) {
-        std::vector<std::pair<xmlNode*, xmlNode*>> lifted;  // node, its next sibling
-        for (std::size_t k = i; k < chains.size(); ++k) {
-            lifted.emplace_back(chains[k], chains[k]->next);
-        }
-        for (auto& [n, next] : lifted) xmlUnlinkNode(n);
+        // Later chains are lifted out and always put back, even when canonicalisation throws.
+        struct Lifted {
+            xmlNode* seq;
+            std::vector<std::pair<xmlNode*, xmlNode*>> nodes;  // node, its next sibling
+            ~Lifted() {
+                for (auto it = nodes.rbegin(); it != nodes.rend(); ++it) {
+                    if (it->second != nullptr) {
+                        xmlAddPrevSibling(it->second, it->first);
+                    } else {
+                        xmlAddChild(seq, it->first);
+                    }
+                }
+            }
+        } lifted{seq, {}};
+        for (std::size_t k = i; k < chains.size(); ++k)
+            lifted.nodes.emplace_back(chains[k], chains[k]->next);
+        for (auto& [n, next] : lifted.nodes) xmlUnlinkNode(n);
         const std::string method = i < chains.size() ? c14n_methods[i] : xml::k_c14n10;
         rec.xml_sequence_c14n[i] = xml::canonicalize(doc.get(), seq, method);
-        for (auto it = lifted.rbegin(); it != lifted.rend(); ++it) {
-            if (it->second != nullptr) {
-                xmlAddPrevSibling(it->second, it->first);
-            } else {
-                xmlAddChild(seq, it->first);
-            }
-        }
     }
     return rec;
 }

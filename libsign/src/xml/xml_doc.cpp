@@ -90,14 +90,10 @@ xmlParserInputPtr local_only_loader(const char* url, const char* id,
     return xmlNewInputFromFile(ctxt, url);
 }
 
-struct SchemaCache {
-    std::mutex mutex;
-    std::map<std::string, xmlSchemaPtr> schemas;  // parsed once, kept for the process
-};
-
-SchemaCache& schema_cache() {
-    static SchemaCache cache;
-    return cache;
+// Schema loading swaps libxml2's process-wide entity loader: one at a time.
+std::mutex& schema_mutex() {
+    static std::mutex m;
+    return m;
 }
 
 }  // namespace
@@ -242,29 +238,24 @@ SchemaResult validate(xmlDoc* doc, const std::string& schema) {
     const auto dir = schema_dir();
     std::error_code ec;
     if (dir.empty() || !std::filesystem::is_regular_file(dir / schema, ec)) return {};
-    xmlSchemaPtr parsed = nullptr;
+    // Parsed per call and freed: a schema kept for the process would hold libxml2 documents that
+    // are never released, and the schemas ltsign checks against are small.
+    std::unique_ptr<xmlSchema, decltype(&xmlSchemaFree)> parsed(nullptr, xmlSchemaFree);
     {
-        auto& cache = schema_cache();
-        std::lock_guard lock(cache.mutex);
-        const std::string key = (dir / schema).string();
-        if (auto it = cache.schemas.find(key); it != cache.schemas.end()) {
-            parsed = it->second;
-        } else {
-            init_once();
-            g_loader_dir = dir;
-            const xmlExternalEntityLoader previous = xmlGetExternalEntityLoader();
-            xmlSetExternalEntityLoader(local_only_loader);
-            std::unique_ptr<xmlSchemaParserCtxt, decltype(&xmlSchemaFreeParserCtxt)> pctx(
-                xmlSchemaNewParserCtxt(key.c_str()), xmlSchemaFreeParserCtxt);
-            parsed = pctx ? xmlSchemaParse(pctx.get()) : nullptr;
-            xmlSetExternalEntityLoader(previous);
-            if (parsed == nullptr) return {};
-            cache.schemas.emplace(key, parsed);
-        }
+        std::lock_guard lock(schema_mutex());
+        init_once();
+        g_loader_dir = dir;
+        const xmlExternalEntityLoader previous = xmlGetExternalEntityLoader();
+        xmlSetExternalEntityLoader(local_only_loader);
+        std::unique_ptr<xmlSchemaParserCtxt, decltype(&xmlSchemaFreeParserCtxt)> pctx(
+            xmlSchemaNewParserCtxt((dir / schema).c_str()), xmlSchemaFreeParserCtxt);
+        parsed.reset(pctx ? xmlSchemaParse(pctx.get()) : nullptr);
+        xmlSetExternalEntityLoader(previous);
     }
+    if (!parsed) return {};
     Collector errors;
     std::unique_ptr<xmlSchemaValidCtxt, decltype(&xmlSchemaFreeValidCtxt)> vctx(
-        xmlSchemaNewValidCtxt(parsed), xmlSchemaFreeValidCtxt);
+        xmlSchemaNewValidCtxt(parsed.get()), xmlSchemaFreeValidCtxt);
     xmlSchemaSetValidStructuredErrors(vctx.get(), collect_error, &errors);
     const int rc = xmlSchemaValidateDoc(vctx.get(), doc);
     SchemaResult r;
