@@ -1,5 +1,6 @@
 #include "helpers.hpp"
 
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -85,6 +86,30 @@ std::size_t find_bytes(const std::vector<unsigned char>& hay,
                        const std::vector<unsigned char>& needle) {
     auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end());
     return it == hay.end() ? std::string::npos : static_cast<std::size_t>(it - hay.begin());
+}
+
+int spawn(std::vector<std::string> args, int stdout_fd, int stderr_fd) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        if (stdout_fd >= 0) ::dup2(stdout_fd, STDOUT_FILENO);
+        if (stderr_fd >= 0) ::dup2(stderr_fd, STDERR_FILENO);
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        ::execv(argv[0], argv.data());
+        ::_exit(127);
+    }
+    if (stdout_fd >= 0) ::close(stdout_fd);
+    if (stderr_fd >= 0 && stderr_fd != stdout_fd) ::close(stderr_fd);
+    return pid;
+}
+
+void terminate(int& pid) {
+    if (pid <= 0) return;
+    ::kill(pid, SIGTERM);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    pid = -1;
 }
 
 fs::path corpus_dir() {

@@ -44,4 +44,10 @@ std::size_t find_bytes(const std::vector<unsigned char>& hay,
 
 std::filesystem::path corpus_dir();  // empty when ../shared/corpus is absent
 
+// A child process for the services the tests start (TSA, OCSP responder): `args[0]` is the
+// program; its stdout and stderr go to the given descriptors (closed in the parent afterwards).
+int spawn(std::vector<std::string> args, int stdout_fd, int stderr_fd);
+// SIGTERM, then wait; sets `pid` to -1. Does nothing for pid <= 0.
+void terminate(int& pid);
+
 }  // namespace ltsign::test

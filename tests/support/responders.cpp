@@ -14,6 +14,7 @@
 #include <iterator>
 #include <stdexcept>
 
+#include "helpers.hpp"
 #include "test_pki.hpp"
 
 namespace ltsign::test {
@@ -78,17 +79,8 @@ OcspResponder::OcspResponder(const fs::path& dir, const std::vector<IndexEntry>&
                                      "-nmin",
                                      "60",
                                      "-ignore_err"};
-    m_pid = ::fork();
-    if (m_pid == 0) {
-        const int null = ::open((dir / "ocsp.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        ::dup2(null, STDOUT_FILENO);
-        ::dup2(null, STDERR_FILENO);
-        std::vector<char*> argv;
-        for (auto& a : args) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        ::execv(argv[0], argv.data());
-        ::_exit(127);
-    }
+    const int log = ::open((dir / "ocsp.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    m_pid = spawn(std::move(args), log, log);
     // Ready when it says so: a probing connection would occupy the single-threaded responder.
     auto ready = [&] {
         std::ifstream log(dir / "ocsp.log");
@@ -109,11 +101,7 @@ OcspResponder::~OcspResponder() {
 }
 
 void OcspResponder::stop() {
-    if (m_pid <= 0) return;
-    ::kill(m_pid, SIGTERM);
-    int status = 0;
-    ::waitpid(m_pid, &status, 0);
-    m_pid = -1;
+    terminate(m_pid);
 }
 
 struct CrlServer::Impl {

@@ -28,18 +28,7 @@ TsaProcess::TsaProcess(const std::filesystem::path& serial_file, const std::stri
     std::istringstream more(extra);
     for (std::string word; more >> word;) args.push_back(word);
     ::setenv("LTSIGN_TSA_PASS", k_password, 1);
-    m_pid = ::fork();
-    if (m_pid == 0) {
-        ::dup2(out[1], STDOUT_FILENO);
-        ::close(out[0]);
-        ::close(out[1]);
-        std::vector<char*> argv;
-        for (auto& a : args) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        ::execv(argv[0], argv.data());
-        ::_exit(127);
-    }
-    ::close(out[1]);
+    m_pid = spawn(std::move(args), out[1], -1);
     // The first line says where it listens: "ltsign tsa: listening on http://127.0.0.1:PORT/".
     std::string line;
     char c = 0;
@@ -59,11 +48,7 @@ TsaProcess::~TsaProcess() {
 }
 
 void TsaProcess::stop() {
-    if (m_pid <= 0) return;
-    ::kill(m_pid, SIGTERM);
-    int status = 0;
-    ::waitpid(m_pid, &status, 0);
-    m_pid = -1;
+    terminate(m_pid);
 }
 
 std::string dead_url() {
