@@ -18,6 +18,7 @@ using test::q;
 class OpensslTs : public ::testing::Test {
   protected:
     void SetUp() override {
+        ::setenv("LTSIGN_TSA_PASS", test::k_password, 1);
         doc = dir / "protokoll.xml";
         test::write_text(doc, "<protokoll nr='87'/>\n");
     }
@@ -56,6 +57,22 @@ TEST_F(OpensslTs, OpensslVerifiesTokensFromLtsignsClient) {
               0);
     const auto r = test::run(openssl_verify(dir / "d.tst", true));
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+}
+
+TEST_F(OpensslTs, OpensslCmsVerifiesBtSignaturesAndTheirToken) {
+    ::setenv("LTSIGN_TEST_PASS", test::k_password, 1);
+    test::TsaProcess tsa(dir / "serial");
+    auto r = ltsign("sign " + q(doc) + " --key " + q(pki("rsa.p12")) +
+                    " --pass-env LTSIGN_TEST_PASS --level T --tsa " + tsa.url() + " -o " +
+                    q(dir / "d.p7s"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = test::run("openssl cms -verify -binary -inform DER -in " + q(dir / "d.p7s") + " -content " +
+                  q(doc) + " -CAfile " + q(pki("root.pem")) + " -purpose any -out /dev/null");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    // The embedded token is an ordinary RFC 3161 token: openssl cms prints it in the unsigned
+    // attributes.
+    r = test::run("openssl cms -cmsout -print -inform DER -in " + q(dir / "d.p7s"));
+    EXPECT_NE(r.out.find("id-smime-aa-timeStampToken"), std::string::npos);
 }
 
 TEST_F(OpensslTs, LtsignVerifiesTokensFromOpensslTsReply) {

@@ -43,8 +43,9 @@ class Revocation : public ::testing::Test {
         return out;
     }
     FileReport verify(const fs::path& sig, bool offline = false, std::vector<fs::path> crls = {},
-                      const char* at = "2026-12-01T00:00:00Z") {
+                      const char* at = "2026-12-01T00:00:00Z", const fs::path& cache = {}) {
         ValidationContext ctx;
+        ctx.cache_dir = cache;
         ctx.trust.add(pki("root.pem"));
         ctx.validation_time = test::t(at);
         ctx.offline = offline;
@@ -129,6 +130,31 @@ TEST_F(Revocation, OcspDownCrlUpPasses) {
     const auto r = verify(sign("frida"));  // no OCSP responder started
     EXPECT_EQ(r.indication, Indication::total_passed) << r.signatures[0].explanation;
     EXPECT_EQ(signer_status(r).source.rfind("CRL http", 0), 0u) << signer_status(r).source;
+}
+
+TEST_F(Revocation, DownloadedCrlIsCachedAndUsedWhenTheServerIsDown) {
+    signer("lisa");
+    publish_crl({});
+    const auto sig = sign("lisa");
+    const auto cache = dir / "cache";
+    EXPECT_EQ(verify(sig, false, {}, "2026-12-01T00:00:00Z", cache).indication,
+              Indication::total_passed);
+    ASSERT_EQ(std::distance(fs::directory_iterator(cache), fs::directory_iterator()),
+              1);  // one CRL, by URL hash
+    crl_server->stop();
+    EXPECT_EQ(verify(sig, false, {}, "2026-12-01T00:00:00Z", cache).indication,
+              Indication::total_passed);
+    EXPECT_EQ(verify(sig).sub_indication,
+              SubIndication::try_later);  // without the cache: nothing answers
+}
+
+TEST_F(Revocation, AnErrorPageIsNeverCached) {
+    signer("mats");
+    test::write_text(dir / "www" / "ca.crl", "<html>502 Bad Gateway</html>");
+    const auto cache = dir / "cache";
+    EXPECT_EQ(verify(sign("mats"), false, {}, "2026-12-01T00:00:00Z", cache).sub_indication,
+              SubIndication::try_later);
+    EXPECT_FALSE(fs::exists(cache) && !fs::is_empty(cache));
 }
 
 TEST_F(Revocation, OcspDownCrlSaysRevoked) {
