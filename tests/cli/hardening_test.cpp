@@ -78,6 +78,13 @@ TEST(Hardening, BatchOf300WithThreeChangedDocuments) {
     EXPECT_EQ(j["summary"]["passed"], 297);
     EXPECT_EQ(j["summary"]["indeterminate"], 0);
     EXPECT_EQ(j["files"].size(), 300u);
+    // Progress goes to a terminal only: nothing in a pipe, a counter under a pseudo-terminal.
+    EXPECT_EQ(r.err.find("verifying"), std::string::npos);
+    const std::string cmd = std::string(LTSIGN_BINARY) + " verify " + (dir / "sigs").string() +
+                            " --data " + (dir / "docs").string() + " --trust " +
+                            pki("root.pem").string();
+    const auto tty = test::run("script -qec " + q(cmd) + " /dev/null");
+    EXPECT_NE(tty.out.find("verifying 300/300"), std::string::npos) << tty.out.substr(0, 300);
 }
 
 TEST(Hardening, HostileInputsGiveExit65) {

@@ -46,7 +46,15 @@ int run_verify(const VerifyArgs& a) {
 
     std::vector<DataDigests> digests;
     for (const auto& d : a.data_digests) digests.push_back(parse_data_digest(d));
-    const BatchReport report = verify_batch(jobs, ctx, digests);
+    // Long batches show progress on a terminal, never in pipes or with --json (DESIGN.md).
+    std::function<void(std::size_t, std::size_t)> progress;
+    if (!a.json && jobs.size() > 20 && stderr_is_terminal()) {
+        progress = [](std::size_t done, std::size_t total) {
+            std::cerr << "\rverifying " << done << "/" << total << (done == total ? "\n" : "")
+                      << std::flush;
+        };
+    }
+    const BatchReport report = verify_batch(jobs, ctx, digests, progress);
     if (!a.report_xml.empty()) {
         const std::string xml = report.to_etsi_xml();
         SignedObject(

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -98,7 +99,9 @@ std::vector<VerifyJob> plan_verification(const std::vector<std::filesystem::path
 
 // Verifies every job; a failing or unreadable file never stops the others. `digests` are data
 // objects known by digest only, given to every job.
+// `progress`, when set, is called after each file with (done, total).
 BatchReport verify_batch(const std::vector<VerifyJob>& jobs, const ValidationContext& context,
-                         const std::vector<DataDigests>& digests = {});
+                         const std::vector<DataDigests>& digests = {},
+                         const std::function<void(std::size_t, std::size_t)>& progress = {});
 
 }  // namespace ltsign

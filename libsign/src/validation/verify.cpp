@@ -227,7 +227,8 @@ std::vector<VerifyJob> plan_verification(const std::vector<fs::path>& inputs,
 }
 
 BatchReport verify_batch(const std::vector<VerifyJob>& jobs, const ValidationContext& context,
-                         const std::vector<DataDigests>& digests) {
+                         const std::vector<DataDigests>& digests,
+                         const std::function<void(std::size_t, std::size_t)>& progress) {
     BatchReport batch;
     batch.validation_time = context.validation_time.value_or(now_utc());
     // One validation time for the whole batch, so every verdict speaks of the same moment.
@@ -250,6 +251,7 @@ BatchReport verify_batch(const std::vector<VerifyJob>& jobs, const ValidationCon
             }
             batch.files.push_back(std::move(r));
         }
+        if (progress) progress(batch.files.size(), jobs.size());
     }
     return batch;
 }
