@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "helpers.hpp"
+#include "responders.hpp"
 #include "test_pki.hpp"
 
 namespace ltsign::test {
@@ -52,15 +53,7 @@ void TsaProcess::stop() {
 }
 
 std::string dead_url() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::close(fd);
-    return "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/";
+    return "http://127.0.0.1:" + std::to_string(free_port()) + "/";
 }
 
 }  // namespace ltsign::test
