@@ -81,7 +81,11 @@ Ptr<X509> make_cert(const CertSpec& s, EVP_PKEY* key, X509* issuer, EVP_PKEY* is
             s.ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
     add_ext(cert.get(), iss, NID_key_usage, s.ca ? "critical,keyCertSign,cRLSign" : s.key_usage);
     if (!s.ext_key_usage.empty()) add_ext(cert.get(), iss, NID_ext_key_usage, s.ext_key_usage);
-    if (!s.ocsp_url.empty()) add_ext(cert.get(), iss, NID_info_access, "OCSP;URI:" + s.ocsp_url);
+    std::string aia;
+    if (!s.ocsp_url.empty()) aia = "OCSP;URI:" + s.ocsp_url;
+    if (!s.ca_issuers_url.empty())
+        aia += (aia.empty() ? "" : ",") + std::string("caIssuers;URI:") + s.ca_issuers_url;
+    if (!aia.empty()) add_ext(cert.get(), iss, NID_info_access, aia);
     if (!s.crl_url.empty())
         add_ext(cert.get(), iss, NID_crl_distribution_points, "URI:" + s.crl_url);
     add_ext(cert.get(), iss, NID_subject_key_identifier, "hash");

@@ -51,8 +51,9 @@ struct CertOptions {
     bool ca = false;
     std::string key_usage = "critical,digitalSignature,nonRepudiation";
     std::string ext_key_usage;
-    std::string ocsp_url;  // authorityInfoAccess OCSP
-    std::string crl_url;   // cRLDistributionPoints
+    std::string ocsp_url;        // authorityInfoAccess OCSP
+    std::string crl_url;         // cRLDistributionPoints
+    std::string ca_issuers_url;  // authorityInfoAccess caIssuers
 };
 // Issues an EC certificate from `issuer` (a name in the test PKI: "ca", "root", or a folder's
 // NAME.key/NAME.pem) and writes dir/NAME.{key,pem,p12} (the p12 with the issuing chain). Returns

@@ -228,6 +228,52 @@ Ptr<X509_CRL> fetch_crl(const std::string& url, const Sources& s, std::string& w
 
 }  // namespace
 
+std::vector<ossl::Ptr<X509>> fetch_issuers(X509* cert, std::chrono::milliseconds timeout) {
+    std::vector<ossl::Ptr<X509>> out;
+    auto* info = static_cast<AUTHORITY_INFO_ACCESS*>(
+        X509_get_ext_d2i(cert, NID_info_access, nullptr, nullptr));
+    std::vector<std::string> urls;
+    for (int i = 0; info != nullptr && i < sk_ACCESS_DESCRIPTION_num(info); ++i) {
+        const ACCESS_DESCRIPTION* ad = sk_ACCESS_DESCRIPTION_value(info, i);
+        if (OBJ_obj2nid(ad->method) == NID_ad_ca_issuers && ad->location->type == GEN_URI) {
+            const ASN1_IA5STRING* uri = ad->location->d.uniformResourceIdentifier;
+            urls.emplace_back(reinterpret_cast<const char*>(uri->data),
+                              static_cast<std::size_t>(uri->length));
+        }
+    }
+    AUTHORITY_INFO_ACCESS_free(info);
+    net::HttpOptions http;
+    http.timeout = timeout;
+    http.connect_timeout = timeout;
+    http.max_response = 1u << 20;
+    for (const auto& url : urls) {
+        if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) continue;
+        try {
+            const auto resp = net::get(url, http);
+            if (resp.status != 200) continue;
+            const unsigned char* p = resp.body.data();
+            if (X509* c = d2i_X509(nullptr, &p, static_cast<long>(resp.body.size()))) {
+                out.emplace_back(c);
+                continue;
+            }
+            p = resp.body.data();
+            Ptr<PKCS7> p7(d2i_PKCS7(nullptr, &p, static_cast<long>(resp.body.size())));
+            if (p7 && PKCS7_type_is_signed(p7.get()) && p7->d.sign->cert != nullptr) {
+                for (int i = 0; i < sk_X509_num(p7->d.sign->cert); ++i)
+                    out.push_back(ossl::up_ref(sk_X509_value(p7->d.sign->cert, i)));
+                continue;
+            }
+            Ptr<BIO> bio(BIO_new_mem_buf(resp.body.data(), static_cast<int>(resp.body.size())));
+            while (X509* c = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr))
+                out.emplace_back(c);
+        } catch (const Error&) {
+            // An unreachable AIA location is like no location: the chain stays unbuilt.
+        }
+        ossl::clear_errors();
+    }
+    return out;
+}
+
 ossl::Ptr<X509_CRL> load_crl(const std::filesystem::path& file) {
     auto crl = parse_crl(core::read_file(file, 64u << 20));
     if (!crl)

@@ -35,6 +35,10 @@ struct Sources {
 Result check(X509* cert, X509* issuer, const Sources& sources, const std::vector<X509*>& anchors,
              const std::vector<X509*>& untrusted, TimePoint at);
 
+// The issuer certificates a certificate's authorityInfoAccess caIssuers URLs point to (RFC 5280
+// 4.2.2.1: a DER certificate, or a certs-only CMS/PKCS#7 bundle); empty when none answers.
+std::vector<ossl::Ptr<X509>> fetch_issuers(X509* cert, std::chrono::milliseconds timeout);
+
 // Reads a CRL file (DER or PEM). Error(malformed_input) otherwise.
 ossl::Ptr<X509_CRL> load_crl(const std::filesystem::path& file);
 

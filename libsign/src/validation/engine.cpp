@@ -365,13 +365,32 @@ SignatureReport judge(const SignatureFacts& facts, const ValidationContext& cont
     // 5.2.6 X.509 certificate validation at the validation time; 5.6.2.x past signature
     // validation: an expired certificate is judged at the proof of existence instead, when one
     // shows the signature existed while it was valid.
-    auto chain = validate_chain(facts.signer_cert.get(), facts.certificates, context.trust.impl(),
-                                validation_time);
+    std::vector<ossl::Ptr<X509>> pool;
+    for (const auto& c : facts.certificates) pool.push_back(ossl::up_ref(c.get()));
+    auto chain =
+        validate_chain(facts.signer_cert.get(), pool, context.trust.impl(), validation_time);
+    // A missing intermediate is fetched from the authorityInfoAccess caIssuers location (a few
+    // hops at most) when the network may be used.
+    for (int hop = 0; hop < 3 && !context.offline && !context.trust.impl().anchors.empty() &&
+                      chain.sub_indication == SubIndication::no_certificate_chain_found;
+         ++hop) {
+        X509* last = chain.certs.empty() ? facts.signer_cert.get() : chain.certs.back().get();
+        auto fetched = revocation::fetch_issuers(last, context.revocation_timeout);
+        if (fetched.empty()) break;
+        for (auto& c : fetched) {
+            r.notes.push_back("the certificate of " +
+                              ossl::name_to_string(X509_get_subject_name(c.get())) +
+                              " was fetched from the authorityInfoAccess of " +
+                              ossl::name_to_string(X509_get_subject_name(last)));
+            pool.push_back(std::move(c));
+        }
+        chain =
+            validate_chain(facts.signer_cert.get(), pool, context.trust.impl(), validation_time);
+    }
     if (chain.indication != Indication::total_passed &&
         chain.sub_indication == SubIndication::out_of_bounds_no_poe && poe &&
         *poe < chain.expired_at) {
-        auto past =
-            validate_chain(facts.signer_cert.get(), facts.certificates, context.trust.impl(), *poe);
+        auto past = validate_chain(facts.signer_cert.get(), pool, context.trust.impl(), *poe);
         if (past.indication == Indication::total_passed) {
             r.notes.push_back("a certificate of the chain expired on " +
                               format_rfc3339(chain.expired_at) +

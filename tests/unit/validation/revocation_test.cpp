@@ -216,6 +216,24 @@ TEST_F(Revocation, CliExitCodesOnlineAndOffline) {
     EXPECT_NE(r.out.find("TRY_LATER"), std::string::npos);
 }
 
+TEST_F(Revocation, MissingIntermediateIsFetchedFromAuthorityInfoAccess) {
+    // An intermediate the signature does not carry, published where the signer's AIA points.
+    test::issue(dir.path(), "ica2", {.cn = "ltsign Test Issuing CA 2", .ca = true}, pki("root.key"),
+                pki("root.pem"));
+    test::run("openssl x509 -in " + q(dir / "ica2.pem") + " -outform DER -out " +
+              q(dir / "www" / "ica2.cer"));
+    test::issue(dir.path(), "nils", {.cn = "nils", .ca_issuers_url = crl_server->url("ica2.cer")},
+                dir / "ica2.key", dir / "ica2.pem");
+    const auto s =
+        Signer::from_pem(dir / "nils.key", dir / "nils.pem", {}, "");  // no chain in the signature
+    sign_file(doc, s, {.signing_time = test::sign_time()}).save(dir / "nils.p7s");
+    auto r = verify(dir / "nils.p7s", true);  // offline: nothing fetched
+    EXPECT_EQ(r.sub_indication, SubIndication::no_certificate_chain_found);
+    r = verify(dir / "nils.p7s");
+    EXPECT_EQ(r.indication, Indication::total_passed) << r.signatures[0].explanation;
+    EXPECT_EQ(r.signatures[0].chain.size(), 3u);
+}
+
 // Expired signers and proofs of existence.
 class ProofOfExistence : public ::testing::Test {
   protected:
