@@ -118,14 +118,9 @@ class Writer {
         if (m_cert_order.empty() && m_pending_stamps.empty() && m_revocation_objects.empty())
             return;
         xmlNode* list = add(m_root, "SignatureValidationObjects");
-        for (const auto& id : m_cert_order) {
-            xmlNode* o = add(list, "ValidationObject");
-            xmlNewProp(o, BAD_CAST "id", BAD_CAST id.c_str());
-            add(o, "ObjectType", "urn:etsi:019102:validationObject:certificate");
-            add(add(o, "ValidationObjectRepresentation"), "base64",
-                xml::base64_encode(m_certs.at(id).der));
-        }
-        for (const auto& p : m_pending_stamps) {
+        // By index: a time-stamp's own report may queue further time-stamps while this runs.
+        for (std::size_t i = 0; i < m_pending_stamps.size(); ++i) {
+            const PendingStamp p = m_pending_stamps[i];
             xmlNode* o = add(list, "ValidationObject");
             xmlNewProp(o, BAD_CAST "id", BAD_CAST p.id.c_str());
             add(o, "ObjectType", "urn:etsi:019102:validationObject:timestamp");
@@ -149,12 +144,17 @@ class Writer {
             add(add(o, "ValidationObjectRepresentation"), "URI",
                 space == std::string::npos ? v.source : v.source.substr(v.source.rfind(' ') + 1));
         }
-        // Time-stamps inside time-stamps' reports were queued while writing; write them too.
+        // Certificates last: the time-stamps' reports above may have added some.
+        for (const auto& id : m_cert_order) {
+            xmlNode* o = add(list, "ValidationObject");
+            xmlNewProp(o, BAD_CAST "id", BAD_CAST id.c_str());
+            add(o, "ObjectType", "urn:etsi:019102:validationObject:certificate");
+            add(add(o, "ValidationObjectRepresentation"), "base64",
+                xml::base64_encode(m_certs.at(id).der));
+        }
     }
 
     std::string finish() {
-        // Nested reports may have queued more objects; objects() handles the first level, which is
-        // all ltsign produces (tokens do not carry time-stamps of their own in practice).
         objects();
         const auto bytes = xml::serialize(m_doc.get(), true);
         return std::string(bytes.begin(), bytes.end());

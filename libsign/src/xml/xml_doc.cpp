@@ -73,7 +73,7 @@ constexpr std::pair<const char*, const char*> k_schema_urls[] = {
     {"http://www.w3.org/2001/03/xml.xsd", "xml.xsd"},
 };
 
-std::filesystem::path g_loader_dir;  // guarded by the schema cache's mutex while schemas load
+std::filesystem::path g_loader_dir;  // guarded by schema_mutex() while a schema loads
 
 // Every external resource libxml2 wants while compiling a schema goes through here: mapped URLs
 // become local files, local files stay local, and nothing is ever fetched from the network.
