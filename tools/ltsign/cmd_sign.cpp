@@ -55,15 +55,25 @@ std::vector<Planned> plan_outputs(const SignArgs& a, const std::string& extensio
 }
 
 int run_sign(const SignArgs& a) {
-    if (a.format != "cades") {
-        throw Error(Errc::usage,
-                    "--format " + a.format + " is not available yet; use --format cades");
-    }
-    if (a.packaging != "detached") {
-        throw Error(Errc::usage, "--packaging " + a.packaging +
-                                     " is not available for CAdES yet; use --packaging detached");
-    }
     SignOptions options;
+    if (a.format == "xades") {
+        options.format = Format::xades;
+    } else if (a.format != "cades") {
+        throw Error(Errc::usage,
+                    "--format " + a.format + " is not available yet; use --format cades or xades");
+    }
+    if (a.packaging == "enveloped") {
+        options.packaging = Packaging::enveloped;
+    } else if (a.packaging == "enveloping") {
+        options.packaging = Packaging::enveloping;
+    } else if (a.packaging != "detached") {
+        throw Error(Errc::usage,
+                    "--packaging " + a.packaging + ": choose detached, enveloped or enveloping");
+    }
+    if (options.format == Format::cades && options.packaging != Packaging::detached) {
+        throw Error(Errc::usage, "CAdES signatures are detached; --packaging " + a.packaging +
+                                     " needs --format xades");
+    }
     if (a.level == "T" || a.level == "t") {
         if (a.tsa.url.empty())
             throw Error(Errc::usage, "--level T needs a time-stamping authority: add --tsa URL");
@@ -78,7 +88,7 @@ int run_sign(const SignArgs& a) {
     if (!a.signing_time.empty())
         options.signing_time = parse_time_option(a.signing_time, "--signing-time");
 
-    const auto plan = plan_outputs(a, ".p7s");
+    const auto plan = plan_outputs(a, options.format == Format::xades ? ".xades.xml" : ".p7s");
 
     const Signer signer = load_signer(a.key);
     signer.check_usable_at(options.signing_time.value_or(now_utc()));
@@ -123,11 +133,14 @@ int run_sign(const SignArgs& a) {
 
 Command add_sign(CLI::App& root) {
     auto args = std::make_shared<SignArgs>();
-    CLI::App* app = root.add_subcommand("sign", "Sign files (CAdES baseline B, detached)");
+    CLI::App* app = root.add_subcommand(
+        "sign", "Sign files (CAdES detached; XAdES detached, enveloped or enveloping)");
     app->add_option("FILE", args->files, "Files or folders to sign")->required();
     add_key_options(app, args->key, true);
-    app->add_option("--format", args->format, "cades (xades, asic-e, asic-s come later)");
-    app->add_option("--packaging", args->packaging, "detached");
+    app->add_option("--format", args->format,
+                    "cades (default) or xades (asic-e, asic-s come later)");
+    app->add_option("--packaging", args->packaging,
+                    "detached (default); enveloped (XML input) or enveloping, XAdES only");
     app->add_option("--level", args->level,
                     "B (default) or T (adds a signature time-stamp from --tsa)");
     add_tsa_options(app, args->tsa);

@@ -30,6 +30,14 @@ struct RevocationInfo {
     std::string detail;
 };
 
+// One thing a signature signs, as its reference names it and as ltsign resolved it: what the
+// report calls signed is exactly what was digested.
+struct SignedDataObject {
+    std::string uri;        // the reference's URI ("" for the whole document)
+    std::string target;     // what it resolved to: "element ds:Object Id=o-1", "file a.pdf", ...
+    std::string mime_type;  // from the signed DataObjectFormat, when given
+};
+
 struct SignatureReport {
     std::string type = "signature";  // "signature", "timestamp", "evidence-record"
     Indication indication = Indication::indeterminate;
@@ -44,8 +52,9 @@ struct SignatureReport {
     std::vector<std::string> notes;  // what was not checked, and other facts worth knowing
     std::string digest_algorithm;
     std::string signature_algorithm;
-    std::vector<CertificateInfo> chain;      // signing certificate first
-    std::vector<RevocationInfo> revocation;  // per certificate of the chain below the anchor
+    std::vector<CertificateInfo> chain;         // signing certificate first
+    std::vector<RevocationInfo> revocation;     // per certificate of the chain below the anchor
+    std::vector<SignedDataObject> signed_data;  // XML signatures: each signed reference
 };
 
 struct FileReport {

@@ -14,8 +14,11 @@
 
 namespace ltsign {
 
-enum class Format { cades };
-enum class Packaging { detached };
+enum class Format { cades, xades };
+// Where the signature and the document meet: detached (the document stays a separate file),
+// enveloped (XAdES only: the signature inside the signed XML document), enveloping (XAdES only:
+// the document inside the signature).
+enum class Packaging { detached, enveloped, enveloping };
 enum class Level { b, t };
 enum class RsaPadding { pkcs1_v15, pss };
 

@@ -6,6 +6,7 @@
 #include "crypto/ossl.hpp"
 #include "crypto/signer_impl.hpp"
 #include "ltsign/sign.hpp"
+#include "xml/xades.hpp"
 
 namespace ltsign {
 namespace {
@@ -33,6 +34,11 @@ void SignedObject::save(const std::filesystem::path& target, bool overwrite) con
 
 SignedObject sign_file(const std::filesystem::path& file, const Signer& signer,
                        const SignOptions& options) {
+    if (options.format == Format::xades) return xml::sign_xades(file, signer, options);
+    if (options.packaging != Packaging::detached) {
+        throw Error(Errc::usage,
+                    "CAdES signatures are detached; enveloped and enveloping need --format xades");
+    }
     const TimePoint when = options.signing_time.value_or(now_utc());
     signer.check_usable_at(when);
     const auto& id = signer.impl();

@@ -2,6 +2,9 @@
 
 #include "cms/cms_signature.hpp"
 #include "tsp/token.hpp"
+#include "xml/xades.hpp"
+
+#include <algorithm>
 
 namespace ltsign {
 
@@ -9,13 +12,22 @@ Inspection inspect_file(const std::filesystem::path& file) {
     const core::Bytes bytes = core::read_file(file, core::k_max_signature_file);
     if (bytes.empty()) throw Error(Errc::malformed_input, file.string() + ": the file is empty");
     core::Bytes der = bytes;
+    if (xml::has_xml_signature(bytes)) {
+        auto fields = xml::inspect_xml(bytes, file.string());
+        const bool xades = std::any_of(fields.begin(), fields.end(), [](const InspectField& s) {
+            return std::any_of(s.children.begin(), s.children.end(), [](const InspectField& c) {
+                return c.name == "xades:QualifyingProperties";
+            });
+        });
+        return Inspection{file, xades ? "xades" : "xmldsig", std::move(fields)};
+    }
     if (!cms::looks_like_cms(bytes)) {
         auto token = tsp::token_from_response_bytes(bytes, file.string());
         if (!token) {
             throw Error(Errc::malformed_input,
                         file.string() +
                             ": not a signature ltsign recognises (expected CMS/CAdES, "
-                            "an RFC 3161 token or TimeStampResp)");
+                            "XAdES/XMLDSig, an RFC 3161 token or TimeStampResp)");
         }
         der = std::move(*token);
     }

@@ -42,6 +42,13 @@ json signature(const SignatureReport& s) {
               {"certificates", json::array()}};
     for (const auto& t : s.timestamps) j["timestamps"].push_back(signature(t));
     for (const auto& c : s.chain) j["certificates"].push_back(certificate(c));
+    if (!s.signed_data.empty()) {
+        j["signedData"] = json::array();
+        for (const auto& d : s.signed_data) {
+            j["signedData"].push_back(
+                {{"uri", d.uri}, {"target", d.target}, {"mimeType", d.mime_type}});
+        }
+    }
     j["revocation"] = json::array();
     for (const auto& v : s.revocation) {
         j["revocation"].push_back({{"certificate", v.certificate},

@@ -31,6 +31,10 @@ void signature_lines(const SignatureReport& s, const std::string& indent, bool c
         out += in + "algorithms: " + s.digest_algorithm +
                (s.signature_algorithm.empty() ? "" : ", " + s.signature_algorithm) + "\n";
     }
+    for (const auto& d : s.signed_data) {
+        out += in + "signed: " + (d.uri.empty() ? "URI \"\"" : d.uri) + " -> " + d.target +
+               (d.mime_type.empty() ? "" : " (" + d.mime_type + ")") + "\n";
+    }
     for (const auto& n : s.notes) out += in + "note: " + n + "\n";
     for (const auto& t : s.timestamps) signature_lines(t, in, colour, out);
 }

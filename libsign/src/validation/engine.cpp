@@ -283,6 +283,7 @@ SignatureReport judge(const SignatureFacts& facts, const ValidationContext& cont
     r.digest_algorithm = facts.digest_algorithm;
     r.signature_algorithm = facts.signature_algorithm;
     r.notes = facts.notes;
+    r.signed_data = facts.signed_data;
     if (facts.signer_cert) {
         r.signer = ossl::name_to_string(X509_get_subject_name(facts.signer_cert.get()));
     }
@@ -323,6 +324,12 @@ SignatureReport judge(const SignatureFacts& facts, const ValidationContext& cont
         return verdict(Indication::total_failed, SubIndication::sig_crypto_failure,
                        "the " + what + " value does not verify with the signer's public key: " +
                            facts.signature_value.detail);
+    }
+    if (facts.signature_value.status == Check::not_possible &&
+        facts.data_digest.status == Check::not_possible) {
+        // An XML signature's value is only checked once every reference resolved.
+        return verdict(Indication::indeterminate, SubIndication::signed_data_not_found,
+                       facts.data_digest.detail);
     }
     if (facts.signature_value.status == Check::not_possible) {
         return verdict(

@@ -48,6 +48,7 @@ struct SignatureFacts {
     std::string digest_algorithm;
     std::string signature_algorithm;
     std::vector<std::string> notes;
+    std::vector<SignedDataObject> signed_data;
 
     // Time-stamp tokens (RFC 3161): the message imprint against the time-stamped data, and
     // the time the TSA vouches for.

@@ -8,6 +8,7 @@
 #include "ers/xml_record.hpp"
 #include "tsp/token.hpp"
 #include "validation/model.hpp"
+#include "xml/xades.hpp"
 #include "xml/xml_doc.hpp"
 
 namespace ltsign {
@@ -104,6 +105,17 @@ FileReport verify_file_at(const fs::path& file, const VerifyOptions& options,
                 report.signatures.push_back(validation::evaluate(facts, context, at));
             }
         }
+    } else if (!ers::looks_like_xml_record(bytes) && xml::has_xml_signature(bytes)) {
+        auto found = xml::extract_facts(bytes, file.string(), options);
+        report.format = found.format;
+        const auto poe = record_poe(file, context, at);
+        for (auto& facts : found.facts) {
+            if (poe) {
+                facts.external_poe = poe->first;
+                facts.external_poe_source = poe->second;
+            }
+            report.signatures.push_back(validation::evaluate(facts, context, at));
+        }
     } else if (ers::looks_like_xml_record(bytes)) {
         report.format = "ers-xml";
         const auto record = ers::decode_xml(bytes, file.string());
@@ -126,7 +138,8 @@ FileReport verify_file_at(const fs::path& file, const VerifyOptions& options,
             throw Error(Errc::malformed_input,
                         file.string() +
                             ": not a signature ltsign recognises (expected CMS/CAdES, "
-                            "an RFC 3161 token or TimeStampResp)");
+                            "XAdES/XMLDSig, an evidence record, an RFC 3161 token or "
+                            "TimeStampResp)");
         }
     }
     if (token) {
@@ -150,7 +163,8 @@ const std::vector<std::string> k_signature_extensions = {".p7s", ".p7m", ".pkcs7
                                                          ".tst", ".tsr", ".ers",   ".er"};
 
 bool is_signature_name(const fs::path& p) {
-    if (p.filename().string().ends_with(".ers.xml")) return true;
+    const std::string name = p.filename().string();
+    if (name.ends_with(".ers.xml") || name.ends_with(".xades.xml")) return true;
     const auto ext = p.extension().string();
     return std::find(k_signature_extensions.begin(), k_signature_extensions.end(), ext) !=
            k_signature_extensions.end();
@@ -160,7 +174,9 @@ bool is_signature_name(const fs::path& p) {
 // NAME.pdf.ers.xml -> NAME.pdf.
 fs::path document_name(const fs::path& relative) {
     const std::string name = relative.filename().string();
-    const std::size_t cut = name.ends_with(".ers.xml") ? 8 : relative.extension().string().size();
+    const std::size_t cut = name.ends_with(".ers.xml")     ? 8
+                            : name.ends_with(".xades.xml") ? 10
+                                                           : relative.extension().string().size();
     return relative.parent_path() / name.substr(0, name.size() - cut);
 }
 

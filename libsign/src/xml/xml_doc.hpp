@@ -56,6 +56,10 @@ struct SchemaResult {
 };
 SchemaResult validate(xmlDoc* doc, const std::string& schema);
 
+// Validates against XMLDSig with XAdES 1.3.2 and 1.4.1 (the schema set an XAdES signature
+// needs); the compiled set is kept for the process.
+SchemaResult validate_xades(xmlDoc* doc);
+
 std::vector<unsigned char> base64_decode(
     const std::string& text);  // whitespace ignored; empty on error
 std::string base64_encode(std::span<const unsigned char> bytes);

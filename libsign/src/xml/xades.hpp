@@ -1,0 +1,46 @@
+// XAdES baseline signatures (ETSI EN 319 132-1) over XMLDSig: creation (B-B, B-T; enveloped,
+// enveloping, detached) and the facts verification needs, checked against signature wrapping.
+#pragma once
+
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/file_io.hpp"
+#include "ltsign/inspect.hpp"
+#include "ltsign/sign.hpp"
+#include "ltsign/verify.hpp"
+#include "validation/model.hpp"
+
+namespace ltsign::xml {
+
+inline constexpr const char* k_xades132_ns = "http://uri.etsi.org/01903/v1.3.2#";
+inline constexpr const char* k_xades141_ns = "http://uri.etsi.org/01903/v1.4.1#";
+inline constexpr const char* k_signed_properties_type =
+    "http://uri.etsi.org/01903#SignedProperties";
+
+// True when the XML document holds a ds:Signature (not an evidence record).
+bool has_xml_signature(std::span<const unsigned char> bytes);
+
+struct XmlSignatures {
+    std::string format;  // "xades" when any signature has XAdES properties, else "xmldsig"
+    std::vector<validation::SignatureFacts> facts;  // one per top-level ds:Signature
+};
+
+// Parses (hardened) and checks every top-level ds:Signature of an XML document: references
+// resolved to exactly one element or to the detached files in `options`, SignedProperties
+// covered, XMLDSig core validation, SigningCertificate binding, signature time-stamps, schema.
+// Error(malformed_input) naming `what` when the file is not XML or holds no signature.
+XmlSignatures extract_facts(std::span<const unsigned char> bytes, const std::string& what,
+                            const VerifyOptions& options);
+
+// XAdES B-B (and B-T when options.level is Level::t) over `file`, packaged as options.packaging.
+SignedObject sign_xades(const std::filesystem::path& file, const Signer& signer,
+                        const SignOptions& options);
+
+// The structure of an XML signature file for `ltsign inspect`.
+std::vector<InspectField> inspect_xml(std::span<const unsigned char> bytes,
+                                      const std::string& what);
+
+}  // namespace ltsign::xml

@@ -1,0 +1,286 @@
+// XAdES baseline B-B and B-T (ETSI EN 319 132-1 6.3, 5.3) in three packagings: enveloped (the
+// signature becomes the last child of the XML document's root), enveloping (the document, base64,
+// in a ds:Object of the signature) and detached (the signature names the file by URI).
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include "crypto/digests.hpp"
+#include "crypto/signer_impl.hpp"
+#include "ltsign/error.hpp"
+#include "tsp/tsp_client.hpp"
+#include "xml/xades.hpp"
+#include "xml/xml_doc.hpp"
+#include "xml/xmldsig.hpp"
+
+namespace ltsign::xml {
+namespace {
+namespace fs = std::filesystem;
+
+constexpr const char* k_exc_c14n = "http://www.w3.org/2001/10/xml-exc-c14n#";
+constexpr const char* k_enveloped = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+constexpr const char* k_base64 = "http://www.w3.org/2000/09/xmldsig#base64";
+constexpr const char* k_object_type = "http://www.w3.org/2000/09/xmldsig#Object";
+// Enveloping keeps the whole document in memory (base64, then XML); beyond this, detached.
+constexpr std::uintmax_t k_max_enveloping = 64ull << 20;
+
+std::string random_id() {
+    std::array<unsigned char, 16> r{};
+    if (RAND_bytes(r.data(), static_cast<int>(r.size())) != 1)
+        throw Error(Errc::internal, "no randomness for the signature's identifiers");
+    return ossl::to_hex(r.data(), r.size());
+}
+
+std::string mime_type(const fs::path& file) {
+    static const std::pair<const char*, const char*> k_types[] = {
+        {".xml", "text/xml"},
+        {".pdf", "application/pdf"},
+        {".txt", "text/plain"},
+        {".tif", "image/tiff"},
+        {".tiff", "image/tiff"},
+        {".png", "image/png"},
+        {".jpg", "image/jpeg"},
+        {".jpeg", "image/jpeg"},
+        {".json", "application/json"},
+        {".odt", "application/vnd.oasis.opendocument.text"},
+        {".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+    };
+    std::string ext = file.extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    for (const auto& [e, t] : k_types) {
+        if (ext == e) return t;
+    }
+    return "application/octet-stream";
+}
+
+// RFC 3986: everything but the unreserved characters percent-encoded.
+std::string uri_for(const std::string& name) {
+    std::string out;
+    for (unsigned char c : name) {
+        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+            out += static_cast<char>(c);
+        } else {
+            static const char* hex = "0123456789ABCDEF";
+            out += '%';
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        }
+    }
+    return out;
+}
+
+class Builder {
+  public:
+    explicit Builder(xmlDoc* doc) : m_doc(doc) {}
+
+    xmlNode* signature(xmlNode* parent) {
+        xmlNode* sig = xmlNewNode(nullptr, BAD_CAST "Signature");
+        m_ds = xmlNewNs(sig, BAD_CAST k_dsig_ns, BAD_CAST "ds");
+        xmlSetNs(sig, m_ds);
+        if (parent == nullptr) {
+            xmlDocSetRootElement(m_doc, sig);
+        } else {
+            xmlAddChild(parent, sig);
+        }
+        return sig;
+    }
+    xmlNode* ds(xmlNode* parent, const char* name, const std::string& content = "") {
+        return xmlNewTextChild(parent, m_ds, BAD_CAST name,
+                               content.empty() ? nullptr : BAD_CAST content.c_str());
+    }
+    xmlNode* xades(xmlNode* parent, const char* name, const std::string& content = "") {
+        return xmlNewTextChild(parent, m_xades, BAD_CAST name,
+                               content.empty() ? nullptr : BAD_CAST content.c_str());
+    }
+    void declare_xades(xmlNode* qp) {
+        m_xades = xmlNewNs(qp, BAD_CAST k_xades132_ns, BAD_CAST "xades");
+        xmlSetNs(qp, m_xades);
+    }
+    static void set(xmlNode* n, const char* name, const std::string& value) {
+        xmlNewProp(n, BAD_CAST name, BAD_CAST value.c_str());
+    }
+    xmlNode* reference(xmlNode* signed_info, const std::string& id, const std::string& uri,
+                       const std::string& type, const std::vector<const char*>& transforms,
+                       const std::string& digest_uri) {
+        xmlNode* ref = ds(signed_info, "Reference");
+        if (!id.empty()) set(ref, "Id", id);
+        if (!type.empty()) set(ref, "Type", type);
+        set(ref, "URI", uri);
+        if (!transforms.empty()) {
+            xmlNode* ts = ds(ref, "Transforms");
+            for (const char* t : transforms) set(ds(ts, "Transform"), "Algorithm", t);
+        }
+        set(ds(ref, "DigestMethod"), "Algorithm", digest_uri);
+        ds(ref, "DigestValue");
+        return ref;
+    }
+
+  private:
+    xmlDoc* m_doc;
+    xmlNs* m_ds = nullptr;
+    xmlNs* m_xades = nullptr;
+};
+
+std::string digest_text(DigestAlgorithm alg) {
+    switch (alg) {
+        case DigestAlgorithm::sha256:
+            return "sha256";
+        case DigestAlgorithm::sha384:
+            return "sha384";
+        case DigestAlgorithm::sha512:
+            return "sha512";
+        default:
+            return "";
+    }
+}
+
+}  // namespace
+
+SignedObject sign_xades(const fs::path& file, const Signer& signer, const SignOptions& options) {
+    const TimePoint when = options.signing_time.value_or(now_utc());
+    signer.check_usable_at(when);
+    const auto& identity = signer.impl();
+    if (options.level == Level::t && !options.tsa)
+        throw Error(Errc::usage, "level T needs a time-stamping authority; add --tsa URL");
+    if (options.rsa_padding == RsaPadding::pss) {
+        throw Error(Errc::usage,
+                    "XAdES signatures are made with RSA PKCS#1 v1.5 or ECDSA; RSASSA-PSS is "
+                    "available for CAdES only (leave out --pss)");
+    }
+    const std::string digest = digest_text(options.digest);
+    const auto method =
+        digest.empty() ? std::nullopt : signature_method_uri(identity.key.get(), digest);
+    if (!method) {
+        throw Error(Errc::usage,
+                    "XAdES signatures need an RSA or EC key and --digest sha256, "
+                    "sha384 or sha512 (this key is " +
+                        signer.key_description() + ")");
+    }
+    const std::string digest_uri = *digest_method_uri(digest);
+    std::error_code ec;
+    if (!fs::is_regular_file(file, ec))
+        throw Error(Errc::input_missing, file.string() + ": no such file; check the path");
+
+    Doc doc;
+    xmlNode* parent = nullptr;
+    core::Bytes content;
+    if (options.packaging == Packaging::enveloped) {
+        content = core::read_file(file, core::k_max_signature_file);
+        if (!looks_like_xml(content)) {
+            throw Error(Errc::usage, file.string() +
+                                         ": enveloped signatures need an XML document; use "
+                                         "--packaging enveloping or detached for other files");
+        }
+        doc = parse(content, file.string());
+        parent = xmlDocGetRootElement(doc.get());
+    } else {
+        doc.reset(xmlNewDoc(BAD_CAST "1.0"));
+        if (options.packaging == Packaging::enveloping) {
+            if (fs::file_size(file, ec) > k_max_enveloping) {
+                throw Error(Errc::usage, file.string() +
+                                             ": larger than 64 MiB; enveloping keeps the whole "
+                                             "document in the signature, use --packaging "
+                                             "detached");
+            }
+            content = core::read_file(file, k_max_enveloping);
+        }
+    }
+    const std::string id = random_id();
+    const std::string sig_id = "id-" + id, sp_id = "xades-id-" + id, ref_id = "r-id-" + id + "-1";
+    Builder b(doc.get());
+    xmlNode* sig = b.signature(parent);
+    Builder::set(sig, "Id", sig_id);
+    xmlNode* si = b.ds(sig, "SignedInfo");
+    Builder::set(b.ds(si, "CanonicalizationMethod"), "Algorithm", k_exc_c14n);
+    Builder::set(b.ds(si, "SignatureMethod"), "Algorithm", *method);
+    DetachedData detached;
+    const std::string object_id = "o-id-" + id + "-1";
+    switch (options.packaging) {
+        case Packaging::enveloped:
+            b.reference(si, ref_id, "", "", {k_enveloped, k_exc_c14n}, digest_uri);
+            break;
+        case Packaging::enveloping:
+            b.reference(si, ref_id, "#" + object_id, k_object_type, {k_base64}, digest_uri);
+            break;
+        case Packaging::detached: {
+            const std::string uri = uri_for(file.filename().string());
+            detached[uri] = file;
+            b.reference(si, ref_id, uri, "", {}, digest_uri);
+            break;
+        }
+    }
+    b.reference(si, "", "#" + sp_id, k_signed_properties_type, {k_exc_c14n}, digest_uri);
+    Builder::set(b.ds(sig, "SignatureValue"), "Id", "value-" + sig_id);
+    xmlNode* x509 = b.ds(b.ds(sig, "KeyInfo"), "X509Data");
+    auto der_of = [](X509* c) {
+        unsigned char* der = nullptr;
+        const int len = i2d_X509(c, &der);
+        if (len <= 0) throw Error(Errc::internal, "cannot encode the certificate");
+        core::Bytes out(der, der + len);
+        OPENSSL_free(der);
+        return out;
+    };
+    const core::Bytes signer_der = der_of(identity.cert.get());
+    b.ds(x509, "X509Certificate", base64_encode(signer_der));
+    for (const auto& c : identity.chain)
+        b.ds(x509, "X509Certificate", base64_encode(der_of(c.get())));
+
+    xmlNode* qp =
+        xmlNewChild(b.ds(sig, "Object"), nullptr, BAD_CAST "QualifyingProperties", nullptr);
+    b.declare_xades(qp);
+    Builder::set(qp, "Target", "#" + sig_id);
+    xmlNode* sp = b.xades(qp, "SignedProperties");
+    Builder::set(sp, "Id", sp_id);
+    xmlNode* ssp = b.xades(sp, "SignedSignatureProperties");
+    b.xades(ssp, "SigningTime", format_rfc3339(when));
+    xmlNode* cd = b.xades(b.xades(b.xades(ssp, "SigningCertificateV2"), "Cert"), "CertDigest");
+    Builder::set(b.ds(cd, "DigestMethod"), "Algorithm", digest_uri);
+    const EVP_MD* md = crypto::evp_md(options.digest);
+    b.ds(cd, "DigestValue", base64_encode(crypto::digest_bytes(md, signer_der)));
+    xmlNode* dof = b.xades(b.xades(sp, "SignedDataObjectProperties"), "DataObjectFormat");
+    Builder::set(dof, "ObjectReference", "#" + ref_id);
+    b.xades(dof, "MimeType", mime_type(file));
+    if (options.packaging == Packaging::enveloping) {
+        xmlNode* obj = b.ds(sig, "Object", base64_encode(content));
+        Builder::set(obj, "Id", object_id);
+        Builder::set(obj, "Encoding", k_base64);
+        Builder::set(obj, "MimeType", mime_type(file));
+    }
+
+    register_ids(doc.get());
+    sign_core(doc.get(), sig, identity.key.get(), detached);
+
+    if (options.level == Level::t) {
+        // EN 319 132-1 5.3: the time-stamp's imprint is over the canonicalised SignatureValue.
+        xmlNode* sv = child(sig, k_dsig_ns, "SignatureValue");
+        const core::Bytes value = canonicalize(doc.get(), sv, k_exc_c14n);
+        const core::Bytes token =
+            tsp::request_token_for_digest(*options.tsa, md, crypto::digest_bytes(md, value));
+        xmlNode* usp = b.xades(b.xades(qp, "UnsignedProperties"), "UnsignedSignatureProperties");
+        xmlNode* ts = b.xades(usp, "SignatureTimeStamp");
+        Builder::set(ts, "Id", "TS-" + id);
+        Builder::set(b.ds(ts, "CanonicalizationMethod"), "Algorithm", k_exc_c14n);
+        b.xades(ts, "EncapsulatedTimeStamp", base64_encode(token));
+    }
+
+    const core::Bytes out = serialize(doc.get(), false);
+    // What ltsign writes, ltsign must verify: the result is checked before anyone sees it.
+    VerifyOptions self;
+    if (options.packaging == Packaging::detached) self.data = file;
+    const auto check = extract_facts(out, "the new signature", self);
+    const auto& f = check.facts.back();  // ours is the root's last child
+    if (f.format_problem || f.data_digest.status != validation::Check::passed ||
+        f.signature_value.status != validation::Check::passed) {
+        throw Error(Errc::internal,
+                    "the new XAdES signature does not verify: " +
+                        f.format_problem.value_or(f.data_digest.detail + f.signature_value.detail));
+    }
+    std::vector<std::byte> bytes(out.size());
+    std::memcpy(bytes.data(), out.data(), out.size());
+    return SignedObject(std::move(bytes), ".xades.xml");
+}
+
+}  // namespace ltsign::xml

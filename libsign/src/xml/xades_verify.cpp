@@ -1,0 +1,770 @@
+// Verification facts of XML signatures. The order matters: first decide, without xmlsec, what
+// every reference of SignedInfo points at (exactly one element, the whole document, or a
+// detached file the caller supplied) and whether that is what an XAdES signature must sign;
+// only then let xmlsec1 digest and verify, with the key of the certificate ltsign chose.
+#include <openssl/x509.h>
+
+#include <algorithm>
+#include <set>
+
+#include "crypto/digests.hpp"
+#include "ltsign/error.hpp"
+#include "tsp/token.hpp"
+#include "validation/model.hpp"
+#include "xml/xades.hpp"
+#include "xml/xml_doc.hpp"
+#include "xml/xmldsig.hpp"
+
+namespace ltsign::xml {
+namespace {
+namespace fs = std::filesystem;
+using validation::Check;
+using validation::CheckResult;
+using validation::SignatureFacts;
+
+bool is(xmlNode* n, const char* ns, const char* name) {
+    return n != nullptr && n->type == XML_ELEMENT_NODE && n->ns != nullptr &&
+           xmlStrcmp(n->ns->href, BAD_CAST ns) == 0 && xmlStrcmp(n->name, BAD_CAST name) == 0;
+}
+
+bool has_attribute(xmlNode* n, const char* name) {
+    return xmlHasNsProp(n, BAD_CAST name, nullptr) != nullptr;
+}
+
+std::string describe(xmlNode* n) {
+    std::string out = "element ";
+    if (n->ns != nullptr && n->ns->prefix != nullptr)
+        out += std::string(reinterpret_cast<const char*>(n->ns->prefix)) + ":";
+    out += reinterpret_cast<const char*>(n->name);
+    for (const char* id : {"Id", "ID", "id"}) {
+        const std::string v = attribute(n, id);
+        if (!v.empty()) {
+            out += std::string(" ") + id + "=\"" + v + "\"";
+            break;
+        }
+    }
+    return out;
+}
+
+// Top-level signatures: ds:Signature elements that are not inside another one (counter-
+// signatures and signatures inside time-stamp data are judged with their parent, if at all).
+std::vector<xmlNode*> top_level_signatures(xmlNode* root) {
+    std::vector<xmlNode*> out;
+    std::vector<xmlNode*> stack{root};
+    while (!stack.empty()) {
+        xmlNode* n = stack.back();
+        stack.pop_back();
+        if (is(n, k_dsig_ns, "Signature")) {
+            out.push_back(n);
+            continue;
+        }
+        for (xmlNode* c = n->last; c != nullptr; c = c->prev) {
+            if (c->type == XML_ELEMENT_NODE) stack.push_back(c);
+        }
+    }
+    return out;
+}
+
+// The ID a same-document URI names: "#x" and "#xpointer(id('x'))"; nullopt for other forms.
+std::optional<std::string> fragment_id(const std::string& uri) {
+    if (uri.size() < 2 || uri[0] != '#') return std::nullopt;
+    const std::string f = uri.substr(1);
+    if (f.rfind("xpointer(", 0) != 0) return f;
+    for (const char* pre : {"xpointer(id('", "xpointer(id(\""}) {
+        const std::string p(pre);
+        if (f.rfind(p, 0) == 0 && f.size() > p.size() + 3 && f.ends_with("))"))
+            return f.substr(p.size(), f.size() - p.size() - 4);
+    }
+    return std::nullopt;
+}
+
+std::string last_segment(const std::string& uri) {
+    std::string u = uri;
+    if (auto q = u.find_first_of("?#"); q != std::string::npos) u.resize(q);
+    if (auto s = u.find_last_of('/'); s != std::string::npos) u = u.substr(s + 1);
+    std::string out;
+    for (std::size_t i = 0; i < u.size(); ++i) {
+        if (u[i] == '%' && i + 2 < u.size() &&
+            std::isxdigit(static_cast<unsigned char>(u[i + 1])) &&
+            std::isxdigit(static_cast<unsigned char>(u[i + 2]))) {
+            out += static_cast<char>(std::stoi(u.substr(i + 1, 2), nullptr, 16));
+            i += 2;
+        } else {
+            out += u[i];
+        }
+    }
+    return out;
+}
+
+ossl::Ptr<X509> decode_certificate(const std::string& b64) {
+    const auto der = base64_decode(b64);
+    const unsigned char* p = der.data();
+    ossl::Ptr<X509> cert(der.empty() ? nullptr
+                                     : d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+    ossl::clear_errors();
+    if (cert && p != der.data() + der.size()) cert.reset();
+    return cert;
+}
+
+core::Bytes cert_digest(X509* cert, const std::string& digest) {
+    unsigned char* der = nullptr;
+    const int len = i2d_X509(cert, &der);
+    if (len <= 0) return {};
+    const EVP_MD* md = EVP_get_digestbyname(digest.c_str());
+    core::Bytes out;
+    if (md != nullptr) out = crypto::digest_bytes(md, {der, static_cast<std::size_t>(len)});
+    ossl::clear_errors();
+    OPENSSL_free(der);
+    return out;
+}
+
+struct CertRef {
+    std::string digest;  // "sha256"
+    core::Bytes value;
+};
+
+// xades:SigningCertificateV2 or, for older signatures, xades:SigningCertificate: each Cert's
+// CertDigest.
+std::vector<CertRef> signing_certificate_refs(xmlNode* ssp, bool& v1) {
+    std::vector<CertRef> out;
+    xmlNode* sc = child(ssp, k_xades132_ns, "SigningCertificateV2");
+    v1 = false;
+    if (sc == nullptr) {
+        sc = child(ssp, k_xades132_ns, "SigningCertificate");
+        v1 = sc != nullptr;
+    }
+    for (xmlNode* cert : children(sc, k_xades132_ns, "Cert")) {
+        xmlNode* cd = child(cert, k_xades132_ns, "CertDigest");
+        CertRef r;
+        r.digest = digest_name(attribute(child(cd, k_dsig_ns, "DigestMethod"), "Algorithm"));
+        r.value = base64_decode(text(child(cd, k_dsig_ns, "DigestValue")));
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+// The signer: the KeyInfo certificate the signed SigningCertificate names, else the one KeyInfo
+// certificate that issued none of the others.
+X509* choose_signer(const std::vector<ossl::Ptr<X509>>& certs, const std::vector<CertRef>& refs) {
+    if (!refs.empty() && !refs.front().digest.empty()) {
+        for (const auto& c : certs) {
+            if (cert_digest(c.get(), refs.front().digest) == refs.front().value) return c.get();
+        }
+    }
+    for (const auto& c : certs) {
+        const bool issuer_of_other = std::any_of(certs.begin(), certs.end(), [&](const auto& o) {
+            return o.get() != c.get() && X509_check_issued(c.get(), o.get()) == X509_V_OK;
+        });
+        if (!issuer_of_other) return c.get();
+    }
+    return certs.empty() ? nullptr : certs.front().get();
+}
+
+std::string mime_type_for(xmlNode* sdop, const std::string& reference_id) {
+    if (reference_id.empty()) return "";
+    for (xmlNode* dof : children(sdop, k_xades132_ns, "DataObjectFormat")) {
+        if (attribute(dof, "ObjectReference") == "#" + reference_id)
+            return text(child(dof, k_xades132_ns, "MimeType"));
+    }
+    return "";
+}
+
+// Unsigned properties ltsign knows by name but does not verify yet (the long-term levels).
+constexpr const char* k_long_term[] = {
+    "CertificateValues",         "RevocationValues",          "CompleteCertificateRefs",
+    "CompleteRevocationRefs",    "SigAndRefsTimeStamp",       "RefsOnlyTimeStamp",
+    "AttrAuthoritiesCertValues", "AttributeRevocationValues", "CounterSignature",
+};
+
+struct Checked {
+    SignatureFacts facts;
+    bool xades = false;
+};
+
+// libxml2 checks xs:integer only up to 24 digits, but certificate serial numbers reach 49
+// (20 bytes). In the copy that is schema-validated, a ds:X509SerialNumber that is a well-formed
+// integer is replaced by a short one, so the schema judges everything else.
+void shorten_serial_numbers(xmlNode* root) {
+    std::vector<xmlNode*> stack{root};
+    while (!stack.empty()) {
+        xmlNode* n = stack.back();
+        stack.pop_back();
+        if (is(n, k_dsig_ns, "X509SerialNumber")) {
+            std::string v = text(n);
+            while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.pop_back();
+            std::size_t i = 0;
+            while (i < v.size() && std::isspace(static_cast<unsigned char>(v[i]))) ++i;
+            if (i < v.size() && v[i] == '-') ++i;
+            const bool integer =
+                i < v.size() && std::all_of(v.begin() + static_cast<std::ptrdiff_t>(i), v.end(),
+                                            [](char c) { return c >= '0' && c <= '9'; });
+            if (integer) xmlNodeSetContent(n, BAD_CAST "1");
+            continue;
+        }
+        for (xmlNode* c = n->children; c != nullptr; c = c->next) {
+            if (c->type == XML_ELEMENT_NODE) stack.push_back(c);
+        }
+    }
+}
+
+constexpr const char* k_enveloped_transform =
+    "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+
+class SignatureChecker {
+  public:
+    SignatureChecker(xmlDoc* doc, xmlNode* sig, const std::vector<std::string>& duplicates,
+                     const VerifyOptions& options)
+        : m_doc(doc), m_sig(sig), m_duplicates(duplicates), m_options(options) {}
+
+    Checked run() {
+        Checked out;
+        SignatureFacts& f = m_facts;
+        f.level = "XMLDSig";
+        xmlNode* si = child(m_sig, k_dsig_ns, "SignedInfo");
+        xmlNode* sv = child(m_sig, k_dsig_ns, "SignatureValue");
+        if (si == nullptr || sv == nullptr) {
+            f.format_problem = "the ds:Signature lacks SignedInfo or SignatureValue";
+            out.facts = std::move(f);
+            return out;
+        }
+        const std::string method = attribute(child(si, k_dsig_ns, "SignatureMethod"), "Algorithm");
+        f.signature_algorithm = signature_method_name(method);
+        read_certificates();
+        find_qualifying_properties();
+        out.xades = m_qp != nullptr;
+        read_signed_properties();
+        resolve_references(si);
+        if (f.format_problem) {
+            out.facts = std::move(f);
+            return out;
+        }
+        check_schema();
+        core_validation(method);
+        read_unsigned_properties(sv);
+        out.facts = std::move(f);
+        return out;
+    }
+
+  private:
+    // The first reason the signed data cannot be said to be what the signature covers.
+    void not_found(const std::string& why) {
+        if (m_data_problem.empty()) m_data_problem = why;
+    }
+
+    void read_certificates() {
+        xmlNode* ki = child(m_sig, k_dsig_ns, "KeyInfo");
+        for (xmlNode* xd : children(ki, k_dsig_ns, "X509Data")) {
+            for (xmlNode* xc : children(xd, k_dsig_ns, "X509Certificate")) {
+                auto cert = decode_certificate(text(xc));
+                if (!cert) {
+                    m_facts.format_problem =
+                        "a KeyInfo X509Certificate is not a valid DER certificate";
+                    return;
+                }
+                m_facts.certificates.push_back(std::move(cert));
+            }
+        }
+    }
+
+    void find_qualifying_properties() {
+        const std::string id = attribute(m_sig, "Id");
+        std::vector<xmlNode*> found;
+        for (xmlNode* obj : children(m_sig, k_dsig_ns, "Object")) {
+            for (xmlNode* qp : children(obj, k_xades132_ns, "QualifyingProperties")) {
+                found.push_back(qp);
+            }
+        }
+        if (found.empty()) return;
+        std::vector<xmlNode*> targeting;
+        for (xmlNode* qp : found) {
+            if (!id.empty() && attribute(qp, "Target") == "#" + id) targeting.push_back(qp);
+        }
+        if (targeting.size() > 1) {
+            m_facts.format_problem =
+                "more than one xades:QualifyingProperties targets this signature";
+            return;
+        }
+        if (targeting.empty() && found.size() == 1) {
+            // Its own ds:Object holds it and its SignedProperties must still be the signed one;
+            // only the Target attribute is off (seen in the wild: "#Signature" for Id "signature").
+            m_qp = found.front();
+            m_facts.notes.push_back("the xades:QualifyingProperties Target \"" +
+                                    attribute(m_qp, "Target") +
+                                    "\" does not name this signature (Id \"" + id +
+                                    "\"); they were used because the signature holds no others");
+            return;
+        }
+        if (targeting.empty()) {
+            m_qp = found.front();
+            not_found("none of the xades:QualifyingProperties targets this signature (Id \"" + id +
+                      "\")");
+            return;
+        }
+        m_qp = targeting.front();
+    }
+
+    void read_signed_properties() {
+        if (m_qp == nullptr) return;
+        auto sps = children(m_qp, k_xades132_ns, "SignedProperties");
+        if (sps.size() != 1) {
+            m_facts.format_problem =
+                "the xades:QualifyingProperties must hold one SignedProperties";
+            return;
+        }
+        m_sp = sps.front();
+        m_facts.level = "B-B";
+        xmlNode* ssp = child(m_sp, k_xades132_ns, "SignedSignatureProperties");
+        m_sdop = child(m_sp, k_xades132_ns, "SignedDataObjectProperties");
+        if (xmlNode* st = child(ssp, k_xades132_ns, "SigningTime")) {
+            std::string t = text(st);
+            auto parsed = parse_rfc3339(t);
+            if (!parsed) parsed = parse_rfc3339(t + "Z");
+            if (!parsed) {
+                m_facts.format_problem = "xades:SigningTime \"" + t + "\" is not a date-time";
+                return;
+            }
+            m_facts.claimed_signing_time = parsed;
+        }
+        bool v1 = false;
+        m_cert_refs = signing_certificate_refs(ssp, v1);
+        if (m_cert_refs.empty()) {
+            m_facts.notes.push_back(
+                "the signed properties name no signing certificate (SigningCertificateV2), so "
+                "the certificate is not bound to the signature (not a baseline signature)");
+            m_facts.level = "XAdES (no signing certificate)";
+        } else if (v1) {
+            m_facts.notes.push_back(
+                "the signing certificate is named by xades:SigningCertificate (XAdES 1.3.2 v1), "
+                "which EN 319 132-1 keeps only for older signatures");
+        }
+    }
+
+    void resolve_references(xmlNode* si) {
+        const auto refs = children(si, k_dsig_ns, "Reference");
+        if (refs.empty()) {
+            m_facts.format_problem = "SignedInfo has no Reference";
+            return;
+        }
+        int sp_refs = 0, data_refs = 0;
+        std::vector<std::pair<std::string, std::size_t>> external;  // uri, index in signed_data
+        std::set<std::string> digests;
+        for (std::size_t i = 0; i < refs.size(); ++i) {
+            xmlNode* ref = refs[i];
+            const std::string n = "reference " + std::to_string(i + 1);
+            const std::string alg = attribute(child(ref, k_dsig_ns, "DigestMethod"), "Algorithm");
+            const std::string dname = digest_name(alg);
+            if (dname.empty()) {
+                m_unsupported = "the DigestMethod " + alg + " of " + n + " is not supported";
+            } else {
+                digests.insert(dname);
+            }
+            bool enveloped = false;
+            for (xmlNode* t : children(child(ref, k_dsig_ns, "Transforms"), k_dsig_ns, "Transform"))
+                enveloped = enveloped || attribute(t, "Algorithm") == k_enveloped_transform;
+            if (!has_attribute(ref, "URI") && !enveloped) {
+                m_unresolved = true;
+                not_found(n +
+                          " has no URI: what it signs is left to an application, and "
+                          "ltsign cannot tell what that is");
+                continue;
+            }
+            if (!has_attribute(ref, "URI")) {
+                // xmlsec and xadesjs read it as the document the signature is enveloped in.
+                m_facts.notes.push_back(n +
+                                        " has no URI; with its enveloped-signature transform "
+                                        "it was taken as the whole document");
+            }
+            const std::string uri = attribute(ref, "URI");
+            const std::string type = attribute(ref, "Type");
+            xmlNode* target = nullptr;
+            std::string target_text;
+            if (uri.empty() || uri == "#xpointer(/)") {
+                target_text =
+                    "the whole document" +
+                    std::string(m_sig->parent != nullptr && m_sig->parent->type == XML_ELEMENT_NODE
+                                    ? " (the signature excluded "
+                                      "by its transforms)"
+                                    : "");
+            } else if (uri[0] == '#') {
+                const auto id = fragment_id(uri);
+                if (!id) {
+                    m_unsupported =
+                        n + " uses the XPointer form " + uri + ", which is not supported";
+                    continue;
+                }
+                if (std::find(m_duplicates.begin(), m_duplicates.end(), *id) !=
+                    m_duplicates.end()) {
+                    m_facts.format_problem = "the ID \"" + *id + "\" that " + n +
+                                             " signs occurs more than once in the document; "
+                                             "which element was signed is ambiguous (signature "
+                                             "wrapping)";
+                    return;
+                }
+                target = element_by_id(m_doc, *id);
+                if (target == nullptr) {
+                    m_unresolved = true;
+                    not_found(n + " signs \"" + uri + "\", which is not in the document");
+                    continue;
+                }
+                target_text = describe(target);
+            } else {
+                external.emplace_back(uri, m_facts.signed_data.size());
+                target_text = "a detached document";
+            }
+            const bool typed_sp = type == k_signed_properties_type;
+            const bool points_at_sp = is(target, k_xades132_ns, "SignedProperties");
+            if (typed_sp || points_at_sp) {
+                ++sp_refs;
+                if (m_sp == nullptr || target != m_sp) {
+                    not_found(n +
+                              " signs a SignedProperties element that is not the one in this "
+                              "signature's QualifyingProperties; the properties in use are "
+                              "not signed (signature wrapping)");
+                }
+                continue;
+            }
+            if (is(target, k_dsig_ns, "Object") && target->parent != m_sig) {
+                not_found(n +
+                          " signs a ds:Object that is not a child of this signature; the "
+                          "object in use is not the signed one (signature wrapping)");
+            }
+            // Signing parts of the signature itself (KeyInfo) is allowed, but they are not data
+            // objects; the content of a ds:Object is.
+            bool own_part = false;
+            if (target != nullptr && !is(target, k_dsig_ns, "Object") &&
+                !is(target->parent, k_dsig_ns, "Object")) {
+                for (xmlNode* a = target; a != nullptr; a = a->parent) {
+                    if (a == m_sig) own_part = true;
+                }
+            }
+            if (own_part) {
+                target_text += " (part of the signature)";
+            } else {
+                ++data_refs;
+            }
+            m_facts.signed_data.push_back(
+                {uri, target_text, mime_type_for(m_sdop, attribute(ref, "Id"))});
+        }
+        if (m_sp != nullptr && sp_refs == 0) {
+            not_found(
+                "no reference signs the xades:SignedProperties, so the signing time and "
+                "signing certificate are not protected by the signature");
+        }
+        if (data_refs == 0) {
+            not_found(
+                "the signature signs no data object: every reference points at the "
+                "signature's own properties (the signed data was removed)");
+        }
+        if (!digests.empty()) m_facts.digest_algorithm = *digests.begin();
+        if (digests.count("sha256")) m_facts.digest_algorithm = "sha256";
+        match_detached(external);
+    }
+
+    // Detached references are answered by the --data files: by name, or the single file for the
+    // single detached reference.
+    void match_detached(const std::vector<std::pair<std::string, std::size_t>>& external) {
+        if (external.empty()) return;
+        std::vector<fs::path> files;
+        if (m_options.data) files.push_back(*m_options.data);
+        for (const auto& f : m_options.more_data) files.push_back(f);
+        for (const auto& [uri, index] : external) {
+            const std::string name = last_segment(uri);
+            std::optional<fs::path> file;
+            for (const auto& f : files) {
+                if (f.filename().string() == name) file = f;
+            }
+            if (!file && external.size() == 1 && files.size() == 1) {
+                file = files.front();
+                if (!name.empty() && files.front().filename().string() != name) {
+                    m_facts.notes.push_back("the detached document is named \"" + name +
+                                            "\" in the signature; " + file->string() +
+                                            " was used in its place");
+                }
+            }
+            if (!file) {
+                m_unresolved = true;
+                not_found("the detached document \"" + uri +
+                          "\" was not supplied; give it with --data");
+                continue;
+            }
+            m_detached[uri] = *file;
+            m_facts.signed_data[index].target = "file " + file->string();
+        }
+    }
+
+    void check_schema() {
+        Doc copy(xmlNewDoc(BAD_CAST "1.0"));
+        xmlNode* root = xmlDocCopyNode(m_sig, copy.get(), 1);
+        if (root == nullptr) throw Error(Errc::internal, "out of memory");
+        xmlDocSetRootElement(copy.get(), root);
+        xmlReconciliateNs(copy.get(), root);
+        // Unsigned properties from other specifications (e.g. xadesen evidence records) are not
+        // part of the XAdES schemas; they are left out of the check and named instead.
+        for (xmlNode* obj : children(root, k_dsig_ns, "Object")) {
+            for (xmlNode* qp : children(obj, k_xades132_ns, "QualifyingProperties")) {
+                for (xmlNode* up : children(qp, k_xades132_ns, "UnsignedProperties")) {
+                    for (xmlNode* usp :
+                         children(up, k_xades132_ns, "UnsignedSignatureProperties")) {
+                        for (xmlNode* c = usp->children; c != nullptr;) {
+                            xmlNode* next = c->next;
+                            if (c->type == XML_ELEMENT_NODE &&
+                                (c->ns == nullptr ||
+                                 (xmlStrcmp(c->ns->href, BAD_CAST k_xades132_ns) != 0 &&
+                                  xmlStrcmp(c->ns->href, BAD_CAST k_xades141_ns) != 0))) {
+                                m_facts.notes.push_back(
+                                    "the unsigned property " +
+                                    std::string(reinterpret_cast<const char*>(c->name)) + " (" +
+                                    (c->ns ? reinterpret_cast<const char*>(c->ns->href) : "") +
+                                    ") is not verified by this version");
+                                xmlUnlinkNode(c);
+                                xmlFreeNode(c);
+                            }
+                            c = next;
+                        }
+                        if (usp->children == nullptr || xmlFirstElementChild(usp) == nullptr) {
+                            xmlUnlinkNode(usp);
+                            xmlFreeNode(usp);
+                        }
+                    }
+                }
+            }
+        }
+        shorten_serial_numbers(root);
+        const auto r = validate_xades(copy.get());
+        if (!r.performed) {
+            m_facts.notes.push_back(
+                "schema validation was not performed: no standard schemas installed "
+                "(LTSIGN_SCHEMA_DIR)");
+        } else if (r.problem) {
+            m_facts.format_problem =
+                "the signature does not conform to the XMLDSig/XAdES schema: " + *r.problem;
+        }
+    }
+
+    void core_validation(const std::string& method) {
+        SignatureFacts& f = m_facts;
+        X509* signer = choose_signer(f.certificates, m_cert_refs);
+        if (signer != nullptr) f.signer_cert = ossl::up_ref(signer);
+        if (signer != nullptr && !m_cert_refs.empty()) {
+            bool match = false;
+            for (const auto& ref : m_cert_refs) {
+                if (!ref.digest.empty() && cert_digest(signer, ref.digest) == ref.value)
+                    match = true;
+            }
+            f.binding = match ? validation::Binding::matches : validation::Binding::mismatch;
+            if (!match) {
+                f.binding_detail =
+                    "no CertDigest of the signed SigningCertificate matches the "
+                    "KeyInfo certificate";
+            }
+        }
+        if (f.format_problem) return;
+        if (!m_data_problem.empty()) f.data_digest = {Check::not_possible, m_data_problem};
+        if (signature_method_name(method) == method) {
+            f.signature_value = {Check::not_possible,
+                                 "the SignatureMethod " + method + " is not supported"};
+            return;
+        }
+        if (!m_unsupported.empty()) {
+            f.signature_value = {Check::not_possible, m_unsupported};
+            return;
+        }
+        if (m_unresolved || signer == nullptr) {
+            f.signature_value = {Check::not_possible,
+                                 "not checked: not every reference could be resolved"};
+            return;
+        }
+        const CheckResult pending = m_data_problem.empty()
+                                        ? CheckResult{Check::passed, ""}
+                                        : CheckResult{Check::not_possible, m_data_problem};
+        const auto r = verify_core(m_doc, m_sig, signer, m_detached);
+        switch (r.status) {
+            case CoreResult::Status::valid:
+                f.signature_value = {Check::passed, ""};
+                f.data_digest = pending;
+                break;
+            case CoreResult::Status::reference_failed:
+                f.data_digest = {Check::failed, r.detail};
+                f.signature_value = {Check::passed, "not reached"};
+                break;
+            case CoreResult::Status::signature_failed:
+                f.data_digest = pending;
+                f.signature_value = {Check::failed, r.detail};
+                break;
+            case CoreResult::Status::error:
+                f.format_problem = "the XML signature cannot be processed: " + r.detail;
+                break;
+        }
+    }
+
+    void read_unsigned_properties(xmlNode* sv) {
+        if (m_qp == nullptr) return;
+        xmlNode* usp = child(child(m_qp, k_xades132_ns, "UnsignedProperties"), k_xades132_ns,
+                             "UnsignedSignatureProperties");
+        if (usp == nullptr) return;
+        for (xmlNode* ts : children(usp, k_xades132_ns, "SignatureTimeStamp")) {
+            std::string c14n =
+                attribute(child(ts, k_dsig_ns, "CanonicalizationMethod"), "Algorithm");
+            if (c14n.empty()) c14n = k_c14n10;
+            for (xmlNode* et : children(ts, k_xades132_ns, "EncapsulatedTimeStamp")) {
+                SignatureFacts t;
+                t.type = "timestamp";
+                t.is_timestamp = true;
+                const auto der = base64_decode(text(et));
+                try {
+                    if (der.empty()) throw Error(Errc::malformed_input, "not base64");
+                    const core::Bytes value = canonicalize(m_doc, sv, c14n);
+                    t = tsp::token_facts(der, {.bytes = value});
+                } catch (const Error& e) {
+                    t.format_problem =
+                        std::string("the SignatureTimeStamp cannot be read: ") + e.what();
+                }
+                m_facts.timestamps.push_back(std::move(t));
+            }
+            if (m_facts.level == "B-B") m_facts.level = "B-T";
+        }
+        std::vector<std::string> long_term;
+        for (xmlNode* c = usp->children; c != nullptr; c = c->next) {
+            if (c->type != XML_ELEMENT_NODE || c->ns == nullptr) continue;
+            const std::string name(reinterpret_cast<const char*>(c->name));
+            const bool v132 = xmlStrcmp(c->ns->href, BAD_CAST k_xades132_ns) == 0;
+            const bool v141 = xmlStrcmp(c->ns->href, BAD_CAST k_xades141_ns) == 0;
+            if (v141 && name == "ArchiveTimeStamp") {
+                m_facts.level = "B-LTA";
+                long_term.push_back("xadesv141:ArchiveTimeStamp");
+            } else if (v141 || (v132 && std::find(std::begin(k_long_term), std::end(k_long_term),
+                                                  name) != std::end(k_long_term))) {
+                if (m_facts.level == "B-T" || m_facts.level == "B-B") m_facts.level = "B-LT";
+                long_term.push_back(name);
+            }
+        }
+        if (!long_term.empty()) {
+            std::string list;
+            for (const auto& n : long_term) list += (list.empty() ? "" : ", ") + n;
+            m_facts.notes.push_back("the long-term properties (" + list +
+                                    ") are not verified by this version and were not used");
+        }
+    }
+
+    xmlDoc* m_doc;
+    xmlNode* m_sig;
+    const std::vector<std::string>& m_duplicates;
+    const VerifyOptions& m_options;
+    SignatureFacts m_facts;
+    xmlNode* m_qp = nullptr;
+    xmlNode* m_sp = nullptr;
+    xmlNode* m_sdop = nullptr;
+    std::vector<CertRef> m_cert_refs;
+    DetachedData m_detached;
+    bool m_unresolved = false;
+    std::string m_data_problem;
+    std::string m_unsupported;
+};
+
+}  // namespace
+
+bool has_xml_signature(std::span<const unsigned char> bytes) {
+    if (!looks_like_xml(bytes)) return false;
+    const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    return text.find(k_dsig_ns) != std::string_view::npos &&
+           text.find("Signature") != std::string_view::npos;
+}
+
+XmlSignatures extract_facts(std::span<const unsigned char> bytes, const std::string& what,
+                            const VerifyOptions& options) {
+    Doc doc = parse(bytes, what);
+    const auto signatures = top_level_signatures(xmlDocGetRootElement(doc.get()));
+    if (signatures.empty())
+        throw Error(Errc::malformed_input, what + ": the XML holds no ds:Signature");
+    const auto duplicates = register_ids(doc.get());
+    XmlSignatures out;
+    out.format = "xmldsig";
+    for (xmlNode* sig : signatures) {
+        auto checked = SignatureChecker(doc.get(), sig, duplicates, options).run();
+        if (checked.xades) out.format = "xades";
+        out.facts.push_back(std::move(checked.facts));
+    }
+    return out;
+}
+
+std::vector<InspectField> inspect_xml(std::span<const unsigned char> bytes,
+                                      const std::string& what) {
+    Doc doc = parse(bytes, what);
+    const auto signatures = top_level_signatures(xmlDocGetRootElement(doc.get()));
+    if (signatures.empty())
+        throw Error(Errc::malformed_input, what + ": the XML holds no ds:Signature");
+    std::vector<InspectField> out;
+    for (xmlNode* sig : signatures) {
+        InspectField s{"ds:Signature", attribute(sig, "Id"), {}};
+        xmlNode* si = child(sig, k_dsig_ns, "SignedInfo");
+        s.children.push_back(
+            {"canonicalization",
+             attribute(child(si, k_dsig_ns, "CanonicalizationMethod"), "Algorithm"),
+             {}});
+        s.children.push_back(
+            {"signature method",
+             signature_method_name(attribute(child(si, k_dsig_ns, "SignatureMethod"), "Algorithm")),
+             {}});
+        for (xmlNode* ref : children(si, k_dsig_ns, "Reference")) {
+            InspectField r{
+                "reference",
+                has_attribute(ref, "URI") ? "URI \"" + attribute(ref, "URI") + "\"" : "(no URI)",
+                {}};
+            if (has_attribute(ref, "Type"))
+                r.children.push_back({"type", attribute(ref, "Type"), {}});
+            for (xmlNode* t : children(child(ref, k_dsig_ns, "Transforms"), k_dsig_ns, "Transform"))
+                r.children.push_back({"transform", attribute(t, "Algorithm"), {}});
+            const std::string alg = attribute(child(ref, k_dsig_ns, "DigestMethod"), "Algorithm");
+            r.children.push_back({"digest",
+                                  (digest_name(alg).empty() ? alg : digest_name(alg)) + " " +
+                                      text(child(ref, k_dsig_ns, "DigestValue")),
+                                  {}});
+            s.children.push_back(std::move(r));
+        }
+        for (xmlNode* xd : children(child(sig, k_dsig_ns, "KeyInfo"), k_dsig_ns, "X509Data")) {
+            for (xmlNode* xc : children(xd, k_dsig_ns, "X509Certificate")) {
+                auto cert = decode_certificate(text(xc));
+                s.children.push_back({"certificate",
+                                      cert ? ossl::name_to_string(X509_get_subject_name(cert.get()))
+                                           : std::string("(not a valid certificate)"),
+                                      {}});
+            }
+        }
+        for (xmlNode* obj : children(sig, k_dsig_ns, "Object")) {
+            for (xmlNode* qp : children(obj, k_xades132_ns, "QualifyingProperties")) {
+                InspectField q{
+                    "xades:QualifyingProperties", "Target " + attribute(qp, "Target"), {}};
+                xmlNode* sp = child(qp, k_xades132_ns, "SignedProperties");
+                xmlNode* ssp = child(sp, k_xades132_ns, "SignedSignatureProperties");
+                if (xmlNode* st = child(ssp, k_xades132_ns, "SigningTime"))
+                    q.children.push_back({"SigningTime", text(st), {}});
+                bool v1 = false;
+                for (const auto& ref : signing_certificate_refs(ssp, v1)) {
+                    q.children.push_back(
+                        {v1 ? "SigningCertificate" : "SigningCertificateV2",
+                         ref.digest + " " + ossl::to_hex(ref.value.data(), ref.value.size()),
+                         {}});
+                }
+                for (xmlNode* dof : children(child(sp, k_xades132_ns, "SignedDataObjectProperties"),
+                                             k_xades132_ns, "DataObjectFormat")) {
+                    q.children.push_back({"DataObjectFormat",
+                                          attribute(dof, "ObjectReference") + " " +
+                                              text(child(dof, k_xades132_ns, "MimeType")),
+                                          {}});
+                }
+                xmlNode* usp = child(child(qp, k_xades132_ns, "UnsignedProperties"), k_xades132_ns,
+                                     "UnsignedSignatureProperties");
+                for (xmlNode* c = usp ? usp->children : nullptr; c != nullptr; c = c->next) {
+                    if (c->type == XML_ELEMENT_NODE)
+                        q.children.push_back(
+                            {"unsigned", reinterpret_cast<const char*>(c->name), {}});
+                }
+                s.children.push_back(std::move(q));
+            }
+        }
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+}  // namespace ltsign::xml

@@ -1,0 +1,311 @@
+#include "xml/xmldsig.hpp"
+
+#include <libxml/uri.h>
+#include <libxml/valid.h>
+#include <xmlsec/crypto.h>
+#include <xmlsec/errors.h>
+#include <xmlsec/io.h>
+#include <xmlsec/openssl/evp.h>
+#include <xmlsec/xmldsig.h>
+#include <xmlsec/xmlsec.h>
+
+#include <cstdio>
+#include <memory>
+#include <mutex>
+
+#include "ltsign/error.hpp"
+
+namespace ltsign::xml {
+namespace {
+
+// xmlsec reports through one process-wide callback; each thread keeps its first message.
+thread_local std::string t_error;
+// The detached documents the current verification or signing may read, per thread.
+thread_local const DetachedData* t_detached = nullptr;
+
+void collect_error(const char*, int, const char* func, const char* object, const char* subject,
+                   int reason, const char* msg) noexcept {
+    if (!t_error.empty()) return;
+    try {
+        std::string m;
+        if (msg != nullptr && *msg != '\0') m = msg;
+        if (subject != nullptr && *subject != '\0')
+            m += (m.empty() ? "" : " ") + std::string("(") + subject + ")";
+        if (m.empty()) m = xmlSecErrorsGetMsg(static_cast<std::size_t>(reason));
+        if (object != nullptr && *object != '\0') m = std::string(object) + ": " + m;
+        (void)func;
+        t_error = m;
+    } catch (...) {
+    }
+}
+
+const std::filesystem::path* detached_file(const char* uri) noexcept {
+    if (t_detached == nullptr || uri == nullptr) return nullptr;
+    try {
+        if (auto it = t_detached->find(uri); it != t_detached->end()) return &it->second;
+        char* plain = xmlURIUnescapeString(uri, 0, nullptr);
+        if (plain != nullptr) {
+            const std::string name(plain);
+            xmlFree(plain);
+            if (auto it = t_detached->find(name); it != t_detached->end()) return &it->second;
+        }
+    } catch (...) {
+    }
+    return nullptr;
+}
+
+// The only input callbacks xmlsec has: they answer the detached documents of the current
+// operation and nothing else, so a reference can never make ltsign read a file or a URL.
+int io_match(const char* uri) noexcept {
+    return detached_file(uri) != nullptr ? 1 : 0;
+}
+void* io_open(const char* uri) noexcept {
+    const auto* file = detached_file(uri);
+    return file == nullptr ? nullptr : std::fopen(file->c_str(), "rb");
+}
+int io_read(void* context, char* buffer, int len) noexcept {
+    const std::size_t n =
+        std::fread(buffer, 1, static_cast<std::size_t>(len), static_cast<std::FILE*>(context));
+    return std::ferror(static_cast<std::FILE*>(context)) ? -1 : static_cast<int>(n);
+}
+int io_close(void* context) noexcept {
+    return std::fclose(static_cast<std::FILE*>(context));
+}
+
+void init() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        xmlInitParser();
+        if (xmlSecInit() < 0 || xmlSecCheckVersion() != 1 || xmlSecCryptoAppInit(nullptr) < 0 ||
+            xmlSecCryptoInit() < 0) {
+            throw Error(Errc::internal, "xmlsec1 cannot be initialised");
+        }
+        xmlSecErrorsSetCallback(collect_error);
+        xmlSecIOCleanupCallbacks();
+        if (xmlSecIORegisterCallbacks(io_match, io_open, io_read, io_close) < 0)
+            throw Error(Errc::internal, "xmlsec1 input callbacks cannot be registered");
+    });
+}
+
+struct CtxFree {
+    void operator()(xmlSecDSigCtx* c) const noexcept { xmlSecDSigCtxDestroy(c); }
+};
+using Ctx = std::unique_ptr<xmlSecDSigCtx, CtxFree>;
+
+// Transforms and algorithms a signature may use. XSLT (which can read and write files) and the
+// rest of xmlsec's list are not among them.
+Ctx locked_down_context() {
+    Ctx ctx(xmlSecDSigCtxCreate(nullptr));
+    if (!ctx) throw Error(Errc::internal, "xmlsec1: out of memory");
+    const xmlSecTransformId c14n[] = {
+        xmlSecTransformInclC14NId,   xmlSecTransformInclC14NWithCommentsId,
+        xmlSecTransformInclC14N11Id, xmlSecTransformInclC14N11WithCommentsId,
+        xmlSecTransformExclC14NId,   xmlSecTransformExclC14NWithCommentsId,
+    };
+    const xmlSecTransformId digests[] = {
+        xmlSecTransformSha1Id,   xmlSecTransformSha224Id, xmlSecTransformSha256Id,
+        xmlSecTransformSha384Id, xmlSecTransformSha512Id,
+    };
+    const xmlSecTransformId methods[] = {
+        xmlSecTransformRsaSha1Id,     xmlSecTransformRsaSha224Id,   xmlSecTransformRsaSha256Id,
+        xmlSecTransformRsaSha384Id,   xmlSecTransformRsaSha512Id,   xmlSecTransformEcdsaSha1Id,
+        xmlSecTransformEcdsaSha224Id, xmlSecTransformEcdsaSha256Id, xmlSecTransformEcdsaSha384Id,
+        xmlSecTransformEcdsaSha512Id,
+    };
+    const xmlSecTransformId reference_only[] = {
+        xmlSecTransformEnvelopedId, xmlSecTransformBase64Id,   xmlSecTransformXPathId,
+        xmlSecTransformXPath2Id,    xmlSecTransformXPointerId,
+    };
+    bool ok = true;
+    for (auto id : c14n) {
+        ok = ok && xmlSecDSigCtxEnableReferenceTransform(ctx.get(), id) >= 0 &&
+             xmlSecDSigCtxEnableSignatureTransform(ctx.get(), id) >= 0;
+    }
+    for (auto id : digests) ok = ok && xmlSecDSigCtxEnableReferenceTransform(ctx.get(), id) >= 0;
+    for (auto id : methods) ok = ok && xmlSecDSigCtxEnableSignatureTransform(ctx.get(), id) >= 0;
+    for (auto id : reference_only)
+        ok = ok && xmlSecDSigCtxEnableReferenceTransform(ctx.get(), id) >= 0;
+    if (!ok) throw Error(Errc::internal, "xmlsec1: cannot restrict the transforms");
+    ctx->enabledReferenceUris = static_cast<xmlSecTransformUriType>(
+        xmlSecTransformUriTypeEmpty | xmlSecTransformUriTypeSameDocument |
+        xmlSecTransformUriTypeLocal | xmlSecTransformUriTypeRemote);
+    // Manifests are application territory (EN 319 132-1 does not make them signed data); their
+    // references are not followed.
+    ctx->flags |= XMLSEC_DSIG_FLAGS_IGNORE_MANIFESTS;
+    return ctx;
+}
+
+// An xmlsec key holding `pkey` (reference taken).
+xmlSecKeyPtr make_key(EVP_PKEY* pkey) {
+    if (pkey == nullptr || EVP_PKEY_up_ref(pkey) != 1)
+        throw Error(Errc::internal, "xmlsec1: no key");
+    xmlSecKeyDataPtr data = xmlSecOpenSSLEvpKeyAdopt(pkey);
+    if (data == nullptr) {
+        EVP_PKEY_free(pkey);
+        throw Error(Errc::internal, "xmlsec1 cannot use this key type");
+    }
+    xmlSecKeyPtr key = xmlSecKeyCreate();
+    if (key == nullptr || xmlSecKeySetValue(key, data) < 0) {
+        xmlSecKeyDataDestroy(data);
+        if (key != nullptr) xmlSecKeyDestroy(key);
+        throw Error(Errc::internal, "xmlsec1: cannot create the key");
+    }
+    return key;
+}
+
+struct Scope {
+    explicit Scope(const DetachedData& d) {
+        t_error.clear();
+        t_detached = &d;
+    }
+    ~Scope() { t_detached = nullptr; }
+    Scope(const Scope&) = delete;
+    Scope& operator=(const Scope&) = delete;
+};
+
+std::string xmlsec_message(const char* fallback) {
+    return t_error.empty() ? fallback : t_error;
+}
+
+}  // namespace
+
+CoreResult verify_core(xmlDoc* doc, xmlNode* signature, X509* cert, const DetachedData& detached) {
+    init();
+    (void)doc;
+    Scope scope(detached);
+    Ctx ctx = locked_down_context();
+    ossl::Ptr<EVP_PKEY> pub(X509_get_pubkey(cert));
+    ctx->signKey = make_key(pub.get());
+    CoreResult r;
+    if (xmlSecDSigCtxVerify(ctx.get(), signature) < 0) {
+        r.status = CoreResult::Status::error;
+        r.detail = xmlsec_message("the signature cannot be processed");
+        return r;
+    }
+    if (ctx->status == xmlSecDSigStatusSucceeded) {
+        r.status = CoreResult::Status::valid;
+        return r;
+    }
+    const xmlSecSize n = xmlSecPtrListGetSize(&ctx->signedInfoReferences);
+    for (xmlSecSize i = 0; i < n; ++i) {
+        auto* ref = static_cast<xmlSecDSigReferenceCtx*>(
+            xmlSecPtrListGetItem(&ctx->signedInfoReferences, i));
+        if (ref != nullptr && ref->status != xmlSecDSigStatusSucceeded) {
+            r.status = CoreResult::Status::reference_failed;
+            r.detail = "the digest of reference " + std::to_string(i + 1) + " (URI \"" +
+                       (ref->uri != nullptr ? reinterpret_cast<const char*>(ref->uri) : "") +
+                       "\") does not match what it points at";
+            return r;
+        }
+    }
+    r.status = CoreResult::Status::signature_failed;
+    r.detail = "the SignatureValue does not verify over SignedInfo";
+    return r;
+}
+
+void sign_core(xmlDoc* doc, xmlNode* signature, EVP_PKEY* key, const DetachedData& detached) {
+    init();
+    (void)doc;
+    Scope scope(detached);
+    Ctx ctx = locked_down_context();
+    ctx->signKey = make_key(key);
+    if (xmlSecDSigCtxSign(ctx.get(), signature) < 0 || ctx->status != xmlSecDSigStatusSucceeded)
+        throw Error(Errc::internal, "XML signing failed: " + xmlsec_message("xmlsec1 error"));
+}
+
+std::vector<std::string> register_ids(xmlDoc* doc) {
+    std::map<std::string, std::vector<xmlAttr*>> seen;
+    std::vector<xmlNode*> stack{xmlDocGetRootElement(doc)};
+    while (!stack.empty()) {
+        xmlNode* n = stack.back();
+        stack.pop_back();
+        if (n == nullptr || n->type != XML_ELEMENT_NODE) continue;
+        for (xmlAttr* a = n->properties; a != nullptr; a = a->next) {
+            if (a->ns != nullptr) continue;
+            const std::string name(reinterpret_cast<const char*>(a->name));
+            if (name != "Id" && name != "ID" && name != "id") continue;
+            xmlChar* v = xmlNodeListGetString(doc, a->children, 1);
+            if (v != nullptr) {
+                seen[reinterpret_cast<const char*>(v)].push_back(a);
+                xmlFree(v);
+            }
+        }
+        for (xmlNode* c = n->children; c != nullptr; c = c->next) {
+            if (c->type == XML_ELEMENT_NODE) stack.push_back(c);
+        }
+    }
+    std::vector<std::string> duplicates;
+    for (const auto& [value, attrs] : seen) {
+        if (attrs.size() > 1) {
+            duplicates.push_back(value);
+            continue;
+        }
+        if (xmlGetID(doc, BAD_CAST value.c_str()) == nullptr)
+            xmlAddID(nullptr, doc, BAD_CAST value.c_str(), attrs.front());
+    }
+    return duplicates;
+}
+
+xmlNode* element_by_id(xmlDoc* doc, const std::string& id) {
+    xmlAttr* a = xmlGetID(doc, BAD_CAST id.c_str());
+    return a == nullptr ? nullptr : a->parent;
+}
+
+namespace {
+constexpr std::pair<const char*, const char*> k_digests[] = {
+    {"sha1", "http://www.w3.org/2000/09/xmldsig#sha1"},
+    {"sha224", "http://www.w3.org/2001/04/xmldsig-more#sha224"},
+    {"sha256", "http://www.w3.org/2001/04/xmlenc#sha256"},
+    {"sha384", "http://www.w3.org/2001/04/xmldsig-more#sha384"},
+    {"sha512", "http://www.w3.org/2001/04/xmlenc#sha512"},
+    {"sha3-256", "http://www.w3.org/2007/05/xmldsig-more#sha3-256"},
+    {"sha3-384", "http://www.w3.org/2007/05/xmldsig-more#sha3-384"},
+    {"sha3-512", "http://www.w3.org/2007/05/xmldsig-more#sha3-512"},
+};
+constexpr std::pair<const char*, const char*> k_methods[] = {
+    {"rsa-sha1", "http://www.w3.org/2000/09/xmldsig#rsa-sha1"},
+    {"rsa-sha224", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha224"},
+    {"rsa-sha256", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"},
+    {"rsa-sha384", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384"},
+    {"rsa-sha512", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512"},
+    {"ecdsa-sha1", "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha1"},
+    {"ecdsa-sha224", "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha224"},
+    {"ecdsa-sha256", "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"},
+    {"ecdsa-sha384", "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384"},
+    {"ecdsa-sha512", "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512"},
+};
+}  // namespace
+
+std::optional<std::string> digest_method_uri(const std::string& digest) {
+    for (const auto& [name, uri] : k_digests) {
+        if (digest == name) return uri;
+    }
+    return std::nullopt;
+}
+
+std::string digest_name(const std::string& uri) {
+    for (const auto& [name, u] : k_digests) {
+        if (uri == u) return name;
+    }
+    return "";
+}
+
+std::optional<std::string> signature_method_uri(EVP_PKEY* key, const std::string& digest) {
+    std::string kind;
+    if (EVP_PKEY_is_a(key, "RSA")) kind = "rsa-";
+    if (EVP_PKEY_is_a(key, "EC")) kind = "ecdsa-";
+    if (kind.empty() || digest.rfind("sha3", 0) == 0 || digest == "sha1") return std::nullopt;
+    for (const auto& [name, uri] : k_methods) {
+        if (kind + digest == name) return uri;
+    }
+    return std::nullopt;
+}
+
+std::string signature_method_name(const std::string& uri) {
+    for (const auto& [name, u] : k_methods) {
+        if (uri == u) return name;
+    }
+    return uri;
+}
+
+}  // namespace ltsign::xml

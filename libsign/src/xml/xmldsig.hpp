@@ -1,0 +1,60 @@
+// XMLDSig core (W3C XML Signature 1.1) on xmlsec1 with its OpenSSL backend, locked down: only
+// the transforms and algorithms listed in xmldsig.cpp run, and the only external documents a
+// reference can reach are the ones the caller hands over (detached data); nothing is read from
+// the file system or the network on a document's say-so.
+#pragma once
+
+#include <libxml/tree.h>
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crypto/ossl.hpp"
+
+namespace ltsign::xml {
+
+inline constexpr const char* k_dsig_ns = "http://www.w3.org/2000/09/xmldsig#";
+
+// External reference URIs and the files that answer them (detached signatures).
+using DetachedData = std::map<std::string, std::filesystem::path>;
+
+struct CoreResult {
+    enum class Status {
+        valid,             // every reference digest and the signature value verify
+        reference_failed,  // a reference's digest does not match what it points at
+        signature_failed,  // the references hold, the signature value does not verify
+        error,             // could not be processed (unsupported algorithm, malformed parts)
+    };
+    Status status = Status::error;
+    std::string detail;  // what failed, for the report
+};
+
+// Verifies `signature` (a ds:Signature element of `doc`) with the public key of `cert`.
+// Same-document references must already be registered as IDs (see register_ids).
+CoreResult verify_core(xmlDoc* doc, xmlNode* signature, X509* cert, const DetachedData& detached);
+
+// Computes the reference digests and the signature value of a ds:Signature template. Throws
+// Error(internal) with xmlsec's message when signing fails.
+void sign_core(xmlDoc* doc, xmlNode* signature, EVP_PKEY* key, const DetachedData& detached);
+
+// Registers as XML IDs every attribute named Id, ID or id (without namespace) whose value occurs
+// once in the document, so that "#value" references resolve, and returns the values that occur
+// more than once: a reference to one of them is ambiguous (signature wrapping) and must fail.
+std::vector<std::string> register_ids(xmlDoc* doc);
+
+// The element carrying ID `id`, or nullptr.
+xmlNode* element_by_id(xmlDoc* doc, const std::string& id);
+
+// The signature method URI for a key and digest (RSA PKCS#1 v1.5 or ECDSA with SHA-2); nullopt
+// when XMLDSig through xmlsec cannot express it.
+std::optional<std::string> signature_method_uri(EVP_PKEY* key, const std::string& digest);
+std::optional<std::string> digest_method_uri(const std::string& digest);
+// "sha256" for a DigestMethod URI; empty when unknown.
+std::string digest_name(const std::string& uri);
+// "rsa-sha256", "ecdsa-sha384", ... for a SignatureMethod URI; the URI itself when unknown.
+std::string signature_method_name(const std::string& uri);
+
+}  // namespace ltsign::xml
