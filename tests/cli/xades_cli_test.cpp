@@ -339,6 +339,40 @@ TEST_F(Xades, LevelTCarriesASignatureTimeStampOverTheSignatureValue) {
     EXPECT_EQ(f["signatures"][0]["timestamps"][0]["subIndication"], "HASH_FAILURE") << f.dump(2);
 }
 
+TEST_F(Xades, ExtendRaisesBToTInPlaceAndStillVerifies) {
+    test::TsaProcess tsa(dir / "serial", std::string("--test-clock ") + test::k_tsa_clock);
+    for (const char* packaging : {"enveloped", "enveloping", "detached"}) {
+        SCOPED_TRACE(packaging);
+        const auto sig = dir / (std::string(packaging) + ".xades.xml");
+        ASSERT_EQ(sign(xml_doc, packaging, sig, "--force").exit_code, 0);
+        auto r = ltsign("extend " + q(sig) + " --level T --tsa " + tsa.url() + " --in-place");
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        const std::string data =
+            std::string(packaging) == "detached" ? "--data " + q(xml_doc) : std::string();
+        const auto f = verify(sig, 0, data);
+        EXPECT_EQ(f["signatures"][0]["level"], "B-T") << f.dump(2);
+        EXPECT_EQ(f["signatures"][0]["bestSignatureTime"], test::k_tsa_clock);
+        // Already T: nothing to do, the file is left alone.
+        const std::string before = read_text(sig);
+        r = ltsign("extend " + q(sig) + " --level T --tsa " + tsa.url() + " --in-place");
+        EXPECT_EQ(r.exit_code, 64) << r.err;
+        EXPECT_EQ(read_text(sig), before);
+    }
+}
+
+TEST_F(Xades, WithoutStandardSchemasTheReportSaysValidationWasNotPerformed) {
+    const auto sig = dir / "s.xades.xml";
+    ASSERT_EQ(sign(xml_doc, "enveloped", sig).exit_code, 0);
+    ::setenv("LTSIGN_SCHEMA_DIR", (dir / "no-schemas").c_str(), 1);
+    const auto f = verify(sig, 0);
+    ::unsetenv("LTSIGN_SCHEMA_DIR");
+    const auto notes = f["signatures"][0]["notes"].dump();
+    EXPECT_NE(notes.find("schema validation was not performed"), std::string::npos) << notes;
+    // With them, a signature that breaks the schema is a format failure.
+    edit(sig, "<xades:SigningTime>", "<xades:SigningTime>x");
+    EXPECT_EQ(verify(sig, 1)["subIndication"], "FORMAT_FAILURE");
+}
+
 TEST_F(Xades, PlainXmldsigFromXmlsec1IsReportedAsSuch) {
     const auto tmpl = dir / "tmpl.xml";
     test::write_text(

@@ -2,6 +2,7 @@
 #include "cms/cades_timestamp.hpp"
 #include "cms/cms_signature.hpp"
 #include "ltsign/sign.hpp"
+#include "xml/xades.hpp"
 
 namespace ltsign {
 
@@ -10,6 +11,7 @@ SignedObject extend_signature(const std::filesystem::path& signature, Level leve
     if (level != Level::t)
         throw Error(Errc::usage, "only --level T is available for extension yet");
     const core::Bytes bytes = core::read_file(signature, core::k_max_signature_file);
+    if (xml::has_xml_signature(bytes)) return xml::extend_xades(bytes, signature.string(), tsa);
     auto cms_info = cms::parse_signed_data(bytes, signature.string());
     // Before and after: the signed part must verify the same way, or extension would damage it
     // (for example if re-encoding changed non-DER signed attributes).

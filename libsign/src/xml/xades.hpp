@@ -2,6 +2,8 @@
 // enveloping, detached) and the facts verification needs, checked against signature wrapping.
 #pragma once
 
+#include <libxml/tree.h>
+
 #include <filesystem>
 #include <span>
 #include <string>
@@ -38,6 +40,15 @@ XmlSignatures extract_facts(std::span<const unsigned char> bytes, const std::str
 // XAdES B-B (and B-T when options.level is Level::t) over `file`, packaged as options.packaging.
 SignedObject sign_xades(const std::filesystem::path& file, const Signer& signer,
                         const SignOptions& options);
+
+// Raises every XAdES signature of an XML signature file that has no SignatureTimeStamp to B-T
+// (a token over the canonicalised SignatureValue from `tsa`). The signed parts are untouched and
+// the result is checked to verify as before. Error(usage) when nothing is left to extend.
+SignedObject extend_xades(std::span<const unsigned char> bytes, const std::string& what,
+                          const TsaClient& tsa);
+
+// ds:Signature elements of the document that are not inside another ds:Signature.
+std::vector<xmlNode*> top_level_signatures(xmlNode* root);
 
 // The structure of an XML signature file for `ltsign inspect`.
 std::vector<InspectField> inspect_xml(std::span<const unsigned char> bytes,

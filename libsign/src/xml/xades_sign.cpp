@@ -137,7 +137,89 @@ std::string digest_text(DigestAlgorithm alg) {
     }
 }
 
+// EN 319 132-1 5.3: a xades:SignatureTimeStamp whose imprint is over the canonicalised
+// ds:SignatureValue, appended to the UnsignedSignatureProperties (made when missing).
+void add_signature_timestamp(xmlDoc* doc, xmlNode* sig, xmlNode* qp, const TsaClient& tsa,
+                             const EVP_MD* md) {
+    xmlNode* sv = child(sig, k_dsig_ns, "SignatureValue");
+    const core::Bytes value = canonicalize(doc, sv, k_exc_c14n);
+    const core::Bytes token =
+        tsp::request_token_for_digest(tsa, md, crypto::digest_bytes(md, value));
+    xmlNs* ds = xmlSearchNsByHref(doc, sig, BAD_CAST k_dsig_ns);
+    xmlNs* xades = xmlSearchNsByHref(doc, qp, BAD_CAST k_xades132_ns);
+    if (ds == nullptr || xades == nullptr)
+        throw Error(Errc::internal, "the signature's namespaces are not in scope");
+    xmlNode* up = child(qp, k_xades132_ns, "UnsignedProperties");
+    if (up == nullptr) up = xmlNewChild(qp, xades, BAD_CAST "UnsignedProperties", nullptr);
+    xmlNode* usp = child(up, k_xades132_ns, "UnsignedSignatureProperties");
+    if (usp == nullptr) {
+        // UnsignedSignatureProperties come before UnsignedDataObjectProperties.
+        usp = xmlNewNode(xades, BAD_CAST "UnsignedSignatureProperties");
+        if (up->children != nullptr) {
+            xmlAddPrevSibling(up->children, usp);
+        } else {
+            xmlAddChild(up, usp);
+        }
+    }
+    xmlNode* ts = xmlNewChild(usp, xades, BAD_CAST "SignatureTimeStamp", nullptr);
+    xmlNewProp(ts, BAD_CAST "Id", BAD_CAST("TS-" + random_id()).c_str());
+    xmlNode* cm = xmlNewChild(ts, ds, BAD_CAST "CanonicalizationMethod", nullptr);
+    xmlNewProp(cm, BAD_CAST "Algorithm", BAD_CAST k_exc_c14n);
+    xmlNewTextChild(ts, xades, BAD_CAST "EncapsulatedTimeStamp",
+                    BAD_CAST base64_encode(token).c_str());
+}
+
+// The QualifyingProperties of `sig`: the one targeting it, else the only one it holds.
+xmlNode* qualifying_properties(xmlNode* sig) {
+    std::vector<xmlNode*> found;
+    for (xmlNode* obj : children(sig, k_dsig_ns, "Object")) {
+        for (xmlNode* qp : children(obj, k_xades132_ns, "QualifyingProperties")) {
+            if (attribute(qp, "Target") == "#" + attribute(sig, "Id")) return qp;
+            found.push_back(qp);
+        }
+    }
+    return found.size() == 1 ? found.front() : nullptr;
+}
+
 }  // namespace
+
+SignedObject extend_xades(std::span<const unsigned char> bytes, const std::string& what,
+                          const TsaClient& tsa) {
+    const auto before = extract_facts(bytes, what, {});
+    Doc doc = parse(bytes, what);
+    int added = 0;
+    for (xmlNode* sig : top_level_signatures(xmlDocGetRootElement(doc.get()))) {
+        xmlNode* qp = qualifying_properties(sig);
+        if (qp == nullptr) continue;  // plain XMLDSig has no place for a time-stamp
+        xmlNode* usp = child(child(qp, k_xades132_ns, "UnsignedProperties"), k_xades132_ns,
+                             "UnsignedSignatureProperties");
+        if (child(usp, k_xades132_ns, "SignatureTimeStamp") != nullptr) continue;
+        add_signature_timestamp(doc.get(), sig, qp, tsa, EVP_sha256());
+        ++added;
+    }
+    if (added == 0) {
+        throw Error(Errc::usage, what +
+                                     ": every XAdES signature in it already has a signature "
+                                     "time-stamp (level T), or it has none to extend");
+    }
+    const core::Bytes out = serialize(doc.get(), false);
+    const auto after = extract_facts(out, what, {});
+    for (std::size_t i = 0; i < before.facts.size(); ++i) {
+        const auto& b = before.facts[i];
+        const auto& a = after.facts.at(i);
+        if (a.format_problem.has_value() != b.format_problem.has_value() ||
+            a.signature_value.status != b.signature_value.status ||
+            a.data_digest.status != b.data_digest.status) {
+            throw Error(Errc::malformed_input,
+                        what +
+                            ": extending would change how the signature verifies; left "
+                            "unchanged");
+        }
+    }
+    std::vector<std::byte> result(out.size());
+    std::memcpy(result.data(), out.data(), out.size());
+    return SignedObject(std::move(result), ".xades.xml");
+}
 
 SignedObject sign_xades(const fs::path& file, const Signer& signer, const SignOptions& options) {
     const TimePoint when = options.signing_time.value_or(now_utc());
@@ -253,18 +335,7 @@ SignedObject sign_xades(const fs::path& file, const Signer& signer, const SignOp
     register_ids(doc.get());
     sign_core(doc.get(), sig, identity.key.get(), detached);
 
-    if (options.level == Level::t) {
-        // EN 319 132-1 5.3: the time-stamp's imprint is over the canonicalised SignatureValue.
-        xmlNode* sv = child(sig, k_dsig_ns, "SignatureValue");
-        const core::Bytes value = canonicalize(doc.get(), sv, k_exc_c14n);
-        const core::Bytes token =
-            tsp::request_token_for_digest(*options.tsa, md, crypto::digest_bytes(md, value));
-        xmlNode* usp = b.xades(b.xades(qp, "UnsignedProperties"), "UnsignedSignatureProperties");
-        xmlNode* ts = b.xades(usp, "SignatureTimeStamp");
-        Builder::set(ts, "Id", "TS-" + id);
-        Builder::set(b.ds(ts, "CanonicalizationMethod"), "Algorithm", k_exc_c14n);
-        b.xades(ts, "EncapsulatedTimeStamp", base64_encode(token));
-    }
+    if (options.level == Level::t) add_signature_timestamp(doc.get(), sig, qp, *options.tsa, md);
 
     const core::Bytes out = serialize(doc.get(), false);
     // What ltsign writes, ltsign must verify: the result is checked before anyone sees it.

@@ -46,25 +46,6 @@ std::string describe(xmlNode* n) {
     return out;
 }
 
-// Top-level signatures: ds:Signature elements that are not inside another one (counter-
-// signatures and signatures inside time-stamp data are judged with their parent, if at all).
-std::vector<xmlNode*> top_level_signatures(xmlNode* root) {
-    std::vector<xmlNode*> out;
-    std::vector<xmlNode*> stack{root};
-    while (!stack.empty()) {
-        xmlNode* n = stack.back();
-        stack.pop_back();
-        if (is(n, k_dsig_ns, "Signature")) {
-            out.push_back(n);
-            continue;
-        }
-        for (xmlNode* c = n->last; c != nullptr; c = c->prev) {
-            if (c->type == XML_ELEMENT_NODE) stack.push_back(c);
-        }
-    }
-    return out;
-}
-
 // The ID a same-document URI names: "#x" and "#xpointer(id('x'))"; nullopt for other forms.
 std::optional<std::string> fragment_id(const std::string& uri) {
     if (uri.size() < 2 || uri[0] != '#') return std::nullopt;
@@ -662,6 +643,25 @@ class SignatureChecker {
 };
 
 }  // namespace
+
+// Counter-signatures and signatures inside time-stamp data are judged with their parent, if at
+// all.
+std::vector<xmlNode*> top_level_signatures(xmlNode* root) {
+    std::vector<xmlNode*> out;
+    std::vector<xmlNode*> stack{root};
+    while (!stack.empty()) {
+        xmlNode* n = stack.back();
+        stack.pop_back();
+        if (is(n, k_dsig_ns, "Signature")) {
+            out.push_back(n);
+            continue;
+        }
+        for (xmlNode* c = n->last; c != nullptr; c = c->prev) {
+            if (c->type == XML_ELEMENT_NODE) stack.push_back(c);
+        }
+    }
+    return out;
+}
 
 bool has_xml_signature(std::span<const unsigned char> bytes) {
     if (!looks_like_xml(bytes)) return false;
