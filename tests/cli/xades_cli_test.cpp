@@ -399,6 +399,39 @@ TEST_F(Xades, PlainXmldsigFromXmlsec1IsReportedAsSuch) {
     EXPECT_EQ(verify(out, 1)["subIndication"], "HASH_FAILURE");
 }
 
+TEST_F(Xades, AnXPathThatSignsOnlyPartOfTheDocumentIsReported) {
+    const auto tmpl = dir / "tmpl.xml";
+    test::write_text(
+        tmpl,
+        "<?xml version=\"1.0\"?>\n<arende><beslut>Bygglov beviljas</beslut>"
+        "<kommentar>osignerad</kommentar>"
+        "<Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\"><SignedInfo>"
+        "<CanonicalizationMethod Algorithm=\"http://www.w3.org/TR/2001/REC-xml-c14n-20010315\"/>"
+        "<SignatureMethod Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256\"/>"
+        "<Reference URI=\"\"><Transforms><Transform "
+        "Algorithm=\"http://www.w3.org/TR/1999/REC-xpath-19991116\"><XPath>"
+        "ancestor-or-self::beslut</XPath></Transform></Transforms>"
+        "<DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/><DigestValue/>"
+        "</Reference></SignedInfo><SignatureValue/><KeyInfo><X509Data/></KeyInfo></Signature>"
+        "</arende>\n");
+    const auto out = dir / "part.xml";
+    const auto r =
+        test::run("xmlsec1 --sign --privkey-pem " + q(pki("rsa.key")) + "," + q(pki("rsa.pem")) +
+                  "," + q(pki("ca.pem")) + " --output " + q(out) + " " + q(tmpl));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    // The unselected part may change without breaking the signature; the report says it is not
+    // signed.
+    edit(out, "osignerad", "ändrad");
+    const auto f = verify(out, 0);
+    const auto& s = f["signatures"][0];
+    EXPECT_NE(s["signedData"][0]["target"].get<std::string>().find("ancestor-or-self::beslut"),
+              std::string::npos)
+        << s.dump(2);
+    EXPECT_NE(s["notes"].dump().find("is not signed"), std::string::npos) << s.dump(2);
+    edit(out, "beviljas", "avslås");
+    EXPECT_EQ(verify(out, 1)["subIndication"], "HASH_FAILURE");
+}
+
 TEST_F(Xades, InspectShowsTheStructure) {
     const auto sig = dir / "i.xades.xml";
     ASSERT_EQ(sign(xml_doc, "enveloping", sig).exit_code, 0);

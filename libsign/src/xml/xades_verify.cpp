@@ -188,6 +188,42 @@ void shorten_serial_numbers(xmlNode* root) {
     }
 }
 
+// The XPath (XMLDSig 6.6.3) and XPath Filter 2.0 expressions of a reference's transforms that
+// do more than remove the signature from an enveloped document; "" when there are none.
+std::string selective_filters(xmlNode* ref) {
+    std::string out;
+    for (xmlNode* t : children(child(ref, k_dsig_ns, "Transforms"), k_dsig_ns, "Transform")) {
+        const std::string alg = attribute(t, "Algorithm");
+        std::vector<std::string> exprs;
+        if (alg == "http://www.w3.org/TR/1999/REC-xpath-19991116") {
+            for (xmlNode* x : children(t, k_dsig_ns, "XPath")) {
+                std::string e = text(x);
+                std::erase_if(e,
+                              [](char c) { return std::isspace(static_cast<unsigned char>(c)); });
+                if (e != "not(ancestor-or-self::ds:Signature)" &&
+                    e != "not(ancestor-or-self::dsig:Signature)")
+                    exprs.push_back("XPath " + text(x));
+            }
+        } else if (alg == "http://www.w3.org/2002/06/xmldsig-filter2") {
+            for (xmlNode* x = t->children; x != nullptr; x = x->next) {
+                if (x->type != XML_ELEMENT_NODE) continue;
+                const std::string filter = attribute(x, "Filter");
+                std::string e = text(x);
+                std::erase_if(e,
+                              [](char c) { return std::isspace(static_cast<unsigned char>(c)); });
+                const bool removes_signature =
+                    filter == "subtract" &&
+                    (e == "/descendant::ds:Signature" || e == "//ds:Signature" ||
+                     e == "here()/ancestor::ds:Signature[1]");
+                if (!removes_signature)
+                    exprs.push_back("XPath Filter 2.0 " + filter + " " + text(x));
+            }
+        }
+        for (const auto& e : exprs) out += (out.empty() ? "" : "; ") + e;
+    }
+    return out;
+}
+
 constexpr const char* k_enveloped_transform =
     "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
 
@@ -367,6 +403,7 @@ class SignatureChecker {
                                       "by its transforms)"
                                     : "");
             } else if (uri[0] == '#') {
+                target_text = "";  // set below, once the element is known
                 const auto id = fragment_id(uri);
                 if (!id) {
                     m_unsupported =
@@ -391,6 +428,14 @@ class SignatureChecker {
             } else {
                 external.emplace_back(uri, m_facts.signed_data.size());
                 target_text = "a detached document";
+            }
+            // XPath filters decide which part of the target is digested: say so, unless the
+            // filter is the usual one that only removes the signature itself.
+            if (const auto filters = selective_filters(ref); !filters.empty()) {
+                target_text += ", only the part its transforms select (" + filters + ")";
+                m_facts.notes.push_back(n + " signs only what its XPath transforms select (" +
+                                        filters + "); the rest of " +
+                                        (uri.empty() ? "the document" : uri) + " is not signed");
             }
             const bool typed_sp = type == k_signed_properties_type;
             const bool points_at_sp = is(target, k_xades132_ns, "SignedProperties");
