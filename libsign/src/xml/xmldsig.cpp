@@ -174,9 +174,19 @@ CoreResult verify_core(xmlDoc* doc, xmlNode* signature, X509* cert, const Detach
     (void)doc;
     Scope scope(detached);
     Ctx ctx = locked_down_context();
-    ossl::Ptr<EVP_PKEY> pub(X509_get_pubkey(cert));
-    ctx->signKey = make_key(pub.get());
     CoreResult r;
+    ossl::Ptr<EVP_PKEY> pub(X509_get_pubkey(cert));
+    ossl::clear_errors();
+    if (!pub) {
+        r.detail = "the signing certificate's public key cannot be decoded";
+        return r;
+    }
+    try {
+        ctx->signKey = make_key(pub.get());
+    } catch (const Error&) {
+        r.detail = "the signing certificate's key type cannot be used for XML signatures";
+        return r;
+    }
     if (xmlSecDSigCtxVerify(ctx.get(), signature) < 0) {
         r.status = CoreResult::Status::error;
         r.detail = xmlsec_message("the signature cannot be processed");
