@@ -256,7 +256,13 @@ SignedObject sign_xades(const fs::path& file, const Signer& signer, const SignOp
                                          ": enveloped signatures need an XML document; use "
                                          "--packaging enveloping or detached for other files");
         }
-        doc = parse(content, file.string());
+        try {
+            doc = parse(content, file.string());
+        } catch (const Error& e) {
+            throw Error(Errc::malformed_input,
+                        std::string(e.what()) +
+                            "; sign it with --packaging detached or enveloping instead");
+        }
         parent = xmlDocGetRootElement(doc.get());
     } else {
         doc.reset(xmlNewDoc(BAD_CAST "1.0"));

@@ -154,7 +154,7 @@ std::string mime_type_for(xmlNode* sdop, const std::string& reference_id) {
 constexpr const char* k_long_term[] = {
     "CertificateValues",         "RevocationValues",          "CompleteCertificateRefs",
     "CompleteRevocationRefs",    "SigAndRefsTimeStamp",       "RefsOnlyTimeStamp",
-    "AttrAuthoritiesCertValues", "AttributeRevocationValues", "CounterSignature",
+    "AttrAuthoritiesCertValues", "AttributeRevocationValues",
 };
 
 struct Checked {
@@ -368,6 +368,13 @@ class SignatureChecker {
             }
             m_facts.claimed_signing_time = parsed;
         }
+        for (const char* stamp : {"AllDataObjectsTimeStamp", "IndividualDataObjectsTimeStamp"}) {
+            if (child(m_sdop, k_xades132_ns, stamp) != nullptr) {
+                m_facts.notes.push_back(std::string("the signed ") + stamp +
+                                        " (a time-stamp over the data before signing) is not "
+                                        "verified by this version and was not used");
+            }
+        }
         bool v1 = false;
         m_cert_refs = signing_certificate_refs(ssp, v1);
         if (m_cert_refs.empty()) {
@@ -495,6 +502,13 @@ class SignatureChecker {
                 for (xmlNode* a = target; a != nullptr; a = a->parent) {
                     if (a == m_sig) own_part = true;
                 }
+            }
+            if (is(target, k_dsig_ns, "Manifest") ||
+                type == "http://www.w3.org/2000/09/xmldsig#Manifest") {
+                m_facts.notes.push_back(n +
+                                        " signs a ds:Manifest: the manifest itself is signed, "
+                                        "but the references it lists are not checked "
+                                        "(XMLDSig 5.1 leaves them to the application)");
             }
             if (own_part) {
                 target_text += " (part of the signature)";
@@ -693,7 +707,10 @@ class SignatureChecker {
             const std::string name(reinterpret_cast<const char*>(c->name));
             const bool v132 = xmlStrcmp(c->ns->href, BAD_CAST k_xades132_ns) == 0;
             const bool v141 = xmlStrcmp(c->ns->href, BAD_CAST k_xades141_ns) == 0;
-            if (v141 && name == "ArchiveTimeStamp") {
+            if (v132 && name == "CounterSignature") {
+                m_facts.notes.push_back(
+                    "it carries a counter-signature, which is not verified by this version");
+            } else if (v141 && name == "ArchiveTimeStamp") {
                 m_facts.level = "B-LTA";
                 long_term.push_back("xadesv141:ArchiveTimeStamp");
             } else if (v141 || (v132 && std::find(std::begin(k_long_term), std::end(k_long_term),
