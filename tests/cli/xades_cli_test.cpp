@@ -284,9 +284,12 @@ TEST_F(Xades, XxeBillionLaughsAndDeepNestingEndFastWithoutReadingAnything) {
         laughs += "\">";
     }
     laughs += "]>";
-    std::string deep = "<?xml version=\"1.0\"?>";
+    // Deep nesting inside a signature, so that the XML parser (not format detection) meets it.
+    std::string deep = "<?xml version=\"1.0\"?><ds:Signature "
+                       "xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:Object>";
     for (int i = 0; i < 100000; ++i) deep += "<a>";
     for (int i = 0; i < 100000; ++i) deep += "</a>";
+    deep += "</ds:Object></ds:Signature>";
     const std::pair<const char*, std::string> attacks[] = {
         {"file XXE", "<?xml version=\"1.0\"?><!DOCTYPE protokoll [<!ENTITY x SYSTEM \"file://" +
                          secret + "\">]>" +
