@@ -40,11 +40,17 @@ TEST(JsonSchemas, VerifyReportSealManifestAndPolicy) {
     ASSERT_EQ(ltsign("seal " + q(dir / "docs") + " --tsa " + tsa.url() + " -o " + q(dir / "ers"))
                   .exit_code,
               0);
+    ASSERT_EQ(ltsign("sign " + q(dir / "docs" / "a.txt") + " --format xades --key " +
+                     q(pki("ec.p12")) + " --pass-env LTSIGN_TEST_PASS --level T --tsa " +
+                     tsa.url() + " -o " + q(dir / "in" / "a.txt.xades.xml"))
+                  .exit_code,
+              0);
     fs::copy_file(dir / "ers" / "a.txt.ers", dir / "in" / "a.txt.ers");
     test::write_text(dir / "in" / "broken.p7s", "not a signature");
     const auto r = ltsign("verify " + q(dir / "in") + " --data " + q(dir / "docs") + " --trust " +
                           q(pki("root.pem")) + " --json");
     test::write_text(dir / "report.json", r.out);
+    EXPECT_NE(r.out.find("\"signedData\""), std::string::npos);
     auto v = check(dir / "report.json", "verify-report.schema.json");
     EXPECT_EQ(v.exit_code, 0) << v.err;
     v = check(dir / "ers" / "manifest.json", "seal-manifest.schema.json");
