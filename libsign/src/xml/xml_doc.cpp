@@ -229,8 +229,9 @@ std::filesystem::path schema_dir() {
     if (const char* env = std::getenv("LTSIGN_SCHEMA_DIR"); env != nullptr && *env != '\0')
         return env;
     std::error_code ec;
-    if (std::filesystem::is_directory(LTSIGN_DEFAULT_SCHEMA_DIR, ec))
-        return LTSIGN_DEFAULT_SCHEMA_DIR;
+    for (const char* dir : {LTSIGN_DEFAULT_SCHEMA_DIR, LTSIGN_INSTALLED_SCHEMA_DIR}) {
+        if (*dir != '\0' && std::filesystem::is_directory(dir, ec)) return dir;
+    }
     return {};
 }
 

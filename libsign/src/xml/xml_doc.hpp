@@ -44,7 +44,8 @@ xmlNode* child(xmlNode* parent, const char* ns, const char* name);
 std::string attribute(xmlNode* node, const char* name);
 std::string text(xmlNode* node);  // concatenated text content
 
-// The standard-schema directory: LTSIGN_SCHEMA_DIR, else the one the build was configured with.
+// The standard-schema directory: LTSIGN_SCHEMA_DIR, else the one the build was configured with,
+// else where `cmake --install` put the schemas (share/ltsign/schemas).
 // Empty when neither exists.
 std::filesystem::path schema_dir();
 
