@@ -303,18 +303,10 @@ SignedObject sign_xades(const fs::path& file, const Signer& signer, const SignOp
     b.reference(si, "", "#" + sp_id, k_signed_properties_type, {k_exc_c14n}, digest_uri);
     Builder::set(b.ds(sig, "SignatureValue"), "Id", "value-" + sig_id);
     xmlNode* x509 = b.ds(b.ds(sig, "KeyInfo"), "X509Data");
-    auto der_of = [](X509* c) {
-        unsigned char* der = nullptr;
-        const int len = i2d_X509(c, &der);
-        if (len <= 0) throw Error(Errc::internal, "cannot encode the certificate");
-        core::Bytes out(der, der + len);
-        OPENSSL_free(der);
-        return out;
-    };
-    const core::Bytes signer_der = der_of(identity.cert.get());
+    const core::Bytes signer_der = ossl::to_der(identity.cert.get());
     b.ds(x509, "X509Certificate", base64_encode(signer_der));
     for (const auto& c : identity.chain)
-        b.ds(x509, "X509Certificate", base64_encode(der_of(c.get())));
+        b.ds(x509, "X509Certificate", base64_encode(ossl::to_der(c.get())));
 
     xmlNode* qp =
         xmlNewChild(b.ds(sig, "Object"), nullptr, BAD_CAST "QualifyingProperties", nullptr);

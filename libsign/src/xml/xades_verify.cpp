@@ -79,24 +79,18 @@ std::string last_segment(const std::string& uri) {
 
 ossl::Ptr<X509> decode_certificate(const std::string& b64) {
     const auto der = base64_decode(b64);
-    const unsigned char* p = der.data();
-    ossl::Ptr<X509> cert(der.empty() ? nullptr
-                                     : d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-    ossl::clear_errors();
-    if (cert && p != der.data() + der.size()) cert.reset();
-    return cert;
+    if (der.empty()) return nullptr;
+    try {
+        return ossl::decode_der_exact<X509>(der, d2i_X509, "a KeyInfo certificate");
+    } catch (const Error&) {
+        return nullptr;
+    }
 }
 
 core::Bytes cert_digest(X509* cert, const std::string& digest) {
-    unsigned char* der = nullptr;
-    const int len = i2d_X509(cert, &der);
-    if (len <= 0) return {};
     const EVP_MD* md = EVP_get_digestbyname(digest.c_str());
-    core::Bytes out;
-    if (md != nullptr) out = crypto::digest_bytes(md, {der, static_cast<std::size_t>(len)});
     ossl::clear_errors();
-    OPENSSL_free(der);
-    return out;
+    return md == nullptr ? core::Bytes{} : crypto::digest_bytes(md, ossl::to_der(cert));
 }
 
 struct CertRef {
