@@ -107,6 +107,14 @@ class Writer {
         xmlNode* why = add(more, "ReportData");
         add(why, "Type", "urn:ltsign:report:explanation");
         add(why, "Value", s.explanation);
+        // What an XML signature's references resolved to and were digested over.
+        for (const auto& d : s.signed_data) {
+            xmlNode* signed_data = add(more, "ReportData");
+            add(signed_data, "Type", "urn:ltsign:report:signed-data");
+            add(signed_data, "Value",
+                "URI \"" + d.uri + "\" -> " + d.target +
+                    (d.mime_type.empty() ? "" : " (" + d.mime_type + ")"));
+        }
         for (const auto& n : s.notes) {
             xmlNode* note = add(more, "ReportData");
             add(note, "Type", "urn:ltsign:report:note");

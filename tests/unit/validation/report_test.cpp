@@ -27,6 +27,11 @@ TEST(EtsiReport, IsSchemaValidAndNamesEachVerdict) {
         .save(dir / "sigs" / "a.txt.p7s");
     sign_file(dir / "docs" / "b.txt", signer, {.signing_time = test::sign_time()})
         .save(dir / "sigs" / "b.txt.p7s");
+    sign_file(dir / "docs" / "a.txt", signer,
+              {.format = Format::xades,
+               .packaging = Packaging::enveloping,
+               .signing_time = test::sign_time()})
+        .save(dir / "sigs" / "c.xades.xml");
     test::flip_byte(dir / "docs" / "b.txt", 0);
     test::write_text(dir / "sigs" / "junk.p7s", "not a signature");
 
@@ -51,7 +56,8 @@ TEST(EtsiReport, IsSchemaValidAndNamesEachVerdict) {
          at = text.find("<vr:SignatureValidationReport>", at + 1)) {
         ++reports;
     }
-    EXPECT_EQ(reports, 3u);
+    EXPECT_EQ(reports, 4u);
+    EXPECT_NE(text.find("urn:ltsign:report:signed-data"), std::string::npos);
     // Every VOReference names a validation object that is in the report (the schema's IDREFS
     // are not resolved by libxml2's validator, so this is checked here).
     for (std::size_t at = text.find("VOReference=\""); at != std::string::npos;
