@@ -135,6 +135,14 @@ X509* choose_signer(const std::vector<ossl::Ptr<X509>>& certs, const std::vector
     return certs.empty() ? nullptr : certs.front().get();
 }
 
+bool has_data_object_format(xmlNode* sdop, const std::string& reference_id) {
+    if (reference_id.empty()) return false;
+    for (xmlNode* dof : children(sdop, k_xades132_ns, "DataObjectFormat")) {
+        if (attribute(dof, "ObjectReference") == "#" + reference_id) return true;
+    }
+    return false;
+}
+
 std::string mime_type_for(xmlNode* sdop, const std::string& reference_id) {
     if (reference_id.empty()) return "";
     for (xmlNode* dof : children(sdop, k_xades132_ns, "DataObjectFormat")) {
@@ -278,11 +286,28 @@ class SignatureChecker {
         check_schema();
         core_validation(method);
         read_unsigned_properties(sv);
+        name_legacy_level();
         out.facts = std::move(f);
         return out;
     }
 
   private:
+    // EN 319 132-1 6.3 asks a baseline signature for SigningTime, SigningCertificateV2 and a
+    // DataObjectFormat per signed data object; XAdES without them (TS 101 903 "XAdES-BES" and
+    // its successors) is verified the same way and named by the older levels.
+    void name_legacy_level() {
+        if (m_not_baseline.empty() || m_qp == nullptr || m_cert_refs.empty()) return;
+        static const std::pair<const char*, const char*> k_names[] = {
+            {"B-B", "XAdES-BES"}, {"B-T", "XAdES-T"}, {"B-LT", "XAdES-X-L"}, {"B-LTA", "XAdES-A"}};
+        for (const auto& [baseline, legacy] : k_names) {
+            if (m_facts.level == baseline) m_facts.level = legacy;
+        }
+        std::string why;
+        for (const auto& r : m_not_baseline) why += (why.empty() ? "" : "; ") + r;
+        m_facts.notes.push_back("not an EN 319 132-1 baseline signature (" + why +
+                                "), so its level has the older XAdES name");
+    }
+
     // The first reason the signed data cannot be said to be what the signature covers.
     void not_found(const std::string& why) {
         if (m_data_problem.empty()) m_data_problem = why;
@@ -377,10 +402,11 @@ class SignatureChecker {
                 "the certificate is not bound to the signature (not a baseline signature)");
             m_facts.level = "XAdES (no signing certificate)";
         } else if (v1) {
-            m_facts.notes.push_back(
-                "the signing certificate is named by xades:SigningCertificate (XAdES 1.3.2 v1), "
-                "which EN 319 132-1 keeps only for older signatures");
+            m_not_baseline.push_back(
+                "the signing certificate is named by xades:SigningCertificate, not "
+                "SigningCertificateV2");
         }
+        if (!m_facts.claimed_signing_time) m_not_baseline.push_back("it has no SigningTime");
     }
 
     void resolve_references(xmlNode* si) {
@@ -508,6 +534,8 @@ class SignatureChecker {
                 target_text += " (part of the signature)";
             } else {
                 ++data_refs;
+                if (m_sp != nullptr && !has_data_object_format(m_sdop, attribute(ref, "Id")))
+                    m_not_baseline.push_back(n + " has no DataObjectFormat");
             }
             m_facts.signed_data.push_back(
                 {uri, target_text, mime_type_for(m_sdop, attribute(ref, "Id"))});
@@ -734,6 +762,7 @@ class SignatureChecker {
     bool m_unresolved = false;
     std::string m_data_problem;
     std::string m_broken_content;
+    std::vector<std::string> m_not_baseline;
     std::string m_unsupported;
 };
 
