@@ -129,6 +129,18 @@ TEST_F(Xades, EnvelopingCarriesAnyFileAndBatchPairingFindsDetachedDocuments) {
     EXPECT_EQ(json::parse(r.out)["summary"]["passed"], 2);
 }
 
+TEST_F(Xades, AFolderOfEnvelopedXmlIsVerifiedAndUnsignedXmlIsLeftOut) {
+    fs::create_directories(dir / "leverans");
+    ASSERT_EQ(sign(xml_doc, "enveloped", dir / "leverans" / "protokoll.xml").exit_code, 0);
+    test::write_text(dir / "leverans" / "bilaga.xml", "<bilaga>osignerad</bilaga>");
+    const auto r = ltsign("verify " + q(dir / "leverans") + " --trust " + q(pki("root.pem")) +
+                          " --at 2026-06-02T00:00:00Z --json");
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    const auto j = json::parse(r.out);
+    ASSERT_EQ(j["files"].size(), 1u);
+    EXPECT_EQ(j["files"][0]["format"], "xades");
+}
+
 TEST_F(Xades, EveryTamperedPartIsCaught) {
     struct Case {
         const char* name;
@@ -285,8 +297,9 @@ TEST_F(Xades, XxeBillionLaughsAndDeepNestingEndFastWithoutReadingAnything) {
     }
     laughs += "]>";
     // Deep nesting inside a signature, so that the XML parser (not format detection) meets it.
-    std::string deep = "<?xml version=\"1.0\"?><ds:Signature "
-                       "xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:Object>";
+    std::string deep =
+        "<?xml version=\"1.0\"?><ds:Signature "
+        "xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:Object>";
     for (int i = 0; i < 100000; ++i) deep += "<a>";
     for (int i = 0; i < 100000; ++i) deep += "</a>";
     deep += "</ds:Object></ds:Signature>";

@@ -1,5 +1,6 @@
 // Format detection, pairing signatures with their documents, and batches.
 #include <algorithm>
+#include <fstream>
 #include <map>
 
 #include "cms/cms_signature.hpp"
@@ -10,6 +11,7 @@
 #include "validation/model.hpp"
 #include "xml/xades.hpp"
 #include "xml/xml_doc.hpp"
+#include "xml/xmldsig.hpp"
 
 namespace ltsign {
 namespace fs = std::filesystem;
@@ -162,10 +164,27 @@ FileReport verify_file_at(const fs::path& file, const VerifyOptions& options,
 const std::vector<std::string> k_signature_extensions = {".p7s", ".p7m", ".pkcs7", ".p7", ".cms",
                                                          ".tst", ".tsr", ".ers",   ".er"};
 
+// An .xml file in a folder is a signature when it holds an XML signature (enveloped signatures
+// keep the document's name): the file is scanned for the XMLDSig namespace, in chunks.
+bool holds_xml_signature(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    const std::string needle = xml::k_dsig_ns;
+    std::string window;
+    std::vector<char> chunk(1 << 20);
+    while (in) {
+        in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+        window.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+        if (window.find(needle) != std::string::npos) return true;
+        window.erase(0, window.size() > needle.size() ? window.size() - needle.size() : 0);
+    }
+    return false;
+}
+
 bool is_signature_name(const fs::path& p) {
     const std::string name = p.filename().string();
     if (name.ends_with(".ers.xml") || name.ends_with(".xades.xml")) return true;
     const auto ext = p.extension().string();
+    if (ext == ".xml" || ext == ".XML") return holds_xml_signature(p);
     return std::find(k_signature_extensions.begin(), k_signature_extensions.end(), ext) !=
            k_signature_extensions.end();
 }
