@@ -335,6 +335,60 @@ TEST_F(Xades, XxeBillionLaughsAndDeepNestingEndFastWithoutReadingAnything) {
     EXPECT_FALSE(listener.contacted()) << "an entity or DTD was fetched from the network";
 }
 
+TEST_F(Xades, DetachedXmlParsedForATransformLoadsNothingAndKeepsTheDepthLimit) {
+    // xmlsec1 signs a detached XML document through a C14N transform, so verifying parses it.
+    fs::create_directories(dir / "sign");
+    test::write_text(dir / "sign" / "arende.xml", "<arende><beslut>Bygglov</beslut></arende>");
+    test::write_text(
+        dir / "sign" / "tmpl.xml",
+        "<?xml version=\"1.0\"?>\n<Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\">"
+        "<SignedInfo><CanonicalizationMethod "
+        "Algorithm=\"http://www.w3.org/TR/2001/REC-xml-c14n-20010315\"/><SignatureMethod "
+        "Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256\"/><Reference "
+        "URI=\"arende.xml\"><Transforms><Transform "
+        "Algorithm=\"http://www.w3.org/TR/2001/REC-xml-c14n-20010315\"/></Transforms>"
+        "<DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/><DigestValue/>"
+        "</Reference></SignedInfo><SignatureValue/><KeyInfo><X509Data/></KeyInfo></Signature>\n");
+    const auto sig = dir / "sign" / "arende.xml.sig.xml";
+    auto r = test::run("cd " + q(dir / "sign") + " && xmlsec1 --sign --privkey-pem " +
+                       q(pki("rsa.key")) + "," + q(pki("rsa.pem")) + "," + q(pki("ca.pem")) +
+                       " --output " + q(sig) + " tmpl.xml");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(
+        verify(sig, 0, "--data " + q(dir / "sign" / "arende.xml"))["signatures"][0]["indication"],
+        "TOTAL_PASSED");
+
+    Listener listener;
+    const std::string secret = (dir / "secret.txt").string();
+    test::write_text(secret, "TOP-SECRET-CONTENT");
+    std::string deep;
+    for (int i = 0; i < 50000; ++i) deep += "<a>";
+    for (int i = 0; i < 50000; ++i) deep += "</a>";
+    // {document, may it pass}: an external DTD that is not loaded leaves the canonical form,
+    // and so the signed bytes, unchanged; entities are not expanded and the depth limit holds.
+    const std::pair<std::string, bool> hostile[] = {
+        {"<!DOCTYPE arende [<!ENTITY f SYSTEM \"file://" + secret +
+             "\"><!ENTITY n SYSTEM \"http://127.0.0.1:" + std::to_string(listener.port()) +
+             "/x\">]><arende><beslut>&f;&n;</beslut></arende>",
+         false},
+        {"<!DOCTYPE arende SYSTEM \"http://127.0.0.1:" + std::to_string(listener.port()) +
+             "/d.dtd\"><arende><beslut>Bygglov</beslut></arende>",
+         true},
+        {"<arende>" + deep + "</arende>", false},
+    };
+    for (const auto& [text, may_pass] : hostile) {
+        test::write_text(dir / "hostile.xml", text);
+        const auto start = std::chrono::steady_clock::now();
+        r = ltsign("verify " + q(sig) + " --data " + q(dir / "hostile.xml") + " --trust " +
+                   q(pki("root.pem")) + " --at 2026-06-02T00:00:00Z --json");
+        const auto took = std::chrono::steady_clock::now() - start;
+        if (!may_pass) EXPECT_NE(r.exit_code, 0) << r.out;
+        EXPECT_EQ(r.out.find("TOP-SECRET"), std::string::npos);
+        EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(took).count(), 5000);
+    }
+    EXPECT_FALSE(listener.contacted()) << "a detached document made ltsign fetch something";
+}
+
 TEST_F(Xades, LevelTCarriesASignatureTimeStampOverTheSignatureValue) {
     test::TsaProcess tsa(dir / "serial", std::string("--test-clock ") + test::k_tsa_clock);
     const auto sig = dir / "t.xades.xml";

@@ -6,6 +6,7 @@
 #include <xmlsec/errors.h>
 #include <xmlsec/io.h>
 #include <xmlsec/openssl/evp.h>
+#include <xmlsec/parser.h>
 #include <xmlsec/xmldsig.h>
 #include <xmlsec/xmlsec.h>
 
@@ -81,6 +82,10 @@ void init() {
             throw Error(Errc::internal, "xmlsec1 cannot be initialised");
         }
         xmlSecErrorsSetCallback(collect_error);
+        // xmlsec parses detached XML itself when a reference's transforms need a node set; its
+        // default includes XML_PARSE_HUGE, which lifts libxml2's depth and size limits. Keep the
+        // limits, no network, no DTD loading, no entity substitution.
+        xmlSecParserSetDefaultOptions(XML_PARSE_NONET | XML_PARSE_NODICT);
         xmlSecIOCleanupCallbacks();
         if (xmlSecIORegisterCallbacks(io_match, io_open, io_read, io_close) < 0)
             throw Error(Errc::internal, "xmlsec1 input callbacks cannot be registered");
