@@ -248,11 +248,16 @@ TEST_F(Xades, DuplicateIdInEnvelopedDocumentIsAFailure) {
     ASSERT_FALSE(sp_id.empty());
     // A second element with the SignedProperties' ID, outside the signature: the enveloped
     // document changes too, but the ambiguity is reported first.
-    edit(sig, "<justering>", "<justering Id=\"" + sp_id + "\">");
-    const auto f = verify(sig, 1);
-    EXPECT_EQ(f["subIndication"], "FORMAT_FAILURE") << f.dump(2);
-    EXPECT_NE(f["signatures"][0]["explanation"].get<std::string>().find("more than once"),
-              std::string::npos);
+    const std::string original = read_text(sig);
+    for (const char* attribute : {"Id", "id", "xml:id"}) {
+        SCOPED_TRACE(attribute);
+        test::write_text(sig, original);
+        edit(sig, "<justering>", "<justering " + std::string(attribute) + "=\"" + sp_id + "\">");
+        const auto f = verify(sig, 1);
+        EXPECT_EQ(f["subIndication"], "FORMAT_FAILURE") << f.dump(2);
+        EXPECT_NE(f["signatures"][0]["explanation"].get<std::string>().find("more than once"),
+                  std::string::npos);
+    }
 }
 
 // A listening loopback socket that records whether anyone connected.

@@ -236,9 +236,12 @@ std::vector<std::string> register_ids(xmlDoc* doc) {
         stack.pop_back();
         if (n == nullptr || n->type != XML_ELEMENT_NODE) continue;
         for (xmlAttr* a = n->properties; a != nullptr; a = a->next) {
-            if (a->ns != nullptr) continue;
             const std::string name(reinterpret_cast<const char*>(a->name));
-            if (name != "Id" && name != "ID" && name != "id") continue;
+            // xml:id is registered by libxml2 itself; it counts towards duplicates all the same.
+            const bool xml_id =
+                a->ns != nullptr && name == "id" && xmlStrcmp(a->ns->href, XML_XML_NAMESPACE) == 0;
+            if (!xml_id && (a->ns != nullptr || (name != "Id" && name != "ID" && name != "id")))
+                continue;
             xmlChar* v = xmlNodeListGetString(doc, a->children, 1);
             if (v != nullptr) {
                 seen[reinterpret_cast<const char*>(v)].push_back(a);

@@ -41,7 +41,7 @@ CoreResult verify_core(xmlDoc* doc, xmlNode* signature, X509* cert, const Detach
 void sign_core(xmlDoc* doc, xmlNode* signature, EVP_PKEY* key, const DetachedData& detached);
 
 // Registers as XML IDs every attribute named Id, ID or id (without namespace) whose value occurs
-// once in the document, so that "#value" references resolve, and returns the values that occur
+// once in the document (xml:id values count too), so that "#value" references resolve, and returns the values that occur
 // more than once: a reference to one of them is ambiguous (signature wrapping) and must fail.
 std::vector<std::string> register_ids(xmlDoc* doc);
 
