@@ -331,7 +331,7 @@ SignedObject sign_xades(const fs::path& file, const Signer& signer, const SignOp
     }
 
     register_ids(doc.get());
-    sign_core(doc.get(), sig, identity.key.get(), detached);
+    sign_core(sig, identity.key.get(), detached);
 
     if (options.level == Level::t) add_signature_timestamp(doc.get(), sig, qp, *options.tsa, md);
 

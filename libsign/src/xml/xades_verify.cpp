@@ -677,7 +677,7 @@ class SignatureChecker {
         const CheckResult pending = m_data_problem.empty()
                                         ? CheckResult{Check::passed, ""}
                                         : CheckResult{Check::not_possible, m_data_problem};
-        const auto r = verify_core(m_doc, m_sig, signer, m_detached);
+        const auto r = verify_core(m_sig, signer, m_detached);
         switch (r.status) {
             case CoreResult::Status::valid:
                 f.signature_value = {Check::passed, ""};

@@ -24,7 +24,7 @@ thread_local std::string t_error;
 // The detached documents the current verification or signing may read, per thread.
 thread_local const DetachedData* t_detached = nullptr;
 
-void collect_error(const char*, int, const char* func, const char* object, const char* subject,
+void collect_error(const char*, int, const char*, const char* object, const char* subject,
                    int reason, const char* msg) noexcept {
     if (!t_error.empty()) return;
     try {
@@ -34,7 +34,6 @@ void collect_error(const char*, int, const char* func, const char* object, const
             m += (m.empty() ? "" : " ") + std::string("(") + subject + ")";
         if (m.empty()) m = xmlSecErrorsGetMsg(static_cast<std::size_t>(reason));
         if (object != nullptr && *object != '\0') m = std::string(object) + ": " + m;
-        (void)func;
         t_error = m;
     } catch (...) {
     }
@@ -174,9 +173,8 @@ std::string xmlsec_message(const char* fallback) {
 
 }  // namespace
 
-CoreResult verify_core(xmlDoc* doc, xmlNode* signature, X509* cert, const DetachedData& detached) {
+CoreResult verify_core(xmlNode* signature, X509* cert, const DetachedData& detached) {
     init();
-    (void)doc;
     Scope scope(detached);
     Ctx ctx = locked_down_context();
     CoreResult r;
@@ -218,9 +216,8 @@ CoreResult verify_core(xmlDoc* doc, xmlNode* signature, X509* cert, const Detach
     return r;
 }
 
-void sign_core(xmlDoc* doc, xmlNode* signature, EVP_PKEY* key, const DetachedData& detached) {
+void sign_core(xmlNode* signature, EVP_PKEY* key, const DetachedData& detached) {
     init();
-    (void)doc;
     Scope scope(detached);
     Ctx ctx = locked_down_context();
     ctx->signKey = make_key(key);

@@ -32,17 +32,19 @@ struct CoreResult {
     std::string detail;  // what failed, for the report
 };
 
-// Verifies `signature` (a ds:Signature element of `doc`) with the public key of `cert`.
+// Verifies `signature` (a ds:Signature element of a parsed document) with the public key of
+// `cert`.
 // Same-document references must already be registered as IDs (see register_ids).
-CoreResult verify_core(xmlDoc* doc, xmlNode* signature, X509* cert, const DetachedData& detached);
+CoreResult verify_core(xmlNode* signature, X509* cert, const DetachedData& detached);
 
 // Computes the reference digests and the signature value of a ds:Signature template. Throws
 // Error(internal) with xmlsec's message when signing fails.
-void sign_core(xmlDoc* doc, xmlNode* signature, EVP_PKEY* key, const DetachedData& detached);
+void sign_core(xmlNode* signature, EVP_PKEY* key, const DetachedData& detached);
 
 // Registers as XML IDs every attribute named Id, ID or id (without namespace) whose value occurs
-// once in the document (xml:id values count too), so that "#value" references resolve, and returns the values that occur
-// more than once: a reference to one of them is ambiguous (signature wrapping) and must fail.
+// once in the document (xml:id values count too), so that "#value" references resolve, and returns
+// the values that occur more than once: a reference to one of them is ambiguous (signature
+// wrapping) and must fail.
 std::vector<std::string> register_ids(xmlDoc* doc);
 
 // The element carrying ID `id`, or nullptr.
