@@ -49,6 +49,31 @@ std::string capture(const fs::path& file, const std::string& pattern) {
     return m.size() > 1 ? m[1].str() : m[0].str();
 }
 
+// An RSA-SHA256 XMLDSig template with one reference, for xmlsec1 to sign: the reference's URI and
+// its ds:Transform elements.
+std::string xmldsig_template(const std::string& uri, const std::string& transforms) {
+    return "<Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\"><SignedInfo>"
+           "<CanonicalizationMethod Algorithm=\"http://www.w3.org/TR/2001/REC-xml-c14n-20010315\"/>"
+           "<SignatureMethod Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256\"/>"
+           "<Reference URI=\"" +
+           uri + "\"><Transforms>" + transforms +
+           "</Transforms><DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/>"
+           "<DigestValue/></Reference></SignedInfo><SignatureValue/><KeyInfo><X509Data/>"
+           "</KeyInfo></Signature>";
+}
+
+std::string transform(const std::string& algorithm, const std::string& content = "") {
+    return "<Transform Algorithm=\"" + algorithm + "\">" + content + "</Transform>";
+}
+
+// xmlsec1 signs `tmpl` with the test PKI's RSA signer (chain included), in the template's folder,
+// where detached references resolve.
+test::RunResult xmlsec1_sign(const fs::path& tmpl, const fs::path& out) {
+    return test::run("cd " + q(tmpl.parent_path()) + " && xmlsec1 --sign --privkey-pem " +
+                     q(pki("rsa.key")) + "," + q(pki("rsa.pem")) + "," + q(pki("ca.pem")) +
+                     " --output " + q(out) + " " + q(tmpl.filename()));
+}
+
 class Xades : public ::testing::Test {
   protected:
     void SetUp() override {
@@ -346,18 +371,12 @@ TEST_F(Xades, DetachedXmlParsedForATransformLoadsNothingAndKeepsTheDepthLimit) {
     test::write_text(dir / "sign" / "arende.xml", "<arende><beslut>Bygglov</beslut></arende>");
     test::write_text(
         dir / "sign" / "tmpl.xml",
-        "<?xml version=\"1.0\"?>\n<Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\">"
-        "<SignedInfo><CanonicalizationMethod "
-        "Algorithm=\"http://www.w3.org/TR/2001/REC-xml-c14n-20010315\"/><SignatureMethod "
-        "Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256\"/><Reference "
-        "URI=\"arende.xml\"><Transforms><Transform "
-        "Algorithm=\"http://www.w3.org/TR/2001/REC-xml-c14n-20010315\"/></Transforms>"
-        "<DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/><DigestValue/>"
-        "</Reference></SignedInfo><SignatureValue/><KeyInfo><X509Data/></KeyInfo></Signature>\n");
+        "<?xml version=\"1.0\"?>\n" +
+            xmldsig_template("arende.xml",
+                             transform("http://www.w3.org/TR/2001/REC-xml-c14n-20010315")) +
+            "\n");
     const auto sig = dir / "sign" / "arende.xml.sig.xml";
-    auto r = test::run("cd " + q(dir / "sign") + " && xmlsec1 --sign --privkey-pem " +
-                       q(pki("rsa.key")) + "," + q(pki("rsa.pem")) + "," + q(pki("ca.pem")) +
-                       " --output " + q(sig) + " tmpl.xml");
+    auto r = xmlsec1_sign(dir / "sign" / "tmpl.xml", sig);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(
         verify(sig, 0, "--data " + q(dir / "sign" / "arende.xml"))["signatures"][0]["indication"],
@@ -450,21 +469,14 @@ TEST_F(Xades, WithoutStandardSchemasTheReportSaysValidationWasNotPerformed) {
 
 TEST_F(Xades, PlainXmldsigFromXmlsec1IsReportedAsSuch) {
     const auto tmpl = dir / "tmpl.xml";
-    test::write_text(
-        tmpl,
-        "<?xml version=\"1.0\"?>\n<protokoll nr=\"87\"><justering>Per Lind</justering>"
-        "<Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\"><SignedInfo>"
-        "<CanonicalizationMethod Algorithm=\"http://www.w3.org/TR/2001/REC-xml-c14n-20010315\"/>"
-        "<SignatureMethod Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256\"/>"
-        "<Reference URI=\"\"><Transforms><Transform "
-        "Algorithm=\"http://www.w3.org/2000/09/xmldsig#enveloped-signature\"/></Transforms>"
-        "<DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/><DigestValue/>"
-        "</Reference></SignedInfo><SignatureValue/><KeyInfo><X509Data/></KeyInfo></Signature>"
-        "</protokoll>\n");
+    test::write_text(tmpl,
+                     "<?xml version=\"1.0\"?>\n<protokoll nr=\"87\"><justering>Per "
+                     "Lind</justering>" +
+                         xmldsig_template("", transform("http://www.w3.org/2000/09/"
+                                                        "xmldsig#enveloped-signature")) +
+                         "</protokoll>\n");
     const auto out = dir / "plain.xml";
-    const auto r =
-        test::run("xmlsec1 --sign --privkey-pem " + q(pki("rsa.key")) + "," + q(pki("rsa.pem")) +
-                  "," + q(pki("ca.pem")) + " --output " + q(out) + " " + q(tmpl));
+    const auto r = xmlsec1_sign(tmpl, out);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     auto f = verify(out, 0);
     EXPECT_EQ(f["format"], "xmldsig");
@@ -476,23 +488,16 @@ TEST_F(Xades, PlainXmldsigFromXmlsec1IsReportedAsSuch) {
 
 TEST_F(Xades, AnXPathThatSignsOnlyPartOfTheDocumentIsReported) {
     const auto tmpl = dir / "tmpl.xml";
-    test::write_text(
-        tmpl,
-        "<?xml version=\"1.0\"?>\n<arende><beslut>Bygglov beviljas</beslut>"
-        "<kommentar>osignerad</kommentar>"
-        "<Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\"><SignedInfo>"
-        "<CanonicalizationMethod Algorithm=\"http://www.w3.org/TR/2001/REC-xml-c14n-20010315\"/>"
-        "<SignatureMethod Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256\"/>"
-        "<Reference URI=\"\"><Transforms><Transform "
-        "Algorithm=\"http://www.w3.org/TR/1999/REC-xpath-19991116\"><XPath>"
-        "ancestor-or-self::beslut</XPath></Transform></Transforms>"
-        "<DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/><DigestValue/>"
-        "</Reference></SignedInfo><SignatureValue/><KeyInfo><X509Data/></KeyInfo></Signature>"
-        "</arende>\n");
+    test::write_text(tmpl,
+                     "<?xml version=\"1.0\"?>\n<arende><beslut>Bygglov beviljas</beslut>"
+                     "<kommentar>osignerad</kommentar>" +
+                         xmldsig_template("", transform("http://www.w3.org/TR/1999/"
+                                                        "REC-xpath-19991116",
+                                                        "<XPath>ancestor-or-self::beslut"
+                                                        "</XPath>")) +
+                         "</arende>\n");
     const auto out = dir / "part.xml";
-    const auto r =
-        test::run("xmlsec1 --sign --privkey-pem " + q(pki("rsa.key")) + "," + q(pki("rsa.pem")) +
-                  "," + q(pki("ca.pem")) + " --output " + q(out) + " " + q(tmpl));
+    const auto r = xmlsec1_sign(tmpl, out);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     // The unselected part may change without breaking the signature; the report says it is not
     // signed.

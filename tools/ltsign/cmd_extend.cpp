@@ -14,7 +14,8 @@ Command add_extend(CLI::App& root) {
         bool in_place = false, force = false;
     };
     auto args = std::make_shared<Args>();
-    CLI::App* app = root.add_subcommand("extend", "Raise a CAdES or XAdES signature's level (B -> T)");
+    CLI::App* app =
+        root.add_subcommand("extend", "Raise a CAdES or XAdES signature's level (B -> T)");
     app->add_option("SIG", args->signature, "The signature to extend")->required();
     app->add_option("--level", args->level, "T (LT and LTA come later)")->required();
     add_tsa_options(app, args->tsa);

@@ -77,6 +77,20 @@ std::optional<std::pair<TimePoint, std::string>> record_poe(const fs::path& sign
     return std::nullopt;
 }
 
+// Each signature of a file, judged with the proof of existence an evidence record beside the
+// file gives (CAdES and XAdES alike).
+void judge_signatures(std::vector<validation::SignatureFacts> signatures, const fs::path& file,
+                      const ValidationContext& context, TimePoint at, FileReport& report) {
+    const auto poe = record_poe(file, context, at);
+    for (auto& facts : signatures) {
+        if (poe) {
+            facts.external_poe = poe->first;
+            facts.external_poe_source = poe->second;
+        }
+        report.signatures.push_back(validation::evaluate(facts, context, at));
+    }
+}
+
 FileReport verify_file_at(const fs::path& file, const VerifyOptions& options,
                           const ValidationContext& context, TimePoint at) {
     FileReport report;
@@ -98,26 +112,13 @@ FileReport verify_file_at(const fs::path& file, const VerifyOptions& options,
             token = bytes;
         } else {
             report.format = "cades";
-            const auto poe = record_poe(file, context, at);
-            for (auto& facts : cms::extract_facts(cms_info.get(), options.data)) {
-                if (poe) {
-                    facts.external_poe = poe->first;
-                    facts.external_poe_source = poe->second;
-                }
-                report.signatures.push_back(validation::evaluate(facts, context, at));
-            }
+            judge_signatures(cms::extract_facts(cms_info.get(), options.data), file, context, at,
+                             report);
         }
     } else if (!ers::looks_like_xml_record(bytes) && xml::has_xml_signature(bytes)) {
         auto found = xml::extract_facts(bytes, file.string(), options);
         report.format = found.format;
-        const auto poe = record_poe(file, context, at);
-        for (auto& facts : found.facts) {
-            if (poe) {
-                facts.external_poe = poe->first;
-                facts.external_poe_source = poe->second;
-            }
-            report.signatures.push_back(validation::evaluate(facts, context, at));
-        }
+        judge_signatures(std::move(found.facts), file, context, at, report);
     } else if (ers::looks_like_xml_record(bytes)) {
         report.format = "ers-xml";
         const auto record = ers::decode_xml(bytes, file.string());

@@ -124,19 +124,6 @@ class Builder {
     xmlNs* m_xades = nullptr;
 };
 
-std::string digest_text(DigestAlgorithm alg) {
-    switch (alg) {
-        case DigestAlgorithm::sha256:
-            return "sha256";
-        case DigestAlgorithm::sha384:
-            return "sha384";
-        case DigestAlgorithm::sha512:
-            return "sha512";
-        default:
-            return "";
-    }
-}
-
 // EN 319 132-1 5.3: a xades:SignatureTimeStamp whose imprint is over the canonicalised
 // ds:SignatureValue, appended to the UnsignedSignatureProperties (made when missing).
 void add_signature_timestamp(xmlDoc* doc, xmlNode* sig, xmlNode* qp, const TsaClient& tsa,
@@ -232,9 +219,9 @@ SignedObject sign_xades(const fs::path& file, const Signer& signer, const SignOp
                     "XAdES signatures are made with RSA PKCS#1 v1.5 or ECDSA; RSASSA-PSS is "
                     "available for CAdES only (leave out --pss)");
     }
-    const std::string digest = digest_text(options.digest);
-    const auto method =
-        digest.empty() ? std::nullopt : signature_method_uri(identity.key.get(), digest);
+    // SHA-1 and SHA-3 have no signature method here (signature_method_uri says nullopt).
+    const std::string digest = crypto::digest_name(crypto::evp_md(options.digest));
+    const auto method = signature_method_uri(identity.key.get(), digest);
     if (!method) {
         throw Error(Errc::usage,
                     "XAdES signatures need an RSA or EC key and --digest sha256, "

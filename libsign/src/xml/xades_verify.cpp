@@ -456,7 +456,6 @@ class SignatureChecker {
                                       "by its transforms)"
                                     : "");
             } else if (uri[0] == '#') {
-                target_text = "";  // set below, once the element is known
                 const auto id = fragment_id(uri);
                 if (!id) {
                     m_unsupported =
