@@ -38,6 +38,15 @@ struct SignedDataObject {
     std::string mime_type;  // from the signed DataObjectFormat, when given
 };
 
+// One algorithm the verdict relies on, as the algorithm policy (ETSI TS 119 312) judged it.
+struct AlgorithmInfo {
+    std::string purpose;    // what it protects: "signed data digest", "certificate of CN=...", ...
+    std::string algorithm;  // policy name: "sha256", "rsa-2048", "ec-256", ...
+    std::optional<TimePoint> acceptable_until;  // the policy's end date; empty: no end known
+    TimePoint judged_at{};                      // when it had to be acceptable (the POE)
+    bool acceptable = true;
+};
+
 struct SignatureReport {
     std::string type = "signature";  // "signature", "timestamp", "evidence-record"
     Indication indication = Indication::indeterminate;
@@ -55,6 +64,7 @@ struct SignatureReport {
     std::vector<CertificateInfo> chain;         // signing certificate first
     std::vector<RevocationInfo> revocation;     // per certificate of the chain below the anchor
     std::vector<SignedDataObject> signed_data;  // XML signatures: each signed reference
+    std::vector<AlgorithmInfo> algorithms;      // every algorithm judged by the policy
 };
 
 struct FileReport {

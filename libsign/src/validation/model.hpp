@@ -31,6 +31,17 @@ struct CheckResult {
 CheckResult compare_digest(const ASN1_OCTET_STRING* expected, const core::Bytes& actual,
                            const std::string& mismatch);
 
+// An algorithm that carries proof beyond the signature's own digest and key: a message imprint,
+// an XML reference digest or SignatureMethod, a certificate's or an OCSP response's signature.
+// The engine judges each against the policy (TS 119 312) at the proof of existence, and the
+// report lists them all.
+struct AlgorithmUse {
+    std::string purpose;   // what it protects, e.g. "the time-stamp's message imprint"
+    std::string digest;    // policy name ("sha1", "sha256", ...); empty: the use names no digest
+    std::string key_kind;  // "rsa", "ec", "dsa", ...; empty: no key involved
+    int key_bits = 0;
+};
+
 // How the signed attributes name the signing certificate (RFC 5035, XAdES SigningCertificate).
 enum class Binding { absent, matches, mismatch };
 
@@ -49,6 +60,8 @@ struct SignatureFacts {
     std::string signature_algorithm;
     std::vector<std::string> notes;
     std::vector<SignedDataObject> signed_data;
+    // Further algorithms carrying proof (the digest and signer key above are judged anyway).
+    std::vector<AlgorithmUse> algorithms;
 
     // Time-stamp tokens (RFC 3161): the message imprint against the time-stamped data, and
     // the time the TSA vouches for.
