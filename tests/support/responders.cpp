@@ -112,6 +112,17 @@ struct CrlServer::Impl {
 
 CrlServer::CrlServer(const fs::path& dir) : m_impl(std::make_unique<Impl>()) {
     m_impl->server.set_mount_point("/", dir.string());
+    m_impl->server.Post(R"(/([A-Za-z0-9._-]+))",
+                        [dir](const httplib::Request& req, httplib::Response& res) {
+                            std::ifstream in(dir / req.matches[1].str(), std::ios::binary);
+                            if (!in) {
+                                res.status = 404;
+                                return;
+                            }
+                            const std::string body((std::istreambuf_iterator<char>(in)),
+                                                   std::istreambuf_iterator<char>());
+                            res.set_content(body, "application/ocsp-response");
+                        });
     m_impl->port = m_impl->server.bind_to_any_port("127.0.0.1");
     m_impl->thread = std::thread([this] { m_impl->server.listen_after_bind(); });
     for (int i = 0; i < 100 && !accepts(m_impl->port); ++i)

@@ -42,7 +42,9 @@ class OcspResponder {
 
 class CrlServer {
   public:
-    explicit CrlServer(const std::filesystem::path& dir);  // serves dir's files at /NAME
+    // Serves dir's files at /NAME; a POST to /NAME answers with the same bytes, as a replaying
+    // OCSP responder would (application/ocsp-response).
+    explicit CrlServer(const std::filesystem::path& dir);
     ~CrlServer();
     std::string url(const std::string& name) const;
     void stop();

@@ -90,7 +90,7 @@ Ptr<X509> make_cert(const CertSpec& s, EVP_PKEY* key, X509* issuer, EVP_PKEY* is
         add_ext(cert.get(), iss, NID_crl_distribution_points, "URI:" + s.crl_url);
     add_ext(cert.get(), iss, NID_subject_key_identifier, "hash");
     if (issuer) add_ext(cert.get(), iss, NID_authority_key_identifier, "keyid:always");
-    need(X509_sign(cert.get(), issuer_key ? issuer_key : key, EVP_sha256()) > 0,
+    need(X509_sign(cert.get(), issuer_key ? issuer_key : key, EVP_get_digestbyname(s.digest)) > 0,
          "sign certificate");
     return cert;
 }
@@ -219,7 +219,7 @@ std::string issue(const fs::path& dir, const std::string& name, const CertOption
 }
 
 void write_crl(const fs::path& file, const std::vector<std::pair<std::string, TimePoint>>& revoked,
-               TimePoint this_update, TimePoint next_update) {
+               TimePoint this_update, TimePoint next_update, const std::string& idp) {
     auto ca_key = read_key(pki("ca.key"));
     auto ca = read_cert(pki("ca.pem"));
     Ptr<X509_CRL> crl(X509_CRL_new());
@@ -239,6 +239,12 @@ void write_crl(const fs::path& file, const std::vector<std::pair<std::string, Ti
         BN_free(bn);
     }
     X509_CRL_sort(crl.get());
+    if (!idp.empty()) {
+        X509_EXTENSION* ext =
+            X509V3_EXT_conf_nid(nullptr, nullptr, NID_issuing_distribution_point, idp.c_str());
+        need(ext != nullptr && X509_CRL_add_ext(crl.get(), ext, -1) == 1, "add IDP");
+        X509_EXTENSION_free(ext);
+    }
     need(X509_CRL_sign(crl.get(), ca_key.get(), EVP_sha256()) > 0, "sign CRL");
     Ptr<BIO> bio(BIO_new_file(file.c_str(), "wb"));
     need(bio && i2d_X509_CRL_bio(bio.get(), crl.get()) == 1, "write CRL");

@@ -51,9 +51,10 @@ struct CertOptions {
     bool ca = false;
     std::string key_usage = "critical,digitalSignature,nonRepudiation";
     std::string ext_key_usage;
-    std::string ocsp_url;        // authorityInfoAccess OCSP
-    std::string crl_url;         // cRLDistributionPoints
-    std::string ca_issuers_url;  // authorityInfoAccess caIssuers
+    std::string ocsp_url;           // authorityInfoAccess OCSP
+    std::string crl_url;            // cRLDistributionPoints
+    std::string ca_issuers_url;     // authorityInfoAccess caIssuers
+    const char* digest = "sha256";  // the issuer's signature on the certificate hashes with this
 };
 // Issues an EC certificate from `issuer` (a name in the test PKI: "ca", "root", or a folder's
 // NAME.key/NAME.pem) and writes dir/NAME.{key,pem,p12} (the p12 with the issuing chain). Returns
@@ -62,9 +63,10 @@ std::string issue(const std::filesystem::path& dir, const std::string& name,
                   const CertOptions& options, const std::filesystem::path& issuer_key = {},
                   const std::filesystem::path& issuer_cert = {});
 
-// A CRL from the issuing CA ("ca") with these revoked serials (hex) and times.
+// A CRL from the issuing CA ("ca") with these revoked serials (hex) and times; `idp`, when set,
+// is an IssuingDistributionPoint in OpenSSL's configuration syntax ("critical,onlyCA:TRUE").
 void write_crl(const std::filesystem::path& file,
                const std::vector<std::pair<std::string, TimePoint>>& revoked, TimePoint this_update,
-               TimePoint next_update);
+               TimePoint next_update, const std::string& idp = {});
 
 }  // namespace ltsign::test

@@ -10,8 +10,8 @@ namespace fs = std::filesystem;
 namespace {
 
 struct VerifyArgs {
-    std::vector<std::string> files, data, trust, data_digests, crls;
-    std::string policy, report_xml;
+    std::vector<std::string> files, data, trust, certs, data_digests, crls;
+    std::string policy, report_xml, require = "any";
     std::string at;
     bool json = false, offline = false;
 };
@@ -19,6 +19,7 @@ struct VerifyArgs {
 int run_verify(const VerifyArgs& a) {
     ValidationContext ctx;
     for (const auto& t : a.trust) ctx.trust.add(t);
+    for (const auto& c : a.certs) ctx.extra_certificates.add(c);
     if (!a.at.empty()) ctx.validation_time = parse_time_option(a.at, "--at");
     if (!a.policy.empty()) ctx.policy = ValidationPolicy::from_file(a.policy);
     ctx.offline = a.offline;
@@ -54,7 +55,8 @@ int run_verify(const VerifyArgs& a) {
                       << std::flush;
         };
     }
-    const BatchReport report = verify_batch(jobs, ctx, digests, progress);
+    BatchReport report = verify_batch(jobs, ctx, digests, progress);
+    if (a.require == "signed") report.require_signatures();
     if (!a.report_xml.empty()) {
         const std::string xml = report.to_etsi_xml();
         SignedObject(
@@ -85,6 +87,9 @@ Command add_verify(CLI::App& root) {
         "A data object known only by its digest, ALG:BASE64 (evidence records); repeatable");
     app->add_option("--trust", args->trust,
                     "Trust anchors: a PEM file or a folder of them; repeatable");
+    app->add_option("--certs", args->certs,
+                    "Extra certificates that may complete a chain (never trusted): a PEM file "
+                    "or a folder of them; repeatable");
     app->add_option("--at", args->at, "Validation time (RFC 3339), default now");
     app->add_flag("--offline", args->offline,
                   "Fetch nothing: use only revocation data in the signature and --crl files");
@@ -92,6 +97,10 @@ Command add_verify(CLI::App& root) {
                     "A CRL file (DER or PEM) to use for revocation; repeatable");
     app->add_option("--policy", args->policy,
                     "Validation policy (JSON): algorithm end dates, revocation requirement");
+    app->add_option("--require", args->require,
+                    "signed: a file holding only a time-stamp token or an evidence record fails; "
+                    "any (default): each is judged as what it is")
+        ->check(CLI::IsMember({"signed", "any"}));
     app->add_flag("--json", args->json, "Print one JSON document for programs");
     app->add_option(
         "--report-xml", args->report_xml,

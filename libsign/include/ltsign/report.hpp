@@ -85,6 +85,11 @@ struct Summary {
     int passed = 0;
     int failed = 0;
     int indeterminate = 0;
+    // What the files hold: a time-stamp token or an evidence record proves that a document
+    // existed, never who signed it, so they are counted apart from signatures.
+    int signatures = 0;        // files holding at least one signature
+    int timestamps = 0;        // files holding only a time-stamp token
+    int evidence_records = 0;  // files holding only an evidence record
 };
 
 struct BatchReport {
@@ -92,6 +97,10 @@ struct BatchReport {
     TimePoint validation_time{};
 
     Summary summary() const;
+    // For checks that need a signature of each document: every file that holds none (only a
+    // time-stamp token or an evidence record) becomes TOTAL_FAILED/SIG_CONSTRAINTS_FAILURE with
+    // the reason, whatever its own verdict was.
+    void require_signatures();
     // The CLI's exit status: 66 if an input was missing, else 65 if one was malformed, else 1 if
     // something TOTAL_FAILED, else 2 if something was INDETERMINATE, else 0.
     int exit_code() const;

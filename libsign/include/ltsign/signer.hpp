@@ -35,9 +35,14 @@ class Signer {
     TimePoint not_after() const;
     std::string key_description() const;  // "RSA 3072", "EC P-256"
 
+    // What a key is about to sign: documents (signatures, seals), or time-stamp tokens.
+    enum class Use { documents, time_stamps };
+
     // Throws Error(Errc::key_refused) unless the certificate is valid at `at`, carries a usage
-    // allowing signatures, and the key is strong enough to sign with (DESIGN.md, Security).
-    void check_usable_at(TimePoint at) const;
+    // allowing signatures (for documents: an extended key usage, when present, that does not
+    // restrict the key to time-stamping or OCSP, RFC 5280 4.2.1.12), and the key is strong
+    // enough to sign with (DESIGN.md, Security).
+    void check_usable_at(TimePoint at, Use use = Use::documents) const;
 
     const detail::SignerImpl& impl() const noexcept { return *m_impl; }
 

@@ -45,10 +45,16 @@ struct ValidationPolicy {
     // A certificate that publishes no revocation source (no OCSP, no CRL distribution point, no
     // CRL given): false reports it in a note, true makes the verdict INDETERMINATE.
     bool require_revocation = false;
+    // RFC 6960 replay protection: an OCSP response must echo the nonce ltsign sent (true), or
+    // may omit it (false; many pre-producing responders do). A response without nextUpdate is
+    // accepted only while its thisUpdate is at most this old.
+    bool require_ocsp_nonce = true;
+    std::chrono::seconds ocsp_max_age{300};
 
     static ValidationPolicy defaults();
-    // JSON: {"algorithms": {"sha1": "2009-01-01", ...}, "requireRevocation": false}; entries
-    // replace the defaults. Error(malformed_input) for anything else.
+    // JSON: {"algorithms": {"sha1": "2009-01-01", ...}, "requireRevocation": false,
+    // "requireOcspNonce": true, "ocspMaxAgeSeconds": 300}; entries replace the defaults.
+    // Error(malformed_input) for anything else.
     static ValidationPolicy from_file(const std::filesystem::path& file);
     // The end date for a digest or a key of `bits` of `kind` ("rsa", "ec"); nullopt: no end known.
     std::optional<TimePoint> end_of_digest(const std::string& digest) const;
@@ -57,6 +63,9 @@ struct ValidationPolicy {
 
 struct ValidationContext {
     TrustStore trust;
+    // Further certificates that may complete a chain or identify a signer (intermediates, a TSA
+    // certificate left out of a token): used, never trusted.
+    TrustStore extra_certificates;
     std::optional<TimePoint> validation_time;  // empty: now
     ValidationPolicy policy = ValidationPolicy::defaults();
     bool offline = false;  // fetch nothing: embedded data and crl_files only
@@ -70,7 +79,8 @@ struct DataDigests {
     std::vector<std::pair<std::string, std::vector<unsigned char>>> digests;  // {"sha256", value}
 };
 
-// "sha256:BASE64" -> a data object known by that digest. Error(usage) if malformed.
+// "sha256:BASE64" -> a data object known by that digest; "sha256:B64,sha512:B64" -> one object
+// known by both. Error(usage) if malformed.
 DataDigests parse_data_digest(const std::string& text);
 
 struct VerifyOptions {

@@ -182,13 +182,46 @@ SignatureFacts signature_timestamp(const ASN1_TYPE* value, const core::Bytes& si
     }
 }
 
+core::Bytes encode(CMS_ContentInfo* cms) {
+    const int len = i2d_CMS_ContentInfo(cms, nullptr);
+    core::Bytes der(static_cast<std::size_t>(len > 0 ? len : 0));
+    unsigned char* p = der.data();
+    if (len <= 0 || i2d_CMS_ContentInfo(cms, &p) != len)
+        ossl::fail(Errc::internal, "cannot encode the signature again");
+    return der;
+}
+
+// A signature that carries its content and is also given a document: the two must be the same,
+// or the verdict would be about a document that was never signed (anyone can copy the original
+// content into a detached signature without the key).
+validation::CheckResult compare_given_document(const ASN1_OCTET_STRING* embedded,
+                                               const std::filesystem::path& data) {
+    const EVP_MD* md = EVP_sha256();
+    const auto carried =
+        crypto::digest_bytes(md, std::span(embedded->data, static_cast<size_t>(embedded->length)));
+    const auto given = crypto::digest_file(md, data);
+    if (carried == given) return {Check::passed, ""};
+    return {Check::failed, "the document given (" + data.string() +
+                               ") differs from the content the signature carries"};
+}
+
 SignatureFacts facts_for(CMS_ContentInfo* cms, CMS_SignerInfo* si, STACK_OF(X509) * certs,
-                         const std::optional<std::filesystem::path>& data) {
+                         const std::optional<std::filesystem::path>& data,
+                         const std::vector<X509*>& candidates) {
     SignatureFacts f;
     for (int i = 0; i < sk_X509_num(certs); ++i) {
         X509* c = sk_X509_value(certs, i);
         f.certificates.push_back(ossl::up_ref(c));
         if (!f.signer_cert && CMS_SignerInfo_cert_cmp(si, c) == 0) f.signer_cert = ossl::up_ref(c);
+    }
+    for (X509* c : candidates) {
+        if (f.signer_cert) break;
+        if (CMS_SignerInfo_cert_cmp(si, c) == 0) {
+            f.signer_cert = ossl::up_ref(c);
+            f.notes.push_back("the signing certificate (" +
+                              ossl::name_to_string(X509_get_subject_name(c)) +
+                              ") is not carried; it was found among the certificates supplied");
+        }
     }
     X509_ALGOR* dig_alg = nullptr;
     X509_ALGOR* sig_alg = nullptr;
@@ -209,9 +242,8 @@ SignatureFacts facts_for(CMS_ContentInfo* cms, CMS_SignerInfo* si, STACK_OF(X509
 
     ASN1_OCTET_STRING** content = CMS_get0_content(cms);
     const ASN1_OCTET_STRING* embedded = content != nullptr ? *content : nullptr;
-    if (embedded != nullptr && data) {
-        f.notes.push_back("the signature encapsulates its content; the --data file was not used");
-    }
+    std::optional<validation::CheckResult> given_document;
+    if (embedded != nullptr && data) given_document = compare_given_document(embedded, *data);
     const bool has_attrs = CMS_signed_get_attr_count(si) >= 0;
 
     if (!has_attrs) {
@@ -237,6 +269,8 @@ SignatureFacts facts_for(CMS_ContentInfo* cms, CMS_SignerInfo* si, STACK_OF(X509
             verify_without_attributes(si, f.signer_cert.get(), md, embedded, data, detail);
         f.signature_value = {c, detail};
         f.data_digest = {c == Check::passed ? Check::passed : Check::not_possible, ""};
+        if (given_document && given_document->status == Check::failed)
+            f.data_digest = *given_document;
         if (c == Check::failed) {
             // Without signed attributes a changed document and a changed signature look the same.
             f.signature_value.detail =
@@ -328,6 +362,7 @@ SignatureFacts facts_for(CMS_ContentInfo* cms, CMS_SignerInfo* si, STACK_OF(X509
     const ASN1_OCTET_STRING* expected = mdigest->value.octet_string;
     f.data_digest = validation::compare_digest(
         expected, actual, "the signature's " + f.digest_algorithm + " digest is");
+    if (f.data_digest.status == Check::passed && given_document) f.data_digest = *given_document;
     return f;
 }
 
@@ -356,7 +391,8 @@ bool plausible_algorithm(const der::Tlv& alg) {
 // SignerInfo's digest; algorithm parameters plausible. Only DER headers are sliced; BER with
 // indefinite lengths is left to OpenSSL's parser.
 std::optional<std::string> unsigned_header_problem(const core::Bytes& bytes,
-                                                   STACK_OF(CMS_SignerInfo) * infos) {
+                                                   STACK_OF(CMS_SignerInfo) * infos,
+                                                   bool non_data_content) {
     const auto ci = der::read(bytes);
     if (!ci) return std::nullopt;
     const auto ci_parts = der::children(*ci);
@@ -371,6 +407,10 @@ std::optional<std::string> unsigned_header_problem(const core::Bytes& bytes,
          version.value[0] != 5)) {
         return "the SignedData version is not one RFC 5652 5.1 allows";
     }
+    // RFC 5652 5.1: version 1 only when the content is id-data (and nothing else asks for more).
+    if (version.value[0] == 1 && non_data_content)
+        return "the SignedData version is 1, but RFC 5652 5.1 requires 3 or more for content "
+               "other than id-data";
     const auto algs = der::children((*sd)[1]);
     if ((*sd)[1].tag != der::k_set || !algs) return "the SignedData digestAlgorithms is not a SET";
     for (const auto& alg : *algs) {
@@ -449,7 +489,8 @@ ossl::Ptr<CMS_ContentInfo> parse_signed_data(const core::Bytes& bytes, const std
     if (infos == nullptr || sk_CMS_SignerInfo_num(infos) == 0) {
         ossl::fail(Errc::malformed_input, what + ": SignedData without any SignerInfo");
     }
-    if (auto problem = unsigned_header_problem(bytes, infos)) {
+    if (auto problem =
+            unsigned_header_problem(bytes, infos, econtent_nid(cms.get()) != NID_pkcs7_data)) {
         throw Error(Errc::malformed_input, what + ": " + *problem);
     }
     return cms;
@@ -460,14 +501,26 @@ int econtent_nid(const CMS_ContentInfo* cms) {
 }
 
 std::vector<validation::SignatureFacts> extract_facts(
-    CMS_ContentInfo* cms, const std::optional<std::filesystem::path>& data) {
+    CMS_ContentInfo* cms, const std::optional<std::filesystem::path>& data,
+    const std::vector<X509*>& candidates) {
     ossl::Ptr<STACK_OF(X509)> certs(CMS_get1_certs(cms));
     if (!certs) certs.reset(sk_X509_new_null());
     std::vector<SignatureFacts> out;
     STACK_OF(CMS_SignerInfo)* infos = CMS_get0_SignerInfos(cms);
     STACK_OF(X509_CRL)* crls = CMS_get1_crls(cms);  // RevocationInfoChoices the signature carries
     for (int i = 0; i < sk_CMS_SignerInfo_num(infos); ++i) {
-        out.push_back(facts_for(cms, sk_CMS_SignerInfo_value(infos, i), certs.get(), data));
+        out.push_back(
+            facts_for(cms, sk_CMS_SignerInfo_value(infos, i), certs.get(), data, candidates));
+        if (!out.back().signer_cert && candidates.empty()) {
+            // Extract this SignerInfo again, from the same bytes, once the engine knows which
+            // further certificates it may use.
+            out.back().with_candidates = [der = encode(cms), data,
+                                          i](const std::vector<X509*>& more) {
+                auto again = parse_signed_data(der, "signature");
+                return std::move(
+                    extract_facts(again.get(), data, more).at(static_cast<std::size_t>(i)));
+            };
+        }
         for (int c = 0; crls != nullptr && c < sk_X509_CRL_num(crls); ++c) {
             X509_CRL* crl = sk_X509_CRL_value(crls, c);
             X509_CRL_up_ref(crl);

@@ -23,9 +23,13 @@ ossl::Ptr<CMS_ContentInfo> parse_signed_data(const core::Bytes& bytes, const std
 // The encapsulated content type of a SignedData ("id-data", "id-ct-TSTInfo", ...).
 int econtent_nid(const CMS_ContentInfo* cms);
 
-// One set of facts per SignerInfo; the detached document is streamed from `data`.
+// One set of facts per SignerInfo; the detached document is streamed from `data` (for a signature
+// that carries its content, `data` must match it). The signing certificate is looked for among
+// the carried certificates, then among `candidates`; when it is in neither, the facts'
+// with_candidates extracts them again with more.
 std::vector<validation::SignatureFacts> extract_facts(
-    CMS_ContentInfo* cms, const std::optional<std::filesystem::path>& data);
+    CMS_ContentInfo* cms, const std::optional<std::filesystem::path>& data,
+    const std::vector<X509*>& candidates = {});
 
 std::vector<InspectField> inspect_fields(CMS_ContentInfo* cms);
 

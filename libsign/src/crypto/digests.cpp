@@ -67,6 +67,23 @@ std::string digest_name(const EVP_MD* md) {
     return name;
 }
 
+std::string key_kind(const EVP_PKEY* key) {
+    if (key == nullptr) return "";
+    if (EVP_PKEY_is_a(key, "RSA") || EVP_PKEY_is_a(key, "RSA-PSS")) return "rsa";
+    if (EVP_PKEY_is_a(key, "EC")) return "ec";
+    if (EVP_PKEY_is_a(key, "DSA")) return "dsa";
+    std::string name = OBJ_nid2sn(EVP_PKEY_get_base_id(key));
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return name;
+}
+
+std::string signature_digest_name(int signature_nid) {
+    int md_nid = NID_undef, pk_nid = NID_undef;
+    if (OBJ_find_sigid_algs(signature_nid, &md_nid, &pk_nid) != 1 || md_nid == NID_undef) return "";
+    return digest_name(EVP_get_digestbynid(md_nid));
+}
+
 core::Bytes digest_file(const EVP_MD* md, const std::filesystem::path& file) {
     ossl::Ptr<EVP_MD_CTX> ctx(ossl::check(EVP_MD_CTX_new(), Errc::internal, "out of memory"));
     ossl::check(EVP_DigestInit_ex(ctx.get(), md, nullptr), Errc::internal,

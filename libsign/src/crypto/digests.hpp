@@ -19,6 +19,14 @@ const EVP_MD* evp_md_from_object(const ASN1_OBJECT* oid);
 // "sha256", "sha3-256", ... (lower case, the names the CLI uses)
 std::string digest_name(const EVP_MD* md);
 
+// The policy's key family of a public key: "rsa" (PKCS#1 and PSS), "ec", "dsa", or the
+// algorithm's own lower-case name for others ("ed25519"); empty for nullptr.
+std::string key_kind(const EVP_PKEY* key);
+
+// The digest a signature algorithm (by NID, e.g. sha1WithRSAEncryption) hashes with, as
+// digest_name() spells it; empty when it names none (RSASSA-PSS keeps it in its parameters).
+std::string signature_digest_name(int signature_nid);
+
 // The file is read in chunks, never whole: signing a 50 GB scan needs a 1 MiB buffer.
 core::Bytes digest_file(const EVP_MD* md, const std::filesystem::path& file);
 core::Bytes digest_bytes(const EVP_MD* md, std::span<const unsigned char> data);

@@ -2,6 +2,7 @@
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
 #include <ctime>
 #include <fstream>
@@ -116,6 +117,26 @@ std::vector<Ptr<X509>> load_certificates(const std::filesystem::path& file) {
              file.string() + ": no certificate found (expected PEM or DER X.509 certificates)");
     }
     return certs;
+}
+
+std::optional<std::string> document_signing_refusal(X509* cert) {
+    std::unique_ptr<EXTENDED_KEY_USAGE, decltype(&EXTENDED_KEY_USAGE_free)> eku(
+        static_cast<EXTENDED_KEY_USAGE*>(
+            X509_get_ext_d2i(cert, NID_ext_key_usage, nullptr, nullptr)),
+        EXTENDED_KEY_USAGE_free);
+    clear_errors();
+    if (!eku || sk_ASN1_OBJECT_num(eku.get()) == 0) return std::nullopt;
+    std::string names;
+    for (int i = 0; i < sk_ASN1_OBJECT_num(eku.get()); ++i) {
+        const int nid = OBJ_obj2nid(sk_ASN1_OBJECT_value(eku.get(), i));
+        if (nid != NID_time_stamp && nid != NID_OCSP_sign && nid != NID_server_auth &&
+            nid != NID_code_sign) {
+            return std::nullopt;
+        }
+        names += std::string(names.empty() ? "" : ", ") + OBJ_nid2ln(nid);
+    }
+    return "its extended key usage allows only " + names +
+           ", not signing documents (RFC 5280 4.2.1.12)";
 }
 
 }  // namespace ltsign::ossl

@@ -15,6 +15,7 @@
 #include <openssl/x509v3.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -124,5 +125,12 @@ Ptr<T> decode_der_exact(const core::Bytes& der, D2I d2i, std::string_view what) 
     }
     return obj;
 }
+
+// RFC 5280 4.2.1.12: when a certificate names extended key usages, the key may be used only for
+// those. A key restricted to services (time-stamping, OCSP signing, TLS servers, code) must not
+// sign documents: the reason, naming the usages, or nullopt when document signing is allowed
+// (no EKU, anyExtendedKeyUsage, or any purpose outside that list, e.g. emailProtection,
+// documentSigning, clientAuth).
+std::optional<std::string> document_signing_refusal(X509* cert);
 
 }  // namespace ltsign::ossl

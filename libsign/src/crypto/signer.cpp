@@ -146,7 +146,7 @@ std::string Signer::key_description() const {
     return std::string(EVP_PKEY_get0_type_name(key)) + " " + std::to_string(bits);
 }
 
-void Signer::check_usable_at(TimePoint at) const {
+void Signer::check_usable_at(TimePoint at, Use use) const {
     const std::string who = subject();
     if (at < not_before()) {
         throw Error(Errc::key_refused, "the certificate of " + who + " is not valid until " +
@@ -162,6 +162,16 @@ void Signer::check_usable_at(TimePoint at) const {
     if (usage != UINT32_MAX && (usage & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) == 0) {
         throw Error(Errc::key_refused,
                     "the certificate of " + who + " does not allow digital signatures (key usage)");
+    }
+    if (use == Use::documents) {
+        if (auto refusal = ossl::document_signing_refusal(m_impl->cert.get()))
+            throw Error(Errc::key_refused,
+                        "the certificate of " + who + " cannot sign documents: " + *refusal);
+    }
+    if (use == Use::documents) {
+        if (auto refusal = ossl::document_signing_refusal(m_impl->cert.get()))
+            throw Error(Errc::key_refused,
+                        "the certificate of " + who + " cannot sign documents: " + *refusal);
     }
     const EVP_PKEY* key = m_impl->key.get();
     const int bits = EVP_PKEY_get_bits(key);

@@ -49,6 +49,14 @@ json signature(const SignatureReport& s) {
                 {{"uri", d.uri}, {"target", d.target}, {"mimeType", d.mime_type}});
         }
     }
+    j["algorithms"] = json::array();
+    for (const auto& a : s.algorithms) {
+        j["algorithms"].push_back({{"purpose", a.purpose},
+                                   {"algorithm", a.algorithm},
+                                   {"acceptableUntil", optional_time(a.acceptable_until)},
+                                   {"judgedAt", format_rfc3339(a.judged_at)},
+                                   {"acceptable", a.acceptable}});
+    }
     j["revocation"] = json::array();
     for (const auto& v : s.revocation) {
         j["revocation"].push_back({{"certificate", v.certificate},
@@ -90,7 +98,12 @@ std::string BatchReport::to_json() const {
     json doc = {{"validationTime", format_rfc3339(validation_time)},
                 {"files", std::move(files_json)},
                 {"summary",
-                 {{"passed", s.passed}, {"failed", s.failed}, {"indeterminate", s.indeterminate}}}};
+                 {{"passed", s.passed},
+                  {"failed", s.failed},
+                  {"indeterminate", s.indeterminate},
+                  {"signatures", s.signatures},
+                  {"timestamps", s.timestamps},
+                  {"evidenceRecords", s.evidence_records}}}};
     return doc.dump(2) + "\n";
 }
 

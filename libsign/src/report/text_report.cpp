@@ -64,6 +64,12 @@ std::string BatchReport::to_text(bool colour) const {
            format_rfc3339(validation_time) + ": " + std::to_string(s.passed) + " passed, " +
            std::to_string(s.failed) + " failed, " + std::to_string(s.indeterminate) +
            " indeterminate\n";
+    if (s.timestamps + s.evidence_records > 0) {
+        // A token or a record proves existence, not a signature: say how many are which.
+        out += "  of these, " + std::to_string(s.signatures) + " hold signatures, " +
+               std::to_string(s.timestamps) + " only a time-stamp token, " +
+               std::to_string(s.evidence_records) + " only an evidence record\n";
+    }
     return out;
 }
 

@@ -1,6 +1,9 @@
 #include "revocation/revocation.hpp"
 
 #include <openssl/ocsp.h>
+#include <openssl/x509v3.h>
+
+#include <algorithm>
 
 #include "core/file_io.hpp"
 #include "crypto/digests.hpp"
@@ -105,8 +108,13 @@ std::optional<Result> ask_ocsp(const std::string& url, X509* cert, X509* issuer,
     std::unique_ptr<OCSP_BASICRESP, decltype(&OCSP_BASICRESP_free)> basic(
         OCSP_response_get1_basic(response.get()), OCSP_BASICRESP_free);
     if (!basic) return fail("no basic response");
-    if (OCSP_check_nonce(req.get(), basic.get()) == 0)
-        return fail("the response answers another request (nonce)");
+    const int nonce = OCSP_check_nonce(req.get(), basic.get());
+    if (nonce == 0) return fail("the response answers another request (nonce)");
+    if (nonce == -1 && s.require_nonce) {
+        return fail(
+            "the response does not echo the request's nonce, so it may be a replayed "
+            "old answer (RFC 6960 4.4.1); the policy requires the nonce");
+    }
     Ptr<STACK_OF(X509)> others(sk_X509_new_null());
     sk_X509_push(others.get(), ossl::up_ref(issuer).release());
     for (X509* c : untrusted) sk_X509_push(others.get(), ossl::up_ref(c).release());
@@ -121,12 +129,29 @@ std::optional<Result> ask_ocsp(const std::string& url, X509* cert, X509* issuer,
         1) {
         return fail("the response does not speak of this certificate");
     }
-    if (OCSP_check_validity(thisupd, nextupd, 300, -1) != 1)
-        return fail("the response is not fresh (thisUpdate/nextUpdate)");
+    // Without nextUpdate a response says nothing about how long it holds: bound its age.
+    const long max_age = nextupd == nullptr ? static_cast<long>(s.max_age.count()) : -1;
+    if (OCSP_check_validity(thisupd, nextupd, 300, max_age) != 1) {
+        return fail(nextupd == nullptr
+                        ? "the response has no nextUpdate and its thisUpdate is older than " +
+                              std::to_string(s.max_age.count()) + " s (replay protection)"
+                        : std::string("the response is not fresh (thisUpdate/nextUpdate)"));
+    }
     OCSP_CERTID_free(id);
     ossl::clear_errors();
     Result r;
     r.source = "OCSP " + url;
+    if (const X509_ALGOR* alg = OCSP_resp_get0_tbs_sigalg(basic.get())) {
+        const ASN1_OBJECT* oid = nullptr;
+        X509_ALGOR_get0(&oid, nullptr, nullptr, alg);
+        r.signature_digest = crypto::signature_digest_name(OBJ_obj2nid(oid));
+    }
+    X509* responder = nullptr;
+    if (OCSP_resp_get0_signer(basic.get(), &responder, others.get()) == 1 && responder) {
+        r.signer_key_kind = crypto::key_kind(X509_get0_pubkey(responder));
+        r.signer_key_bits = EVP_PKEY_get_bits(X509_get0_pubkey(responder));
+    }
+    ossl::clear_errors();
     r.detail = "thisUpdate " + format_rfc3339(ossl::to_time_point(thisupd));
     if (status == V_OCSP_CERTSTATUS_GOOD) {
         r.status = Status::good;
@@ -152,10 +177,82 @@ Ptr<X509_CRL> parse_crl(const core::Bytes& bytes) {
     return crl;
 }
 
-// A CRL speaks for `cert` when its issuer issued it and signed it; it is fresh at `at` when
-// nextUpdate has not passed then (RFC 5280 5.1.2.5).
-std::optional<Result> use_crl(X509_CRL* crl, const std::string& name, X509* cert, X509* issuer,
-                              TimePoint at, std::string& why) {
+std::vector<std::string> names_of(const GENERAL_NAMES* names) {
+    std::vector<std::string> out;
+    for (int k = 0; names != nullptr && k < sk_GENERAL_NAME_num(names); ++k) {
+        const GENERAL_NAME* n = sk_GENERAL_NAME_value(names, k);
+        if (n->type == GEN_URI) {
+            const ASN1_IA5STRING* uri = n->d.uniformResourceIdentifier;
+            out.emplace_back(reinterpret_cast<const char*>(uri->data),
+                             static_cast<std::size_t>(uri->length));
+        }
+    }
+    return out;
+}
+
+// RFC 5280 5.2.5 and 6.3.3 (b): the IssuingDistributionPoint says which certificates a CRL
+// covers. A CRL that excludes `cert` (CA-only for an end entity, user-only for a CA, attribute
+// certificates only, another distribution point, an indirect CRL) is no answer for it; one that
+// covers only some reasons can prove revocation but not that the certificate is good.
+enum class Scope { full, some_reasons, excluded };
+
+Scope crl_scope(X509_CRL* crl, X509* cert, std::string& why) {
+    int critical = 0;
+    std::unique_ptr<ISSUING_DIST_POINT, decltype(&ISSUING_DIST_POINT_free)> idp(
+        static_cast<ISSUING_DIST_POINT*>(
+            X509_CRL_get_ext_d2i(crl, NID_issuing_distribution_point, &critical, nullptr)),
+        ISSUING_DIST_POINT_free);
+    if (!idp) {
+        // Absent is a full CRL; present but undecodable covers nothing we can name.
+        if (critical == -1) return Scope::full;
+        why = "its IssuingDistributionPoint cannot be decoded";
+        return Scope::excluded;
+    }
+    const bool is_ca = X509_check_ca(cert) > 0;
+    if (idp->onlyCA > 0 && !is_ca) {
+        why = "it covers only CA certificates (IssuingDistributionPoint onlyContainsCACerts)";
+        return Scope::excluded;
+    }
+    if (idp->onlyuser > 0 && is_ca) {
+        why = "it covers only end-entity certificates (onlyContainsUserCerts)";
+        return Scope::excluded;
+    }
+    if (idp->onlyattr > 0) {
+        why = "it covers only attribute certificates (onlyContainsAttributeCerts)";
+        return Scope::excluded;
+    }
+    if (idp->indirectCRL > 0) {
+        why = "it is an indirect CRL, which ltsign does not read";
+        return Scope::excluded;
+    }
+    if (idp->distpoint != nullptr && idp->distpoint->type == 0) {
+        const auto crl_names = names_of(idp->distpoint->name.fullname);
+        const auto cert_names = crl_urls(cert);
+        const bool match =
+            cert_names.empty() ||
+            std::any_of(crl_names.begin(), crl_names.end(), [&](const std::string& n) {
+                return std::find(cert_names.begin(), cert_names.end(), n) != cert_names.end();
+            });
+        if (!match) {
+            why = "it is for another distribution point than the certificate names";
+            return Scope::excluded;
+        }
+    }
+    return idp->onlysomereasons != nullptr ? Scope::some_reasons : Scope::full;
+}
+
+// What one CRL says about `cert`: nullopt when it does not speak for it (another issuer, a
+// signature that does not verify, a scope that excludes it; `why` says which when it matters).
+// A stale CRL still proves a revocation it lists; it proves nothing about a good status then.
+struct CrlAnswer {
+    Result result;
+    bool fresh = true;
+    TimePoint this_update{};
+    bool partial = false;  // only some reasons covered
+};
+
+std::optional<CrlAnswer> read_crl(X509_CRL* crl, const std::string& name, X509* cert, X509* issuer,
+                                  TimePoint at, std::string& why) {
     if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_issuer_name(cert)) != 0)
         return std::nullopt;
     if (X509_CRL_verify(crl, X509_get0_pubkey(issuer)) != 1) {
@@ -163,15 +260,29 @@ std::optional<Result> use_crl(X509_CRL* crl, const std::string& name, X509* cert
         why = name + ": its signature does not verify with the issuer's key";
         return std::nullopt;
     }
-    const ASN1_TIME* next = X509_CRL_get0_nextUpdate(crl);
-    if (next != nullptr && ossl::to_time_point(next) < at) {
-        why = name + " is stale: its nextUpdate " + format_rfc3339(ossl::to_time_point(next)) +
-              " is before the validation time";
+    std::string scope_why;
+    const Scope scope = crl_scope(crl, cert, scope_why);
+    if (scope == Scope::excluded) {
+        why = name + " is no answer for this certificate: " + scope_why;
         return std::nullopt;
     }
-    Result r;
+    CrlAnswer a;
+    a.partial = scope == Scope::some_reasons;
+    a.this_update = ossl::to_time_point(X509_CRL_get0_lastUpdate(crl));
+    Result& r = a.result;
     r.source = name;
-    r.detail = "thisUpdate " + format_rfc3339(ossl::to_time_point(X509_CRL_get0_lastUpdate(crl)));
+    r.detail = "thisUpdate " + format_rfc3339(a.this_update);
+    r.signature_digest = crypto::signature_digest_name(X509_CRL_get_signature_nid(crl));
+    r.signer_key_kind = crypto::key_kind(X509_get0_pubkey(issuer));
+    r.signer_key_bits = EVP_PKEY_get_bits(X509_get0_pubkey(issuer));
+    const ASN1_TIME* next = X509_CRL_get0_nextUpdate(crl);
+    if (next != nullptr && ossl::to_time_point(next) < at) {
+        a.fresh = false;
+        r.stale = true;
+        why = name + " is stale: its nextUpdate " + format_rfc3339(ossl::to_time_point(next)) +
+              " is before the validation time";
+        r.detail += "; stale (nextUpdate " + format_rfc3339(ossl::to_time_point(next)) + ")";
+    }
     X509_REVOKED* entry = nullptr;
     if (X509_CRL_get0_by_serial(crl, &entry, X509_get0_serialNumber(cert)) == 1 &&
         entry != nullptr) {
@@ -180,7 +291,7 @@ std::optional<Result> use_crl(X509_CRL* crl, const std::string& name, X509* cert
     } else {
         r.status = Status::good;
     }
-    return r;
+    return a;
 }
 
 Ptr<X509_CRL> fetch_crl(const std::string& url, const Sources& s, std::string& why) {
@@ -228,7 +339,8 @@ Ptr<X509_CRL> fetch_crl(const std::string& url, const Sources& s, std::string& w
 
 }  // namespace
 
-std::vector<ossl::Ptr<X509>> fetch_issuers(X509* cert, std::chrono::milliseconds timeout) {
+std::vector<ossl::Ptr<X509>> fetch_issuers(X509* cert, std::chrono::milliseconds timeout,
+                                           FetchBudget& budget) {
     std::vector<ossl::Ptr<X509>> out;
     auto* info = static_cast<AUTHORITY_INFO_ACCESS*>(
         X509_get_ext_d2i(cert, NID_info_access, nullptr, nullptr));
@@ -242,12 +354,16 @@ std::vector<ossl::Ptr<X509>> fetch_issuers(X509* cert, std::chrono::milliseconds
         }
     }
     AUTHORITY_INFO_ACCESS_free(info);
-    net::HttpOptions http;
-    http.timeout = timeout;
-    http.connect_timeout = timeout;
-    http.max_response = 1u << 20;
     for (const auto& url : urls) {
         if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) continue;
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            budget.deadline - std::chrono::steady_clock::now());
+        if (budget.urls <= 0 || left.count() <= 0) break;
+        --budget.urls;
+        net::HttpOptions http;
+        http.timeout = std::min(timeout, left);
+        http.connect_timeout = http.timeout;
+        http.max_response = 1u << 20;
         try {
             const auto resp = net::get(url, http);
             if (resp.status != 200) continue;
@@ -284,17 +400,9 @@ ossl::Ptr<X509_CRL> load_crl(const std::filesystem::path& file) {
 Result check(X509* cert, X509* issuer, const Sources& s, const std::vector<X509*>& anchors,
              const std::vector<X509*>& untrusted, TimePoint at) {
     std::vector<std::string> problems;
-    // CRLs given or embedded come first offline; online, OCSP is asked first (fresher).
-    auto from_given = [&]() -> std::optional<Result> {
-        for (std::size_t i = 0; i < s.crls.size(); ++i) {
-            std::string why;
-            if (auto r = use_crl(s.crls[i].get(), s.crl_names[i], cert, issuer, at, why)) return r;
-            if (!why.empty()) problems.push_back(why);
-        }
-        return std::nullopt;
-    };
     const auto ocsp = ocsp_urls(cert);
     const auto crls = crl_urls(cert);
+    // Online, OCSP is asked first: it speaks of now.
     if (!s.offline) {
         for (const auto& url : ocsp) {
             std::string why;
@@ -302,18 +410,46 @@ Result check(X509* cert, X509* issuer, const Sources& s, const std::vector<X509*
             problems.push_back(why);
         }
     }
-    if (auto r = from_given()) return *r;
+    // Then every CRL that can speak for the certificate, given, carried and (online) from its
+    // distribution points, is read; the choice is by content, never by order: a revocation any
+    // authentic CRL lists wins, else the newest fresh complete CRL decides (EN 319 102-1 5.2.5),
+    // so an old CRL stuffed into a signature cannot hide a later revocation.
+    std::vector<CrlAnswer> answers;
+    bool issuer_crl_seen = false;
+    auto consider = [&](X509_CRL* crl, const std::string& name) {
+        std::string why;
+        if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_issuer_name(cert)) == 0)
+            issuer_crl_seen = true;
+        if (auto a = read_crl(crl, name, cert, issuer, at, why)) answers.push_back(std::move(*a));
+        if (!why.empty()) problems.push_back(why);
+    };
+    for (std::size_t i = 0; i < s.crls.size(); ++i) consider(s.crls[i].get(), s.crl_names[i]);
     if (!s.offline) {
         for (const auto& url : crls) {
             std::string why;
             if (auto crl = fetch_crl(url, s, why)) {
-                if (auto r = use_crl(crl.get(), "CRL " + url, cert, issuer, at, why)) return *r;
+                consider(crl.get(), "CRL " + url);
+            } else {
+                problems.push_back(why);
             }
-            problems.push_back(why);
         }
     }
+    const CrlAnswer* revoked = nullptr;
+    const CrlAnswer* newest_good = nullptr;
+    for (const auto& a : answers) {
+        if (a.result.status == Status::revoked) {
+            if (!revoked || *a.result.revoked_at < *revoked->result.revoked_at) revoked = &a;
+        } else if (a.fresh && !a.partial &&
+                   (!newest_good || a.this_update > newest_good->this_update)) {
+            newest_good = &a;
+        }
+    }
+    if (revoked) return revoked->result;
+    if (newest_good) return newest_good->result;
+
     Result r;
-    if (ocsp.empty() && crls.empty() && s.crls.empty()) {
+    if (ocsp.empty() && crls.empty() && !issuer_crl_seen) {
+        // CRLs given for other issuers do not make this certificate need one.
         r.status = Status::unpublished;
         r.detail = "the certificate names no OCSP responder or CRL distribution point";
         return r;

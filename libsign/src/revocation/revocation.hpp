@@ -19,6 +19,11 @@ struct Result {
     std::string
         source;  // "OCSP http://...", "CRL http://...", "CRL file x.crl", "CRL in the signature"
     std::string detail;  // why unavailable, or freshness facts
+    bool stale = false;  // a CRL past its nextUpdate (it still proves a revocation it lists)
+    // How the deciding answer was signed, for the algorithm policy (TS 119 312).
+    std::string signature_digest;  // "sha256", ...
+    std::string signer_key_kind;   // "rsa", "ec", ...
+    int signer_key_bits = 0;
 };
 
 struct Sources {
@@ -27,17 +32,32 @@ struct Sources {
     std::vector<std::string> crl_names;     // where each came from, same order
     std::chrono::milliseconds timeout{10000};
     std::filesystem::path cache_dir;  // downloaded CRLs, content-addressed; empty: no cache
+    // OCSP replay protection (RFC 6960 4.4.1): the nonce must come back; a response without
+    // nextUpdate is accepted only this long after its thisUpdate.
+    bool require_nonce = true;
+    std::chrono::seconds max_age{300};
 };
 
-// The status of `cert` (issued by `issuer`) for validation at `at`. `anchors` and `untrusted` let
+// The status of `cert` (issued by `issuer`) for validation at `at`: OCSP when online, else the
+// newest applicable CRL (given, carried, or from the distribution points); a CRL whose scope
+// (IssuingDistributionPoint) excludes the certificate is no answer, and an authentic CRL that
+// lists the certificate proves its revocation even when stale. `anchors` and `untrusted` let
 // an OCSP responder's certificate be checked (RFC 6960 4.2.2.2: the CA itself, or a delegated
 // responder with id-kp-OCSPSigning issued by the CA).
 Result check(X509* cert, X509* issuer, const Sources& sources, const std::vector<X509*>& anchors,
              const std::vector<X509*>& untrusted, TimePoint at);
 
+// What fetching on behalf of a certificate not yet trusted may still spend: URLs and time.
+struct FetchBudget {
+    int urls = 4;
+    std::chrono::steady_clock::time_point deadline;
+};
+
 // The issuer certificates a certificate's authorityInfoAccess caIssuers URLs point to (RFC 5280
-// 4.2.2.1: a DER certificate, or a certs-only CMS/PKCS#7 bundle); empty when none answers.
-std::vector<ossl::Ptr<X509>> fetch_issuers(X509* cert, std::chrono::milliseconds timeout);
+// 4.2.2.1: a DER certificate, or a certs-only CMS/PKCS#7 bundle); empty when none answers. Only
+// http(s) URLs are fetched, each one taking from `budget`, none after its deadline.
+std::vector<ossl::Ptr<X509>> fetch_issuers(X509* cert, std::chrono::milliseconds timeout,
+                                           FetchBudget& budget);
 
 // Reads a CRL file (DER or PEM). Error(malformed_input) otherwise.
 ossl::Ptr<X509_CRL> load_crl(const std::filesystem::path& file);

@@ -32,7 +32,8 @@ bool is_token(CMS_ContentInfo* cms) {
 }
 
 validation::SignatureFacts token_facts(std::span<const unsigned char> token_der,
-                                       const ImprintSource& source) {
+                                       const ImprintSource& source,
+                                       const std::vector<X509*>& candidates) {
     // Tokens may carry unsigned attributes, and those tokens again: bound the nesting so hostile
     // input cannot exhaust the stack.
     thread_local int depth = 0;
@@ -43,13 +44,25 @@ validation::SignatureFacts token_facts(std::span<const unsigned char> token_der,
     if (depth > 4) throw Error(Errc::malformed_input, "time-stamp tokens nested more than 4 deep");
     const core::Bytes der(token_der.begin(), token_der.end());
     auto cms_info = cms::parse_signed_data(der, "time-stamp token");
-    auto all = cms::extract_facts(cms_info.get(), std::nullopt);
+    auto all = cms::extract_facts(cms_info.get(), std::nullopt, candidates);
     validation::SignatureFacts f = std::move(all.front());
     f.type = "timestamp";
     f.level = "";
     f.is_timestamp = true;
     // The CAdES notes about plain CMS do not apply to a token.
+    const bool supplied = !candidates.empty() && f.signer_cert;
     f.notes.clear();
+    if (supplied) {
+        f.notes.push_back(
+            "the TSA's certificate is not in the token (made without certReq); it "
+            "was found among the certificates supplied");
+    }
+    f.with_candidates = nullptr;
+    if (!f.signer_cert && candidates.empty()) {
+        f.with_candidates = [der, source](const std::vector<X509*>& more) {
+            return token_facts(der, source, more);
+        };
+    }
     if (!is_token(cms_info.get())) {
         f.format_problem = "the token does not encapsulate a TSTInfo (RFC 3161 2.4.2)";
         return f;
@@ -78,7 +91,7 @@ validation::SignatureFacts token_facts(std::span<const unsigned char> token_der,
     if (const TS_ACCURACY* acc = TS_TST_INFO_get_accuracy(tst.get()))
         about += ", accuracy " + accuracy_text(acc);
     f.notes.push_back(std::move(about));
-    if (f.binding == validation::Binding::absent && !f.format_problem) {
+    if (f.signer_cert && f.binding == validation::Binding::absent && !f.format_problem) {
         f.format_problem =
             "the token has no signing-certificate attribute (RFC 3161 2.4.1, RFC 5816)";
     }
@@ -90,6 +103,9 @@ validation::SignatureFacts token_facts(std::span<const unsigned char> token_der,
     X509_ALGOR_get0(&alg_oid, nullptr, nullptr, alg);
     const EVP_MD* md = crypto::evp_md_from_object(alg_oid);
     const ASN1_OCTET_STRING* expected = TS_MSG_IMPRINT_get_msg(imprint);
+    // The imprint is what ties the token to the data: a weak one proves nothing (TS 119 312).
+    f.algorithms.push_back({"the time-stamp's message imprint",
+                            md != nullptr ? crypto::digest_name(md) : oid_text(alg_oid), "", 0});
     if (source.digest) {
         f.imprint = validation::compare_digest(expected, *source.digest, "the token's imprint is");
         return f;

@@ -24,8 +24,10 @@ bool is_token(CMS_ContentInfo* cms);
 // Facts of one token (a ContentInfo holding SignedData over TSTInfo), with the imprint checked
 // against `source` (not_possible when the source is empty). Error(malformed_input) if the bytes
 // are not a CMS SignedData at all; other defects become format problems in the facts.
+// The TSA certificate is looked for among the token's certificates, then `candidates`.
 validation::SignatureFacts token_facts(std::span<const unsigned char> token_der,
-                                       const ImprintSource& source);
+                                       const ImprintSource& source,
+                                       const std::vector<X509*>& candidates = {});
 
 // The token inside a DER TimeStampResp, sliced without re-encoding. nullopt if `bytes` is not a
 // TimeStampResp; Error(malformed_input) if it is one without a granted token.

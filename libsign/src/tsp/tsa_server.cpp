@@ -183,7 +183,8 @@ TsaServer::TsaServer(Signer identity, TsaServerOptions options)
                         " lacks the critical extended key usage timeStamping that "
                         "a TSA certificate needs (RFC 3161 2.3)");
     }
-    im.identity.check_usable_at(im.options.fixed_time.value_or(now_utc()));
+    im.identity.check_usable_at(im.options.fixed_time.value_or(now_utc()),
+                                Signer::Use::time_stamps);
     if (im.options.serial_file.empty()) throw Error(Errc::usage, "a TSA needs --serial-file");
     im.serials = std::make_unique<SerialCounter>(im.options.serial_file);
     im.policy.reset(OBJ_txt2obj(im.options.policy.c_str(), 1));

@@ -1,5 +1,8 @@
+#include <openssl/x509v3.h>
+
 #include <algorithm>
 
+#include "crypto/digests.hpp"
 #include "revocation/revocation.hpp"
 #include "validation/model.hpp"
 
@@ -54,8 +57,18 @@ std::string chain_sentence(SubIndication sub, int err, int depth, X509* failing,
         case SubIndication::not_yet_valid:
             return role + " was not yet valid at the validation time " + format_rfc3339(at);
         case SubIndication::no_certificate_chain_found:
+            if (err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
+                err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+                err == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE) {
+                // The chain is incomplete: name what is missing rather than suggest trusting
+                // whatever comes next (an intermediate is completed, not trusted).
+                return "no chain from " + role +
+                       " to a trusted anchor could be built: its issuer " +
+                       ossl::name_to_string(X509_get_issuer_name(failing)) +
+                       " is neither carried, supplied as an extra certificate, nor trusted";
+            }
             return "no chain from " + role + " to a trusted anchor could be built (" +
-                   X509_verify_cert_error_string(err) + "); give the issuing root with --trust";
+                   X509_verify_cert_error_string(err) + ")";
         default:
             return role + " failed path validation: " + X509_verify_cert_error_string(err);
     }
@@ -143,6 +156,12 @@ struct BagCheck {
 // issuer is at hand (itself when self-issued, another carried certificate, or an anchor) must
 // verify with that issuer's key, so that an altered byte in any of them is noticed even when
 // validation does not need that certificate.
+// Hostile input may carry hundreds of certificates that all name one issuer: the work is bounded
+// by trying each distinct issuer key once per certificate, and at most k_max_issuer_keys of them;
+// a certificate with more candidates than that is left unchecked (path validation still verifies
+// every certificate it uses).
+constexpr std::size_t k_max_issuer_keys = 8;
+
 BagCheck check_certificate_bag(const std::vector<ossl::Ptr<X509>>& certs,
                                const detail::TrustStoreImpl& trust) {
     BagCheck out;
@@ -150,16 +169,32 @@ BagCheck check_certificate_bag(const std::vector<ossl::Ptr<X509>>& certs,
     for (const auto& c : certs) issuers.push_back(c.get());
     for (const auto& a : trust.anchors) issuers.push_back(a.get());
     for (const auto& c : certs) {
-        bool named = false, verified = false;
+        bool named = false, verified = false, bounded = false;
+        std::vector<EVP_PKEY*> tried;
         for (X509* issuer : issuers) {
             if (X509_check_issued(issuer, c.get()) != X509_V_OK) continue;
             named = true;
-            if (X509_verify(c.get(), X509_get0_pubkey(issuer)) == 1) {
+            EVP_PKEY* key = X509_get0_pubkey(issuer);
+            if (key == nullptr) continue;
+            const bool seen = std::any_of(tried.begin(), tried.end(), [&](const EVP_PKEY* k) {
+                return EVP_PKEY_eq(k, key) == 1;
+            });
+            if (seen) continue;
+            if (tried.size() == k_max_issuer_keys) {
+                bounded = true;
+                break;
+            }
+            tried.push_back(key);
+            if (X509_verify(c.get(), key) == 1) {
                 verified = true;
                 break;
             }
         }
         ossl::clear_errors();
+        if (bounded && !verified) {
+            out.unchecked.push_back(c.get());
+            continue;
+        }
         if (named && !verified) {
             out.altered =
                 "the certificate of " + ossl::name_to_string(X509_get_subject_name(c.get())) +
@@ -194,9 +229,12 @@ std::string status_name(revocation::Status s) {
 std::optional<SignatureReport> check_revocation(const SignatureFacts& facts,
                                                 const ValidationContext& context,
                                                 const ChainResult& chain, TimePoint at,
-                                                std::optional<TimePoint> poe, SignatureReport& r) {
+                                                std::optional<TimePoint> poe, SignatureReport& r,
+                                                std::vector<AlgorithmUse>& uses) {
     revocation::Sources sources;
     sources.offline = context.offline;
+    sources.require_nonce = context.policy.require_ocsp_nonce;
+    sources.max_age = context.policy.ocsp_max_age;
     sources.timeout = context.revocation_timeout;
     sources.cache_dir = context.cache_dir;
     for (const auto& f : context.crl_files) {
@@ -225,6 +263,11 @@ std::optional<SignatureReport> check_revocation(const SignatureFacts& facts,
             revocation::check(cert, chain.certs[i + 1].get(), sources, anchors, untrusted, at);
         r.revocation.push_back(
             {who, status_name(res.status), res.source, res.revoked_at, res.detail});
+        if (!res.signature_digest.empty() || !res.signer_key_kind.empty()) {
+            uses.push_back(
+                {"the signature of the revocation data for " + who + " (" + res.source + ")",
+                 res.signature_digest, res.signer_key_kind, res.signer_key_bits});
+        }
         const std::string role =
             i == 0 ? (facts.is_timestamp ? "the TSA's certificate" : "the signer's certificate")
                    : "the certificate of " + who;
@@ -235,22 +278,26 @@ std::optional<SignatureReport> check_revocation(const SignatureFacts& facts,
                 break;
             case revocation::Status::revoked: {
                 const std::string when = format_rfc3339(*res.revoked_at);
+                const std::string source =
+                    res.stale
+                        ? res.source + ", past its nextUpdate; a revocation it lists stays proven"
+                        : res.source;
                 if (poe && *poe < *res.revoked_at) {
-                    r.notes.push_back(role + " was revoked on " + when + " (per " + res.source +
+                    r.notes.push_back(role + " was revoked on " + when + " (per " + source +
                                       "), after the signature is proven to have existed (" +
                                       format_rfc3339(*poe) + ")");
                     break;
                 }
                 if (poe) {
                     return verdict(Indication::total_failed, SubIndication::revoked,
-                                   role + " was revoked on " + when + " (per " + res.source +
+                                   role + " was revoked on " + when + " (per " + source +
                                        "), before the earliest proof that the signature existed (" +
                                        format_rfc3339(*poe) + ")");
                 }
                 return verdict(
                     Indication::indeterminate,
                     i == 0 ? SubIndication::revoked_no_poe : SubIndication::revoked_ca_no_poe,
-                    role + " was revoked on " + when + " (per " + res.source +
+                    role + " was revoked on " + when + " (per " + source +
                         "), and nothing proves the signature existed before then");
             }
             case revocation::Status::unknown:
@@ -259,7 +306,9 @@ std::optional<SignatureReport> check_revocation(const SignatureFacts& facts,
             case revocation::Status::unavailable:
                 return verdict(
                     Indication::indeterminate, SubIndication::try_later,
-                    "the revocation status of " + role + " could not be obtained: " + res.detail);
+                    "the revocation status of " + role + " could not be obtained (" + res.detail +
+                        "); try again when the responder is reachable, or verify offline with "
+                        "a CRL from the issuer");
             case revocation::Status::unpublished:
                 if (context.policy.require_revocation) {
                     return verdict(
@@ -272,6 +321,77 @@ std::optional<SignatureReport> check_revocation(const SignatureFacts& facts,
     }
     return std::nullopt;
 }
+
+// RFC 3161 2.3: the TSA's certificate carries exactly one KeyPurposeId, id-kp-timeStamping, in a
+// critical extended key usage extension.
+std::optional<std::string> tsa_certificate_problem(X509* cert, const std::string& who) {
+    int critical = 0;
+    std::unique_ptr<EXTENDED_KEY_USAGE, decltype(&EXTENDED_KEY_USAGE_free)> eku(
+        static_cast<EXTENDED_KEY_USAGE*>(
+            X509_get_ext_d2i(cert, NID_ext_key_usage, &critical, nullptr)),
+        EXTENDED_KEY_USAGE_free);
+    ossl::clear_errors();
+    if (!eku || critical != 1 || sk_ASN1_OBJECT_num(eku.get()) != 1 ||
+        OBJ_obj2nid(sk_ASN1_OBJECT_value(eku.get(), 0)) != NID_time_stamp) {
+        return "the TSA certificate (" + who +
+               ") does not carry exactly one, critical, extended key usage timeStamping (RFC "
+               "3161 2.3), so it is not a time-stamping certificate";
+    }
+    return std::nullopt;
+}
+
+// The policy's name for a key: "rsa-2048", "ec-256", ...
+std::string key_name(const std::string& kind, int bits) {
+    return kind + "-" + std::to_string(bits);
+}
+
+// Every algorithm the verdict relies on, each judged against the policy at `judged_at`: the
+// report lists them all; the first unacceptable one is returned.
+std::optional<AlgorithmInfo> judge_algorithms(const std::vector<AlgorithmUse>& uses,
+                                              const ValidationPolicy& policy, TimePoint judged_at,
+                                              SignatureReport& r) {
+    std::optional<AlgorithmInfo> rejected;
+    auto record = [&](const std::string& purpose, const std::string& name,
+                      std::optional<TimePoint> end) {
+        AlgorithmInfo info{purpose, name, end, judged_at, !end || judged_at < *end};
+        const bool listed =
+            std::any_of(r.algorithms.begin(), r.algorithms.end(),
+                        [&](const auto& a) { return a.purpose == purpose && a.algorithm == name; });
+        if (!listed) r.algorithms.push_back(info);
+        if (!info.acceptable && !rejected) rejected = info;
+    };
+    for (const auto& u : uses) {
+        if (!u.digest.empty()) record(u.purpose, u.digest, policy.end_of_digest(u.digest));
+        if (!u.key_kind.empty() && u.key_bits > 0) {
+            record(u.purpose, key_name(u.key_kind, u.key_bits),
+                   policy.end_of_key(u.key_kind, u.key_bits));
+        }
+    }
+    return rejected;
+}
+
+// The signatures on the certificates of a chain, each made with its issuer's key (the anchor's
+// own signature is not relied on).
+void chain_algorithms(const ChainResult& chain, std::vector<AlgorithmUse>& uses) {
+    for (std::size_t i = 0; i + 1 < chain.certs.size(); ++i) {
+        X509* cert = chain.certs[i].get();
+        int md_nid = NID_undef;
+        std::string digest;
+        if (X509_get_signature_info(cert, &md_nid, nullptr, nullptr, nullptr) == 1 &&
+            md_nid != NID_undef) {
+            digest = crypto::digest_name(EVP_get_digestbynid(md_nid));
+        }
+        ossl::clear_errors();
+        const EVP_PKEY* key = X509_get0_pubkey(chain.certs[i + 1].get());
+        uses.push_back({"the signature on the certificate of " +
+                            ossl::name_to_string(X509_get_subject_name(cert)),
+                        digest, crypto::key_kind(key), key ? EVP_PKEY_get_bits(key) : 0});
+    }
+}
+
+// At most this many certificates in one signature: more is no real signature (an LTA signature
+// with its whole validation data carries a few dozen) and only makes path building slow.
+constexpr std::size_t k_max_certificates = 256;
 
 // EN 319 102-1 5.3 for one signature or token, without its own time-stamps.
 SignatureReport judge(const SignatureFacts& facts, const ValidationContext& context,
@@ -303,12 +423,19 @@ SignatureReport judge(const SignatureFacts& facts, const ValidationContext& cont
         return verdict(Indication::total_failed, SubIndication::format_failure,
                        *facts.format_problem);
     }
+    if (facts.certificates.size() > k_max_certificates) {
+        return verdict(Indication::total_failed, SubIndication::format_failure,
+                       "the " + what + " carries " + std::to_string(facts.certificates.size()) +
+                           " certificates, more than the " + std::to_string(k_max_certificates) +
+                           " any genuine one needs");
+    }
     // 5.2.3 identification of the signing certificate
     if (!facts.signer_cert) {
         return verdict(Indication::indeterminate, SubIndication::no_signing_certificate_found,
                        "the " + what +
-                           "'s signing certificate is not in it and was not supplied, so "
-                           "its signature value cannot be checked");
+                           "'s signing certificate is not in it and is neither among the trust "
+                           "anchors nor the extra certificates supplied, so its signature value "
+                           "cannot be checked");
     }
     // 5.2.7 cryptographic verification: the data first, then the signature value. A failure here
     // is final whatever the chain says.
@@ -358,31 +485,55 @@ SignatureReport judge(const SignatureFacts& facts, const ValidationContext& cont
         return verdict(Indication::indeterminate, SubIndication::signed_data_not_found,
                        facts.imprint.detail);
     }
-    // RFC 3161 2.3: a TSA certificate carries exactly one, critical, extended key usage:
-    // id-kp-timeStamping.
-    if (facts.is_timestamp &&
-        X509_check_purpose(facts.signer_cert.get(), X509_PURPOSE_TIMESTAMP_SIGN, 0) != 1) {
-        ossl::clear_errors();
-        return verdict(
-            Indication::indeterminate, SubIndication::chain_constraints_failure,
-            "the TSA certificate (" + r.signer +
-                ") lacks the critical extended key usage timeStamping (RFC 3161 2.3), so it "
-                "is not a time-stamping certificate");
+    if (facts.is_timestamp) {
+        if (auto problem = tsa_certificate_problem(facts.signer_cert.get(), r.signer))
+            return verdict(Indication::indeterminate, SubIndication::chain_constraints_failure,
+                           *problem);
+        // A TSA vouches only for times its certificate was valid at; a genTime before it was
+        // issued is back-dated (EN 319 102-1 5.3.4: best-signature-time before notBefore).
+        const TimePoint issued = ossl::to_time_point(X509_get0_notBefore(facts.signer_cert.get()));
+        if (facts.gen_time && *facts.gen_time < issued) {
+            return verdict(Indication::total_failed, SubIndication::not_yet_valid,
+                           "the time-stamp's time " + format_rfc3339(*facts.gen_time) +
+                               " is before its TSA certificate was issued (" +
+                               format_rfc3339(issued) + ")");
+        }
+        // Proof dated after the validation time proves nothing at that time.
+        if (facts.gen_time && *facts.gen_time > validation_time) {
+            return verdict(Indication::indeterminate, SubIndication::no_poe,
+                           "the time-stamp's time " + format_rfc3339(*facts.gen_time) +
+                               " is after the validation time " + format_rfc3339(validation_time) +
+                               ", so it proves nothing at that time");
+        }
+    } else if (poe) {
+        const TimePoint issued = ossl::to_time_point(X509_get0_notBefore(facts.signer_cert.get()));
+        if (*poe < issued) {
+            return verdict(Indication::total_failed, SubIndication::not_yet_valid,
+                           "the signature is proven to have existed on " + format_rfc3339(*poe) +
+                               ", before the signer's certificate was issued (" +
+                               format_rfc3339(issued) + ")");
+        }
     }
     // 5.2.6 X.509 certificate validation at the validation time; 5.6.2.x past signature
     // validation: an expired certificate is judged at the proof of existence instead, when one
     // shows the signature existed while it was valid.
     std::vector<ossl::Ptr<X509>> pool;
     for (const auto& c : facts.certificates) pool.push_back(ossl::up_ref(c.get()));
+    for (const auto& c : context.extra_certificates.impl().anchors)
+        pool.push_back(ossl::up_ref(c.get()));
     auto chain =
         validate_chain(facts.signer_cert.get(), pool, context.trust.impl(), validation_time);
-    // A missing intermediate is fetched from the authorityInfoAccess caIssuers location (a few
-    // hops at most) when the network may be used.
+    // A missing intermediate is fetched from the authorityInfoAccess caIssuers location when the
+    // network may be used: a few hops, a few URLs and a bounded time in all, since the
+    // certificate naming them is not trusted yet.
+    revocation::FetchBudget budget{
+        4, std::chrono::steady_clock::now() +
+               std::min(2 * context.revocation_timeout, std::chrono::milliseconds(20000))};
     for (int hop = 0; hop < 3 && !context.offline && !context.trust.impl().anchors.empty() &&
                       chain.sub_indication == SubIndication::no_certificate_chain_found;
          ++hop) {
         X509* last = chain.certs.empty() ? facts.signer_cert.get() : chain.certs.back().get();
-        auto fetched = revocation::fetch_issuers(last, context.revocation_timeout);
+        auto fetched = revocation::fetch_issuers(last, context.revocation_timeout, budget);
         if (fetched.empty()) break;
         for (auto& c : fetched) {
             r.notes.push_back("the certificate of " +
@@ -417,6 +568,10 @@ SignatureReport judge(const SignatureFacts& facts, const ValidationContext& cont
                 Indication::indeterminate, SubIndication::chain_constraints_failure,
                 "the signer's certificate does not allow digital signatures (key usage)");
         }
+        if (auto refusal = ossl::document_signing_refusal(facts.signer_cert.get())) {
+            return verdict(Indication::indeterminate, SubIndication::chain_constraints_failure,
+                           "the signer's certificate may not sign documents: " + *refusal);
+        }
     }
     for (const X509* c : bag.unchecked) {
         const std::string fp = ossl::sha256_hex(c);
@@ -431,31 +586,26 @@ SignatureReport judge(const SignatureFacts& facts, const ValidationContext& cont
     }
 
     // 5.2.5 revocation, for every certificate of the chain below the anchor.
-    if (auto revoked = check_revocation(facts, context, chain, validation_time, poe, r))
+    std::vector<AlgorithmUse> uses;
+    const EVP_PKEY* key = X509_get0_pubkey(facts.signer_cert.get());
+    uses.push_back({"the " + what + "'s digest", facts.digest_algorithm, "", 0});
+    uses.push_back({"the " + what + "'s signature", "", crypto::key_kind(key),
+                    key != nullptr ? EVP_PKEY_get_bits(key) : 0});
+    uses.insert(uses.end(), facts.algorithms.begin(), facts.algorithms.end());
+    chain_algorithms(chain, uses);
+    if (auto revoked = check_revocation(facts, context, chain, validation_time, poe, r, uses))
         return *revoked;
 
-    // 5.2.8 signature acceptance: the algorithms must still have been trusted when the signature
-    // is proven to have existed (TS 119 312).
+    // 5.2.8 signature acceptance: every algorithm that carries proof (digests, imprints, the
+    // signature, the chain's and the revocation data's signatures) must still have been trusted
+    // when the signature is proven to have existed (TS 119 312).
     const TimePoint judged_at = poe.value_or(validation_time);
-    if (auto end = context.policy.end_of_digest(facts.digest_algorithm); end && judged_at >= *end) {
+    if (auto rejected = judge_algorithms(uses, context.policy, judged_at, r)) {
         return verdict(Indication::indeterminate, SubIndication::crypto_constraints_failure_no_poe,
-                       facts.digest_algorithm + " stopped being acceptable for " + what + "s on " +
-                           format_rfc3339(*end) + ", and nothing proves the " + what +
-                           " existed before then");
-    }
-    const EVP_PKEY* key = X509_get0_pubkey(facts.signer_cert.get());
-    const std::string kind = EVP_PKEY_is_a(key, "EC")                                       ? "ec"
-                             : (EVP_PKEY_is_a(key, "RSA") || EVP_PKEY_is_a(key, "RSA-PSS")) ? "rsa"
-                                                                                            : "";
-    if (!kind.empty()) {
-        const int bits = EVP_PKEY_get_bits(key);
-        if (auto end = context.policy.end_of_key(kind, bits); end && judged_at >= *end) {
-            return verdict(Indication::indeterminate,
-                           SubIndication::crypto_constraints_failure_no_poe,
-                           "a " + std::to_string(bits) + "-bit " + (kind == "ec" ? "EC" : "RSA") +
-                               " key stopped being acceptable on " + format_rfc3339(*end) +
-                               ", and nothing proves the " + what + " existed before then");
-        }
+                       rejected->algorithm + " (" + rejected->purpose +
+                           ") stopped being acceptable on " +
+                           format_rfc3339(*rejected->acceptable_until) +
+                           ", and nothing proves the " + what + " existed before then");
     }
     if (facts.is_timestamp) {
         r.best_signature_time = facts.gen_time;
@@ -474,8 +624,23 @@ SignatureReport judge(const SignatureFacts& facts, const ValidationContext& cont
 
 }  // namespace
 
-SignatureReport evaluate(const SignatureFacts& facts, const ValidationContext& context,
+SignatureReport evaluate(const SignatureFacts& given, const ValidationContext& context,
                          TimePoint validation_time) {
+    // 5.2.3: a signing certificate left out of the signature (a token made without certReq) may
+    // be among the anchors or the extra certificates.
+    std::optional<SignatureFacts> resolved;
+    if (!given.signer_cert && given.with_candidates) {
+        std::vector<X509*> candidates;
+        for (const auto& c : context.trust.impl().anchors) candidates.push_back(c.get());
+        for (const auto& c : context.extra_certificates.impl().anchors)
+            candidates.push_back(c.get());
+        if (!candidates.empty()) {
+            resolved = given.with_candidates(candidates);
+            resolved->external_poe = given.external_poe;
+            resolved->external_poe_source = given.external_poe_source;
+        }
+    }
+    const SignatureFacts& facts = resolved ? *resolved : given;
     std::vector<SignatureReport> stamps;
     for (const auto& ts : facts.timestamps)
         stamps.push_back(evaluate(ts, context, validation_time));

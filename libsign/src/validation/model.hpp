@@ -3,6 +3,7 @@
 // (ETSI EN 319 102-1 5.2, basic signature validation) the same way for every format.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -76,6 +77,10 @@ struct SignatureFacts {
     // A proof of existence from outside the signature (an evidence record over the file).
     std::optional<TimePoint> external_poe;
     std::string external_poe_source;
+
+    // Set when the signing certificate is not carried (a token made without certReq): the facts
+    // extracted again with further candidate certificates (anchors, extra certificates).
+    std::function<SignatureFacts(const std::vector<X509*>&)> with_candidates;
 };
 
 // X.509 path validation of `cert` at time `at` to the trust anchors (EN 319 102-1 5.2.6).

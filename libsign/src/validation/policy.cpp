@@ -29,6 +29,8 @@ ValidationPolicy ValidationPolicy::defaults() {
         {"rsa-2048", date("2031-01-01")}, {"rsa-3072", k_never},
         {"ec-0", date("2000-01-01")},     {"ec-160", date("2010-01-01")},
         {"ec-224", date("2026-01-01")},   {"ec-256", k_never},
+        {"dsa-0", date("2000-01-01")},    {"dsa-1024", date("2010-01-01")},
+        {"dsa-2048", date("2031-01-01")}, {"dsa-3072", k_never},
     };
     return p;
 }
@@ -57,6 +59,14 @@ ValidationPolicy ValidationPolicy::from_file(const std::filesystem::path& file) 
                 }
             } else if (key == "requireRevocation") {
                 p.require_revocation = value.get<bool>();
+            } else if (key == "requireOcspNonce") {
+                p.require_ocsp_nonce = value.get<bool>();
+            } else if (key == "ocspMaxAgeSeconds") {
+                const auto seconds = value.get<long long>();
+                if (seconds < 0)
+                    throw Error(Errc::malformed_input,
+                                file.string() + ": ocspMaxAgeSeconds must not be negative");
+                p.ocsp_max_age = std::chrono::seconds(seconds);
             } else {
                 throw Error(Errc::malformed_input, file.string() + ": unknown policy entry " + key);
             }

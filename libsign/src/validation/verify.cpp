@@ -135,6 +135,12 @@ FileReport verify_file_at(const fs::path& file, const VerifyOptions& options,
         const auto record = ers::decode_der(bytes, file.string());
         auto objects = ers::data_objects(options);
         report.signatures.push_back(ers::verify_record(record, objects, context, at));
+    } else if (bytes.size() >= 4 && bytes[0] == 'P' && bytes[1] == 'K' && bytes[2] == 3 &&
+               bytes[3] == 4) {
+        throw Error(Errc::malformed_input,
+                    file.string() +
+                        ": a ZIP container (ASiC or similar); this version of ltsign does not "
+                        "verify containers yet: unpack it and verify the signatures inside");
     } else {
         token = tsp::token_from_response_bytes(bytes, file.string());
         if (!token) {
@@ -150,6 +156,9 @@ FileReport verify_file_at(const fs::path& file, const VerifyOptions& options,
         report.format = "tst";
         const auto facts = tsp::token_facts(*token, {.file = options.data});
         report.signatures.push_back(validation::evaluate(facts, context, at));
+        report.signatures.back().notes.push_back(
+            "this file is an RFC 3161 time-stamp token, not a signature: it can prove that the "
+            "document existed at its time, never who signed it");
     }
     report.indication = Indication::total_passed;
     for (const auto& s : report.signatures) {
@@ -203,16 +212,32 @@ fs::path document_name(const fs::path& relative) {
 }  // namespace
 
 DataDigests parse_data_digest(const std::string& text) {
-    const auto colon = text.find(':');
-    const auto value = colon == std::string::npos ? std::vector<unsigned char>{}
-                                                  : xml::base64_decode(text.substr(colon + 1));
-    if (colon == std::string::npos || value.empty() ||
-        EVP_get_digestbyname(text.substr(0, colon).c_str()) == nullptr) {
-        throw Error(Errc::usage,
-                    "--data-digest " + text + ": write ALG:BASE64, e.g. sha256:qC9i7yNq...=");
-    }
+    // One data object may be known by several digests (a record renewed across algorithms):
+    // ALG:BASE64[,ALG:BASE64...].
     DataDigests d;
-    d.digests.emplace_back(text.substr(0, colon), value);
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const auto comma = text.find(',', start);
+        const std::string part =
+            text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        const auto colon = part.find(':');
+        const auto value = colon == std::string::npos ? std::vector<unsigned char>{}
+                                                      : xml::base64_decode(part.substr(colon + 1));
+        const std::string alg = colon == std::string::npos ? "" : part.substr(0, colon);
+        if (colon == std::string::npos || value.empty() ||
+            EVP_get_digestbyname(alg.c_str()) == nullptr) {
+            throw Error(Errc::usage, "data digest " + text +
+                                         ": write ALG:BASE64 (several for one object separated "
+                                         "by commas), e.g. sha256:qC9i7yNq...=");
+        }
+        const bool repeated = std::any_of(d.digests.begin(), d.digests.end(),
+                                          [&](const auto& known) { return known.first == alg; });
+        if (repeated)
+            throw Error(Errc::usage, "data digest " + text + ": " + alg + " is given twice");
+        d.digests.emplace_back(alg, value);
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
     return d;
 }
 
@@ -292,9 +317,36 @@ BatchReport verify_batch(const std::vector<VerifyJob>& jobs, const ValidationCon
     return batch;
 }
 
+namespace {
+
+bool holds_signature(const FileReport& f) {
+    return std::any_of(f.signatures.begin(), f.signatures.end(),
+                       [](const SignatureReport& s) { return s.type == "signature"; });
+}
+
+}  // namespace
+
+void BatchReport::require_signatures() {
+    for (auto& f : files) {
+        if (f.error || holds_signature(f) || f.signatures.empty()) continue;
+        const std::string kind =
+            f.signatures.front().type == "timestamp" ? "a time-stamp token" : "an evidence record";
+        f.indication = Indication::total_failed;
+        f.sub_indication = SubIndication::sig_constraints_failure;
+        f.signatures.front().notes.push_back(
+            "a signature was required, but this file holds only " + kind +
+            ", which proves that the document existed, not who signed it");
+    }
+}
+
 Summary BatchReport::summary() const {
     Summary s;
     for (const auto& f : files) {
+        if (holds_signature(f)) {
+            ++s.signatures;
+        } else if (!f.signatures.empty()) {
+            ++(f.signatures.front().type == "timestamp" ? s.timestamps : s.evidence_records);
+        }
         switch (f.indication) {
             case Indication::total_passed:
                 ++s.passed;

@@ -2,6 +2,9 @@
 // existence, and the algorithm policy.
 #include <gtest/gtest.h>
 
+#include <thread>
+
+#include "crypto/ossl.hpp"
 #include "helpers.hpp"
 #include "ltsign/ltsign.hpp"
 #include "responders.hpp"
@@ -347,6 +350,113 @@ TEST(AlgorithmPolicy, KeySizesFollowTheTable) {
     EXPECT_FALSE(p.end_of_key("ec", 256).has_value());
     EXPECT_EQ(p.end_of_digest("sha1"), test::t("2009-01-01"));
     EXPECT_FALSE(p.end_of_digest("sha256").has_value());
+}
+
+// Attacks on revocation checking (issue 11 items 4 and 5, issue 12 items 5 and 6).
+
+// A pre-revocation CRL stuffed into SignedData.crls (no key needed) must not hide the revocation
+// the distribution point's newer CRL lists, while OCSP is down.
+TEST_F(Revocation, AStaleCrlStuffedIntoTheSignatureDoesNotBeatTheCurrentOne) {
+    const auto serial = signer("hugo");
+    publish_crl({{serial, test::t("2026-10-01T00:00:00Z")}});  // thisUpdate 2026-11-01
+    test::write_crl(dir / "old.crl", {}, test::t("2026-09-01T00:00:00Z"),
+                    test::t("2027-06-01T00:00:00Z"));  // before the revocation, "fresh" still
+    const auto sig = sign("hugo");
+    // The attacker's edit: add the old CRL to the signature's unsigned crls.
+    auto der = test::read_bytes(sig);
+    const unsigned char* p = der.data();
+    ossl::Ptr<CMS_ContentInfo> cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())));
+    ASSERT_TRUE(cms);
+    const auto crl_der = test::read_bytes(dir / "old.crl");
+    p = crl_der.data();
+    ossl::Ptr<X509_CRL> old(d2i_X509_CRL(nullptr, &p, static_cast<long>(crl_der.size())));
+    ASSERT_EQ(CMS_add1_crl(cms.get(), old.get()), 1);
+    unsigned char* out = nullptr;
+    const int len = i2d_CMS_ContentInfo(cms.get(), &out);
+    test::write_bytes(sig, std::vector<unsigned char>(out, out + len));
+    OPENSSL_free(out);
+
+    const auto r = verify(sig);  // no OCSP responder: the CRLs decide
+    EXPECT_EQ(r.sub_indication, SubIndication::revoked_no_poe) << r.signatures[0].explanation;
+    EXPECT_EQ(signer_status(r).status, "revoked");
+    EXPECT_EQ(signer_status(r).source, "CRL " + crl_url());
+}
+
+// A CRL whose IssuingDistributionPoint covers only CA certificates says nothing about a signer.
+TEST_F(Revocation, ACaOnlyCrlIsNoAnswerForASigner) {
+    signer("ingrid");
+    test::write_crl(dir / "www" / "ca.crl", {}, test::t("2026-11-01T00:00:00Z"),
+                    test::t("2027-06-01T00:00:00Z"), "critical,onlyCA:TRUE");
+    const auto r = verify(sign("ingrid"));
+    EXPECT_EQ(r.indication, Indication::indeterminate) << r.signatures[0].explanation;
+    EXPECT_EQ(r.sub_indication, SubIndication::try_later);
+    EXPECT_NE(r.signatures[0].explanation.find("only CA certificates"), std::string::npos)
+        << r.signatures[0].explanation;
+    // The same CRL without the restriction is an answer.
+    publish_crl({});
+    EXPECT_EQ(verify(dir / "ingrid.p7s").indication, Indication::total_passed);
+}
+
+// A revocation listed in a CRL past its nextUpdate is still proven (issue 12.6).
+TEST_F(Revocation, AStaleCrlStillProvesRevocation) {
+    const auto serial = signer("jonas");
+    test::write_crl(dir / "stale.crl", {{serial, test::t("2026-03-01T00:00:00Z")}},
+                    test::t("2026-04-01T00:00:00Z"), test::t("2026-05-01T00:00:00Z"));
+    const auto r = verify(sign("jonas"), true, {dir / "stale.crl"});
+    EXPECT_EQ(r.sub_indication, SubIndication::revoked_no_poe) << r.signatures[0].explanation;
+    EXPECT_NE(r.signatures[0].explanation.find("revoked on 2026-03-01"), std::string::npos);
+    EXPECT_NE(r.signatures[0].explanation.find("past its nextUpdate"), std::string::npos);
+}
+
+// Giving a CRL must not make a CA certificate that publishes no revocation source need one: the
+// offline recipe passes (issue 12.5).
+TEST_F(Revocation, AGivenCrlDoesNotMakeTheIssuingCaNeedOne) {
+    signer("klara");
+    test::write_crl(dir / "k.crl", {}, test::t("2026-11-01T00:00:00Z"),
+                    test::t("2027-06-01T00:00:00Z"));
+    const auto r = verify(sign("klara"), true, {dir / "k.crl"});
+    EXPECT_EQ(r.indication, Indication::total_passed) << r.signatures[0].explanation;
+    ASSERT_EQ(r.signatures[0].revocation.size(), 2u);
+    EXPECT_EQ(r.signatures[0].revocation[1].status, "unpublished");
+}
+
+// A replayed OCSP response (no nonce, no nextUpdate) is refused: by default the nonce is
+// required, and a policy that waives it still bounds the age of such a response.
+TEST_F(Revocation, AReplayedOcspResponseIsRefused) {
+    const auto serial =
+        test::issue(dir.path(), "lars", {.cn = "lars", .ocsp_url = crl_server->url("old.ocsp")});
+    // The response an eavesdropper kept: made by the real responder key for a request without
+    // nonce, and without nextUpdate (openssl ocsp without -nmin/-ndays).
+    test::write_text(dir / "index.txt", "V\t491231000000Z\t\t" + serial + "\tunknown\t/CN=lars\n");
+    auto made = test::run("openssl ocsp -issuer " + q(pki("ca.pem")) + " -cert " +
+                          q(dir / "lars.pem") + " -no_nonce -reqout " + q(dir / "req.der"));
+    ASSERT_EQ(made.exit_code, 0) << made.err;
+    made =
+        test::run("openssl ocsp -index " + q(dir / "index.txt") + " -rsigner " +
+                  q(pki("ocsp.pem")) + " -rkey " + q(pki("ocsp.key")) + " -CA " + q(pki("ca.pem")) +
+                  " -reqin " + q(dir / "req.der") + " -respout " + q(dir / "www" / "old.ocsp"));
+    ASSERT_EQ(made.exit_code, 0) << made.err;
+    const auto sig = sign("lars");
+    ValidationContext ctx;
+    ctx.trust.add(pki("root.pem"));
+    ctx.validation_time = test::t("2026-12-01T00:00:00Z");
+    ctx.revocation_timeout = std::chrono::milliseconds(3000);
+    auto r = verify_file(sig, {doc}, ctx);
+    EXPECT_EQ(r.sub_indication, SubIndication::try_later) << r.signatures[0].explanation;
+    EXPECT_NE(r.signatures[0].explanation.find("nonce"), std::string::npos)
+        << r.signatures[0].explanation;
+
+    ctx.policy.require_ocsp_nonce = false;
+    ctx.policy.ocsp_max_age = std::chrono::seconds(1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+    r = verify_file(sig, {doc}, ctx);
+    EXPECT_EQ(r.sub_indication, SubIndication::try_later) << r.signatures[0].explanation;
+    EXPECT_NE(r.signatures[0].explanation.find("no nextUpdate"), std::string::npos)
+        << r.signatures[0].explanation;
+
+    ctx.policy.ocsp_max_age = std::chrono::seconds(3600);
+    r = verify_file(sig, {doc}, ctx);
+    EXPECT_EQ(r.indication, Indication::total_passed) << r.signatures[0].explanation;
 }
 
 }  // namespace
