@@ -108,5 +108,32 @@ core::Bytes digest_bytes(const EVP_MD* md, std::span<const unsigned char> data) 
     return out;
 }
 
+Hasher::Hasher(const EVP_MD* md)
+    : m_ctx(ossl::check(EVP_MD_CTX_new(), Errc::internal, "out of memory")) {
+    ossl::check(EVP_DigestInit_ex(m_ctx.get(), md, nullptr), Errc::internal,
+                "cannot start a " + digest_name(md) + " digest");
+}
+
+void Hasher::update(std::span<const unsigned char> data) {
+    ossl::check(EVP_DigestUpdate(m_ctx.get(), data.data(), data.size()), Errc::internal,
+                "digest update failed");
+}
+
+Hasher Hasher::copy() const {
+    Hasher h;
+    h.m_ctx.reset(ossl::check(EVP_MD_CTX_new(), Errc::internal, "out of memory"));
+    ossl::check(EVP_MD_CTX_copy_ex(h.m_ctx.get(), m_ctx.get()), Errc::internal,
+                "cannot copy a digest state");
+    return h;
+}
+
+core::Bytes Hasher::final() {
+    core::Bytes out(static_cast<std::size_t>(EVP_MD_get_size(EVP_MD_CTX_get0_md(m_ctx.get()))));
+    unsigned int len = 0;
+    ossl::check(EVP_DigestFinal_ex(m_ctx.get(), out.data(), &len), Errc::internal, "digest failed");
+    out.resize(len);
+    return out;
+}
+
 }  // namespace crypto
 }  // namespace ltsign

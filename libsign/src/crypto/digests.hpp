@@ -31,4 +31,18 @@ std::string signature_digest_name(int signature_nid);
 core::Bytes digest_file(const EVP_MD* md, const std::filesystem::path& file);
 core::Bytes digest_bytes(const EVP_MD* md, std::span<const unsigned char> data);
 
+// A digest fed in pieces, for data that is never joined in memory. copy() forks the state: one
+// prefix hashed once serves several hashes that extend it.
+class Hasher {
+  public:
+    explicit Hasher(const EVP_MD* md);
+    void update(std::span<const unsigned char> data);
+    Hasher copy() const;
+    core::Bytes final();
+
+  private:
+    Hasher() = default;
+    ossl::Ptr<EVP_MD_CTX> m_ctx;
+};
+
 }  // namespace ltsign::crypto

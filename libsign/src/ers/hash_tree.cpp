@@ -15,6 +15,16 @@ Bytes node_hash(const EVP_MD* md, std::vector<Bytes> children) {
     return crypto::digest_bytes(md, joined);
 }
 
+Bytes node_hash_views(const EVP_MD* md, std::vector<ByteView> children) {
+    if (children.size() == 1) return Bytes(children.front().begin(), children.front().end());
+    std::sort(children.begin(), children.end(), [](ByteView a, ByteView b) {
+        return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end());
+    });
+    crypto::Hasher h(md);
+    for (const auto c : children) h.update(c);
+    return h.final();
+}
+
 HashTree::HashTree(const EVP_MD* md, std::vector<Bytes> leaves) {
     if (leaves.empty()) throw Error(Errc::usage, "a hash tree needs at least one document");
     m_levels.push_back(std::move(leaves));
@@ -36,26 +46,28 @@ std::vector<PartialHashtree> HashTree::reduced(std::size_t i) const {
     // The first list holds the document's hash alone: siblings go into the next list, so a record
     // covers its own document and never its neighbour's (both lead to the same root, since a
     // one-hash list passes up unchanged).
-    std::vector<PartialHashtree> out{{m_levels[0][i]}};
+    std::vector<PartialHashtree> out{{ByteView(m_levels[0][i])}};
     std::size_t index = i;
     for (std::size_t level = 0; level + 1 < m_levels.size(); ++level) {
         const std::size_t sibling = index ^ 1u;
-        if (sibling < m_levels[level].size()) out.push_back({m_levels[level][sibling]});
+        if (sibling < m_levels[level].size()) out.push_back({ByteView(m_levels[level][sibling])});
         index /= 2;
     }
     return out;
 }
 
 std::optional<Bytes> root_from_reduced(const EVP_MD* md, const std::vector<PartialHashtree>& tree,
-                                       const Bytes& start) {
-    if (tree.empty()) return start;
+                                       ByteView start) {
+    if (tree.empty()) return Bytes(start.begin(), start.end());
     const auto& first = tree.front();
-    if (std::find(first.begin(), first.end(), start) == first.end()) return std::nullopt;
-    Bytes value = node_hash(md, first);
+    const auto equal = [&](ByteView h) { return std::ranges::equal(h, start); };
+    if (std::find_if(first.begin(), first.end(), equal) == first.end()) return std::nullopt;
+    Bytes value = node_hash_views(md, first);
+    std::vector<ByteView> node;
     for (std::size_t i = 1; i < tree.size(); ++i) {
-        std::vector<Bytes> node = tree[i];
+        node.assign(tree[i].begin(), tree[i].end());
         node.push_back(value);
-        value = node_hash(md, std::move(node));
+        value = node_hash_views(md, node);
     }
     return value;
 }

@@ -1,6 +1,7 @@
 #include "ers/record.hpp"
 
 #include "core/der.hpp"
+#include "crypto/digests.hpp"
 
 namespace ltsign::ers {
 namespace {
@@ -9,8 +10,18 @@ namespace {
     throw Error(Errc::malformed_input, what + ": not a valid RFC 4998 evidence record: " + why);
 }
 
-Bytes to_bytes(std::span<const unsigned char> s) {
-    return Bytes(s.begin(), s.end());
+// Calls `each` for every TLV inside a constructed value, in order, without collecting them (a
+// tree of a million levels costs no vector of a million TLVs). False if any is malformed.
+template <class F>
+bool for_each_child(const der::Tlv& parent, F&& each) {
+    auto rest = parent.value;
+    while (!rest.empty()) {
+        const auto t = der::read(rest);
+        if (!t) return false;
+        rest = rest.subspan(t->all.size());
+        each(*t);
+    }
+    return true;
 }
 
 // AlgorithmIdentifier ::= SEQUENCE { algorithm OBJECT IDENTIFIER, parameters ANY OPTIONAL }
@@ -50,7 +61,7 @@ ArchiveTimeStamp decode_stamp(const der::Tlv& tlv, const std::string& what) {
     const auto fields = der::children(tlv);
     if (!fields || fields->empty()) bad(what, "an ArchiveTimeStamp is empty");
     ArchiveTimeStamp ats;
-    ats.encoded = to_bytes(tlv.all);
+    ats.encoded = tlv.all;
     int last_tag = -1;
     for (std::size_t i = 0; i + 1 < fields->size(); ++i) {
         const auto& f = (*fields)[i];
@@ -61,28 +72,39 @@ ArchiveTimeStamp decode_stamp(const der::Tlv& tlv, const std::string& what) {
         if (tag_no == 0) {
             ats.digest_nid = algorithm_nid(f.value, what);
         } else if (tag_no == 2) {
-            const auto lists = der::children(f);
-            if (!lists) bad(what, "the reduced hash tree is damaged");
+            // Views into the input: a hash costs a span, not a copy (review issue 11 item 15).
             std::vector<PartialHashtree> tree;
-            for (const auto& l : *lists) {
-                const auto hashes = der::children(l);
-                if (l.tag != der::k_sequence || !hashes)
-                    bad(what, "a PartialHashtree is not a SEQUENCE");
+            const bool ok = for_each_child(f, [&](const der::Tlv& l) {
+                if (l.tag != der::k_sequence) bad(what, "a PartialHashtree is not a SEQUENCE");
                 PartialHashtree node;
-                for (const auto& h : *hashes) {
-                    if (h.tag != der::k_octet_string)
-                        bad(what, "a hash in the tree is not an OCTET STRING");
-                    node.push_back(to_bytes(h.value));
+                // Every entry is a hash (MD5's 16 bytes to SHA-512's 64) and every list holds one:
+                // anything else carries no proof, only a cost (review issue 11 item 15).
+                if (!for_each_child(l, [&](const der::Tlv& h) {
+                        if (h.tag != der::k_octet_string)
+                            bad(what, "a hash in the tree is not an OCTET STRING");
+                        if (h.value.size() < 16 || h.value.size() > 64)
+                            bad(what, "a hash in the tree has " + std::to_string(h.value.size()) +
+                                          " bytes, which no digest algorithm gives");
+                        node.push_back(h.value);
+                    })) {
+                    bad(what, "a PartialHashtree is damaged");
                 }
+                if (node.empty()) bad(what, "a PartialHashtree is empty");
                 tree.push_back(std::move(node));
-            }
+            });
+            if (!ok) bad(what, "the reduced hash tree is damaged");
+            tree.shrink_to_fit();
             ats.reduced_hashtree = std::move(tree);
         }
         // [1] attributes: carried as encoded, not interpreted (RFC 4998 4.2 allows any).
     }
+    // ContentInfo ::= SEQUENCE { contentType OBJECT IDENTIFIER, content [0] EXPLICIT ANY }
     const auto& ts = fields->back();
-    if (ts.tag != der::k_sequence) bad(what, "the timeStamp is not a ContentInfo");
-    ats.time_stamp = to_bytes(ts.all);
+    const auto content_type = ts.tag == der::k_sequence ? der::read(ts.value) : std::nullopt;
+    if (!content_type || content_type->tag != der::k_oid ||
+        content_type->all.size() == ts.value.size())
+        bad(what, "the timeStamp is not a ContentInfo");
+    ats.time_stamp = ts.all;
     return ats;
 }
 
@@ -99,6 +121,12 @@ bool looks_like_der_record(std::span<const unsigned char> bytes) {
 }
 
 EvidenceRecord decode_der(std::span<const unsigned char> der_bytes, const std::string& what) {
+    return decode_der(std::make_shared<const Bytes>(der_bytes.begin(), der_bytes.end()), what);
+}
+
+EvidenceRecord decode_der(std::shared_ptr<const Bytes> input, const std::string& what) {
+    if (!input) bad(what, "no bytes");
+    const std::span<const unsigned char> der_bytes(*input);
     const auto outer = der::read(der_bytes);
     if (!outer || outer->tag != der::k_sequence) bad(what, "not a DER SEQUENCE");
     if (outer->all.size() != der_bytes.size()) bad(what, "trailing bytes after the record");
@@ -109,6 +137,7 @@ EvidenceRecord decode_der(std::span<const unsigned char> der_bytes, const std::s
         bad(what, "version is not 1");
     }
     EvidenceRecord rec;
+    rec.storage.push_back(input);  // every view below points into it
     const auto algs = der::children((*fields)[1]);
     if ((*fields)[1].tag != der::k_sequence || !algs || algs->empty())
         bad(what, "digestAlgorithms is damaged");
@@ -126,19 +155,21 @@ EvidenceRecord decode_der(std::span<const unsigned char> der_bytes, const std::s
     if (seq.tag != der::k_sequence || !chains || chains->empty())
         bad(what, "archiveTimeStampSequence is damaged or empty");
     for (const auto& c : *chains) {
-        const auto stamps = der::children(c);
-        if (c.tag != der::k_sequence || !stamps || stamps->empty())
-            bad(what, "an ArchiveTimeStampChain is damaged or empty");
+        if (c.tag != der::k_sequence) bad(what, "an ArchiveTimeStampChain is not a SEQUENCE");
         ArchiveTimeStampChain chain;
-        chain.encoded = to_bytes(c.all);
-        for (const auto& s : *stamps) chain.stamps.push_back(decode_stamp(s, what));
+        chain.encoded = c.all;
+        if (!for_each_child(
+                c, [&](const der::Tlv& s) { chain.stamps.push_back(decode_stamp(s, what)); }) ||
+            chain.stamps.empty()) {
+            bad(what, "an ArchiveTimeStampChain is damaged or empty");
+        }
         rec.chains.push_back(std::move(chain));
     }
     return rec;
 }
 
 Bytes encode_stamp(const ArchiveTimeStamp& ats) {
-    if (!ats.encoded.empty()) return ats.encoded;
+    if (!ats.encoded.empty()) return Bytes(ats.encoded.begin(), ats.encoded.end());
     std::vector<Bytes> parts;
     if (ats.digest_nid != 0) {
         parts.push_back(
@@ -148,46 +179,61 @@ Bytes encode_stamp(const ArchiveTimeStamp& ats) {
         std::vector<Bytes> lists;
         for (const auto& node : *ats.reduced_hashtree) {
             std::vector<Bytes> hashes;
-            for (const auto& h : node) hashes.push_back(der::encode(der::k_octet_string, h));
+            for (const auto h : node) hashes.push_back(der::encode(der::k_octet_string, h));
             lists.push_back(der::wrap(der::k_sequence, hashes));
         }
         parts.push_back(der::wrap(0xa2, lists));
     }
-    parts.push_back(ats.time_stamp);
+    parts.emplace_back(ats.time_stamp.begin(), ats.time_stamp.end());
     return der::wrap(der::k_sequence, parts);
 }
 
-Bytes encode_chain(ArchiveTimeStampChain& chain) {
+Bytes encode_chain(const ArchiveTimeStampChain& chain) {
+    if (!chain.encoded.empty()) return Bytes(chain.encoded.begin(), chain.encoded.end());
     std::vector<Bytes> stamps;
-    for (auto& s : chain.stamps) {
-        if (s.encoded.empty()) s.encoded = encode_stamp(s);
-        stamps.push_back(s.encoded);
-    }
-    chain.encoded = der::wrap(der::k_sequence, stamps);
-    return chain.encoded;
+    for (const auto& s : chain.stamps) stamps.push_back(encode_stamp(s));
+    return der::wrap(der::k_sequence, stamps);
 }
 
-Bytes sequence_der(const EvidenceRecord& rec, std::size_t count) {
-    std::vector<Bytes> chains;
-    for (std::size_t i = 0; i < count && i < rec.chains.size(); ++i) {
-        auto c = rec.chains[i];
-        chains.push_back(c.encoded.empty() ? encode_chain(c) : c.encoded);
+Bytes sequence_digest(const EVP_MD* md, const EvidenceRecord& rec, std::size_t count) {
+    count = std::min(count, rec.chains.size());
+    // Chains read from the input are hashed where they lie; new ones (renew) are encoded first.
+    std::vector<Bytes> fresh(count);
+    std::size_t length = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+        if (rec.chains[i].encoded.empty()) fresh[i] = encode_chain(rec.chains[i]);
+        length += rec.chains[i].encoded.empty() ? fresh[i].size() : rec.chains[i].encoded.size();
     }
-    return der::wrap(der::k_sequence, chains);
+    // The SEQUENCE header alone: tag and the definite length of all chains (X.690 8.1.3).
+    Bytes header{der::k_sequence};
+    if (length < 0x80) {
+        header.push_back(static_cast<unsigned char>(length));
+    } else {
+        Bytes len;
+        for (std::size_t v = length; v != 0; v >>= 8)
+            len.insert(len.begin(), static_cast<unsigned char>(v & 0xff));
+        header.push_back(static_cast<unsigned char>(0x80 | len.size()));
+        header.insert(header.end(), len.begin(), len.end());
+    }
+    crypto::Hasher d(md);
+    d.update(header);
+    for (std::size_t i = 0; i < count; ++i)
+        d.update(rec.chains[i].encoded.empty() ? ByteView(fresh[i]) : rec.chains[i].encoded);
+    return d.final();
 }
 
-Bytes encode_der(EvidenceRecord& rec) {
+Bytes encode_der(const EvidenceRecord& rec) {
     std::vector<Bytes> algs;
     for (int nid : rec.digest_algorithms)
         algs.push_back(der::encode(der::k_sequence, algorithm_der(nid)));
     std::vector<Bytes> chains;
-    for (auto& c : rec.chains) chains.push_back(c.encoded.empty() ? encode_chain(c) : c.encoded);
+    for (const auto& c : rec.chains) chains.push_back(encode_chain(c));
     const std::vector<unsigned char> version = {0x02, 0x01, 0x01};
     return der::wrap(der::k_sequence, {version, der::wrap(der::k_sequence, algs),
                                        der::wrap(der::k_sequence, chains)});
 }
 
-std::pair<const EVP_MD*, Bytes> token_imprint(const Bytes& token) {
+std::pair<const EVP_MD*, Bytes> token_imprint(ByteView token) {
     const unsigned char* p = token.data();
     ossl::Ptr<PKCS7> p7(d2i_PKCS7(nullptr, &p, static_cast<long>(token.size())));
     ossl::Ptr<TS_TST_INFO> tst(p7 ? PKCS7_to_TS_TST_INFO(p7.get()) : nullptr);

@@ -2,6 +2,7 @@
 // encodings, and the DER codec.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -13,9 +14,12 @@
 namespace ltsign::ers {
 
 using Bytes = core::Bytes;
+// Bytes of a record: a view into the buffer it was decoded from, or into bytes the record keeps
+// (EvidenceRecord::storage). Records of millions of hashes cost a view each, not a copy.
+using ByteView = std::span<const unsigned char>;
 
 // PartialHashtree ::= SEQUENCE OF OCTET STRING
-using PartialHashtree = std::vector<Bytes>;
+using PartialHashtree = std::vector<ByteView>;
 
 // ArchiveTimeStamp ::= SEQUENCE {
 //   digestAlgorithm [0] AlgorithmIdentifier OPTIONAL,
@@ -26,17 +30,17 @@ struct ArchiveTimeStamp {
     int digest_nid =
         0;  // from digestAlgorithm, 0 when absent (then: the token's imprint algorithm)
     std::optional<std::vector<PartialHashtree>> reduced_hashtree;
-    Bytes time_stamp;  // the TimeStampToken (ContentInfo), exactly as encoded
-    Bytes encoded;     // this ArchiveTimeStamp as found (DER) or as written; empty for XML
+    ByteView time_stamp;  // the TimeStampToken (ContentInfo), exactly as encoded
+    ByteView encoded;     // this ArchiveTimeStamp as found (DER); empty when new, and for XML
     // XML only (RFC 6283 4.2): the canonicalised <TimeStamp> element, hashed by a renewal.
-    Bytes xml_time_stamp_c14n;
+    ByteView xml_time_stamp_c14n;
 };
 
 // ArchiveTimeStampChain ::= SEQUENCE OF ArchiveTimeStamp
 struct ArchiveTimeStampChain {
     std::vector<ArchiveTimeStamp> stamps;
     std::string xml_c14n;  // XML only: the chain's CanonicalizationMethod
-    Bytes encoded;         // DER as found or written (empty for XML)
+    ByteView encoded;      // DER as found (empty when new, and for XML)
 };
 
 // EvidenceRecord ::= SEQUENCE {
@@ -51,30 +55,41 @@ struct EvidenceRecord {
     enum class Encoding { asn1, xml } encoding = Encoding::asn1;
     std::vector<int> digest_algorithms;  // NIDs, in order
     std::vector<ArchiveTimeStampChain> chains;
-    // XML only: the canonicalised <ArchiveTimeStampSequence> holding chains [0, i), per i > 0
-    // (index chains.size(): all of them, what a hash-tree renewal now would hash).
-    std::vector<Bytes> xml_sequence_c14n;
+    // XML only, index i > 0: ha of chain i (RFC 6283 4.2.2), the hash with chain i's
+    // DigestMethod of the canonicalised <ArchiveTimeStampSequence> holding chains [0, i).
+    std::vector<Bytes> xml_renewal_hash;
     bool schema_validated = false;  // XML: checked against rfc6283_ers.xsd
+    // What the views above point into: the decoded input, the canonical forms, whatever a
+    // writer added (keep()). Shared, so that a copy of a record stays valid.
+    std::vector<std::shared_ptr<const Bytes>> storage;
+
+    ByteView keep(Bytes bytes) {
+        storage.push_back(std::make_shared<const Bytes>(std::move(bytes)));
+        return *storage.back();
+    }
 };
 
-// Decodes DER. Error(malformed_input) naming `what` for anything RFC 4998 does not allow.
+// Decodes DER. Error(malformed_input) naming `what` for anything RFC 4998 does not allow. The
+// record keeps `der` (shared) and views into it; nothing is copied per node.
+EvidenceRecord decode_der(std::shared_ptr<const Bytes> der, const std::string& what);
+// The same for bytes the caller owns: they are copied once.
 EvidenceRecord decode_der(std::span<const unsigned char> der, const std::string& what);
 bool looks_like_der_record(std::span<const unsigned char> bytes);
 
 // Encodes DER; chains and stamps that carry their `encoded` bytes are written as they were.
-Bytes encode_der(EvidenceRecord& record);
-Bytes encode_chain(ArchiveTimeStampChain& chain);
+Bytes encode_der(const EvidenceRecord& record);
+Bytes encode_chain(const ArchiveTimeStampChain& chain);
 Bytes encode_stamp(const ArchiveTimeStamp& stamp);
 
-// DER of the ArchiveTimeStampSequence made of chains [0, count): what hash-tree renewal hashes
-// (RFC 4998 5.2 step 4).
-Bytes sequence_der(const EvidenceRecord& record, std::size_t count);
+// The hash of the DER ArchiveTimeStampSequence made of chains [0, count): ha of a hash-tree
+// renewal (RFC 4998 5.2 step 4), streamed from the chains' encodings without joining them.
+Bytes sequence_digest(const EVP_MD* md, const EvidenceRecord& record, std::size_t count);
 
 // The digest algorithm of a chain: its first stamp's digestAlgorithm, else the first token's
 // imprint algorithm (DESIGN.md). nullptr if unknown.
 const EVP_MD* chain_digest(const ArchiveTimeStampChain& chain);
 
 // The message imprint algorithm and value of a token; Error(malformed_input) if unreadable.
-std::pair<const EVP_MD*, Bytes> token_imprint(const Bytes& token);
+std::pair<const EVP_MD*, Bytes> token_imprint(ByteView token);
 
 }  // namespace ltsign::ers

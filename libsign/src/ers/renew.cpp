@@ -19,7 +19,7 @@ namespace {
 
 struct Loaded {
     fs::path path;
-    ers::Bytes bytes;
+    std::shared_ptr<const ers::Bytes> bytes;  // the DER record's views point into it
     ers::EvidenceRecord record;
     std::optional<fs::path> document;
     ers::Bytes leaf;  // what the new time-stamp must cover for this record
@@ -40,8 +40,8 @@ std::vector<fs::path> collect(const std::vector<fs::path>& inputs) {
     return out;
 }
 
-ers::EvidenceRecord load(const fs::path& path, const ers::Bytes& bytes) {
-    if (ers::looks_like_xml_record(bytes)) return ers::decode_xml(bytes, path.string());
+ers::EvidenceRecord load(const fs::path& path, const std::shared_ptr<const ers::Bytes>& bytes) {
+    if (ers::looks_like_xml_record(*bytes)) return ers::decode_xml(*bytes, path.string());
     return ers::decode_der(bytes, path.string());
 }
 
@@ -65,7 +65,8 @@ RenewResult renew(const std::vector<fs::path>& inputs, const RenewOptions& optio
     for (const auto& p : collect(inputs)) {
         Loaded l;
         l.path = p;
-        l.bytes = core::read_file(p, core::k_max_signature_file);
+        l.bytes =
+            std::make_shared<const ers::Bytes>(core::read_file(p, core::k_max_signature_file));
         l.record = load(p, l.bytes);
         items.push_back(std::move(l));
     }
@@ -117,9 +118,8 @@ RenewResult renew(const std::vector<fs::path>& inputs, const RenewOptions& optio
         std::optional<ers::Bytes> canonical;
         if (xml) canonical = objects.front().canonical_digest(l.md, xml::k_c14n10);
         const ers::Bytes h = canonical ? *canonical : crypto::digest_file(l.md, *l.document);
-        const ers::Bytes ha =
-            crypto::digest_bytes(l.md, xml ? l.record.xml_sequence_c14n.back()
-                                           : ers::sequence_der(l.record, l.record.chains.size()));
+        const ers::Bytes ha = xml ? ers::xml_sequence_digest(*l.bytes, l.md, l.path.string())
+                                  : ers::sequence_digest(l.md, l.record, l.record.chains.size());
         l.leaf = xml ? ers::node_hash(l.md, {h, ha}) : [&] {
             ers::Bytes joined = h;
             joined.insert(joined.end(), ha.begin(), ha.end());
@@ -143,11 +143,12 @@ RenewResult renew(const std::vector<fs::path>& inputs, const RenewOptions& optio
             Loaded& l = items[members[k]];
             ers::ArchiveTimeStamp ats;
             ats.digest_nid = nid;
+            // Views into `tree` and `token`, which outlive the encoding below.
             if (members.size() > 1) ats.reduced_hashtree = tree.reduced(k);
             ats.time_stamp = token;
             ers::Bytes out;
             if (l.record.encoding == ers::EvidenceRecord::Encoding::xml) {
-                out = ers::append_xml(l.bytes, ats, hash_tree_renewal, l.path.string());
+                out = ers::append_xml(*l.bytes, ats, hash_tree_renewal, l.path.string());
             } else {
                 if (hash_tree_renewal) {
                     ers::ArchiveTimeStampChain chain;
@@ -161,7 +162,7 @@ RenewResult renew(const std::vector<fs::path>& inputs, const RenewOptions& optio
                 } else {
                     auto& chain = l.record.chains.back();
                     chain.stamps.push_back(std::move(ats));
-                    chain.encoded.clear();  // re-encoded from its stamps, which keep their bytes
+                    chain.encoded = {};  // re-encoded from its stamps, which keep their bytes
                 }
                 out = ers::encode_der(l.record);
             }

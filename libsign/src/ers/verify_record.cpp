@@ -21,6 +21,41 @@ Bytes concat_hash(const EVP_MD* md, const Bytes& a, const Bytes& b) {
     return crypto::digest_bytes(md, joined);
 }
 
+bool contains(const PartialHashtree& list, ByteView h) {
+    return std::any_of(list.begin(), list.end(),
+                       [&](ByteView x) { return std::ranges::equal(x, h); });
+}
+
+// RFC 4998 5.2 step 4 hashes all earlier chains for every hash-tree renewal: n chains cost the
+// sum of their prefixes. Ordinary records renew a few times in decades; a record that would make
+// us hash far more than itself is refused rather than allowed to spin (review issue 11).
+void check_renewal_work(const EvidenceRecord& rec, const std::string& what_chains) {
+    std::size_t total = 0, work = 0, prefix = 0;
+    for (const auto& c : rec.chains) total += c.encoded.size();
+    for (const auto& c : rec.chains) {
+        work += prefix;
+        prefix += c.encoded.size();
+    }
+    const std::size_t limit = 8 * total + (64u << 20);
+    if (work > limit) {
+        throw Error(Errc::malformed_input,
+                    what_chains + ": checking its " + std::to_string(rec.chains.size()) +
+                        " hash-tree renewals would hash " + std::to_string(work >> 20) +
+                        " MiB, more than ltsign allows for a record of this size (" +
+                        std::to_string(limit >> 20) + " MiB)");
+    }
+}
+
+// One algorithm the record relies on, and until when it had to stay acceptable (RFC 4998 5.3,
+// EN 319 102-1 5.6.2.3): until something newer protected what it protected, or until the
+// validation time for the newest protection.
+struct AlgorithmUse {
+    const EVP_MD* md = nullptr;
+    std::string purpose;  // "the hash tree of chain 1 (the document and earlier chains)"
+    TimePoint until{};
+    std::string superseded_by;  // empty: nothing newer, judged at the validation time
+};
+
 }  // namespace
 
 std::optional<Bytes> DataObject::digest(const EVP_MD* md) {
@@ -80,8 +115,13 @@ SignatureReport verify_record(const EvidenceRecord& rec, std::vector<DataObject>
     std::vector<validation::SignatureFacts> facts;
     std::vector<std::string> where;  // "chain 1, time-stamp 2" for each stamp
     std::vector<std::string> algorithms;
+    std::vector<const EVP_MD*> chain_md;           // per chain
+    std::vector<std::size_t> chain_of_first_fact;  // per chain: index of its first stamp in facts
+    std::vector<const EVP_MD*> imprint_md;         // per stamp: its token's imprint algorithm
 
-    for (std::size_t i = 0; i < rec.chains.size(); ++i) {
+    if (!xml) check_renewal_work(rec, "the evidence record");
+    bool stop = false;
+    for (std::size_t i = 0; i < rec.chains.size() && !stop; ++i) {
         const auto& chain = rec.chains[i];
         const EVP_MD* md = nullptr;
         try {
@@ -96,6 +136,7 @@ SignatureReport verify_record(const EvidenceRecord& rec, std::vector<DataObject>
             break;
         }
         algorithms.push_back(crypto::digest_name(md));
+        chain_md.push_back(md);
         for (const auto& s : chain.stamps) {
             if (s.digest_nid != 0 && s.digest_nid != EVP_MD_get_type(md)) {
                 format_problem = "the time-stamps of chain " + std::to_string(i + 1) +
@@ -109,8 +150,8 @@ SignatureReport verify_record(const EvidenceRecord& rec, std::vector<DataObject>
         }
         // RFC 4998 5.2 step 4: hash-tree renewal binds the new chain to all earlier ones.
         std::optional<Bytes> ha;
-        if (i > 0)
-            ha = crypto::digest_bytes(md, xml ? rec.xml_sequence_c14n.at(i) : sequence_der(rec, i));
+        if (i > 0) ha = xml ? rec.xml_renewal_hash.at(i) : sequence_digest(md, rec, i);
+        chain_of_first_fact.push_back(facts.size());
 
         for (std::size_t j = 0; j < chain.stamps.size(); ++j) {
             const auto& ats = chain.stamps[j];
@@ -142,19 +183,16 @@ SignatureReport verify_record(const EvidenceRecord& rec, std::vector<DataObject>
                         candidates.push_back(concat_hash(md, *ha, hd));
                         // Some writers put h(d) and ha side by side in the first list instead,
                         // which hashes to the same node: accept h(d) there when ha is its sibling.
-                        const auto& first = ats.reduced_hashtree && !ats.reduced_hashtree->empty()
-                                                ? ats.reduced_hashtree->front()
-                                                : PartialHashtree{};
-                        if (std::find(first.begin(), first.end(), *ha) != first.end())
+                        if (ats.reduced_hashtree && !ats.reduced_hashtree->empty() &&
+                            contains(ats.reduced_hashtree->front(), *ha)) {
                             candidates.push_back(hd);
+                        }
                     }
                     std::optional<Bytes> hit;
                     for (const auto& c : candidates) {
                         const bool in_tree = ats.reduced_hashtree &&
                                              !ats.reduced_hashtree->empty() &&
-                                             std::find(ats.reduced_hashtree->front().begin(),
-                                                       ats.reduced_hashtree->front().end(),
-                                                       c) != ats.reduced_hashtree->front().end();
+                                             contains(ats.reduced_hashtree->front(), c);
                         const bool is_imprint =
                             (!ats.reduced_hashtree || ats.reduced_hashtree->empty()) &&
                             token_imprint(ats.time_stamp).second == c;
@@ -190,6 +228,15 @@ SignatureReport verify_record(const EvidenceRecord& rec, std::vector<DataObject>
                 tsp::ImprintSource src;
                 if (root) src.digest = *root;
                 facts.push_back(tsp::token_facts(ats.time_stamp, src));
+                imprint_md.push_back([&]() -> const EVP_MD* {
+                    try {
+                        return token_imprint(ats.time_stamp).first;
+                    } catch (const Error&) {
+                        // BER tokens OpenSSL's PKCS7 reader refuses (CMS reads them): their
+                        // imprint is the tree's root, judged with the chain's algorithm.
+                        return nullptr;
+                    }
+                }());
             } catch (const Error& e) {
                 validation::SignatureFacts broken;
                 broken.type = "timestamp";
@@ -198,13 +245,24 @@ SignatureReport verify_record(const EvidenceRecord& rec, std::vector<DataObject>
                     std::string("the token of ") + where.back() + " is malformed: " + e.what();
                 facts.push_back(std::move(broken));
             }
+            imprint_md.resize(facts.size());
+            // The first broken link decides the verdict (TOTAL_FAILED): later stamps are not
+            // worth a look, and a record of a million bogus stamps costs one (issue 11 item 15).
+            if (facts.back().format_problem || not_covered ||
+                facts.back().imprint.status == validation::Check::failed) {
+                stop = true;
+                break;
+            }
         }
     }
 
     // Validating at a past time: time-stamps made after it did not exist then and are left out,
-    // so the verdict is the one the record deserved at that time.
+    // so the verdict is the one the record deserved at that time. If that leaves nothing, the
+    // record proves nothing at that time (review issue 11 item 24).
     std::size_t later = 0;
-    while (facts.size() > 1 && facts.back().gen_time && *facts.back().gen_time > at) {
+    std::optional<TimePoint> first_after;
+    while (!facts.empty() && facts.back().gen_time && *facts.back().gen_time > at) {
+        first_after = facts.back().gen_time;
         facts.pop_back();
         where.pop_back();
         ++later;
@@ -229,6 +287,59 @@ SignatureReport verify_record(const EvidenceRecord& rec, std::vector<DataObject>
     }();
     r.notes.push_back(std::to_string(rec.chains.size()) + " chain(s), " +
                       std::to_string(facts.size()) + " archive time-stamp(s)");
+    // RFC 4998 5.3 / EN 319 102-1 5.6.2.3: an algorithm carries the proof only while it is
+    // acceptable. Chain i's hash tree (the document, and the earlier chains) must stay acceptable
+    // until chain i + 1 hashed them again; a time-stamp's imprint until the next time-stamp
+    // covered it; the newest ones until the validation time.
+    std::vector<AlgorithmUse> uses;
+    const auto time_of = [&](std::size_t fact) {
+        return fact < facts.size() && facts[fact].gen_time ? *facts[fact].gen_time : at;
+    };
+    for (std::size_t i = 0; i < chain_md.size(); ++i) {
+        const std::size_t first = chain_of_first_fact[i];
+        if (first >= facts.size()) break;  // made after the validation time
+        AlgorithmUse u{
+            chain_md[i],
+            "the hash tree of chain " + std::to_string(i + 1) +
+                (i == 0 ? " (the document's hash)"
+                        : " (the document's hash and chains 1 to " + std::to_string(i) + ")"),
+            at, ""};
+        if (i + 1 < chain_md.size() && chain_of_first_fact[i + 1] < facts.size()) {
+            u.until = time_of(chain_of_first_fact[i + 1]);
+            u.superseded_by = "chain " + std::to_string(i + 2);
+        }
+        uses.push_back(std::move(u));
+    }
+    for (std::size_t k = 0; k < facts.size() && k < imprint_md.size(); ++k) {
+        if (imprint_md[k] == nullptr) continue;  // unreadable token: reported as such above
+        AlgorithmUse u{imprint_md[k], "the message imprint of " + where[k], at, ""};
+        if (k + 1 < facts.size()) {
+            u.until = time_of(k + 1);
+            u.superseded_by = where[k + 1];
+        }
+        uses.push_back(std::move(u));
+    }
+    std::optional<std::string> weak;
+    for (const auto& u : uses) {
+        const std::string name = crypto::digest_name(u.md);
+        const auto end = context.policy.end_of_digest(name);
+        const bool ok = !end || u.until < *end;
+        r.notes.push_back("algorithm " + name + " for " + u.purpose + ": needed until " +
+                          format_rfc3339(u.until) +
+                          (u.superseded_by.empty() ? " (the validation time)"
+                                                   : " (when " + u.superseded_by + " renewed it)") +
+                          ", acceptable until " + (end ? format_rfc3339(*end) : "no known end") +
+                          (ok ? "" : ": NOT acceptable"));
+        if (!ok && !weak) {
+            weak = name + " stopped being acceptable on " + format_rfc3339(*end) + ", but " +
+                   u.purpose + " relied on it until " + format_rfc3339(u.until) +
+                   (u.superseded_by.empty()
+                        ? ", the validation time: nothing renewed it with a stronger algorithm"
+                        : ", when " + u.superseded_by + " renewed it: too late") +
+                   "; nothing proves it existed while " + name + " was still acceptable";
+        }
+    }
+
     if (!facts.empty() && facts.front().gen_time) {
         r.signing_time = facts.front().gen_time;
         r.best_signature_time = at;
@@ -244,6 +355,13 @@ SignatureReport verify_record(const EvidenceRecord& rec, std::vector<DataObject>
                            "an archive time-stamp is broken: " + ts.explanation);
         }
     }
+    if (facts.empty()) {
+        return verdict(Indication::indeterminate, SubIndication::no_poe,
+                       "the record's first time-stamp is dated " +
+                           (first_after ? format_rfc3339(*first_after) : std::string("?")) +
+                           ", after the validation time " + format_rfc3339(at) +
+                           ": it proves nothing about the document at that time");
+    }
     for (std::size_t k = 1; k < facts.size(); ++k) {
         if (facts[k].gen_time && facts[k - 1].gen_time &&
             *facts[k].gen_time < *facts[k - 1].gen_time) {
@@ -252,6 +370,10 @@ SignatureReport verify_record(const EvidenceRecord& rec, std::vector<DataObject>
                                ", before the time-stamp it renews (" +
                                format_rfc3339(*facts[k - 1].gen_time) + ")");
         }
+    }
+    if (weak) {
+        return verdict(Indication::indeterminate, SubIndication::crypto_constraints_failure_no_poe,
+                       *weak);
     }
     if (data_missing) {
         return verdict(Indication::indeterminate, SubIndication::signed_data_not_found,

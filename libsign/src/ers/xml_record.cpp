@@ -4,6 +4,7 @@
 #include <array>
 #include <map>
 
+#include "crypto/digests.hpp"
 #include "xml/xml_doc.hpp"
 
 namespace ltsign::ers {
@@ -47,6 +48,53 @@ std::vector<xmlNode*> ordered(xmlNode* parent, const char* name, const std::stri
     return out;
 }
 
+// libxml2's C14N walks the whole document for every node set, even where nothing is visible: one
+// canonical form per chain or time-stamp made decoding quadratic (review issue 11 item 14). This
+// trims the tree for a moment to the path from the root down to `node`, with `kept` as the
+// children of `node` (all of them when empty), and puts every link back as it was. Only the
+// invisible siblings of the path are hidden: the canonical form of `node` does not change.
+class Trimmed {
+  public:
+    // `kept`: the children `node` keeps; nullopt: all of them.
+    explicit Trimmed(xmlNode* node, std::optional<std::vector<xmlNode*>> kept = std::nullopt) {
+        // The root element's parent is the document node, whose children are linked alike.
+        for (xmlNode* n = node; n->parent != nullptr; n = n->parent) {
+            save(n->parent);
+            set_children(n->parent, {n});
+        }
+        if (kept) {
+            save(node);
+            set_children(node, *kept);
+        }
+    }
+    ~Trimmed() {
+        for (auto it = m_saved.rbegin(); it != m_saved.rend(); ++it)
+            set_children(it->first, it->second);
+    }
+    Trimmed(const Trimmed&) = delete;
+    Trimmed& operator=(const Trimmed&) = delete;
+
+  private:
+    void save(xmlNode* parent) {
+        std::vector<xmlNode*> all;
+        for (xmlNode* c = parent->children; c != nullptr; c = c->next) all.push_back(c);
+        m_saved.emplace_back(parent, std::move(all));
+    }
+    // Links by hand: xmlAddChild would merge adjacent text nodes and free one of them.
+    static void set_children(xmlNode* parent, const std::vector<xmlNode*>& children) noexcept {
+        xmlNode* prev = nullptr;
+        for (xmlNode* c : children) {
+            c->prev = prev;
+            c->next = nullptr;
+            if (prev != nullptr) prev->next = c;
+            prev = c;
+        }
+        parent->children = children.empty() ? nullptr : children.front();
+        parent->last = prev;
+    }
+    std::vector<std::pair<xmlNode*, std::vector<xmlNode*>>> m_saved;
+};
+
 xmlNode* add(xmlNode* parent, xmlNs* ns, const char* name, const std::string& content = "") {
     return xmlNewChild(parent, ns, BAD_CAST name,
                        content.empty() ? nullptr : BAD_CAST content.c_str());
@@ -61,7 +109,7 @@ void add_stamp(xmlNode* chain, xmlNs* ns, const ArchiveTimeStamp& s, int order) 
         for (const auto& list : *s.reduced_hashtree) {
             xmlNode* seq = add(tree, ns, "Sequence");
             xmlNewProp(seq, BAD_CAST "Order", BAD_CAST std::to_string(++n).c_str());
-            for (const auto& h : list) add(seq, ns, "DigestValue", xml::base64_encode(h));
+            for (const auto h : list) add(seq, ns, "DigestValue", xml::base64_encode(h));
         }
     }
     xmlNode* ts = add(ats, ns, "TimeStamp");
@@ -92,6 +140,111 @@ int digest_nid_from_uri(const std::string& uri) {
     return 0;
 }
 
+namespace {
+
+// The canonical form of `seq` holding only `child` is start tag + piece + end tag; the piece is
+// what `child` adds to any canonical form of `seq` it is part of (its rendering depends on its
+// ancestors, never on its siblings).
+Bytes piece_of(xmlDoc* doc, xmlNode* seq, xmlNode* child, const std::string& method,
+               std::size_t start_size, std::size_t end_size) {
+    Trimmed trimmed(seq, std::vector<xmlNode*>{child});
+    Bytes all = xml::canonicalize(doc, seq, method);
+    if (all.size() < start_size + end_size)
+        throw Error(Errc::internal, "an unexpected canonical form of ArchiveTimeStampSequence");
+    return Bytes(all.begin() + static_cast<std::ptrdiff_t>(start_size),
+                 all.end() - static_cast<std::ptrdiff_t>(end_size));
+}
+
+std::vector<Bytes> renewal_hashes(xmlDoc* doc, xmlNode* seq, const std::vector<xmlNode*>& chains,
+                                  const EvidenceRecord& rec, const std::string& what) {
+    // RFC 6283 4.2.2: chain i's hash-tree renewal hashed the canonicalised ArchiveTimeStampSequence
+    // as it was before chain i existed: chains [0, i) by Order, with everything else the sequence
+    // holds (white space, comments). Canonicalising that prefix for every i is quadratic; instead
+    // each child's canonical piece is made once, and one running hash per (digest, method) takes
+    // the pieces in document order: at chain i it is forked and finished with what the sequence
+    // holds besides chains after chain i - 1.
+    std::vector<Bytes> out(rec.chains.size());
+    if (rec.chains.size() < 2) return out;
+    std::vector<xmlNode*> kids;
+    for (xmlNode* c = seq->children; c != nullptr; c = c->next) kids.push_back(c);
+    std::map<xmlNode*, std::size_t> rank;  // chain node -> its index by Order
+    for (std::size_t i = 0; i < chains.size(); ++i) rank[chains[i]] = i;
+    // Chains out of document order (legal, never seen in practice) take a pass per chain.
+    bool in_document_order = true;
+    std::size_t expect = 0;
+    for (xmlNode* k : kids) {
+        if (rank.contains(k) && rank[k] != expect++) in_document_order = false;
+    }
+
+    std::map<std::pair<int, std::string>, std::vector<std::size_t>> by_kind;  // -> chain indexes
+    for (std::size_t i = 1; i < rec.chains.size(); ++i)
+        by_kind[{rec.chains[i].stamps.front().digest_nid, rec.chains[i].xml_c14n}].push_back(i);
+    std::size_t work = 0;
+    const std::size_t limit = 64u << 20;
+    for (const auto& [kind, members] : by_kind) {
+        const auto& [nid, method] = kind;
+        const EVP_MD* md = EVP_get_digestbynid(nid);
+        // Start and end tags: the canonical form of the empty sequence, split before "</".
+        const Bytes empty = [&] {
+            Trimmed trimmed(seq, std::vector<xmlNode*>{});
+            return xml::canonicalize(doc, seq, method);
+        }();
+        std::size_t split = empty.size();
+        while (split > 1 && !(empty[split - 2] == '<' && empty[split - 1] == '/')) --split;
+        if (split <= 1) throw Error(Errc::internal, "no end tag in a canonical form");
+        const std::size_t start_size = split - 2;
+        const ByteView start(empty.data(), start_size),
+            end(empty.data() + start_size, empty.size() - start_size);
+        std::vector<Bytes> pieces;
+        pieces.reserve(kids.size());
+        for (xmlNode* k : kids)
+            pieces.push_back(piece_of(doc, seq, k, method, start.size(), end.size()));
+
+        const auto too_much = [&] {
+            if (work > limit)
+                bad(what, "too much content between the chains to check their renewals");
+        };
+        if (!in_document_order) {
+            for (const std::size_t i : members) {
+                crypto::Hasher h(md);
+                h.update(start);
+                for (std::size_t p = 0; p < kids.size(); ++p) {
+                    if (rank.contains(kids[p]) && rank[kids[p]] >= i) continue;
+                    h.update(pieces[p]);
+                    work += pieces[p].size();
+                }
+                too_much();
+                h.update(end);
+                out[i] = h.final();
+            }
+            continue;
+        }
+        crypto::Hasher running(md);
+        running.update(start);
+        std::size_t next_member = 0;
+        for (std::size_t p = 0; p < kids.size() && next_member < members.size(); ++p) {
+            running.update(pieces[p]);
+            if (!rank.contains(kids[p])) continue;
+            // After chain r: the hash for chain r + 1, if it is of this kind.
+            const std::size_t r = rank[kids[p]];
+            if (members[next_member] != r + 1) continue;
+            crypto::Hasher h = running.copy();
+            for (std::size_t q = p + 1; q < kids.size(); ++q) {
+                if (rank.contains(kids[q])) continue;
+                h.update(pieces[q]);
+                work += pieces[q].size();
+            }
+            too_much();
+            h.update(end);
+            out[r + 1] = h.final();
+            ++next_member;
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
 bool looks_like_xml_record(std::span<const unsigned char> bytes) {
     if (!xml::looks_like_xml(bytes)) return false;
     const std::string_view head(reinterpret_cast<const char*>(bytes.data()),
@@ -109,6 +262,20 @@ EvidenceRecord decode_xml(std::span<const unsigned char> bytes, const std::strin
     }
     EvidenceRecord rec;
     rec.encoding = EvidenceRecord::Encoding::xml;
+    // Decoded hashes and tokens, and canonical forms of <TimeStamp>, are kept in one arena each
+    // and seen through views: one allocation per record, not one per hash.
+    auto decoded = std::make_shared<Bytes>();
+    decoded->reserve(bytes.size());  // base64 decodes to less than the text: never reallocates
+    auto canonical = std::make_shared<Bytes>();
+    rec.storage.push_back(decoded);
+    rec.storage.push_back(canonical);
+    const auto keep_decoded = [&](const Bytes& b) {
+        if (decoded->size() + b.size() > decoded->capacity())
+            throw Error(Errc::internal, "the evidence record's decoded bytes outgrew their buffer");
+        decoded->insert(decoded->end(), b.begin(), b.end());
+        return ByteView(decoded->data() + decoded->size() - b.size(), b.size());
+    };
+    std::vector<std::pair<std::size_t, std::size_t>> canonical_at;  // per stamp: offset, size
     const auto schema = xml::validate(doc.get(), "rfc6283_ers.xsd");
     if (schema.problem) bad(what, "schema: " + *schema.problem);
     rec.schema_validated = schema.performed;
@@ -117,7 +284,6 @@ EvidenceRecord decode_xml(std::span<const unsigned char> bytes, const std::strin
     if (seq == nullptr) bad(what, "no ArchiveTimeStampSequence");
     const auto chains = ordered(seq, "ArchiveTimeStampChain", what);
     if (chains.empty()) bad(what, "no ArchiveTimeStampChain");
-    std::vector<std::string> c14n_methods;
     for (xmlNode* c : chains) {
         ArchiveTimeStampChain chain;
         xmlNode* dm = xml::child(c, k_ers_ns, "DigestMethod");
@@ -127,7 +293,6 @@ EvidenceRecord decode_xml(std::span<const unsigned char> bytes, const std::strin
         const int nid = digest_nid_from_uri(xml::attribute(dm, "Algorithm"));
         if (nid == 0) bad(what, "unknown DigestMethod " + xml::attribute(dm, "Algorithm"));
         const std::string c14n = xml::attribute(cm, "Algorithm");
-        c14n_methods.push_back(c14n);
         chain.xml_c14n = c14n;
         rec.digest_algorithms.push_back(nid);
         const auto stamps = ordered(c, "ArchiveTimeStamp", what);
@@ -140,9 +305,9 @@ EvidenceRecord decode_xml(std::span<const unsigned char> bytes, const std::strin
                 for (xmlNode* sq : ordered(tree, "Sequence", what)) {
                     PartialHashtree list;
                     for (xmlNode* dv : xml::children(sq, k_ers_ns, "DigestValue")) {
-                        auto h = xml::base64_decode(xml::text(dv));
+                        const auto h = xml::base64_decode(xml::text(dv));
                         if (h.empty()) bad(what, "a DigestValue is not base64");
-                        list.push_back(std::move(h));
+                        list.push_back(keep_decoded(h));
                     }
                     lists.push_back(std::move(list));
                 }
@@ -153,40 +318,40 @@ EvidenceRecord decode_xml(std::span<const unsigned char> bytes, const std::strin
             if (token == nullptr) bad(what, "an ArchiveTimeStamp without TimeStamp/TimeStampToken");
             if (xml::attribute(token, "Type") != "RFC3161")
                 bad(what, "only RFC 3161 time-stamp tokens are supported");
-            s.time_stamp = xml::base64_decode(xml::text(token));
-            if (s.time_stamp.empty()) bad(what, "a TimeStampToken is not base64");
+            const auto token_der = xml::base64_decode(xml::text(token));
+            if (token_der.empty()) bad(what, "a TimeStampToken is not base64");
+            s.time_stamp = keep_decoded(token_der);
             // RFC 6283 4.2.1: a time-stamp renewal hashes the canonicalised <TimeStamp>.
-            s.xml_time_stamp_c14n = xml::canonicalize(doc.get(), ts, c14n);
+            const Bytes c = [&] {
+                Trimmed trimmed(ts);
+                return xml::canonicalize(doc.get(), ts, c14n);
+            }();
+            canonical_at.emplace_back(canonical->size(), c.size());
+            canonical->insert(canonical->end(), c.begin(), c.end());
             chain.stamps.push_back(std::move(s));
         }
         rec.chains.push_back(std::move(chain));
     }
-    // RFC 6283 4.2.2: a hash-tree renewal hashes the canonicalised ArchiveTimeStampSequence as it
-    // was before the new chain, i.e. holding chains [0, i). Computed for every i up to n (n: what
-    // a renewal now would hash), by lifting later chains out for a moment.
-    rec.xml_sequence_c14n.resize(chains.size() + 1);
-    for (std::size_t i = 1; i <= chains.size(); ++i) {
-        // Later chains are lifted out and always put back, even when canonicalisation throws.
-        struct Lifted {
-            xmlNode* seq;
-            std::vector<std::pair<xmlNode*, xmlNode*>> nodes;  // node, its next sibling
-            ~Lifted() {
-                for (auto it = nodes.rbegin(); it != nodes.rend(); ++it) {
-                    if (it->second != nullptr) {
-                        xmlAddPrevSibling(it->second, it->first);
-                    } else {
-                        xmlAddChild(seq, it->first);
-                    }
-                }
-            }
-        } lifted{seq, {}};
-        for (std::size_t k = i; k < chains.size(); ++k)
-            lifted.nodes.emplace_back(chains[k], chains[k]->next);
-        for (auto& [n, next] : lifted.nodes) xmlUnlinkNode(n);
-        const std::string method = i < chains.size() ? c14n_methods[i] : xml::k_c14n10;
-        rec.xml_sequence_c14n[i] = xml::canonicalize(doc.get(), seq, method);
+    // The arena is complete: now the views into it stay put.
+    std::size_t n = 0;
+    for (auto& chain : rec.chains) {
+        for (auto& s : chain.stamps) {
+            const auto [offset, size] = canonical_at[n++];
+            s.xml_time_stamp_c14n = ByteView(canonical->data() + offset, size);
+        }
     }
+    rec.xml_renewal_hash = renewal_hashes(doc.get(), seq, chains, rec, what);
     return rec;
+}
+
+Bytes xml_sequence_digest(std::span<const unsigned char> bytes, const EVP_MD* md,
+                          const std::string& what) {
+    auto doc = xml::parse(bytes, what);
+    xmlNode* seq =
+        xml::child(xmlDocGetRootElement(doc.get()), k_ers_ns, "ArchiveTimeStampSequence");
+    if (seq == nullptr) bad(what, "no ArchiveTimeStampSequence");
+    Trimmed trimmed(seq);
+    return crypto::digest_bytes(md, xml::canonicalize(doc.get(), seq, xml::k_c14n10));
 }
 
 Bytes encode_xml(const EvidenceRecord& rec) {

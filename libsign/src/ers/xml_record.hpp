@@ -17,6 +17,11 @@ bool looks_like_xml_record(std::span<const unsigned char> bytes);
 // anything RFC 6283 does not allow.
 EvidenceRecord decode_xml(std::span<const unsigned char> bytes, const std::string& what);
 
+// ha of a hash-tree renewal now (RFC 6283 4.2.2): the hash of the whole canonicalised
+// ArchiveTimeStampSequence (C14N 1.0, what new chains declare).
+Bytes xml_sequence_digest(std::span<const unsigned char> record, const EVP_MD* md,
+                          const std::string& what);
+
 // A new record (from seal), indented.
 Bytes encode_xml(const EvidenceRecord& record);
 

@@ -59,9 +59,10 @@ std::optional<std::pair<TimePoint, std::string>> record_poe(const fs::path& sign
         std::error_code ec;
         if (!fs::is_regular_file(record, ec)) continue;
         try {
-            const auto bytes = core::read_file(record, core::k_max_signature_file);
-            const auto parsed = ers::looks_like_xml_record(bytes)
-                                    ? ers::decode_xml(bytes, record.string())
+            auto bytes = std::make_shared<const core::Bytes>(
+                core::read_file(record, core::k_max_signature_file));
+            const auto parsed = ers::looks_like_xml_record(*bytes)
+                                    ? ers::decode_xml(*bytes, record.string())
                                     : ers::decode_der(bytes, record.string());
             VerifyOptions over_signature{signature, {}, {}};
             auto objects = ers::data_objects(over_signature);
@@ -96,7 +97,7 @@ FileReport verify_file_at(const fs::path& file, const VerifyOptions& options,
     FileReport report;
     report.path = file;
     report.data = options.data;
-    const core::Bytes bytes = core::read_file(file, core::k_max_signature_file);
+    core::Bytes bytes = core::read_file(file, core::k_max_signature_file);
     if (bytes.empty()) throw Error(Errc::malformed_input, file.string() + ": the file is empty");
     if (options.data) {
         std::error_code ec;
@@ -132,7 +133,9 @@ FileReport verify_file_at(const fs::path& file, const VerifyOptions& options,
         report.signatures.push_back(std::move(r));
     } else if (ers::looks_like_der_record(bytes)) {
         report.format = "ers-asn1";
-        const auto record = ers::decode_der(bytes, file.string());
+        // The record keeps views into the bytes it was read from: hand them over, no copy.
+        const auto record =
+            ers::decode_der(std::make_shared<const core::Bytes>(std::move(bytes)), file.string());
         auto objects = ers::data_objects(options);
         report.signatures.push_back(ers::verify_record(record, objects, context, at));
     } else if (bytes.size() >= 4 && bytes[0] == 'P' && bytes[1] == 'K' && bytes[2] == 3 &&

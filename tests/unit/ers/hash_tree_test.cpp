@@ -53,7 +53,9 @@ TEST(HashTree, SingleLeafIsItsOwnRoot) {
 TEST(HashTree, ChangedSiblingChangesTheRoot) {
     const HashTree tree(EVP_sha256(), {h("a"), h("b"), h("c")});
     auto reduced = tree.reduced(0);
-    reduced.back().back()[0] ^= 1;
+    auto changed = Bytes(reduced.back().back().begin(), reduced.back().back().end());
+    changed[0] ^= 1;
+    reduced.back().back() = changed;
     EXPECT_NE(root_from_reduced(EVP_sha256(), reduced, h("a")).value(), tree.root());
 }
 
