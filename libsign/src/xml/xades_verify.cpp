@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <set>
+#include <sstream>
 
 #include "crypto/digests.hpp"
 #include "ltsign/error.hpp"
@@ -46,15 +47,18 @@ std::string describe(xmlNode* n) {
     return out;
 }
 
-// The ID a same-document URI names: "#x" and "#xpointer(id('x'))"; nullopt for other forms.
+// The ID of the two XPointer forms that name one ID, "#x" and "#xpointer(id('x'))" (either
+// quote); nullopt for other forms. Only to name an ID that occurs twice: what a URI selects is
+// found by resolve_fragment, the way xmlsec1 finds it.
 std::optional<std::string> fragment_id(const std::string& uri) {
     if (uri.size() < 2 || uri[0] != '#') return std::nullopt;
     const std::string f = uri.substr(1);
     if (f.rfind("xpointer(", 0) != 0) return f;
-    for (const char* pre : {"xpointer(id('", "xpointer(id(\""}) {
-        const std::string p(pre);
-        if (f.rfind(p, 0) == 0 && f.size() > p.size() + 3 && f.ends_with("))"))
-            return f.substr(p.size(), f.size() - p.size() - 4);
+    for (const char* quote : {"'", "\""}) {
+        const std::string pre = std::string("xpointer(id(") + quote;
+        const std::string post = std::string(quote) + "))";
+        if (f.size() > pre.size() + post.size() && f.starts_with(pre) && f.ends_with(post))
+            return f.substr(pre.size(), f.size() - pre.size() - post.size());
     }
     return std::nullopt;
 }
@@ -190,40 +194,100 @@ void shorten_serial_numbers(xmlNode* root) {
     }
 }
 
-// The XPath (XMLDSig 6.6.3) and XPath Filter 2.0 expressions of a reference's transforms that
-// do more than remove the signature from an enveloped document; "" when there are none.
-std::string selective_filters(xmlNode* ref) {
+constexpr const char* k_xpath_transform = "http://www.w3.org/TR/1999/REC-xpath-19991116";
+constexpr const char* k_xpath2_transform = "http://www.w3.org/2002/06/xmldsig-filter2";
+constexpr const char* k_xpointer_transform = "http://www.w3.org/2001/04/xmldsig-more/xptr";
+
+// The namespaces an expression's prefixes stand for, as the expression's element binds them
+// (XMLDSig 6.6.3: the XPath context holds the namespaces in scope of the XPath element).
+std::string namespace_bindings(xmlNode* x, const std::string& expr) {
+    std::set<std::string> prefixes;
+    for (std::size_t i = 0; i < expr.size(); ++i) {
+        if (expr[i] != ':' || (i + 1 < expr.size() && expr[i + 1] == ':') ||
+            (i > 0 && expr[i - 1] == ':'))
+            continue;
+        std::size_t b = i;
+        while (b > 0 && (std::isalnum(static_cast<unsigned char>(expr[b - 1])) ||
+                         expr[b - 1] == '_' || expr[b - 1] == '-' || expr[b - 1] == '.'))
+            --b;
+        if (b < i) prefixes.insert(expr.substr(b, i - b));
+    }
     std::string out;
-    for (xmlNode* t : children(child(ref, k_dsig_ns, "Transforms"), k_dsig_ns, "Transform")) {
-        const std::string alg = attribute(t, "Algorithm");
-        std::vector<std::string> exprs;
-        if (alg == "http://www.w3.org/TR/1999/REC-xpath-19991116") {
-            for (xmlNode* x : children(t, k_dsig_ns, "XPath")) {
-                std::string e = text(x);
-                std::erase_if(e,
-                              [](char c) { return std::isspace(static_cast<unsigned char>(c)); });
-                if (e != "not(ancestor-or-self::ds:Signature)" &&
-                    e != "not(ancestor-or-self::dsig:Signature)")
-                    exprs.push_back("XPath " + text(x));
-            }
-        } else if (alg == "http://www.w3.org/2002/06/xmldsig-filter2") {
-            for (xmlNode* x = t->children; x != nullptr; x = x->next) {
-                if (x->type != XML_ELEMENT_NODE) continue;
-                const std::string filter = attribute(x, "Filter");
-                std::string e = text(x);
-                std::erase_if(e,
-                              [](char c) { return std::isspace(static_cast<unsigned char>(c)); });
-                const bool removes_signature =
-                    filter == "subtract" &&
-                    (e == "/descendant::ds:Signature" || e == "//ds:Signature" ||
-                     e == "here()/ancestor::ds:Signature[1]");
-                if (!removes_signature)
-                    exprs.push_back("XPath Filter 2.0 " + filter + " " + text(x));
-            }
-        }
-        for (const auto& e : exprs) out += (out.empty() ? "" : "; ") + e;
+    for (const auto& p : prefixes) {
+        xmlNs* ns = xmlSearchNs(x->doc, x, BAD_CAST p.c_str());
+        out += (out.empty() ? " with " : ", ") + p + " = " +
+               (ns != nullptr ? reinterpret_cast<const char*>(ns->href) : "(unbound)");
     }
     return out;
+}
+
+std::string trimmed(std::string s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+    std::size_t i = 0;
+    while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+    return s.substr(i);
+}
+
+// The transforms of a reference that select nodes (XPath, XPath Filter 2.0, XPointer), as they
+// read with their namespace bindings; "" when there are none. Only a description: whether they
+// select the whole target is decided by comparing what xmlsec1 digested with the target's
+// canonical form (judge_selections), never from this text.
+std::string selecting_transforms(xmlNode* ref) {
+    std::string out;
+    auto add = [&](const std::string& what) { out += (out.empty() ? "" : "; ") + what; };
+    for (xmlNode* t : children(child(ref, k_dsig_ns, "Transforms"), k_dsig_ns, "Transform")) {
+        const std::string alg = attribute(t, "Algorithm");
+        if (alg == k_xpath_transform) {
+            for (xmlNode* x : children(t, k_dsig_ns, "XPath")) {
+                const std::string e = trimmed(text(x));
+                add("XPath " + e + namespace_bindings(x, e));
+            }
+        } else if (alg == k_xpath2_transform || alg == k_xpointer_transform) {
+            for (xmlNode* x = t->children; x != nullptr; x = x->next) {
+                if (x->type != XML_ELEMENT_NODE) continue;
+                const std::string e = trimmed(text(x));
+                add(alg == k_xpointer_transform ? "XPointer " + e + namespace_bindings(x, e)
+                                                : "XPath Filter 2.0 " + attribute(x, "Filter") +
+                                                      " " + e + namespace_bindings(x, e));
+            }
+        }
+    }
+    return out;
+}
+
+// The canonicalization that turns a reference's final node-set into the digested bytes: its last
+// transform when that is a C14N method (with exclusive C14N's PrefixList), else C14N 1.0, which
+// XMLDSig 4.4.3.2 applies by default. Empty when the chain ends in bytes of another kind.
+struct FinalC14n {
+    std::string algorithm;
+    std::vector<std::string> prefixes;
+};
+FinalC14n final_c14n(xmlNode* ref) {
+    const auto ts = children(child(ref, k_dsig_ns, "Transforms"), k_dsig_ns, "Transform");
+    const std::string alg = ts.empty() ? "" : attribute(ts.back(), "Algorithm");
+    if (alg == "http://www.w3.org/2000/09/xmldsig#base64") return {};
+    if (alg.find("c14n") == std::string::npos) return {k_c14n10, {}};
+    FinalC14n out{alg, {}};
+    for (xmlNode* in = ts.back()->children; in != nullptr; in = in->next) {
+        if (in->type != XML_ELEMENT_NODE || xmlStrcmp(in->name, BAD_CAST "InclusiveNamespaces"))
+            continue;
+        std::istringstream list(attribute(in, "PrefixList"));
+        for (std::string p; list >> p;) out.prefixes.push_back(p);
+    }
+    return out;
+}
+
+// Digest algorithms from weakest to strongest (collision resistance), to name the weakest a
+// signature relies on.
+int digest_strength(const std::string& digest) {
+    static const std::pair<const char*, int> k_order[] = {
+        {"md5", 0},      {"sha1", 1},   {"sha224", 2},   {"sha3-224", 2}, {"sha256", 3},
+        {"sha3-256", 3}, {"sha384", 4}, {"sha3-384", 4}, {"sha512", 5},   {"sha3-512", 5},
+    };
+    for (const auto& [name, rank] : k_order) {
+        if (digest == name) return rank;
+    }
+    return -1;  // unknown: weaker than anything known
 }
 
 constexpr const char* k_base64_transform = "http://www.w3.org/2000/09/xmldsig#base64";
@@ -255,6 +319,21 @@ bool valid_base64(const std::string& text) {
 constexpr const char* k_enveloped_transform =
     "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
 
+// A reference of SignedInfo and what it was resolved to.
+struct Resolved {
+    xmlNode* ref = nullptr;
+    std::size_t index = 0;  // in SignedInfo
+    std::string uri;
+    xmlNode* target = nullptr;    // the element a same-document fragment selects
+    bool whole = false;           // the whole document
+    bool comments = false;        // its node-set keeps comments (the XPointer forms)
+    bool external = false;        // a detached document
+    bool data_object = false;     // a signed data object, not a part of the signature
+    std::string selection;        // its selecting transforms, described; empty: none
+    std::string target_text;      // the target, before any selection
+    std::size_t signed_data = 0;  // index in SignatureFacts::signed_data
+};
+
 class SignatureChecker {
   public:
     SignatureChecker(xmlDoc* doc, xmlNode* sig, const std::vector<std::string>& duplicates,
@@ -285,6 +364,9 @@ class SignatureChecker {
         }
         check_schema();
         core_validation(method);
+        record_algorithms(method);
+        judge_selections();
+        check_given_data();
         read_unsigned_properties(sv);
         name_legacy_level();
         out.facts = std::move(f);
@@ -396,6 +478,12 @@ class SignatureChecker {
         }
         bool v1 = false;
         m_cert_refs = signing_certificate_refs(ssp, v1);
+        for (const auto& ref : m_cert_refs) {
+            // The digest binds the signing certificate to the signature (EN 319 132-1 5.2.2).
+            m_facts.algorithms.push_back({std::string("the CertDigest of the signed ") +
+                                              (v1 ? "SigningCertificate" : "SigningCertificateV2"),
+                                          ref.digest.empty() ? "unknown" : ref.digest, "", 0});
+        }
         if (m_cert_refs.empty()) {
             m_facts.notes.push_back(
                 "the signed properties name no signing certificate (SigningCertificateV2), so "
@@ -417,17 +505,21 @@ class SignatureChecker {
         }
         int sp_refs = 0, data_refs = 0;
         std::vector<std::pair<std::string, std::size_t>> external;  // uri, index in signed_data
-        std::set<std::string> digests;
         for (std::size_t i = 0; i < refs.size(); ++i) {
             xmlNode* ref = refs[i];
             const std::string n = "reference " + std::to_string(i + 1);
             const std::string alg = attribute(child(ref, k_dsig_ns, "DigestMethod"), "Algorithm");
             const std::string dname = digest_name(alg);
-            if (dname.empty()) {
+            // Every reference digest carries the proof of its data: each is judged by the policy,
+            // and the weakest names the signature's digest (see record_algorithms).
+            m_facts.algorithms.push_back(
+                {"the digest of reference #" + std::to_string(i + 1) +
+                     (has_attribute(ref, "URI") ? " (URI \"" + attribute(ref, "URI") + "\")"
+                                                : std::string(" (no URI)")),
+                 dname.empty() ? alg : dname, "", 0});
+            m_reference_digests.push_back(dname);
+            if (dname.empty())
                 m_unsupported = "the DigestMethod " + alg + " of " + n + " is not supported";
-            } else {
-                digests.insert(dname);
-            }
             bool enveloped = false;
             for (xmlNode* t : children(child(ref, k_dsig_ns, "Transforms"), k_dsig_ns, "Transform"))
                 enveloped = enveloped || attribute(t, "Algorithm") == k_enveloped_transform;
@@ -446,48 +538,68 @@ class SignatureChecker {
             }
             const std::string uri = attribute(ref, "URI");
             const std::string type = attribute(ref, "Type");
-            xmlNode* target = nullptr;
+            Resolved use;
+            use.ref = ref;
+            use.index = i;
+            use.uri = uri;
+            xmlNode*& target = use.target;
             std::string target_text;
             if (uri.empty() || uri == "#xpointer(/)") {
-                target_text =
-                    "the whole document" +
-                    std::string(m_sig->parent != nullptr && m_sig->parent->type == XML_ELEMENT_NODE
-                                    ? " (the signature excluded "
-                                      "by its transforms)"
-                                    : "");
+                // XMLDSig 4.4.3.3: "" is the document without comments, #xpointer(/) with them.
+                use.whole = true;
+                use.comments = !uri.empty();
+                target_text = whole_document_text();
             } else if (uri[0] == '#') {
-                const auto id = fragment_id(uri);
-                if (!id) {
-                    m_unsupported =
-                        n + " uses the XPointer form " + uri + ", which is not supported";
-                    continue;
-                }
-                if (std::find(m_duplicates.begin(), m_duplicates.end(), *id) !=
-                    m_duplicates.end()) {
+                if (const auto id = fragment_id(uri);
+                    id && std::find(m_duplicates.begin(), m_duplicates.end(), *id) !=
+                              m_duplicates.end()) {
                     m_facts.format_problem = "the ID \"" + *id + "\" that " + n +
                                              " signs occurs more than once in the document; "
                                              "which element was signed is ambiguous (signature "
                                              "wrapping)";
                     return;
                 }
-                target = element_by_id(m_doc, *id);
-                if (target == nullptr) {
+                // The node xmlsec1 will digest, found the way it finds it.
+                const Fragment fragment = resolve_fragment(m_doc, ref, uri);
+                use.comments = uri.rfind("#xpointer(", 0) == 0 || uri.rfind("#xmlns(", 0) == 0;
+                if (fragment.kind == Fragment::Kind::none) {
                     m_unresolved = true;
                     not_found(n + " signs \"" + uri + "\", which is not in the document");
                     continue;
                 }
-                target_text = describe(target);
+                if (fragment.kind == Fragment::Kind::document) {
+                    use.whole = true;
+                    target_text = whole_document_text();
+                } else if (fragment.kind == Fragment::Kind::element) {
+                    target = fragment.element;
+                    target_text = describe(target);
+                } else {
+                    m_unsupported =
+                        n + " uses the XPointer form " + uri +
+                        (fragment.kind == Fragment::Kind::other
+                             ? ", which selects " + std::to_string(fragment.count) +
+                                   " nodes rather than one element or the document; that is "
+                                   "not supported"
+                             : ", which is not supported");
+                    continue;
+                }
             } else {
+                use.external = true;
                 external.emplace_back(uri, m_facts.signed_data.size());
                 target_text = "a detached document";
             }
-            // XPath filters decide which part of the target is digested: say so, unless the
-            // filter is the usual one that only removes the signature itself.
-            if (const auto filters = selective_filters(ref); !filters.empty()) {
-                target_text += ", only the part its transforms select (" + filters + ")";
-                m_facts.notes.push_back(n + " signs only what its XPath transforms select (" +
-                                        filters + "); the rest of " +
-                                        (uri.empty() ? "the document" : uri) + " is not signed");
+            // Transforms that select nodes may sign less than the target: until what xmlsec1
+            // digested shows otherwise (judge_selections), say only that part is signed. So does
+            // a fragment of a detached document.
+            use.selection = selecting_transforms(ref);
+            if (use.external && uri.find('#') != std::string::npos) {
+                use.selection = "the fragment " + uri.substr(uri.find('#')) +
+                                (use.selection.empty() ? "" : "; " + use.selection);
+            }
+            use.target_text = target_text;
+            if (!use.selection.empty()) {
+                target_text = "part of " + (use.whole ? std::string("the document") : target_text) +
+                              ": only what its transforms select (" + use.selection + ")";
             }
             // A base64 transform over content that is not base64 (xmlsec1 1.2 leaks a buffer on
             // that error path): the signed bytes cannot be what was signed.
@@ -533,11 +645,14 @@ class SignatureChecker {
                 target_text += " (part of the signature)";
             } else {
                 ++data_refs;
+                use.data_object = true;
                 if (m_sp != nullptr && !has_data_object_format(m_sdop, attribute(ref, "Id")))
                     m_not_baseline.push_back(n + " has no DataObjectFormat");
             }
+            use.signed_data = m_facts.signed_data.size();
             m_facts.signed_data.push_back(
                 {uri, target_text, mime_type_for(m_sdop, attribute(ref, "Id"))});
+            m_resolved.push_back(std::move(use));
         }
         if (m_sp != nullptr && sp_refs == 0) {
             not_found(
@@ -549,9 +664,167 @@ class SignatureChecker {
                 "the signature signs no data object: every reference points at the "
                 "signature's own properties (the signed data was removed)");
         }
-        if (!digests.empty()) m_facts.digest_algorithm = *digests.begin();
-        if (digests.count("sha256")) m_facts.digest_algorithm = "sha256";
         match_detached(external);
+    }
+
+    std::string whole_document_text() const {
+        return "the whole document" +
+               std::string(m_sig->parent != nullptr && m_sig->parent->type == XML_ELEMENT_NODE
+                               ? " (the signature excluded by its transforms)"
+                               : "");
+    }
+
+    // XMLDSig 4.4.3: a reference digests what its transforms select from its target. Whether
+    // that is all of the target is decided from what xmlsec1 digested: the whole target (or the
+    // whole target without this signature) in the same canonical form gives the same bytes;
+    // anything else, or no bytes to compare, is a partial selection and reported as one.
+    void judge_selections() {
+        for (const auto& use : m_resolved) {
+            if (use.selection.empty()) continue;
+            std::optional<std::string> whole;
+            if (use.index < m_digested.size()) whole = selects_all(use, m_digested[use.index]);
+            auto& target = m_facts.signed_data[use.signed_data].target;
+            if (whole) {
+                target = *whole;
+                continue;
+            }
+            const std::string n = "reference " + std::to_string(use.index + 1);
+            m_facts.notes.push_back(
+                n + " signs only what its transforms select (" + use.selection + "); the rest of " +
+                (use.whole ? std::string("the document") : use.target_text) + " is not signed" +
+                (use.index < m_digested.size() ? "" : " (what they select was not evaluated)"));
+        }
+    }
+
+    // The target's description when `digested` is the whole target in canonical form.
+    std::optional<std::string> selects_all(const Resolved& use, const core::Bytes& digested) {
+        const FinalC14n c14n = final_c14n(use.ref);
+        if (c14n.algorithm.empty()) return std::nullopt;
+        try {
+            if (use.external) {
+                const auto it = m_detached.find(use.uri);
+                if (it == m_detached.end() || use.uri.find('#') != std::string::npos)
+                    return std::nullopt;
+                const Doc doc = parse(core::read_file(it->second, core::k_max_signature_file),
+                                      it->second.string());
+                const auto all =
+                    canonicalize_node_set(doc.get(), reinterpret_cast<xmlNode*>(doc.get()), nullptr,
+                                          true, c14n.algorithm, c14n.prefixes);
+                if (digested == all) return use.target_text;
+                return std::nullopt;
+            }
+            xmlNode* root = use.whole ? reinterpret_cast<xmlNode*>(m_doc) : use.target;
+            if (digested == canonicalize_node_set(m_doc, root, nullptr, use.comments,
+                                                  c14n.algorithm, c14n.prefixes)) {
+                return use.whole ? std::string("the whole document") : use.target_text;
+            }
+            bool signature_inside = false;
+            for (xmlNode* a = m_sig; a != nullptr; a = a->parent) signature_inside |= a == root;
+            if (signature_inside &&
+                digested == canonicalize_node_set(m_doc, root, m_sig, use.comments, c14n.algorithm,
+                                                  c14n.prefixes)) {
+                return use.whole ? whole_document_text()
+                                 : use.target_text + " (the signature excluded by its transforms)";
+            }
+        } catch (const Error&) {
+        }
+        return std::nullopt;
+    }
+
+    // The algorithms the signature relies on (TS 119 312 judges each): every reference digest,
+    // the SignatureMethod (its digest over SignedInfo and the signer's key). The signature's
+    // digest algorithm is the weakest of those digests: a SHA-1 reference or SignatureMethod
+    // beside SHA-256 ones protects its part no better than SHA-1.
+    void record_algorithms(const std::string& method) {
+        const std::string name = signature_method_name(method);
+        std::string method_digest;
+        if (name != method && name.find('-') != std::string::npos)
+            method_digest = name.substr(name.find('-') + 1);
+        validation::AlgorithmUse use{"the SignatureMethod",
+                                     method_digest.empty() ? name : method_digest, "", 0};
+        if (m_facts.signer_cert) {
+            const EVP_PKEY* key = X509_get0_pubkey(m_facts.signer_cert.get());
+            if (key != nullptr) {
+                use.key_kind = EVP_PKEY_is_a(key, "EC")    ? "ec"
+                               : EVP_PKEY_is_a(key, "RSA") ? "rsa"
+                               : EVP_PKEY_is_a(key, "DSA") ? "dsa"
+                                                           : "";
+                use.key_bits = EVP_PKEY_get_bits(key);
+            }
+        }
+        m_facts.algorithms.push_back(std::move(use));
+        std::vector<std::string> digests = m_reference_digests;
+        if (!method_digest.empty()) digests.push_back(method_digest);
+        std::string weakest;
+        for (const auto& d : digests) {
+            if (d.empty()) continue;
+            if (weakest.empty() || digest_strength(d) < digest_strength(weakest)) weakest = d;
+        }
+        m_facts.digest_algorithm = weakest;
+    }
+
+    // A signature that carries its content (enveloping, or enveloped in the file itself) and a
+    // document given beside it: the document must be that content, or the verdict would seem to
+    // cover a document the signature never saw.
+    void check_given_data() {
+        if (!m_options.data || !m_detached.empty()) return;
+        if (m_facts.data_digest.status != Check::passed ||
+            m_facts.signature_value.status != Check::passed)
+            return;
+        core::Bytes given;
+        try {
+            given = core::read_file(*m_options.data, core::k_max_signature_file);
+        } catch (const Error&) {
+            // Larger than any signature file ltsign reads, so not the content of this one.
+        }
+        std::optional<Doc> parsed;
+        try {
+            parsed = parse(given, m_options.data->string());
+        } catch (const Error&) {
+        }
+        for (const auto& use : m_resolved) {
+            if (!use.data_object || use.external) continue;
+            if (carries(use, given, parsed ? parsed->get() : nullptr)) {
+                m_facts.notes.push_back(
+                    "the document given is the content the signature carries (" +
+                    m_facts.signed_data[use.signed_data].target + ")");
+                return;
+            }
+        }
+        m_facts.data_digest = {Check::failed,
+                               "the document given with the data option differs from the "
+                               "content the signature carries"};
+    }
+
+    // Whether `given` (parsed: `doc`, null when it is not XML) is the content `use` signs: the
+    // decoded bytes of a base64 object, the text of a text-only element, the same XML in
+    // canonical form (the whole document with or without this signature, or the element a
+    // ds:Object wraps).
+    bool carries(const Resolved& use, const core::Bytes& given, xmlDoc* doc) {
+        if (use.whole) {
+            if (doc == nullptr) return false;
+            const auto theirs = canonicalize_node_set(doc, reinterpret_cast<xmlNode*>(doc), nullptr,
+                                                      false, k_c14n10);
+            auto* all = reinterpret_cast<xmlNode*>(m_doc);
+            return theirs == canonicalize_node_set(m_doc, all, nullptr, false, k_c14n10) ||
+                   theirs == canonicalize_node_set(m_doc, all, m_sig, false, k_c14n10);
+        }
+        xmlNode* target = use.target;
+        if (target == nullptr) return false;
+        if (has_transform(use.ref, k_base64_transform)) return base64_decode(text(target)) == given;
+        xmlNode* element = target;
+        if (is(target, k_dsig_ns, "Object")) {
+            element = xmlFirstElementChild(target);
+            if (element == nullptr) {
+                const std::string t = text(target);
+                return core::Bytes(t.begin(), t.end()) == given;
+            }
+            if (xmlNextElementSibling(element) != nullptr) return false;
+        }
+        if (doc == nullptr) return false;
+        constexpr const char* k_exc = "http://www.w3.org/2001/10/xml-exc-c14n#";
+        return canonicalize(doc, xmlDocGetRootElement(doc), k_exc) ==
+               canonicalize(m_doc, element, k_exc);
     }
 
     // Detached references are answered by the --data files: by name, or the single file for the
@@ -677,6 +950,7 @@ class SignatureChecker {
                                         ? CheckResult{Check::passed, ""}
                                         : CheckResult{Check::not_possible, m_data_problem};
         const auto r = verify_core(m_sig, signer, m_detached);
+        m_digested = r.digested;
         switch (r.status) {
             case CoreResult::Status::valid:
                 f.signature_value = {Check::passed, ""};
@@ -763,6 +1037,9 @@ class SignatureChecker {
     std::string m_broken_content;
     std::vector<std::string> m_not_baseline;
     std::string m_unsupported;
+    std::vector<Resolved> m_resolved;              // the references that sign something
+    std::vector<std::string> m_reference_digests;  // per reference; empty: unknown
+    std::vector<core::Bytes> m_digested;           // what xmlsec1 digested, per reference
 };
 
 }  // namespace

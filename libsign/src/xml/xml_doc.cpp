@@ -56,6 +56,26 @@ int in_subtree(void* user, xmlNodePtr node, xmlNodePtr parent) noexcept {
     return 0;
 }
 
+struct NodeSet {
+    xmlNode* root;
+    xmlNode* excluded;
+    bool comments;
+};
+
+int in_node_set(void* user, xmlNodePtr node, xmlNodePtr parent) noexcept {
+    const auto* s = static_cast<const NodeSet*>(user);
+    xmlNode* n = node;
+    if (node == nullptr || node->type == XML_NAMESPACE_DECL || node->type == XML_ATTRIBUTE_NODE)
+        n = parent;
+    if (n != nullptr && n->type == XML_COMMENT_NODE && !s->comments) return 0;
+    bool inside = false;
+    for (; n != nullptr; n = n->parent) {
+        if (n == s->excluded) return 0;
+        if (n == s->root) inside = true;
+    }
+    return inside ? 1 : 0;
+}
+
 // The standards' schemas import each other by URL; these map to the files of the standard-schema
 // directory (schemas/catalog.xml says the same for xmllint).
 constexpr std::pair<const char*, const char*> k_schema_urls[] = {
@@ -173,6 +193,30 @@ core::Bytes canonicalize(xmlDoc* doc, xmlNode* node, const std::string& algorith
     xmlOutputBufferPtr out = xmlAllocOutputBuffer(nullptr);
     if (out == nullptr) throw Error(Errc::internal, "out of memory");
     const int rc = xmlC14NExecute(doc, in_subtree, &v, mode, nullptr, comments, out);
+    core::Bytes result;
+    if (rc >= 0) {
+        const xmlChar* content = xmlOutputBufferGetContent(out);
+        result.assign(content, content + xmlOutputBufferGetSize(out));
+    }
+    xmlOutputBufferClose(out);
+    if (rc < 0) throw Error(Errc::malformed_input, "the XML cannot be canonicalised");
+    return result;
+}
+
+core::Bytes canonicalize_node_set(xmlDoc* doc, xmlNode* root, xmlNode* excluded, bool keep_comments,
+                                  const std::string& algorithm,
+                                  const std::vector<std::string>& prefixes) {
+    int mode = 0, comments = 0;
+    c14n_params(algorithm, mode, comments);
+    NodeSet set{root, excluded, keep_comments};
+    std::vector<xmlChar*> list;
+    for (const auto& p : prefixes) list.push_back(BAD_CAST p.c_str());
+    list.push_back(nullptr);
+    xmlOutputBufferPtr out = xmlAllocOutputBuffer(nullptr);
+    if (out == nullptr) throw Error(Errc::internal, "out of memory");
+    const int rc =
+        xmlC14NExecute(doc, in_node_set, &set, mode,
+                       mode == XML_C14N_EXCLUSIVE_1_0 ? list.data() : nullptr, comments, out);
     core::Bytes result;
     if (rc >= 0) {
         const xmlChar* content = xmlOutputBufferGetContent(out);

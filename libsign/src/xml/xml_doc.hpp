@@ -31,6 +31,13 @@ bool looks_like_xml(std::span<const unsigned char> bytes);
 // algorithm URI: C14N 1.0, 1.1, exclusive, each with or without comments. Error(malformed_input)
 // for an unknown URI.
 core::Bytes canonicalize(xmlDoc* doc, xmlNode* node, const std::string& algorithm);
+// Canonical form of a node-set as XMLDSig 4.4.3.3 builds them: the subtree at `root` (the
+// document, cast to a node, for the whole document), without the subtree at `excluded` (may be
+// null), without comment nodes unless `keep_comments`; `prefixes` is exclusive C14N's
+// InclusiveNamespaces PrefixList.
+core::Bytes canonicalize_node_set(xmlDoc* doc, xmlNode* root, xmlNode* excluded, bool keep_comments,
+                                  const std::string& algorithm,
+                                  const std::vector<std::string>& prefixes = {});
 // The whole document in canonical form (RFC 6283 hashes XML data objects this way).
 core::Bytes canonicalize_document(xmlDoc* doc, const std::string& algorithm);
 inline constexpr const char* k_c14n10 = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315";

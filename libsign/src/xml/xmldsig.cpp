@@ -2,6 +2,8 @@
 
 #include <libxml/uri.h>
 #include <libxml/valid.h>
+#include <libxml/xpathInternals.h>
+#include <libxml/xpointer.h>
 #include <xmlsec/crypto.h>
 #include <xmlsec/errors.h>
 #include <xmlsec/io.h>
@@ -190,7 +192,19 @@ CoreResult verify_core(xmlNode* signature, X509* cert, const DetachedData& detac
         r.detail = "the signing certificate's key type cannot be used for XML signatures";
         return r;
     }
-    if (xmlSecDSigCtxVerify(ctx.get(), signature) < 0) {
+    // Keep what each reference digested, to judge what its transforms selected.
+    ctx->flags |= XMLSEC_DSIG_FLAGS_STORE_SIGNEDINFO_REFERENCES;
+    const int rc = xmlSecDSigCtxVerify(ctx.get(), signature);
+    for (xmlSecSize i = 0; i < xmlSecPtrListGetSize(&ctx->signedInfoReferences); ++i) {
+        auto* ref = static_cast<xmlSecDSigReferenceCtx*>(
+            xmlSecPtrListGetItem(&ctx->signedInfoReferences, i));
+        xmlSecBufferPtr b =
+            ref != nullptr ? xmlSecDSigReferenceCtxGetPreDigestBuffer(ref) : nullptr;
+        if (b == nullptr || ref->status != xmlSecDSigStatusSucceeded) break;
+        const xmlSecByte* data = xmlSecBufferGetData(b);
+        r.digested.emplace_back(data, data + xmlSecBufferGetSize(b));
+    }
+    if (rc < 0) {
         r.status = CoreResult::Status::error;
         r.detail = xmlsec_message("the signature cannot be processed");
         return r;
@@ -264,6 +278,75 @@ std::vector<std::string> register_ids(xmlDoc* doc) {
 xmlNode* element_by_id(xmlDoc* doc, const std::string& id) {
     xmlAttr* a = xmlGetID(doc, BAD_CAST id.c_str());
     return a == nullptr ? nullptr : a->parent;
+}
+
+namespace {
+
+// XMLDSig 6.6.3 here(), as xmlsec1 defines it: a node-set holding the node the expression
+// belongs to.
+void here_function(xmlXPathParserContextPtr ctxt, int nargs) noexcept {
+    CHECK_ARITY(0);
+    if (ctxt->context == nullptr || ctxt->context->here == nullptr) {
+        XP_ERROR(XPTR_SYNTAX_ERROR);
+    }
+    valuePush(ctxt, xmlXPathNewNodeSet(ctxt->context->here));
+}
+
+struct XPathContextFree {
+    void operator()(xmlXPathContext* c) const noexcept { xmlXPathFreeContext(c); }
+};
+struct XPathObjectFree {
+    void operator()(xmlXPathObject* o) const noexcept { xmlXPathFreeObject(o); }
+};
+
+}  // namespace
+
+Fragment resolve_fragment(xmlDoc* doc, xmlNode* reference, const std::string& uri) {
+    Fragment out;
+    if (uri.size() < 2 || uri[0] != '#') return out;
+    // xmlsec1 1.2 transforms.c, xmlSecTransformCtxSetUri: the xpointer() and xmlns() schemes are
+    // evaluated as written; any other fragment is a bare name, wrapped as xpointer(id('...')).
+    std::string expr = uri.substr(1);
+    if (expr.rfind("xpointer(", 0) != 0 && expr.rfind("xmlns(", 0) != 0)
+        expr = "xpointer(id('" + expr + "'))";
+    init();
+    std::unique_ptr<xmlXPathContext, XPathContextFree> ctx(
+        xmlXPtrNewContext(doc, nullptr, nullptr));
+    if (!ctx) throw Error(Errc::internal, "out of memory");
+    for (xmlNode* cur = reference; cur != nullptr && cur->type == XML_ELEMENT_NODE;
+         cur = cur->parent) {
+        for (xmlNs* ns = cur->nsDef; ns != nullptr; ns = ns->next) {
+            if (ns->prefix != nullptr && xmlXPathNsLookup(ctx.get(), ns->prefix) == nullptr)
+                xmlXPathRegisterNs(ctx.get(), ns->prefix, ns->href);
+        }
+    }
+    xmlXPathRegisterFunc(ctx.get(), BAD_CAST "here", here_function);
+    ctx->here = reference;
+    ctx->xptr = 1;
+    // An expression XPointer cannot evaluate is an answer here, not something to print.
+    ctx->error = [](void*, xmlErrorPtr) {};
+    std::unique_ptr<xmlXPathObject, XPathObjectFree> result(
+        xmlXPtrEval(BAD_CAST expr.c_str(), ctx.get()));
+    if (!result) return out;
+    if (result->type != XPATH_NODESET) {
+        out.kind = Fragment::Kind::other;
+        return out;
+    }
+    xmlNodeSet* nodes = result->nodesetval;
+    out.count = nodes == nullptr ? 0 : static_cast<std::size_t>(nodes->nodeNr);
+    if (out.count == 0) {
+        out.kind = Fragment::Kind::none;
+    } else if (out.count > 1) {
+        out.kind = Fragment::Kind::other;
+    } else if (nodes->nodeTab[0]->type == XML_ELEMENT_NODE) {
+        out.kind = Fragment::Kind::element;
+        out.element = nodes->nodeTab[0];
+    } else if (nodes->nodeTab[0]->type == XML_DOCUMENT_NODE) {
+        out.kind = Fragment::Kind::document;
+    } else {
+        out.kind = Fragment::Kind::other;
+    }
+    return out;
 }
 
 namespace {

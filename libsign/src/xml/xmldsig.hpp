@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/file_io.hpp"
 #include "crypto/ossl.hpp"
 
 namespace ltsign::xml {
@@ -30,6 +31,10 @@ struct CoreResult {
     };
     Status status = Status::error;
     std::string detail;  // what failed, for the report
+    // Per SignedInfo reference, in order: the bytes its digest was computed over, after every
+    // transform. Filled as far as xmlsec1 got (it stops at the first reference that fails); what
+    // a reference's transforms select is judged from these.
+    std::vector<core::Bytes> digested;
 };
 
 // Verifies `signature` (a ds:Signature element of a parsed document) with the public key of
@@ -49,6 +54,24 @@ std::vector<std::string> register_ids(xmlDoc* doc);
 
 // The element carrying ID `id`, or nullptr.
 xmlNode* element_by_id(xmlDoc* doc, const std::string& id);
+
+// What a same-document URI ("#...") of `reference` selects, found the way xmlsec1 finds it when
+// it digests (XMLDSig 4.4.3.3): a bare name is evaluated as xpointer(id('name')), the
+// xpointer() and xmlns() schemes as written, with libxml2's XPointer engine, the Reference
+// element's in-scope namespaces and here(). So ltsign names exactly the node xmlsec1 digests.
+struct Fragment {
+    enum class Kind {
+        element,   // one element (with its descendants)
+        document,  // the document node: the whole document, comments included
+        none,      // nothing (an ID that is not in the document)
+        other,     // several nodes, or nodes that are not elements
+        error,     // not an expression XPointer can evaluate
+    };
+    Kind kind = Kind::error;
+    xmlNode* element = nullptr;
+    std::size_t count = 0;  // nodes selected
+};
+Fragment resolve_fragment(xmlDoc* doc, xmlNode* reference, const std::string& uri);
 
 // The signature method URI for a key and digest (RSA PKCS#1 v1.5 or ECDSA with SHA-2); nullopt
 // when XMLDSig through xmlsec cannot express it.
