@@ -396,9 +396,9 @@ TEST_F(ErsPolicy, Sha256RenewalBeforeTheMd5EndKeepsTheProof) {
     test::write_bytes(dir / "a.ers", record_der({EVP_md5(), EVP_sha256()}, cat({chain1, chain2})));
     auto r = verify(dir / "a.ers", dir / "a.bin", "2026-12-01T00:00:00Z", policy);
     EXPECT_EQ(r.exit_code, 0) << r.out;
-    const auto notes = entry(r)["notes"].dump();
-    EXPECT_NE(notes.find("md5"), std::string::npos) << notes;
-    EXPECT_NE(notes.find("sha256"), std::string::npos) << notes;
+    const auto algorithms = entry(r)["algorithms"].dump();
+    EXPECT_NE(algorithms.find("md5"), std::string::npos) << algorithms;
+    EXPECT_NE(algorithms.find("sha256"), std::string::npos) << algorithms;
     // The colliding file is caught by the SHA-256 chain.
     r = verify(dir / "a.ers", dir / "b.bin", "2026-12-01T00:00:00Z", policy);
     EXPECT_EQ(r.exit_code, 1) << r.out;

@@ -324,12 +324,10 @@ SignatureReport verify_record(const EvidenceRecord& rec, std::vector<DataObject>
         const std::string name = crypto::digest_name(u.md);
         const auto end = context.policy.end_of_digest(name);
         const bool ok = !end || u.until < *end;
-        r.notes.push_back("algorithm " + name + " for " + u.purpose + ": needed until " +
-                          format_rfc3339(u.until) +
-                          (u.superseded_by.empty() ? " (the validation time)"
-                                                   : " (when " + u.superseded_by + " renewed it)") +
-                          ", acceptable until " + (end ? format_rfc3339(*end) : "no known end") +
-                          (ok ? "" : ": NOT acceptable"));
+        r.algorithms.push_back(
+            {u.purpose + (u.superseded_by.empty() ? ""
+                                                  : ", until " + u.superseded_by + " renewed it"),
+             name, end, u.until, ok});
         if (!ok && !weak) {
             weak = name + " stopped being acceptable on " + format_rfc3339(*end) + ", but " +
                    u.purpose + " relied on it until " + format_rfc3339(u.until) +
