@@ -29,8 +29,9 @@ struct TsaServerOptions {
 class TsaServer {
   public:
     // Checks the identity (its certificate must carry the critical timeStamping extended key
-    // usage, RFC 3161 2.3; Error(key_refused) otherwise), reads the serial file and binds.
-    // Error(cannot_create_output) if the address cannot be bound.
+    // usage, RFC 3161 2.3; Error(key_refused) otherwise), locks and reads the serial file, and
+    // binds. Error(cannot_create_output) if another server holds the serial file (the lock lasts
+    // as long as this object) or the address cannot be bound.
     TsaServer(Signer identity, TsaServerOptions options);
     ~TsaServer();
     TsaServer(const TsaServer&) = delete;
