@@ -17,6 +17,7 @@
 #include "core/file_io.hpp"
 #include "crypto/ossl.hpp"
 #include "crypto/signer_impl.hpp"
+#include "net/guarded_http_server.hpp"
 
 namespace ltsign {
 namespace {
@@ -143,11 +144,25 @@ struct TsaServer::Impl {
     Signer identity;
     TsaServerOptions options;
     std::unique_ptr<SerialCounter> serials;
-    httplib::Server http;
+    net::GuardedHttpServer http;
     int port = 0;
     ossl::Ptr<ASN1_OBJECT> policy;
 
-    Impl(Signer id, TsaServerOptions opt) : identity(std::move(id)), options(std::move(opt)) {}
+    Impl(Signer id, TsaServerOptions opt)
+        : identity(std::move(id)),
+          options(std::move(opt)),
+          http(limits(options), [this](const std::string& refusal) {
+              log(format_rfc3339(now_utc()) + " " + refusal);
+          }) {}
+
+    static net::HttpLimits limits(const TsaServerOptions& o) {
+        return {.max_body = o.max_request,
+                .max_head = o.max_head,
+                .max_header_lines = o.max_header_lines,
+                .deadline = o.request_deadline,
+                .max_connections_per_address = o.max_connections_per_address,
+                .threads = o.threads};
+    }
 
     void log(const std::string& line) const {
         if (options.log) {
@@ -228,8 +243,8 @@ TsaServer::TsaServer(Signer identity, TsaServerOptions options)
     im.policy.reset(OBJ_txt2obj(im.options.policy.c_str(), 1));
     if (!im.policy) throw Error(Errc::usage, "--policy " + im.options.policy + " is not an OID");
 
-    im.http.set_payload_max_length(im.options.max_request);
-    im.http.set_read_timeout(10, 0);
+    // The request deadline bounds reading; this is only the socket's own receive timeout.
+    im.http.set_read_timeout(5, 0);
     im.http.set_write_timeout(10, 0);
     im.http.Post(".*", [&im](const httplib::Request& req, httplib::Response& res) {
         const auto started = std::chrono::steady_clock::now();
