@@ -288,6 +288,10 @@ GuardedHttpServer::GuardedHttpServer(HttpLimits limits, std::function<void(const
     set_payload_max_length(m_limits.max_body);
 }
 
+void GuardedHttpServer::widen_backlog() {
+    (void)::listen(svr_sock_, SOMAXCONN);
+}
+
 bool GuardedHttpServer::take_slot(const std::string& peer) {
     std::lock_guard lock(m_mutex);
     auto& open = m_open[peer];

@@ -36,6 +36,11 @@ class GuardedHttpServer final : public httplib::Server {
     // `log` gets one line per request refused here (peer, status, reason).
     GuardedHttpServer(HttpLimits limits, std::function<void(const std::string&)> log);
 
+    // After bind_to_port: cpp-httplib listens with a backlog of 5 (compiled into the library),
+    // so a burst of connections, honest or not, has its SYNs dropped and retried a second later.
+    // Linux takes a second listen() on the socket as a new backlog.
+    void widen_backlog();
+
   private:
     bool process_and_close_socket(socket_t sock) override;
 

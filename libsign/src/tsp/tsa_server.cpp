@@ -290,6 +290,7 @@ TsaServer::TsaServer(Signer identity, TsaServerOptions options)
                                                     std::to_string(im.options.port) +
                                                     " (in use, or not an address of this machine)");
     }
+    im.http.widen_backlog();
 }
 
 TsaServer::~TsaServer() {
