@@ -182,9 +182,10 @@ TEST_F(TsaAttack, SlowlorisDoesNotStallHonestClients) {
     for (int s : conns) ::close(s);
 }
 
-// The per-address limit on its own, set with --max-connections-per-address: the third
-// connection from one address is refused at once, while another address is still served.
-TEST(TsaLimits, OneAddressHoldsAtMostItsConnections) {
+// The per-address limit on its own, set with --max-connections-per-address: a third connection
+// from one address waits (without a worker) until one of the first two ends, while another
+// address is served at once; past the 64 waiting, one more is refused with 429.
+TEST(TsaLimits, OneAddressIsServedAtMostItsConnectionsAtOnce) {
     test::TempDir dir;
     test::TsaProcess tsa(dir / "serial", "--max-connections-per-address 2");
     std::vector<int> held;
@@ -194,20 +195,64 @@ TEST(TsaLimits, OneAddressHoldsAtMostItsConnections) {
         ASSERT_TRUE(send_all(held.back(), "P"));
     }
     std::this_thread::sleep_for(300ms);  // both are being read by the server
+    const std::string get = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
     const int third = connect_from("127.0.0.2", tsa.port());
-    ASSERT_GE(third, 0);
-    EXPECT_EQ(read_status(third), 429);
     const int other = connect_from("127.0.0.3", tsa.port());
+    ASSERT_GE(third, 0);
     ASSERT_GE(other, 0);
-    ASSERT_TRUE(send_all(other, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+    ASSERT_TRUE(send_all(third, get));
+    ASSERT_TRUE(send_all(other, get));
     EXPECT_EQ(read_status(other), 404);
-    for (int s : held) ::close(s);
+    EXPECT_FALSE(readable(third, 300ms));
+    ::close(held[0]);  // one of the first two ends: the third's turn
+    EXPECT_TRUE(readable(third, 2000ms));
+    EXPECT_EQ(read_status(third), 404);
+
+    // From a fresh address: 2 served + 64 waiting, and one more is refused.
+    const auto started = Clock::now();
+    std::vector<int> queue;
+    for (int i = 0; i < 67; ++i) {
+        queue.push_back(connect_from("127.0.0.5", tsa.port()));
+        ASSERT_GE(queue.back(), 0);
+    }
+    int refused = 0;
+    for (int s : queue) refused += readable(s, 0ms) && read_status(s) == 429 ? 1 : 0;
+    if (refused == 0 && readable(queue.back(), 1000ms)) refused = read_status(queue.back()) == 429;
+    EXPECT_EQ(refused, 1)
+        << "67 connections made in "
+        << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count()
+        << " ms";
+    for (int s : queue) ::close(s);
+    ::close(held[1]);
     ::close(third);
     ::close(other);
+
     const auto zero = test::ltsign("tsa --max-connections-per-address 0 --key " +
                                    q(test::pki("tsa.p12")) + " --serial-file " + q(dir / "s2"));
     EXPECT_EQ(zero.exit_code, 64);
     EXPECT_NE(zero.err.find("--max-connections-per-address"), std::string::npos) << zero.err;
+}
+
+// An honest client sending many requests at once from one address has them all answered: the
+// ones over the limit wait their turn.
+TEST(TsaLimits, FortyParallelRequestsFromOneAddressAreAllAnswered) {
+    test::TempDir dir;
+    test::TsaProcess tsa(dir / "serial");
+    std::vector<int> status(40, 0);
+    std::vector<std::thread> clients;
+    for (std::size_t i = 0; i < status.size(); ++i) {
+        clients.emplace_back([&, i] {
+            const int s = connect_from("127.0.0.1", tsa.port());
+            // Not a TimeStampReq: the answer is a rejection reply, status 200.
+            if (s >= 0 && send_all(s,
+                                   "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                                   "application/timestamp-query\r\nContent-Length: 1\r\n\r\nx"))
+                status[i] = read_status(s);
+            if (s >= 0) ::close(s);
+        });
+    }
+    for (auto& c : clients) c.join();
+    EXPECT_EQ(std::count(status.begin(), status.end(), 200), 40);
 }
 
 // Item 17: a chunked body was read without any limit (400 MiB read, 835 MB peak). Now any

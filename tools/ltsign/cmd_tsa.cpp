@@ -93,8 +93,9 @@ Command add_tsa(CLI::App& root) {
     app->add_option("--accuracy", args->accuracy,
                     "Accuracy in seconds stated in tokens (default 1)");
     app->add_option("--max-connections-per-address", args->per_address,
-                    "Connections one client address may hold at once (default 4; raise it "
-                    "behind a proxy, where every client has the proxy's address)");
+                    "Connections from one client address served at once (default 4; more "
+                    "wait their turn, up to 64); raise it behind a proxy, where every client "
+                    "has the proxy's address");
     app->add_flag("--allow-remote", args->allow_remote,
                   "Allow listening on a non-loopback address");
     app->add_option("--test-clock", args->test_clock,

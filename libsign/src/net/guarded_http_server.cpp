@@ -6,7 +6,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <string_view>
 #include <utility>
@@ -196,11 +199,10 @@ ReadOutcome body_length(const HeadFacts& head, const HttpLimits& limits, std::si
     return {};
 }
 
-// Reads the request line, the headers and the body from `sock`, all within one deadline, never
+// Reads the request line, the headers and the body from `sock`, all by `deadline`, never
 // holding more than the head limit plus the body limit. Lines end at LF; the head ends at the
 // first line that is exactly CRLF, as httplib reads it.
-ReadOutcome read_request(socket_t sock, const HttpLimits& limits) {
-    const auto deadline = Clock::now() + limits.deadline;
+ReadOutcome read_request(socket_t sock, const HttpLimits& limits, Clock::time_point deadline) {
     std::string buf;
     std::size_t scanned = 0;   // start of the first line not yet looked at
     std::size_t lines = 0;     // header lines so far
@@ -288,56 +290,88 @@ GuardedHttpServer::GuardedHttpServer(HttpLimits limits, std::function<void(const
     set_payload_max_length(m_limits.max_body);
 }
 
+GuardedHttpServer::~GuardedHttpServer() {
+    for (auto& [peer, address] : m_addresses) {
+        for (const auto& w : address.waiting) ::close(w.sock);
+    }
+}
+
 void GuardedHttpServer::widen_backlog() {
     (void)::listen(svr_sock_, SOMAXCONN);
 }
 
-bool GuardedHttpServer::take_slot(const std::string& peer) {
-    std::lock_guard lock(m_mutex);
-    auto& open = m_open[peer];
-    if (open >= m_limits.max_connections_per_address) return false;
-    ++open;
-    return true;
-}
-
-void GuardedHttpServer::release_slot(const std::string& peer) {
-    std::lock_guard lock(m_mutex);
-    if (const auto it = m_open.find(peer); it != m_open.end() && --it->second == 0)
-        m_open.erase(it);
-}
-
 bool GuardedHttpServer::process_and_close_socket(socket_t sock) {
+    Waiting next{sock, Clock::now()};
     int port = 0;
     const std::string peer = peer_of(sock, port);
-    if (!take_slot(peer)) {
-        // No draining here: that would let one address hold worker threads with connections
-        // it is not allowed to have.
-        const std::string reason = "more than " +
-                                   std::to_string(m_limits.max_connections_per_address) +
-                                   " connections from " + peer;
+    {
+        std::lock_guard lock(m_mutex);
+        auto& address = m_addresses[peer];
+        if (address.serving >= m_limits.max_connections_per_address) {
+            if (address.waiting.size() < m_limits.max_waiting_per_address) {
+                // Its turn comes when a connection of this address ends; no worker waits for it.
+                address.waiting.push_back(next);
+                return true;
+            }
+            next.sock = INVALID_SOCKET;
+        } else {
+            ++address.serving;
+        }
+    }
+    if (next.sock == INVALID_SOCKET) {
+        // No draining here: that would let one address hold workers with connections it is not
+        // allowed to have.
+        const std::string reason = std::to_string(m_limits.max_connections_per_address) +
+                                   " connections from " + peer + " are served and " +
+                                   std::to_string(m_limits.max_waiting_per_address) + " waiting";
         send_refusal(sock, 429, reason);
         ::shutdown(sock, SHUT_RDWR);
         ::close(sock);
         if (m_log) m_log(peer + " 429 refused: " + reason);
         return false;
     }
-    ReadOutcome in = read_request(sock, m_limits);
-    bool served = false;
+    for (;;) {
+        serve(next, peer);
+        std::lock_guard lock(m_mutex);
+        auto it = m_addresses.find(peer);
+        if (!it->second.waiting.empty() && svr_sock_ != INVALID_SOCKET) {
+            next = it->second.waiting.front();
+            it->second.waiting.pop_front();
+            continue;
+        }
+        // Stopping: connections still waiting are closed unanswered.
+        for (const auto& w : it->second.waiting) ::close(w.sock);
+        it->second.waiting.clear();
+        if (--it->second.serving == 0) m_addresses.erase(it);
+        return true;
+    }
+}
+
+void GuardedHttpServer::serve(const Waiting& conn, const std::string& peer) {
+    // The deadline counts from the connection's arrival, waiting included; a request that waited
+    // still gets a moment to be read from the socket's buffer.
+    const auto deadline =
+        std::max(conn.arrived + m_limits.deadline, Clock::now() + std::chrono::milliseconds(200));
+    ReadOutcome in;
+    try {
+        in = read_request(conn.sock, m_limits, deadline);
+    } catch (const std::exception&) {
+        // Out of memory: nothing escapes a worker thread (that would end the server); the
+        // connection is closed unanswered, as if the client had left.
+    }
     if (in.status != 0) {
-        send_refusal(sock, in.status, in.reason);
-        close_gently(sock);
+        send_refusal(conn.sock, in.status, in.reason);
+        close_gently(conn.sock);
         if (m_log) m_log(peer + " " + std::to_string(in.status) + " refused: " + in.reason);
     } else if (in.request.empty()) {
-        ::close(sock);  // the client left before its request was complete
+        ::close(conn.sock);  // the client left before its request was complete
     } else {
-        BufferedRequestStream stream(sock, std::move(in.request));
+        BufferedRequestStream stream(conn.sock, std::move(in.request));
         bool connection_closed = false;
-        served = process_request(stream, true, connection_closed, nullptr);
-        ::shutdown(sock, SHUT_RDWR);
-        ::close(sock);
+        process_request(stream, true, connection_closed, nullptr);
+        ::shutdown(conn.sock, SHUT_RDWR);
+        ::close(conn.sock);
     }
-    release_slot(peer);
-    return served;
 }
 
 }  // namespace ltsign::net
