@@ -25,8 +25,8 @@ struct TsaServerOptions {
     // be able to hold the server or its memory with slow, endless or huge requests):
     std::size_t max_head = 8 * 1024;                   // request line and headers: 414/431
     std::size_t max_header_lines = 100;                // 431
-    std::chrono::milliseconds request_deadline{5000};  // line, headers and body together: 408
-    std::size_t max_connections_per_address = 4;       // at once, per client address: 429
+    std::chrono::milliseconds request_deadline{5000};  // all of it, from connecting: 408
+    std::size_t max_connections_per_address = 4;       // served at once, per client address
     std::size_t threads = 16;                          // requests read and answered in parallel
     // For tests only: serve this time instead of the system clock.
     std::optional<TimePoint> fixed_time;
