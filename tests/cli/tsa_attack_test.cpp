@@ -137,7 +137,8 @@ class TsaAttack : public ::testing::Test {
 
 // Item 16: slowloris. 18 connections from three addresses each send one byte a second, which no
 // per-read timeout ever ends. Every worker thread used to wait on them; the honest client timed
-// out. Now each address may hold 4 connections, and a request must be complete within 5 s.
+// out. Now each address is served at most 4 connections at once (the others wait, holding no
+// worker), and a request must be complete within 5 s of connecting.
 TEST_F(TsaAttack, SlowlorisDoesNotStallHonestClients) {
     std::vector<int> conns;
     for (const char* source : {"127.0.0.2", "127.0.0.3", "127.0.0.4"}) {
@@ -172,8 +173,8 @@ TEST_F(TsaAttack, SlowlorisDoesNotStallHonestClients) {
     std::cerr << "honest client under slowloris: "
               << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms\n";
 
-    // The server ends every attacking connection by itself: over the per-address limit at once,
-    // the rest at the request deadline.
+    // The server ends every attacking connection by itself at the deadline, the waiting ones
+    // too: their deadline counts from connecting.
     while (cut_off < static_cast<int>(conns.size()) && Clock::now() - attack_started < 9s)
         std::this_thread::sleep_for(100ms);
     EXPECT_EQ(cut_off.load(), static_cast<int>(conns.size()));
