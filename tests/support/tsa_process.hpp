@@ -20,7 +20,8 @@ class TsaProcess {
 
     const std::string& url() const { return m_url; }
     int port() const { return m_port; }
-    void stop();  // SIGTERM and wait; idempotent
+    pid_t pid() const { return m_pid; }  // for tests that watch the server (e.g. its memory)
+    void stop();                         // SIGTERM and wait; idempotent
 
   private:
     pid_t m_pid = -1;

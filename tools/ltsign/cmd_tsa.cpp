@@ -1,4 +1,5 @@
 // ltsign tsa --key K --listen 127.0.0.1:PORT --serial-file F [--policy OID]
+//            [--max-connections-per-address N]
 #include <signal.h>
 
 #include <iostream>
@@ -14,6 +15,7 @@ struct TsaServeArgs {
     KeyArgs key;
     std::string listen = "127.0.0.1:3161", serial_file, policy = "2.999.3161.1", test_clock;
     int accuracy = 1;
+    std::size_t per_address = TsaServerOptions{}.max_connections_per_address;
     bool allow_remote = false;
 };
 
@@ -44,6 +46,9 @@ int serve(const TsaServeArgs& a) {
     opt.serial_file = a.serial_file;
     opt.policy = a.policy;
     opt.accuracy_seconds = a.accuracy;
+    if (a.per_address == 0)
+        throw Error(Errc::usage, "--max-connections-per-address: give at least 1");
+    opt.max_connections_per_address = a.per_address;
     if (!a.test_clock.empty()) opt.fixed_time = parse_time_option(a.test_clock, "--test-clock");
 
     // SIGINT/SIGTERM end the server cleanly: they are taken by one thread with sigwait, so no
@@ -87,6 +92,10 @@ Command add_tsa(CLI::App& root) {
     app->add_option("--policy", args->policy, "The TSA policy OID put in every token");
     app->add_option("--accuracy", args->accuracy,
                     "Accuracy in seconds stated in tokens (default 1)");
+    app->add_option("--max-connections-per-address", args->per_address,
+                    "Connections from one client address served at once (default 4; more "
+                    "wait their turn, up to 64); raise it behind a proxy, where every client "
+                    "has the proxy's address");
     app->add_flag("--allow-remote", args->allow_remote,
                   "Allow listening on a non-loopback address");
     app->add_option("--test-clock", args->test_clock,

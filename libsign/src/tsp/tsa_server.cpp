@@ -2,9 +2,14 @@
 // failInfo); this file adds persistent serials, the clock, and HTTP.
 #include "ltsign/tsa_server.hpp"
 
+#include <fcntl.h>
 #include <httplib.h>
+#include <sys/file.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <iostream>
 #include <mutex>
 #include <sstream>
@@ -12,6 +17,7 @@
 #include "core/file_io.hpp"
 #include "crypto/ossl.hpp"
 #include "crypto/signer_impl.hpp"
+#include "net/guarded_http_server.hpp"
 
 namespace ltsign {
 namespace {
@@ -19,11 +25,44 @@ namespace {
 constexpr const char* k_query_type = "application/timestamp-query";
 constexpr const char* k_reply_type = "application/timestamp-reply";
 
+// Two servers on one serial file would issue the same serials, so a server holds an exclusive
+// lock for its whole life. The lock is on a file beside the serial file, not on it: the serial
+// file is replaced by rename at every serial, and a lock on the old inode would not exclude a
+// server that opens the new one. flock locks end with the process, however it ends.
+class SerialFileLock {
+  public:
+    explicit SerialFileLock(const std::filesystem::path& serial_file) {
+        const std::string lock = serial_file.string() + ".lock";
+        m_fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (m_fd < 0) {
+            throw Error(Errc::cannot_create_output,
+                        lock + ": cannot create the serial file's lock: " + std::strerror(errno));
+        }
+        if (::flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
+            const int err = errno;
+            ::close(m_fd);
+            if (err == EWOULDBLOCK) {
+                throw Error(Errc::cannot_create_output,
+                            serial_file.string() + ": in use by another ltsign tsa (it holds " +
+                                lock + "); run one server per serial file");
+            }
+            throw Error(Errc::cannot_create_output,
+                        lock + ": cannot lock the serial file: " + std::strerror(err));
+        }
+    }
+    ~SerialFileLock() { ::close(m_fd); }
+    SerialFileLock(const SerialFileLock&) = delete;
+    SerialFileLock& operator=(const SerialFileLock&) = delete;
+
+  private:
+    int m_fd = -1;
+};
+
 // Serial numbers are unique and increasing across restarts: the next one is written to disk
 // (atomically) before any token carries it.
 class SerialCounter {
   public:
-    explicit SerialCounter(std::filesystem::path file) : m_file(std::move(file)) {
+    explicit SerialCounter(std::filesystem::path file) : m_lock(file), m_file(std::move(file)) {
         std::error_code ec;
         if (!std::filesystem::exists(m_file, ec)) {
             m_last.reset(BN_new());
@@ -58,6 +97,7 @@ class SerialCounter {
     }
 
   private:
+    SerialFileLock m_lock;  // first: taken before the file is read
     std::filesystem::path m_file;
     std::mutex m_mutex;
     ossl::Ptr<BIGNUM> m_last;
@@ -104,11 +144,25 @@ struct TsaServer::Impl {
     Signer identity;
     TsaServerOptions options;
     std::unique_ptr<SerialCounter> serials;
-    httplib::Server http;
+    net::GuardedHttpServer http;
     int port = 0;
     ossl::Ptr<ASN1_OBJECT> policy;
 
-    Impl(Signer id, TsaServerOptions opt) : identity(std::move(id)), options(std::move(opt)) {}
+    Impl(Signer id, TsaServerOptions opt)
+        : identity(std::move(id)),
+          options(std::move(opt)),
+          http(limits(options), [this](const std::string& refusal) {
+              log(format_rfc3339(now_utc()) + " " + refusal);
+          }) {}
+
+    static net::HttpLimits limits(const TsaServerOptions& o) {
+        return {.max_body = o.max_request,
+                .max_head = o.max_head,
+                .max_header_lines = o.max_header_lines,
+                .deadline = o.request_deadline,
+                .max_connections_per_address = o.max_connections_per_address,
+                .threads = o.threads};
+    }
 
     void log(const std::string& line) const {
         if (options.log) {
@@ -190,8 +244,8 @@ TsaServer::TsaServer(Signer identity, TsaServerOptions options)
     im.policy.reset(OBJ_txt2obj(im.options.policy.c_str(), 1));
     if (!im.policy) throw Error(Errc::usage, "--policy " + im.options.policy + " is not an OID");
 
-    im.http.set_payload_max_length(im.options.max_request);
-    im.http.set_read_timeout(10, 0);
+    // The request deadline bounds reading; this is only the socket's own receive timeout.
+    im.http.set_read_timeout(5, 0);
     im.http.set_write_timeout(10, 0);
     im.http.Post(".*", [&im](const httplib::Request& req, httplib::Response& res) {
         const auto started = std::chrono::steady_clock::now();
@@ -237,6 +291,7 @@ TsaServer::TsaServer(Signer identity, TsaServerOptions options)
                                                     std::to_string(im.options.port) +
                                                     " (in use, or not an address of this machine)");
     }
+    im.http.widen_backlog();
 }
 
 TsaServer::~TsaServer() {
