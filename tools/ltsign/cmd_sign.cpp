@@ -18,42 +18,6 @@ struct SignArgs {
     bool pss = false, force = false;
 };
 
-struct Planned {
-    fs::path input;
-    fs::path output;
-};
-
-// One input and -o not naming a folder: -o is the file. Otherwise -o is a folder and each
-// output keeps the input's path relative to the folder it was found in.
-std::vector<Planned> plan_outputs(const SignArgs& a, const std::string& extension) {
-    std::vector<std::pair<fs::path, fs::path>> inputs;  // file, relative name
-    for (const auto& f : a.files) {
-        std::error_code ec;
-        if (fs::is_directory(f, ec)) {
-            for (auto it = fs::recursive_directory_iterator(f);
-                 it != fs::recursive_directory_iterator(); ++it) {
-                if (it->is_regular_file())
-                    inputs.emplace_back(it->path(), fs::relative(it->path(), f));
-            }
-        } else if (fs::is_regular_file(f, ec)) {
-            inputs.emplace_back(f, fs::path(f).filename());
-        } else {
-            throw Error(Errc::input_missing, f + ": no such file; check the path");
-        }
-    }
-    std::sort(inputs.begin(), inputs.end());
-    if (inputs.empty()) throw Error(Errc::input_missing, "no files to sign in the folders given");
-    const fs::path out(a.output);
-    std::error_code ec;
-    const bool to_dir = inputs.size() > 1 || fs::is_directory(out, ec) || a.output.ends_with('/') ||
-                        fs::is_directory(a.files.front(), ec);
-    std::vector<Planned> plan;
-    for (const auto& [file, rel] : inputs) {
-        plan.push_back({file, to_dir ? out / fs::path(rel.string() + extension) : out});
-    }
-    return plan;
-}
-
 int run_sign(const SignArgs& a) {
     SignOptions options;
     if (a.format == "xades") {
@@ -88,7 +52,8 @@ int run_sign(const SignArgs& a) {
     if (!a.signing_time.empty())
         options.signing_time = parse_time_option(a.signing_time, "--signing-time");
 
-    const auto plan = plan_outputs(a, options.format == Format::xades ? ".xades.xml" : ".p7s");
+    std::vector<fs::path> inputs(a.files.begin(), a.files.end());
+    const auto plan = plan_signatures(inputs, a.output, options);
 
     const Signer signer = load_signer(a.key);
     signer.check_usable_at(options.signing_time.value_or(now_utc()));
@@ -96,34 +61,23 @@ int run_sign(const SignArgs& a) {
     if (!a.force) {
         for (const auto& p : plan) {
             std::error_code ec;
-            if (fs::exists(p.output, ec)) {
+            if (fs::exists(fs::symlink_status(p.output, ec))) {
                 throw Error(Errc::cannot_create_output,
                             p.output.string() +
                                 " already exists; remove it, choose another -o, or give --force");
             }
         }
     }
-    // Every signature is made before anything is written: a failure leaves no partial output.
+    // Every signature is made before anything is written, and the batch is saved all or none:
+    // a failure leaves no partial output and every replaced signature as it was.
     std::vector<SignedObject> made;
+    std::vector<fs::path> targets;
     made.reserve(plan.size());
-    for (const auto& p : plan) made.push_back(sign_file(p.input, signer, options));
-
-    std::vector<fs::path> written;
-    try {
-        for (std::size_t i = 0; i < plan.size(); ++i) {
-            if (plan[i].output.has_parent_path())
-                fs::create_directories(plan[i].output.parent_path());
-            made[i].save(plan[i].output, a.force);
-            written.push_back(plan[i].output);
-        }
-    } catch (const fs::filesystem_error& e) {
-        for (const auto& w : written) fs::remove(w);
-        throw Error(Errc::cannot_create_output,
-                    std::string("cannot create the output folder: ") + e.what());
-    } catch (...) {
-        for (const auto& w : written) fs::remove(w);
-        throw;
+    for (const auto& p : plan) {
+        made.push_back(sign_file(p.input, signer, options));
+        targets.push_back(p.output);
     }
+    save_all(made, targets, a.force);
     for (const auto& p : plan)
         std::cout << "signed " << p.input.string() << " -> " << p.output.string() << "\n";
     return 0;

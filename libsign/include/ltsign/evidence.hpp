@@ -41,6 +41,11 @@ struct SealResult {
 // writes one record per document to `out_dir`/<relative path>.ers (or .ers.xml), plus
 // `out_dir`/manifest.json. Files are hashed in parallel and streamed. Nothing is written unless
 // every record can be made; records are written atomically.
+// Records are named lexically (a linked document keeps its link's name) and never leave
+// `out_dir`; `out_dir`, and records and a manifest found below it, are never inputs. Two inputs
+// that would share a record give Error(usage), an unreadable link Error(input_missing), an output
+// that is or lies below a symbolic link Error(cannot_create_output), all before anything is
+// hashed or written.
 SealResult seal(const std::vector<std::filesystem::path>& inputs,
                 const std::filesystem::path& out_dir, const SealOptions& options);
 

@@ -46,7 +46,7 @@ class SignedObject {
     const std::string& extension() const noexcept { return m_extension; }
 
     // Writes atomically (temporary file in the target folder, fsync, rename). Refuses to replace
-    // an existing file unless `overwrite` is set.
+    // an existing file unless `overwrite` is set, and a symbolic link always.
     void save(const std::filesystem::path& target, bool overwrite = false) const;
 
   private:
@@ -57,6 +57,32 @@ class SignedObject {
 // Signs one file; the file is streamed, never read whole into memory.
 SignedObject sign_file(const std::filesystem::path& file, const Signer& signer,
                        const SignOptions& options);
+
+// Where a batch of signatures goes: one per input file.
+struct PlannedSignature {
+    std::filesystem::path input;
+    std::filesystem::path output;
+};
+
+// Plans signing `inputs` (files, or folders walked recursively) into `out`. One file given
+// directly and `out` not a folder (nor ending in '/'): `out` is the signature. Otherwise `out` is
+// a folder and each signature is out/<path below the folder given, or the file's name><extension
+// of options.format>, named lexically (a linked input keeps its link's name; links to folders
+// are not followed). The output folder, and signatures (.p7s, .xades.xml) that lie in the walked
+// folders because `out` is at or above them, are never inputs.
+// Throws Error(usage) when two inputs would share an output, Error(input_missing) for an input
+// that cannot be read (e.g. a link that loops), Error(cannot_create_output) when an output is a
+// symbolic link or lies below one inside `out`; all before anything is written.
+std::vector<PlannedSignature> plan_signatures(const std::vector<std::filesystem::path>& inputs,
+                                              const std::filesystem::path& out,
+                                              const SignOptions& options);
+
+// Saves a batch all or none: every signature is first written beside its target under a
+// temporary name, then all are moved into place; if any step fails every target is left as it
+// was, replaced files included, and folders made for the batch are removed. Refuses existing
+// targets unless `overwrite`, and a target that is a symbolic link always.
+void save_all(const std::vector<SignedObject>& signatures,
+              const std::vector<std::filesystem::path>& targets, bool overwrite);
 
 // Raises an existing CAdES signature to `level` (today: Level::t, a signature-time-stamp over
 // each SignerInfo that has none). The signed part is untouched; the result is checked to still

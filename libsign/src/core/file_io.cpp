@@ -11,6 +11,7 @@
 #include <set>
 #include <string>
 
+#include "core/file_list.hpp"
 #include "ltsign/error.hpp"
 
 namespace ltsign::core {
@@ -75,7 +76,7 @@ Bytes read_file(const fs::path& file, std::uintmax_t max_size) {
     std::error_code ec;
     const auto status = fs::status(file, ec);
     if (ec || !fs::exists(status)) {
-        throw Error(Errc::input_missing, file.string() + ": no such file; check the path");
+        throw Error(Errc::input_missing, file.string() + ": " + unreadable_reason(file));
     }
     if (!fs::is_regular_file(status)) {
         throw Error(Errc::input_missing, file.string() + ": not a regular file");
@@ -131,6 +132,7 @@ void atomic_write(const fs::path& target, std::span<const unsigned char> bytes, 
         throw Error(Errc::cannot_create_output, "cannot write " + target.string() + ": folder " +
                                                     dir.string() + " does not exist");
     }
+    refuse_link(target);  // rename would replace the link, never what it points to; refuse both
     if (!overwrite && fs::exists(fs::symlink_status(target, ec))) throw_exists(target);
 
     Fd tmp(::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644));
@@ -200,6 +202,7 @@ void atomic_write(const fs::path& target, std::span<const unsigned char> bytes, 
 
 void atomic_write_all(const std::vector<std::pair<fs::path, Bytes>>& files, bool overwrite) {
     std::error_code ec;
+    std::set<fs::path> seen;
     for (const auto& [target, bytes] : files) {
         const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
         if (!fs::is_directory(dir, ec)) {
@@ -207,10 +210,44 @@ void atomic_write_all(const std::vector<std::pair<fs::path, Bytes>>& files, bool
                 Errc::cannot_create_output,
                 "cannot write " + target.string() + ": folder " + dir.string() + " does not exist");
         }
-        if (!overwrite && fs::exists(fs::symlink_status(target, ec))) throw_exists(target);
+        if (!seen.insert(target.lexically_normal()).second) {
+            throw Error(Errc::cannot_create_output,
+                        target.string() + " would be written twice in one batch");
+        }
+        // Checked before anything is staged: a batch that cannot replace every target changes
+        // none. A link is never replaced (its target might be another archive's file).
+        const auto status = fs::symlink_status(target, ec);
+        if (!fs::exists(status)) continue;
+        if (!overwrite) throw_exists(target);
+        if (fs::is_symlink(status)) {
+            throw Error(Errc::cannot_create_output,
+                        target.string() +
+                            " is a symbolic link; ltsign never writes through "
+                            "links: remove it or choose another output");
+        }
+        if (!fs::is_regular_file(status)) {
+            throw Error(Errc::cannot_create_output,
+                        target.string() +
+                            " exists and is not a regular file; remove it or "
+                            "choose another output");
+        }
     }
     std::vector<fs::path> staged;
-    auto discard = [&] {
+    std::vector<fs::path> backups(files.size());  // the replaced files, kept until all succeed
+    std::size_t committed = 0;
+    auto roll_back = [&] {
+        // Undo in reverse: each committed target gets its old file back, or goes if it was new.
+        for (std::size_t k = committed; k-- > 0;) {
+            const auto& target = files[k].first;
+            if (!backups[k].empty()) {
+                ::rename(backups[k].c_str(), target.c_str());
+            } else {
+                ::unlink(target.c_str());
+            }
+        }
+        for (std::size_t k = committed; k < files.size(); ++k) {
+            if (!backups[k].empty()) ::unlink(backups[k].c_str());
+        }
         for (const auto& s : staged) ::unlink(s.c_str());
     };
     try {
@@ -229,24 +266,41 @@ void atomic_write_all(const std::vector<std::pair<fs::path, Bytes>>& files, bool
         }
         for (std::size_t i = 0; i < files.size(); ++i) {
             const auto& target = files[i].first;
-            if (!overwrite) {
-                // link() refuses an existing target, so nothing is clobbered even in a race.
-                if (::link(staged[i].c_str(), target.c_str()) != 0) {
-                    const int err = errno;
-                    for (std::size_t k = 0; k < i; ++k) ::unlink(files[k].first.c_str());
-                    if (err == EEXIST) throw_exists(target);
-                    throw Error(Errc::cannot_create_output,
-                                "cannot create " + target.string() + ": " + errno_text(err));
+            if (overwrite) {
+                // The old file stays reachable under a second name until the whole batch is in
+                // place, so a later failure can put it back.
+                const fs::path dir =
+                    target.has_parent_path() ? target.parent_path() : fs::path(".");
+                const fs::path backup =
+                    dir / ("." + target.filename().string() + ".ltsign-old-" + random_suffix());
+                if (::link(target.c_str(), backup.c_str()) == 0) {
+                    backups[i] = backup;
+                } else if (errno != ENOENT) {
+                    throw Error(
+                        Errc::cannot_create_output,
+                        "cannot keep a copy of " + target.string() + ": " + errno_text(errno));
                 }
-                ::unlink(staged[i].c_str());
-            } else if (::rename(staged[i].c_str(), target.c_str()) != 0) {
+                if (::rename(staged[i].c_str(), target.c_str()) != 0) {
+                    throw Error(Errc::cannot_create_output,
+                                "cannot replace " + target.string() + ": " + errno_text(errno));
+                }
+            } else if (::link(staged[i].c_str(), target.c_str()) != 0) {
+                // link() refuses an existing target, so nothing is clobbered even in a race.
+                const int err = errno;
+                if (err == EEXIST) throw_exists(target);
                 throw Error(Errc::cannot_create_output,
-                            "cannot replace " + target.string() + ": " + errno_text(errno));
+                            "cannot create " + target.string() + ": " + errno_text(err));
+            } else {
+                ::unlink(staged[i].c_str());
             }
+            ++committed;
         }
     } catch (...) {
-        discard();
+        roll_back();
         throw;
+    }
+    for (const auto& b : backups) {
+        if (!b.empty()) ::unlink(b.c_str());
     }
     std::set<fs::path> dirs;
     for (const auto& [target, bytes] : files)

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "core/file_list.hpp"
+#include "core/text.hpp"
 #include "crypto/digests.hpp"
 #include "ers/hash_tree.hpp"
 #include "ers/record.hpp"
@@ -28,14 +29,19 @@ struct Input {
     ers::Bytes digest;
 };
 
-std::vector<Input> collect(const std::vector<fs::path>& inputs) {
-    std::vector<Input> out;
-    for (auto& f : core::list_files(
-             inputs, [](const fs::path&) { return true; }, true)) {
-        out.push_back({std::move(f.file), std::move(f.relative), 0, {}});
-    }
-    if (out.empty()) throw Error(Errc::input_missing, "no files to seal in the folders given");
-    return out;
+// The records' folder is never an input, nor are the records and manifest an earlier seal
+// wrote among the documents (-o the input folder itself).
+std::vector<core::ListedFile> collect(const std::vector<fs::path>& inputs,
+                                      const fs::path& out_dir) {
+    core::ListOptions list;
+    list.output_dir = out_dir;
+    list.is_output = [](const fs::path& relative) {
+        const std::string name = relative.filename().string();
+        return relative == "manifest.json" || name.ends_with(".ers") || name.ends_with(".ers.xml");
+    };
+    auto files = core::list_files(inputs, list);
+    if (files.empty()) throw Error(Errc::input_missing, "no files to seal in the folders given");
+    return files;
 }
 
 // Streams every file through the digest on `threads` threads; the first failure wins. For XML
@@ -73,20 +79,25 @@ void hash_all(std::vector<Input>& items, const EVP_MD* md, unsigned threads, boo
 
 SealResult seal(const std::vector<fs::path>& inputs, const fs::path& out_dir,
                 const SealOptions& options) {
-    auto items = collect(inputs);
     const bool xml = options.format == RecordFormat::xml;
     const std::string ext = xml ? ".ers.xml" : ".ers";
+    const auto listed = collect(inputs, out_dir);
+    // Named lexically and checked for collisions and links before anything is hashed or written.
+    const auto records = core::output_paths(listed, out_dir, ext);
     const fs::path manifest = out_dir / "manifest.json";
+    core::refuse_link(manifest);
+    std::vector<Input> items;
+    for (const auto& f : listed) items.push_back({f.file, f.relative, 0, {}});
     std::error_code ec;
     if (!options.overwrite) {
-        for (const auto& it : items) {
-            if (fs::exists(out_dir / fs::path(it.relative.string() + ext), ec)) {
+        for (const fs::path& target : records) {
+            if (fs::exists(fs::symlink_status(target, ec))) {
                 throw Error(Errc::cannot_create_output,
-                            (out_dir / fs::path(it.relative.string() + ext)).string() +
+                            core::printable(target) +
                                 " already exists; choose another output folder or give --force");
             }
         }
-        if (fs::exists(manifest, ec)) {
+        if (fs::exists(fs::symlink_status(manifest, ec))) {
             throw Error(Errc::cannot_create_output,
                         manifest.string() +
                             " already exists; choose another output folder or give --force");
@@ -120,14 +131,18 @@ SealResult seal(const std::vector<fs::path>& inputs, const fs::path& out_dir,
         ers::ArchiveTimeStampChain chain;
         chain.stamps.push_back(std::move(ats));
         rec.chains.push_back(std::move(chain));
-        const fs::path record = out_dir / fs::path(items[i].relative.string() + ext);
+        const fs::path& record = records[i];
         files.emplace_back(record, xml ? ers::encode_xml(rec) : ers::encode_der(rec));
         const std::string hex = ossl::to_hex(items[i].digest.data(), items[i].digest.size());
         result.documents.push_back({items[i].file, record, items[i].size, hex});
-        docs.push_back({{"path", items[i].relative.generic_string()},
-                        {"size", items[i].size},
-                        {"digest", hex},
-                        {"record", fs::path(items[i].relative.string() + ext).generic_string()}});
+        // The manifest names exactly the files written; names that are not UTF-8 as \xNN.
+        docs.push_back(
+            {{"path", core::printable(items[i].relative.lexically_normal().generic_string())},
+             {"size", items[i].size},
+             {"digest", hex},
+             {"record",
+              core::printable(fs::path(items[i].relative.lexically_normal().native() + ext)
+                                  .generic_string())}});
     }
     const nlohmann::json m = {{"sealedAt", format_rfc3339(result.time)},
                               {"tsa", options.tsa.url},

@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "core/text.hpp"
 #include "ltsign/report.hpp"
 #include "xml/xml_doc.hpp"
 
@@ -33,9 +34,11 @@ class Writer {
         xmlSetNs(m_root, m_ns);
     }
 
+    // Text passes core::printable: a file name that is not UTF-8 would make the XML ill-formed.
     xmlNode* add(xmlNode* parent, const char* name, const std::string& text = "") {
+        const std::string safe = core::printable(text);
         return xmlNewTextChild(parent, m_ns, BAD_CAST name,
-                               text.empty() ? nullptr : BAD_CAST text.c_str());
+                               safe.empty() ? nullptr : BAD_CAST safe.c_str());
     }
     void ref(xmlNode* parent, const char* name, const std::string& id) {
         xmlNewProp(add(parent, name), BAD_CAST "VOReference", BAD_CAST id.c_str());

@@ -1,6 +1,7 @@
 // The --json report: the DESIGN.md contract (files[].signatures[] and summary), plus details.
 #include <nlohmann/json.hpp>
 
+#include "core/text.hpp"
 #include "ltsign/inspect.hpp"
 #include "ltsign/report.hpp"
 
@@ -82,14 +83,15 @@ json field(const InspectField& f) {
 std::string BatchReport::to_json() const {
     json files_json = json::array();
     for (const auto& f : files) {
-        json j = {{"path", f.path.string()},
-                  {"data", f.data ? json(f.data->string()) : json(nullptr)},
+        json j = {{"path", core::printable(f.path)},
+                  {"data", f.data ? json(core::printable(*f.data)) : json(nullptr)},
                   {"format", f.format},
                   {"indication", to_string(f.indication)},
                   {"subIndication", sub(f.sub_indication)},
                   {"signatures", json::array()}};
         if (f.error) {
-            j["error"] = {{"exitCode", static_cast<int>(*f.error)}, {"message", f.error_message}};
+            j["error"] = {{"exitCode", static_cast<int>(*f.error)},
+                          {"message", core::printable(f.error_message)}};
         }
         for (const auto& s : f.signatures) j["signatures"].push_back(signature(s));
         files_json.push_back(std::move(j));
@@ -104,13 +106,14 @@ std::string BatchReport::to_json() const {
                   {"signatures", s.signatures},
                   {"timestamps", s.timestamps},
                   {"evidenceRecords", s.evidence_records}}}};
-    return doc.dump(2) + "\n";
+    // Paths use core::printable; any other text that is not UTF-8 gets U+FFFD, never an exception.
+    return doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 std::string Inspection::to_json() const {
-    json j = {{"path", path.string()}, {"format", format}, {"fields", json::array()}};
+    json j = {{"path", core::printable(path)}, {"format", format}, {"fields", json::array()}};
     for (const auto& f : fields) j["fields"].push_back(field(f));
-    return j.dump(2) + "\n";
+    return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace ltsign

@@ -1,4 +1,5 @@
 // Text for people: one line per file with the verdict first, details indented.
+#include "core/text.hpp"
 #include "ltsign/inspect.hpp"
 #include "ltsign/report.hpp"
 
@@ -51,12 +52,13 @@ void field_lines(const InspectField& f, const std::string& indent, std::string& 
 std::string BatchReport::to_text(bool colour) const {
     std::string out;
     for (const auto& f : files) {
-        out += verdict_text(f.indication, f.sub_indication, colour) + "  " + f.path.string() + "\n";
+        out += verdict_text(f.indication, f.sub_indication, colour) + "  " +
+               core::printable(f.path) + "\n";
         if (f.error) {
-            out += "  error: " + f.error_message + "\n";
+            out += "  error: " + core::printable(f.error_message) + "\n";
             continue;
         }
-        if (f.data) out += "  document: " + f.data->string() + "\n";
+        if (f.data) out += "  document: " + core::printable(*f.data) + "\n";
         for (const auto& s : f.signatures) signature_lines(s, "  ", colour, out);
     }
     const Summary s = summary();
@@ -74,7 +76,7 @@ std::string BatchReport::to_text(bool colour) const {
 }
 
 std::string Inspection::to_text() const {
-    std::string out = path.string() + " (" + format + ")\n";
+    std::string out = core::printable(path) + " (" + format + ")\n";
     for (const auto& f : fields) field_lines(f, "  ", out);
     return out;
 }

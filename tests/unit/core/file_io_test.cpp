@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "core/file_io.hpp"
+#include "core/text.hpp"
 #include "helpers.hpp"
 #include "ltsign/error.hpp"
 
@@ -56,6 +57,57 @@ TEST(AtomicWrite, MissingFolderIsCannotCreate) {
         EXPECT_EQ(e.code(), Errc::cannot_create_output);
     }
 }
+
+TEST(AtomicWrite, RefusesALinkEvenWithOverwrite) {
+    TempDir dir;
+    test::write_text(dir / "victim", "precious");
+    fs::create_symlink(dir / "victim", dir / "a.p7s");
+    for (bool overwrite : {false, true}) {
+        try {
+            core::atomic_write(dir / "a.p7s", bytes_of("new"), overwrite);
+            FAIL() << "wrote through or over a link";
+        } catch (const Error& e) {
+            EXPECT_EQ(e.code(), Errc::cannot_create_output);
+        }
+        EXPECT_TRUE(fs::is_symlink(dir / "a.p7s"));
+        EXPECT_EQ(test::read_bytes(dir / "victim"), bytes_of("precious"));
+    }
+}
+
+TEST(AtomicWriteAll, AFolderInTheWayChangesNothing) {
+    TempDir dir;
+    test::write_text(dir / "a.p7s", "old a");
+    fs::create_directory(dir / "b.p7s");
+    try {
+        core::atomic_write_all({{dir / "a.p7s", bytes_of("new a")}, {dir / "b.p7s", bytes_of("b")}},
+                               true);
+        FAIL();
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), Errc::cannot_create_output);
+    }
+    EXPECT_EQ(test::read_bytes(dir / "a.p7s"), bytes_of("old a"));
+    EXPECT_EQ(entries(dir.path()), 2u);
+}
+
+struct PrintableCase {
+    const char* bytes;
+    const char* text;
+};
+class Printable : public ::testing::TestWithParam<PrintableCase> {};
+TEST_P(Printable, InvalidBytesAndControlsBecomeHexEscapes) {
+    EXPECT_EQ(core::printable(std::string_view(GetParam().bytes)), GetParam().text);
+}
+INSTANTIATE_TEST_SUITE_P(
+    Core, Printable,
+    ::testing::Values(PrintableCase{"plain/a.txt", "plain/a.txt"},
+                      PrintableCase{"l\xC3\xB6n.txt", "l\xC3\xB6n.txt"},  // valid UTF-8 "ö"
+                      PrintableCase{"l\xF6n.txt", "l\\xF6n.txt"},         // Latin-1 "ö"
+                      PrintableCase{"a\x01\x1B[31m\x7F", "a\\x01\\x1B[31m\\x7F"},
+                      PrintableCase{"\xC0\xAF", "\\xC0\\xAF"},                    // overlong "/"
+                      PrintableCase{"\xED\xA0\x80", "\\xED\\xA0\\x80"},           // a surrogate
+                      PrintableCase{"\xF4\x90\x80\x80", "\\xF4\\x90\\x80\\x80"},  // > U+10FFFF
+                      PrintableCase{"\xE2\x82", "\\xE2\\x82"},                    // truncated
+                      PrintableCase{"\xF0\x9F\x93\x84 ok", "\xF0\x9F\x93\x84 ok"}));
 
 TEST(ReadFile, MissingIsInputMissing) {
     TempDir dir;
