@@ -340,5 +340,28 @@ TEST_F(VerdictAttack, ATimeStampingKeyNeitherSignsNorPassesAsASigner) {
     EXPECT_EQ(first(j)["subIndication"], "CHAIN_CONSTRAINTS_FAILURE");
 }
 
+
+// Issue 12 item 7: a token whose SignedData version is 1 (RFC 5652 5.1 requires 3 for TSTInfo) is
+// malformed, as the BSI verifier says, whether on its own or inside a record.
+TEST_F(VerdictAttack, ATokenWithSignedDataVersionOneIsMalformed) {
+    const auto token =
+        openssl_token(doc, "sha256", tsa_config(pki("tsa.pem"), pki("tsa.key"), "sha256"), "v");
+    auto der = test::read_bytes(token);
+    // ContentInfo { signedData OID, [0] { SignedData { version INTEGER 3, ... } } }: the first
+    // INTEGER after the OID. The version is not covered by any signature.
+    const std::vector<unsigned char> oid = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02};
+    const auto at = test::find_bytes(der, oid);
+    ASSERT_NE(at, std::string::npos);
+    std::size_t v = at + oid.size();
+    while (v + 2 < der.size() && !(der[v] == 0x02 && der[v + 1] == 0x01 && der[v + 2] == 0x03)) ++v;
+    ASSERT_LT(v + 2, der.size());
+    der[v + 2] = 0x01;
+    test::write_bytes(dir / "v1.tst", der);
+    const auto r = ltsign("verify " + q(dir / "v1.tst") + " --data " + q(doc) + " --trust " +
+                          q(pki("root.pem")) + " --offline");
+    EXPECT_EQ(r.exit_code, 65) << r.out << r.err;
+    EXPECT_NE((r.out + r.err).find("version"), std::string::npos) << r.out << r.err;
+}
+
 }  // namespace
 }  // namespace ltsign
