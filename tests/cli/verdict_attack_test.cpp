@@ -340,7 +340,6 @@ TEST_F(VerdictAttack, ATimeStampingKeyNeitherSignsNorPassesAsASigner) {
     EXPECT_EQ(first(j)["subIndication"], "CHAIN_CONSTRAINTS_FAILURE");
 }
 
-
 // Issue 12 item 7: a token whose SignedData version is 1 (RFC 5652 5.1 requires 3 for TSTInfo) is
 // malformed, as the BSI verifier says, whether on its own or inside a record.
 TEST_F(VerdictAttack, ATokenWithSignedDataVersionOneIsMalformed) {
@@ -361,6 +360,127 @@ TEST_F(VerdictAttack, ATokenWithSignedDataVersionOneIsMalformed) {
                           q(pki("root.pem")) + " --offline");
     EXPECT_EQ(r.exit_code, 65) << r.out << r.err;
     EXPECT_NE((r.out + r.err).find("version"), std::string::npos) << r.out << r.err;
+}
+
+// Issue 12 item 9: an intermediate that completes a chain is given as an extra certificate, never
+// trusted; without it, the explanation names the missing issuer instead of asking to trust it.
+TEST_F(VerdictAttack, AMissingIntermediateIsNamedAndCanBeGivenWithoutTrustingIt) {
+    const auto sig = dir / "nochain.p7s";
+    auto r = test::run("openssl cms -sign -binary -cades -md sha256 -in " + q(doc) + " -signer " +
+                       q(pki("ec.pem")) + " -inkey " + q(pki("ec.key")) + " -outform DER -out " +
+                       q(sig));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::string common = q(sig) + " --data " + q(doc) + " --trust " + q(pki("root.pem")) +
+                               " --offline --at 2026-06-02T00:00:00Z";
+    auto j = verify_json(common);
+    EXPECT_EQ(first(j)["subIndication"], "NO_CERTIFICATE_CHAIN_FOUND") << j.dump(2);
+    const auto why = first(j)["explanation"].get<std::string>();
+    EXPECT_NE(why.find("ltsign Test Issuing CA"), std::string::npos) << why;
+    EXPECT_EQ(why.find("--trust"), std::string::npos) << why;
+    j = verify_json(common + " --certs " + q(pki("chain.pem")));
+    EXPECT_EQ(first(j)["indication"], "TOTAL_PASSED") << j.dump(2);
+    // An extra certificate is not an anchor: the intermediate alone does not make it trusted.
+    j = verify_json(q(sig) + " --data " + q(doc) + " --trust " + q(pki("other-root.pem")) +
+                    " --certs " + q(pki("chain.pem")) + " --offline --at 2026-06-02T00:00:00Z");
+    EXPECT_EQ(first(j)["subIndication"], "NO_CERTIFICATE_CHAIN_FOUND") << j.dump(2);
+}
+
+// Review finding: many references to one large document made verification take 14 s and 1.2 GB
+// before any key was trusted. The references' targets are bounded before xmlsec1 digests them.
+TEST_F(VerdictAttack, AnXmlSignatureWithManyReferencesIsRefusedCheaply) {
+    std::string refs;
+    for (int i = 0; i < 100; ++i) {
+        refs +=
+            "<Reference URI=\"\"><Transforms><Transform "
+            "Algorithm=\"http://www.w3.org/2000/09/xmldsig#enveloped-signature\"/></Transforms>"
+            "<DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/>"
+            "<DigestValue/></Reference>";
+    }
+    const std::string filler(300000, 'x');
+    test::write_text(
+        dir / "tpl.xml",
+        "<doc><data>" + filler +
+            "</data><Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\"><SignedInfo>"
+            "<CanonicalizationMethod "
+            "Algorithm=\"http://www.w3.org/TR/2001/REC-xml-c14n-20010315\"/>"
+            "<SignatureMethod "
+            "Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256\"/>" +
+            refs +
+            "</SignedInfo><SignatureValue/><KeyInfo><X509Data/></KeyInfo>"
+            "</Signature></doc>");
+    auto r = test::run("xmlsec1 --sign --privkey-pem " + q(pki("ec.key")) + "," + q(pki("ec.pem")) +
+                       " --output " + q(dir / "many.xml") + " " + q(dir / "tpl.xml"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto start = std::chrono::steady_clock::now();
+    int code = 0;
+    const auto j = verify_json(q(dir / "many.xml") + " --trust " + q(pki("root.pem")) +
+                                   " --offline --at 2026-06-02T00:00:00Z",
+                               &code);
+    const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start);
+    EXPECT_LT(seconds.count(), 5.0);
+    EXPECT_EQ(first(j)["subIndication"], "FORMAT_FAILURE") << j.dump(2);
+    EXPECT_NE(first(j)["explanation"].get<std::string>().find("references would digest"),
+              std::string::npos)
+        << first(j)["explanation"];
+}
+
+// Review finding: a SignerInfo repeated thousands of times made the verifier hash a large
+// document again for each.
+TEST_F(VerdictAttack, ManySignerInfosAreRefused) {
+    std::string signers;
+    for (int i = 0; i < 17; ++i)
+        signers += " -signer " + q(pki("ec.pem")) + " -inkey " + q(pki("ec.key"));
+    // Without certificates: openssl cms refuses to add the same certificate twice.
+    auto r = test::run("openssl cms -sign -nocerts -binary -md sha256 -in " + q(doc) + signers +
+                       " -outform DER -out " + q(dir / "many.p7s"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = ltsign("verify " + q(dir / "many.p7s") + " --data " + q(doc) + " --offline");
+    EXPECT_EQ(r.exit_code, 65) << r.out << r.err;
+    EXPECT_NE((r.out + r.err).find("SignerInfos"), std::string::npos) << r.out << r.err;
+}
+
+// Review finding: digests the policy did not list (sha3-224, RIPEMD-160) were accepted forever.
+TEST_F(VerdictAttack, DigestsThePolicyDoesNotNameAreNotAccepted) {
+    for (const char* md : {"sha3-224", "ripemd160"}) {
+        const auto sig = dir / (std::string(md) + ".p7s");
+        auto r = test::run("openssl cms -sign -binary -md " + std::string(md) + " -in " + q(doc) +
+                           " -signer " + q(pki("rsa.pem")) + " -inkey " + q(pki("rsa.key")) +
+                           " -certfile " + q(pki("chain.pem")) + " -outform DER -out " + q(sig));
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        const auto j = verify_json(q(sig) + " --data " + q(doc) + " --trust " + q(pki("root.pem")) +
+                                   " --offline --at 2026-06-02T00:00:00Z");
+        EXPECT_EQ(first(j)["subIndication"], "CRYPTO_CONSTRAINTS_FAILURE_NO_POE")
+            << md << j.dump(2);
+    }
+    // A policy that names a digest without an end accepts it.
+    test::write_text(dir / "policy.json", R"({"algorithms": {"ripemd160": null}})");
+    const auto j = verify_json(q(dir / "ripemd160.p7s") + " --data " + q(doc) + " --trust " +
+                               q(pki("root.pem")) + " --offline --at 2026-06-02T00:00:00Z" +
+                               " --policy " + q(dir / "policy.json"));
+    EXPECT_EQ(first(j)["indication"], "TOTAL_PASSED") << j.dump(2);
+}
+
+// Review finding: --report-xml replaced whatever file it named, even the signature verified.
+TEST_F(VerdictAttack, TheReportNeverReplacesAnInputOrAnExistingFile) {
+    auto r = ltsign("sign " + q(doc) + " --key " + q(pki("ec.p12")) +
+                    " --pass-env LTSIGN_TEST_PASS --signing-time 2026-06-01T12:00:00Z -o " +
+                    q(dir / "d.p7s"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto before = test::read_bytes(dir / "d.p7s");
+    const std::string common = q(dir / "d.p7s") + " --data " + q(doc) + " --trust " +
+                               q(pki("root.pem")) + " --offline --at 2026-06-02T00:00:00Z";
+    r = ltsign("verify " + common + " --report-xml " + q(dir / "d.p7s") + " --force");
+    EXPECT_EQ(r.exit_code, 64) << r.err;
+    EXPECT_EQ(test::read_bytes(dir / "d.p7s"), before);
+    r = ltsign("verify " + common + " --report-xml " + q(doc));
+    EXPECT_EQ(r.exit_code, 64) << r.err;
+    test::write_text(dir / "old.xml", "keep me");
+    r = ltsign("verify " + common + " --report-xml " + q(dir / "old.xml"));
+    EXPECT_EQ(r.exit_code, 73) << r.err;
+    EXPECT_EQ(test::read_bytes(dir / "old.xml").size(), 7u);
+    r = ltsign("verify " + common + " --report-xml " + q(dir / "old.xml") + " --force");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_GT(test::read_bytes(dir / "old.xml").size(), 7u);
 }
 
 }  // namespace

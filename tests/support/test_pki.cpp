@@ -219,7 +219,8 @@ std::string issue(const fs::path& dir, const std::string& name, const CertOption
 }
 
 void write_crl(const fs::path& file, const std::vector<std::pair<std::string, TimePoint>>& revoked,
-               TimePoint this_update, TimePoint next_update, const std::string& idp) {
+               TimePoint this_update, TimePoint next_update,
+               const std::vector<std::pair<std::string, std::string>>& extensions) {
     auto ca_key = read_key(pki("ca.key"));
     auto ca = read_cert(pki("ca.pem"));
     Ptr<X509_CRL> crl(X509_CRL_new());
@@ -239,10 +240,9 @@ void write_crl(const fs::path& file, const std::vector<std::pair<std::string, Ti
         BN_free(bn);
     }
     X509_CRL_sort(crl.get());
-    if (!idp.empty()) {
-        X509_EXTENSION* ext =
-            X509V3_EXT_conf_nid(nullptr, nullptr, NID_issuing_distribution_point, idp.c_str());
-        need(ext != nullptr && X509_CRL_add_ext(crl.get(), ext, -1) == 1, "add IDP");
+    for (const auto& [name, value] : extensions) {
+        X509_EXTENSION* ext = X509V3_EXT_nconf(nullptr, nullptr, name.c_str(), value.c_str());
+        need(ext != nullptr && X509_CRL_add_ext(crl.get(), ext, -1) == 1, "add CRL extension");
         X509_EXTENSION_free(ext);
     }
     need(X509_CRL_sign(crl.get(), ca_key.get(), EVP_sha256()) > 0, "sign CRL");

@@ -63,10 +63,13 @@ std::string issue(const std::filesystem::path& dir, const std::string& name,
                   const CertOptions& options, const std::filesystem::path& issuer_key = {},
                   const std::filesystem::path& issuer_cert = {});
 
-// A CRL from the issuing CA ("ca") with these revoked serials (hex) and times; `idp`, when set,
-// is an IssuingDistributionPoint in OpenSSL's configuration syntax ("critical,onlyCA:TRUE").
+// A CRL from the issuing CA ("ca") with these revoked serials (hex) and times, and extensions
+// by name and value in OpenSSL's configuration syntax: {"issuingDistributionPoint",
+// "critical,onlyCA:TRUE"}, {"2.5.29.27", "critical,DER:02:01:05"}, {"1.2.3.4",
+// "critical,DER:05:00"}.
 void write_crl(const std::filesystem::path& file,
                const std::vector<std::pair<std::string, TimePoint>>& revoked, TimePoint this_update,
-               TimePoint next_update, const std::string& idp = {});
+               TimePoint next_update,
+               const std::vector<std::pair<std::string, std::string>>& extensions = {});
 
 }  // namespace ltsign::test

@@ -13,8 +13,31 @@ struct VerifyArgs {
     std::vector<std::string> files, data, trust, certs, data_digests, crls;
     std::string policy, report_xml, require = "any";
     std::string at;
-    bool json = false, offline = false;
+    bool json = false, offline = false, force = false;
 };
+
+// The report must never replace what is being verified, nor an existing file unless asked: the
+// check comes before any verification, so a refused run writes nothing.
+void check_report_target(const fs::path& report, const std::vector<VerifyJob>& jobs, bool force) {
+    std::error_code ec;
+    if (!fs::exists(fs::symlink_status(report, ec))) return;
+    for (const auto& job : jobs) {
+        std::vector<fs::path> inputs{job.file};
+        if (job.data) inputs.push_back(*job.data);
+        inputs.insert(inputs.end(), job.more_data.begin(), job.more_data.end());
+        for (const auto& in : inputs) {
+            if (fs::equivalent(report, in, ec)) {
+                throw Error(Errc::usage, report.string() +
+                                             ": --report-xml names a file being verified; "
+                                             "write the report elsewhere");
+            }
+        }
+    }
+    if (!force) {
+        throw Error(Errc::cannot_create_output,
+                    report.string() + ": already exists; give --force to replace it");
+    }
+}
 
 int run_verify(const VerifyArgs& a) {
     ValidationContext ctx;
@@ -44,6 +67,7 @@ int run_verify(const VerifyArgs& a) {
     const auto jobs = plan_verification(inputs, data);
     if (jobs.empty())
         throw Error(Errc::input_missing, "no signature files found in the folders given");
+    if (!a.report_xml.empty()) check_report_target(a.report_xml, jobs, a.force);
 
     std::vector<DataDigests> digests;
     for (const auto& d : a.data_digests) digests.push_back(parse_data_digest(d));
@@ -102,6 +126,7 @@ Command add_verify(CLI::App& root) {
                     "any (default): each is judged as what it is")
         ->check(CLI::IsMember({"signed", "any"}));
     app->add_flag("--json", args->json, "Print one JSON document for programs");
+    app->add_flag("--force", args->force, "Replace an existing --report-xml file");
     app->add_option(
         "--report-xml", args->report_xml,
         "Also write the ETSI TS 119 102-2 XML validation report to this file (atomically)");

@@ -39,8 +39,9 @@ class TrustStore {
 
 // When algorithms stop being trusted (ETSI TS 119 312), and what revocation data is required.
 struct ValidationPolicy {
-    // End dates by name: digests ("md5", "sha1", "sha224", ...) and key sizes ("rsa-1024",
-    // "rsa-2048", "ec-256", ...: a key of N bits falls under the largest entry not above N).
+    // End dates by name: digests ("md5", "sha1", "sha224", ...; a digest not named is never
+    // acceptable) and key sizes ("rsa-1024", "rsa-2048", "ec-256", ...: a key of N bits falls
+    // under the largest entry not above N). 9999-12-31 means no end.
     std::map<std::string, TimePoint> algorithm_end;
     // A certificate that publishes no revocation source (no OCSP, no CRL distribution point, no
     // CRL given): false reports it in a note, true makes the verdict INDETERMINATE.
@@ -58,6 +59,8 @@ struct ValidationPolicy {
     static ValidationPolicy from_file(const std::filesystem::path& file);
     // The end date for a digest or a key of `bits` of `kind` ("rsa", "ec"); nullopt: no end known.
     std::optional<TimePoint> end_of_digest(const std::string& digest) const;
+    // Whether the table names the digest at all: one it does not name is never acceptable.
+    bool knows_digest(const std::string& digest) const;
     std::optional<TimePoint> end_of_key(const std::string& kind, int bits) const;
 };
 

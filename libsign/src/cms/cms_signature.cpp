@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 
 #include "core/der.hpp"
 #include "crypto/digests.hpp"
@@ -15,6 +16,8 @@ namespace {
 using validation::Binding;
 using validation::Check;
 using validation::SignatureFacts;
+
+constexpr int k_max_signer_infos = 16;
 
 constexpr unsigned char k_signed_data_oid[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
                                                0xf7, 0x0d, 0x01, 0x07, 0x02};
@@ -205,9 +208,32 @@ validation::CheckResult compare_given_document(const ASN1_OCTET_STRING* embedded
                                ") differs from the content the signature carries"};
 }
 
+// The content's digests, each computed once however many SignerInfos ask (a signature may repeat
+// one SignerInfo thousands of times to make a verifier hash a large document again each time).
+struct ContentDigests {
+    std::map<int, core::Bytes> by_md;
+    std::optional<validation::CheckResult> given_document;
+
+    const core::Bytes& of(const EVP_MD* md, const ASN1_OCTET_STRING* embedded,
+                          const std::optional<std::filesystem::path>& data) {
+        const int nid = EVP_MD_get_type(md);
+        auto it = by_md.find(nid);
+        if (it == by_md.end()) {
+            it = by_md
+                     .emplace(nid, embedded != nullptr
+                                       ? crypto::digest_bytes(
+                                             md, std::span(embedded->data,
+                                                           static_cast<size_t>(embedded->length)))
+                                       : crypto::digest_file(md, *data))
+                     .first;
+        }
+        return it->second;
+    }
+};
+
 SignatureFacts facts_for(CMS_ContentInfo* cms, CMS_SignerInfo* si, STACK_OF(X509) * certs,
                          const std::optional<std::filesystem::path>& data,
-                         const std::vector<X509*>& candidates) {
+                         const std::vector<X509*>& candidates, ContentDigests& digests) {
     SignatureFacts f;
     for (int i = 0; i < sk_X509_num(certs); ++i) {
         X509* c = sk_X509_value(certs, i);
@@ -242,8 +268,9 @@ SignatureFacts facts_for(CMS_ContentInfo* cms, CMS_SignerInfo* si, STACK_OF(X509
 
     ASN1_OCTET_STRING** content = CMS_get0_content(cms);
     const ASN1_OCTET_STRING* embedded = content != nullptr ? *content : nullptr;
-    std::optional<validation::CheckResult> given_document;
-    if (embedded != nullptr && data) given_document = compare_given_document(embedded, *data);
+    if (embedded != nullptr && data && !digests.given_document)
+        digests.given_document = compare_given_document(embedded, *data);
+    const std::optional<validation::CheckResult>& given_document = digests.given_document;
     const bool has_attrs = CMS_signed_get_attr_count(si) >= 0;
 
     if (!has_attrs) {
@@ -347,18 +374,13 @@ SignatureFacts facts_for(CMS_ContentInfo* cms, CMS_SignerInfo* si, STACK_OF(X509
         f.data_digest = {Check::not_possible, "unknown digest algorithm " + f.digest_algorithm};
         return f;
     }
-    core::Bytes actual;
-    if (embedded != nullptr) {
-        actual = crypto::digest_bytes(
-            md, std::span(embedded->data, static_cast<size_t>(embedded->length)));
-    } else if (data) {
-        actual = crypto::digest_file(md, *data);
-    } else {
+    if (embedded == nullptr && !data) {
         f.data_digest = {
             Check::not_possible,
             "the signature is detached and no document was given; pass it with --data"};
         return f;
     }
+    const core::Bytes& actual = digests.of(md, embedded, data);
     const ASN1_OCTET_STRING* expected = mdigest->value.octet_string;
     f.data_digest = validation::compare_digest(
         expected, actual, "the signature's " + f.digest_algorithm + " digest is");
@@ -489,6 +511,13 @@ ossl::Ptr<CMS_ContentInfo> parse_signed_data(const core::Bytes& bytes, const std
     if (infos == nullptr || sk_CMS_SignerInfo_num(infos) == 0) {
         ossl::fail(Errc::malformed_input, what + ": SignedData without any SignerInfo");
     }
+    // Co-signatures are a handful; thousands of SignerInfos are only work for the verifier.
+    if (sk_CMS_SignerInfo_num(infos) > k_max_signer_infos) {
+        throw Error(Errc::malformed_input,
+                    what + ": " + std::to_string(sk_CMS_SignerInfo_num(infos)) +
+                        " SignerInfos, more than the " + std::to_string(k_max_signer_infos) +
+                        " ltsign reads");
+    }
     if (auto problem =
             unsigned_header_problem(bytes, infos, econtent_nid(cms.get()) != NID_pkcs7_data)) {
         throw Error(Errc::malformed_input, what + ": " + *problem);
@@ -508,9 +537,10 @@ std::vector<validation::SignatureFacts> extract_facts(
     std::vector<SignatureFacts> out;
     STACK_OF(CMS_SignerInfo)* infos = CMS_get0_SignerInfos(cms);
     STACK_OF(X509_CRL)* crls = CMS_get1_crls(cms);  // RevocationInfoChoices the signature carries
+    ContentDigests content;
     for (int i = 0; i < sk_CMS_SignerInfo_num(infos); ++i) {
-        out.push_back(
-            facts_for(cms, sk_CMS_SignerInfo_value(infos, i), certs.get(), data, candidates));
+        out.push_back(facts_for(cms, sk_CMS_SignerInfo_value(infos, i), certs.get(), data,
+                                candidates, content));
         if (!out.back().signer_cert && candidates.empty()) {
             // Extract this SignerInfo again, from the same bytes, once the engine knows which
             // further certificates it may use.

@@ -1,10 +1,13 @@
 #include "crypto/digests.hpp"
 
 #include <openssl/objects.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <memory>
 
 namespace ltsign {
 namespace {
@@ -82,6 +85,28 @@ std::string signature_digest_name(int signature_nid) {
     int md_nid = NID_undef, pk_nid = NID_undef;
     if (OBJ_find_sigid_algs(signature_nid, &md_nid, &pk_nid) != 1 || md_nid == NID_undef) return "";
     return digest_name(EVP_get_digestbynid(md_nid));
+}
+
+std::string signature_digest_name(const X509_ALGOR* algorithm) {
+    if (algorithm == nullptr) return "";
+    const ASN1_OBJECT* oid = nullptr;
+    int param_type = 0;
+    const void* param = nullptr;
+    X509_ALGOR_get0(&oid, &param_type, &param, algorithm);
+    const int nid = OBJ_obj2nid(oid);
+    if (nid != NID_rsassaPss) return signature_digest_name(nid);
+    if (param_type != V_ASN1_SEQUENCE) return "sha1";
+    // RSASSA-PSS-params ::= SEQUENCE { hashAlgorithm [0] HashAlgorithm DEFAULT sha1, ... }
+    const auto* seq = static_cast<const ASN1_STRING*>(param);
+    const unsigned char* p = seq->data;
+    std::unique_ptr<RSA_PSS_PARAMS, decltype(&RSA_PSS_PARAMS_free)> pss(
+        d2i_RSA_PSS_PARAMS(nullptr, &p, seq->length), RSA_PSS_PARAMS_free);
+    ossl::clear_errors();
+    if (!pss) return "";
+    if (pss->hashAlgorithm == nullptr) return "sha1";
+    const ASN1_OBJECT* hash = nullptr;
+    X509_ALGOR_get0(&hash, nullptr, nullptr, pss->hashAlgorithm);
+    return digest_name(EVP_get_digestbynid(OBJ_obj2nid(hash)));
 }
 
 core::Bytes digest_file(const EVP_MD* md, const std::filesystem::path& file) {

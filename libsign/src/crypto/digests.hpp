@@ -26,6 +26,9 @@ std::string key_kind(const EVP_PKEY* key);
 // The digest a signature algorithm (by NID, e.g. sha1WithRSAEncryption) hashes with, as
 // digest_name() spells it; empty when it names none (RSASSA-PSS keeps it in its parameters).
 std::string signature_digest_name(int signature_nid);
+// The same for an AlgorithmIdentifier, reading RSASSA-PSS parameters (RFC 4055: SHA-1 when
+// absent).
+std::string signature_digest_name(const X509_ALGOR* algorithm);
 
 // The file is read in chunks, never whole: signing a 50 GB scan needs a 1 MiB buffer.
 core::Bytes digest_file(const EVP_MD* md, const std::filesystem::path& file);

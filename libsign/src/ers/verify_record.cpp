@@ -323,12 +323,15 @@ SignatureReport verify_record(const EvidenceRecord& rec, std::vector<DataObject>
     for (const auto& u : uses) {
         const std::string name = crypto::digest_name(u.md);
         const auto end = context.policy.end_of_digest(name);
-        const bool ok = !end || u.until < *end;
+        const bool known = context.policy.knows_digest(name);
+        const bool ok = known && (!end || u.until < *end);
         r.algorithms.push_back(
-            {u.purpose + (u.superseded_by.empty() ? ""
-                                                  : ", until " + u.superseded_by + " renewed it"),
+            {u.purpose +
+                 (u.superseded_by.empty() ? "" : ", until " + u.superseded_by + " renewed it"),
              name, end, u.until, ok});
-        if (!ok && !weak) {
+        if (!known && !weak) {
+            weak = name + " (" + u.purpose + ") is not an algorithm the validation policy accepts";
+        } else if (!ok && !weak) {
             weak = name + " stopped being acceptable on " + format_rfc3339(*end) + ", but " +
                    u.purpose + " relied on it until " + format_rfc3339(u.until) +
                    (u.superseded_by.empty()

@@ -144,7 +144,7 @@ std::optional<Result> ask_ocsp(const std::string& url, X509* cert, X509* issuer,
     if (const X509_ALGOR* alg = OCSP_resp_get0_tbs_sigalg(basic.get())) {
         const ASN1_OBJECT* oid = nullptr;
         X509_ALGOR_get0(&oid, nullptr, nullptr, alg);
-        r.signature_digest = crypto::signature_digest_name(OBJ_obj2nid(oid));
+        r.signature_digest = crypto::signature_digest_name(alg);
     }
     X509* responder = nullptr;
     if (OCSP_resp_get0_signer(basic.get(), &responder, others.get()) == 1 && responder) {
@@ -266,13 +266,30 @@ std::optional<CrlAnswer> read_crl(X509_CRL* crl, const std::string& name, X509* 
         why = name + " is no answer for this certificate: " + scope_why;
         return std::nullopt;
     }
+    // RFC 5280 5.2 and 6.3.3: a critical extension ltsign does not process makes the CRL
+    // unusable; a delta CRL lists only what changed since its base, so it can prove a
+    // revocation but never that a certificate is good.
+    bool delta = false;
+    for (int i = 0; i < X509_CRL_get_ext_count(crl); ++i) {
+        X509_EXTENSION* ext = X509_CRL_get_ext(crl, i);
+        const int nid = OBJ_obj2nid(X509_EXTENSION_get_object(ext));
+        delta |= nid == NID_delta_crl;
+        if (X509_EXTENSION_get_critical(ext) && nid != NID_issuing_distribution_point &&
+            nid != NID_delta_crl && nid != NID_authority_key_identifier && nid != NID_crl_number) {
+            why = name + " is unusable: it has a critical extension ltsign does not process (" +
+                  OBJ_nid2ln(nid) + ", RFC 5280 5.2)";
+            return std::nullopt;
+        }
+    }
     CrlAnswer a;
-    a.partial = scope == Scope::some_reasons;
+    a.partial = scope == Scope::some_reasons || delta;
     a.this_update = ossl::to_time_point(X509_CRL_get0_lastUpdate(crl));
     Result& r = a.result;
     r.source = name;
     r.detail = "thisUpdate " + format_rfc3339(a.this_update);
-    r.signature_digest = crypto::signature_digest_name(X509_CRL_get_signature_nid(crl));
+    const X509_ALGOR* sig_alg = nullptr;
+    X509_CRL_get0_signature(crl, nullptr, &sig_alg);
+    r.signature_digest = crypto::signature_digest_name(sig_alg);
     r.signer_key_kind = crypto::key_kind(X509_get0_pubkey(issuer));
     r.signer_key_bits = EVP_PKEY_get_bits(X509_get0_pubkey(issuer));
     const ASN1_TIME* next = X509_CRL_get0_nextUpdate(crl);
@@ -286,6 +303,18 @@ std::optional<CrlAnswer> read_crl(X509_CRL* crl, const std::string& name, X509* 
     X509_REVOKED* entry = nullptr;
     if (X509_CRL_get0_by_serial(crl, &entry, X509_get0_serialNumber(cert)) == 1 &&
         entry != nullptr) {
+        for (int i = 0; i < X509_REVOKED_get_ext_count(entry); ++i) {
+            X509_EXTENSION* ext = X509_REVOKED_get_ext(entry, i);
+            const int nid = OBJ_obj2nid(X509_EXTENSION_get_object(ext));
+            if (X509_EXTENSION_get_critical(ext) && nid != NID_crl_reason &&
+                nid != NID_invalidity_date) {
+                why = name +
+                      " is unusable: its entry for the certificate has a critical "
+                      "extension ltsign does not process (" +
+                      std::string(OBJ_nid2ln(nid)) + ")";
+                return std::nullopt;
+            }
+        }
         r.status = Status::revoked;
         r.revoked_at = ossl::to_time_point(X509_REVOKED_get0_revocationDate(entry));
     } else {
@@ -439,8 +468,11 @@ Result check(X509* cert, X509* issuer, const Sources& s, const std::vector<X509*
     for (const auto& a : answers) {
         if (a.result.status == Status::revoked) {
             if (!revoked || *a.result.revoked_at < *revoked->result.revoked_at) revoked = &a;
-        } else if (a.fresh && !a.partial &&
-                   (!newest_good || a.this_update > newest_good->this_update)) {
+        } else if (a.partial) {
+            problems.push_back(a.result.source +
+                               " is a delta CRL or covers only some reasons, so it cannot show "
+                               "that the certificate is good");
+        } else if (a.fresh && (!newest_good || a.this_update > newest_good->this_update)) {
             newest_good = &a;
         }
     }

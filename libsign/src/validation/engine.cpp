@@ -361,7 +361,14 @@ std::optional<AlgorithmInfo> judge_algorithms(const std::vector<AlgorithmUse>& u
         if (!info.acceptable && !rejected) rejected = info;
     };
     for (const auto& u : uses) {
-        if (!u.digest.empty()) record(u.purpose, u.digest, policy.end_of_digest(u.digest));
+        if (!u.digest.empty() && !policy.knows_digest(u.digest)) {
+            // A digest the policy does not name is not trusted at all.
+            AlgorithmInfo info{u.purpose, u.digest, std::nullopt, judged_at, false};
+            r.algorithms.push_back(info);
+            if (!rejected) rejected = info;
+        } else if (!u.digest.empty()) {
+            record(u.purpose, u.digest, policy.end_of_digest(u.digest));
+        }
         if (!u.key_kind.empty() && u.key_bits > 0) {
             record(u.purpose, key_name(u.key_kind, u.key_bits),
                    policy.end_of_key(u.key_kind, u.key_bits));
@@ -601,6 +608,11 @@ SignatureReport judge(const SignatureFacts& facts, const ValidationContext& cont
     // when the signature is proven to have existed (TS 119 312).
     const TimePoint judged_at = poe.value_or(validation_time);
     if (auto rejected = judge_algorithms(uses, context.policy, judged_at, r)) {
+        if (!rejected->acceptable_until) {
+            return verdict(Indication::indeterminate, SubIndication::crypto_constraints_failure,
+                           rejected->algorithm + " (" + rejected->purpose +
+                               ") is not an algorithm the validation policy accepts");
+        }
         return verdict(Indication::indeterminate, SubIndication::crypto_constraints_failure_no_poe,
                        rejected->algorithm + " (" + rejected->purpose +
                            ") stopped being acceptable on " +

@@ -22,15 +22,37 @@ ValidationPolicy ValidationPolicy::defaults() {
     // End of acceptance for signatures, after ETSI TS 119 312 and its predecessors (ETSI TS 102
     // 176-1, SOG-IS): MD5 and SHA-1 are long gone for signatures; RSA below 2048 bits likewise;
     // RSA 2048 is expected to last until about 2030 and larger keys beyond the table's horizon.
+    // Digests not in the table are not accepted at all: a verifier must not trust a hash it knows
+    // nothing about (sha3-224 or RIPEMD-160 would otherwise pass forever).
     p.algorithm_end = {
-        {"md5", date("2004-01-01")},      {"sha1", date("2009-01-01")},
-        {"sha224", date("2026-01-01")},   {"rsa-0", date("2000-01-01")},
-        {"rsa-1024", date("2010-01-01")}, {"rsa-1536", date("2016-01-01")},
-        {"rsa-2048", date("2031-01-01")}, {"rsa-3072", k_never},
-        {"ec-0", date("2000-01-01")},     {"ec-160", date("2010-01-01")},
-        {"ec-224", date("2026-01-01")},   {"ec-256", k_never},
-        {"dsa-0", date("2000-01-01")},    {"dsa-1024", date("2010-01-01")},
-        {"dsa-2048", date("2031-01-01")}, {"dsa-3072", k_never},
+        {"md2", date("2000-01-01")},
+        {"md4", date("2000-01-01")},
+        {"md5", date("2004-01-01")},
+        {"sha1", date("2009-01-01")},
+        {"ripemd160", date("2011-01-01")},
+        {"sha224", date("2026-01-01")},
+        {"sha3-224", date("2026-01-01")},
+        {"sha512-224", date("2026-01-01")},
+        {"sha256", k_never},
+        {"sha384", k_never},
+        {"sha512", k_never},
+        {"sha512-256", k_never},
+        {"sha3-256", k_never},
+        {"sha3-384", k_never},
+        {"sha3-512", k_never},
+        {"rsa-0", date("2000-01-01")},
+        {"rsa-1024", date("2010-01-01")},
+        {"rsa-1536", date("2016-01-01")},
+        {"rsa-2048", date("2031-01-01")},
+        {"rsa-3072", k_never},
+        {"ec-0", date("2000-01-01")},
+        {"ec-160", date("2010-01-01")},
+        {"ec-224", date("2026-01-01")},
+        {"ec-256", k_never},
+        {"dsa-0", date("2000-01-01")},
+        {"dsa-1024", date("2010-01-01")},
+        {"dsa-2048", date("2031-01-01")},
+        {"dsa-3072", k_never},
     };
     return p;
 }
@@ -48,7 +70,7 @@ ValidationPolicy ValidationPolicy::from_file(const std::filesystem::path& file) 
             if (key == "algorithms") {
                 for (const auto& [name, end] : value.items()) {
                     if (end.is_null()) {
-                        p.algorithm_end.erase(name);
+                        p.algorithm_end[name] = k_never;  // accepted without an end
                         continue;
                     }
                     const auto t = parse_rfc3339(end.get<std::string>());
@@ -79,7 +101,12 @@ ValidationPolicy ValidationPolicy::from_file(const std::filesystem::path& file) 
 
 std::optional<TimePoint> ValidationPolicy::end_of_digest(const std::string& digest) const {
     const auto it = algorithm_end.find(digest);
-    return it == algorithm_end.end() ? std::nullopt : std::optional<TimePoint>(it->second);
+    if (it == algorithm_end.end() || it->second >= k_never) return std::nullopt;
+    return it->second;
+}
+
+bool ValidationPolicy::knows_digest(const std::string& digest) const {
+    return algorithm_end.count(digest) != 0;
 }
 
 std::optional<TimePoint> ValidationPolicy::end_of_key(const std::string& kind, int bits) const {

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <set>
 #include <sstream>
+#include <unordered_map>
 
 #include "crypto/digests.hpp"
 #include "ltsign/error.hpp"
@@ -358,6 +359,7 @@ class SignatureChecker {
         out.xades = m_qp != nullptr;
         read_signed_properties();
         resolve_references(si);
+        check_digest_budget();
         if (f.format_problem) {
             out.facts = std::move(f);
             return out;
@@ -374,6 +376,49 @@ class SignatureChecker {
     }
 
   private:
+    // Every same-document reference makes xmlsec1 transform and digest its whole target: 600
+    // references to one 1 MB document were 14 s and 1.2 GB before the key was even checked.
+    // The targets together may hold at most twice the document plus 16 MiB (an enveloped
+    // signature digests the document once, its own parts are small); more is refused.
+    void check_digest_budget() {
+        std::unordered_map<const xmlNode*, std::size_t> sizes;
+        const std::size_t document = subtree_size(xmlDocGetRootElement(m_doc), sizes);
+        std::size_t total = 0;
+        for (const auto& use : m_resolved) {
+            if (use.external) continue;
+            total += use.whole ? document : subtree_size(use.target, sizes);
+        }
+        const std::size_t budget = 2 * document + (std::size_t{16} << 20);
+        if (total > budget) {
+            m_facts.format_problem =
+                "its " + std::to_string(m_resolved.size()) + " references would digest " +
+                std::to_string(total >> 20) + " MiB of a " + std::to_string(document >> 10) +
+                " KiB document, more than any genuine signature needs (a denial-of-service "
+                "guard: at most twice the document and 16 MiB)";
+        }
+    }
+
+    // About the size of a node's serialisation, each subtree counted once.
+    static std::size_t subtree_size(const xmlNode* node,
+                                    std::unordered_map<const xmlNode*, std::size_t>& sizes) {
+        if (node == nullptr) return 0;
+        if (auto it = sizes.find(node); it != sizes.end()) return it->second;
+        std::size_t n = node->name != nullptr ? 2 * xmlStrlen(node->name) + 5 : 0;
+        if (node->content != nullptr) n += static_cast<std::size_t>(xmlStrlen(node->content));
+        if (node->type == XML_ELEMENT_NODE) {
+            for (const xmlAttr* a = node->properties; a != nullptr; a = a->next) {
+                n += 4 + static_cast<std::size_t>(xmlStrlen(a->name));
+                for (const xmlNode* v = a->children; v != nullptr; v = v->next)
+                    n +=
+                        v->content != nullptr ? static_cast<std::size_t>(xmlStrlen(v->content)) : 0;
+            }
+        }
+        for (const xmlNode* c = node->children; c != nullptr; c = c->next)
+            n += subtree_size(c, sizes);
+        sizes.emplace(node, n);
+        return n;
+    }
+
     // EN 319 132-1 6.3 asks a baseline signature for SigningTime, SigningCertificateV2 and a
     // DataObjectFormat per signed data object; XAdES without them (TS 101 903 "XAdES-BES" and
     // its successors) is verified the same way and named by the older levels.
@@ -697,7 +742,11 @@ class SignatureChecker {
     }
 
     // The target's description when `digested` is the whole target in canonical form.
+    // `digested` is the SHA-256 of what xmlsec1 digested (see CoreResult::digested).
     std::optional<std::string> selects_all(const Resolved& use, const core::Bytes& digested) {
+        const auto same = [&](const core::Bytes& canonical) {
+            return crypto::digest_bytes(EVP_sha256(), canonical) == digested;
+        };
         const FinalC14n c14n = final_c14n(use.ref);
         if (c14n.algorithm.empty()) return std::nullopt;
         try {
@@ -710,19 +759,18 @@ class SignatureChecker {
                 const auto all =
                     canonicalize_node_set(doc.get(), reinterpret_cast<xmlNode*>(doc.get()), nullptr,
                                           true, c14n.algorithm, c14n.prefixes);
-                if (digested == all) return use.target_text;
+                if (same(all)) return use.target_text;
                 return std::nullopt;
             }
             xmlNode* root = use.whole ? reinterpret_cast<xmlNode*>(m_doc) : use.target;
-            if (digested == canonicalize_node_set(m_doc, root, nullptr, use.comments,
-                                                  c14n.algorithm, c14n.prefixes)) {
+            if (same(canonicalize_node_set(m_doc, root, nullptr, use.comments, c14n.algorithm,
+                                           c14n.prefixes))) {
                 return use.whole ? std::string("the whole document") : use.target_text;
             }
             bool signature_inside = false;
             for (xmlNode* a = m_sig; a != nullptr; a = a->parent) signature_inside |= a == root;
-            if (signature_inside &&
-                digested == canonicalize_node_set(m_doc, root, m_sig, use.comments, c14n.algorithm,
-                                                  c14n.prefixes)) {
+            if (signature_inside && same(canonicalize_node_set(m_doc, root, m_sig, use.comments,
+                                                               c14n.algorithm, c14n.prefixes))) {
                 return use.whole ? whole_document_text()
                                  : use.target_text + " (the signature excluded by its transforms)";
             }

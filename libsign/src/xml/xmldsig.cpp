@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 
+#include "crypto/digests.hpp"
 #include "ltsign/error.hpp"
 
 namespace ltsign::xml {
@@ -192,7 +193,8 @@ CoreResult verify_core(xmlNode* signature, X509* cert, const DetachedData& detac
         r.detail = "the signing certificate's key type cannot be used for XML signatures";
         return r;
     }
-    // Keep what each reference digested, to judge what its transforms selected.
+    // Keep what each reference digested, to judge what its transforms selected (the caller has
+    // bounded how much the references digest in all).
     ctx->flags |= XMLSEC_DSIG_FLAGS_STORE_SIGNEDINFO_REFERENCES;
     const int rc = xmlSecDSigCtxVerify(ctx.get(), signature);
     for (xmlSecSize i = 0; i < xmlSecPtrListGetSize(&ctx->signedInfoReferences); ++i) {
@@ -202,7 +204,8 @@ CoreResult verify_core(xmlNode* signature, X509* cert, const DetachedData& detac
             ref != nullptr ? xmlSecDSigReferenceCtxGetPreDigestBuffer(ref) : nullptr;
         if (b == nullptr || ref->status != xmlSecDSigStatusSucceeded) break;
         const xmlSecByte* data = xmlSecBufferGetData(b);
-        r.digested.emplace_back(data, data + xmlSecBufferGetSize(b));
+        r.digested.push_back(
+            crypto::digest_bytes(EVP_sha256(), std::span(data, xmlSecBufferGetSize(b))));
     }
     if (rc < 0) {
         r.status = CoreResult::Status::error;

@@ -31,9 +31,10 @@ struct CoreResult {
     };
     Status status = Status::error;
     std::string detail;  // what failed, for the report
-    // Per SignedInfo reference, in order: the bytes its digest was computed over, after every
-    // transform. Filled as far as xmlsec1 got (it stops at the first reference that fails); what
-    // a reference's transforms select is judged from these.
+    // Per SignedInfo reference, in order: the SHA-256 of the bytes its digest was computed over,
+    // after every transform (a digest, not a copy: a document's worth per reference). Filled as far
+    // as xmlsec1 got (it stops at the first reference that fails); what a reference's transforms
+    // select is judged from these.
     std::vector<core::Bytes> digested;
 };
 

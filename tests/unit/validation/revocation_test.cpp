@@ -386,7 +386,8 @@ TEST_F(Revocation, AStaleCrlStuffedIntoTheSignatureDoesNotBeatTheCurrentOne) {
 TEST_F(Revocation, ACaOnlyCrlIsNoAnswerForASigner) {
     signer("ingrid");
     test::write_crl(dir / "www" / "ca.crl", {}, test::t("2026-11-01T00:00:00Z"),
-                    test::t("2027-06-01T00:00:00Z"), "critical,onlyCA:TRUE");
+                    test::t("2027-06-01T00:00:00Z"),
+                    {{"issuingDistributionPoint", "critical,onlyCA:TRUE"}});
     const auto r = verify(sign("ingrid"));
     EXPECT_EQ(r.indication, Indication::indeterminate) << r.signatures[0].explanation;
     EXPECT_EQ(r.sub_indication, SubIndication::try_later);
@@ -457,6 +458,33 @@ TEST_F(Revocation, AReplayedOcspResponseIsRefused) {
     ctx.policy.ocsp_max_age = std::chrono::seconds(3600);
     r = verify_file(sig, {doc}, ctx);
     EXPECT_EQ(r.indication, Indication::total_passed) << r.signatures[0].explanation;
+}
+
+// A delta CRL lists only what changed since its base, and a CRL with a critical extension
+// ltsign does not process is unusable (RFC 5280 5.2, 6.3.3): neither says a certificate is good.
+TEST_F(Revocation, ADeltaCrlOrAnUnknownCriticalExtensionIsNoGoodAnswer) {
+    signer("maja");
+    const auto sig = sign("maja");
+    test::write_crl(dir / "delta.crl", {}, test::t("2026-11-01T00:00:00Z"),
+                    test::t("2027-06-01T00:00:00Z"), {{"2.5.29.27", "critical,DER:02:01:05"}});
+    auto r = verify(sig, true, {dir / "delta.crl"});
+    EXPECT_EQ(r.sub_indication, SubIndication::try_later) << r.signatures[0].explanation;
+    EXPECT_NE(r.signatures[0].explanation.find("delta CRL"), std::string::npos)
+        << r.signatures[0].explanation;
+    test::write_crl(dir / "unknown.crl", {}, test::t("2026-11-01T00:00:00Z"),
+                    test::t("2027-06-01T00:00:00Z"), {{"1.2.3.4.5", "critical,DER:05:00"}});
+    r = verify(sig, true, {dir / "unknown.crl"});
+    EXPECT_EQ(r.sub_indication, SubIndication::try_later) << r.signatures[0].explanation;
+    EXPECT_NE(r.signatures[0].explanation.find("critical extension"), std::string::npos)
+        << r.signatures[0].explanation;
+    // A delta CRL that lists the certificate still proves its revocation.
+    const auto serial = test::issue(dir.path(), "nora", {.cn = "nora", .crl_url = crl_url()});
+    const auto nora = sign("nora");
+    test::write_crl(dir / "delta2.crl", {{serial, test::t("2026-03-01T00:00:00Z")}},
+                    test::t("2026-11-01T00:00:00Z"), test::t("2027-06-01T00:00:00Z"),
+                    {{"2.5.29.27", "critical,DER:02:01:05"}});
+    r = verify(nora, true, {dir / "delta2.crl"});
+    EXPECT_EQ(r.sub_indication, SubIndication::revoked_no_poe) << r.signatures[0].explanation;
 }
 
 }  // namespace
