@@ -353,8 +353,8 @@ TEST_F(LegacyAlgorithms, EveryFailureExplainsItself) {
          "CRYPTO_CONSTRAINTS_FAILURE", "urn:example:no-such-method"},
         {"unknown DigestMethod", k_sha256, "urn:example:no-such-digest",
          "CRYPTO_CONSTRAINTS_FAILURE", "urn:example:no-such-digest"},
-        {"reference to nothing", "URI=\"\"", "URI=\"#nowhere\"", "SIGNED_DATA_NOT_FOUND",
-         "#nowhere"},
+        {"detached document not given", "URI=\"\"", "URI=\"bilaga.pdf\"", "SIGNED_DATA_NOT_FOUND",
+         "bilaga.pdf"},
     };
     for (const auto& c : cases) {
         SCOPED_TRACE(c.name);
