@@ -422,6 +422,14 @@ SignatureReport judge(const SignatureFacts& facts, const ValidationContext& cont
         r.indication = i;
         r.sub_indication = s;
         r.explanation = std::move(why);
+        // Every verdict explains itself: a step whose facts gave no reason still names its outcome
+        // rather than leave the reader with a bare code.
+        if (r.explanation.empty()) {
+            r.explanation = "the " + what + " is " + std::string(to_string(i)) +
+                            (s == SubIndication::none ? std::string()
+                                                      : " (" + std::string(to_string(s)) + ")") +
+                            "; the step that decided it recorded no reason";
+        }
         return r;
     };
 
@@ -460,8 +468,10 @@ SignatureReport judge(const SignatureFacts& facts, const ValidationContext& cont
                            facts.signature_value.detail);
     }
     if (facts.signature_value.status == Check::not_possible &&
-        facts.data_digest.status == Check::not_possible) {
-        // An XML signature's value is only checked once every reference resolved.
+        facts.data_digest.status == Check::not_possible && !facts.data_digest.detail.empty()) {
+        // An XML signature's value is only checked once every reference resolved. A data digest
+        // left unchecked without a reason of its own (an unsupported algorithm stopped the
+        // signature value first) is no sign of missing data: the next step names the algorithm.
         return verdict(Indication::indeterminate, SubIndication::signed_data_not_found,
                        facts.data_digest.detail);
     }

@@ -92,6 +92,16 @@ ossl::Ptr<X509> decode_certificate(const std::string& b64) {
     }
 }
 
+ossl::Ptr<X509_CRL> decode_crl(const std::string& b64) {
+    const auto der = base64_decode(b64);
+    if (der.empty()) return nullptr;
+    try {
+        return ossl::decode_der_exact<X509_CRL>(der, d2i_X509_CRL, "a carried CRL");
+    } catch (const Error&) {
+        return nullptr;
+    }
+}
+
 core::Bytes cert_digest(X509* cert, const std::string& digest) {
     const EVP_MD* md = EVP_get_digestbyname(digest.c_str());
     ossl::clear_errors();
@@ -158,10 +168,11 @@ std::string mime_type_for(xmlNode* sdop, const std::string& reference_id) {
 }
 
 // Unsigned properties ltsign knows by name but does not verify yet (the long-term levels).
+// RevocationValues is read (read_revocation_values) and not among them.
 constexpr const char* k_long_term[] = {
-    "CertificateValues",         "RevocationValues",          "CompleteCertificateRefs",
-    "CompleteRevocationRefs",    "SigAndRefsTimeStamp",       "RefsOnlyTimeStamp",
-    "AttrAuthoritiesCertValues", "AttributeRevocationValues",
+    "CertificateValues",         "CompleteCertificateRefs", "CompleteRevocationRefs",
+    "SigAndRefsTimeStamp",       "RefsOnlyTimeStamp",       "AttrAuthoritiesCertValues",
+    "AttributeRevocationValues",
 };
 
 struct Checked {
@@ -452,6 +463,57 @@ class SignatureChecker {
                 }
                 m_facts.certificates.push_back(std::move(cert));
             }
+            // XMLDSig 4.5.4: X509CRL. Not signed, like the certificates beside it; the
+            // engine uses it as it uses the crls of CMS SignedData (a revocation any authentic
+            // CRL lists wins). One that cannot be read is a format failure, not left out: an
+            // altered CRL must not quietly hide a revocation.
+            for (xmlNode* xc : children(xd, k_dsig_ns, "X509CRL")) {
+                if (!add_crl(decode_crl(text(xc)), "a KeyInfo X509CRL")) return;
+            }
+        }
+    }
+
+    // At most this many carried CRLs: each is read for every certificate of the chain, and a
+    // genuine signature carries one per issuer.
+    static constexpr std::size_t k_max_crls = 256;
+
+    bool add_crl(ossl::Ptr<X509_CRL> crl, const std::string& what) {
+        if (!crl) {
+            m_facts.format_problem = what + " is not a valid DER CRL";
+            return false;
+        }
+        if (m_facts.crls.size() == k_max_crls) {
+            m_facts.format_problem = "the signature carries more than " +
+                                     std::to_string(k_max_crls) +
+                                     " CRLs, more than any genuine one needs";
+            return false;
+        }
+        m_facts.crls.push_back(std::move(crl));
+        return true;
+    }
+
+    // EN 319 132-1 5.5.2 xades:RevocationValues (also inside xadesv141:TimeStampValidationData):
+    // the CRLs join the signature's revocation data. Carried OCSP responses are named: the
+    // engine asks OCSP responders online only and does not judge responses from a signature yet.
+    void read_revocation_values(xmlNode* rv, const std::string& where) {
+        for (xmlNode* values : children(rv, k_xades132_ns, "CRLValues")) {
+            for (xmlNode* v : children(values, k_xades132_ns, "EncapsulatedCRLValue")) {
+                if (!add_crl(decode_crl(text(v)), "an EncapsulatedCRLValue in " + where)) return;
+            }
+        }
+        std::size_t ocsp = 0;
+        for (xmlNode* values : children(rv, k_xades132_ns, "OCSPValues"))
+            ocsp += children(values, k_xades132_ns, "EncapsulatedOCSPValue").size();
+        if (ocsp > 0) {
+            m_facts.notes.push_back(
+                (ocsp == 1
+                     ? std::string("an OCSP response carried in ") + where + " was"
+                     : std::to_string(ocsp) + " OCSP responses carried in " + where + " were") +
+                " not used: this version takes OCSP answers from the responders only");
+        }
+        if (child(rv, k_xades132_ns, "OtherValues") != nullptr) {
+            m_facts.notes.push_back("the OtherValues in " + where +
+                                    " (revocation data of another kind) were not used");
         }
     }
 
@@ -1023,6 +1085,12 @@ class SignatureChecker {
         xmlNode* usp = child(child(m_qp, k_xades132_ns, "UnsignedProperties"), k_xades132_ns,
                              "UnsignedSignatureProperties");
         if (usp == nullptr) return;
+        for (xmlNode* rv : children(usp, k_xades132_ns, "RevocationValues"))
+            read_revocation_values(rv, "xades:RevocationValues");
+        for (xmlNode* tvd : children(usp, k_xades141_ns, "TimeStampValidationData")) {
+            for (xmlNode* rv : children(tvd, k_xades132_ns, "RevocationValues"))
+                read_revocation_values(rv, "xadesv141:TimeStampValidationData");
+        }
         for (xmlNode* ts : children(usp, k_xades132_ns, "SignatureTimeStamp")) {
             std::string c14n =
                 attribute(child(ts, k_dsig_ns, "CanonicalizationMethod"), "Algorithm");
@@ -1040,6 +1108,12 @@ class SignatureChecker {
                     t.format_problem =
                         std::string("the SignatureTimeStamp cannot be read: ") + e.what();
                 }
+                // The signature's revocation values serve its whole validation, the TSA's
+                // chain included (EN 319 132-1 5.5.2).
+                for (const auto& crl : m_facts.crls) {
+                    X509_CRL_up_ref(crl.get());
+                    t.crls.emplace_back(crl.get());
+                }
                 m_facts.timestamps.push_back(std::move(t));
             }
             if (m_facts.level == "B-B") m_facts.level = "B-T";
@@ -1053,6 +1127,13 @@ class SignatureChecker {
             if (v132 && name == "CounterSignature") {
                 m_facts.notes.push_back(
                     "it carries a counter-signature, which is not verified by this version");
+            } else if (v132 && name == "RevocationValues") {
+                if (m_facts.level == "B-T" || m_facts.level == "B-B") m_facts.level = "B-LT";
+            } else if (v141 && name == "TimeStampValidationData") {
+                // Its RevocationValues were read above; its certificates are not used yet.
+                if (m_facts.level == "B-T" || m_facts.level == "B-B") m_facts.level = "B-LT";
+                if (child(c, k_xades132_ns, "CertificateValues") != nullptr)
+                    long_term.push_back("the CertificateValues of TimeStampValidationData");
             } else if (v141 && name == "ArchiveTimeStamp") {
                 m_facts.level = "B-LTA";
                 long_term.push_back("xadesv141:ArchiveTimeStamp");
@@ -1175,6 +1256,13 @@ std::vector<InspectField> inspect_xml(std::span<const unsigned char> bytes,
                 s.children.push_back({"certificate",
                                       cert ? ossl::name_to_string(X509_get_subject_name(cert.get()))
                                            : std::string("(not a valid certificate)"),
+                                      {}});
+            }
+            for (xmlNode* xc : children(xd, k_dsig_ns, "X509CRL")) {
+                auto crl = decode_crl(text(xc));
+                s.children.push_back({"CRL",
+                                      crl ? ossl::name_to_string(X509_CRL_get_issuer(crl.get()))
+                                          : std::string("(not a valid CRL)"),
                                       {}});
             }
         }

@@ -114,10 +114,20 @@ Ctx locked_down_context() {
         xmlSecTransformSha384Id, xmlSecTransformSha512Id,
     };
     const xmlSecTransformId methods[] = {
-        xmlSecTransformRsaSha1Id,     xmlSecTransformRsaSha224Id,   xmlSecTransformRsaSha256Id,
-        xmlSecTransformRsaSha384Id,   xmlSecTransformRsaSha512Id,   xmlSecTransformEcdsaSha1Id,
-        xmlSecTransformEcdsaSha224Id, xmlSecTransformEcdsaSha256Id, xmlSecTransformEcdsaSha384Id,
+        xmlSecTransformRsaSha1Id,
+        xmlSecTransformRsaSha224Id,
+        xmlSecTransformRsaSha256Id,
+        xmlSecTransformRsaSha384Id,
+        xmlSecTransformRsaSha512Id,
+        xmlSecTransformEcdsaSha1Id,
+        xmlSecTransformEcdsaSha224Id,
+        xmlSecTransformEcdsaSha256Id,
+        xmlSecTransformEcdsaSha384Id,
         xmlSecTransformEcdsaSha512Id,
+        // Archives hold signatures from the 2000s: DSA is verified, and the policy (TS 119 312)
+        // judges it and its digest at the proof of existence, as any other algorithm.
+        xmlSecTransformDsaSha1Id,
+        xmlSecTransformDsaSha256Id,
     };
     const xmlSecTransformId reference_only[] = {
         xmlSecTransformEnvelopedId, xmlSecTransformBase64Id,   xmlSecTransformXPathId,
@@ -374,6 +384,9 @@ constexpr std::pair<const char*, const char*> k_methods[] = {
     {"ecdsa-sha256", "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"},
     {"ecdsa-sha384", "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384"},
     {"ecdsa-sha512", "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512"},
+    // Verified only: signature_method_uri never chooses DSA for a new signature.
+    {"dsa-sha1", "http://www.w3.org/2000/09/xmldsig#dsa-sha1"},
+    {"dsa-sha256", "http://www.w3.org/2009/xmldsig11#dsa-sha256"},
 };
 }  // namespace
 
