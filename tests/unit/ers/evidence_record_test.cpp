@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <fstream>
 
+#include "crypto/digests.hpp"
+#include "ers/hash_tree.hpp"
 #include "ers/record.hpp"
 #include "ers/xml_record.hpp"
 #include "helpers.hpp"
@@ -14,6 +16,7 @@
 #include "ltsign/ltsign.hpp"
 #include "test_pki.hpp"
 #include "tsa_process.hpp"
+#include "tsp/tsp_client.hpp"
 #include "xml/xml_doc.hpp"
 
 namespace ltsign {
@@ -373,6 +376,47 @@ INSTANTIATE_TEST_SUITE_P(Encodings, Records,
                          [](const auto& info) {
                              return info.param == RecordFormat::xml ? "xml" : "asn1";
                          });
+
+// Records other writers made with a list holding the value computed so far, read both ways of
+// RFC 4998 4.3: ltsign takes the reading the token's imprint confirms and notes it; the
+// independent walker shows that only that reading fits.
+TEST(JoinReadings, ARecordNeedingOneReadingVerifiesWithANote) {
+    test::TempDir dir;
+    test::write_text(dir / "doc.txt", "same");
+    const auto doc = test::read_bytes(dir / "doc.txt");
+    const ers::Bytes h = crypto::digest_bytes(EVP_sha256(), doc);
+    const ers::Bytes joined = ers::node_hash(EVP_sha256(), {h, h});
+    test::TsaProcess tsa(dir / "serial", std::string("--test-clock ") + test::k_tsa_clock);
+    ValidationContext ctx;
+    ctx.trust.add(pki("root.pem"));
+    ctx.validation_time = test::t("2026-12-31T00:00:00Z");
+    for (const bool joins : {true, false}) {
+        TsaClient client;
+        client.url = tsa.url();
+        const ers::Bytes token =
+            tsp::request_token_for_digest(client, EVP_sha256(), joins ? joined : h);
+        ers::EvidenceRecord rec;
+        rec.digest_algorithms = {NID_sha256};
+        ers::ArchiveTimeStamp ats;
+        ats.digest_nid = NID_sha256;
+        ats.reduced_hashtree =
+            std::vector<ers::PartialHashtree>{{ers::ByteView(h)}, {ers::ByteView(h)}};
+        ats.time_stamp = token;
+        rec.chains.push_back({{std::move(ats)}, {}, {}});
+        const auto der = ers::encode_der(rec);
+        test::write_bytes(dir / "rec.ers", der);
+        const auto r = verify_file(dir / "rec.ers", {dir / "doc.txt"}, ctx);
+        EXPECT_EQ(r.indication, Indication::total_passed) << r.signatures.at(0).explanation;
+        bool noted = false;
+        for (const auto& n : r.signatures.at(0).notes) {
+            noted |= n.find(joins ? "joins the list anyway" : "joins the list only when absent") !=
+                     std::string::npos;
+        }
+        EXPECT_TRUE(noted) << joins;
+        EXPECT_EQ(test::independent_ers_check(der, doc, test::JoinReading::always), joins);
+        EXPECT_EQ(test::independent_ers_check(der, doc, test::JoinReading::when_absent), !joins);
+    }
+}
 
 TEST(XmlRecords, WrittenRecordsAreSchemaValid) {
     test::TempDir dir;
