@@ -16,6 +16,13 @@ using test::ltsign;
 using test::pki;
 using test::q;
 
+bool has_note(const nlohmann::json& sig, const std::string& text) {
+    for (const auto& n : sig["notes"]) {
+        if (n.get<std::string>().find(text) != std::string::npos) return true;
+    }
+    return false;
+}
+
 class SealCli : public ::testing::Test {
   protected:
     void SetUp() override {
@@ -84,16 +91,15 @@ TEST_F(SealCli, RenewThenRenewWithANewDigest) {
     auto j = nlohmann::json::parse(verify(dir / "ers").out);
     EXPECT_EQ(j["summary"]["passed"], 200);
     EXPECT_EQ(j["files"][0]["signatures"][0]["timestamps"].size(), 2u);
-    EXPECT_NE(j["files"][0]["signatures"][0]["notes"][0].get<std::string>().find("1 chain(s), 2"),
-              std::string::npos);
+    EXPECT_TRUE(has_note(j["files"][0]["signatures"][0], "1 chain(s), 2"));
 
     r = ltsign("renew " + q(dir / "ers") + " --tsa " + tsa->url() + " --digest sha512 --data " +
                q(docs));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     j = nlohmann::json::parse(verify(dir / "ers").out);
     EXPECT_EQ(j["summary"]["passed"], 200);
-    EXPECT_NE(j["files"][0]["signatures"][0]["notes"][0].get<std::string>().find("2 chain(s), 3"),
-              std::string::npos);
+    // (A DER record whose h(d) sorts after ha also notes that it needs unsorted concatenation.)
+    EXPECT_TRUE(has_note(j["files"][0]["signatures"][0], "2 chain(s), 3"));
     // Three TSA requests in all: seal, renew, renew.
     EXPECT_EQ(test::read_bytes(dir / "serial"), std::vector<unsigned char>({'0', '3', '\n'}));
 }

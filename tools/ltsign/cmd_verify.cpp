@@ -1,4 +1,5 @@
 // ltsign verify FILE... [--data DOC]... [--trust PEM|DIR]... [--at TIME] [--json]
+//               [--ers-hash-order sorted|unsorted|both]
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -11,7 +12,7 @@ namespace {
 
 struct VerifyArgs {
     std::vector<std::string> files, data, trust, certs, data_digests, crls;
-    std::string policy, report_xml, require = "any";
+    std::string policy, report_xml, require = "any", ers_hash_order = "both";
     std::string at;
     bool json = false, offline = false, force = false;
 };
@@ -46,6 +47,9 @@ int run_verify(const VerifyArgs& a) {
     if (!a.at.empty()) ctx.validation_time = parse_time_option(a.at, "--at");
     if (!a.policy.empty()) ctx.policy = ValidationPolicy::from_file(a.policy);
     ctx.offline = a.offline;
+    ctx.ers_hash_order = a.ers_hash_order == "sorted"     ? ErsHashOrder::sorted
+                         : a.ers_hash_order == "unsorted" ? ErsHashOrder::unsorted
+                                                          : ErsHashOrder::both;
     for (const auto& c : a.crls) {
         std::error_code ec;
         if (!fs::is_regular_file(c, ec))
@@ -125,6 +129,10 @@ Command add_verify(CLI::App& root) {
                     "signed: a file holding only a time-stamp token or an evidence record fails; "
                     "any (default): each is judged as what it is")
         ->check(CLI::IsMember({"signed", "any"}));
+    app->add_option("--ers-hash-order", args->ers_hash_order,
+                    "How an evidence record's hash-tree renewal may join h(d) and ha: sorted "
+                    "(RFC 6283), unsorted (RFC 4998 5.2), both (default)")
+        ->check(CLI::IsMember({"sorted", "unsorted", "both"}));
     app->add_flag("--json", args->json, "Print one JSON document for programs");
     app->add_flag("--force", args->force, "Replace an existing --report-xml file");
     app->add_option(

@@ -64,6 +64,12 @@ struct ValidationPolicy {
     std::optional<TimePoint> end_of_key(const std::string& kind, int bits) const;
 };
 
+// How an evidence record's hash-tree renewal joins the document's hash h(d) and the hash ha of
+// the earlier chains before hashing them: RFC 4998 5.2 step 4 reads h(d) || ha (unsorted, what
+// ASN.1 records in the wild do), RFC 6283 4.2.2 binary ascending (sorted, XML records). The BSI
+// verifier offers the same choice.
+enum class ErsHashOrder { sorted, unsorted, both };
+
 struct ValidationContext {
     TrustStore trust;
     // Further certificates that may complete a chain or identify a signer (intermediates, a TSA
@@ -75,6 +81,9 @@ struct ValidationContext {
     std::vector<std::filesystem::path> crl_files;
     std::chrono::milliseconds revocation_timeout{10000};
     std::filesystem::path cache_dir;  // downloaded CRLs; empty: no cache
+    // Which joins of h(d) and ha an evidence record may use; the report notes the one a record
+    // needs when only one fits.
+    ErsHashOrder ers_hash_order = ErsHashOrder::both;
 };
 
 // A data object known only by its digests (one per algorithm), as archives often keep them.

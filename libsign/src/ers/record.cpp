@@ -1,5 +1,7 @@
 #include "ers/record.hpp"
 
+#include <algorithm>
+
 #include "core/der.hpp"
 #include "crypto/digests.hpp"
 
@@ -111,13 +113,23 @@ ArchiveTimeStamp decode_stamp(const der::Tlv& tlv, const std::string& what) {
 }  // namespace
 
 bool looks_like_der_record(std::span<const unsigned char> bytes) {
-    // SEQUENCE { INTEGER 1, SEQUENCE OF AlgorithmIdentifier, ... }
+    // SEQUENCE { INTEGER, SEQUENCE OF AlgorithmIdentifier, ..., SEQUENCE }: the structure, of any
+    // version, so that a record of another version is told as such (decode_der), not as "not a
+    // signature". The digestAlgorithms must hold SEQUENCEs that start with an OID, which tells
+    // a record from other SEQUENCE { INTEGER, SEQUENCE ... } (PKCS#8 keys, PKCS#12 files).
     const auto outer = der::read(bytes);
     if (!outer || outer->tag != der::k_sequence) return false;
-    const auto first = der::read(outer->value);
-    return first && first->tag == der::k_integer && first->value.size() == 1 &&
-           first->value[0] == 1 && first->all.size() < outer->value.size() &&
-           outer->value[first->all.size()] == der::k_sequence;
+    const auto fields = der::children(*outer);
+    if (!fields || fields->size() < 3 || (*fields)[0].tag != der::k_integer ||
+        (*fields)[1].tag != der::k_sequence || fields->back().tag != der::k_sequence) {
+        return false;
+    }
+    const auto algs = der::children((*fields)[1]);
+    if (!algs || algs->empty()) return false;
+    return std::all_of(algs->begin(), algs->end(), [](const der::Tlv& a) {
+        const auto oid = a.tag == der::k_sequence ? der::read(a.value) : std::nullopt;
+        return oid && oid->tag == der::k_oid;
+    });
 }
 
 EvidenceRecord decode_der(std::span<const unsigned char> der_bytes, const std::string& what) {
@@ -132,9 +144,21 @@ EvidenceRecord decode_der(std::shared_ptr<const Bytes> input, const std::string&
     if (outer->all.size() != der_bytes.size()) bad(what, "trailing bytes after the record");
     const auto fields = der::children(*outer);
     if (!fields || fields->size() < 3 || fields->size() > 5) bad(what, "wrong number of fields");
+    // version INTEGER { v1(1) }: a record of another version is readable as a structure, but
+    // not as RFC 4998 defines it; say which version it is (issue 12 item 13).
     const auto& version = (*fields)[0];
-    if (version.tag != der::k_integer || version.value.size() != 1 || version.value[0] != 1) {
-        bad(what, "version is not 1");
+    if (version.tag != der::k_integer || version.value.empty()) bad(what, "version is damaged");
+    if (version.value.size() != 1 || version.value[0] != 1) {
+        std::string number;
+        if (version.value.size() <= 4) {
+            long long v = (version.value[0] & 0x80) ? -1 : 0;
+            for (const unsigned char b : version.value) v = (v << 8) | b;
+            number = std::to_string(v);
+        } else {
+            number = "of " + std::to_string(version.value.size()) + " bytes";
+        }
+        throw Error(Errc::malformed_input, what + ": unsupported evidence-record version " +
+                                               number + " (ltsign reads version 1, RFC 4998)");
     }
     EvidenceRecord rec;
     rec.storage.push_back(input);  // every view below points into it

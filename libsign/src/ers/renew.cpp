@@ -143,8 +143,10 @@ RenewResult renew(const std::vector<fs::path>& inputs, const RenewOptions& optio
             Loaded& l = items[members[k]];
             ers::ArchiveTimeStamp ats;
             ats.digest_nid = nid;
-            // Views into `tree` and `token`, which outlive the encoding below.
-            if (members.size() > 1) ats.reduced_hashtree = tree.reduced(k);
+            // Views into `tree` and `token`, which outlive the encoding below. Each distinct
+            // earlier time-stamp is one leaf (a batch sealed with one token renews one hash):
+            // one alone is covered by the new token itself, with no tree.
+            if (tree.size() > 1) ats.reduced_hashtree = tree.reduced(k);
             ats.time_stamp = token;
             ers::Bytes out;
             if (l.record.encoding == ers::EvidenceRecord::Encoding::xml) {

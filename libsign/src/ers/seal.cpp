@@ -125,8 +125,9 @@ SealResult seal(const std::vector<fs::path>& inputs, const fs::path& out_dir,
         rec.digest_algorithms = {EVP_MD_get_type(md)};
         ers::ArchiveTimeStamp ats;
         ats.digest_nid = EVP_MD_get_type(md);
-        // Views into `tree` and `token`, which outlive the encoding below.
-        if (items.size() > 1) ats.reduced_hashtree = tree.reduced(i);
+        // Views into `tree` and `token`, which outlive the encoding below. Identical documents
+        // share one leaf: when all are the same, the token covers that hash and needs no tree.
+        if (tree.size() > 1) ats.reduced_hashtree = tree.reduced(i);
         ats.time_stamp = token;
         ers::ArchiveTimeStampChain chain;
         chain.stamps.push_back(std::move(ats));

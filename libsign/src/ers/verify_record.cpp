@@ -26,6 +26,24 @@ bool contains(const PartialHashtree& list, ByteView h) {
                        [&](ByteView x) { return std::ranges::equal(x, h); });
 }
 
+// A value the first list of a hash-tree renewal's tree may hold for a data object, and the joins
+// of h(d) and ha it follows (both when h(d) sorts first, or when no join was made by us).
+struct Candidate {
+    Bytes value;
+    bool sorted = true;
+    bool unsorted = true;
+};
+
+bool allowed(const Candidate& c, ErsHashOrder order) {
+    return order == ErsHashOrder::both || (order == ErsHashOrder::sorted ? c.sorted : c.unsorted);
+}
+
+// RFC 6283 4.2.2 / RFC 4998 5.2 step 4, named for the report.
+std::string join_name(bool sorted) {
+    return sorted ? "sorted concatenation (h(d) and ha binary ascending, RFC 6283 4.2.2)"
+                  : "unsorted concatenation (h(d) || ha, RFC 4998 5.2 step 4)";
+}
+
 // RFC 4998 5.2 step 4 hashes all earlier chains for every hash-tree renewal: n chains cost the
 // sum of their prefixes. Ordinary records renew a few times in decades; a record that would make
 // us hash far more than itself is refused rather than allowed to spin (review issue 11).
@@ -112,6 +130,7 @@ SignatureReport verify_record(const EvidenceRecord& rec, std::vector<DataObject>
 
     std::optional<std::string> format_problem, not_covered;
     bool data_missing = objects.empty();
+    std::optional<std::string> missing_digest;  // a digest a chain needs that no object has
     std::vector<validation::SignatureFacts> facts;
     std::vector<std::string> where;  // "chain 1, time-stamp 2" for each stamp
     std::vector<std::string> algorithms;
@@ -152,6 +171,33 @@ SignatureReport verify_record(const EvidenceRecord& rec, std::vector<DataObject>
         std::optional<Bytes> ha;
         if (i > 0) ha = xml ? rec.xml_renewal_hash.at(i) : sequence_digest(md, rec, i);
         chain_of_first_fact.push_back(facts.size());
+        // RFC 4998 4.3 is read two ways where a later list of a reduced tree already holds the
+        // value computed so far (it joins anyway, or only when absent): ltsign writes no such
+        // path, others may. The reading the token's imprint confirms is taken, and noted.
+        const auto walk = [&](const std::vector<PartialHashtree>& tree, ByteView start,
+                              ByteView token) -> std::optional<Bytes> {
+            bool depends = false;
+            auto value = root_from_reduced(md, tree, start, JoinReading::always, &depends);
+            if (!value || !depends) return value;
+            const auto other = root_from_reduced(md, tree, start, JoinReading::when_absent);
+            std::optional<Bytes> imprint;
+            try {
+                imprint = token_imprint(token).second;
+            } catch (const Error&) {
+                return value;  // unreadable here: the token's own check reports it
+            }
+            const bool joins = *value == *imprint, absent = other && *other == *imprint;
+            if (joins || absent) {
+                r.notes.push_back(
+                    where.back() +
+                    ": a list of its reduced hash tree already holds the value computed so far; "
+                    "it verifies only if that value joins the list " +
+                    (joins ? "anyway" : "only when absent") +
+                    " (one of two readings of RFC 4998 4.3): verifiers that read it the other "
+                    "way reject it");
+            }
+            return absent && !joins ? other : value;
+        };
 
         for (std::size_t j = 0; j < chain.stamps.size(); ++j) {
             const auto& ats = chain.stamps[j];
@@ -167,48 +213,75 @@ SignatureReport verify_record(const EvidenceRecord& rec, std::vector<DataObject>
                     const auto h = obj.digest(md);
                     if (!h) {
                         data_missing = true;
+                        if (!missing_digest) missing_digest = crypto::digest_name(md);
                         continue;
                     }
                     std::vector<Bytes> hashes{*h};
                     if (xml) {
                         if (auto c = obj.canonical_digest(md, chain.xml_c14n)) hashes.push_back(*c);
                     }
-                    std::vector<Bytes> candidates;
+                    std::vector<Candidate> candidates;
                     for (const auto& hd : hashes) {
                         if (!ha) {
-                            candidates.push_back(hd);
+                            candidates.push_back({hd});
                             continue;
                         }
-                        candidates.push_back(concat_hash(md, hd, *ha));
-                        candidates.push_back(concat_hash(md, *ha, hd));
+                        // RFC 4998 5.2 step 4 joins h(d) || ha; RFC 6283 4.2.2 sorts them. The
+                        // two agree when h(d) sorts first.
+                        const bool hd_first = !std::lexicographical_compare(ha->begin(), ha->end(),
+                                                                            hd.begin(), hd.end());
+                        if (hd_first) {
+                            candidates.push_back({concat_hash(md, hd, *ha), true, true});
+                        } else {
+                            candidates.push_back({concat_hash(md, hd, *ha), false, true});
+                            candidates.push_back({concat_hash(md, *ha, hd), true, false});
+                        }
                         // Some writers put h(d) and ha side by side in the first list instead,
-                        // which hashes to the same node: accept h(d) there when ha is its sibling.
+                        // which hashes to the same node: accept h(d) there when ha is its sibling
+                        // (a list is always hashed sorted, RFC 4998 4.3, so no join is ours).
                         if (ats.reduced_hashtree && !ats.reduced_hashtree->empty() &&
                             contains(ats.reduced_hashtree->front(), *ha)) {
-                            candidates.push_back(hd);
+                            candidates.push_back({hd});
                         }
                     }
-                    std::optional<Bytes> hit;
+                    const bool no_tree = !ats.reduced_hashtree || ats.reduced_hashtree->empty();
+                    const auto covers = [&](const Candidate& c) {
+                        return no_tree ? token_imprint(ats.time_stamp).second == c.value
+                                       : contains(ats.reduced_hashtree->front(), c.value);
+                    };
+                    const Candidate* hit = nullptr;
+                    const Candidate* excluded = nullptr;  // fits only the join not asked for
                     for (const auto& c : candidates) {
-                        const bool in_tree = ats.reduced_hashtree &&
-                                             !ats.reduced_hashtree->empty() &&
-                                             contains(ats.reduced_hashtree->front(), c);
-                        const bool is_imprint =
-                            (!ats.reduced_hashtree || ats.reduced_hashtree->empty()) &&
-                            token_imprint(ats.time_stamp).second == c;
-                        if (in_tree || is_imprint) hit = c;
+                        if (!covers(c)) continue;
+                        if (!allowed(c, context.ers_hash_order)) {
+                            excluded = &c;
+                        } else if (hit == nullptr || (c.sorted && c.unsorted)) {
+                            hit = &c;
+                        }
                     }
-                    if (!hit) {
-                        not_covered = "the record does not cover " + obj.name + ": its " +
-                                      crypto::digest_name(md) + " digest " + hex(*h) +
+                    if (hit == nullptr && excluded != nullptr) {
+                        not_covered = where.back() + " covers the document given only with " +
+                                      join_name(excluded->sorted) +
+                                      ", which this verification does not accept";
+                    } else if (hit == nullptr) {
+                        not_covered = "the record does not cover the document given (" + obj.name +
+                                      "): its " + crypto::digest_name(md) + " digest " + hex(*h) +
                                       " is not in " + where.back();
                     } else {
-                        found.push_back(*hit);
+                        found.push_back(hit->value);
+                        const std::string note =
+                            "chain " + std::to_string(i + 1) + " verifies with " +
+                            join_name(hit->sorted) + " only: verifiers that read only " +
+                            (hit->sorted ? "unsorted" : "sorted") + " concatenation reject it";
+                        if (hit->sorted != hit->unsorted &&
+                            std::find(r.notes.begin(), r.notes.end(), note) == r.notes.end()) {
+                            r.notes.push_back(note);
+                        }
                     }
                 }
                 if (!found.empty()) {
                     root = ats.reduced_hashtree
-                               ? root_from_reduced(md, *ats.reduced_hashtree, found.front())
+                               ? walk(*ats.reduced_hashtree, found.front(), ats.time_stamp)
                                : found.front();
                 }
             } else {
@@ -216,7 +289,7 @@ SignatureReport verify_record(const EvidenceRecord& rec, std::vector<DataObject>
                 const auto& prev = chain.stamps[j - 1];
                 const Bytes start =
                     crypto::digest_bytes(md, xml ? prev.xml_time_stamp_c14n : prev.time_stamp);
-                root = ats.reduced_hashtree ? root_from_reduced(md, *ats.reduced_hashtree, start)
+                root = ats.reduced_hashtree ? walk(*ats.reduced_hashtree, start, ats.time_stamp)
                                             : start;
                 if (!root) {
                     not_covered = where.back() +
@@ -228,6 +301,20 @@ SignatureReport verify_record(const EvidenceRecord& rec, std::vector<DataObject>
                 tsp::ImprintSource src;
                 if (root) src.digest = *root;
                 facts.push_back(tsp::token_facts(ats.time_stamp, src));
+                if (!root) {
+                    // The imprint is the record's root hash, never "data" a user could pass: say
+                    // why it could not be computed. Whether the record covers the document is
+                    // said once, for the whole record.
+                    facts.back().imprint = {
+                        validation::Check::not_possible,
+                        j > 0 ? "its message imprint is the root hash of its reduced hash tree, "
+                                "which does not start from the time-stamp it renews"
+                        : not_covered
+                            ? "its message imprint is the root hash of the record's hash tree, "
+                              "which the document given does not lead to (see the record)"
+                            : "its message imprint is the root hash of the record's hash tree, "
+                              "which needs the protected document's hash: none was given"};
+                }
                 imprint_md.push_back([&]() -> const EVP_MD* {
                     try {
                         return token_imprint(ats.time_stamp).first;
@@ -378,8 +465,12 @@ SignatureReport verify_record(const EvidenceRecord& rec, std::vector<DataObject>
     }
     if (data_missing) {
         return verdict(Indication::indeterminate, SubIndication::signed_data_not_found,
-                       "the protected document was not given, so the record cannot be checked "
-                       "against it; pass it with --data");
+                       objects.empty() || !missing_digest
+                           ? "the protected document was not given, so the record cannot be "
+                             "checked against it"
+                           : "the document given is known by no " + *missing_digest +
+                                 " digest, which the record needs: give the document itself, "
+                                 "or that digest too");
     }
     for (const auto& ts : r.timestamps) {
         if (ts.indication == Indication::indeterminate) {

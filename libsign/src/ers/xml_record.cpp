@@ -276,6 +276,15 @@ EvidenceRecord decode_xml(std::span<const unsigned char> bytes, const std::strin
         return ByteView(decoded->data() + decoded->size() - b.size(), b.size());
     };
     std::vector<std::pair<std::size_t, std::size_t>> canonical_at;  // per stamp: offset, size
+    // RFC 6283 3.1: Version="1.0". Checked before the schema (which fixes it too), so a record of
+    // another version is told as such, with or without schemas installed.
+    const std::string version = xml::attribute(root, "Version");
+    if (version != "1.0" && version != "1" && version != "1.00") {
+        if (version.empty()) bad(what, "the EvidenceRecord has no Version attribute");
+        const std::string shown = version.size() > 20 ? version.substr(0, 20) + "..." : version;
+        throw Error(Errc::malformed_input, what + ": unsupported evidence-record version " + shown +
+                                               " (ltsign reads version 1.0, RFC 6283)");
+    }
     const auto schema = xml::validate(doc.get(), "rfc6283_ers.xsd");
     if (schema.problem) bad(what, "schema: " + *schema.problem);
     rec.schema_validated = schema.performed;

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <fstream>
 
+#include "crypto/digests.hpp"
+#include "ers/hash_tree.hpp"
 #include "ers/record.hpp"
 #include "ers/xml_record.hpp"
 #include "helpers.hpp"
@@ -14,6 +16,7 @@
 #include "ltsign/ltsign.hpp"
 #include "test_pki.hpp"
 #include "tsa_process.hpp"
+#include "tsp/tsp_client.hpp"
 #include "xml/xml_doc.hpp"
 
 namespace ltsign {
@@ -61,11 +64,19 @@ class Records : public ::testing::TestWithParam<RecordFormat> {
             const auto r = verify_one(out / (name + ext()), docs / name, at);
             EXPECT_EQ(r.indication, Indication::total_passed)
                 << name << ": " << r.signatures.at(0).explanation;
-            if (GetParam() == RecordFormat::asn1) {
-                EXPECT_TRUE(test::independent_ers_check(test::read_bytes(out / (name + ext())),
-                                                        test::read_bytes(docs / name)))
-                    << name;
-            }
+            expect_both_readings(name);
+        }
+    }
+    // Every verifier reads what ltsign writes the same way: the record passes the independent
+    // walk under both readings of RFC 4998 4.3 (issue 12 item 8).
+    void expect_both_readings(const std::string& name) {
+        if (GetParam() != RecordFormat::asn1) return;  // the walker reads DER
+        for (const auto reading : {test::JoinReading::always, test::JoinReading::when_absent}) {
+            EXPECT_TRUE(test::independent_ers_check(test::read_bytes(out / (name + ext())),
+                                                    test::read_bytes(docs / name), reading))
+                << name
+                << (reading == test::JoinReading::always ? " (value always joins)"
+                                                         : " (value joins when absent)");
         }
     }
     ers::EvidenceRecord load(const fs::path& p) {
@@ -117,7 +128,65 @@ TEST_P(Records, IdenticalAndEmptyDocuments) {
         EXPECT_EQ(verify_one(out / (std::string(name) + ext()), docs / name).indication,
                   Indication::total_passed)
             << name;
+        expect_both_readings(name);
     }
+    // Identical documents share one leaf: their records carry the same path.
+    const auto a = load(out / ("a.txt" + ext()));
+    const auto b = load(out / ("b.txt" + ext()));
+    ASSERT_TRUE(a.chains[0].stamps[0].reduced_hashtree.has_value());
+    ASSERT_TRUE(b.chains[0].stamps[0].reduced_hashtree.has_value());
+    const auto& ta = *a.chains[0].stamps[0].reduced_hashtree;
+    const auto& tb = *b.chains[0].stamps[0].reduced_hashtree;
+    ASSERT_EQ(ta.size(), tb.size());
+    for (std::size_t i = 0; i < ta.size(); ++i) {
+        ASSERT_EQ(ta[i].size(), tb[i].size());
+        for (std::size_t k = 0; k < ta[i].size(); ++k)
+            EXPECT_TRUE(std::ranges::equal(ta[i][k], tb[i][k])) << i << "," << k;
+    }
+}
+
+TEST_P(Records, IdenticalDocumentsAloneAndTheirRenewalsReadTheSameEverywhere) {
+    // Two identical documents alone, then renewed: every record's earlier time-stamp is the same
+    // token, which the renewal hashes once.
+    test::write_text(docs / "a.txt", "same");
+    test::write_text(docs / "b.txt", "same");
+    {
+        auto tsa = tsa_at("2026-06-01T12:00:00Z");
+        seal_docs(tsa->url());
+    }
+    for (const char* name : {"a.txt", "b.txt"}) expect_both_readings(name);
+    {
+        auto tsa = tsa_at("2026-07-01T12:00:00Z");
+        renew({out}, {.tsa = {.url = tsa->url()}});
+    }
+    for (const char* name : {"a.txt", "b.txt"}) {
+        EXPECT_EQ(verify_one(out / (std::string(name) + ext()), docs / name).indication,
+                  Indication::total_passed)
+            << name;
+        expect_both_readings(name);
+        // One distinct earlier time-stamp: the new one covers its hash, no tree needed.
+        const auto rec = load(out / (std::string(name) + ext()));
+        EXPECT_FALSE(rec.chains[0].stamps.at(1).reduced_hashtree.has_value()) << name;
+    }
+}
+
+TEST_P(Records, RenewalOfABatchSealedWithOneTimestampReadsTheSameEverywhere) {
+    // Seven documents, one time-stamp: the renewal finds seven copies of the same token.
+    write_docs(7);
+    {
+        auto tsa = tsa_at("2026-06-01T12:00:00Z");
+        seal_docs(tsa->url());
+    }
+    {
+        auto tsa = tsa_at("2026-07-01T12:00:00Z");
+        renew({out}, {.tsa = {.url = tsa->url()}});
+    }
+    expect_all_pass(7);
+    {
+        auto tsa = tsa_at("2026-08-01T12:00:00Z");
+        renew({out}, {.tsa = {.url = tsa->url()}});
+    }
+    expect_all_pass(7);
 }
 
 TEST_P(Records, TamperingIsNeverPassed) {
@@ -307,6 +376,47 @@ INSTANTIATE_TEST_SUITE_P(Encodings, Records,
                          [](const auto& info) {
                              return info.param == RecordFormat::xml ? "xml" : "asn1";
                          });
+
+// Records other writers made with a list holding the value computed so far, read both ways of
+// RFC 4998 4.3: ltsign takes the reading the token's imprint confirms and notes it; the
+// independent walker shows that only that reading fits.
+TEST(JoinReadings, ARecordNeedingOneReadingVerifiesWithANote) {
+    test::TempDir dir;
+    test::write_text(dir / "doc.txt", "same");
+    const auto doc = test::read_bytes(dir / "doc.txt");
+    const ers::Bytes h = crypto::digest_bytes(EVP_sha256(), doc);
+    const ers::Bytes joined = ers::node_hash(EVP_sha256(), {h, h});
+    test::TsaProcess tsa(dir / "serial", std::string("--test-clock ") + test::k_tsa_clock);
+    ValidationContext ctx;
+    ctx.trust.add(pki("root.pem"));
+    ctx.validation_time = test::t("2026-12-31T00:00:00Z");
+    for (const bool joins : {true, false}) {
+        TsaClient client;
+        client.url = tsa.url();
+        const ers::Bytes token =
+            tsp::request_token_for_digest(client, EVP_sha256(), joins ? joined : h);
+        ers::EvidenceRecord rec;
+        rec.digest_algorithms = {NID_sha256};
+        ers::ArchiveTimeStamp ats;
+        ats.digest_nid = NID_sha256;
+        ats.reduced_hashtree =
+            std::vector<ers::PartialHashtree>{{ers::ByteView(h)}, {ers::ByteView(h)}};
+        ats.time_stamp = token;
+        rec.chains.push_back({{std::move(ats)}, {}, {}});
+        const auto der = ers::encode_der(rec);
+        test::write_bytes(dir / "rec.ers", der);
+        const auto r = verify_file(dir / "rec.ers", {dir / "doc.txt"}, ctx);
+        EXPECT_EQ(r.indication, Indication::total_passed) << r.signatures.at(0).explanation;
+        bool noted = false;
+        for (const auto& n : r.signatures.at(0).notes) {
+            noted |= n.find(joins ? "joins the list anyway" : "joins the list only when absent") !=
+                     std::string::npos;
+        }
+        EXPECT_TRUE(noted) << joins;
+        EXPECT_EQ(test::independent_ers_check(der, doc, test::JoinReading::always), joins);
+        EXPECT_EQ(test::independent_ers_check(der, doc, test::JoinReading::when_absent), !joins);
+    }
+}
 
 TEST(XmlRecords, WrittenRecordsAreSchemaValid) {
     test::TempDir dir;

@@ -75,7 +75,7 @@ std::pair<const EVP_MD*, Buf> imprint(const Buf& token) {
 
 }  // namespace
 
-bool independent_ers_check(const Buf& record, const Buf& document) {
+bool independent_ers_check(const Buf& record, const Buf& document, JoinReading reading) {
     try {
         const auto top = elements(record);
         const auto fields = elements(top.at(0).value);
@@ -136,7 +136,9 @@ bool independent_ers_check(const Buf& record, const Buf& document) {
                         v = sorted_hash(md, lists[0]);
                         for (std::size_t k = 1; k < lists.size(); ++k) {
                             auto l = lists[k];
-                            l.push_back(v);
+                            if (reading == JoinReading::always ||
+                                std::find(l.begin(), l.end(), v) == l.end())
+                                l.push_back(v);
                             v = sorted_hash(md, l);
                         }
                     }
