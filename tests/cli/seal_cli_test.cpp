@@ -55,6 +55,9 @@ TEST_F(SealCli, TwoHundredDocumentsOneTimestampEachRecordVerifies) {
     ASSERT_EQ(r.exit_code, 0) << r.out.substr(0, 2000);
     const auto j = nlohmann::json::parse(r.out);
     EXPECT_EQ(j["summary"]["passed"], 201);
+    // The time comes from the time-stamp, which the manifest cannot hold (it is under it).
+    EXPECT_EQ(j["deliveries"][0]["sealedAt"], test::k_tsa_clock);
+    EXPECT_EQ(j["deliveries"][0]["complete"], true);
     EXPECT_EQ(j["files"][0]["format"], "ers-asn1");
     EXPECT_EQ(j["files"][0]["signatures"][0]["type"], "evidence-record");
 

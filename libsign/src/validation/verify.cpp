@@ -381,6 +381,9 @@ Summary BatchReport::summary() const {
 int BatchReport::exit_code() const {
     bool missing = false, malformed = false, other_error = false;
     int worst = 0;
+    for (const auto& d : deliveries) {
+        if (!d.complete()) worst = 2;  // an incomplete delivery fails, whatever its files say
+    }
     for (const auto& f : files) {
         if (f.error) {
             missing |= *f.error == Errc::input_missing;
