@@ -85,6 +85,7 @@ int run_verify(const VerifyArgs& a) {
     }
     BatchReport report = verify_batch(jobs, ctx, digests, progress);
     if (a.require == "signed") report.require_signatures();
+    report.deliveries = check_deliveries(inputs, data);
     if (!a.report_xml.empty()) {
         const std::string xml = report.to_etsi_xml();
         SignedObject(

@@ -35,12 +35,16 @@ struct SealResult {
     std::vector<SealedDocument> documents;
     TimePoint time{};  // the time-stamp's genTime
     std::filesystem::path manifest;
+    std::filesystem::path manifest_record;  // manifest.json.ers (.ers.xml): the manifest's proof
 };
 
 // Seals every file (folders are walked) with ONE time-stamp over a hash tree of all of them and
 // writes one record per document to `out_dir`/<relative path>.ers (or .ers.xml), plus
-// `out_dir`/manifest.json. Files are hashed in parallel and streamed. Nothing is written unless
-// every record can be made; records are written atomically.
+// `out_dir`/manifest.json, which the same time-stamp covers through its own record
+// `out_dir`/manifest.json.ers (.ers.xml), so that verify can check the delivery is complete.
+// Files are hashed in parallel and streamed. Nothing is written unless every record can be made;
+// records are written atomically. A document that would be recorded as manifest.json.ers (one
+// named manifest.json at the top of a folder given) gives Error(usage).
 // Records are named lexically (a linked document keeps its link's name) and never leave
 // `out_dir`; `out_dir`, and records and a manifest found below it, are never inputs. Two inputs
 // that would share a record give Error(usage), an unreadable link Error(input_missing), an output

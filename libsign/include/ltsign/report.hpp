@@ -92,9 +92,39 @@ struct Summary {
     int evidence_records = 0;  // files holding only an evidence record
 };
 
+// A delivery sealed by ltsign seal, checked against its manifest.json: is everything it lists
+// still there, unchanged, and nothing else beside it? Names are written as the manifest writes
+// them (relative, '/' between folders, bytes that are not UTF-8 as \xNN).
+struct DeliveryReport {
+    std::filesystem::path manifest;                        // RECORDS/manifest.json
+    std::optional<std::filesystem::path> manifest_record;  // RECORDS/manifest.json.ers, when there
+    // The manifest's hash leads through its record to the delivery's time-stamp: it is as it
+    // was sealed. Whether that time-stamp is trusted is the record's own verdict in `files`.
+    bool manifest_protected = false;
+    std::string problem;                 // why the manifest cannot be relied on; empty if it can
+    std::optional<TimePoint> sealed_at;  // genTime of the delivery's time-stamp
+    std::size_t documents = 0;           // entries the manifest lists
+    bool documents_checked = false;      // a data folder was given, so documents were looked for
+    std::vector<std::string> missing_documents;  // listed, not in the data folders
+    std::vector<std::string> missing_records;    // listed, not in the records' folder
+    // Present, but not the record sealed for the listed document: unreadable, under another
+    // time-stamp, or not leading from the listed digest to the delivery's time-stamp.
+    std::vector<std::string> changed_records;
+    std::vector<std::string> unsealed_files;  // in a data folder, not listed
+    std::vector<std::string> extra_records;   // records in the records' folder, not listed
+
+    bool complete() const {
+        return manifest_protected && problem.empty() && missing_documents.empty() &&
+               missing_records.empty() && changed_records.empty() && unsealed_files.empty() &&
+               extra_records.empty();
+    }
+};
+
 struct BatchReport {
     std::vector<FileReport> files;  // in input order
     TimePoint validation_time{};
+    // Sealed deliveries among the folders verified (check_deliveries); empty when none.
+    std::vector<DeliveryReport> deliveries;
 
     Summary summary() const;
     // For checks that need a signature of each document: every file that holds none (only a
@@ -102,7 +132,8 @@ struct BatchReport {
     // the reason, whatever its own verdict was.
     void require_signatures();
     // The CLI's exit status: 66 if an input was missing, else 65 if one was malformed, else 1 if
-    // something TOTAL_FAILED, else 2 if something was INDETERMINATE, else 0.
+    // something TOTAL_FAILED or a delivery is incomplete, else 2 if something was INDETERMINATE,
+    // else 0.
     int exit_code() const;
     std::string to_json() const;  // the DESIGN.md contract
     std::string to_text(bool colour) const;

@@ -126,4 +126,15 @@ BatchReport verify_batch(const std::vector<VerifyJob>& jobs, const ValidationCon
                          const std::vector<DataDigests>& digests = {},
                          const std::function<void(std::size_t, std::size_t)>& progress = {});
 
+// Sealed deliveries: each folder among `inputs` that holds, at its top, a manifest.json written by
+// seal() (or the manifest's record, manifest.json.ers / .ers.xml) is checked against it. The
+// manifest must lead through its record to the delivery's time-stamp (else the delivery fails:
+// edited, or its protection lost); every record it lists must be present and lead from the listed
+// digest to that same time-stamp; and, when `data` holds folders, every listed document must be
+// in one of them and every other file there is reported as unsealed. Whether each document still
+// matches its record is each record's own verdict (verify_batch). Folders without a manifest give
+// no entry: a set of records is judged record by record, as before.
+std::vector<DeliveryReport> check_deliveries(const std::vector<std::filesystem::path>& inputs,
+                                             const std::vector<std::filesystem::path>& data);
+
 }  // namespace ltsign

@@ -85,7 +85,18 @@ SealResult seal(const std::vector<fs::path>& inputs, const fs::path& out_dir,
     // Named lexically and checked for collisions and links before anything is hashed or written.
     const auto records = core::output_paths(listed, out_dir, ext);
     const fs::path manifest = out_dir / "manifest.json";
+    const fs::path manifest_record = out_dir / ("manifest.json" + ext);
     core::refuse_link(manifest);
+    core::refuse_link(manifest_record);
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        if (records[i] == manifest_record) {
+            throw Error(Errc::usage,
+                        core::printable(listed[i].file) +
+                            ": a document named manifest.json at the top of the folder would "
+                            "share its record with the manifest's; seal its folder from one "
+                            "level up, or rename it");
+        }
+    }
     std::vector<Input> items;
     for (const auto& f : listed) items.push_back({f.file, f.relative, 0, {}});
     std::error_code ec;
@@ -97,10 +108,12 @@ SealResult seal(const std::vector<fs::path>& inputs, const fs::path& out_dir,
                                 " already exists; choose another output folder or give --force");
             }
         }
-        if (fs::exists(fs::symlink_status(manifest, ec))) {
-            throw Error(Errc::cannot_create_output,
-                        manifest.string() +
-                            " already exists; choose another output folder or give --force");
+        for (const fs::path& target : {manifest, manifest_record}) {
+            if (fs::exists(fs::symlink_status(target, ec))) {
+                throw Error(Errc::cannot_create_output,
+                            core::printable(target) +
+                                " already exists; choose another output folder or give --force");
+            }
         }
     }
 
@@ -110,53 +123,73 @@ SealResult seal(const std::vector<fs::path>& inputs, const fs::path& out_dir,
     for (const auto& it : items) leaves.push_back(it.digest);
     const ers::HashTree tree(md, leaves);
 
-    // RFC 4998 4.2/4.3: one time-stamp over the root covers the whole batch.
-    const ers::Bytes token = tsp::request_token_for_digest(options.tsa, md, tree.root());
-    const auto token_info = tsp::token_facts(token, {.digest = tree.root()});
-
-    std::vector<std::pair<fs::path, ers::Bytes>> files;
-    SealResult result;
-    result.time = token_info.gen_time.value_or(now_utc());
+    // The manifest is one more data object under the same time-stamp (its own record,
+    // manifest.json.ers), so that a delivery cannot lose a document and its manifest entry
+    // unnoticed. It is written before the time-stamp exists and therefore holds nothing that
+    // comes from it: the time is the token's genTime, in every record.
     nlohmann::json docs = nlohmann::json::array();
-    for (std::size_t i = 0; i < items.size(); ++i) {
+    for (const auto& it : items) {
+        // The manifest names exactly the files written; names that are not UTF-8 as \xNN.
+        docs.push_back(
+            {{"path", core::printable(it.relative.lexically_normal().generic_string())},
+             {"size", it.size},
+             {"digest", ossl::to_hex(it.digest.data(), it.digest.size())},
+             {"record",
+              core::printable(
+                  fs::path(it.relative.lexically_normal().native() + ext).generic_string())}});
+    }
+    const nlohmann::json m = {{"tsa", options.tsa.url},
+                              {"digestAlgorithm", to_string(options.digest)},
+                              {"format", xml ? "xml" : "asn1"},
+                              {"rootHash", ossl::to_hex(tree.root().data(), tree.root().size())},
+                              {"manifestRecord", manifest_record.filename().string()},
+                              {"documents", docs}};
+    const std::string text = m.dump(2) + "\n";
+    const ers::Bytes manifest_bytes(text.begin(), text.end());
+    const ers::Bytes manifest_hash = crypto::digest_bytes(md, manifest_bytes);
+
+    // RFC 4998 4.2/4.3: one time-stamp over the root covers the whole batch. The root joins the
+    // documents' tree and the manifest (RFC 4998 allows any fan-out; this node has two).
+    const ers::Bytes top = ers::node_hash(md, {tree.root(), manifest_hash});
+    const ers::Bytes token = tsp::request_token_for_digest(options.tsa, md, top);
+    const auto token_info = tsp::token_facts(token, {.digest = top});
+
+    const auto record_bytes = [&](std::vector<ers::PartialHashtree> reduced) {
         ers::EvidenceRecord rec;
         rec.encoding =
             xml ? ers::EvidenceRecord::Encoding::xml : ers::EvidenceRecord::Encoding::asn1;
         rec.digest_algorithms = {EVP_MD_get_type(md)};
         ers::ArchiveTimeStamp ats;
         ats.digest_nid = EVP_MD_get_type(md);
-        // Views into `tree` and `token`, which outlive the encoding below. Identical documents
-        // share one leaf: when all are the same, the token covers that hash and needs no tree.
-        if (tree.size() > 1) ats.reduced_hashtree = tree.reduced(i);
+        // Views into `tree`, `manifest_hash` and `token`, which outlive the encoding. Identical
+        // documents share one leaf of `tree`; the manifest's hash is always the last sibling.
+        ats.reduced_hashtree = std::move(reduced);
         ats.time_stamp = token;
         ers::ArchiveTimeStampChain chain;
         chain.stamps.push_back(std::move(ats));
         rec.chains.push_back(std::move(chain));
-        const fs::path& record = records[i];
-        files.emplace_back(record, xml ? ers::encode_xml(rec) : ers::encode_der(rec));
+        return xml ? ers::encode_xml(rec) : ers::encode_der(rec);
+    };
+    std::vector<std::pair<fs::path, ers::Bytes>> files;
+    SealResult result;
+    result.time = token_info.gen_time.value_or(now_utc());
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        // The document's own first list, its path through the documents' tree, then the
+        // manifest's hash as the last sibling.
+        auto reduced = tree.reduced(i);
+        reduced.push_back({ers::ByteView(manifest_hash)});
+        files.emplace_back(records[i], record_bytes(std::move(reduced)));
         const std::string hex = ossl::to_hex(items[i].digest.data(), items[i].digest.size());
-        result.documents.push_back({items[i].file, record, items[i].size, hex});
-        // The manifest names exactly the files written; names that are not UTF-8 as \xNN.
-        docs.push_back(
-            {{"path", core::printable(items[i].relative.lexically_normal().generic_string())},
-             {"size", items[i].size},
-             {"digest", hex},
-             {"record",
-              core::printable(fs::path(items[i].relative.lexically_normal().native() + ext)
-                                  .generic_string())}});
+        result.documents.push_back({items[i].file, records[i], items[i].size, hex});
     }
-    const nlohmann::json m = {{"sealedAt", format_rfc3339(result.time)},
-                              {"tsa", options.tsa.url},
-                              {"digestAlgorithm", to_string(options.digest)},
-                              {"format", xml ? "xml" : "asn1"},
-                              {"rootHash", ossl::to_hex(tree.root().data(), tree.root().size())},
-                              {"documents", docs}};
-    const std::string text = m.dump(2) + "\n";
-    files.emplace_back(manifest, ers::Bytes(text.begin(), text.end()));
+    files.emplace_back(manifest_record, record_bytes({{ers::ByteView(manifest_hash)},
+                                                      {ers::ByteView(tree.root())}}));
+    files.emplace_back(manifest, manifest_bytes);
 
     for (const auto& [path, bytes] : files) fs::create_directories(path.parent_path(), ec);
     core::atomic_write_all(files, options.overwrite);
     result.manifest = manifest;
+    result.manifest_record = manifest_record;
     return result;
 }
 

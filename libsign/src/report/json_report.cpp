@@ -78,6 +78,23 @@ json field(const InspectField& f) {
     return j;
 }
 
+json delivery(const DeliveryReport& d) {
+    return {{"manifest", core::printable(d.manifest)},
+            {"manifestRecord",
+             d.manifest_record ? json(core::printable(*d.manifest_record)) : json(nullptr)},
+            {"manifestProtected", d.manifest_protected},
+            {"problem", d.problem.empty() ? json(nullptr) : json(d.problem)},
+            {"sealedAt", optional_time(d.sealed_at)},
+            {"complete", d.complete()},
+            {"documents", d.documents},
+            {"documentsChecked", d.documents_checked},
+            {"missingDocuments", d.missing_documents},
+            {"missingRecords", d.missing_records},
+            {"changedRecords", d.changed_records},
+            {"unsealedFiles", d.unsealed_files},
+            {"extraRecords", d.extra_records}};
+}
+
 }  // namespace
 
 std::string BatchReport::to_json() const {
@@ -106,6 +123,11 @@ std::string BatchReport::to_json() const {
                   {"signatures", s.signatures},
                   {"timestamps", s.timestamps},
                   {"evidenceRecords", s.evidence_records}}}};
+    // Only when a sealed delivery was found: verifying signatures prints what it always did.
+    if (!deliveries.empty()) {
+        doc["deliveries"] = json::array();
+        for (const auto& d : deliveries) doc["deliveries"].push_back(delivery(d));
+    }
     // Paths use core::printable; any other text that is not UTF-8 gets U+FFFD, never an exception.
     return doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }

@@ -47,6 +47,33 @@ void field_lines(const InspectField& f, const std::string& indent, std::string& 
     for (const auto& c : f.children) field_lines(c, indent + "  ", out);
 }
 
+// One line with the delivery's verdict first, then every name that makes it incomplete.
+void delivery_lines(const DeliveryReport& d, bool colour, std::string& out) {
+    const bool complete = d.complete();
+    out += verdict_text(complete ? Indication::total_passed : Indication::total_failed,
+                        SubIndication::none, colour) +
+           "  " + core::printable(d.manifest) + "  delivery " +
+           (complete ? "complete" : "INCOMPLETE") + ": " + std::to_string(d.documents) +
+           " document(s) listed";
+    if (d.sealed_at) out += ", sealed at " + format_rfc3339(*d.sealed_at);
+    out += "\n";
+    if (!d.problem.empty()) out += "  manifest: " + d.problem + "\n";
+    const std::pair<const char*, const std::vector<std::string>*> lists[] = {
+        {"missing document", &d.missing_documents},
+        {"missing record", &d.missing_records},
+        {"changed record", &d.changed_records},
+        {"unsealed file", &d.unsealed_files},
+        {"unlisted record", &d.extra_records}};
+    for (const auto& [label, names] : lists) {
+        for (const auto& n : *names) out += std::string("  ") + label + ": " + n + "\n";
+    }
+    if (!d.documents_checked) {
+        out +=
+            "  note: the documents were not looked for; give their folder to check that each "
+            "is there and nothing was added\n";
+    }
+}
+
 }  // namespace
 
 std::string BatchReport::to_text(bool colour) const {
@@ -61,6 +88,7 @@ std::string BatchReport::to_text(bool colour) const {
         if (f.data) out += "  document: " + core::printable(*f.data) + "\n";
         for (const auto& s : f.signatures) signature_lines(s, "  ", colour, out);
     }
+    for (const auto& d : deliveries) delivery_lines(d, colour, out);
     const Summary s = summary();
     out += std::to_string(files.size()) + " file(s) verified at " +
            format_rfc3339(validation_time) + ": " + std::to_string(s.passed) + " passed, " +

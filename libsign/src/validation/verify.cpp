@@ -212,6 +212,18 @@ fs::path document_name(const fs::path& relative) {
     return relative.parent_path() / name.substr(0, name.size() - cut);
 }
 
+// The record seal writes for its manifest (manifest.json.ers / .ers.xml) protects the
+// manifest.json beside it, never a document in --data: seal refuses documents that would share
+// that record's name.
+std::optional<fs::path> sealed_manifest(const fs::path& record) {
+    const std::string name = record.filename().string();
+    if (name != "manifest.json.ers" && name != "manifest.json.ers.xml") return std::nullopt;
+    const fs::path manifest = record.parent_path() / "manifest.json";
+    std::error_code ec;
+    if (!fs::is_regular_file(manifest, ec)) return std::nullopt;
+    return manifest;
+}
+
 }  // namespace
 
 DataDigests parse_data_digest(const std::string& text) {
@@ -280,6 +292,7 @@ std::vector<VerifyJob> plan_verification(const std::vector<fs::path>& inputs,
             }
         }
         if (!job.data && data_files.size() == 1 && data_dirs.empty()) job.data = data_files.front();
+        if (auto manifest = sealed_manifest(in.file)) job.data = std::move(manifest);
         jobs.push_back(std::move(job));
     }
     // One record and several documents: a data-object group (RFC 4998 4.2).
@@ -368,6 +381,9 @@ Summary BatchReport::summary() const {
 int BatchReport::exit_code() const {
     bool missing = false, malformed = false, other_error = false;
     int worst = 0;
+    for (const auto& d : deliveries) {
+        if (!d.complete()) worst = 2;  // an incomplete delivery fails, whatever its files say
+    }
     for (const auto& f : files) {
         if (f.error) {
             missing |= *f.error == Errc::input_missing;
