@@ -483,5 +483,24 @@ TEST_F(VerdictAttack, TheReportNeverReplacesAnInputOrAnExistingFile) {
     EXPECT_GT(test::read_bytes(dir / "old.xml").size(), 7u);
 }
 
+// Review finding: an XML record matches a document in canonical form, so a changed comment
+// still passes (RFC 6283 allows it); the report must say what the record does not protect.
+TEST_F(VerdictAttack, AnXmlRecordSaysWhatCanonicalFormLeavesUnprotected) {
+    test::TsaProcess tsa(dir / "serial", std::string("--test-clock ") + test::k_tsa_clock);
+    fs::create_directories(dir / "docs");
+    test::write_text(dir / "docs" / "o.xml",
+                     "<order><!-- approved: NO --><amount>100</amount></order>\n");
+    auto r = ltsign("seal " + q(dir / "docs") + " --tsa " + tsa.url() + " --format xml -o " +
+                    q(dir / "out"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    test::write_text(dir / "docs" / "o.xml",
+                     "<order><!-- approved: YES --><amount >100</amount></order>\n");
+    const auto j =
+        verify_json(q(dir / "out" / "o.xml.ers.xml") + " --data " + q(dir / "docs" / "o.xml") +
+                    " --trust " + q(pki("root.pem")) + " --offline --at 2026-06-02T00:00:00Z");
+    EXPECT_NE(first(j)["notes"].dump().find("only in canonical XML form"), std::string::npos)
+        << j.dump(2);
+}
+
 }  // namespace
 }  // namespace ltsign

@@ -152,16 +152,22 @@ std::vector<fs::path> output_paths(const std::vector<ListedFile>& files, const f
                             "; nothing was written. Give their common folder instead, or "
                             "process them into separate output folders");
         }
-        // Every folder between out_dir and the output, and the output itself, must not be a
-        // link: create_directories and rename would otherwise write wherever it points.
+        outputs.push_back(target);
+    }
+    refuse_links_below(out_dir, outputs);
+    return outputs;
+}
+
+void refuse_links_below(const fs::path& out_dir, const std::vector<fs::path>& outputs) {
+    // Every folder between out_dir and the output, and the output itself, must not be a link:
+    // create_directories and rename would otherwise write wherever it points.
+    for (const auto& target : outputs) {
         fs::path step = out_dir;
-        for (const auto& part : fs::path(relative.native() + extension)) {
+        for (const auto& part : target.lexically_relative(out_dir)) {
             step /= part;
             refuse_link(step);
         }
-        outputs.push_back(target);
     }
-    return outputs;
 }
 
 }  // namespace ltsign::core

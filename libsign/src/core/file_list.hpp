@@ -56,4 +56,11 @@ std::string unreadable_reason(const std::filesystem::path& path);
 // Error(cannot_create_output) when `target` is a symbolic link.
 void refuse_link(const std::filesystem::path& target);
 
+// output_paths' link check again, for each output below `out_dir`: called right before writing,
+// so that a link swapped in while a batch waited (for a TSA, say) is refused. A window of
+// microseconds remains between this check and the rename; closing it needs a writer relative to
+// an open folder handle (openat with O_NOFOLLOW).
+void refuse_links_below(const std::filesystem::path& out_dir,
+                        const std::vector<std::filesystem::path>& outputs);
+
 }  // namespace ltsign::core

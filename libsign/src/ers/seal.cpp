@@ -186,6 +186,10 @@ SealResult seal(const std::vector<fs::path>& inputs, const fs::path& out_dir,
                                                       {ers::ByteView(tree.root())}}));
     files.emplace_back(manifest, manifest_bytes);
 
+    // The TSA took its time: check again that no link was put in the way meanwhile.
+    std::vector<fs::path> targets;
+    for (const auto& f : files) targets.push_back(f.first);
+    core::refuse_links_below(out_dir, targets);
     for (const auto& [path, bytes] : files) fs::create_directories(path.parent_path(), ec);
     core::atomic_write_all(files, options.overwrite);
     result.manifest = manifest;

@@ -221,7 +221,10 @@ SignatureReport verify_record(const EvidenceRecord& rec, std::vector<DataObject>
                         if (auto c = obj.canonical_digest(md, chain.xml_c14n)) hashes.push_back(*c);
                     }
                     std::vector<Candidate> candidates;
+                    std::size_t from_bytes = 0;  // candidates from the plain digest come first
                     for (const auto& hd : hashes) {
+                        if (&hd != &hashes.front() && from_bytes == 0)
+                            from_bytes = candidates.size();
                         if (!ha) {
                             candidates.push_back({hd});
                             continue;
@@ -269,6 +272,20 @@ SignatureReport verify_record(const EvidenceRecord& rec, std::vector<DataObject>
                                       " is not in " + where.back();
                     } else {
                         found.push_back(hit->value);
+                        const bool canonical_only =
+                            hashes.size() > 1 && from_bytes > 0 &&
+                            static_cast<std::size_t>(hit - candidates.data()) >= from_bytes &&
+                            std::none_of(candidates.begin(),
+                                         candidates.begin() + static_cast<long>(from_bytes),
+                                         covers);
+                        const std::string xml_note =
+                            "the document given matches the record only in canonical XML form ("
+                            "RFC 6283): its comments, XML declaration and the spacing inside its "
+                            "tags are not protected by the record";
+                        if (canonical_only &&
+                            std::find(r.notes.begin(), r.notes.end(), xml_note) == r.notes.end()) {
+                            r.notes.push_back(xml_note);
+                        }
                         const std::string note =
                             "chain " + std::to_string(i + 1) + " verifies with " +
                             join_name(hit->sorted) + " only: verifiers that read only " +

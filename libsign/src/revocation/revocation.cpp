@@ -435,8 +435,21 @@ Result check(X509* cert, X509* issuer, const Sources& s, const std::vector<X509*
     if (!s.offline) {
         for (const auto& url : ocsp) {
             std::string why;
-            if (auto r = ask_ocsp(url, cert, issuer, s, anchors, untrusted, at, why)) return *r;
-            problems.push_back(why);
+            auto r = ask_ocsp(url, cert, issuer, s, anchors, untrusted, at, why);
+            if (!r) {
+                problems.push_back(why);
+                continue;
+            }
+            // A revocation is permanent: a CRL at hand (given or carried) that lists the
+            // certificate outweighs an OCSP "good" (a responder may answer from stale data).
+            if (r->status != Status::revoked) {
+                for (std::size_t i = 0; i < s.crls.size(); ++i) {
+                    std::string ignored;
+                    auto a = read_crl(s.crls[i].get(), s.crl_names[i], cert, issuer, at, ignored);
+                    if (a && a->result.status == Status::revoked) return a->result;
+                }
+            }
+            return *r;
         }
     }
     // Then every CRL that can speak for the certificate, given, carried and (online) from its

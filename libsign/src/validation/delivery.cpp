@@ -24,7 +24,7 @@ namespace {
 const char* const k_manifest = "manifest.json";
 
 bool is_record_name(const std::string& name) {
-    return name.ends_with(".ers") || name.ends_with(".ers.xml");
+    return name.ends_with(".ers") || name.ends_with(".ers.xml") || name.ends_with(".er");
 }
 
 // The name a file has in the manifest: relative, '/' between folders, escaped as seal escapes it.
@@ -184,7 +184,13 @@ DeliveryReport check_delivery(const fs::path& folder, const std::vector<fs::path
 
     const auto records = files_by_name(folder, folder, false);
     std::map<std::string, fs::path> documents;
-    for (const auto& dir : data_dirs) documents.merge(files_by_name(dir, folder, true));
+    std::vector<std::string> shadowed;  // a listed name found again in a later data folder
+    for (const auto& dir : data_dirs) {
+        for (auto& [name, file] : files_by_name(dir, folder, true)) {
+            if (!documents.emplace(name, file).second)
+                shadowed.push_back(core::printable(file.string()));
+        }
+    }
     report.documents_checked = !data_dirs.empty();
 
     std::set<std::string> listed_documents, listed_records;
@@ -209,6 +215,9 @@ DeliveryReport check_delivery(const fs::path& folder, const std::vector<fs::path
     for (const auto& [name, file] : documents) {
         if (!listed_documents.contains(name)) report.unsealed_files.push_back(name);
     }
+    // The same name in two data folders: only the first is the sealed document's counterpart;
+    // the other copy is not covered by anything, so it is reported rather than merged away.
+    for (const auto& copy : shadowed) report.unsealed_files.push_back(copy);
     const std::set<std::string> own = {std::string(k_manifest) + ".ers",
                                        std::string(k_manifest) + ".ers.xml"};
     for (const auto& [name, file] : records) {

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "core/file_io.hpp"
+#include "core/file_list.hpp"
 #include "core/text.hpp"
 #include "helpers.hpp"
 #include "ltsign/error.hpp"
@@ -71,6 +72,24 @@ TEST(AtomicWrite, RefusesALinkEvenWithOverwrite) {
         }
         EXPECT_TRUE(fs::is_symlink(dir / "a.p7s"));
         EXPECT_EQ(test::read_bytes(dir / "victim"), bytes_of("precious"));
+    }
+}
+
+// A link swapped into the output folder while a batch waited (for its TSA) is refused when the
+// outputs are checked again right before writing.
+TEST(RefuseLinksBelow, ALinkedFolderSwappedInIsRefused) {
+    test::TempDir dir;
+    std::filesystem::create_directories(dir / "out" / "sub");
+    std::filesystem::create_directories(dir / "elsewhere");
+    const std::vector<std::filesystem::path> outputs{dir / "out" / "sub" / "s.txt.ers"};
+    EXPECT_NO_THROW(core::refuse_links_below(dir / "out", outputs));
+    std::filesystem::rename(dir / "out" / "sub", dir / "out" / "sub.moved");
+    std::filesystem::create_directory_symlink(dir / "elsewhere", dir / "out" / "sub");
+    try {
+        core::refuse_links_below(dir / "out", outputs);
+        ADD_FAILURE() << "a linked folder was not refused";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), Errc::cannot_create_output);
     }
 }
 

@@ -487,5 +487,17 @@ TEST_F(Revocation, ADeltaCrlOrAnUnknownCriticalExtensionIsNoGoodAnswer) {
     EXPECT_EQ(r.sub_indication, SubIndication::revoked_no_poe) << r.signatures[0].explanation;
 }
 
+// Review finding: an OCSP "good" returned at once, so a CRL at hand listing the certificate was
+// never read. A revocation is permanent: the CRL wins.
+TEST_F(Revocation, AGivenCrlListingTheCertificateOutweighsAnOcspGood) {
+    const auto serial = signer("olle");
+    auto ocsp = start_ocsp({{serial, "olle", std::nullopt}});  // the responder says good
+    test::write_crl(dir / "revoked.crl", {{serial, test::t("2026-03-01T00:00:00Z")}},
+                    test::t("2026-11-01T00:00:00Z"), test::t("2027-06-01T00:00:00Z"));
+    const auto r = verify(sign("olle"), false, {dir / "revoked.crl"});
+    EXPECT_EQ(r.sub_indication, SubIndication::revoked_no_poe) << r.signatures[0].explanation;
+    EXPECT_EQ(signer_status(r).status, "revoked");
+}
+
 }  // namespace
 }  // namespace ltsign
