@@ -195,7 +195,7 @@ Measured measure(const std::vector<std::string>& args, const fs::path& out_file)
 // Peak memory allowed for verifying a record of `input` bytes: a small multiple of the input
 // plus the process's fixed cost (libraries, OpenSSL, libxml2).
 long bound_kib(std::size_t input) {
-    return static_cast<long>((10 * input + (64u << 20)) / 1024);
+    return static_cast<long>((10 * input + (64u << 20)) / 1024) * test::k_sanitizer_memory_factor;
 }
 
 // ---- memory ----------------------------------------------------------------------------------
@@ -229,7 +229,7 @@ TEST(ErsHardening, XmlRecordWithThousandsOfChainsStaysLinear) {
     EXPECT_NE(m.exit_code, 0) << m.out;  // the tokens are not tokens: it must fail, not pass
     EXPECT_NE(m.exit_code, -1) << "killed";
     EXPECT_LT(m.max_rss_kib, bound_kib(xml.size()));
-    EXPECT_LT(m.seconds, 10.0);
+    EXPECT_LT(m.seconds, 10.0 * test::k_sanitizer_time_factor);
 }
 
 // A DER record with one stamp whose reduced hash tree has `lists` levels: a valid record (the
@@ -265,7 +265,7 @@ void large_der_record_verifies(std::size_t target_bytes) {
               << " KiB, " << m.seconds << " s\n";
     EXPECT_EQ(m.exit_code, 0) << m.out;
     EXPECT_LT(m.max_rss_kib, bound_kib(record.size()));
-    EXPECT_LT(m.seconds, 10.0);
+    EXPECT_LT(m.seconds, 10.0 * test::k_sanitizer_time_factor);
 }
 
 TEST(ErsHardening, LargeDerRecordVerifiesInASmallMultipleOfItsSize) {
@@ -296,7 +296,7 @@ TEST(ErsHardening, DerRecordOfMillionsOfTinyNodesIsRefusedCheaply) {
               << m.max_rss_kib << " KiB, " << m.seconds << " s\n";
     EXPECT_EQ(m.exit_code, 65) << m.out;
     EXPECT_LT(m.max_rss_kib, bound_kib(record.size()));
-    EXPECT_LT(m.seconds, 10.0);
+    EXPECT_LT(m.seconds, 10.0 * test::k_sanitizer_time_factor);
 }
 
 // ---- weak algorithms -------------------------------------------------------------------------

@@ -30,7 +30,8 @@ using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 using test::q;
 
-constexpr long k_rss_bound_kib = 100 * 1024;  // the server's peak resident memory, attacked
+constexpr long k_rss_bound_kib =
+    100 * 1024 * test::k_sanitizer_memory_factor;  // the server's peak resident memory, attacked
 
 // A TCP connection from `source` (a loopback address) to 127.0.0.1:port, with send and receive
 // timeouts so that no step of a test can block for long. -1 if it cannot connect.

@@ -8,6 +8,25 @@
 
 namespace ltsign::test {
 
+// AddressSanitizer shadows every allocation and keeps freed memory in quarantine, and runs code
+// a few times slower, so peak-memory and time bounds measured in the sanitized build are scaled
+// by these; the default build checks the bounds themselves.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr long k_sanitizer_memory_factor = 8;
+inline constexpr double k_sanitizer_time_factor = 4;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr long k_sanitizer_memory_factor = 8;
+inline constexpr double k_sanitizer_time_factor = 4;
+#else
+inline constexpr long k_sanitizer_memory_factor = 1;
+inline constexpr double k_sanitizer_time_factor = 1;
+#endif
+#else
+inline constexpr long k_sanitizer_memory_factor = 1;
+inline constexpr double k_sanitizer_time_factor = 1;
+#endif
+
 class TempDir {
   public:
     TempDir();
