@@ -1,6 +1,7 @@
 // A sealed delivery is checked against its manifest: documents and records removed, records
 // changed, files added and manifests edited are each named, and the delivery fails (exit 1).
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
 
@@ -224,6 +225,21 @@ INSTANTIATE_TEST_SUITE_P(
                              {"arende-0/handling-2.txt.ers"},
                              false}),
     [](const auto& info) { return info.param.name; });
+
+// Review finding: entries the document walk leaves out (a file named like ltsign's temporary
+// files, a FIFO, a link to a folder) were not reported when added to a sealed delivery.
+TEST_F(Delivery, EntriesTheWalkLeavesOutAreReportedAsUnsealed) {
+    test::write_text(docs / ".avtal.ltsign-x.pdf", "slipped in\n");
+    ASSERT_EQ(::mkfifo((docs / "pipe").c_str(), 0644), 0);
+    fs::create_directory_symlink(dir.path(), docs / "link");
+    const auto r = verify();
+    EXPECT_EQ(r.exit_code, 1) << r.out.substr(0, 3000);
+    const auto d = delivery_of(r);
+    EXPECT_EQ(d["complete"], false);
+    const auto unsealed = d["unsealedFiles"].dump();
+    for (const char* name : {".avtal.ltsign-x.pdf", "pipe", "link"})
+        EXPECT_NE(unsealed.find(name), std::string::npos) << name << " " << unsealed;
+}
 
 TEST_F(Delivery, ManifestWithoutItsRecordIsNotProtected) {
     fs::remove(ers / "manifest.json.ers");

@@ -50,6 +50,31 @@ std::map<std::string, fs::path> files_by_name(const fs::path& dir, const fs::pat
     return out;
 }
 
+// Entries below `dir` that the document walk leaves out (files named like ltsign's temporary
+// files, FIFOs, sockets, devices, links to folders): nothing seals them, so in a delivery's data
+// folder each one is something that was added, and it is reported rather than overlooked.
+std::vector<std::string> entries_not_walked(const fs::path& dir, const fs::path& records,
+                                            const std::map<std::string, fs::path>& walked) {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (fs::recursive_directory_iterator
+             it(dir, fs::directory_options::skip_permission_denied, ec),
+         end;
+         !ec && it != end; it.increment(ec)) {
+        const auto status = it->symlink_status(ec);
+        if (ec) break;
+        if (fs::is_directory(status)) {
+            // The record folder inside the data folder is seal's own output, not an addition.
+            std::error_code same;
+            if (fs::equivalent(it->path(), records, same)) it.disable_recursion_pending();
+            continue;
+        }
+        const std::string name = manifest_name(it->path().lexically_relative(dir));
+        if (!walked.contains(name)) out.push_back(name);
+    }
+    return out;
+}
+
 std::optional<core::Bytes> from_hex(const std::string& hex) {
     if (hex.size() % 2 != 0) return std::nullopt;
     core::Bytes out;
@@ -185,8 +210,11 @@ DeliveryReport check_delivery(const fs::path& folder, const std::vector<fs::path
     const auto records = files_by_name(folder, folder, false);
     std::map<std::string, fs::path> documents;
     std::vector<std::string> shadowed;  // a listed name found again in a later data folder
+    std::vector<std::string> not_walked;
     for (const auto& dir : data_dirs) {
-        for (auto& [name, file] : files_by_name(dir, folder, true)) {
+        const auto walked = files_by_name(dir, folder, true);
+        for (auto& name : entries_not_walked(dir, folder, walked)) not_walked.push_back(name);
+        for (const auto& [name, file] : walked) {
             if (!documents.emplace(name, file).second)
                 shadowed.push_back(core::printable(file.string()));
         }
@@ -218,6 +246,7 @@ DeliveryReport check_delivery(const fs::path& folder, const std::vector<fs::path
     // The same name in two data folders: only the first is the sealed document's counterpart;
     // the other copy is not covered by anything, so it is reported rather than merged away.
     for (const auto& copy : shadowed) report.unsealed_files.push_back(copy);
+    for (const auto& name : not_walked) report.unsealed_files.push_back(name);
     const std::set<std::string> own = {std::string(k_manifest) + ".ers",
                                        std::string(k_manifest) + ".ers.xml"};
     for (const auto& [name, file] : records) {
