@@ -27,22 +27,6 @@ using test::q;
 
 constexpr const char* k_at = "2026-06-02T00:00:00Z";
 
-std::string read_text(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-// Replaces the first occurrence of `from` in the file; the test fails if there is none.
-void replace_in(const fs::path& file, const std::string& from, const std::string& to) {
-    std::string text = read_text(file);
-    const auto at = text.find(from);
-    ASSERT_NE(at, std::string::npos) << "not found: " << from;
-    text.replace(at, from.size(), to);
-    test::write_text(file, text);
-}
-
 std::string base64(const std::vector<unsigned char>& der) {
     std::string out(4 * ((der.size() + 2) / 3) + 1, '\0');
     const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), der.data(),
@@ -101,7 +85,8 @@ class CarriedRevocation : public ::testing::Test {
     }
     // The CRL as a ds:X509CRL in the KeyInfo's X509Data (not signed).
     void add_to_key_info(const fs::path& sig, const std::string& b64) {
-        replace_in(sig, "</ds:X509Data>", "<ds:X509CRL>" + b64 + "</ds:X509CRL></ds:X509Data>");
+        test::replace_first(sig, "</ds:X509Data>",
+                            "<ds:X509CRL>" + b64 + "</ds:X509CRL></ds:X509Data>");
     }
     // The CRL as xades:RevocationValues in new UnsignedSignatureProperties (EN 319 132-1 5.5.2).
     void add_revocation_values(const fs::path& sig, const std::string& crl_b64,
@@ -114,10 +99,11 @@ class CarriedRevocation : public ::testing::Test {
                       "</xades:EncapsulatedOCSPValue></xades:OCSPValues>";
         }
         values += "</xades:RevocationValues>";
-        replace_in(sig, "</xades:SignedProperties>",
-                   "</xades:SignedProperties><xades:UnsignedProperties>"
-                   "<xades:UnsignedSignatureProperties>" +
-                       values + "</xades:UnsignedSignatureProperties></xades:UnsignedProperties>");
+        test::replace_first(sig, "</xades:SignedProperties>",
+                            "</xades:SignedProperties><xades:UnsignedProperties>"
+                            "<xades:UnsignedSignatureProperties>" +
+                                values +
+                                "</xades:UnsignedSignatureProperties></xades:UnsignedProperties>");
     }
 
     test::TempDir dir;
@@ -323,7 +309,7 @@ TEST_F(LegacyAlgorithms, XmlDsa2048Sha256Passes) {
 
 TEST_F(LegacyAlgorithms, XmlDsaSignatureValueTamperedFails) {
     const auto sig = xmlsec1_sign(k_dsa_sha256, k_sha256);
-    replace_in(sig, "Bygglov beviljas.", "Bygglov avslås.");
+    test::replace_first(sig, "Bygglov beviljas.", "Bygglov avslås.");
     const auto s = verify(sig);
     EXPECT_EQ(s["indication"], "TOTAL_FAILED") << s.dump(2);
     EXPECT_EQ(s["subIndication"], "HASH_FAILURE") << s.dump(2);
@@ -359,7 +345,7 @@ TEST_F(LegacyAlgorithms, EveryFailureExplainsItself) {
     for (const auto& c : cases) {
         SCOPED_TRACE(c.name);
         const auto sig = xmlsec1_sign(k_dsa_sha256, k_sha256);
-        replace_in(sig, c.from, c.to);
+        test::replace_first(sig, c.from, c.to);
         const auto s = verify(sig);
         EXPECT_EQ(s["indication"], "INDETERMINATE") << s.dump(2);
         EXPECT_EQ(s["subIndication"], c.sub) << s.dump(2);

@@ -26,16 +26,9 @@ using test::ltsign;
 using test::pki;
 using test::q;
 
-std::string read_text(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 // Replaces the first match of `pattern` in the file; the test fails if there is none.
 void edit(const fs::path& file, const std::string& pattern, const std::string& replacement) {
-    const std::string before = read_text(file);
+    const std::string before = test::read_text(file);
     const std::string after = std::regex_replace(before, std::regex(pattern), replacement,
                                                  std::regex_constants::format_first_only);
     ASSERT_NE(before, after) << "pattern not found: " << pattern;
@@ -43,7 +36,7 @@ void edit(const fs::path& file, const std::string& pattern, const std::string& r
 }
 
 std::string capture(const fs::path& file, const std::string& pattern) {
-    const std::string text = read_text(file);
+    const std::string text = test::read_text(file);
     std::smatch m;
     if (!std::regex_search(text, m, std::regex(pattern))) return "";
     return m.size() > 1 ? m[1].str() : m[0].str();
@@ -198,7 +191,7 @@ TEST_F(Xades, SubstitutedKeyInfoCertificateNeverPasses) {
     ASSERT_EQ(sign(xml_doc, "enveloped", sig).exit_code, 0);
     // Another certificate of the same PKI in KeyInfo: the signature does not verify with its key
     // and the signed SigningCertificateV2 does not name it.
-    const std::string other = read_text(pki("ec.pem"));
+    const std::string other = test::read_text(pki("ec.pem"));
     std::string b64;
     std::istringstream lines(other);
     for (std::string line; std::getline(lines, line);) {
@@ -219,7 +212,7 @@ TEST_F(Xades, WrappingAttacksAreRefused) {
     const std::string object_id = capture(sig, "<ds:Object Id=\"(o-id-[^\"]+)\"");
     const std::string object = capture(sig, "(<ds:Object Id=\"o-id-[^>]*>[^<]*</ds:Object>)");
     ASSERT_FALSE(object.empty());
-    const std::string original = read_text(sig);
+    const std::string original = test::read_text(sig);
     const std::string forged = "<ds:Object Id=\"" + object_id +
                                "\" Encoding=\"http://www.w3.org/2000/09/xmldsig#base64\">"
                                "Rm9yZ2VkIGRlY2lzaW9u</ds:Object>";
@@ -273,7 +266,7 @@ TEST_F(Xades, DuplicateIdInEnvelopedDocumentIsAFailure) {
     ASSERT_FALSE(sp_id.empty());
     // A second element with the SignedProperties' ID, outside the signature: the enveloped
     // document changes too, but the ambiguity is reported first.
-    const std::string original = read_text(sig);
+    const std::string original = test::read_text(sig);
     for (const char* attribute : {"Id", "id", "xml:id"}) {
         SCOPED_TRACE(attribute);
         test::write_text(sig, original);
@@ -314,7 +307,7 @@ class Listener {
 TEST_F(Xades, XxeBillionLaughsAndDeepNestingEndFastWithoutReadingAnything) {
     const auto sig = dir / "base.xades.xml";
     ASSERT_EQ(sign(xml_doc, "enveloped", sig).exit_code, 0);
-    const std::string signed_text = read_text(sig);
+    const std::string signed_text = test::read_text(sig);
     const std::string body = signed_text.substr(signed_text.find("<protokoll"));
     Listener listener;
     const std::string secret = (dir / "secret.txt").string();
@@ -447,10 +440,10 @@ TEST_F(Xades, ExtendRaisesBToTInPlaceAndStillVerifies) {
         EXPECT_EQ(f["signatures"][0]["level"], "B-T") << f.dump(2);
         EXPECT_EQ(f["signatures"][0]["bestSignatureTime"], test::k_tsa_clock);
         // Already T: nothing to do, the file is left alone.
-        const std::string before = read_text(sig);
+        const std::string before = test::read_text(sig);
         r = ltsign("extend " + q(sig) + " --level T --tsa " + tsa.url() + " --in-place");
         EXPECT_EQ(r.exit_code, 64) << r.err;
-        EXPECT_EQ(read_text(sig), before);
+        EXPECT_EQ(test::read_text(sig), before);
     }
 }
 

@@ -35,22 +35,6 @@ constexpr const char* k_filter2 = "http://www.w3.org/2002/06/xmldsig-filter2";
 constexpr const char* k_xptr = "http://www.w3.org/2001/04/xmldsig-more/xptr";
 constexpr const char* k_dsig = "http://www.w3.org/2000/09/xmldsig#";
 
-std::string read_text(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-// Replaces the first occurrence of `from`; the test fails if there is none.
-void replace(const fs::path& file, const std::string& from, const std::string& to) {
-    std::string text = read_text(file);
-    const auto at = text.find(from);
-    ASSERT_NE(at, std::string::npos) << "not found: " << from;
-    text.replace(at, from.size(), to);
-    test::write_text(file, text);
-}
-
 std::string transform(const std::string& algorithm, const std::string& content = "") {
     return "<Transform Algorithm=\"" + algorithm + "\">" + content + "</Transform>";
 }
@@ -116,14 +100,15 @@ TEST_F(XmlAttack, AnInsertedElementWithAShorterIdIsNotNamedAsTheSignedData) {
     const auto sig = xmlsec1_signed(
         "xpointer", "<pay Id=\"payX\">100 kr</pay>" +
                         signature_template({{"#xpointer(id('payX'))", transform(k_c14n)}}));
-    replace(sig, "<pay Id=\"payX\">", "<pay Id=\"pay\">1 000 000 kr</pay><pay Id=\"payX\">");
+    test::replace_first(sig, "<pay Id=\"payX\">",
+                        "<pay Id=\"pay\">1 000 000 kr</pay><pay Id=\"payX\">");
     auto s = verify(sig);
     ASSERT_EQ(s["signedData"].size(), 1u) << s.dump(2);
     const std::string target = s["signedData"][0]["target"];
     EXPECT_NE(target.find("Id=\"payX\""), std::string::npos) << s.dump(2);
     EXPECT_EQ(s["indication"], "TOTAL_PASSED") << s.dump(2);
     // The element ltsign names is the one xmlsec1 digests: changing it breaks the signature.
-    replace(sig, "100 kr", "900 kr");
+    test::replace_first(sig, "100 kr", "900 kr");
     s = verify(sig);
     EXPECT_EQ(s["subIndication"], "HASH_FAILURE") << s.dump(2);
 }
@@ -168,10 +153,10 @@ TEST_F(XmlAttack, EveryUriFormNamesTheElementXmlsecDigests) {
         } else {
             EXPECT_NE(target.find("Id=\"" + c.id + "\""), std::string::npos) << target;
             // The decoy is not signed; the target is.
-            replace(sig, ">decoy<", ">changed<");
+            test::replace_first(sig, ">decoy<", ">changed<");
             EXPECT_EQ(verify(sig)["indication"], "TOTAL_PASSED");
         }
-        replace(sig, ">signed<", ">changed<");
+        test::replace_first(sig, ">signed<", ">changed<");
         EXPECT_EQ(verify(sig)["subIndication"], "HASH_FAILURE");
     }
 }
@@ -264,7 +249,7 @@ TEST_F(XmlAttack, ATransformThatSelectsPartOfTheDocumentIsReportedAsPartial) {
     for (const auto& c : cases) {
         SCOPED_TRACE(c.name);
         const auto sig = xmlsec1_signed("partial", body + signature_template({{"", c.transforms}}));
-        replace(sig, "inga villkor", "villkor: inga, byggnaden får rivas");
+        test::replace_first(sig, "inga villkor", "villkor: inga, byggnaden får rivas");
         auto s = verify(sig);
         ASSERT_EQ(s["signedData"].size(), 1u) << s.dump(2);
         const std::string target = s["signedData"][0]["target"];
@@ -272,7 +257,7 @@ TEST_F(XmlAttack, ATransformThatSelectsPartOfTheDocumentIsReportedAsPartial) {
         EXPECT_NE(target.find("part"), std::string::npos) << target;
         EXPECT_NE(s["notes"].dump().find("is not signed"), std::string::npos) << s.dump(2);
         // The selected part is signed.
-        replace(sig, "beviljas", "avslås");
+        test::replace_first(sig, "beviljas", "avslås");
         EXPECT_EQ(verify(sig)["subIndication"], "HASH_FAILURE");
     }
 }

@@ -1,5 +1,7 @@
 #include "helpers.hpp"
 
+#include <gtest/gtest.h>
+
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -72,6 +74,21 @@ void write_bytes(const fs::path& file, const std::vector<unsigned char>& bytes) 
 void write_text(const fs::path& file, const std::string& text) {
     std::ofstream out(file, std::ios::binary | std::ios::trunc);
     out << text;
+}
+
+std::string read_text(const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+void replace_first(const fs::path& file, const std::string& from, const std::string& to) {
+    std::string text = read_text(file);
+    const auto at = text.find(from);
+    ASSERT_NE(at, std::string::npos) << file << ": not found: " << from;
+    text.replace(at, from.size(), to);
+    write_text(file, text);
 }
 
 void flip_byte(const fs::path& file, long offset) {

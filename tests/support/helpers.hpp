@@ -55,6 +55,10 @@ std::string q(const std::filesystem::path& p);  // single-quoted for the shell
 std::vector<unsigned char> read_bytes(const std::filesystem::path& file);
 void write_bytes(const std::filesystem::path& file, const std::vector<unsigned char>& bytes);
 void write_text(const std::filesystem::path& file, const std::string& text);
+std::string read_text(const std::filesystem::path& file);
+// Replaces the first occurrence of `from` in the file; the calling test fails if there is none.
+void replace_first(const std::filesystem::path& file, const std::string& from,
+                   const std::string& to);
 // XORs the byte at `offset` (negative: from the end) with 0x01.
 void flip_byte(const std::filesystem::path& file, long offset);
 // Position of `needle` in the file, or npos.

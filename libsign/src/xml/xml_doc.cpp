@@ -186,13 +186,14 @@ core::Bytes canonicalize_document(xmlDoc* doc, const std::string& algorithm) {
     return out;
 }
 
-core::Bytes canonicalize(xmlDoc* doc, xmlNode* node, const std::string& algorithm) {
-    int mode = 0, comments = 0;
-    c14n_params(algorithm, mode, comments);
-    Visible v{node};
+namespace {
+
+// xmlC14NExecute into memory, for the nodes `visible` accepts.
+core::Bytes run_c14n(xmlDoc* doc, xmlC14NIsVisibleCallback visible, void* data, int mode,
+                     xmlChar** prefixes, int comments) {
     xmlOutputBufferPtr out = xmlAllocOutputBuffer(nullptr);
     if (out == nullptr) throw Error(Errc::internal, "out of memory");
-    const int rc = xmlC14NExecute(doc, in_subtree, &v, mode, nullptr, comments, out);
+    const int rc = xmlC14NExecute(doc, visible, data, mode, prefixes, comments, out);
     core::Bytes result;
     if (rc >= 0) {
         const xmlChar* content = xmlOutputBufferGetContent(out);
@@ -201,6 +202,15 @@ core::Bytes canonicalize(xmlDoc* doc, xmlNode* node, const std::string& algorith
     xmlOutputBufferClose(out);
     if (rc < 0) throw Error(Errc::malformed_input, "the XML cannot be canonicalised");
     return result;
+}
+
+}  // namespace
+
+core::Bytes canonicalize(xmlDoc* doc, xmlNode* node, const std::string& algorithm) {
+    int mode = 0, comments = 0;
+    c14n_params(algorithm, mode, comments);
+    Visible v{node};
+    return run_c14n(doc, in_subtree, &v, mode, nullptr, comments);
 }
 
 core::Bytes canonicalize_node_set(xmlDoc* doc, xmlNode* root, xmlNode* excluded, bool keep_comments,
@@ -212,19 +222,8 @@ core::Bytes canonicalize_node_set(xmlDoc* doc, xmlNode* root, xmlNode* excluded,
     std::vector<xmlChar*> list;
     for (const auto& p : prefixes) list.push_back(BAD_CAST p.c_str());
     list.push_back(nullptr);
-    xmlOutputBufferPtr out = xmlAllocOutputBuffer(nullptr);
-    if (out == nullptr) throw Error(Errc::internal, "out of memory");
-    const int rc =
-        xmlC14NExecute(doc, in_node_set, &set, mode,
-                       mode == XML_C14N_EXCLUSIVE_1_0 ? list.data() : nullptr, comments, out);
-    core::Bytes result;
-    if (rc >= 0) {
-        const xmlChar* content = xmlOutputBufferGetContent(out);
-        result.assign(content, content + xmlOutputBufferGetSize(out));
-    }
-    xmlOutputBufferClose(out);
-    if (rc < 0) throw Error(Errc::malformed_input, "the XML cannot be canonicalised");
-    return result;
+    return run_c14n(doc, in_node_set, &set, mode,
+                    mode == XML_C14N_EXCLUSIVE_1_0 ? list.data() : nullptr, comments);
 }
 
 core::Bytes serialize(xmlDoc* doc, bool indent) {
