@@ -1,18 +1,14 @@
 // CAdES baseline B-B, detached (ETSI EN 319 122-1 6.3 / 6.2.1).
 #include <openssl/rsa.h>
 
-#include "cms/cades_timestamp.hpp"
+#include "cms/cades_sign.hpp"
+
 #include "core/file_io.hpp"
-#include "core/file_list.hpp"
-#include "core/text.hpp"
 #include "crypto/digests.hpp"
 #include "crypto/ossl.hpp"
 #include "crypto/signer_impl.hpp"
-#include "ltsign/sign.hpp"
-#include "xml/xades.hpp"
 
-namespace ltsign {
-namespace fs = std::filesystem;
+namespace ltsign::cms {
 namespace {
 
 using ossl::check;
@@ -30,91 +26,17 @@ void use_pss(CMS_SignerInfo* si, const EVP_MD* md) {
 
 }  // namespace
 
-void SignedObject::save(const std::filesystem::path& target, bool overwrite) const {
-    core::atomic_write(
-        target, std::span(reinterpret_cast<const unsigned char*>(m_bytes.data()), m_bytes.size()),
-        overwrite);
-}
-
-std::vector<PlannedSignature> plan_signatures(const std::vector<fs::path>& inputs,
-                                              const fs::path& out, const SignOptions& options) {
-    const std::string extension = options.format == Format::xades ? ".xades.xml" : ".p7s";
-    core::ListOptions list;
-    list.output_dir = out;
-    list.is_output = [](const fs::path& relative) {
-        const std::string name = relative.filename().string();
-        return name.ends_with(".p7s") || name.ends_with(".xades.xml");
-    };
-    const auto files = core::list_files(inputs, list);
-    if (files.empty()) throw Error(Errc::input_missing, "no files to sign in the folders given");
-    std::error_code ec;
-    const bool to_dir = files.size() > 1 || fs::is_directory(out, ec) ||
-                        out.native().ends_with('/') || fs::is_directory(inputs.front(), ec);
-    std::vector<PlannedSignature> plan;
-    if (!to_dir) {
-        core::refuse_link(out);
-        if (fs::equivalent(files.front().file, out, ec)) {
-            throw Error(Errc::usage,
-                        core::printable(out) + " is the document itself; choose another output");
-        }
-        plan.push_back({files.front().file, out});
-        return plan;
-    }
-    const auto outputs = core::output_paths(files, out, extension);
-    for (std::size_t i = 0; i < files.size(); ++i) plan.push_back({files[i].file, outputs[i]});
-    return plan;
-}
-
-void save_all(const std::vector<SignedObject>& signatures, const std::vector<fs::path>& targets,
-              bool overwrite) {
-    if (signatures.size() != targets.size())
-        throw Error(Errc::internal, "save_all: one target per signature");
-    // Folders the batch makes are removed again if it fails: a failed batch leaves nothing.
-    std::vector<fs::path> made;
-    std::vector<std::pair<fs::path, core::Bytes>> files;
-    auto remove_made = [&] {
-        std::error_code ignored;
-        for (auto it = made.rbegin(); it != made.rend(); ++it) fs::remove(*it, ignored);
-    };
-    try {
-        for (std::size_t i = 0; i < targets.size(); ++i) {
-            std::vector<fs::path> missing;
-            std::error_code ec;
-            for (fs::path d = targets[i].parent_path(); !d.empty() && !fs::exists(d, ec);
-                 d = d.parent_path()) {
-                missing.push_back(d);
-            }
-            for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
-                if (!fs::create_directory(*it, ec) && ec) {
-                    throw Error(
-                        Errc::cannot_create_output,
-                        "cannot create the folder " + core::printable(*it) + ": " + ec.message());
-                }
-                made.push_back(*it);
-            }
-            const auto* b = reinterpret_cast<const unsigned char*>(signatures[i].bytes().data());
-            files.emplace_back(targets[i], core::Bytes(b, b + signatures[i].bytes().size()));
-        }
-        core::atomic_write_all(files, overwrite);
-    } catch (...) {
-        remove_made();
-        throw;
-    }
-}
-
-SignedObject sign_file(const std::filesystem::path& file, const Signer& signer,
-                       const SignOptions& options) {
-    if (options.format == Format::xades) return xml::sign_xades(file, signer, options);
-    if (options.packaging != Packaging::detached) {
+core::Bytes sign_cades(const std::filesystem::path& file, const Signer& signer,
+                       const SignOptions& options, const TokenSource& tokens) {
+    if (options.packaging != Packaging::detached)
         throw Error(Errc::usage,
-                    "CAdES signatures are detached; enveloped and enveloping need --format xades");
-    }
+                    "CAdES signatures are detached; enveloped and enveloping "
+                    "packaging needs the XAdES format");
     const TimePoint when = options.signing_time.value_or(now_utc());
     signer.check_usable_at(when);
     const auto& id = signer.impl();
-    if (options.level == Level::t && !options.tsa) {
-        throw Error(Errc::usage, "level T needs a time-stamping authority; add --tsa URL");
-    }
+    if (options.level == Level::t && !tokens)
+        throw Error(Errc::usage, "level T needs a time-stamping authority");
     const bool rsa = EVP_PKEY_is_a(id.key.get(), "RSA") || EVP_PKEY_is_a(id.key.get(), "RSA-PSS");
     if (options.rsa_padding == RsaPadding::pss && !rsa) {
         throw Error(Errc::usage,
@@ -161,14 +83,8 @@ SignedObject sign_file(const std::filesystem::path& file, const Signer& signer,
     check(CMS_final(cms.get(), in.get(), nullptr, CMS_BINARY | CMS_DETACHED), Errc::io,
           "signing " + file.string() + " failed (read error?)");
 
-    if (options.level == Level::t) cms::add_signature_timestamps(cms.get(), *options.tsa);
-
-    const int len = check(i2d_CMS_ContentInfo(cms.get(), nullptr), Errc::internal,
-                          "cannot encode the signature");
-    std::vector<std::byte> out(static_cast<std::size_t>(len));
-    auto* p = reinterpret_cast<unsigned char*>(out.data());
-    i2d_CMS_ContentInfo(cms.get(), &p);
-    return SignedObject(std::move(out), ".p7s");
+    if (options.level == Level::t) add_signature_timestamps(cms.get(), md, tokens);
+    return ossl::encode_der(cms.get(), i2d_CMS_ContentInfo, "the signature");
 }
 
-}  // namespace ltsign
+}  // namespace ltsign::cms

@@ -6,9 +6,9 @@
 #include <cstring>
 #include <map>
 
+#include "cms/timestamp_token.hpp"
 #include "core/der.hpp"
 #include "crypto/digests.hpp"
-#include "tsp/token.hpp"
 
 namespace ltsign::cms {
 namespace {
@@ -176,7 +176,7 @@ SignatureFacts signature_timestamp(const ASN1_TYPE* value, const core::Bytes& si
         return ts;
     }
     try {
-        return tsp::token_facts(std::span(value->value.sequence->data,
+        return cms::token_facts(std::span(value->value.sequence->data,
                                           static_cast<std::size_t>(value->value.sequence->length)),
                                 {.file = std::nullopt, .bytes = signature_value});
     } catch (const Error& e) {

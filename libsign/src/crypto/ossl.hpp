@@ -112,6 +112,17 @@ Ptr<X509> up_ref(X509* cert);  // shares ownership
 // Certificates from PEM (several) or DER (one). Error(malformed_input) if none can be read.
 std::vector<Ptr<X509>> load_certificates(const std::filesystem::path& file);
 
+// i2d's two calls (the length, then the bytes), both checked: Error(internal) naming `what`.
+template <class T, class I2D>
+core::Bytes encode_der(T* obj, I2D i2d, std::string_view what) {
+    const int len = i2d(obj, nullptr);
+    if (len <= 0) fail(Errc::internal, "cannot encode " + std::string(what));
+    core::Bytes out(static_cast<std::size_t>(len));
+    unsigned char* p = out.data();
+    if (i2d(obj, &p) != len) fail(Errc::internal, "cannot encode " + std::string(what));
+    return out;
+}
+
 // Reads DER and insists on consuming every byte (no trailing data).
 template <class T, class D2I>
 Ptr<T> decode_der_exact(const core::Bytes& der, D2I d2i, std::string_view what) {

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
+#include "cms/timestamp_token.hpp"
 #include "crypto/digests.hpp"
 #include "ers/hash_tree.hpp"
-#include "tsp/token.hpp"
 #include "validation/model.hpp"
 #include "xml/xml_doc.hpp"
 
@@ -315,9 +315,9 @@ SignatureReport verify_record(const EvidenceRecord& rec, std::vector<DataObject>
                 }
             }
             try {
-                tsp::ImprintSource src;
+                cms::ImprintSource src;
                 if (root) src.digest = *root;
-                facts.push_back(tsp::token_facts(ats.time_stamp, src));
+                facts.push_back(cms::token_facts(ats.time_stamp, src));
                 if (!root) {
                     // The imprint is the record's root hash, never "data" a user could pass: say
                     // why it could not be computed. Whether the record covers the document is

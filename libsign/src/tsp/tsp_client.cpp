@@ -3,11 +3,11 @@
 
 #include <cstring>
 
+#include "cms/timestamp_token.hpp"
 #include "core/der.hpp"
 #include "crypto/digests.hpp"
 #include "ltsign/timestamp.hpp"
 #include "net/http_client.hpp"
-#include "tsp/token.hpp"
 #include "tsp/tsp_client.hpp"
 
 namespace ltsign {
@@ -120,10 +120,10 @@ core::Bytes check_response(const Request& req, const core::Bytes& body, const Ts
             throw broken("the token is under another policy than the one requested");
         }
     }
-    auto token = tsp::token_from_response_bytes(body, tsa.url);
+    auto token = cms::token_from_response_bytes(body, tsa.url);
     if (!token) throw broken("the answer is not a DER TimeStampResp");
     // The token must verify on its own before anyone builds on it.
-    auto facts = tsp::token_facts(*token, {});
+    auto facts = cms::token_facts(*token, {});
     if (facts.format_problem) throw broken("the token is malformed: " + *facts.format_problem);
     if (facts.signature_value.status != validation::Check::passed ||
         facts.data_digest.status != validation::Check::passed) {

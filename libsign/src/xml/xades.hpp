@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cms/cades_timestamp.hpp"
 #include "core/file_io.hpp"
 #include "ltsign/inspect.hpp"
 #include "ltsign/sign.hpp"
@@ -37,15 +38,16 @@ struct XmlSignatures {
 XmlSignatures extract_facts(std::span<const unsigned char> bytes, const std::string& what,
                             const VerifyOptions& options);
 
-// XAdES B-B (and B-T when options.level is Level::t) over `file`, packaged as options.packaging.
-SignedObject sign_xades(const std::filesystem::path& file, const Signer& signer,
-                        const SignOptions& options);
+// XAdES B-B (and B-T when options.level is Level::t, its time-stamp from `tokens`) over `file`,
+// packaged as options.packaging. The result is checked to verify before it is returned.
+core::Bytes sign_xades(const std::filesystem::path& file, const Signer& signer,
+                       const SignOptions& options, const cms::TokenSource& tokens);
 
 // Raises every XAdES signature of an XML signature file that has no SignatureTimeStamp to B-T
-// (a token over the canonicalised SignatureValue from `tsa`). The signed parts are untouched and
-// the result is checked to verify as before. Error(usage) when nothing is left to extend.
-SignedObject extend_xades(std::span<const unsigned char> bytes, const std::string& what,
-                          const TsaClient& tsa);
+// (a token over the canonicalised SignatureValue from `tokens`). The signed parts are untouched
+// and the result is checked to verify as before. Error(usage) when nothing is left to extend.
+core::Bytes extend_xades(std::span<const unsigned char> bytes, const std::string& what,
+                         const cms::TokenSource& tokens);
 
 // ds:Signature elements of the document that are not inside another ds:Signature.
 std::vector<xmlNode*> top_level_signatures(xmlNode* root);

@@ -7,10 +7,10 @@
 #include <array>
 #include <cstring>
 
+#include "cms/cades_timestamp.hpp"
 #include "crypto/digests.hpp"
 #include "crypto/signer_impl.hpp"
 #include "ltsign/error.hpp"
-#include "tsp/tsp_client.hpp"
 #include "xml/xades.hpp"
 #include "xml/xml_doc.hpp"
 #include "xml/xmldsig.hpp"
@@ -126,12 +126,11 @@ class Builder {
 
 // EN 319 132-1 5.3: a xades:SignatureTimeStamp whose imprint is over the canonicalised
 // ds:SignatureValue, appended to the UnsignedSignatureProperties (made when missing).
-void add_signature_timestamp(xmlDoc* doc, xmlNode* sig, xmlNode* qp, const TsaClient& tsa,
+void add_signature_timestamp(xmlDoc* doc, xmlNode* sig, xmlNode* qp, const cms::TokenSource& tokens,
                              const EVP_MD* md) {
     xmlNode* sv = child(sig, k_dsig_ns, "SignatureValue");
     const core::Bytes value = canonicalize(doc, sv, k_exc_c14n);
-    const core::Bytes token =
-        tsp::request_token_for_digest(tsa, md, crypto::digest_bytes(md, value));
+    const core::Bytes token = tokens(md, crypto::digest_bytes(md, value));
     xmlNs* ds = xmlSearchNsByHref(doc, sig, BAD_CAST k_dsig_ns);
     xmlNs* xades = xmlSearchNsByHref(doc, qp, BAD_CAST k_xades132_ns);
     if (ds == nullptr || xades == nullptr)
@@ -170,8 +169,8 @@ xmlNode* qualifying_properties(xmlNode* sig) {
 
 }  // namespace
 
-SignedObject extend_xades(std::span<const unsigned char> bytes, const std::string& what,
-                          const TsaClient& tsa) {
+core::Bytes extend_xades(std::span<const unsigned char> bytes, const std::string& what,
+                         const cms::TokenSource& tokens) {
     const auto before = extract_facts(bytes, what, {});
     Doc doc = parse(bytes, what);
     int added = 0;
@@ -181,7 +180,7 @@ SignedObject extend_xades(std::span<const unsigned char> bytes, const std::strin
         xmlNode* usp = child(child(qp, k_xades132_ns, "UnsignedProperties"), k_xades132_ns,
                              "UnsignedSignatureProperties");
         if (child(usp, k_xades132_ns, "SignatureTimeStamp") != nullptr) continue;
-        add_signature_timestamp(doc.get(), sig, qp, tsa, EVP_sha256());
+        add_signature_timestamp(doc.get(), sig, qp, tokens, EVP_sha256());
         ++added;
     }
     if (added == 0) {
@@ -203,17 +202,16 @@ SignedObject extend_xades(std::span<const unsigned char> bytes, const std::strin
                             "unchanged");
         }
     }
-    std::vector<std::byte> result(out.size());
-    std::memcpy(result.data(), out.data(), out.size());
-    return SignedObject(std::move(result), ".xades.xml");
+    return out;
 }
 
-SignedObject sign_xades(const fs::path& file, const Signer& signer, const SignOptions& options) {
+core::Bytes sign_xades(const fs::path& file, const Signer& signer, const SignOptions& options,
+                       const cms::TokenSource& tokens) {
     const TimePoint when = options.signing_time.value_or(now_utc());
     signer.check_usable_at(when);
     const auto& identity = signer.impl();
-    if (options.level == Level::t && !options.tsa)
-        throw Error(Errc::usage, "level T needs a time-stamping authority; add --tsa URL");
+    if (options.level == Level::t && !tokens)
+        throw Error(Errc::usage, "level T needs a time-stamping authority");
     if (options.rsa_padding == RsaPadding::pss) {
         throw Error(Errc::usage,
                     "XAdES signatures are made with RSA PKCS#1 v1.5 or ECDSA; RSASSA-PSS is "
@@ -320,7 +318,7 @@ SignedObject sign_xades(const fs::path& file, const Signer& signer, const SignOp
     register_ids(doc.get());
     sign_core(sig, identity.key.get(), detached);
 
-    if (options.level == Level::t) add_signature_timestamp(doc.get(), sig, qp, *options.tsa, md);
+    if (options.level == Level::t) add_signature_timestamp(doc.get(), sig, qp, tokens, md);
 
     const core::Bytes out = serialize(doc.get(), false);
     // What ltsign writes, ltsign must verify: the result is checked before anyone sees it.
@@ -334,9 +332,7 @@ SignedObject sign_xades(const fs::path& file, const Signer& signer, const SignOp
                     "the new XAdES signature does not verify: " +
                         f.format_problem.value_or(f.data_digest.detail + f.signature_value.detail));
     }
-    std::vector<std::byte> bytes(out.size());
-    std::memcpy(bytes.data(), out.data(), out.size());
-    return SignedObject(std::move(bytes), ".xades.xml");
+    return out;
 }
 
 }  // namespace ltsign::xml

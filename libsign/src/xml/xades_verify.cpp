@@ -9,9 +9,9 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "cms/timestamp_token.hpp"
 #include "crypto/digests.hpp"
 #include "ltsign/error.hpp"
-#include "tsp/token.hpp"
 #include "validation/model.hpp"
 #include "xml/xades.hpp"
 #include "xml/xml_doc.hpp"
@@ -1103,7 +1103,7 @@ class SignatureChecker {
                 try {
                     if (der.empty()) throw Error(Errc::malformed_input, "not base64");
                     const core::Bytes value = canonicalize(m_doc, sv, c14n);
-                    t = tsp::token_facts(der, {.bytes = value});
+                    t = cms::token_facts(der, {.bytes = value});
                 } catch (const Error& e) {
                     t.format_problem =
                         std::string("the SignatureTimeStamp cannot be read: ") + e.what();

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <map>
 
+#include "cms/timestamp_token.hpp"
 #include "core/file_list.hpp"
 #include "crypto/digests.hpp"
 #include "ers/hash_tree.hpp"
@@ -9,7 +10,7 @@
 #include "ers/verify_record.hpp"
 #include "ers/xml_record.hpp"
 #include "ltsign/evidence.hpp"
-#include "tsp/token.hpp"
+#include "ops/formats.hpp"
 #include "tsp/tsp_client.hpp"
 #include "xml/xml_doc.hpp"
 
@@ -40,15 +41,10 @@ std::vector<fs::path> collect(const std::vector<fs::path>& inputs) {
     return out;
 }
 
-ers::EvidenceRecord load(const fs::path& path, const std::shared_ptr<const ers::Bytes>& bytes) {
-    if (ers::looks_like_xml_record(*bytes)) return ers::decode_xml(*bytes, path.string());
-    return ers::decode_der(bytes, path.string());
-}
-
 // A record whose last time-stamp is broken is not renewed: renewing would seal the damage.
 void check_last_stamp(const Loaded& l) {
     const auto& ats = l.record.chains.back().stamps.back();
-    const auto facts = tsp::token_facts(ats.time_stamp, {});
+    const auto facts = cms::token_facts(ats.time_stamp, {});
     if (facts.format_problem || facts.signature_value.status != validation::Check::passed ||
         facts.data_digest.status != validation::Check::passed) {
         throw Error(
@@ -65,9 +61,9 @@ RenewResult renew(const std::vector<fs::path>& inputs, const RenewOptions& optio
     for (const auto& p : collect(inputs)) {
         Loaded l;
         l.path = p;
-        l.bytes =
-            std::make_shared<const ers::Bytes>(core::read_file(p, core::k_max_signature_file));
-        l.record = load(p, l.bytes);
+        const ops::Input input = ops::read_input(p);
+        l.bytes = input.bytes;
+        l.record = ops::decode_record(input);
         items.push_back(std::move(l));
     }
     const bool hash_tree_renewal = options.new_digest.has_value();
@@ -138,7 +134,7 @@ RenewResult renew(const std::vector<fs::path>& inputs, const RenewOptions& optio
         for (std::size_t i : members) leaves.push_back(items[i].leaf);
         const ers::HashTree tree(md, leaves);
         const ers::Bytes token = tsp::request_token_for_digest(options.tsa, md, tree.root());
-        result.time = tsp::token_facts(token, {}).gen_time.value_or(now_utc());
+        result.time = cms::token_facts(token, {}).gen_time.value_or(now_utc());
         for (std::size_t k = 0; k < members.size(); ++k) {
             Loaded& l = items[members[k]];
             ers::ArchiveTimeStamp ats;

@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "cms/timestamp_token.hpp"
 #include "core/file_io.hpp"
 #include "core/file_list.hpp"
 #include "core/text.hpp"
@@ -15,7 +16,7 @@
 #include "ers/record.hpp"
 #include "ers/xml_record.hpp"
 #include "ltsign/verify.hpp"
-#include "tsp/token.hpp"
+#include "ops/formats.hpp"
 
 namespace ltsign {
 namespace fs = std::filesystem;
@@ -91,12 +92,6 @@ std::optional<core::Bytes> from_hex(const std::string& hex) {
     return out;
 }
 
-ers::EvidenceRecord read_record(const fs::path& file) {
-    const core::Bytes bytes = core::read_file(file, core::k_max_signature_file);
-    return ers::looks_like_xml_record(bytes) ? ers::decode_xml(bytes, file.string())
-                                             : ers::decode_der(bytes, file.string());
-}
-
 // The time-stamp a record's first chain starts with, and the digest that chain uses: what every
 // record of one seal shares, whatever renewals added later.
 struct FirstStamp {
@@ -132,7 +127,7 @@ bool leads_to_stamp(const ers::EvidenceRecord& record, const FirstStamp& stamp,
 std::optional<FirstStamp> check_manifest(const fs::path& manifest, const fs::path& record,
                                          DeliveryReport& report) {
     try {
-        const auto parsed = read_record(record);
+        const auto parsed = ops::read_record(record);
         auto stamp = first_stamp(parsed);
         const core::Bytes bytes = core::read_file(manifest, core::k_max_signature_file);
         if (!stamp || !leads_to_stamp(parsed, *stamp, crypto::digest_bytes(stamp->md, bytes))) {
@@ -143,7 +138,7 @@ std::optional<FirstStamp> check_manifest(const fs::path& manifest, const fs::pat
             return std::nullopt;
         }
         report.manifest_protected = true;
-        report.sealed_at = tsp::token_facts(stamp->token, {}).gen_time;
+        report.sealed_at = cms::token_facts(stamp->token, {}).gen_time;
         return stamp;
     } catch (const Error& e) {
         report.problem = record.filename().string() +
@@ -158,7 +153,7 @@ std::optional<FirstStamp> check_manifest(const fs::path& manifest, const fs::pat
 bool record_matches(const fs::path& file, const std::string& hex,
                     const std::optional<FirstStamp>& delivery) {
     try {
-        const auto record = read_record(file);
+        const auto record = ops::read_record(file);
         const auto own = first_stamp(record);
         const auto digest = from_hex(hex);
         if (!own || !digest) return false;

@@ -1,4 +1,4 @@
-#include "tsp/token.hpp"
+#include "cms/timestamp_token.hpp"
 
 #include <cstring>
 
@@ -6,7 +6,7 @@
 #include "core/der.hpp"
 #include "crypto/digests.hpp"
 
-namespace ltsign::tsp {
+namespace ltsign::cms {
 namespace {
 
 using validation::Check;
@@ -34,6 +34,15 @@ bool is_token(CMS_ContentInfo* cms) {
 validation::SignatureFacts token_facts(std::span<const unsigned char> token_der,
                                        const ImprintSource& source,
                                        const std::vector<X509*>& candidates) {
+    const core::Bytes der(token_der.begin(), token_der.end());
+    auto cms_info = parse_signed_data(der, "time-stamp token");
+    return token_facts(cms_info.get(), der, source, candidates);
+}
+
+validation::SignatureFacts token_facts(CMS_ContentInfo* cms_info,
+                                       std::span<const unsigned char> token_der,
+                                       const ImprintSource& source,
+                                       const std::vector<X509*>& candidates) {
     // Tokens may carry unsigned attributes, and those tokens again: bound the nesting so hostile
     // input cannot exhaust the stack.
     thread_local int depth = 0;
@@ -42,9 +51,7 @@ validation::SignatureFacts token_facts(std::span<const unsigned char> token_der,
         ~Guard() { --depth; }
     } guard;
     if (depth > 4) throw Error(Errc::malformed_input, "time-stamp tokens nested more than 4 deep");
-    const core::Bytes der(token_der.begin(), token_der.end());
-    auto cms_info = cms::parse_signed_data(der, "time-stamp token");
-    auto all = cms::extract_facts(cms_info.get(), std::nullopt, candidates);
+    auto all = extract_facts(cms_info, std::nullopt, candidates);
     validation::SignatureFacts f = std::move(all.front());
     f.type = "timestamp";
     f.level = "";
@@ -59,11 +66,12 @@ validation::SignatureFacts token_facts(std::span<const unsigned char> token_der,
     }
     f.with_candidates = nullptr;
     if (!f.signer_cert && candidates.empty()) {
-        f.with_candidates = [der, source](const std::vector<X509*>& more) {
+        f.with_candidates = [der = core::Bytes(token_der.begin(), token_der.end()),
+                             source](const std::vector<X509*>& more) {
             return token_facts(der, source, more);
         };
     }
-    if (!is_token(cms_info.get())) {
+    if (!is_token(cms_info)) {
         f.format_problem = "the token does not encapsulate a TSTInfo (RFC 3161 2.4.2)";
         return f;
     }
@@ -71,7 +79,7 @@ validation::SignatureFacts token_facts(std::span<const unsigned char> token_der,
         f.format_problem = "a time-stamp token must have exactly one signer (RFC 3161 2.4.2)";
         return f;
     }
-    ASN1_OCTET_STRING** content = CMS_get0_content(cms_info.get());
+    ASN1_OCTET_STRING** content = CMS_get0_content(cms_info);
     if (content == nullptr || *content == nullptr) {
         f.format_problem = "the token does not carry its TSTInfo";
         return f;
@@ -132,19 +140,40 @@ validation::SignatureFacts token_facts(std::span<const unsigned char> token_der,
     return f;
 }
 
-std::optional<core::Bytes> token_from_response_bytes(const core::Bytes& bytes,
-                                                     const std::string& what) {
-    // TimeStampResp ::= SEQUENCE { status PKIStatusInfo, timeStampToken TimeStampToken OPTIONAL }
-    // PKIStatusInfo ::= SEQUENCE { status PKIStatus (INTEGER), statusString ..., failInfo ... }
+namespace {
+
+// TimeStampResp ::= SEQUENCE { status PKIStatusInfo, timeStampToken TimeStampToken OPTIONAL }
+// PKIStatusInfo ::= SEQUENCE { status PKIStatus (INTEGER), statusString ..., failInfo ... }
+// The response's parts and its status, when `bytes` have that shape.
+struct ResponseShape {
+    std::vector<der::Tlv> parts;
+    std::span<const unsigned char> status;
+};
+
+std::optional<ResponseShape> response_shape(std::span<const unsigned char> bytes) {
     const auto outer = der::read(bytes);
     if (!outer || outer->tag != der::k_sequence || outer->all.size() != bytes.size())
         return std::nullopt;
-    const auto parts = der::children(*outer);
+    auto parts = der::children(*outer);
     if (!parts || parts->empty() || parts->size() > 2 || (*parts)[0].tag != der::k_sequence)
         return std::nullopt;
     const auto status = der::children((*parts)[0]);
     if (!status || status->empty() || (*status)[0].tag != der::k_integer) return std::nullopt;
-    const auto& code = (*status)[0].value;
+    return ResponseShape{std::move(*parts), (*status)[0].value};
+}
+
+}  // namespace
+
+bool looks_like_timestamp_response(std::span<const unsigned char> bytes) {
+    return response_shape(bytes).has_value();
+}
+
+std::optional<core::Bytes> token_from_response_bytes(const core::Bytes& bytes,
+                                                     const std::string& what) {
+    const auto shape = response_shape(bytes);
+    if (!shape) return std::nullopt;
+    const auto* parts = &shape->parts;
+    const auto& code = shape->status;
     const bool granted = code.size() == 1 && (code[0] == 0 || code[0] == 1);
     if (!granted || parts->size() != 2) {
         throw Error(Errc::malformed_input,
@@ -155,4 +184,29 @@ std::optional<core::Bytes> token_from_response_bytes(const core::Bytes& bytes,
     return core::Bytes(token.all.begin(), token.all.end());
 }
 
-}  // namespace ltsign::tsp
+std::optional<InspectField> tst_info_fields(CMS_ContentInfo* token) {
+    ASN1_OCTET_STRING** content = CMS_get0_content(token);
+    if (content == nullptr || *content == nullptr) return std::nullopt;
+    const unsigned char* p = (*content)->data;
+    ossl::Ptr<TS_TST_INFO> tst(d2i_TS_TST_INFO(nullptr, &p, (*content)->length));
+    ossl::clear_errors();
+    if (!tst) return std::nullopt;
+    InspectField info{"TSTInfo", "", {}};
+    info.children.push_back(
+        {"genTime", format_rfc3339(ossl::to_time_point(TS_TST_INFO_get_time(tst.get()))), {}});
+    info.children.push_back({"serial", ossl::integer_hex(TS_TST_INFO_get_serial(tst.get())), {}});
+    info.children.push_back({"policy", oid_text(TS_TST_INFO_get_policy_id(tst.get())), {}});
+    TS_MSG_IMPRINT* mi = TS_TST_INFO_get_msg_imprint(tst.get());
+    const ASN1_OBJECT* alg = nullptr;
+    X509_ALGOR_get0(&alg, nullptr, nullptr, TS_MSG_IMPRINT_get_algo(mi));
+    const ASN1_OCTET_STRING* msg = TS_MSG_IMPRINT_get_msg(mi);
+    info.children.push_back({"message imprint",
+                             std::string(OBJ_nid2sn(OBJ_obj2nid(alg))) + " " +
+                                 ossl::to_hex(msg->data, static_cast<std::size_t>(msg->length)),
+                             {}});
+    if (const ASN1_INTEGER* nonce = TS_TST_INFO_get_nonce(tst.get()))
+        info.children.push_back({"nonce", ossl::integer_hex(nonce), {}});
+    return info;
+}
+
+}  // namespace ltsign::cms

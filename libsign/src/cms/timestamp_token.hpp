@@ -7,9 +7,10 @@
 
 #include "core/file_io.hpp"
 #include "crypto/ossl.hpp"
+#include "ltsign/inspect.hpp"
 #include "validation/model.hpp"
 
-namespace ltsign::tsp {
+namespace ltsign::cms {
 
 // What the token's message imprint must be the digest of.
 struct ImprintSource {
@@ -28,10 +29,21 @@ bool is_token(CMS_ContentInfo* cms);
 validation::SignatureFacts token_facts(std::span<const unsigned char> token_der,
                                        const ImprintSource& source,
                                        const std::vector<X509*>& candidates = {});
+// The same for a token already parsed from `token_der`.
+validation::SignatureFacts token_facts(CMS_ContentInfo* token,
+                                       std::span<const unsigned char> token_der,
+                                       const ImprintSource& source,
+                                       const std::vector<X509*>& candidates = {});
+
+// The TSTInfo of a token for `ltsign inspect` (genTime, serial, policy, imprint, nonce); nullopt
+// when it cannot be decoded.
+std::optional<InspectField> tst_info_fields(CMS_ContentInfo* token);
 
 // The token inside a DER TimeStampResp, sliced without re-encoding. nullopt if `bytes` is not a
 // TimeStampResp; Error(malformed_input) if it is one without a granted token.
+// looks_like_timestamp_response: the bytes have a TimeStampResp's shape (cheap, for sniffing).
 std::optional<core::Bytes> token_from_response_bytes(const core::Bytes& bytes,
                                                      const std::string& what);
+bool looks_like_timestamp_response(std::span<const unsigned char> bytes);
 
-}  // namespace ltsign::tsp
+}  // namespace ltsign::cms

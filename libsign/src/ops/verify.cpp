@@ -1,51 +1,18 @@
-// Format detection, pairing signatures with their documents, and batches.
+// Verifying files and batches: each file read once, its format told by the registry, its facts
+// judged by the engine; pairing signatures with their documents.
 #include <algorithm>
 #include <fstream>
 #include <map>
 
-#include "cms/cms_signature.hpp"
 #include "core/file_list.hpp"
 #include "ers/verify_record.hpp"
-#include "ers/xml_record.hpp"
-#include "tsp/token.hpp"
+#include "ops/formats.hpp"
 #include "validation/model.hpp"
-#include "xml/xades.hpp"
 #include "xml/xml_doc.hpp"
 #include "xml/xmldsig.hpp"
 
 namespace ltsign {
 namespace fs = std::filesystem;
-
-TrustStore::TrustStore() : m_impl(std::make_unique<detail::TrustStoreImpl>()) {}
-TrustStore::TrustStore(TrustStore&&) noexcept = default;
-TrustStore& TrustStore::operator=(TrustStore&&) noexcept = default;
-TrustStore::~TrustStore() = default;
-
-void TrustStore::add(const fs::path& file_or_dir) {
-    std::error_code ec;
-    if (fs::is_directory(file_or_dir, ec)) {
-        std::vector<fs::path> files;
-        for (const auto& e : fs::directory_iterator(file_or_dir)) {
-            const auto ext = e.path().extension().string();
-            if (e.is_regular_file() && (ext == ".pem" || ext == ".crt" || ext == ".cer")) {
-                files.push_back(e.path());
-            }
-        }
-        std::sort(files.begin(), files.end());
-        if (files.empty()) {
-            throw Error(
-                Errc::input_missing,
-                file_or_dir.string() + ": no .pem, .crt or .cer files in this trust folder");
-        }
-        for (const auto& f : files) add(f);
-        return;
-    }
-    for (auto& c : ossl::load_certificates(file_or_dir)) m_impl->anchors.push_back(std::move(c));
-}
-
-std::size_t TrustStore::size() const noexcept {
-    return m_impl->anchors.size();
-}
 
 namespace {
 
@@ -59,11 +26,7 @@ std::optional<std::pair<TimePoint, std::string>> record_poe(const fs::path& sign
         std::error_code ec;
         if (!fs::is_regular_file(record, ec)) continue;
         try {
-            auto bytes = std::make_shared<const core::Bytes>(
-                core::read_file(record, core::k_max_signature_file));
-            const auto parsed = ers::looks_like_xml_record(*bytes)
-                                    ? ers::decode_xml(*bytes, record.string())
-                                    : ers::decode_der(bytes, record.string());
+            const auto parsed = ops::read_record(record);
             VerifyOptions over_signature{signature, {}, {}};
             auto objects = ers::data_objects(over_signature);
             const auto r = ers::verify_record(parsed, objects, context, at);
@@ -92,77 +55,8 @@ void judge_signatures(std::vector<validation::SignatureFacts> signatures, const 
     }
 }
 
-FileReport verify_file_at(const fs::path& file, const VerifyOptions& options,
-                          const ValidationContext& context, TimePoint at) {
-    FileReport report;
-    report.path = file;
-    report.data = options.data;
-    core::Bytes bytes = core::read_file(file, core::k_max_signature_file);
-    if (bytes.empty()) throw Error(Errc::malformed_input, file.string() + ": the file is empty");
-    if (options.data) {
-        std::error_code ec;
-        if (!fs::is_regular_file(*options.data, ec)) {
-            throw Error(Errc::input_missing,
-                        options.data->string() + ": no such document; check --data");
-        }
-    }
-    std::optional<core::Bytes> token;
-    if (cms::looks_like_cms(bytes)) {
-        auto cms_info = cms::parse_signed_data(bytes, file.string());
-        if (tsp::is_token(cms_info.get())) {
-            token = bytes;
-        } else {
-            report.format = "cades";
-            judge_signatures(cms::extract_facts(cms_info.get(), options.data), file, context, at,
-                             report);
-        }
-    } else if (!ers::looks_like_xml_record(bytes) && xml::has_xml_signature(bytes)) {
-        auto found = xml::extract_facts(bytes, file.string(), options);
-        report.format = found.format;
-        judge_signatures(std::move(found.facts), file, context, at, report);
-    } else if (ers::looks_like_xml_record(bytes)) {
-        report.format = "ers-xml";
-        const auto record = ers::decode_xml(bytes, file.string());
-        auto objects = ers::data_objects(options);
-        auto r = ers::verify_record(record, objects, context, at);
-        if (!record.schema_validated) {
-            r.notes.push_back(
-                "schema validation was not performed: no standard schemas installed "
-                "(LTSIGN_SCHEMA_DIR)");
-        }
-        report.signatures.push_back(std::move(r));
-    } else if (ers::looks_like_der_record(bytes)) {
-        report.format = "ers-asn1";
-        // The record keeps views into the bytes it was read from: hand them over, no copy.
-        const auto record =
-            ers::decode_der(std::make_shared<const core::Bytes>(std::move(bytes)), file.string());
-        auto objects = ers::data_objects(options);
-        report.signatures.push_back(ers::verify_record(record, objects, context, at));
-    } else if (bytes.size() >= 4 && bytes[0] == 'P' && bytes[1] == 'K' && bytes[2] == 3 &&
-               bytes[3] == 4) {
-        throw Error(Errc::malformed_input,
-                    file.string() +
-                        ": a ZIP container (ASiC or similar); this version of ltsign does not "
-                        "verify containers yet: unpack it and verify the signatures inside");
-    } else {
-        token = tsp::token_from_response_bytes(bytes, file.string());
-        if (!token) {
-            throw Error(Errc::malformed_input,
-                        file.string() +
-                            ": not a signature ltsign recognises (expected CMS/CAdES, "
-                            "XAdES/XMLDSig, an evidence record, an RFC 3161 token or "
-                            "TimeStampResp)");
-        }
-    }
-    if (token) {
-        // A token verified on its own is one entry of type "timestamp" (DESIGN.md, --json).
-        report.format = "tst";
-        const auto facts = tsp::token_facts(*token, {.file = options.data});
-        report.signatures.push_back(validation::evaluate(facts, context, at));
-        report.signatures.back().notes.push_back(
-            "this file is an RFC 3161 time-stamp token, not a signature: it can prove that the "
-            "document existed at its time, never who signed it");
-    }
+// The file's verdict: its worst entry (the first of equally bad ones that names a reason).
+void summarise(FileReport& report) {
     report.indication = Indication::total_passed;
     for (const auto& s : report.signatures) {
         if (severity(s.indication) > severity(report.indication) ||
@@ -171,6 +65,41 @@ FileReport verify_file_at(const fs::path& file, const VerifyOptions& options,
             report.sub_indication = s.sub_indication;
         }
     }
+}
+
+FileReport verify_file_at(const fs::path& file, const VerifyOptions& options,
+                          const ValidationContext& context, TimePoint at) {
+    FileReport report;
+    report.path = file;
+    report.data = options.data;
+    const ops::Input input = ops::read_input(file);
+    if (options.data) {
+        std::error_code ec;
+        if (!fs::is_regular_file(*options.data, ec))
+            throw Error(Errc::input_missing, options.data->string() + ": no such document");
+    }
+    ops::Evidence evidence = ops::format_of(input).extract(input, options);
+    report.format = evidence.format;
+    if (evidence.record) {
+        auto objects = ers::data_objects(options);
+        auto r = ers::verify_record(*evidence.record, objects, context, at);
+        if (evidence.record->encoding == ers::EvidenceRecord::Encoding::xml &&
+            !evidence.record->schema_validated) {
+            r.notes.push_back(
+                "schema validation was not performed: no standard schemas installed "
+                "(LTSIGN_SCHEMA_DIR)");
+        }
+        report.signatures.push_back(std::move(r));
+    } else if (evidence.timestamp_token) {
+        // A token verified on its own is one entry of type "timestamp" (DESIGN.md, --json).
+        report.signatures.push_back(validation::evaluate(evidence.signatures.front(), context, at));
+        report.signatures.back().notes.push_back(
+            "this file is an RFC 3161 time-stamp token, not a signature: it can prove that the "
+            "document existed at its time, never who signed it");
+    } else {
+        judge_signatures(std::move(evidence.signatures), file, context, at, report);
+    }
+    summarise(report);
     return report;
 }
 
@@ -331,71 +260,6 @@ BatchReport verify_batch(const std::vector<VerifyJob>& jobs, const ValidationCon
         if (progress) progress(batch.files.size(), jobs.size());
     }
     return batch;
-}
-
-namespace {
-
-bool holds_signature(const FileReport& f) {
-    return std::any_of(f.signatures.begin(), f.signatures.end(),
-                       [](const SignatureReport& s) { return s.type == "signature"; });
-}
-
-}  // namespace
-
-void BatchReport::require_signatures() {
-    for (auto& f : files) {
-        if (f.error || holds_signature(f) || f.signatures.empty()) continue;
-        const std::string kind =
-            f.signatures.front().type == "timestamp" ? "a time-stamp token" : "an evidence record";
-        f.indication = Indication::total_failed;
-        f.sub_indication = SubIndication::sig_constraints_failure;
-        f.signatures.front().notes.push_back(
-            "a signature was required, but this file holds only " + kind +
-            ", which proves that the document existed, not who signed it");
-    }
-}
-
-Summary BatchReport::summary() const {
-    Summary s;
-    for (const auto& f : files) {
-        if (holds_signature(f)) {
-            ++s.signatures;
-        } else if (!f.signatures.empty()) {
-            ++(f.signatures.front().type == "timestamp" ? s.timestamps : s.evidence_records);
-        }
-        switch (f.indication) {
-            case Indication::total_passed:
-                ++s.passed;
-                break;
-            case Indication::total_failed:
-                ++s.failed;
-                break;
-            case Indication::indeterminate:
-                ++s.indeterminate;
-                break;
-        }
-    }
-    return s;
-}
-
-int BatchReport::exit_code() const {
-    bool missing = false, malformed = false, other_error = false;
-    int worst = 0;
-    for (const auto& d : deliveries) {
-        if (!d.complete()) worst = 2;  // an incomplete delivery fails, whatever its files say
-    }
-    for (const auto& f : files) {
-        if (f.error) {
-            missing |= *f.error == Errc::input_missing;
-            malformed |= *f.error == Errc::malformed_input;
-            other_error |= *f.error != Errc::input_missing && *f.error != Errc::malformed_input;
-        }
-        worst = std::max(worst, severity(f.indication));
-    }
-    if (missing) return static_cast<int>(Errc::input_missing);
-    if (malformed) return static_cast<int>(Errc::malformed_input);
-    if (other_error) return static_cast<int>(Errc::io);
-    return worst == 2 ? 1 : worst == 1 ? 2 : 0;
 }
 
 }  // namespace ltsign

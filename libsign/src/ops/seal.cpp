@@ -6,6 +6,7 @@
 #include <mutex>
 #include <thread>
 
+#include "cms/timestamp_token.hpp"
 #include "core/file_list.hpp"
 #include "core/text.hpp"
 #include "crypto/digests.hpp"
@@ -14,7 +15,6 @@
 #include "ers/verify_record.hpp"
 #include "ers/xml_record.hpp"
 #include "ltsign/evidence.hpp"
-#include "tsp/token.hpp"
 #include "tsp/tsp_client.hpp"
 #include "xml/xml_doc.hpp"
 
@@ -152,7 +152,7 @@ SealResult seal(const std::vector<fs::path>& inputs, const fs::path& out_dir,
     // documents' tree and the manifest (RFC 4998 allows any fan-out; this node has two).
     const ers::Bytes top = ers::node_hash(md, {tree.root(), manifest_hash});
     const ers::Bytes token = tsp::request_token_for_digest(options.tsa, md, top);
-    const auto token_info = tsp::token_facts(token, {.digest = top});
+    const auto token_info = cms::token_facts(token, {.digest = top});
 
     const auto record_bytes = [&](std::vector<ers::PartialHashtree> reduced) {
         ers::EvidenceRecord rec;

@@ -1,0 +1,16 @@
+// CAdES baseline B-B and B-T signatures, detached (ETSI EN 319 122-1).
+#pragma once
+
+#include <filesystem>
+
+#include "cms/cades_timestamp.hpp"
+#include "ltsign/sign.hpp"
+
+namespace ltsign::cms {
+
+// The DER SignedData over `file` (streamed), B-T when options.level is Level::t, its
+// signature-time-stamps from `tokens`.
+core::Bytes sign_cades(const std::filesystem::path& file, const Signer& signer,
+                       const SignOptions& options, const TokenSource& tokens);
+
+}  // namespace ltsign::cms

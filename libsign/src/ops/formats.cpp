@@ -1,0 +1,187 @@
+#include "ops/formats.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include "cms/cades_timestamp.hpp"
+#include "cms/cms_signature.hpp"
+#include "cms/timestamp_token.hpp"
+#include "crypto/digests.hpp"
+#include "ers/xml_record.hpp"
+#include "ops/services.hpp"
+#include "xml/xades.hpp"
+
+namespace ltsign::ops {
+namespace {
+
+[[noreturn]] void refuse_zip(const Input& in) {
+    throw Error(Errc::malformed_input,
+                in.what +
+                    ": a ZIP container (ASiC or similar); this version of ltsign does not read "
+                    "containers yet: unpack it and verify the signatures inside");
+}
+
+// RFC 6283 evidence records (XML). Tried before XML signatures: a record is XML too.
+bool xml_record_sniff(const Input& in) {
+    return ers::looks_like_xml_record(*in.bytes);
+}
+ers::EvidenceRecord xml_record_decode(const Input& in) {
+    return ers::decode_xml(*in.bytes, in.what);
+}
+Evidence xml_record_extract(const Input& in, const VerifyOptions&) {
+    return {"ers-xml", {}, false, xml_record_decode(in)};
+}
+
+// XMLDSig and XAdES signatures (enveloped, enveloping, detached).
+bool xml_signature_sniff(const Input& in) {
+    return xml::has_xml_signature(*in.bytes);
+}
+Evidence xml_signature_extract(const Input& in, const VerifyOptions& options) {
+    auto found = xml::extract_facts(*in.bytes, in.what, options);
+    return {found.format, std::move(found.facts), false, std::nullopt};
+}
+Inspection xml_signature_inspect(const Input& in) {
+    auto fields = xml::inspect_xml(*in.bytes, in.what);
+    const bool xades = std::any_of(fields.begin(), fields.end(), [](const InspectField& s) {
+        return std::any_of(s.children.begin(), s.children.end(), [](const InspectField& c) {
+            return c.name == "xades:QualifyingProperties";
+        });
+    });
+    return Inspection{in.path, xades ? "xades" : "xmldsig", std::move(fields)};
+}
+core::Bytes xml_signature_extend(const Input& in, const TsaClient& tsa) {
+    return xml::extend_xades(*in.bytes, in.what, token_source(tsa));
+}
+
+// A lone RFC 3161 token: what its imprint must match is the document given beside it.
+Evidence token_evidence(CMS_ContentInfo* token, std::span<const unsigned char> der,
+                        const VerifyOptions& options) {
+    Evidence e{"tst", {}, true, std::nullopt};
+    e.signatures.push_back(cms::token_facts(token, der, {.file = options.data}));
+    return e;
+}
+
+Inspection token_or_cms_inspect(const Input& in, const core::Bytes& der) {
+    auto cms_info = cms::parse_signed_data(der, in.what);
+    const bool token = cms::is_token(cms_info.get());
+    auto fields = cms::inspect_fields(cms_info.get());
+    if (token) {
+        if (auto tst = cms::tst_info_fields(cms_info.get()))
+            fields.insert(fields.begin(), std::move(*tst));
+    }
+    return Inspection{in.path, token ? "tst" : "cades", std::move(fields)};
+}
+
+// CMS SignedData: a CAdES signature, or a time-stamp token (a SignedData over a TSTInfo). Parsed
+// once; the encapsulated content type tells which.
+bool cms_sniff(const Input& in) {
+    return cms::looks_like_cms(*in.bytes);
+}
+Evidence cms_extract(const Input& in, const VerifyOptions& options) {
+    auto cms_info = cms::parse_signed_data(*in.bytes, in.what);
+    if (cms::is_token(cms_info.get())) return token_evidence(cms_info.get(), *in.bytes, options);
+    return {"cades", cms::extract_facts(cms_info.get(), options.data), false, std::nullopt};
+}
+Inspection cms_inspect(const Input& in) {
+    return token_or_cms_inspect(in, *in.bytes);
+}
+core::Bytes cms_extend(const Input& in, const TsaClient& tsa) {
+    return cms::extend_cades(*in.bytes, in.what, crypto::evp_md(tsa.digest), token_source(tsa));
+}
+
+// RFC 4998 evidence records (DER).
+bool der_record_sniff(const Input& in) {
+    return ers::looks_like_der_record(*in.bytes);
+}
+ers::EvidenceRecord der_record_decode(const Input& in) {
+    // The record keeps views into the bytes it was read from: they are shared, not copied.
+    return ers::decode_der(in.bytes, in.what);
+}
+Evidence der_record_extract(const Input& in, const VerifyOptions&) {
+    return {"ers-asn1", {}, false, der_record_decode(in)};
+}
+
+// ZIP containers: recognised, so that the refusal says what the file is.
+bool zip_sniff(const Input& in) {
+    const auto& b = *in.bytes;
+    return b.size() >= 4 && b[0] == 'P' && b[1] == 'K' && b[2] == 3 && b[3] == 4;
+}
+Evidence zip_extract(const Input& in, const VerifyOptions&) {
+    refuse_zip(in);
+}
+Inspection zip_inspect(const Input& in) {
+    refuse_zip(in);
+}
+
+// An RFC 3161 TimeStampResp, as TSAs answer: the token inside is what is verified.
+bool response_sniff(const Input& in) {
+    return cms::looks_like_timestamp_response(*in.bytes);
+}
+core::Bytes response_token(const Input& in) {
+    auto token = cms::token_from_response_bytes(*in.bytes, in.what);
+    if (!token) throw Error(Errc::malformed_input, in.what + ": not a TimeStampResp");
+    return std::move(*token);
+}
+Evidence response_extract(const Input& in, const VerifyOptions& options) {
+    const core::Bytes token = response_token(in);
+    auto cms_info = cms::parse_signed_data(token, in.what);
+    return token_evidence(cms_info.get(), token, options);
+}
+Inspection response_inspect(const Input& in) {
+    return token_or_cms_inspect(in, response_token(in));
+}
+
+const std::array<FormatEntry, 6> k_formats{{
+    {"ers-xml", "an XML evidence record (RFC 6283)", xml_record_sniff, xml_record_extract, nullptr,
+     nullptr, xml_record_decode, ""},
+    {"xml-signature", "XAdES/XMLDSig", xml_signature_sniff, xml_signature_extract,
+     xml_signature_inspect, xml_signature_extend, nullptr, ".xades.xml"},
+    {"cms", "CMS/CAdES or an RFC 3161 token", cms_sniff, cms_extract, cms_inspect, cms_extend,
+     nullptr, ".p7s"},
+    {"ers-asn1", "an evidence record (RFC 4998)", der_record_sniff, der_record_extract, nullptr,
+     nullptr, der_record_decode, ""},
+    {"zip", "", zip_sniff, zip_extract, zip_inspect, nullptr, nullptr, ""},
+    {"timestamp-response", "an RFC 3161 TimeStampResp", response_sniff, response_extract,
+     response_inspect, nullptr, nullptr, ""},
+}};
+
+}  // namespace
+
+Input read_input(const std::filesystem::path& path) {
+    Input in{
+        path, path.string(),
+        std::make_shared<const core::Bytes>(core::read_file(path, core::k_max_signature_file))};
+    if (in.bytes->empty()) throw Error(Errc::malformed_input, in.what + ": the file is empty");
+    return in;
+}
+
+std::span<const FormatEntry> formats() {
+    return k_formats;
+}
+
+const FormatEntry& format_of(const Input& input) {
+    for (const auto& entry : k_formats) {
+        if (entry.sniff(input)) return entry;
+    }
+    std::string expected;
+    for (const auto& entry : k_formats) {
+        if (entry.description.empty()) continue;
+        if (!expected.empty()) expected += ", ";
+        expected += entry.description;
+    }
+    throw Error(Errc::malformed_input,
+                input.what + ": not a signature ltsign recognises (expected " + expected + ")");
+}
+
+ers::EvidenceRecord read_record(const std::filesystem::path& path) {
+    return decode_record(read_input(path));
+}
+
+ers::EvidenceRecord decode_record(const Input& in) {
+    const FormatEntry& entry = format_of(in);
+    if (entry.decode_record == nullptr)
+        throw Error(Errc::malformed_input, in.what + ": not an evidence record");
+    return entry.decode_record(in);
+}
+
+}  // namespace ltsign::ops

@@ -1,0 +1,64 @@
+// The format registry: the one place that decides what a file is. Each format ltsign reads is one
+// entry: how to recognise it, how to extract what the engine judges, how to show it, and (where
+// it applies) how to extend it or read its evidence record. verify, inspect, extend, renew and the
+// delivery check all go through it; a new format (ASiC, PDF) is one more entry.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/file_io.hpp"
+#include "ers/record.hpp"
+#include "ltsign/inspect.hpp"
+#include "ltsign/timestamp.hpp"
+#include "ltsign/verify.hpp"
+#include "validation/model.hpp"
+
+namespace ltsign::ops {
+
+// A file as every entry sees it: read once, bounded by core::k_max_signature_file.
+struct Input {
+    std::filesystem::path path;
+    std::string what;                          // how messages name it
+    std::shared_ptr<const core::Bytes> bytes;  // shared: a DER record keeps views into it
+};
+
+// Reads `path` once. Error(input_missing) if it cannot be read, Error(malformed_input) if empty.
+Input read_input(const std::filesystem::path& path);
+
+// What a file holds, extracted once, for the engine to judge.
+struct Evidence {
+    std::string format;  // the report's name: "cades", "tst", "xades", "xmldsig", "ers-asn1", ...
+    std::vector<validation::SignatureFacts> signatures;  // signatures, or the one token
+    bool timestamp_token = false;                        // the file is a lone RFC 3161 token
+    std::optional<ers::EvidenceRecord> record;           // the file is an evidence record
+};
+
+struct FormatEntry {
+    std::string_view name;         // "cms", "xml-signature", "ers-asn1", ...
+    std::string_view description;  // for messages: "CMS/CAdES", "an RFC 3161 TimeStampResp", ...
+    bool (*sniff)(const Input&);   // cheap: looks at the bytes' start and shape only
+    Evidence (*extract)(const Input&, const VerifyOptions&);
+    Inspection (*inspect)(const Input&);                    // null: nothing to show yet
+    core::Bytes (*extend)(const Input&, const TsaClient&);  // null: cannot be extended
+    ers::EvidenceRecord (*decode_record)(const Input&);     // null: holds no evidence record
+    std::string_view extension;                             // of an extended file: ".p7s", ...
+};
+
+// Every format, in the order they are tried (the first whose sniff accepts decides).
+std::span<const FormatEntry> formats();
+
+// The entry for `input`. Error(malformed_input) naming what ltsign reads when none fits.
+const FormatEntry& format_of(const Input& input);
+
+// An evidence record file (RFC 4998 DER or RFC 6283 XML), decoded. Error(malformed_input) when
+// the file holds something else or a broken record.
+ers::EvidenceRecord read_record(const std::filesystem::path& path);
+ers::EvidenceRecord decode_record(const Input& input);
+
+}  // namespace ltsign::ops

@@ -1,0 +1,94 @@
+// Signing files and batches: the format is chosen here, the signature made by its area.
+#include "ltsign/sign.hpp"
+#include "cms/cades_sign.hpp"
+#include "core/file_io.hpp"
+#include "core/file_list.hpp"
+#include "core/text.hpp"
+#include "crypto/digests.hpp"
+#include "ops/services.hpp"
+#include "xml/xades.hpp"
+
+namespace ltsign {
+namespace fs = std::filesystem;
+
+void SignedObject::save(const std::filesystem::path& target, bool overwrite) const {
+    core::atomic_write(
+        target, std::span(reinterpret_cast<const unsigned char*>(m_bytes.data()), m_bytes.size()),
+        overwrite);
+}
+
+std::vector<PlannedSignature> plan_signatures(const std::vector<fs::path>& inputs,
+                                              const fs::path& out, const SignOptions& options) {
+    const std::string extension = options.format == Format::xades ? ".xades.xml" : ".p7s";
+    core::ListOptions list;
+    list.output_dir = out;
+    list.is_output = [](const fs::path& relative) {
+        const std::string name = relative.filename().string();
+        return name.ends_with(".p7s") || name.ends_with(".xades.xml");
+    };
+    const auto files = core::list_files(inputs, list);
+    if (files.empty()) throw Error(Errc::input_missing, "no files to sign in the folders given");
+    std::error_code ec;
+    const bool to_dir = files.size() > 1 || fs::is_directory(out, ec) ||
+                        out.native().ends_with('/') || fs::is_directory(inputs.front(), ec);
+    std::vector<PlannedSignature> plan;
+    if (!to_dir) {
+        core::refuse_link(out);
+        if (fs::equivalent(files.front().file, out, ec)) {
+            throw Error(Errc::usage,
+                        core::printable(out) + " is the document itself; choose another output");
+        }
+        plan.push_back({files.front().file, out});
+        return plan;
+    }
+    const auto outputs = core::output_paths(files, out, extension);
+    for (std::size_t i = 0; i < files.size(); ++i) plan.push_back({files[i].file, outputs[i]});
+    return plan;
+}
+
+void save_all(const std::vector<SignedObject>& signatures, const std::vector<fs::path>& targets,
+              bool overwrite) {
+    if (signatures.size() != targets.size())
+        throw Error(Errc::internal, "save_all: one target per signature");
+    // Folders the batch makes are removed again if it fails: a failed batch leaves nothing.
+    std::vector<fs::path> made;
+    std::vector<std::pair<fs::path, core::Bytes>> files;
+    auto remove_made = [&] {
+        std::error_code ignored;
+        for (auto it = made.rbegin(); it != made.rend(); ++it) fs::remove(*it, ignored);
+    };
+    try {
+        for (std::size_t i = 0; i < targets.size(); ++i) {
+            std::vector<fs::path> missing;
+            std::error_code ec;
+            for (fs::path d = targets[i].parent_path(); !d.empty() && !fs::exists(d, ec);
+                 d = d.parent_path()) {
+                missing.push_back(d);
+            }
+            for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+                if (!fs::create_directory(*it, ec) && ec) {
+                    throw Error(
+                        Errc::cannot_create_output,
+                        "cannot create the folder " + core::printable(*it) + ": " + ec.message());
+                }
+                made.push_back(*it);
+            }
+            const auto* b = reinterpret_cast<const unsigned char*>(signatures[i].bytes().data());
+            files.emplace_back(targets[i], core::Bytes(b, b + signatures[i].bytes().size()));
+        }
+        core::atomic_write_all(files, overwrite);
+    } catch (...) {
+        remove_made();
+        throw;
+    }
+}
+
+SignedObject sign_file(const std::filesystem::path& file, const Signer& signer,
+                       const SignOptions& options) {
+    const auto tokens = options.tsa ? ops::token_source(*options.tsa) : cms::TokenSource{};
+    if (options.format == Format::xades)
+        return ops::signed_object(xml::sign_xades(file, signer, options, tokens), ".xades.xml");
+    return ops::signed_object(cms::sign_cades(file, signer, options, tokens), ".p7s");
+}
+
+}  // namespace ltsign
