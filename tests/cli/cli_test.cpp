@@ -116,6 +116,23 @@ TEST_F(Cli, NoTrustAnchorExitsTwo) {
     const auto r = ltsign("verify " + q(out) + " --data " + q(docs / "beslut.txt") + at());
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.out.find("NO_CERTIFICATE_CHAIN_FOUND"), std::string::npos);
+    // The library's explanation names no option; the CLI says which one helps.
+    EXPECT_NE(r.out.find("hint: name the trusted roots with --trust"), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, DetachedSignatureWithoutDocumentHintsAtData) {
+    const auto out = dir / "b.p7s";
+    ASSERT_EQ(
+        ltsign("sign " + q(docs / "beslut.txt") + " " + sign_args() + " -o " + q(out)).exit_code,
+        0);
+    const auto r = ltsign("verify " + q(out) + trust() + at());
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.out.find("SIGNED_DATA_NOT_FOUND"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("hint: give the signed document with --data"), std::string::npos) << r.out;
+    const auto j =
+        nlohmann::json::parse(ltsign("verify " + q(out) + trust() + at() + "--json").out);
+    EXPECT_EQ(j["files"][0]["signatures"][0]["explanation"].get<std::string>().find("--"),
+              std::string::npos);
 }
 
 TEST_F(Cli, WrongPasswordExits77AndWritesNothing) {
@@ -125,6 +142,8 @@ TEST_F(Cli, WrongPasswordExits77AndWritesNothing) {
     EXPECT_EQ(r.exit_code, 77);
     EXPECT_FALSE(fs::exists(out));
     EXPECT_NE(r.err.find("password"), std::string::npos) << r.err;
+    // The remedy comes from the library as a code, in the CLI's words.
+    EXPECT_NE(r.err.find("--pass-env"), std::string::npos) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;  // one clear line
 }
 

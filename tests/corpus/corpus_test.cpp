@@ -132,7 +132,7 @@ Needs needs_of(const std::string& text) {
 bool has_unverified_part(const FileReport& r) {
     for (const auto& s : r.signatures) {
         for (const auto& n : s.notes) {
-            if (n.find("not verified by this version") != std::string::npos) return true;
+            if (n.code == NoteCode::not_checked) return true;
         }
     }
     return false;

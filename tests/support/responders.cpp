@@ -125,7 +125,10 @@ CrlServer::CrlServer(const fs::path& dir) : m_impl(std::make_unique<Impl>()) {
                         });
     m_impl->port = m_impl->server.bind_to_any_port("127.0.0.1");
     m_impl->thread = std::thread([this] { m_impl->server.listen_after_bind(); });
-    for (int i = 0; i < 100 && !accepts(m_impl->port); ++i)
+    // Running, not merely accepting: the socket accepts once bound, but cpp-httplib's stop()
+    // does nothing until listen_after_bind has begun, and a stop() before that left join()
+    // waiting for ever (a test that stopped the server at once hung under load).
+    for (int i = 0; i < 250 && !(m_impl->server.is_running() && accepts(m_impl->port)); ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
 }
 

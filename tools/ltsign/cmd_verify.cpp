@@ -17,6 +17,20 @@ struct VerifyArgs {
     bool json = false, offline = false, force = false;
 };
 
+// The library's verdicts speak of documents and trust anchors; what to type is this CLI's to say.
+// One line per kind of fix, after the text report.
+void print_hints(const BatchReport& report, const VerifyArgs& a) {
+    bool document = false, trust = false;
+    for (const auto& f : report.files) {
+        document |= f.sub_indication == SubIndication::signed_data_not_found && !f.data &&
+                    !f.error && a.data_digests.empty();
+        trust |= f.sub_indication == SubIndication::no_certificate_chain_found;
+    }
+    if (document) std::cout << "hint: give the signed document with --data DOC|DIR\n";
+    if (trust && a.trust.empty())
+        std::cout << "hint: name the trusted roots with --trust PEM|DIR\n";
+}
+
 // The report must never replace what is being verified, nor an existing file unless asked: the
 // check comes before any verification, so a refused run writes nothing.
 void check_report_target(const fs::path& report, const std::vector<VerifyJob>& jobs, bool force) {
@@ -98,6 +112,7 @@ int run_verify(const VerifyArgs& a) {
         std::cout << report.to_json();
     } else {
         std::cout << report.to_text(stdout_is_terminal());
+        print_hints(report, a);
     }
     return report.exit_code();
 }

@@ -123,4 +123,32 @@ bool stdout_is_terminal() {
     return ::isatty(STDOUT_FILENO) == 1;
 }
 
+std::string remedy_hint(Remedy remedy) {
+    switch (remedy) {
+        case Remedy::none:
+            return "";
+        case Remedy::document:
+            return "give the document with --data DOC|DIR";
+        case Remedy::password:
+            return "give the password with --pass-env VAR or --pass-file F";
+        case Remedy::certificate:
+            return "give the matching certificate with --cert";
+        case Remedy::tsa:
+            return "add --tsa URL";
+        case Remedy::digest:
+            return "choose another --digest";
+        case Remedy::packaging:
+            return "choose another --packaging (CAdES: detached only)";
+        case Remedy::overwrite:
+            return "give --force to replace it";
+        case Remedy::serial_file:
+            return "give --serial-file F";
+        case Remedy::tsa_policy:
+            return "give the policy as an OID with --policy";
+        case Remedy::rsa_padding:
+            return "leave out --pss";
+    }
+    return "";
+}
+
 }  // namespace ltsign::cli

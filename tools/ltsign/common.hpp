@@ -27,6 +27,10 @@ Command add_tsa(CLI::App& root);
 Command add_seal(CLI::App& root);
 Command add_renew(CLI::App& root);
 
+// What to do about an error, in this CLI's words: the library names the remedy, the CLI its
+// options. Empty for Remedy::none.
+std::string remedy_hint(Remedy remedy);
+
 // --key/--cert/--chain/--pass-env/--pass-file, shared by sign and tsa.
 struct KeyArgs {
     std::string key, cert, pass_env, pass_file;

@@ -45,7 +45,9 @@ int main(int argc, char** argv) {
         try {
             return c.run();
         } catch (const Error& e) {
-            std::cerr << "ltsign " << c.app->get_name() << ": " << e.what() << "\n";
+            const std::string hint = cli::remedy_hint(e.remedy());
+            std::cerr << "ltsign " << c.app->get_name() << ": " << e.what()
+                      << (hint.empty() ? "" : "; " + hint) << "\n";
             if (verbose) {
                 for (const auto& cause : e.causes()) std::cerr << "  caused by: " << cause << "\n";
             }

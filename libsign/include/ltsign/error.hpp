@@ -20,19 +20,41 @@ enum class Errc : int {
     key_refused = 77,           // EX_NOPERM: key or password refused, unusable certificate
 };
 
+// What the caller can give or change to get past an error. The library's messages speak of the
+// API's terms and never name a command-line option; a front end turns the remedy into its own
+// words (the CLI names its options).
+enum class Remedy {
+    none,
+    document,     // the signed document (or the documents of a record) is needed or wrong
+    password,     // the key's password is wrong or missing
+    certificate,  // the certificate that matches the key
+    tsa,          // a time-stamping authority
+    digest,       // another digest algorithm
+    packaging,    // another packaging (detached, enveloped, enveloping)
+    overwrite,    // permission to replace what exists
+    serial_file,  // the TSA's serial number file
+    tsa_policy,   // the TSA's policy OID
+    rsa_padding,  // another RSA padding (PKCS#1 v1.5 instead of PSS)
+};
+
 class Error : public std::runtime_error {
   public:
     // `causes` are the underlying library messages (the whole OpenSSL error queue), outermost
-    // first; `message` is the one line a person reads: what is wrong and what to do.
-    Error(Errc code, std::string message, std::vector<std::string> causes = {});
+    // first; `message` is the one line a person reads: what is wrong (and, in the API's terms,
+    // what to do).
+    Error(Errc code, std::string message, std::vector<std::string> causes = {},
+          Remedy remedy = Remedy::none);
+    Error(Errc code, std::string message, Remedy remedy);
 
     Errc code() const noexcept { return m_code; }
     const std::vector<std::string>& causes() const noexcept { return m_causes; }
     int exit_code() const noexcept { return static_cast<int>(m_code); }
+    Remedy remedy() const noexcept { return m_remedy; }
 
   private:
     Errc m_code;
     std::vector<std::string> m_causes;
+    Remedy m_remedy = Remedy::none;
 };
 
 }  // namespace ltsign

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "ltsign/verdict.hpp"
+
 namespace ltsign {
 
 struct InspectField {
@@ -15,7 +17,7 @@ struct InspectField {
 
 struct Inspection {
     std::filesystem::path path;
-    std::string format;
+    FileFormat format = FileFormat::unknown;
     std::vector<InspectField> fields;
 
     std::string to_text() const;

@@ -48,17 +48,17 @@ struct AlgorithmInfo {
 };
 
 struct SignatureReport {
-    std::string type = "signature";  // "signature", "timestamp", "evidence-record"
+    EntryType type = EntryType::signature;
     Indication indication = Indication::indeterminate;
     SubIndication sub_indication = SubIndication::none;
-    std::string level;   // "B-B", "B-T", ...; "CMS" when no baseline attributes are present
+    SignatureLevel level = SignatureLevel::none;
     std::string signer;  // subject of the signing certificate, empty when not identified
     std::optional<TimePoint> signing_time;  // claimed by the signer (not proven)
     std::optional<TimePoint>
         best_signature_time;  // earliest proven existence, else validation time
     std::vector<SignatureReport> timestamps;
-    std::string explanation;         // one sentence: why this verdict
-    std::vector<std::string> notes;  // what was not checked, and other facts worth knowing
+    std::string explanation;  // one sentence: why this verdict
+    std::vector<Note> notes;  // what was not checked, and other facts worth knowing
     std::string digest_algorithm;
     std::string signature_algorithm;
     std::vector<CertificateInfo> chain;         // signing certificate first
@@ -70,7 +70,7 @@ struct SignatureReport {
 struct FileReport {
     std::filesystem::path path;
     std::optional<std::filesystem::path> data;  // the detached document used, if any
-    std::string format;                         // "cades", ...; empty when unreadable
+    FileFormat format = FileFormat::unknown;    // unknown when unreadable
     Indication indication = Indication::indeterminate;
     SubIndication sub_indication = SubIndication::none;
     std::vector<SignatureReport> signatures;

@@ -31,12 +31,13 @@ core::Bytes sign_cades(const std::filesystem::path& file, const Signer& signer,
     if (options.packaging != Packaging::detached)
         throw Error(Errc::usage,
                     "CAdES signatures are detached; enveloped and enveloping "
-                    "packaging needs the XAdES format");
+                    "packaging needs the XAdES format",
+                    Remedy::packaging);
     const TimePoint when = options.signing_time.value_or(now_utc());
     signer.check_usable_at(when);
     const auto& id = signer.impl();
     if (options.level == Level::t && !tokens)
-        throw Error(Errc::usage, "level T needs a time-stamping authority");
+        throw Error(Errc::usage, "level T needs a time-stamping authority", Remedy::tsa);
     const bool rsa = EVP_PKEY_is_a(id.key.get(), "RSA") || EVP_PKEY_is_a(id.key.get(), "RSA-PSS");
     if (options.rsa_padding == RsaPadding::pss && !rsa) {
         throw Error(Errc::usage,
@@ -49,8 +50,9 @@ core::Bytes sign_cades(const std::filesystem::path& file, const Signer& signer,
         // OpenSSL 3.0's CMS knows SHA-3 only with RSA PKCS#1 v1.5 (no ecdsa-with-SHA3 mapping,
         // no SHA-3 in RSASSA-PSS parameters); refusing beats a signature nobody can verify.
         throw Error(Errc::usage,
-                    "SHA-3 digests are supported only with RSA PKCS#1 v1.5 keys; choose "
-                    "--digest sha256, sha384 or sha512");
+                    "SHA-3 digests are supported only with RSA PKCS#1 v1.5 keys; choose sha256, "
+                    "sha384 or sha512",
+                    Remedy::digest);
     }
     std::error_code ec;
     if (!std::filesystem::is_regular_file(file, ec)) {

@@ -169,7 +169,7 @@ Check verify_without_attributes(CMS_SignerInfo* si, X509* signer, const EVP_MD* 
 // A signature-time-stamp attribute value: a token over the signature value (RFC 5126 6.1.1).
 SignatureFacts signature_timestamp(const ASN1_TYPE* value, const core::Bytes& signature_value) {
     SignatureFacts ts;
-    ts.type = "timestamp";
+    ts.type = EntryType::timestamp;
     ts.is_timestamp = true;
     if (value == nullptr || value->type != V_ASN1_SEQUENCE) {
         ts.format_problem = "the signature-time-stamp attribute does not hold a token";
@@ -244,9 +244,10 @@ SignatureFacts facts_for(CMS_ContentInfo* cms, CMS_SignerInfo* si, STACK_OF(X509
         if (f.signer_cert) break;
         if (CMS_SignerInfo_cert_cmp(si, c) == 0) {
             f.signer_cert = ossl::up_ref(c);
-            f.notes.push_back("the signing certificate (" +
-                              ossl::name_to_string(X509_get_subject_name(c)) +
-                              ") is not carried; it was found among the certificates supplied");
+            f.notes.push_back(
+                {NoteCode::signing_certificate_supplied,
+                 "the signing certificate (" + ossl::name_to_string(X509_get_subject_name(c)) +
+                     ") is not carried; it was found among the certificates supplied"});
         }
     }
     X509_ALGOR* dig_alg = nullptr;
@@ -274,10 +275,10 @@ SignatureFacts facts_for(CMS_ContentInfo* cms, CMS_SignerInfo* si, STACK_OF(X509
     const bool has_attrs = CMS_signed_get_attr_count(si) >= 0;
 
     if (!has_attrs) {
-        f.level = "CMS";
-        f.notes.push_back(
-            "no signed attributes: the signature covers the content directly and "
-            "names no signing time or signing certificate");
+        f.level = SignatureLevel::cms;
+        f.notes.push_back({NoteCode::no_signed_attributes,
+                           "no signed attributes: the signature covers the content directly and "
+                           "names no signing time or signing certificate"});
         if (!f.signer_cert) return f;
         if (md == nullptr) {
             f.signature_value = {Check::not_possible,
@@ -285,9 +286,8 @@ SignatureFacts facts_for(CMS_ContentInfo* cms, CMS_SignerInfo* si, STACK_OF(X509
             return f;
         }
         if (embedded == nullptr && !data) {
-            f.data_digest = {
-                Check::not_possible,
-                "the signature is detached and no document was given; pass it with --data"};
+            f.data_digest = {Check::not_possible,
+                             "the signature is detached and no document was given"};
             f.signature_value = {Check::not_possible, "the signed document was not given"};
             return f;
         }
@@ -327,16 +327,16 @@ SignatureFacts facts_for(CMS_ContentInfo* cms, CMS_SignerInfo* si, STACK_OF(X509
         return f;
     }
     if (!f.signer_cert) {
-        f.level = "CMS";
+        f.level = SignatureLevel::cms;
         return f;
     }
     check_binding(si, f.signer_cert.get(), f);
     if (f.format_problem) return f;
-    f.level = f.binding == Binding::absent ? "CMS" : "B-B";
+    f.level = f.binding == Binding::absent ? SignatureLevel::cms : SignatureLevel::b_b;
     if (f.binding == Binding::absent) {
-        f.notes.push_back(
-            "no signing-certificate attribute: this is a plain CMS signature, not "
-            "CAdES baseline");
+        f.notes.push_back({NoteCode::not_baseline,
+                           "no signing-certificate attribute: this is a plain CMS signature, not "
+                           "CAdES baseline"});
     }
     // Unsigned attributes: signature-time-stamps are verified with the signature; any other
     // this version cannot judge is named, never silently passed over.
@@ -354,10 +354,11 @@ SignatureFacts facts_for(CMS_ContentInfo* cms, CMS_SignerInfo* si, STACK_OF(X509
         }
         char name[128];
         OBJ_obj2txt(name, sizeof name, obj, 0);
-        f.notes.push_back(std::string("unsigned attribute ") + name +
-                          " is not verified by this version and was not used");
+        f.notes.push_back(
+            {NoteCode::not_checked, std::string("unsigned attribute ") + name +
+                                        " is not verified by this version and was not used"});
     }
-    if (f.level == "B-B" && !f.timestamps.empty()) f.level = "B-T";
+    if (f.level == SignatureLevel::b_b && !f.timestamps.empty()) f.level = SignatureLevel::b_t;
 
     // The signature value over the DER of the signed attributes.
     ossl::clear_errors();
@@ -375,9 +376,8 @@ SignatureFacts facts_for(CMS_ContentInfo* cms, CMS_SignerInfo* si, STACK_OF(X509
         return f;
     }
     if (embedded == nullptr && !data) {
-        f.data_digest = {
-            Check::not_possible,
-            "the signature is detached and no document was given; pass it with --data"};
+        f.data_digest = {Check::not_possible,
+                         "the signature is detached and no document was given"};
         return f;
     }
     const core::Bytes& actual = digests.of(md, embedded, data);

@@ -53,16 +53,16 @@ validation::SignatureFacts token_facts(CMS_ContentInfo* cms_info,
     if (depth > 4) throw Error(Errc::malformed_input, "time-stamp tokens nested more than 4 deep");
     auto all = extract_facts(cms_info, std::nullopt, candidates);
     validation::SignatureFacts f = std::move(all.front());
-    f.type = "timestamp";
-    f.level = "";
+    f.type = EntryType::timestamp;
+    f.level = SignatureLevel::none;
     f.is_timestamp = true;
     // The CAdES notes about plain CMS do not apply to a token.
     const bool supplied = !candidates.empty() && f.signer_cert;
     f.notes.clear();
     if (supplied) {
-        f.notes.push_back(
-            "the TSA's certificate is not in the token (made without certReq); it "
-            "was found among the certificates supplied");
+        f.notes.push_back({NoteCode::signing_certificate_supplied,
+                           "the TSA's certificate is not in the token (made without certReq); "
+                           "it was found among the certificates supplied"});
     }
     f.with_candidates = nullptr;
     if (!f.signer_cert && candidates.empty()) {
@@ -98,7 +98,7 @@ validation::SignatureFacts token_facts(CMS_ContentInfo* cms_info,
                         ", serial " + ossl::integer_hex(TS_TST_INFO_get_serial(tst.get()));
     if (const TS_ACCURACY* acc = TS_TST_INFO_get_accuracy(tst.get()))
         about += ", accuracy " + accuracy_text(acc);
-    f.notes.push_back(std::move(about));
+    f.notes.push_back({NoteCode::timestamp_info, std::move(about)});
     if (f.signer_cert && f.binding == validation::Binding::absent && !f.format_problem) {
         f.format_problem =
             "the token has no signing-certificate attribute (RFC 3161 2.4.1, RFC 5816)";
@@ -131,8 +131,7 @@ validation::SignatureFacts token_facts(CMS_ContentInfo* cms_info,
     } else {
         f.imprint = {
             Check::not_possible,
-            "the time-stamped data was not given, so the message imprint cannot be checked; "
-            "pass it with --data"};
+            "the time-stamped data was not given, so the message imprint cannot be checked"};
         return f;
     }
     f.imprint = validation::compare_digest(

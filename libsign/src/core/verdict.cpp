@@ -33,6 +33,83 @@ constexpr std::array<std::pair<SubIndication, std::string_view>, 24> k_sub_names
     {SubIndication::generic, "GENERIC"},
 }};
 
+template <class E, std::size_t N>
+constexpr std::string_view name_in(const std::array<std::pair<E, std::string_view>, N>& table,
+                                   E value) noexcept {
+    for (const auto& [v, name] : table) {
+        if (v == value) return name;
+    }
+    return table.front().second;
+}
+
+constexpr std::array<std::pair<EntryType, std::string_view>, 3> k_entry_types{{
+    {EntryType::signature, "signature"},
+    {EntryType::timestamp, "timestamp"},
+    {EntryType::evidence_record, "evidence-record"},
+}};
+
+constexpr std::array<std::pair<FileFormat, std::string_view>, 7> k_file_formats{{
+    {FileFormat::unknown, ""},
+    {FileFormat::cades, "cades"},
+    {FileFormat::timestamp_token, "tst"},
+    {FileFormat::xades, "xades"},
+    {FileFormat::xmldsig, "xmldsig"},
+    {FileFormat::ers_asn1, "ers-asn1"},
+    {FileFormat::ers_xml, "ers-xml"},
+}};
+
+constexpr std::array<std::pair<SignatureLevel, std::string_view>, 12> k_levels{{
+    {SignatureLevel::none, ""},
+    {SignatureLevel::cms, "CMS"},
+    {SignatureLevel::xmldsig, "XMLDSig"},
+    {SignatureLevel::b_b, "B-B"},
+    {SignatureLevel::b_t, "B-T"},
+    {SignatureLevel::b_lt, "B-LT"},
+    {SignatureLevel::b_lta, "B-LTA"},
+    {SignatureLevel::xades_bes, "XAdES-BES"},
+    {SignatureLevel::xades_t, "XAdES-T"},
+    {SignatureLevel::xades_x_l, "XAdES-X-L"},
+    {SignatureLevel::xades_a, "XAdES-A"},
+    {SignatureLevel::xades_without_signing_certificate, "XAdES (no signing certificate)"},
+}};
+
+// In NoteCode order: the codes are a contract, spelled once here.
+constexpr std::array<std::string_view, 30> k_note_codes{{
+    "not_checked",
+    "not_baseline",
+    "no_signed_attributes",
+    "signing_certificate_supplied",
+    "signing_certificate_not_bound",
+    "timestamp_info",
+    "timestamp_token_only",
+    "timestamp_not_confirmed",
+    "poe_used",
+    "past_chain_valid",
+    "issuer_fetched",
+    "unchecked_certificate",
+    "revocation_good",
+    "revoked_after_poe",
+    "revocation_not_checked",
+    "revocation_data_not_used",
+    "schema_not_performed",
+    "properties_target_mismatch",
+    "reference_whole_document",
+    "manifest_references_not_checked",
+    "partly_signed",
+    "document_is_carried_content",
+    "document_name_differs",
+    "signature_required",
+    "record_summary",
+    "record_reading",
+    "record_hash_order",
+    "record_canonical_only",
+    "record_later_stamps_ignored",
+    "evidence_record_not_verified",
+}};
+static_assert(k_note_codes.size() ==
+                  static_cast<std::size_t>(NoteCode::evidence_record_not_verified) + 1,
+              "one name per NoteCode");
+
 }  // namespace
 
 std::string_view to_string(Indication indication) noexcept {
@@ -48,10 +125,7 @@ std::string_view to_string(Indication indication) noexcept {
 }
 
 std::string_view to_string(SubIndication sub) noexcept {
-    for (const auto& [value, name] : k_sub_names) {
-        if (value == sub) return name;
-    }
-    return "";
+    return name_in(k_sub_names, sub);
 }
 
 std::optional<Indication> indication_from_string(std::string_view text) noexcept {
@@ -66,6 +140,23 @@ std::optional<SubIndication> sub_indication_from_string(std::string_view text) n
         if (name == text) return value;
     }
     return std::nullopt;
+}
+
+std::string_view to_string(EntryType type) noexcept {
+    return name_in(k_entry_types, type);
+}
+
+std::string_view to_string(FileFormat format) noexcept {
+    return name_in(k_file_formats, format);
+}
+
+std::string_view to_string(SignatureLevel level) noexcept {
+    return name_in(k_levels, level);
+}
+
+std::string_view to_string(NoteCode code) noexcept {
+    const auto i = static_cast<std::size_t>(code);
+    return i < k_note_codes.size() ? k_note_codes[i] : "not_checked";
 }
 
 int severity(Indication indication) noexcept {

@@ -28,8 +28,8 @@ std::vector<std::string> drain_errors() {
     return out;
 }
 
-void fail(Errc code, std::string message) {
-    throw Error(code, std::move(message), drain_errors());
+void fail(Errc code, std::string message, Remedy remedy) {
+    throw Error(code, std::move(message), drain_errors(), remedy);
 }
 
 TimePoint to_time_point(const ASN1_TIME* t) {

@@ -80,7 +80,7 @@ using Ptr = std::unique_ptr<T, Free<T>>;
 std::vector<std::string> drain_errors();
 
 // Throws Error(code, message + causes from the queue). Always throws, even on an empty queue.
-[[noreturn]] void fail(Errc code, std::string message);
+[[noreturn]] void fail(Errc code, std::string message, Remedy remedy = Remedy::none);
 
 // The checkers: a null pointer or a result <= 0 is a failure.
 template <class T>

@@ -26,8 +26,8 @@ void check_key_matches(const detail::SignerImpl& impl, const fs::path& source) {
     if (X509_check_private_key(impl.cert.get(), impl.key.get()) != 1) {
         ossl::fail(Errc::key_refused,
                    source.string() + ": the private key does not belong to the certificate of " +
-                       ossl::name_to_string(X509_get_subject_name(impl.cert.get())) +
-                       "; give the matching --cert");
+                       ossl::name_to_string(X509_get_subject_name(impl.cert.get())),
+                   Remedy::certificate);
     }
     ossl::clear_errors();
 }
@@ -50,10 +50,8 @@ Signer Signer::from_pkcs12(const fs::path& file, std::string_view password) {
     const std::string pw(password);
     if (PKCS12_mac_present(p12.get()) &&
         PKCS12_verify_mac(p12.get(), pw.c_str(), static_cast<int>(pw.size())) != 1) {
-        ossl::fail(Errc::key_refused,
-                   file.string() +
-                       ": wrong password for the PKCS#12 file; check --pass-env or "
-                       "--pass-file");
+        ossl::fail(Errc::key_refused, file.string() + ": wrong password for the PKCS#12 file",
+                   Remedy::password);
     }
     EVP_PKEY* key = nullptr;
     X509* cert = nullptr;
@@ -102,10 +100,10 @@ Signer Signer::from_pem(const fs::path& key_file, const fs::path& cert_file,
     OPENSSL_cleanse(bytes.data(), bytes.size());
     if (!impl->key) {
         if (encrypted) {
-            ossl::fail(Errc::key_refused,
-                       key_file.string() +
-                           ": the key is encrypted and the password was wrong or "
-                           "missing; give it with --pass-env or --pass-file");
+            ossl::fail(
+                Errc::key_refused,
+                key_file.string() + ": the key is encrypted and the password was wrong or missing",
+                Remedy::password);
         }
         ossl::fail(Errc::malformed_input,
                    key_file.string() + ": not a private key (expected PEM or DER)");

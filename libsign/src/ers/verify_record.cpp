@@ -119,7 +119,7 @@ std::vector<DataObject> data_objects(const VerifyOptions& options) {
 SignatureReport verify_record(const EvidenceRecord& rec, std::vector<DataObject>& objects,
                               const ValidationContext& context, TimePoint at) {
     SignatureReport r;
-    r.type = "evidence-record";
+    r.type = EntryType::evidence_record;
     auto verdict = [&](Indication i, SubIndication s, std::string why) {
         r.indication = i;
         r.sub_indication = s;
@@ -189,12 +189,13 @@ SignatureReport verify_record(const EvidenceRecord& rec, std::vector<DataObject>
             const bool joins = *value == *imprint, absent = other && *other == *imprint;
             if (joins || absent) {
                 r.notes.push_back(
-                    where.back() +
-                    ": a list of its reduced hash tree already holds the value computed so far; "
-                    "it verifies only if that value joins the list " +
-                    (joins ? "anyway" : "only when absent") +
-                    " (one of two readings of RFC 4998 4.3): verifiers that read it the other "
-                    "way reject it");
+                    {NoteCode::record_reading,
+                     where.back() +
+                         ": a list of its reduced hash tree already holds the value computed so "
+                         "far; it verifies only if that value joins the list " +
+                         (joins ? "anyway" : "only when absent") +
+                         " (one of two readings of RFC 4998 4.3): verifiers that read it the "
+                         "other way reject it"});
             }
             return absent && !joins ? other : value;
         };
@@ -278,18 +279,20 @@ SignatureReport verify_record(const EvidenceRecord& rec, std::vector<DataObject>
                             std::none_of(candidates.begin(),
                                          candidates.begin() + static_cast<long>(from_bytes),
                                          covers);
-                        const std::string xml_note =
+                        const Note xml_note{
+                            NoteCode::record_canonical_only,
                             "the document given matches the record only in canonical XML form ("
                             "RFC 6283): its comments, XML declaration and the spacing inside its "
-                            "tags are not protected by the record";
+                            "tags are not protected by the record"};
                         if (canonical_only &&
                             std::find(r.notes.begin(), r.notes.end(), xml_note) == r.notes.end()) {
                             r.notes.push_back(xml_note);
                         }
-                        const std::string note =
+                        const Note note{
+                            NoteCode::record_hash_order,
                             "chain " + std::to_string(i + 1) + " verifies with " +
-                            join_name(hit->sorted) + " only: verifiers that read only " +
-                            (hit->sorted ? "unsorted" : "sorted") + " concatenation reject it";
+                                join_name(hit->sorted) + " only: verifiers that read only " +
+                                (hit->sorted ? "unsorted" : "sorted") + " concatenation reject it"};
                         if (hit->sorted != hit->unsorted &&
                             std::find(r.notes.begin(), r.notes.end(), note) == r.notes.end()) {
                             r.notes.push_back(note);
@@ -343,7 +346,7 @@ SignatureReport verify_record(const EvidenceRecord& rec, std::vector<DataObject>
                 }());
             } catch (const Error& e) {
                 validation::SignatureFacts broken;
-                broken.type = "timestamp";
+                broken.type = EntryType::timestamp;
                 broken.is_timestamp = true;
                 broken.format_problem =
                     std::string("the token of ") + where.back() + " is malformed: " + e.what();
@@ -372,9 +375,10 @@ SignatureReport verify_record(const EvidenceRecord& rec, std::vector<DataObject>
         ++later;
     }
     if (later > 0) {
-        r.notes.push_back(std::to_string(later) +
-                          " archive time-stamp(s) made after the validation time " +
-                          format_rfc3339(at) + " were left out");
+        r.notes.push_back({NoteCode::record_later_stamps_ignored,
+                           std::to_string(later) +
+                               " archive time-stamp(s) made after the validation time " +
+                               format_rfc3339(at) + " were left out"});
     }
     // Each time-stamp is validated when the next one proves it existed; the last one now.
     for (std::size_t k = 0; k < facts.size(); ++k) {
@@ -389,8 +393,9 @@ SignatureReport verify_record(const EvidenceRecord& rec, std::vector<DataObject>
         for (const auto& a : algorithms) s += (s.empty() ? "" : ", ") + a;
         return s;
     }();
-    r.notes.push_back(std::to_string(rec.chains.size()) + " chain(s), " +
-                      std::to_string(facts.size()) + " archive time-stamp(s)");
+    r.notes.push_back({NoteCode::record_summary, std::to_string(rec.chains.size()) + " chain(s), " +
+                                                     std::to_string(facts.size()) +
+                                                     " archive time-stamp(s)"});
     // RFC 4998 5.3 / EN 319 102-1 5.6.2.3: an algorithm carries the proof only while it is
     // acceptable. Chain i's hash tree (the document, and the earlier chains) must stay acceptable
     // until chain i + 1 hashed them again; a time-stamp's imprint until the next time-stamp

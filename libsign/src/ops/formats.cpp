@@ -29,7 +29,7 @@ ers::EvidenceRecord xml_record_decode(const Input& in) {
     return ers::decode_xml(*in.bytes, in.what);
 }
 Evidence xml_record_extract(const Input& in, const VerifyOptions&) {
-    return {"ers-xml", {}, false, xml_record_decode(in)};
+    return {FileFormat::ers_xml, {}, false, xml_record_decode(in)};
 }
 
 // XMLDSig and XAdES signatures (enveloped, enveloping, detached).
@@ -47,7 +47,7 @@ Inspection xml_signature_inspect(const Input& in) {
             return c.name == "xades:QualifyingProperties";
         });
     });
-    return Inspection{in.path, xades ? "xades" : "xmldsig", std::move(fields)};
+    return Inspection{in.path, xades ? FileFormat::xades : FileFormat::xmldsig, std::move(fields)};
 }
 core::Bytes xml_signature_extend(const Input& in, const TsaClient& tsa) {
     return xml::extend_xades(*in.bytes, in.what, token_source(tsa));
@@ -56,7 +56,7 @@ core::Bytes xml_signature_extend(const Input& in, const TsaClient& tsa) {
 // A lone RFC 3161 token: what its imprint must match is the document given beside it.
 Evidence token_evidence(CMS_ContentInfo* token, std::span<const unsigned char> der,
                         const VerifyOptions& options) {
-    Evidence e{"tst", {}, true, std::nullopt};
+    Evidence e{FileFormat::timestamp_token, {}, true, std::nullopt};
     e.signatures.push_back(cms::token_facts(token, der, {.file = options.data}));
     return e;
 }
@@ -69,7 +69,8 @@ Inspection token_or_cms_inspect(const Input& in, const core::Bytes& der) {
         if (auto tst = cms::tst_info_fields(cms_info.get()))
             fields.insert(fields.begin(), std::move(*tst));
     }
-    return Inspection{in.path, token ? "tst" : "cades", std::move(fields)};
+    return Inspection{in.path, token ? FileFormat::timestamp_token : FileFormat::cades,
+                      std::move(fields)};
 }
 
 // CMS SignedData: a CAdES signature, or a time-stamp token (a SignedData over a TSTInfo). Parsed
@@ -80,7 +81,8 @@ bool cms_sniff(const Input& in) {
 Evidence cms_extract(const Input& in, const VerifyOptions& options) {
     auto cms_info = cms::parse_signed_data(*in.bytes, in.what);
     if (cms::is_token(cms_info.get())) return token_evidence(cms_info.get(), *in.bytes, options);
-    return {"cades", cms::extract_facts(cms_info.get(), options.data), false, std::nullopt};
+    return {FileFormat::cades, cms::extract_facts(cms_info.get(), options.data), false,
+            std::nullopt};
 }
 Inspection cms_inspect(const Input& in) {
     return token_or_cms_inspect(in, *in.bytes);
@@ -98,7 +100,7 @@ ers::EvidenceRecord der_record_decode(const Input& in) {
     return ers::decode_der(in.bytes, in.what);
 }
 Evidence der_record_extract(const Input& in, const VerifyOptions&) {
-    return {"ers-asn1", {}, false, der_record_decode(in)};
+    return {FileFormat::ers_asn1, {}, false, der_record_decode(in)};
 }
 
 // ZIP containers: recognised, so that the refusal says what the file is.

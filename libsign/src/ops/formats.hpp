@@ -33,7 +33,7 @@ Input read_input(const std::filesystem::path& path);
 
 // What a file holds, extracted once, for the engine to judge.
 struct Evidence {
-    std::string format;  // the report's name: "cades", "tst", "xades", "xmldsig", "ers-asn1", ...
+    FileFormat format = FileFormat::unknown;
     std::vector<validation::SignatureFacts> signatures;  // signatures, or the one token
     bool timestamp_token = false;                        // the file is a lone RFC 3161 token
     std::optional<ers::EvidenceRecord> record;           // the file is an evidence record

@@ -70,7 +70,9 @@ RenewResult renew(const std::vector<fs::path>& inputs, const RenewOptions& optio
     if (hash_tree_renewal) {
         if (options.data.empty()) {
             throw Error(Errc::usage,
-                        "a hash-tree renewal (--digest) needs the documents: add --data DOC|DIR");
+                        "a hash-tree renewal (a new digest algorithm) needs the documents the "
+                        "records protect",
+                        Remedy::document);
         }
         // The same pairing as verify: folders keep relative paths (DIR/a/b.pdf.ers ->
         // DATA/a/b.pdf).
@@ -81,7 +83,8 @@ RenewResult renew(const std::vector<fs::path>& inputs, const RenewOptions& optio
             const auto it = documents.find(l.path);
             if (it == documents.end() || !it->second) {
                 throw Error(Errc::input_missing,
-                            l.path.string() + ": its document was not found in --data");
+                            l.path.string() + ": its document is not among the documents given",
+                            Remedy::document);
             }
             l.document = it->second;
         }

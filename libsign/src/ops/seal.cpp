@@ -101,18 +101,15 @@ SealResult seal(const std::vector<fs::path>& inputs, const fs::path& out_dir,
     for (const auto& f : listed) items.push_back({f.file, f.relative, 0, {}});
     std::error_code ec;
     if (!options.overwrite) {
-        for (const fs::path& target : records) {
+        std::vector<fs::path> targets = records;
+        targets.insert(targets.end(), {manifest, manifest_record});
+        for (const fs::path& target : targets) {
             if (fs::exists(fs::symlink_status(target, ec))) {
                 throw Error(Errc::cannot_create_output,
                             core::printable(target) +
-                                " already exists; choose another output folder or give --force");
-            }
-        }
-        for (const fs::path& target : {manifest, manifest_record}) {
-            if (fs::exists(fs::symlink_status(target, ec))) {
-                throw Error(Errc::cannot_create_output,
-                            core::printable(target) +
-                                " already exists; choose another output folder or give --force");
+                                " already exists; choose another output folder or allow "
+                                "replacing records",
+                            Remedy::overwrite);
             }
         }
     }

@@ -76,7 +76,8 @@ FileReport verify_file_at(const fs::path& file, const VerifyOptions& options,
     if (options.data) {
         std::error_code ec;
         if (!fs::is_regular_file(*options.data, ec))
-            throw Error(Errc::input_missing, options.data->string() + ": no such document");
+            throw Error(Errc::input_missing, options.data->string() + ": no such document",
+                        Remedy::document);
     }
     ops::Evidence evidence = ops::format_of(input).extract(input, options);
     report.format = evidence.format;
@@ -85,17 +86,18 @@ FileReport verify_file_at(const fs::path& file, const VerifyOptions& options,
         auto r = ers::verify_record(*evidence.record, objects, context, at);
         if (evidence.record->encoding == ers::EvidenceRecord::Encoding::xml &&
             !evidence.record->schema_validated) {
-            r.notes.push_back(
-                "schema validation was not performed: no standard schemas installed "
-                "(LTSIGN_SCHEMA_DIR)");
+            r.notes.push_back({NoteCode::schema_not_performed,
+                               "schema validation was not performed: no standard schemas "
+                               "installed (LTSIGN_SCHEMA_DIR)"});
         }
         report.signatures.push_back(std::move(r));
     } else if (evidence.timestamp_token) {
         // A token verified on its own is one entry of type "timestamp" (DESIGN.md, --json).
         report.signatures.push_back(validation::evaluate(evidence.signatures.front(), context, at));
         report.signatures.back().notes.push_back(
-            "this file is an RFC 3161 time-stamp token, not a signature: it can prove that the "
-            "document existed at its time, never who signed it");
+            {NoteCode::timestamp_token_only,
+             "this file is an RFC 3161 time-stamp token, not a signature: it can prove that the "
+             "document existed at its time, never who signed it"});
     } else {
         judge_signatures(std::move(evidence.signatures), file, context, at, report);
     }

@@ -9,7 +9,7 @@ namespace {
 
 bool holds_signature(const FileReport& f) {
     return std::any_of(f.signatures.begin(), f.signatures.end(),
-                       [](const SignatureReport& s) { return s.type == "signature"; });
+                       [](const SignatureReport& s) { return s.type == EntryType::signature; });
 }
 
 }  // namespace
@@ -17,13 +17,15 @@ bool holds_signature(const FileReport& f) {
 void BatchReport::require_signatures() {
     for (auto& f : files) {
         if (f.error || holds_signature(f) || f.signatures.empty()) continue;
-        const std::string kind =
-            f.signatures.front().type == "timestamp" ? "a time-stamp token" : "an evidence record";
+        const std::string kind = f.signatures.front().type == EntryType::timestamp
+                                     ? "a time-stamp token"
+                                     : "an evidence record";
         f.indication = Indication::total_failed;
         f.sub_indication = SubIndication::sig_constraints_failure;
         f.signatures.front().notes.push_back(
-            "a signature was required, but this file holds only " + kind +
-            ", which proves that the document existed, not who signed it");
+            {NoteCode::signature_required,
+             "a signature was required, but this file holds only " + kind +
+                 ", which proves that the document existed, not who signed it"});
     }
 }
 
@@ -33,7 +35,8 @@ Summary BatchReport::summary() const {
         if (holds_signature(f)) {
             ++s.signatures;
         } else if (!f.signatures.empty()) {
-            ++(f.signatures.front().type == "timestamp" ? s.timestamps : s.evidence_records);
+            ++(f.signatures.front().type == EntryType::timestamp ? s.timestamps
+                                                                 : s.evidence_records);
         }
         switch (f.indication) {
             case Indication::total_passed:

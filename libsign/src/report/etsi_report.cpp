@@ -1,6 +1,7 @@
 // ETSI TS 119 102-2 validation report (XML).
 #include <libxml/tree.h>
 
+#include <cctype>
 #include <map>
 #include <set>
 
@@ -13,16 +14,11 @@ namespace {
 
 constexpr const char* k_vr = "http://uri.etsi.org/19102/v1.4.1#";
 
+// TS 119 102-2: urn:etsi:019102:mainindication:total-passed, ... (lower case, '-' for '_').
 std::string main_indication(Indication i) {
-    switch (i) {
-        case Indication::total_passed:
-            return "urn:etsi:019102:mainindication:total-passed";
-        case Indication::total_failed:
-            return "urn:etsi:019102:mainindication:total-failed";
-        case Indication::indeterminate:
-            return "urn:etsi:019102:mainindication:indeterminate";
-    }
-    return "urn:etsi:019102:mainindication:indeterminate";
+    std::string name(to_string(i));
+    for (char& c : name) c = c == '_' ? '-' : static_cast<char>(std::tolower(c));
+    return "urn:etsi:019102:mainindication:" + name;
 }
 
 class Writer {
@@ -120,8 +116,9 @@ class Writer {
         }
         for (const auto& n : s.notes) {
             xmlNode* note = add(more, "ReportData");
-            add(note, "Type", "urn:ltsign:report:note");
-            add(note, "Value", n);
+            // The code makes the type specific; a reader that wants every note matches the prefix.
+            add(note, "Type", "urn:ltsign:report:note:" + std::string(to_string(n.code)));
+            add(note, "Value", n.text);
         }
     }
 

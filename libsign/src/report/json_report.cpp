@@ -28,16 +28,22 @@ json certificate(const CertificateInfo& c) {
 }
 
 json signature(const SignatureReport& s) {
-    json j = {{"type", s.type},
+    json notes = json::array(), codes = json::array();
+    for (const auto& n : s.notes) {
+        notes.push_back(n.text);
+        codes.push_back(to_string(n.code));
+    }
+    json j = {{"type", to_string(s.type)},
               {"indication", to_string(s.indication)},
               {"subIndication", sub(s.sub_indication)},
-              {"level", s.level},
+              {"level", to_string(s.level)},
               {"signer", s.signer},
               {"signingTime", optional_time(s.signing_time)},
               {"bestSignatureTime", optional_time(s.best_signature_time)},
               {"timestamps", json::array()},
               {"explanation", s.explanation},
-              {"notes", s.notes},
+              {"notes", std::move(notes)},
+              {"noteCodes", std::move(codes)},
               {"digestAlgorithm", s.digest_algorithm},
               {"signatureAlgorithm", s.signature_algorithm},
               {"certificates", json::array()}};
@@ -102,7 +108,7 @@ std::string BatchReport::to_json() const {
     for (const auto& f : files) {
         json j = {{"path", core::printable(f.path)},
                   {"data", f.data ? json(core::printable(*f.data)) : json(nullptr)},
-                  {"format", f.format},
+                  {"format", to_string(f.format)},
                   {"indication", to_string(f.indication)},
                   {"subIndication", sub(f.sub_indication)},
                   {"signatures", json::array()}};
@@ -133,7 +139,8 @@ std::string BatchReport::to_json() const {
 }
 
 std::string Inspection::to_json() const {
-    json j = {{"path", core::printable(path)}, {"format", format}, {"fields", json::array()}};
+    json j = {
+        {"path", core::printable(path)}, {"format", to_string(format)}, {"fields", json::array()}};
     for (const auto& f : fields) j["fields"].push_back(field(f));
     return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }

@@ -18,8 +18,9 @@ std::string verdict_text(Indication i, SubIndication s, bool colour) {
 
 void signature_lines(const SignatureReport& s, const std::string& indent, bool colour,
                      std::string& out) {
-    out += indent + s.type + ": " + verdict_text(s.indication, s.sub_indication, colour);
-    if (!s.level.empty()) out += "  level " + s.level;
+    out += indent + std::string(to_string(s.type)) + ": " +
+           verdict_text(s.indication, s.sub_indication, colour);
+    if (s.level != SignatureLevel::none) out += "  level " + std::string(to_string(s.level));
     out += "\n";
     const std::string in = indent + "  ";
     out += in + "why: " + s.explanation + "\n";
@@ -36,7 +37,7 @@ void signature_lines(const SignatureReport& s, const std::string& indent, bool c
         out += in + "signed: " + (d.uri.empty() ? "URI \"\"" : d.uri) + " -> " + d.target +
                (d.mime_type.empty() ? "" : " (" + d.mime_type + ")") + "\n";
     }
-    for (const auto& n : s.notes) out += in + "note: " + n + "\n";
+    for (const auto& n : s.notes) out += in + "note: " + n.text + "\n";
     for (const auto& t : s.timestamps) signature_lines(t, in, colour, out);
 }
 
@@ -104,7 +105,7 @@ std::string BatchReport::to_text(bool colour) const {
 }
 
 std::string Inspection::to_text() const {
-    std::string out = core::printable(path) + " (" + format + ")\n";
+    std::string out = core::printable(path) + " (" + std::string(to_string(format)) + ")\n";
     for (const auto& f : fields) field_lines(f, "  ", out);
     return out;
 }

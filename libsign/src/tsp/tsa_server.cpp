@@ -239,10 +239,13 @@ TsaServer::TsaServer(Signer identity, TsaServerOptions options)
     }
     im.identity.check_usable_at(im.options.fixed_time.value_or(now_utc()),
                                 Signer::Use::time_stamps);
-    if (im.options.serial_file.empty()) throw Error(Errc::usage, "a TSA needs --serial-file");
+    if (im.options.serial_file.empty())
+        throw Error(Errc::usage, "a TSA needs a serial number file", Remedy::serial_file);
     im.serials = std::make_unique<SerialCounter>(im.options.serial_file);
     im.policy.reset(OBJ_txt2obj(im.options.policy.c_str(), 1));
-    if (!im.policy) throw Error(Errc::usage, "--policy " + im.options.policy + " is not an OID");
+    if (!im.policy)
+        throw Error(Errc::usage, "the TSA policy " + im.options.policy + " is not an OID",
+                    Remedy::tsa_policy);
 
     // The request deadline bounds reading; this is only the socket's own receive timeout.
     im.http.set_read_timeout(5, 0);

@@ -136,7 +136,7 @@ core::Bytes check_response(const Request& req, const core::Bytes& body, const Ts
 }
 
 core::Bytes request_token_for_digest(const TsaClient& tsa, const EVP_MD* md, core::Bytes digest) {
-    if (tsa.url.empty()) throw Error(Errc::usage, "no TSA given; add --tsa URL");
+    if (tsa.url.empty()) throw Error(Errc::usage, "no time-stamping authority given", Remedy::tsa);
     const Request req = make_request(md, std::move(digest), tsa.policy);
     net::HttpOptions http;
     http.timeout = tsa.timeout;

@@ -140,7 +140,7 @@ ChainResult validate_chain(X509* cert, const std::vector<ossl::Ptr<X509>>& untru
     result.indication = Indication::indeterminate;
     result.explanation = trust.anchors.empty()
                              ? "no trust anchor was given, so the signer's certificate cannot be "
-                               "traced to a trusted root; give one with --trust"
+                               "traced to a trusted root"
                              : chain_sentence(result.sub_indication, err, depth, failing, at);
     return result;
 }
@@ -273,8 +273,9 @@ std::optional<SignatureReport> check_revocation(const SignatureFacts& facts,
                    : "the certificate of " + who;
         switch (res.status) {
             case revocation::Status::good:
-                r.notes.push_back("revocation of " + who + ": good per " + res.source + " (" +
-                                  res.detail + ")");
+                r.notes.push_back({NoteCode::revocation_good, "revocation of " + who +
+                                                                  ": good per " + res.source +
+                                                                  " (" + res.detail + ")"});
                 break;
             case revocation::Status::revoked: {
                 const std::string when = format_rfc3339(*res.revoked_at);
@@ -283,9 +284,10 @@ std::optional<SignatureReport> check_revocation(const SignatureFacts& facts,
                         ? res.source + ", past its nextUpdate; a revocation it lists stays proven"
                         : res.source;
                 if (poe && *poe < *res.revoked_at) {
-                    r.notes.push_back(role + " was revoked on " + when + " (per " + source +
-                                      "), after the signature is proven to have existed (" +
-                                      format_rfc3339(*poe) + ")");
+                    r.notes.push_back({NoteCode::revoked_after_poe,
+                                       role + " was revoked on " + when + " (per " + source +
+                                           "), after the signature is proven to have existed (" +
+                                           format_rfc3339(*poe) + ")"});
                     break;
                 }
                 if (poe) {
@@ -315,7 +317,8 @@ std::optional<SignatureReport> check_revocation(const SignatureFacts& facts,
                         Indication::indeterminate, SubIndication::try_later,
                         role + " publishes no revocation information and the policy requires it");
                 }
-                r.notes.push_back("revocation of " + who + " was not checked: " + res.detail);
+                r.notes.push_back({NoteCode::revocation_not_checked,
+                                   "revocation of " + who + " was not checked: " + res.detail});
                 break;
         }
     }
@@ -553,10 +556,11 @@ SignatureReport judge(const SignatureFacts& facts, const ValidationContext& cont
         auto fetched = revocation::fetch_issuers(last, context.revocation_timeout, budget);
         if (fetched.empty()) break;
         for (auto& c : fetched) {
-            r.notes.push_back("the certificate of " +
-                              ossl::name_to_string(X509_get_subject_name(c.get())) +
-                              " was fetched from the authorityInfoAccess of " +
-                              ossl::name_to_string(X509_get_subject_name(last)));
+            r.notes.push_back({NoteCode::issuer_fetched,
+                               "the certificate of " +
+                                   ossl::name_to_string(X509_get_subject_name(c.get())) +
+                                   " was fetched from the authorityInfoAccess of " +
+                                   ossl::name_to_string(X509_get_subject_name(last))});
             pool.push_back(std::move(c));
         }
         chain =
@@ -567,10 +571,11 @@ SignatureReport judge(const SignatureFacts& facts, const ValidationContext& cont
         *poe < chain.expired_at) {
         auto past = validate_chain(facts.signer_cert.get(), pool, context.trust.impl(), *poe);
         if (past.indication == Indication::total_passed) {
-            r.notes.push_back("a certificate of the chain expired on " +
-                              format_rfc3339(chain.expired_at) +
-                              ", but the signature is proven to have existed on " +
-                              format_rfc3339(*poe) + ", when the chain was valid");
+            r.notes.push_back({NoteCode::past_chain_valid,
+                               "a certificate of the chain expired on " +
+                                   format_rfc3339(chain.expired_at) +
+                                   ", but the signature is proven to have existed on " +
+                                   format_rfc3339(*poe) + ", when the chain was valid"});
             chain = std::move(past);
         }
     }
@@ -596,9 +601,10 @@ SignatureReport judge(const SignatureFacts& facts, const ValidationContext& cont
                                       [&](const CertificateInfo& i) { return i.sha256 == fp; });
         if (!used) {
             r.notes.push_back(
-                "it also carries the certificate of " +
-                ossl::name_to_string(X509_get_subject_name(c)) +
-                ", whose issuer is unknown; it was not needed and could not be checked");
+                {NoteCode::unchecked_certificate,
+                 "it also carries the certificate of " +
+                     ossl::name_to_string(X509_get_subject_name(c)) +
+                     ", whose issuer is unknown; it was not needed and could not be checked"});
         }
     }
 
@@ -685,7 +691,8 @@ SignatureReport evaluate(const SignatureFacts& given, const ValidationContext& c
     r.timestamps = std::move(stamps);
     if (poe && !facts.is_timestamp) {
         r.best_signature_time = poe;
-        r.notes.push_back(poe_source + " proves the signature existed on " + format_rfc3339(*poe));
+        r.notes.push_back({NoteCode::poe_used, poe_source + " proves the signature existed on " +
+                                                   format_rfc3339(*poe)});
     }
 
     // A signature-time-stamp that is broken (not merely unconfirmed) means the signature file has
@@ -698,10 +705,11 @@ SignatureReport evaluate(const SignatureFacts& given, const ValidationContext& c
             return r;
         }
         if (ts.indication == Indication::indeterminate) {
-            r.notes.push_back(
-                "a signature time-stamp could not be confirmed (" +
-                std::string(to_string(ts.sub_indication)) +
-                "), so it proves nothing about when the signature existed: " + ts.explanation);
+            r.notes.push_back({NoteCode::timestamp_not_confirmed,
+                               "a signature time-stamp could not be confirmed (" +
+                                   std::string(to_string(ts.sub_indication)) +
+                                   "), so it proves nothing about when the signature existed: " +
+                                   ts.explanation});
         }
     }
     return r;

@@ -47,8 +47,8 @@ struct AlgorithmUse {
 enum class Binding { absent, matches, mismatch };
 
 struct SignatureFacts {
-    std::string type = "signature";             // the report's type: "signature" or "timestamp"
-    std::string level;                          // "B-B", "B-T", "CMS", ...
+    EntryType type = EntryType::signature;  // signature or timestamp
+    SignatureLevel level = SignatureLevel::none;
     std::optional<std::string> format_problem;  // set: FORMAT_FAILURE
     ossl::Ptr<X509> signer_cert;                // null: the signing certificate was not identified
     std::vector<ossl::Ptr<X509>> certificates;  // every certificate the signature carries
@@ -59,7 +59,7 @@ struct SignatureFacts {
     std::optional<TimePoint> claimed_signing_time;
     std::string digest_algorithm;
     std::string signature_algorithm;
-    std::vector<std::string> notes;
+    std::vector<Note> notes;
     std::vector<SignedDataObject> signed_data;
     // Further algorithms carrying proof (the digest and signer key above are judged anyway).
     std::vector<AlgorithmUse> algorithms;

@@ -27,7 +27,7 @@ inline constexpr const char* k_signed_properties_type =
 bool has_xml_signature(std::span<const unsigned char> bytes);
 
 struct XmlSignatures {
-    std::string format;  // "xades" when any signature has XAdES properties, else "xmldsig"
+    FileFormat format = FileFormat::xmldsig;        // xades when any signature has XAdES properties
     std::vector<validation::SignatureFacts> facts;  // one per top-level ds:Signature
 };
 

@@ -211,20 +211,22 @@ core::Bytes sign_xades(const fs::path& file, const Signer& signer, const SignOpt
     signer.check_usable_at(when);
     const auto& identity = signer.impl();
     if (options.level == Level::t && !tokens)
-        throw Error(Errc::usage, "level T needs a time-stamping authority");
+        throw Error(Errc::usage, "level T needs a time-stamping authority", Remedy::tsa);
     if (options.rsa_padding == RsaPadding::pss) {
         throw Error(Errc::usage,
                     "XAdES signatures are made with RSA PKCS#1 v1.5 or ECDSA; RSASSA-PSS is "
-                    "available for CAdES only (leave out --pss)");
+                    "available for CAdES only",
+                    Remedy::rsa_padding);
     }
     // SHA-1 and SHA-3 have no signature method here (signature_method_uri says nullopt).
     const std::string digest = crypto::digest_name(crypto::evp_md(options.digest));
     const auto method = signature_method_uri(identity.key.get(), digest);
     if (!method) {
         throw Error(Errc::usage,
-                    "XAdES signatures need an RSA or EC key and --digest sha256, "
+                    "XAdES signatures need an RSA or EC key and the digest sha256, "
                     "sha384 or sha512 (this key is " +
-                        signer.key_description() + ")");
+                        signer.key_description() + ")",
+                    Remedy::digest);
     }
     const std::string digest_uri = *digest_method_uri(digest);
     std::error_code ec;
@@ -237,26 +239,29 @@ core::Bytes sign_xades(const fs::path& file, const Signer& signer, const SignOpt
     if (options.packaging == Packaging::enveloped) {
         content = core::read_file(file, core::k_max_signature_file);
         if (!looks_like_xml(content)) {
-            throw Error(Errc::usage, file.string() +
-                                         ": enveloped signatures need an XML document; use "
-                                         "--packaging enveloping or detached for other files");
+            throw Error(Errc::usage,
+                        file.string() +
+                            ": enveloped signatures need an XML document; other "
+                            "files are signed enveloping or detached",
+                        Remedy::packaging);
         }
         try {
             doc = parse(content, file.string());
         } catch (const Error& e) {
             throw Error(Errc::malformed_input,
-                        std::string(e.what()) +
-                            "; sign it with --packaging detached or enveloping instead");
+                        std::string(e.what()) + "; sign it detached or enveloping instead",
+                        Remedy::packaging);
         }
         parent = xmlDocGetRootElement(doc.get());
     } else {
         doc.reset(xmlNewDoc(BAD_CAST "1.0"));
         if (options.packaging == Packaging::enveloping) {
             if (fs::file_size(file, ec) > k_max_enveloping) {
-                throw Error(Errc::usage, file.string() +
-                                             ": larger than 64 MiB; enveloping keeps the whole "
-                                             "document in the signature, use --packaging "
-                                             "detached");
+                throw Error(Errc::usage,
+                            file.string() +
+                                ": larger than 64 MiB; enveloping keeps the whole "
+                                "document in the signature, sign it detached",
+                            Remedy::packaging);
             }
             content = core::read_file(file, k_max_enveloping);
         }

@@ -355,7 +355,7 @@ class SignatureChecker {
     Checked run() {
         Checked out;
         SignatureFacts& f = m_facts;
-        f.level = "XMLDSig";
+        f.level = SignatureLevel::xmldsig;
         xmlNode* si = child(m_sig, k_dsig_ns, "SignedInfo");
         xmlNode* sv = child(m_sig, k_dsig_ns, "SignatureValue");
         if (si == nullptr || sv == nullptr) {
@@ -430,20 +430,30 @@ class SignatureChecker {
         return n;
     }
 
+    // RevocationValues or CertificateValues make a B-B or B-T signature B-LT (EN 319 132-1 6.3).
+    void raise_to_long_term() {
+        if (m_facts.level == SignatureLevel::b_t || m_facts.level == SignatureLevel::b_b)
+            m_facts.level = SignatureLevel::b_lt;
+    }
+
     // EN 319 132-1 6.3 asks a baseline signature for SigningTime, SigningCertificateV2 and a
     // DataObjectFormat per signed data object; XAdES without them (TS 101 903 "XAdES-BES" and
     // its successors) is verified the same way and named by the older levels.
     void name_legacy_level() {
         if (m_not_baseline.empty() || m_qp == nullptr || m_cert_refs.empty()) return;
-        static const std::pair<const char*, const char*> k_names[] = {
-            {"B-B", "XAdES-BES"}, {"B-T", "XAdES-T"}, {"B-LT", "XAdES-X-L"}, {"B-LTA", "XAdES-A"}};
+        static const std::pair<SignatureLevel, SignatureLevel> k_names[] = {
+            {SignatureLevel::b_b, SignatureLevel::xades_bes},
+            {SignatureLevel::b_t, SignatureLevel::xades_t},
+            {SignatureLevel::b_lt, SignatureLevel::xades_x_l},
+            {SignatureLevel::b_lta, SignatureLevel::xades_a}};
         for (const auto& [baseline, legacy] : k_names) {
             if (m_facts.level == baseline) m_facts.level = legacy;
         }
         std::string why;
         for (const auto& r : m_not_baseline) why += (why.empty() ? "" : "; ") + r;
-        m_facts.notes.push_back("not an EN 319 132-1 baseline signature (" + why +
-                                "), so its level has the older XAdES name");
+        m_facts.notes.push_back(
+            {NoteCode::not_baseline, "not an EN 319 132-1 baseline signature (" + why +
+                                         "), so its level has the older XAdES name"});
     }
 
     // The first reason the signed data cannot be said to be what the signature covers.
@@ -506,14 +516,16 @@ class SignatureChecker {
             ocsp += children(values, k_xades132_ns, "EncapsulatedOCSPValue").size();
         if (ocsp > 0) {
             m_facts.notes.push_back(
-                (ocsp == 1
-                     ? std::string("an OCSP response carried in ") + where + " was"
-                     : std::to_string(ocsp) + " OCSP responses carried in " + where + " were") +
-                " not used: this version takes OCSP answers from the responders only");
+                {NoteCode::revocation_data_not_used,
+                 (ocsp == 1
+                      ? std::string("an OCSP response carried in ") + where + " was"
+                      : std::to_string(ocsp) + " OCSP responses carried in " + where + " were") +
+                     " not used: this version takes OCSP answers from the responders only"});
         }
         if (child(rv, k_xades132_ns, "OtherValues") != nullptr) {
-            m_facts.notes.push_back("the OtherValues in " + where +
-                                    " (revocation data of another kind) were not used");
+            m_facts.notes.push_back({NoteCode::revocation_data_not_used,
+                                     "the OtherValues in " + where +
+                                         " (revocation data of another kind) were not used"});
         }
     }
 
@@ -539,10 +551,11 @@ class SignatureChecker {
             // Its own ds:Object holds it and its SignedProperties must still be the signed one;
             // only the Target attribute is off (seen in the wild: "#Signature" for Id "signature").
             m_qp = found.front();
-            m_facts.notes.push_back("the xades:QualifyingProperties Target \"" +
-                                    attribute(m_qp, "Target") +
-                                    "\" does not name this signature (Id \"" + id +
-                                    "\"); they were used because the signature holds no others");
+            m_facts.notes.push_back(
+                {NoteCode::properties_target_mismatch,
+                 "the xades:QualifyingProperties Target \"" + attribute(m_qp, "Target") +
+                     "\" does not name this signature (Id \"" + id +
+                     "\"); they were used because the signature holds no others"});
             return;
         }
         if (targeting.empty()) {
@@ -563,7 +576,7 @@ class SignatureChecker {
             return;
         }
         m_sp = sps.front();
-        m_facts.level = "B-B";
+        m_facts.level = SignatureLevel::b_b;
         xmlNode* ssp = child(m_sp, k_xades132_ns, "SignedSignatureProperties");
         m_sdop = child(m_sp, k_xades132_ns, "SignedDataObjectProperties");
         if (xmlNode* st = child(ssp, k_xades132_ns, "SigningTime")) {
@@ -578,9 +591,10 @@ class SignatureChecker {
         }
         for (const char* stamp : {"AllDataObjectsTimeStamp", "IndividualDataObjectsTimeStamp"}) {
             if (child(m_sdop, k_xades132_ns, stamp) != nullptr) {
-                m_facts.notes.push_back(std::string("the signed ") + stamp +
-                                        " (a time-stamp over the data before signing) is not "
-                                        "verified by this version and was not used");
+                m_facts.notes.push_back({NoteCode::not_checked,
+                                         std::string("the signed ") + stamp +
+                                             " (a time-stamp over the data before signing) is not "
+                                             "verified by this version and was not used"});
             }
         }
         bool v1 = false;
@@ -593,9 +607,10 @@ class SignatureChecker {
         }
         if (m_cert_refs.empty()) {
             m_facts.notes.push_back(
-                "the signed properties name no signing certificate (SigningCertificateV2), so "
-                "the certificate is not bound to the signature (not a baseline signature)");
-            m_facts.level = "XAdES (no signing certificate)";
+                {NoteCode::signing_certificate_not_bound,
+                 "the signed properties name no signing certificate (SigningCertificateV2), so "
+                 "the certificate is not bound to the signature (not a baseline signature)"});
+            m_facts.level = SignatureLevel::xades_without_signing_certificate;
         } else if (v1) {
             m_not_baseline.push_back(
                 "the signing certificate is named by xades:SigningCertificate, not "
@@ -639,9 +654,9 @@ class SignatureChecker {
             }
             if (!has_attribute(ref, "URI")) {
                 // xmlsec and xadesjs read it as the document the signature is enveloped in.
-                m_facts.notes.push_back(n +
-                                        " has no URI; with its enveloped-signature transform "
-                                        "it was taken as the whole document");
+                m_facts.notes.push_back({NoteCode::reference_whole_document,
+                                         n + " has no URI; with its enveloped-signature transform "
+                                             "it was taken as the whole document"});
             }
             const std::string uri = attribute(ref, "URI");
             const std::string type = attribute(ref, "Type");
@@ -743,10 +758,10 @@ class SignatureChecker {
             }
             if (is(target, k_dsig_ns, "Manifest") ||
                 type == "http://www.w3.org/2000/09/xmldsig#Manifest") {
-                m_facts.notes.push_back(n +
-                                        " signs a ds:Manifest: the manifest itself is signed, "
-                                        "but the references it lists are not checked "
-                                        "(XMLDSig 5.1 leaves them to the application)");
+                m_facts.notes.push_back({NoteCode::manifest_references_not_checked,
+                                         n + " signs a ds:Manifest: the manifest itself is signed, "
+                                             "but the references it lists are not checked "
+                                             "(XMLDSig 5.1 leaves them to the application)"});
             }
             if (own_part) {
                 target_text += " (part of the signature)";
@@ -797,9 +812,13 @@ class SignatureChecker {
             }
             const std::string n = "reference " + std::to_string(use.index + 1);
             m_facts.notes.push_back(
-                n + " signs only what its transforms select (" + use.selection + "); the rest of " +
-                (use.whole ? std::string("the document") : use.target_text) + " is not signed" +
-                (use.index < m_digested.size() ? "" : " (what they select was not evaluated)"));
+                {NoteCode::partly_signed,
+                 n + " signs only what its transforms select (" + use.selection +
+                     "); the rest of " +
+                     (use.whole ? std::string("the document") : use.target_text) +
+                     " is not signed" +
+                     (use.index < m_digested.size() ? ""
+                                                    : " (what they select was not evaluated)")});
         }
     }
 
@@ -896,8 +915,9 @@ class SignatureChecker {
             if (!use.data_object || use.external) continue;
             if (carries(use, given, parsed ? parsed->get() : nullptr)) {
                 m_facts.notes.push_back(
-                    "the document given is the content the signature carries (" +
-                    m_facts.signed_data[use.signed_data].target + ")");
+                    {NoteCode::document_is_carried_content,
+                     "the document given is the content the signature carries (" +
+                         m_facts.signed_data[use.signed_data].target + ")"});
                 return;
             }
         }
@@ -953,15 +973,15 @@ class SignatureChecker {
             if (!file && external.size() == 1 && files.size() == 1) {
                 file = files.front();
                 if (!name.empty() && files.front().filename().string() != name) {
-                    m_facts.notes.push_back("the detached document is named \"" + name +
-                                            "\" in the signature; " + file->string() +
-                                            " was used in its place");
+                    m_facts.notes.push_back({NoteCode::document_name_differs,
+                                             "the detached document is named \"" + name +
+                                                 "\" in the signature; " + file->string() +
+                                                 " was used in its place"});
                 }
             }
             if (!file) {
                 m_unresolved = true;
-                not_found("the detached document \"" + uri +
-                          "\" was not supplied; give it with --data");
+                not_found("the detached document \"" + uri + "\" was not supplied");
                 continue;
             }
             m_detached[uri] = *file;
@@ -989,10 +1009,12 @@ class SignatureChecker {
                                  (xmlStrcmp(c->ns->href, BAD_CAST k_xades132_ns) != 0 &&
                                   xmlStrcmp(c->ns->href, BAD_CAST k_xades141_ns) != 0))) {
                                 m_facts.notes.push_back(
-                                    "the unsigned property " +
-                                    std::string(reinterpret_cast<const char*>(c->name)) + " (" +
-                                    (c->ns ? reinterpret_cast<const char*>(c->ns->href) : "") +
-                                    ") is not verified by this version");
+                                    {NoteCode::not_checked,
+                                     "the unsigned property " +
+                                         std::string(reinterpret_cast<const char*>(c->name)) +
+                                         " (" +
+                                         (c->ns ? reinterpret_cast<const char*>(c->ns->href) : "") +
+                                         ") is not verified by this version"});
                                 xmlUnlinkNode(c);
                                 xmlFreeNode(c);
                             }
@@ -1010,8 +1032,9 @@ class SignatureChecker {
         const auto r = validate_xades(copy.get());
         if (!r.performed) {
             m_facts.notes.push_back(
-                "schema validation was not performed: no standard schemas installed "
-                "(LTSIGN_SCHEMA_DIR)");
+                {NoteCode::schema_not_performed,
+                 "schema validation was not performed: no standard schemas installed "
+                 "(LTSIGN_SCHEMA_DIR)"});
         } else if (r.problem) {
             m_facts.format_problem =
                 "the signature does not conform to the XMLDSig/XAdES schema: " + *r.problem;
@@ -1097,7 +1120,7 @@ class SignatureChecker {
             if (c14n.empty()) c14n = k_c14n10;
             for (xmlNode* et : children(ts, k_xades132_ns, "EncapsulatedTimeStamp")) {
                 SignatureFacts t;
-                t.type = "timestamp";
+                t.type = EntryType::timestamp;
                 t.is_timestamp = true;
                 const auto der = base64_decode(text(et));
                 try {
@@ -1116,7 +1139,7 @@ class SignatureChecker {
                 }
                 m_facts.timestamps.push_back(std::move(t));
             }
-            if (m_facts.level == "B-B") m_facts.level = "B-T";
+            if (m_facts.level == SignatureLevel::b_b) m_facts.level = SignatureLevel::b_t;
         }
         std::vector<std::string> long_term;
         for (xmlNode* c = usp->children; c != nullptr; c = c->next) {
@@ -1126,28 +1149,30 @@ class SignatureChecker {
             const bool v141 = xmlStrcmp(c->ns->href, BAD_CAST k_xades141_ns) == 0;
             if (v132 && name == "CounterSignature") {
                 m_facts.notes.push_back(
-                    "it carries a counter-signature, which is not verified by this version");
+                    {NoteCode::not_checked,
+                     "it carries a counter-signature, which is not verified by this version"});
             } else if (v132 && name == "RevocationValues") {
-                if (m_facts.level == "B-T" || m_facts.level == "B-B") m_facts.level = "B-LT";
+                raise_to_long_term();
             } else if (v141 && name == "TimeStampValidationData") {
                 // Its RevocationValues were read above; its certificates are not used yet.
-                if (m_facts.level == "B-T" || m_facts.level == "B-B") m_facts.level = "B-LT";
+                raise_to_long_term();
                 if (child(c, k_xades132_ns, "CertificateValues") != nullptr)
                     long_term.push_back("the CertificateValues of TimeStampValidationData");
             } else if (v141 && name == "ArchiveTimeStamp") {
-                m_facts.level = "B-LTA";
+                m_facts.level = SignatureLevel::b_lta;
                 long_term.push_back("xadesv141:ArchiveTimeStamp");
             } else if (v141 || (v132 && std::find(std::begin(k_long_term), std::end(k_long_term),
                                                   name) != std::end(k_long_term))) {
-                if (m_facts.level == "B-T" || m_facts.level == "B-B") m_facts.level = "B-LT";
+                raise_to_long_term();
                 long_term.push_back(name);
             }
         }
         if (!long_term.empty()) {
             std::string list;
             for (const auto& n : long_term) list += (list.empty() ? "" : ", ") + n;
-            m_facts.notes.push_back("the long-term properties (" + list +
-                                    ") are not verified by this version and were not used");
+            m_facts.notes.push_back({NoteCode::not_checked,
+                                     "the long-term properties (" + list +
+                                         ") are not verified by this version and were not used"});
         }
     }
 
@@ -1207,10 +1232,10 @@ XmlSignatures extract_facts(std::span<const unsigned char> bytes, const std::str
         throw Error(Errc::malformed_input, what + ": the XML holds no ds:Signature");
     const auto duplicates = register_ids(doc.get());
     XmlSignatures out;
-    out.format = "xmldsig";
+    out.format = FileFormat::xmldsig;
     for (xmlNode* sig : signatures) {
         auto checked = SignatureChecker(doc.get(), sig, duplicates, options).run();
-        if (checked.xades) out.format = "xades";
+        if (checked.xades) out.format = FileFormat::xades;
         out.facts.push_back(std::move(checked.facts));
     }
     return out;

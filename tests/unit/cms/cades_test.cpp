@@ -62,7 +62,7 @@ TEST_P(CadesRoundTrip, SignedThenVerifiedIsTotalPassedAtLevelBB) {
     ASSERT_EQ(r.signatures.size(), 1u);
     const auto& s = r.signatures[0];
     EXPECT_EQ(s.indication, Indication::total_passed) << s.explanation;
-    EXPECT_EQ(s.level, "B-B");
+    EXPECT_EQ(s.level, SignatureLevel::b_b);
     EXPECT_EQ(s.digest_algorithm, to_string(c.digest));
     EXPECT_EQ(s.signing_time, test::sign_time());
     EXPECT_NE(s.signer.find("Test Signer"), std::string::npos);

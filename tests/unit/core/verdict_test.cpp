@@ -1,5 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+
 #include "ltsign/verdict.hpp"
 
 namespace ltsign {
@@ -28,6 +33,24 @@ TEST(Verdict, NamesRoundTrip) {
 TEST(Verdict, SeverityOrdersPassedIndeterminateFailed) {
     EXPECT_LT(severity(Indication::total_passed), severity(Indication::indeterminate));
     EXPECT_LT(severity(Indication::indeterminate), severity(Indication::total_failed));
+}
+
+// Note codes are a contract (DESIGN.md, Verdicts): each has one distinct name, and the JSON schema
+// of the report lists exactly those names.
+TEST(Verdict, NoteCodesHaveDistinctNamesTheSchemaLists) {
+    std::set<std::string> names;
+    for (int i = 0; i <= static_cast<int>(NoteCode::evidence_record_not_verified); ++i) {
+        const std::string name(to_string(static_cast<NoteCode>(i)));
+        EXPECT_FALSE(name.empty()) << i;
+        EXPECT_TRUE(names.insert(name).second) << name << " is used twice";
+    }
+    std::ifstream in(std::filesystem::path(LTSIGN_SOURCE_DIR) / "schemas" /
+                     "verify-report.schema.json");
+    const auto schema = nlohmann::json::parse(in);
+    std::set<std::string> listed;
+    for (const auto& n : schema["$defs"]["signature"]["properties"]["noteCodes"]["items"]["enum"])
+        listed.insert(n.get<std::string>());
+    EXPECT_EQ(listed, names);
 }
 
 }  // namespace

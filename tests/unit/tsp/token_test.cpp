@@ -58,9 +58,9 @@ test::TsaProcess* Tokens::s_tsa = nullptr;
 
 TEST_F(Tokens, TokenOverTheDocumentPasses) {
     const auto r = verify_file(make_token(), {doc}, ctx());
-    EXPECT_EQ(r.format, "tst");
+    EXPECT_EQ(r.format, FileFormat::timestamp_token);
     ASSERT_EQ(r.signatures.size(), 1u);
-    EXPECT_EQ(r.signatures[0].type, "timestamp");
+    EXPECT_EQ(r.signatures[0].type, EntryType::timestamp);
     EXPECT_EQ(r.indication, Indication::total_passed) << r.signatures[0].explanation;
     EXPECT_EQ(r.signatures[0].signing_time, test::t(test::k_tsa_clock));
     EXPECT_NE(r.signatures[0].signer.find("ltsign Test TSA"), std::string::npos);
@@ -144,11 +144,9 @@ TEST_F(Tokens, MalformedTokensAreRejected) {
             const auto r = verify_file(dir / "bad.tst", {doc}, ctx());
             if (r.indication == Indication::total_passed) {
                 const auto& notes = r.signatures.at(0).notes;
-                EXPECT_TRUE(std::any_of(notes.begin(), notes.end(),
-                                        [](const std::string& n) {
-                                            return n.find("could not be checked") !=
-                                                   std::string::npos;
-                                        }))
+                EXPECT_TRUE(std::any_of(
+                    notes.begin(), notes.end(),
+                    [](const Note& n) { return n.code == NoteCode::unchecked_certificate; }))
                     << "byte " << i << " changed, silently passed";
             }
         } catch (const Error& e) {
@@ -164,9 +162,9 @@ TEST_F(Tokens, BtSignatureIsReportedAsBTWithTheTokenTimeAsBestSignatureTime) {
     ASSERT_EQ(r.signatures.size(), 1u);
     const auto& s = r.signatures[0];
     EXPECT_EQ(s.indication, Indication::total_passed) << s.explanation;
-    EXPECT_EQ(s.level, "B-T");
+    EXPECT_EQ(s.level, SignatureLevel::b_t);
     ASSERT_EQ(s.timestamps.size(), 1u);
-    EXPECT_EQ(s.timestamps[0].type, "timestamp");
+    EXPECT_EQ(s.timestamps[0].type, EntryType::timestamp);
     EXPECT_EQ(s.timestamps[0].indication, Indication::total_passed) << s.timestamps[0].explanation;
     EXPECT_EQ(s.best_signature_time, test::t(test::k_tsa_clock));
 }
@@ -191,7 +189,7 @@ TEST_F(Tokens, ExtendBToTKeepsTheSignatureAndAddsTheToken) {
     extended.save(dir / "t.p7s");
     const auto r = verify_file(dir / "t.p7s", {doc}, ctx());
     EXPECT_EQ(r.indication, Indication::total_passed) << r.signatures[0].explanation;
-    EXPECT_EQ(r.signatures[0].level, "B-T");
+    EXPECT_EQ(r.signatures[0].level, SignatureLevel::b_t);
     EXPECT_THROW(extend_signature(dir / "t.p7s", Level::t, {.url = s_tsa->url()}),
                  Error);  // already T
 }
