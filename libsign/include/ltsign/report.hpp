@@ -22,12 +22,26 @@ struct CertificateInfo {
     std::vector<unsigned char> der;
 };
 
+// Where the revocation data that decided came from.
+enum class RevocationKind {
+    none,            // nothing answered (status unavailable or unpublished)
+    ocsp,            // an OCSP responder (RFC 6960); location: its URL
+    crl_file,        // a CRL given to the verification; location: the file
+    crl_embedded,    // a CRL the signature carries; no location
+    crl_downloaded,  // a CRL from a distribution point (RFC 5280 4.2.1.13); location: its URL
+    crl_cached,      // the cached copy of a distribution point's CRL, when it did not answer
+};
+
 struct RevocationInfo {
     std::string certificate;  // subject
     std::string status;       // "good", "revoked", "unknown", "unavailable", "unpublished"
-    std::string source;       // what decided: "OCSP http://...", "CRL file ...", ...
+    // What decided, as a sentence's words ("OCSP http://...", "CRL file ...", ...); the same is
+    // in `kind` and `location`, which is what programs read.
+    std::string source;
     std::optional<TimePoint> revoked_at;
     std::string detail;
+    RevocationKind kind = RevocationKind::none;
+    std::string location;  // URL or file; empty for none and crl_embedded
 };
 
 // One thing a signature signs, as its reference names it and as ltsign resolved it: what the

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -17,7 +18,10 @@ namespace ltsign {
 
 namespace detail {
 struct TrustStoreImpl;
-}
+struct DefaultServices;
+// The defaults a ValidationContext makes for services it is not given (internal).
+std::shared_ptr<DefaultServices> make_default_services();
+}  // namespace detail
 
 // Trust anchors: only what is added here is trusted (never the system store).
 class TrustStore {
@@ -70,6 +74,79 @@ struct ValidationPolicy {
 // verifier offers the same choice.
 enum class ErsHashOrder { sorted, unsorted, both };
 
+// The services validation uses (DESIGN.md: passed in, never read from globals): each is one
+// method, made once and shared by a whole batch, and called from any thread, so implementations
+// keep no per-call state. Certificates and CRLs cross these interfaces as DER: the public
+// headers show no OpenSSL type, an integrator may parse them with any library, and the library's
+// own implementations parse them again, which costs microseconds beside the network round trip a
+// source stands for.
+
+// The validation time when none is given, and "now" for checking an OCSP responder's certificate.
+class Clock {
+  public:
+    virtual ~Clock() = default;
+    virtual TimePoint now() const = 0;
+};
+
+enum class RevocationStatus { good, revoked, unknown, unavailable, unpublished };
+
+// What a RevocationSource is asked: the status of one certificate at the validation time, with
+// what may answer it or check an answer (EN 319 102-1 5.2.5).
+struct RevocationRequest {
+    std::span<const unsigned char> certificate;  // DER
+    std::span<const unsigned char> issuer;       // DER; the CRL's or OCSP response's signer
+    std::vector<std::span<const unsigned char>> carried_crls;          // the signature's, DER
+    std::vector<std::span<const unsigned char>> carried_certificates;  // DER; never trusted
+    std::vector<std::span<const unsigned char>> anchors;  // DER; may authorise a responder
+    TimePoint at{};
+};
+
+struct RevocationAnswer {
+    RevocationStatus status = RevocationStatus::unavailable;
+    std::optional<TimePoint> revoked_at;
+    RevocationKind kind = RevocationKind::none;  // what decided
+    std::string location;                        // its URL or file, as RevocationInfo
+    std::string detail;  // why unavailable, or freshness facts ("thisUpdate ...")
+    bool stale = false;  // a CRL past its nextUpdate (it still proves a revocation it lists)
+    // How the deciding answer was signed, for the algorithm policy (TS 119 312).
+    std::string signature_digest;  // "sha256", ...
+    std::string signer_key_kind;   // "rsa", "ec", ...
+    int signer_key_bits = 0;
+};
+
+class RevocationSource {
+  public:
+    virtual ~RevocationSource() = default;
+    virtual RevocationAnswer status(const RevocationRequest& request) const = 0;
+};
+
+// What fetching on behalf of a certificate not yet trusted may still spend: URLs and time.
+struct FetchBudget {
+    int urls = 4;
+    std::chrono::steady_clock::time_point deadline;
+};
+
+// The issuer certificates a certificate's authorityInfoAccess caIssuers locations hold (RFC 5280
+// 4.2.2.1), DER; each URL fetched takes from `budget`, none after its deadline.
+class IssuerFetcher {
+  public:
+    virtual ~IssuerFetcher() = default;
+    virtual std::vector<std::vector<unsigned char>> fetch(
+        std::span<const unsigned char> certificate, FetchBudget& budget) const = 0;
+};
+
+struct ValidationContext;
+
+// The library's own services, made from a context's fields (a platform may make them once and
+// share them between contexts). The revocation source asks OCSP first when online, then reads
+// every CRL at hand (crl_files, read here and only here; carried; downloaded and cached in
+// cache_dir), with the policy's OCSP nonce and age rules and revocation_timeout for each call;
+// offline, it reads crl_files and carried CRLs only. The issuer fetcher fetches nothing offline.
+// Error(malformed_input) if a CRL file cannot be read.
+std::shared_ptr<const RevocationSource> make_revocation_source(const ValidationContext& context);
+std::shared_ptr<const IssuerFetcher> make_issuer_fetcher(const ValidationContext& context);
+std::shared_ptr<const Clock> system_clock();
+
 struct ValidationContext {
     TrustStore trust;
     // Further certificates that may complete a chain or identify a signer (intermediates, a TSA
@@ -84,6 +161,16 @@ struct ValidationContext {
     // Which joins of h(d) and ha an evidence record may use; the report notes the one a record
     // needs when only one fits.
     ErsHashOrder ers_hash_order = ErsHashOrder::both;
+
+    // Services; tests and platforms replace them. Left empty, each is the default made from the
+    // fields above on first use and kept while they stay the same (so crl_files are read once
+    // for a whole batch, not per signature).
+    std::shared_ptr<const RevocationSource> revocation_source;
+    std::shared_ptr<const IssuerFetcher> issuer_fetcher;
+    std::shared_ptr<const Clock> clock;
+
+    // Where those defaults are kept (internal: not for callers to use).
+    std::shared_ptr<detail::DefaultServices> default_services = detail::make_default_services();
 };
 
 // A data object known only by its digests (one per algorithm), as archives often keep them.

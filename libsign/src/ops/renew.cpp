@@ -12,6 +12,7 @@
 #include "ltsign/evidence.hpp"
 #include "ops/formats.hpp"
 #include "tsp/tsp_client.hpp"
+#include "validation/services.hpp"
 #include "xml/xml_doc.hpp"
 
 namespace ltsign {
@@ -108,7 +109,8 @@ RenewResult renew(const std::vector<fs::path>& inputs, const RenewOptions& optio
         VerifyOptions vo{l.document, {}, {}};
         auto objects = ers::data_objects(vo);
         ValidationContext ctx;
-        const auto check = ers::verify_record(l.record, objects, ctx, now_utc());
+        const auto check =
+            ers::verify_record(l.record, objects, ctx, validation::validation_time_of(ctx));
         if (check.indication == Indication::total_failed) {
             throw Error(Errc::malformed_input, l.path.string() + " does not verify against " +
                                                    l.document->string() + " (" + check.explanation +

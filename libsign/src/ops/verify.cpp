@@ -8,6 +8,7 @@
 #include "ers/verify_record.hpp"
 #include "ops/formats.hpp"
 #include "validation/model.hpp"
+#include "validation/services.hpp"
 #include "xml/xml_doc.hpp"
 #include "xml/xmldsig.hpp"
 
@@ -189,7 +190,7 @@ DataDigests parse_data_digest(const std::string& text) {
 
 FileReport verify_file(const fs::path& file, const VerifyOptions& options,
                        const ValidationContext& context) {
-    return verify_file_at(file, options, context, context.validation_time.value_or(now_utc()));
+    return verify_file_at(file, options, context, validation::validation_time_of(context));
 }
 
 std::vector<VerifyJob> plan_verification(const std::vector<fs::path>& inputs,
@@ -238,7 +239,7 @@ BatchReport verify_batch(const std::vector<VerifyJob>& jobs, const ValidationCon
                          const std::vector<DataDigests>& digests,
                          const std::function<void(std::size_t, std::size_t)>& progress) {
     BatchReport batch;
-    batch.validation_time = context.validation_time.value_or(now_utc());
+    batch.validation_time = validation::validation_time_of(context);
     // One validation time for the whole batch, so every verdict speaks of the same moment.
     for (const auto& job : jobs) {
         try {

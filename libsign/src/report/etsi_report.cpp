@@ -21,6 +21,13 @@ std::string main_indication(Indication i) {
     return "urn:etsi:019102:mainindication:" + name;
 }
 
+// Where the revocation data was found: the responder's or distribution point's URL, or the CRL
+// file. A CRL the signature carries has no location of its own; the report has always named it
+// "signature", and readers of the report may rely on that.
+std::string revocation_uri(const RevocationInfo& v) {
+    return v.kind == RevocationKind::crl_embedded ? std::string("signature") : v.location;
+}
+
 class Writer {
   public:
     Writer() : m_doc(xmlNewDoc(BAD_CAST "1.0")) {
@@ -87,7 +94,7 @@ class Writer {
             ref(data, "RelatedValidationObject", ts_id);
         }
         for (const auto& v : s.revocation) {
-            if (v.source.empty()) continue;
+            if (v.kind == RevocationKind::none) continue;
             const std::string rev_id = "R-" + std::to_string(++m_revocations);
             m_revocation_objects.push_back({rev_id, v});
             ref(data, "RelatedValidationObject", rev_id);
@@ -144,13 +151,10 @@ class Writer {
         for (const auto& [id, v] : m_revocation_objects) {
             xmlNode* o = add(list, "ValidationObject");
             xmlNewProp(o, BAD_CAST "id", BAD_CAST id.c_str());
-            const bool ocsp = v.source.rfind("OCSP", 0) == 0;
             add(o, "ObjectType",
-                ocsp ? "urn:etsi:019102:validationObject:OCSPResponse"
-                     : "urn:etsi:019102:validationObject:CRL");
-            const auto space = v.source.find(' ');
-            add(add(o, "ValidationObjectRepresentation"), "URI",
-                space == std::string::npos ? v.source : v.source.substr(v.source.rfind(' ') + 1));
+                v.kind == RevocationKind::ocsp ? "urn:etsi:019102:validationObject:OCSPResponse"
+                                               : "urn:etsi:019102:validationObject:CRL");
+            add(add(o, "ValidationObjectRepresentation"), "URI", revocation_uri(v));
         }
         // Certificates last: the time-stamps' reports above may have added some.
         for (const auto& id : m_cert_order) {

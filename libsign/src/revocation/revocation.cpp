@@ -56,27 +56,113 @@ Ptr<X509_STORE> store_of(const std::vector<X509*>& anchors, TimePoint at) {
     return store;
 }
 
-// RFC 6960: one request with a nonce, the answer signed by the CA or its delegated responder,
-// fresh at `at`, and for this certificate.
-std::optional<Result> ask_ocsp(const std::string& url, X509* cert, X509* issuer, const Sources& s,
-                               const std::vector<X509*>& anchors,
-                               const std::vector<X509*>& untrusted, TimePoint at,
-                               std::string& why) {
+using CertId = std::unique_ptr<OCSP_CERTID, decltype(&OCSP_CERTID_free)>;
+using OcspRequest = std::unique_ptr<OCSP_REQUEST, decltype(&OCSP_REQUEST_free)>;
+using BasicResponse = std::unique_ptr<OCSP_BASICRESP, decltype(&OCSP_BASICRESP_free)>;
+
+// RFC 6960 4.1.1: a request for one certificate, with a nonce (4.4.1) so that a replayed old
+// answer is noticed.
+OcspRequest ocsp_request(const OCSP_CERTID* id) {
+    OcspRequest req(OCSP_REQUEST_new(), OCSP_REQUEST_free);
+    OCSP_request_add0_id(req.get(), OCSP_CERTID_dup(id));
+    OCSP_request_add1_nonce(req.get(), nullptr, -1);
+    return req;
+}
+
+// The responder's answer as a BasicOCSPResponse for `req` (RFC 6960 4.2.1): successful, and
+// echoing the nonce unless the policy waives it. Null with `why` otherwise.
+BasicResponse open_ocsp_response(const net::HttpResponse& resp, OCSP_REQUEST* req, const Sources& s,
+                                 std::string& why) {
+    BasicResponse none(nullptr, OCSP_BASICRESP_free);
+    if (resp.status != 200) {
+        why = "HTTP " + std::to_string(resp.status);
+        return none;
+    }
+    const unsigned char* q = resp.body.data();
+    std::unique_ptr<OCSP_RESPONSE, decltype(&OCSP_RESPONSE_free)> response(
+        d2i_OCSP_RESPONSE(nullptr, &q, static_cast<long>(resp.body.size())), OCSP_RESPONSE_free);
+    if (!response) {
+        why = "not an OCSP response";
+        return none;
+    }
+    if (OCSP_response_status(response.get()) != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
+        why = std::string("the responder answered ") +
+              OCSP_response_status_str(OCSP_response_status(response.get()));
+        return none;
+    }
+    BasicResponse basic(OCSP_response_get1_basic(response.get()), OCSP_BASICRESP_free);
+    if (!basic) {
+        why = "no basic response";
+        return none;
+    }
+    const int nonce = OCSP_check_nonce(req, basic.get());
+    if (nonce == 0) {
+        why = "the response answers another request (nonce)";
+        return none;
+    }
+    if (nonce == -1 && s.require_nonce) {
+        why =
+            "the response does not echo the request's nonce, so it may be a replayed "
+            "old answer (RFC 6960 4.4.1); the policy requires the nonce";
+        return none;
+    }
+    return basic;
+}
+
+// The SingleResponse for `id`, fresh by RFC 6960 4.2.2.1, as an answer; nullopt with `why`.
+std::optional<RevocationAnswer> read_single_response(OCSP_BASICRESP* basic, OCSP_CERTID* id,
+                                                     STACK_OF(X509) * others, const Sources& s,
+                                                     std::string& why) {
+    int status = 0, reason = 0;
+    ASN1_GENERALIZEDTIME *revtime = nullptr, *thisupd = nullptr, *nextupd = nullptr;
+    if (OCSP_resp_find_status(basic, id, &status, &reason, &revtime, &thisupd, &nextupd) != 1) {
+        why = "the response does not speak of this certificate";
+        return std::nullopt;
+    }
+    // Without nextUpdate a response says nothing about how long it holds: bound its age.
+    const long max_age = nextupd == nullptr ? static_cast<long>(s.max_age.count()) : -1;
+    if (OCSP_check_validity(thisupd, nextupd, 300, max_age) != 1) {
+        why = nextupd == nullptr
+                  ? "the response has no nextUpdate and its thisUpdate is older than " +
+                        std::to_string(s.max_age.count()) + " s (replay protection)"
+                  : std::string("the response is not fresh (thisUpdate/nextUpdate)");
+        return std::nullopt;
+    }
     ossl::clear_errors();
-    OCSP_CERTID* id = OCSP_cert_to_id(EVP_sha1(), cert, issuer);
-    if (id == nullptr) {
+    RevocationAnswer r;
+    if (const X509_ALGOR* alg = OCSP_resp_get0_tbs_sigalg(basic))
+        r.signature_digest = crypto::signature_digest_name(alg);
+    X509* responder = nullptr;
+    if (OCSP_resp_get0_signer(basic, &responder, others) == 1 && responder) {
+        r.signer_key_kind = crypto::key_kind(X509_get0_pubkey(responder));
+        r.signer_key_bits = EVP_PKEY_get_bits(X509_get0_pubkey(responder));
+    }
+    ossl::clear_errors();
+    r.detail = "thisUpdate " + format_rfc3339(ossl::to_time_point(thisupd));
+    if (status == V_OCSP_CERTSTATUS_GOOD) {
+        r.status = RevocationStatus::good;
+    } else if (status == V_OCSP_CERTSTATUS_REVOKED) {
+        r.status = RevocationStatus::revoked;
+        r.revoked_at = ossl::to_time_point(revtime);
+    } else {
+        r.status = RevocationStatus::unknown;
+    }
+    return r;
+}
+
+// RFC 6960: one request with a nonce, the answer signed by the CA or its delegated responder,
+// fresh, and for this certificate.
+std::optional<RevocationAnswer> ask_ocsp(const std::string& url, X509* cert, X509* issuer,
+                                         const Sources& s, const std::vector<X509*>& anchors,
+                                         const std::vector<X509*>& untrusted, std::string& why) {
+    ossl::clear_errors();
+    CertId id(OCSP_cert_to_id(EVP_sha1(), cert, issuer), OCSP_CERTID_free);
+    if (!id) {
         why = "cannot build an OCSP request";
         return std::nullopt;
     }
-    std::unique_ptr<OCSP_REQUEST, decltype(&OCSP_REQUEST_free)> req(OCSP_REQUEST_new(),
-                                                                    OCSP_REQUEST_free);
-    OCSP_CERTID* id_copy = OCSP_CERTID_dup(id);
-    OCSP_request_add0_id(req.get(), id_copy);
-    OCSP_request_add1_nonce(req.get(), nullptr, -1);
-    const int len = i2d_OCSP_REQUEST(req.get(), nullptr);
-    core::Bytes der(static_cast<std::size_t>(len > 0 ? len : 0));
-    unsigned char* p = der.data();
-    i2d_OCSP_REQUEST(req.get(), &p);
+    const OcspRequest req = ocsp_request(id.get());
+    const core::Bytes der = ossl::encode_der(req.get(), i2d_OCSP_REQUEST, "an OCSP request");
 
     net::HttpOptions http;
     http.timeout = s.timeout;
@@ -86,83 +172,31 @@ std::optional<Result> ask_ocsp(const std::string& url, X509* cert, X509* issuer,
     try {
         resp = net::post(url, "application/ocsp-request", der, http);
     } catch (const Error& e) {
-        OCSP_CERTID_free(id);
         why = e.what();
         return std::nullopt;
     }
-    auto fail = [&](const std::string& reason) -> std::optional<Result> {
-        OCSP_CERTID_free(id);
+    std::string reason;
+    auto refuse = [&]() -> std::optional<RevocationAnswer> {
         ossl::clear_errors();
         why = url + ": " + reason;
         return std::nullopt;
     };
-    if (resp.status != 200) return fail("HTTP " + std::to_string(resp.status));
-    const unsigned char* q = resp.body.data();
-    std::unique_ptr<OCSP_RESPONSE, decltype(&OCSP_RESPONSE_free)> response(
-        d2i_OCSP_RESPONSE(nullptr, &q, static_cast<long>(resp.body.size())), OCSP_RESPONSE_free);
-    if (!response) return fail("not an OCSP response");
-    if (OCSP_response_status(response.get()) != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
-        return fail(std::string("the responder answered ") +
-                    OCSP_response_status_str(OCSP_response_status(response.get())));
-    }
-    std::unique_ptr<OCSP_BASICRESP, decltype(&OCSP_BASICRESP_free)> basic(
-        OCSP_response_get1_basic(response.get()), OCSP_BASICRESP_free);
-    if (!basic) return fail("no basic response");
-    const int nonce = OCSP_check_nonce(req.get(), basic.get());
-    if (nonce == 0) return fail("the response answers another request (nonce)");
-    if (nonce == -1 && s.require_nonce) {
-        return fail(
-            "the response does not echo the request's nonce, so it may be a replayed "
-            "old answer (RFC 6960 4.4.1); the policy requires the nonce");
-    }
+    const BasicResponse basic = open_ocsp_response(resp, req.get(), s, reason);
+    if (!basic) return refuse();
     Ptr<STACK_OF(X509)> others(sk_X509_new_null());
     sk_X509_push(others.get(), ossl::up_ref(issuer).release());
     for (X509* c : untrusted) sk_X509_push(others.get(), ossl::up_ref(c).release());
     // The responder is checked now: its answer is about now.
-    auto store = store_of(anchors, now_utc());
+    auto store = store_of(anchors, s.now);
     if (OCSP_basic_verify(basic.get(), others.get(), store.get(), 0) <= 0) {
-        return fail("the response's signature or responder is not authorised (RFC 6960 4.2.2.2)");
+        reason = "the response's signature or responder is not authorised (RFC 6960 4.2.2.2)";
+        return refuse();
     }
-    int status = 0, reason = 0;
-    ASN1_GENERALIZEDTIME *revtime = nullptr, *thisupd = nullptr, *nextupd = nullptr;
-    if (OCSP_resp_find_status(basic.get(), id, &status, &reason, &revtime, &thisupd, &nextupd) !=
-        1) {
-        return fail("the response does not speak of this certificate");
-    }
-    // Without nextUpdate a response says nothing about how long it holds: bound its age.
-    const long max_age = nextupd == nullptr ? static_cast<long>(s.max_age.count()) : -1;
-    if (OCSP_check_validity(thisupd, nextupd, 300, max_age) != 1) {
-        return fail(nextupd == nullptr
-                        ? "the response has no nextUpdate and its thisUpdate is older than " +
-                              std::to_string(s.max_age.count()) + " s (replay protection)"
-                        : std::string("the response is not fresh (thisUpdate/nextUpdate)"));
-    }
-    OCSP_CERTID_free(id);
-    ossl::clear_errors();
-    Result r;
-    r.source = "OCSP " + url;
-    if (const X509_ALGOR* alg = OCSP_resp_get0_tbs_sigalg(basic.get())) {
-        const ASN1_OBJECT* oid = nullptr;
-        X509_ALGOR_get0(&oid, nullptr, nullptr, alg);
-        r.signature_digest = crypto::signature_digest_name(alg);
-    }
-    X509* responder = nullptr;
-    if (OCSP_resp_get0_signer(basic.get(), &responder, others.get()) == 1 && responder) {
-        r.signer_key_kind = crypto::key_kind(X509_get0_pubkey(responder));
-        r.signer_key_bits = EVP_PKEY_get_bits(X509_get0_pubkey(responder));
-    }
-    ossl::clear_errors();
-    r.detail = "thisUpdate " + format_rfc3339(ossl::to_time_point(thisupd));
-    if (status == V_OCSP_CERTSTATUS_GOOD) {
-        r.status = Status::good;
-    } else if (status == V_OCSP_CERTSTATUS_REVOKED) {
-        r.status = Status::revoked;
-        r.revoked_at = ossl::to_time_point(revtime);
-    } else {
-        r.status = Status::unknown;
-    }
-    (void)at;
-    return r;
+    auto answer = read_single_response(basic.get(), id.get(), others.get(), s, reason);
+    if (!answer) return refuse();
+    answer->kind = RevocationKind::ocsp;
+    answer->location = url;
+    return answer;
 }
 
 Ptr<X509_CRL> parse_crl(const core::Bytes& bytes) {
@@ -245,14 +279,16 @@ Scope crl_scope(X509_CRL* crl, X509* cert, std::string& why) {
 // signature that does not verify, a scope that excludes it; `why` says which when it matters).
 // A stale CRL still proves a revocation it lists; it proves nothing about a good status then.
 struct CrlAnswer {
-    Result result;
+    RevocationAnswer result;
     bool fresh = true;
     TimePoint this_update{};
     bool partial = false;  // only some reasons covered
 };
 
-std::optional<CrlAnswer> read_crl(X509_CRL* crl, const std::string& name, X509* cert, X509* issuer,
-                                  TimePoint at, std::string& why) {
+std::optional<CrlAnswer> read_crl(const KnownCrl& known, X509* cert, X509* issuer, TimePoint at,
+                                  std::string& why) {
+    X509_CRL* crl = known.crl;
+    const std::string name = source_text(known.kind, known.location);
     if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_issuer_name(cert)) != 0)
         return std::nullopt;
     if (X509_CRL_verify(crl, X509_get0_pubkey(issuer)) != 1) {
@@ -284,8 +320,9 @@ std::optional<CrlAnswer> read_crl(X509_CRL* crl, const std::string& name, X509* 
     CrlAnswer a;
     a.partial = scope == Scope::some_reasons || delta;
     a.this_update = ossl::to_time_point(X509_CRL_get0_lastUpdate(crl));
-    Result& r = a.result;
-    r.source = name;
+    RevocationAnswer& r = a.result;
+    r.kind = known.kind;
+    r.location = known.location;
     r.detail = "thisUpdate " + format_rfc3339(a.this_update);
     const X509_ALGOR* sig_alg = nullptr;
     X509_CRL_get0_signature(crl, nullptr, &sig_alg);
@@ -315,15 +352,16 @@ std::optional<CrlAnswer> read_crl(X509_CRL* crl, const std::string& name, X509* 
                 return std::nullopt;
             }
         }
-        r.status = Status::revoked;
+        r.status = RevocationStatus::revoked;
         r.revoked_at = ossl::to_time_point(X509_REVOKED_get0_revocationDate(entry));
     } else {
-        r.status = Status::good;
+        r.status = RevocationStatus::good;
     }
     return a;
 }
 
-Ptr<X509_CRL> fetch_crl(const std::string& url, const Sources& s, std::string& why) {
+// The CRL at `url`, else its cached copy (`cached` then says so); null with `why`.
+Ptr<X509_CRL> fetch_crl(const std::string& url, const Sources& s, std::string& why, bool& cached) {
     const std::string key = [&] {
         const auto d = crypto::digest_bytes(
             EVP_sha256(),
@@ -360,6 +398,7 @@ Ptr<X509_CRL> fetch_crl(const std::string& url, const Sources& s, std::string& w
     if (!s.cache_dir.empty()) {
         std::error_code ec;
         if (std::filesystem::is_regular_file(s.cache_dir / key, ec)) {
+            cached = true;
             return parse_crl(core::read_file(s.cache_dir / key, 64u << 20));
         }
     }
@@ -426,8 +465,9 @@ ossl::Ptr<X509_CRL> load_crl(const std::filesystem::path& file) {
     return crl;
 }
 
-Result check(X509* cert, X509* issuer, const Sources& s, const std::vector<X509*>& anchors,
-             const std::vector<X509*>& untrusted, TimePoint at) {
+RevocationAnswer check(X509* cert, X509* issuer, const Sources& s,
+                       const std::vector<X509*>& anchors, const std::vector<X509*>& untrusted,
+                       TimePoint at) {
     std::vector<std::string> problems;
     const auto ocsp = ocsp_urls(cert);
     const auto crls = crl_urls(cert);
@@ -435,18 +475,18 @@ Result check(X509* cert, X509* issuer, const Sources& s, const std::vector<X509*
     if (!s.offline) {
         for (const auto& url : ocsp) {
             std::string why;
-            auto r = ask_ocsp(url, cert, issuer, s, anchors, untrusted, at, why);
+            auto r = ask_ocsp(url, cert, issuer, s, anchors, untrusted, why);
             if (!r) {
                 problems.push_back(why);
                 continue;
             }
             // A revocation is permanent: a CRL at hand (given or carried) that lists the
             // certificate outweighs an OCSP "good" (a responder may answer from stale data).
-            if (r->status != Status::revoked) {
-                for (std::size_t i = 0; i < s.crls.size(); ++i) {
+            if (r->status != RevocationStatus::revoked) {
+                for (const auto& known : s.crls) {
                     std::string ignored;
-                    auto a = read_crl(s.crls[i].get(), s.crl_names[i], cert, issuer, at, ignored);
-                    if (a && a->result.status == Status::revoked) return a->result;
+                    auto a = read_crl(known, cert, issuer, at, ignored);
+                    if (a && a->result.status == RevocationStatus::revoked) return a->result;
                 }
             }
             return *r;
@@ -458,19 +498,22 @@ Result check(X509* cert, X509* issuer, const Sources& s, const std::vector<X509*
     // so an old CRL stuffed into a signature cannot hide a later revocation.
     std::vector<CrlAnswer> answers;
     bool issuer_crl_seen = false;
-    auto consider = [&](X509_CRL* crl, const std::string& name) {
+    auto consider = [&](const KnownCrl& known) {
         std::string why;
-        if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_issuer_name(cert)) == 0)
+        if (X509_NAME_cmp(X509_CRL_get_issuer(known.crl), X509_get_issuer_name(cert)) == 0)
             issuer_crl_seen = true;
-        if (auto a = read_crl(crl, name, cert, issuer, at, why)) answers.push_back(std::move(*a));
+        if (auto a = read_crl(known, cert, issuer, at, why)) answers.push_back(std::move(*a));
         if (!why.empty()) problems.push_back(why);
     };
-    for (std::size_t i = 0; i < s.crls.size(); ++i) consider(s.crls[i].get(), s.crl_names[i]);
+    for (const auto& known : s.crls) consider(known);
     if (!s.offline) {
         for (const auto& url : crls) {
             std::string why;
-            if (auto crl = fetch_crl(url, s, why)) {
-                consider(crl.get(), "CRL " + url);
+            bool cached = false;
+            if (auto crl = fetch_crl(url, s, why, cached)) {
+                consider({crl.get(),
+                          cached ? RevocationKind::crl_cached : RevocationKind::crl_downloaded,
+                          url});
             } else {
                 problems.push_back(why);
             }
@@ -479,10 +522,10 @@ Result check(X509* cert, X509* issuer, const Sources& s, const std::vector<X509*
     const CrlAnswer* revoked = nullptr;
     const CrlAnswer* newest_good = nullptr;
     for (const auto& a : answers) {
-        if (a.result.status == Status::revoked) {
+        if (a.result.status == RevocationStatus::revoked) {
             if (!revoked || *a.result.revoked_at < *revoked->result.revoked_at) revoked = &a;
         } else if (a.partial) {
-            problems.push_back(a.result.source +
+            problems.push_back(source_text(a.result) +
                                " is a delta CRL or covers only some reasons, so it cannot show "
                                "that the certificate is good");
         } else if (a.fresh && (!newest_good || a.this_update > newest_good->this_update)) {
@@ -492,18 +535,35 @@ Result check(X509* cert, X509* issuer, const Sources& s, const std::vector<X509*
     if (revoked) return revoked->result;
     if (newest_good) return newest_good->result;
 
-    Result r;
+    RevocationAnswer r;
     if (ocsp.empty() && crls.empty() && !issuer_crl_seen) {
         // CRLs given for other issuers do not make this certificate need one.
-        r.status = Status::unpublished;
+        r.status = RevocationStatus::unpublished;
         r.detail = "the certificate names no OCSP responder or CRL distribution point";
         return r;
     }
-    r.status = Status::unavailable;
+    r.status = RevocationStatus::unavailable;
     for (const auto& p : problems) r.detail += (r.detail.empty() ? "" : "; ") + p;
     if (r.detail.empty())
         r.detail = s.offline ? "offline, and no CRL given covers it" : "no source answered";
     return r;
+}
+
+std::string source_text(RevocationKind kind, const std::string& location) {
+    switch (kind) {
+        case RevocationKind::ocsp:
+            return "OCSP " + location;
+        case RevocationKind::crl_file:
+            return "CRL file " + location;
+        case RevocationKind::crl_embedded:
+            return "CRL in the signature";
+        case RevocationKind::crl_downloaded:
+        case RevocationKind::crl_cached:
+            return "CRL " + location;
+        case RevocationKind::none:
+            break;
+    }
+    return "";
 }
 
 }  // namespace ltsign::revocation

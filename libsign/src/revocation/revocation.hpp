@@ -8,35 +8,35 @@
 #include <vector>
 
 #include "crypto/ossl.hpp"
+#include "ltsign/verify.hpp"
 
 namespace ltsign::revocation {
 
-enum class Status { good, revoked, unknown, unavailable, unpublished };
-
-struct Result {
-    Status status = Status::unavailable;
-    std::optional<TimePoint> revoked_at;
-    std::string
-        source;  // "OCSP http://...", "CRL http://...", "CRL file x.crl", "CRL in the signature"
-    std::string detail;  // why unavailable, or freshness facts
-    bool stale = false;  // a CRL past its nextUpdate (it still proves a revocation it lists)
-    // How the deciding answer was signed, for the algorithm policy (TS 119 312).
-    std::string signature_digest;  // "sha256", ...
-    std::string signer_key_kind;   // "rsa", "ec", ...
-    int signer_key_bits = 0;
+// A CRL at hand and where it came from (a file given, or the signature); not owned.
+struct KnownCrl {
+    X509_CRL* crl = nullptr;
+    RevocationKind kind = RevocationKind::crl_file;
+    std::string location;
 };
 
 struct Sources {
-    bool offline = false;                   // use no network: CRL files and embedded data only
-    std::vector<ossl::Ptr<X509_CRL>> crls;  // from --crl files and from the signature
-    std::vector<std::string> crl_names;     // where each came from, same order
+    bool offline = false;        // use no network: CRL files and embedded data only
+    std::vector<KnownCrl> crls;  // from CRL files and from the signature
     std::chrono::milliseconds timeout{10000};
     std::filesystem::path cache_dir;  // downloaded CRLs, content-addressed; empty: no cache
     // OCSP replay protection (RFC 6960 4.4.1): the nonce must come back; a response without
     // nextUpdate is accepted only this long after its thisUpdate.
     bool require_nonce = true;
     std::chrono::seconds max_age{300};
+    TimePoint now{};  // when an OCSP responder's certificate is checked: its answer is about now
 };
+
+// The words reports use for where an answer came from: "OCSP http://...", "CRL http://...",
+// "CRL file x.crl", "CRL in the signature"; empty for none.
+std::string source_text(RevocationKind kind, const std::string& location);
+inline std::string source_text(const RevocationAnswer& a) {
+    return source_text(a.kind, a.location);
+}
 
 // The status of `cert` (issued by `issuer`) for validation at `at`: OCSP when online, else the
 // newest applicable CRL (given, carried, or from the distribution points); a CRL whose scope
@@ -44,14 +44,9 @@ struct Sources {
 // lists the certificate proves its revocation even when stale. `anchors` and `untrusted` let
 // an OCSP responder's certificate be checked (RFC 6960 4.2.2.2: the CA itself, or a delegated
 // responder with id-kp-OCSPSigning issued by the CA).
-Result check(X509* cert, X509* issuer, const Sources& sources, const std::vector<X509*>& anchors,
-             const std::vector<X509*>& untrusted, TimePoint at);
-
-// What fetching on behalf of a certificate not yet trusted may still spend: URLs and time.
-struct FetchBudget {
-    int urls = 4;
-    std::chrono::steady_clock::time_point deadline;
-};
+RevocationAnswer check(X509* cert, X509* issuer, const Sources& sources,
+                       const std::vector<X509*>& anchors, const std::vector<X509*>& untrusted,
+                       TimePoint at);
 
 // The issuer certificates a certificate's authorityInfoAccess caIssuers URLs point to (RFC 5280
 // 4.2.2.1: a DER certificate, or a certs-only CMS/PKCS#7 bundle); empty when none answers. Only

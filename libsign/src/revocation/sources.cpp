@@ -1,0 +1,93 @@
+// The library's own RevocationSource and IssuerFetcher: what validation did inline before the
+// services could be passed in (DESIGN.md), with the CRL files read once, when the source is made.
+#include "revocation/revocation.hpp"
+
+namespace ltsign {
+namespace {
+
+template <class T, class D2I>
+ossl::Ptr<T> parse(std::span<const unsigned char> der, D2I d2i, std::string_view what) {
+    return ossl::decode_der_exact<T>(core::Bytes(der.begin(), der.end()), d2i, what);
+}
+
+std::vector<ossl::Ptr<X509>> parse_all(const std::vector<std::span<const unsigned char>>& ders) {
+    std::vector<ossl::Ptr<X509>> out;
+    for (const auto& der : ders) out.push_back(parse<X509>(der, d2i_X509, "a certificate"));
+    return out;
+}
+
+std::vector<X509*> raw(const std::vector<ossl::Ptr<X509>>& certs) {
+    std::vector<X509*> out;
+    for (const auto& c : certs) out.push_back(c.get());
+    return out;
+}
+
+// OCSP first when online, then every CRL at hand (revocation::check).
+class DefaultRevocationSource final : public RevocationSource {
+  public:
+    explicit DefaultRevocationSource(const ValidationContext& context)
+        : m_clock(context.clock ? context.clock : system_clock()) {
+        m_sources.offline = context.offline;
+        m_sources.require_nonce = context.policy.require_ocsp_nonce;
+        m_sources.max_age = context.policy.ocsp_max_age;
+        m_sources.timeout = context.revocation_timeout;
+        m_sources.cache_dir = context.cache_dir;
+        for (const auto& f : context.crl_files) {
+            m_files.push_back(revocation::load_crl(f));
+            m_sources.crls.push_back({m_files.back().get(), RevocationKind::crl_file, f.string()});
+        }
+    }
+
+    RevocationAnswer status(const RevocationRequest& q) const override {
+        const auto cert = parse<X509>(q.certificate, d2i_X509, "the certificate");
+        const auto issuer = parse<X509>(q.issuer, d2i_X509, "the issuer's certificate");
+        const auto anchors = parse_all(q.anchors);
+        const auto untrusted = parse_all(q.carried_certificates);
+        std::vector<ossl::Ptr<X509_CRL>> carried;
+        revocation::Sources sources = m_sources;
+        sources.now = m_clock->now();
+        for (const auto& der : q.carried_crls) {
+            carried.push_back(parse<X509_CRL>(der, d2i_X509_CRL, "a carried CRL"));
+            sources.crls.push_back({carried.back().get(), RevocationKind::crl_embedded, ""});
+        }
+        return revocation::check(cert.get(), issuer.get(), sources, raw(anchors), raw(untrusted),
+                                 q.at);
+    }
+
+  private:
+    std::shared_ptr<const Clock> m_clock;
+    std::vector<ossl::Ptr<X509_CRL>> m_files;  // read once; shared read-only by every request
+    revocation::Sources m_sources;             // holds m_files' CRLs
+};
+
+class DefaultIssuerFetcher final : public IssuerFetcher {
+  public:
+    explicit DefaultIssuerFetcher(const ValidationContext& context)
+        : m_offline(context.offline), m_timeout(context.revocation_timeout) {}
+
+    std::vector<std::vector<unsigned char>> fetch(std::span<const unsigned char> certificate,
+                                                  FetchBudget& budget) const override {
+        if (m_offline) return {};
+        const auto cert = parse<X509>(certificate, d2i_X509, "the certificate");
+        std::vector<std::vector<unsigned char>> out;
+        for (const auto& c : revocation::fetch_issuers(cert.get(), m_timeout, budget))
+            out.push_back(ossl::to_der(c.get()));
+        return out;
+    }
+
+  private:
+    bool m_offline;
+    std::chrono::milliseconds m_timeout;
+};
+
+}  // namespace
+
+std::shared_ptr<const RevocationSource> make_revocation_source(const ValidationContext& context) {
+    return std::make_shared<DefaultRevocationSource>(context);
+}
+
+std::shared_ptr<const IssuerFetcher> make_issuer_fetcher(const ValidationContext& context) {
+    return std::make_shared<DefaultIssuerFetcher>(context);
+}
+
+}  // namespace ltsign
