@@ -75,21 +75,22 @@ void hash_all(std::vector<Input>& items, const EVP_MD* md, unsigned threads, boo
     if (failure) std::rethrow_exception(failure);
 }
 
-}  // namespace
+// Where a seal writes: one record per document, the manifest and its record; all named, and
+// checked for collisions, links and (unless overwriting) existing files, before anything is
+// hashed or written.
+struct SealTargets {
+    std::vector<fs::path> records;
+    fs::path manifest, manifest_record;
+};
 
-SealResult seal(const std::vector<fs::path>& inputs, const fs::path& out_dir,
-                const SealOptions& options) {
-    const bool xml = options.format == RecordFormat::xml;
-    const std::string ext = xml ? ".ers.xml" : ".ers";
-    const auto listed = collect(inputs, out_dir);
-    // Named lexically and checked for collisions and links before anything is hashed or written.
-    const auto records = core::output_paths(listed, out_dir, ext);
-    const fs::path manifest = out_dir / "manifest.json";
-    const fs::path manifest_record = out_dir / ("manifest.json" + ext);
-    core::refuse_link(manifest);
-    core::refuse_link(manifest_record);
-    for (std::size_t i = 0; i < records.size(); ++i) {
-        if (records[i] == manifest_record) {
+SealTargets plan_targets(const std::vector<core::ListedFile>& listed, const fs::path& out_dir,
+                         const std::string& ext, bool overwrite) {
+    SealTargets t{core::output_paths(listed, out_dir, ext), out_dir / "manifest.json",
+                  out_dir / ("manifest.json" + ext)};
+    core::refuse_link(t.manifest);
+    core::refuse_link(t.manifest_record);
+    for (std::size_t i = 0; i < t.records.size(); ++i) {
+        if (t.records[i] == t.manifest_record) {
             throw Error(Errc::usage,
                         core::printable(listed[i].file) +
                             ": a document named manifest.json at the top of the folder would "
@@ -97,33 +98,29 @@ SealResult seal(const std::vector<fs::path>& inputs, const fs::path& out_dir,
                             "level up, or rename it");
         }
     }
-    std::vector<Input> items;
-    for (const auto& f : listed) items.push_back({f.file, f.relative, 0, {}});
+    if (overwrite) return t;
+    std::vector<fs::path> all = t.records;
+    all.insert(all.end(), {t.manifest, t.manifest_record});
     std::error_code ec;
-    if (!options.overwrite) {
-        std::vector<fs::path> targets = records;
-        targets.insert(targets.end(), {manifest, manifest_record});
-        for (const fs::path& target : targets) {
-            if (fs::exists(fs::symlink_status(target, ec))) {
-                throw Error(Errc::cannot_create_output,
-                            core::printable(target) +
-                                " already exists; choose another output folder or allow "
-                                "replacing records",
-                            Remedy::overwrite);
-            }
+    for (const fs::path& target : all) {
+        if (fs::exists(fs::symlink_status(target, ec))) {
+            throw Error(Errc::cannot_create_output,
+                        core::printable(target) +
+                            " already exists; choose another output folder or allow replacing "
+                            "records",
+                        Remedy::overwrite);
         }
     }
+    return t;
+}
 
-    const EVP_MD* md = crypto::evp_md(options.digest);
-    hash_all(items, md, options.threads, xml);
-    std::vector<ers::Bytes> leaves;
-    for (const auto& it : items) leaves.push_back(it.digest);
-    const ers::HashTree tree(md, leaves);
-
-    // The manifest is one more data object under the same time-stamp (its own record,
-    // manifest.json.ers), so that a delivery cannot lose a document and its manifest entry
-    // unnoticed. It is written before the time-stamp exists and therefore holds nothing that
-    // comes from it: the time is the token's genTime, in every record.
+// The manifest is one more data object under the same time-stamp (its own record,
+// manifest.json.ers), so that a delivery cannot lose a document and its manifest entry
+// unnoticed. It is written before the time-stamp exists and therefore holds nothing that comes
+// from it: the time is the token's genTime, in every record.
+ers::Bytes manifest_bytes(const std::vector<Input>& items, const ers::HashTree& tree,
+                          const SealOptions& options, const std::string& ext,
+                          const fs::path& manifest_record) {
     nlohmann::json docs = nlohmann::json::array();
     for (const auto& it : items) {
         // The manifest names exactly the files written; names that are not UTF-8 as \xNN.
@@ -135,6 +132,7 @@ SealResult seal(const std::vector<fs::path>& inputs, const fs::path& out_dir,
               core::printable(
                   fs::path(it.relative.lexically_normal().native() + ext).generic_string())}});
     }
+    const bool xml = options.format == RecordFormat::xml;
     const nlohmann::json m = {{"tsa", options.tsa.url},
                               {"digestAlgorithm", to_string(options.digest)},
                               {"format", xml ? "xml" : "asn1"},
@@ -142,8 +140,44 @@ SealResult seal(const std::vector<fs::path>& inputs, const fs::path& out_dir,
                               {"manifestRecord", manifest_record.filename().string()},
                               {"documents", docs}};
     const std::string text = m.dump(2) + "\n";
-    const ers::Bytes manifest_bytes(text.begin(), text.end());
-    const ers::Bytes manifest_hash = crypto::digest_bytes(md, manifest_bytes);
+    return ers::Bytes(text.begin(), text.end());
+}
+
+// A record of one chain and one ArchiveTimeStamp: `reduced` (views into the tree, the manifest's
+// hash and the token, which outlive the encoding) leads to `token`.
+ers::Bytes record_bytes(bool xml, const EVP_MD* md, std::vector<ers::PartialHashtree> reduced,
+                        const ers::Bytes& token) {
+    ers::EvidenceRecord rec;
+    rec.encoding = xml ? ers::EvidenceRecord::Encoding::xml : ers::EvidenceRecord::Encoding::asn1;
+    rec.digest_algorithms = {EVP_MD_get_type(md)};
+    ers::ArchiveTimeStamp ats;
+    ats.digest_nid = EVP_MD_get_type(md);
+    ats.reduced_hashtree = std::move(reduced);
+    ats.time_stamp = token;
+    ers::ArchiveTimeStampChain chain;
+    chain.stamps.push_back(std::move(ats));
+    rec.chains.push_back(std::move(chain));
+    return xml ? ers::encode_xml(rec) : ers::encode_der(rec);
+}
+
+}  // namespace
+
+SealResult seal(const std::vector<fs::path>& inputs, const fs::path& out_dir,
+                const SealOptions& options) {
+    const bool xml = options.format == RecordFormat::xml;
+    const std::string ext = xml ? ".ers.xml" : ".ers";
+    const auto listed = collect(inputs, out_dir);
+    const SealTargets targets = plan_targets(listed, out_dir, ext, options.overwrite);
+    std::vector<Input> items;
+    for (const auto& f : listed) items.push_back({f.file, f.relative, 0, {}});
+
+    const EVP_MD* md = crypto::evp_md(options.digest);
+    hash_all(items, md, options.threads, xml);
+    std::vector<ers::Bytes> leaves;
+    for (const auto& it : items) leaves.push_back(it.digest);
+    const ers::HashTree tree(md, leaves);
+    const ers::Bytes manifest = manifest_bytes(items, tree, options, ext, targets.manifest_record);
+    const ers::Bytes manifest_hash = crypto::digest_bytes(md, manifest);
 
     // RFC 4998 4.2/4.3: one time-stamp over the root covers the whole batch. The root joins the
     // documents' tree and the manifest (RFC 4998 allows any fan-out; this node has two).
@@ -151,46 +185,33 @@ SealResult seal(const std::vector<fs::path>& inputs, const fs::path& out_dir,
     const ers::Bytes token = tsp::request_token_for_digest(options.tsa, md, top);
     const auto token_info = cms::token_facts(token, {.digest = top});
 
-    const auto record_bytes = [&](std::vector<ers::PartialHashtree> reduced) {
-        ers::EvidenceRecord rec;
-        rec.encoding =
-            xml ? ers::EvidenceRecord::Encoding::xml : ers::EvidenceRecord::Encoding::asn1;
-        rec.digest_algorithms = {EVP_MD_get_type(md)};
-        ers::ArchiveTimeStamp ats;
-        ats.digest_nid = EVP_MD_get_type(md);
-        // Views into `tree`, `manifest_hash` and `token`, which outlive the encoding. Identical
-        // documents share one leaf of `tree`; the manifest's hash is always the last sibling.
-        ats.reduced_hashtree = std::move(reduced);
-        ats.time_stamp = token;
-        ers::ArchiveTimeStampChain chain;
-        chain.stamps.push_back(std::move(ats));
-        rec.chains.push_back(std::move(chain));
-        return xml ? ers::encode_xml(rec) : ers::encode_der(rec);
-    };
     std::vector<std::pair<fs::path, ers::Bytes>> files;
     SealResult result;
     result.time = token_info.gen_time.value_or(now_utc());
     for (std::size_t i = 0; i < items.size(); ++i) {
-        // The document's own first list, its path through the documents' tree, then the
-        // manifest's hash as the last sibling.
+        // The document's own first list, its path through the documents' tree (identical
+        // documents share one leaf), then the manifest's hash as the last sibling.
         auto reduced = tree.reduced(i);
         reduced.push_back({ers::ByteView(manifest_hash)});
-        files.emplace_back(records[i], record_bytes(std::move(reduced)));
+        files.emplace_back(targets.records[i], record_bytes(xml, md, std::move(reduced), token));
         const std::string hex = ossl::to_hex(items[i].digest.data(), items[i].digest.size());
-        result.documents.push_back({items[i].file, records[i], items[i].size, hex});
+        result.documents.push_back({items[i].file, targets.records[i], items[i].size, hex});
     }
-    files.emplace_back(manifest_record, record_bytes({{ers::ByteView(manifest_hash)},
-                                                      {ers::ByteView(tree.root())}}));
-    files.emplace_back(manifest, manifest_bytes);
+    files.emplace_back(
+        targets.manifest_record,
+        record_bytes(xml, md, {{ers::ByteView(manifest_hash)}, {ers::ByteView(tree.root())}},
+                     token));
+    files.emplace_back(targets.manifest, manifest);
 
     // The TSA took its time: check again that no link was put in the way meanwhile.
-    std::vector<fs::path> targets;
-    for (const auto& f : files) targets.push_back(f.first);
-    core::refuse_links_below(out_dir, targets);
+    std::vector<fs::path> written;
+    for (const auto& f : files) written.push_back(f.first);
+    core::refuse_links_below(out_dir, written);
+    std::error_code ec;
     for (const auto& [path, bytes] : files) fs::create_directories(path.parent_path(), ec);
     core::atomic_write_all(files, options.overwrite);
-    result.manifest = manifest;
-    result.manifest_record = manifest_record;
+    result.manifest = targets.manifest;
+    result.manifest_record = targets.manifest_record;
     return result;
 }
 
