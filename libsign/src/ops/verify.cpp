@@ -7,6 +7,8 @@
 #include "core/file_list.hpp"
 #include "ers/verify_record.hpp"
 #include "ops/formats.hpp"
+#include "validation/data_object.hpp"
+#include "validation/evidence.hpp"
 #include "validation/model.hpp"
 #include "xml/xml_doc.hpp"
 #include "xml/xmldsig.hpp"
@@ -15,6 +17,26 @@ namespace ltsign {
 namespace fs = std::filesystem;
 
 namespace {
+
+// The data objects a file is verified against, made once per file: the document given, further
+// documents (a data-object group, RFC 4998 4.2), and objects known only by their digests.
+validation::DataObjects data_objects(const VerifyOptions& options) {
+    validation::DataObjects out;
+    if (options.data) out.push_back(validation::DataObject::from_file(*options.data));
+    for (const auto& f : options.more_data) out.push_back(validation::DataObject::from_file(f));
+    int n = 0;
+    for (const auto& d : options.data_digests) {
+        std::map<int, core::Bytes> digests;
+        for (const auto& [alg, value] : d.digests) {
+            const EVP_MD* md = EVP_get_digestbyname(alg.c_str());
+            if (md == nullptr) throw Error(Errc::usage, "unknown digest algorithm " + alg);
+            digests[EVP_MD_get_type(md)] = core::Bytes(value.begin(), value.end());
+        }
+        out.push_back(validation::DataObject::from_digests(
+            "data object " + std::to_string(++n) + " (by digest)", std::move(digests)));
+    }
+    return out;
+}
 
 // An evidence record kept beside a signature (NAME.p7s.ers or NAME.p7s.ers.xml) that verifies
 // over the signature file proves the signature existed at its first time-stamp.
@@ -26,10 +48,10 @@ std::optional<std::pair<TimePoint, std::string>> record_poe(const fs::path& sign
         std::error_code ec;
         if (!fs::is_regular_file(record, ec)) continue;
         try {
-            const auto parsed = ops::read_record(record);
-            VerifyOptions over_signature{signature, {}, {}};
-            auto objects = ers::data_objects(over_signature);
-            const auto r = ers::verify_record(parsed, objects, context, at);
+            const validation::DataObjects over_signature{
+                validation::DataObject::from_file(signature)};
+            const auto r =
+                ers::verify_record(ops::read_record(record), over_signature, context, at);
             if (r.indication == Indication::total_passed && r.signing_time) {
                 return std::make_pair(*r.signing_time,
                                       "the evidence record " + record.filename().string());
@@ -78,18 +100,12 @@ FileReport verify_file_at(const fs::path& file, const VerifyOptions& options,
         if (!fs::is_regular_file(*options.data, ec))
             throw Error(Errc::input_missing, options.data->string() + ": no such document");
     }
-    ops::Evidence evidence = ops::format_of(input).extract(input, options);
+    const validation::DataObjects objects = data_objects(options);
+    ops::Evidence evidence = ops::format_of(input).extract(input, objects);
     report.format = evidence.format;
     if (evidence.record) {
-        auto objects = ers::data_objects(options);
-        auto r = ers::verify_record(*evidence.record, objects, context, at);
-        if (evidence.record->encoding == ers::EvidenceRecord::Encoding::xml &&
-            !evidence.record->schema_validated) {
-            r.notes.push_back(
-                "schema validation was not performed: no standard schemas installed "
-                "(LTSIGN_SCHEMA_DIR)");
-        }
-        report.signatures.push_back(std::move(r));
+        report.signatures.push_back(
+            validation::judge_evidence_record(*evidence.record, context, at));
     } else if (evidence.timestamp_token) {
         // A token verified on its own is one entry of type "timestamp" (DESIGN.md, --json).
         report.signatures.push_back(validation::evaluate(evidence.signatures.front(), context, at));

@@ -349,8 +349,8 @@ struct Resolved {
 class SignatureChecker {
   public:
     SignatureChecker(xmlDoc* doc, xmlNode* sig, const std::vector<std::string>& duplicates,
-                     const VerifyOptions& options)
-        : m_doc(doc), m_sig(sig), m_duplicates(duplicates), m_options(options) {}
+                     const validation::DataObjects& objects)
+        : m_doc(doc), m_sig(sig), m_duplicates(duplicates), m_objects(objects) {}
 
     Checked run() {
         Checked out;
@@ -877,19 +877,20 @@ class SignatureChecker {
     // document given beside it: the document must be that content, or the verdict would seem to
     // cover a document the signature never saw.
     void check_given_data() {
-        if (!m_options.data || !m_detached.empty()) return;
+        const validation::DataObject* document = validation::first_document(m_objects);
+        if (document == nullptr || !m_detached.empty()) return;
         if (m_facts.data_digest.status != Check::passed ||
             m_facts.signature_value.status != Check::passed)
             return;
         core::Bytes given;
         try {
-            given = core::read_file(*m_options.data, core::k_max_signature_file);
+            given = document->read(core::k_max_signature_file);
         } catch (const Error&) {
             // Larger than any signature file ltsign reads, so not the content of this one.
         }
         std::optional<Doc> parsed;
         try {
-            parsed = parse(given, m_options.data->string());
+            parsed = parse(given, document->name());
         } catch (const Error&) {
         }
         for (const auto& use : m_resolved) {
@@ -937,13 +938,14 @@ class SignatureChecker {
                canonicalize(m_doc, element, k_exc);
     }
 
-    // Detached references are answered by the --data files: by name, or the single file for the
-    // single detached reference.
+    // Detached references are answered by the data objects given as files: by name, or the
+    // single file for the single detached reference.
     void match_detached(const std::vector<std::pair<std::string, std::size_t>>& external) {
         if (external.empty()) return;
         std::vector<fs::path> files;
-        if (m_options.data) files.push_back(*m_options.data);
-        for (const auto& f : m_options.more_data) files.push_back(f);
+        for (const auto& object : m_objects) {
+            if (object.file()) files.push_back(*object.file());
+        }
         for (const auto& [uri, index] : external) {
             const std::string name = last_segment(uri);
             std::optional<fs::path> file;
@@ -1103,7 +1105,8 @@ class SignatureChecker {
                 try {
                     if (der.empty()) throw Error(Errc::malformed_input, "not base64");
                     const core::Bytes value = canonicalize(m_doc, sv, c14n);
-                    t = cms::token_facts(der, {.bytes = value});
+                    t = cms::token_facts(der, {.data = validation::DataObject::from_bytes(
+                                                   "the canonicalised SignatureValue", value)});
                 } catch (const Error& e) {
                     t.format_problem =
                         std::string("the SignatureTimeStamp cannot be read: ") + e.what();
@@ -1154,7 +1157,7 @@ class SignatureChecker {
     xmlDoc* m_doc;
     xmlNode* m_sig;
     const std::vector<std::string>& m_duplicates;
-    const VerifyOptions& m_options;
+    const validation::DataObjects& m_objects;
     SignatureFacts m_facts;
     xmlNode* m_qp = nullptr;
     xmlNode* m_sp = nullptr;
@@ -1200,7 +1203,7 @@ bool has_xml_signature(std::span<const unsigned char> bytes) {
 }
 
 XmlSignatures extract_facts(std::span<const unsigned char> bytes, const std::string& what,
-                            const VerifyOptions& options) {
+                            const validation::DataObjects& objects) {
     Doc doc = parse(bytes, what);
     const auto signatures = top_level_signatures(xmlDocGetRootElement(doc.get()));
     if (signatures.empty())
@@ -1209,7 +1212,7 @@ XmlSignatures extract_facts(std::span<const unsigned char> bytes, const std::str
     XmlSignatures out;
     out.format = "xmldsig";
     for (xmlNode* sig : signatures) {
-        auto checked = SignatureChecker(doc.get(), sig, duplicates, options).run();
+        auto checked = SignatureChecker(doc.get(), sig, duplicates, objects).run();
         if (checked.xades) out.format = "xades";
         out.facts.push_back(std::move(checked.facts));
     }
