@@ -38,42 +38,61 @@ validation::DataObjects data_objects(const VerifyOptions& options) {
     return out;
 }
 
-// An evidence record kept beside a signature (NAME.p7s.ers or NAME.p7s.ers.xml) that verifies
-// over the signature file proves the signature existed at its first time-stamp.
-std::optional<std::pair<TimePoint, std::string>> record_poe(const fs::path& signature,
-                                                            const ValidationContext& context,
-                                                            TimePoint at) {
+// What the evidence records kept beside a signature file (NAME.p7s.ers, NAME.p7s.ers.xml) say
+// about it: the first that verifies over the file proves the signature existed at its first
+// time-stamp; each one that does not proves nothing, and the signature's report says so rather
+// than leave a reader to think it was used.
+struct RecordsBeside {
+    std::optional<std::pair<TimePoint, std::string>> poe;
+    std::vector<std::string> notes;
+};
+
+RecordsBeside records_beside(const fs::path& signature, const ValidationContext& context,
+                             TimePoint at) {
+    RecordsBeside out;
     for (const char* ext : {".ers", ".ers.xml"}) {
         const fs::path record = signature.string() + ext;
         std::error_code ec;
         if (!fs::is_regular_file(record, ec)) continue;
+        const std::string name = "the evidence record " + record.filename().string();
         try {
             const validation::DataObjects over_signature{
                 validation::DataObject::from_file(signature)};
             const auto r =
                 ers::verify_record(ops::read_record(record), over_signature, context, at);
             if (r.indication == Indication::total_passed && r.signing_time) {
-                return std::make_pair(*r.signing_time,
-                                      "the evidence record " + record.filename().string());
+                if (!out.poe) out.poe = std::make_pair(*r.signing_time, name);
+                continue;
             }
-        } catch (const Error&) {
-            // A broken record proves nothing; the signature is judged without it.
+            const auto why = r.sub_indication == SubIndication::none ? to_string(r.indication)
+                                                                     : to_string(r.sub_indication);
+            out.notes.push_back(name + " beside it does not verify (" + std::string(why) + ": " +
+                                r.explanation + "), so it proves nothing");
+        } catch (const Error& e) {
+            out.notes.push_back(
+                name +
+                (e.code() == Errc::malformed_input
+                     ? " beside it does not verify (FORMAT_FAILURE: " + std::string(e.what()) + ")"
+                     : " beside it cannot be read (" + std::string(e.what()) + ")") +
+                ", so it proves nothing");
         }
     }
-    return std::nullopt;
+    return out;
 }
 
 // Each signature of a file, judged with the proof of existence an evidence record beside the
 // file gives (CAdES and XAdES alike).
 void judge_signatures(std::vector<validation::SignatureFacts> signatures, const fs::path& file,
                       const ValidationContext& context, TimePoint at, FileReport& report) {
-    const auto poe = record_poe(file, context, at);
+    const auto beside = records_beside(file, context, at);
     for (auto& facts : signatures) {
-        if (poe) {
-            facts.external_poe = poe->first;
-            facts.external_poe_source = poe->second;
+        if (beside.poe) {
+            facts.external_poe = beside.poe->first;
+            facts.external_poe_source = beside.poe->second;
         }
         report.signatures.push_back(validation::evaluate(facts, context, at));
+        auto& notes = report.signatures.back().notes;
+        notes.insert(notes.end(), beside.notes.begin(), beside.notes.end());
     }
 }
 
