@@ -604,174 +604,219 @@ class SignatureChecker {
         if (!m_facts.claimed_signing_time) m_not_baseline.push_back("it has no SigningTime");
     }
 
+    // XMLDSig 4.4.3: every Reference resolved to exactly what xmlsec1 will digest, and what it
+    // signs classified (the signature's own SignedProperties, a part of the signature, a data
+    // object); what cannot be resolved is named, never guessed.
     void resolve_references(xmlNode* si) {
         const auto refs = children(si, k_dsig_ns, "Reference");
         if (refs.empty()) {
             m_facts.format_problem = "SignedInfo has no Reference";
             return;
         }
-        int sp_refs = 0, data_refs = 0;
+        ReferenceCounts counts;
         std::vector<std::pair<std::string, std::size_t>> external;  // uri, index in signed_data
         for (std::size_t i = 0; i < refs.size(); ++i) {
-            xmlNode* ref = refs[i];
-            const std::string n = "reference " + std::to_string(i + 1);
-            const std::string alg = attribute(child(ref, k_dsig_ns, "DigestMethod"), "Algorithm");
-            const std::string dname = digest_name(alg);
-            // Every reference digest carries the proof of its data: each is judged by the policy,
-            // and the weakest names the signature's digest (see record_algorithms).
-            m_facts.algorithms.push_back(
-                {"the digest of reference #" + std::to_string(i + 1) +
-                     (has_attribute(ref, "URI") ? " (URI \"" + attribute(ref, "URI") + "\")"
-                                                : std::string(" (no URI)")),
-                 dname.empty() ? alg : dname, "", 0});
-            m_reference_digests.push_back(dname);
-            if (dname.empty())
-                m_unsupported = "the DigestMethod " + alg + " of " + n + " is not supported";
-            bool enveloped = false;
-            for (xmlNode* t : children(child(ref, k_dsig_ns, "Transforms"), k_dsig_ns, "Transform"))
-                enveloped = enveloped || attribute(t, "Algorithm") == k_enveloped_transform;
-            if (!has_attribute(ref, "URI") && !enveloped) {
-                m_unresolved = true;
-                not_found(n +
-                          " has no URI: what it signs is left to an application, and "
-                          "ltsign cannot tell what that is");
-                continue;
-            }
-            if (!has_attribute(ref, "URI")) {
-                // xmlsec and xadesjs read it as the document the signature is enveloped in.
-                m_facts.notes.push_back(n +
-                                        " has no URI; with its enveloped-signature transform "
-                                        "it was taken as the whole document");
-            }
-            const std::string uri = attribute(ref, "URI");
-            const std::string type = attribute(ref, "Type");
-            Resolved use;
-            use.ref = ref;
-            use.index = i;
-            use.uri = uri;
-            xmlNode*& target = use.target;
-            std::string target_text;
-            if (uri.empty() || uri == "#xpointer(/)") {
-                // XMLDSig 4.4.3.3: "" is the document without comments, #xpointer(/) with them.
-                use.whole = true;
-                use.comments = !uri.empty();
-                target_text = whole_document_text();
-            } else if (uri[0] == '#') {
-                if (const auto id = fragment_id(uri);
-                    id && std::find(m_duplicates.begin(), m_duplicates.end(), *id) !=
-                              m_duplicates.end()) {
-                    m_facts.format_problem = "the ID \"" + *id + "\" that " + n +
-                                             " signs occurs more than once in the document; "
-                                             "which element was signed is ambiguous (signature "
-                                             "wrapping)";
-                    return;
-                }
-                // The node xmlsec1 will digest, found the way it finds it.
-                const Fragment fragment = resolve_fragment(m_doc, ref, uri);
-                use.comments = uri.rfind("#xpointer(", 0) == 0 || uri.rfind("#xmlns(", 0) == 0;
-                if (fragment.kind == Fragment::Kind::none) {
-                    m_unresolved = true;
-                    not_found(n + " signs \"" + uri + "\", which is not in the document");
-                    continue;
-                }
-                if (fragment.kind == Fragment::Kind::document) {
-                    use.whole = true;
-                    target_text = whole_document_text();
-                } else if (fragment.kind == Fragment::Kind::element) {
-                    target = fragment.element;
-                    target_text = describe(target);
-                } else {
-                    m_unsupported =
-                        n + " uses the XPointer form " + uri +
-                        (fragment.kind == Fragment::Kind::other
-                             ? ", which selects " + std::to_string(fragment.count) +
-                                   " nodes rather than one element or the document; that is "
-                                   "not supported"
-                             : ", which is not supported");
-                    continue;
-                }
-            } else {
-                use.external = true;
-                external.emplace_back(uri, m_facts.signed_data.size());
-                target_text = "a detached document";
-            }
-            // Transforms that select nodes may sign less than the target: until what xmlsec1
-            // digested shows otherwise (judge_selections), say only that part is signed. So does
-            // a fragment of a detached document.
-            use.selection = selecting_transforms(ref);
-            if (use.external && uri.find('#') != std::string::npos) {
-                use.selection = "the fragment " + uri.substr(uri.find('#')) +
-                                (use.selection.empty() ? "" : "; " + use.selection);
-            }
-            use.target_text = target_text;
-            if (!use.selection.empty()) {
-                target_text = "part of " + (use.whole ? std::string("the document") : target_text) +
-                              ": only what its transforms select (" + use.selection + ")";
-            }
-            // A base64 transform over content that is not base64 (xmlsec1 1.2 leaks a buffer on
-            // that error path): the signed bytes cannot be what was signed.
-            if (target != nullptr && has_transform(ref, k_base64_transform) &&
-                !valid_base64(text(target))) {
-                m_broken_content = n + " signs the base64 content of " + describe(target) +
-                                   ", which is no longer valid base64";
-            }
-            const bool typed_sp = type == k_signed_properties_type;
-            const bool points_at_sp = is(target, k_xades132_ns, "SignedProperties");
-            if (typed_sp || points_at_sp) {
-                ++sp_refs;
-                if (m_sp == nullptr || target != m_sp) {
-                    not_found(n +
-                              " signs a SignedProperties element that is not the one in this "
-                              "signature's QualifyingProperties; the properties in use are "
-                              "not signed (signature wrapping)");
-                }
-                continue;
-            }
-            if (is(target, k_dsig_ns, "Object") && target->parent != m_sig) {
-                not_found(n +
-                          " signs a ds:Object that is not a child of this signature; the "
-                          "object in use is not the signed one (signature wrapping)");
-            }
-            // Signing parts of the signature itself (KeyInfo) is allowed, but they are not data
-            // objects; the content of a ds:Object is.
-            bool own_part = false;
-            if (target != nullptr && !is(target, k_dsig_ns, "Object") &&
-                !is(target->parent, k_dsig_ns, "Object")) {
-                for (xmlNode* a = target; a != nullptr; a = a->parent) {
-                    if (a == m_sig) own_part = true;
-                }
-            }
-            if (is(target, k_dsig_ns, "Manifest") ||
-                type == "http://www.w3.org/2000/09/xmldsig#Manifest") {
-                m_facts.notes.push_back(n +
-                                        " signs a ds:Manifest: the manifest itself is signed, "
-                                        "but the references it lists are not checked "
-                                        "(XMLDSig 5.1 leaves them to the application)");
-            }
-            if (own_part) {
-                target_text += " (part of the signature)";
-            } else {
-                ++data_refs;
-                use.data_object = true;
-                if (m_sp != nullptr && !has_data_object_format(m_sdop, attribute(ref, "Id")))
-                    m_not_baseline.push_back(n + " has no DataObjectFormat");
-            }
-            use.signed_data = m_facts.signed_data.size();
-            m_facts.signed_data.push_back(
-                {uri, target_text, mime_type_for(m_sdop, attribute(ref, "Id"))});
-            m_resolved.push_back(std::move(use));
+            if (resolve_reference(refs[i], i, counts, external) == Found::stop) return;
         }
-        if (m_sp != nullptr && sp_refs == 0) {
+        if (m_sp != nullptr && counts.signed_properties == 0) {
             not_found(
                 "no reference signs the xades:SignedProperties, so the signing time and "
                 "signing certificate are not protected by the signature");
         }
-        if (data_refs == 0) {
+        if (counts.data_objects == 0) {
             not_found(
                 "the signature signs no data object: every reference points at the "
                 "signature's own properties (the signed data was removed)");
         }
         match_detached(external);
+    }
+
+    // What resolving a reference's target came to: a target, nothing (named: the next reference
+    // follows), or a format problem that stops the resolution.
+    enum class Found { target, none, stop };
+
+    struct ReferenceCounts {
+        int signed_properties = 0;
+        int data_objects = 0;
+    };
+
+    Found resolve_reference(xmlNode* ref, std::size_t i, ReferenceCounts& counts,
+                            std::vector<std::pair<std::string, std::size_t>>& external) {
+        const std::string n = "reference " + std::to_string(i + 1);
+        record_reference_digest(ref, i, n);
+        if (!names_its_target(ref, n)) return Found::none;
+        Resolved use;
+        use.ref = ref;
+        use.index = i;
+        use.uri = attribute(ref, "URI");
+        std::string target_text;
+        const Found found = resolve_target(use, n, target_text);
+        if (found != Found::target) return found;
+        if (use.external) external.emplace_back(use.uri, m_facts.signed_data.size());
+        describe_selection(use, target_text);
+        // A base64 transform over content that is not base64 (xmlsec1 1.2 leaks a buffer on
+        // that error path): the signed bytes cannot be what was signed.
+        if (use.target != nullptr && has_transform(ref, k_base64_transform) &&
+            !valid_base64(text(use.target))) {
+            m_broken_content = n + " signs the base64 content of " + describe(use.target) +
+                               ", which is no longer valid base64";
+        }
+        classify(std::move(use), n, target_text, counts);
+        return Found::target;
+    }
+
+    // Every reference digest carries the proof of its data: each is judged by the policy, and
+    // the weakest names the signature's digest (see record_algorithms).
+    void record_reference_digest(xmlNode* ref, std::size_t i, const std::string& n) {
+        const std::string alg = attribute(child(ref, k_dsig_ns, "DigestMethod"), "Algorithm");
+        const std::string dname = digest_name(alg);
+        m_facts.algorithms.push_back(
+            {"the digest of reference #" + std::to_string(i + 1) +
+                 (has_attribute(ref, "URI") ? " (URI \"" + attribute(ref, "URI") + "\")"
+                                            : std::string(" (no URI)")),
+             dname.empty() ? alg : dname, "", 0});
+        m_reference_digests.push_back(dname);
+        if (dname.empty())
+            m_unsupported = "the DigestMethod " + alg + " of " + n + " is not supported";
+    }
+
+    // A reference without URI signs what an application decides (XMLDSig 4.4.3.1); with an
+    // enveloped-signature transform, xmlsec and xadesjs read it as the document the signature
+    // is enveloped in.
+    bool names_its_target(xmlNode* ref, const std::string& n) {
+        if (has_attribute(ref, "URI")) return true;
+        bool enveloped = false;
+        for (xmlNode* t : children(child(ref, k_dsig_ns, "Transforms"), k_dsig_ns, "Transform"))
+            enveloped = enveloped || attribute(t, "Algorithm") == k_enveloped_transform;
+        if (!enveloped) {
+            m_unresolved = true;
+            not_found(n +
+                      " has no URI: what it signs is left to an application, and "
+                      "ltsign cannot tell what that is");
+            return false;
+        }
+        m_facts.notes.push_back(n +
+                                " has no URI; with its enveloped-signature transform "
+                                "it was taken as the whole document");
+        return true;
+    }
+
+    // The node xmlsec1 will digest for the reference's URI, found the way it finds it: the whole
+    // document, one element, or a detached document (matched to the data objects later).
+    Found resolve_target(Resolved& use, const std::string& n, std::string& target_text) {
+        const std::string& uri = use.uri;
+        if (uri.empty() || uri == "#xpointer(/)") {
+            // XMLDSig 4.4.3.3: "" is the document without comments, #xpointer(/) with them.
+            use.whole = true;
+            use.comments = !uri.empty();
+            target_text = whole_document_text();
+            return Found::target;
+        }
+        if (uri[0] != '#') {
+            use.external = true;
+            target_text = "a detached document";
+            return Found::target;
+        }
+        if (const auto id = fragment_id(uri);
+            id && std::find(m_duplicates.begin(), m_duplicates.end(), *id) != m_duplicates.end()) {
+            m_facts.format_problem = "the ID \"" + *id + "\" that " + n +
+                                     " signs occurs more than once in the document; "
+                                     "which element was signed is ambiguous (signature "
+                                     "wrapping)";
+            return Found::stop;
+        }
+        const Fragment fragment = resolve_fragment(m_doc, use.ref, uri);
+        use.comments = uri.rfind("#xpointer(", 0) == 0 || uri.rfind("#xmlns(", 0) == 0;
+        if (fragment.kind == Fragment::Kind::none) {
+            m_unresolved = true;
+            not_found(n + " signs \"" + uri + "\", which is not in the document");
+            return Found::none;
+        }
+        if (fragment.kind == Fragment::Kind::document) {
+            use.whole = true;
+            target_text = whole_document_text();
+            return Found::target;
+        }
+        if (fragment.kind == Fragment::Kind::element) {
+            use.target = fragment.element;
+            target_text = describe(use.target);
+            return Found::target;
+        }
+        m_unsupported = n + " uses the XPointer form " + uri +
+                        (fragment.kind == Fragment::Kind::other
+                             ? ", which selects " + std::to_string(fragment.count) +
+                                   " nodes rather than one element or the document; that is "
+                                   "not supported"
+                             : ", which is not supported");
+        return Found::none;
+    }
+
+    // Transforms that select nodes may sign less than the target: until what xmlsec1 digested
+    // shows otherwise (judge_selections), say only that part is signed. So does a fragment of a
+    // detached document.
+    void describe_selection(Resolved& use, std::string& target_text) {
+        use.selection = selecting_transforms(use.ref);
+        if (use.external && use.uri.find('#') != std::string::npos) {
+            use.selection = "the fragment " + use.uri.substr(use.uri.find('#')) +
+                            (use.selection.empty() ? "" : "; " + use.selection);
+        }
+        use.target_text = target_text;
+        if (!use.selection.empty()) {
+            target_text = "part of " + (use.whole ? std::string("the document") : target_text) +
+                          ": only what its transforms select (" + use.selection + ")";
+        }
+    }
+
+    // What a resolved reference signs: this signature's own SignedProperties (else wrapping), a
+    // part of the signature, or a data object; the last two are listed as signed data.
+    void classify(Resolved use, const std::string& n, std::string target_text,
+                  ReferenceCounts& counts) {
+        xmlNode* ref = use.ref;
+        xmlNode* target = use.target;
+        const std::string type = attribute(ref, "Type");
+        if (type == k_signed_properties_type || is(target, k_xades132_ns, "SignedProperties")) {
+            ++counts.signed_properties;
+            if (m_sp == nullptr || target != m_sp) {
+                not_found(n +
+                          " signs a SignedProperties element that is not the one in this "
+                          "signature's QualifyingProperties; the properties in use are "
+                          "not signed (signature wrapping)");
+            }
+            return;
+        }
+        if (is(target, k_dsig_ns, "Object") && target->parent != m_sig) {
+            not_found(n +
+                      " signs a ds:Object that is not a child of this signature; the "
+                      "object in use is not the signed one (signature wrapping)");
+        }
+        // Signing parts of the signature itself (KeyInfo) is allowed, but they are not data
+        // objects; the content of a ds:Object is.
+        bool own_part = false;
+        if (target != nullptr && !is(target, k_dsig_ns, "Object") &&
+            !is(target->parent, k_dsig_ns, "Object")) {
+            for (xmlNode* a = target; a != nullptr; a = a->parent) {
+                if (a == m_sig) own_part = true;
+            }
+        }
+        if (is(target, k_dsig_ns, "Manifest") ||
+            type == "http://www.w3.org/2000/09/xmldsig#Manifest") {
+            m_facts.notes.push_back(n +
+                                    " signs a ds:Manifest: the manifest itself is signed, "
+                                    "but the references it lists are not checked "
+                                    "(XMLDSig 5.1 leaves them to the application)");
+        }
+        if (own_part) {
+            target_text += " (part of the signature)";
+        } else {
+            ++counts.data_objects;
+            use.data_object = true;
+            if (m_sp != nullptr && !has_data_object_format(m_sdop, attribute(ref, "Id")))
+                m_not_baseline.push_back(n + " has no DataObjectFormat");
+        }
+        use.signed_data = m_facts.signed_data.size();
+        m_facts.signed_data.push_back(
+            {use.uri, target_text, mime_type_for(m_sdop, attribute(ref, "Id"))});
+        m_resolved.push_back(std::move(use));
     }
 
     std::string whole_document_text() const {
