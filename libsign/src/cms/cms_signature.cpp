@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <map>
 
 #include "cms/timestamp_token.hpp"
 #include "core/der.hpp"
