@@ -145,10 +145,11 @@ class Content {
     Content(CMS_ContentInfo* cms, const validation::DataObject* document) : m_document(document) {
         ASN1_OCTET_STRING** content = CMS_get0_content(cms);
         if (content != nullptr && *content != nullptr) {
+            // The SignedData keeps the bytes for as long as this Content lives.
             const ASN1_OCTET_STRING* carried = *content;
-            m_carried = validation::DataObject::from_bytes(
+            m_carried = validation::DataObject::borrowing(
                 "the content the signature carries",
-                core::Bytes(carried->data, carried->data + carried->length));
+                std::span(carried->data, static_cast<std::size_t>(carried->length)));
         }
     }
 

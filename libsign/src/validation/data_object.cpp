@@ -10,9 +10,10 @@ namespace ltsign::validation {
 struct DataObject::State {
     std::string name;
     std::optional<std::filesystem::path> file;
-    std::optional<core::Bytes> bytes;
-    std::mutex mutex;                    // guards the two maps
-    std::map<int, core::Bytes> digests;  // by digest NID: given, or computed once
+    std::optional<core::Bytes> owned;                     // from_bytes
+    std::optional<std::span<const unsigned char>> bytes;  // owned, or borrowed
+    std::mutex mutex;                                     // guards the two maps
+    std::map<int, core::Bytes> digests;                   // by digest NID: given, or computed once
     std::map<std::pair<int, std::string>, std::optional<core::Bytes>> form_digests;
 };
 
@@ -30,7 +31,15 @@ DataObject DataObject::from_file(const std::filesystem::path& file) {
 DataObject DataObject::from_bytes(std::string name, core::Bytes bytes) {
     auto s = std::make_shared<State>();
     s->name = std::move(name);
-    s->bytes = std::move(bytes);
+    s->owned = std::move(bytes);
+    s->bytes = *s->owned;  // the state never moves (it lives behind a shared_ptr)
+    return DataObject(std::move(s));
+}
+
+DataObject DataObject::borrowing(std::string name, std::span<const unsigned char> bytes) {
+    auto s = std::make_shared<State>();
+    s->name = std::move(name);
+    s->bytes = bytes;
     return DataObject(std::move(s));
 }
 
@@ -88,7 +97,7 @@ core::Bytes DataObject::read(std::uintmax_t max_size) const {
         throw Error(Errc::internal, m_state->name + ": only its digests are known, not its bytes");
     if (m_state->bytes->size() > max_size)
         throw Error(Errc::malformed_input, m_state->name + ": larger than ltsign reads whole");
-    return *m_state->bytes;
+    return core::Bytes(m_state->bytes->begin(), m_state->bytes->end());
 }
 
 const DataObject* first_document(const DataObjects& objects) {

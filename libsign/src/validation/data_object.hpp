@@ -25,9 +25,11 @@ class DataObject {
     DataObject();
     // A file, streamed when a digest is asked for. Its name is the path as given.
     static DataObject from_file(const std::filesystem::path& file);
-    // Bytes in memory (a signature value a time-stamp covers, the content a CMS signature
-    // carries). They are kept with the object.
+    // Bytes in memory (a signature value a time-stamp covers). They are kept with the object.
     static DataObject from_bytes(std::string name, core::Bytes bytes);
+    // Bytes someone else keeps (the content a CMS signature carries, up to the size of the
+    // signature file: not worth a copy). They must outlive the object and every copy of it.
+    static DataObject borrowing(std::string name, std::span<const unsigned char> bytes);
     // Only digests (by digest NID), as archives often keep them instead of the document.
     static DataObject from_digests(std::string name, std::map<int, core::Bytes> digests);
 

@@ -41,6 +41,9 @@ TEST(DataObject, BytesAreHashedAndStreamedAsTheyAre) {
     EXPECT_EQ(streamed, bytes_of("value"));
     EXPECT_EQ(object.read(5), bytes_of("value"));
     EXPECT_THROW(object.read(4), Error);
+    const core::Bytes kept = bytes_of("value");
+    EXPECT_EQ(DataObject::borrowing("borrowed", kept).digest(EVP_sha384()),
+              object.digest(EVP_sha384()));
 }
 
 TEST(DataObject, KnownDigestsAreAllThereIsOfIt) {
