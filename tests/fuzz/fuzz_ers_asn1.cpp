@@ -11,9 +11,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             auto copy = record;
             return ers::encode_der(copy);
         }();
-        std::vector<ers::DataObject> objects(1);
-        objects[0].name = "document";
-        objects[0].digests[NID_sha256] = ers::Bytes(32, 0xab);
+        const validation::DataObjects objects{
+            validation::DataObject::from_digests("document", {{NID_sha256, ers::Bytes(32, 0xab)}})};
         ers::verify_record(record, objects, fuzz::context(), *fuzz::context().validation_time);
     });
     return 0;

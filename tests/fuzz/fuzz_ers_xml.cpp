@@ -17,9 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     using namespace ltsign;
     fuzz::rejecting_errors([&] {
         const auto record = ers::decode_xml(std::span(data, size), "fuzz");
-        std::vector<ers::DataObject> objects(1);
-        objects[0].name = "document";
-        objects[0].digests[NID_sha256] = ers::Bytes(32, 0xab);
+        const validation::DataObjects objects{
+            validation::DataObject::from_digests("document", {{NID_sha256, ers::Bytes(32, 0xab)}})};
         ers::verify_record(record, objects, fuzz::context(), *fuzz::context().validation_time);
     });
     return 0;

@@ -33,13 +33,13 @@ core::Bytes extend_cades(const core::Bytes& signature, const std::string& what, 
     auto cms_info = parse_signed_data(signature, what);
     // Before and after: the signed part must verify the same way, or extension would damage it
     // (for example if re-encoding changed non-DER signed attributes).
-    auto before = extract_facts(cms_info.get(), std::nullopt);
+    auto before = extract_facts(cms_info.get(), nullptr);
     if (add_signature_timestamps(cms_info.get(), md, tokens) == 0)
         throw Error(Errc::usage, what + " already has a signature time-stamp (level T)");
     core::Bytes out = ossl::encode_der(cms_info.get(), i2d_CMS_ContentInfo, "the signature");
 
     auto again = parse_signed_data(out, what);
-    auto after = extract_facts(again.get(), std::nullopt);
+    auto after = extract_facts(again.get(), nullptr);
     for (std::size_t i = 0; i < before.size() && i < after.size(); ++i) {
         if (before[i].signature_value.status != after[i].signature_value.status) {
             throw Error(Errc::malformed_input,

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <map>
 
 #include "cms/timestamp_token.hpp"
 #include "core/der.hpp"
@@ -138,12 +137,55 @@ std::optional<std::string> signature_algorithm_problem(const X509_ALGOR* sig_alg
     return std::nullopt;
 }
 
+// The signed content of a SignedData: what it carries, or the detached document given. Its
+// digests are computed once however many SignerInfos ask (a signature may repeat one SignerInfo
+// thousands of times to make a verifier hash a large document again each time).
+class Content {
+  public:
+    Content(CMS_ContentInfo* cms, const validation::DataObject* document) : m_document(document) {
+        ASN1_OCTET_STRING** content = CMS_get0_content(cms);
+        if (content != nullptr && *content != nullptr) {
+            // The SignedData keeps the bytes for as long as this Content lives.
+            const ASN1_OCTET_STRING* carried = *content;
+            m_carried = validation::DataObject::borrowing(
+                "the content the signature carries",
+                std::span(carried->data, static_cast<std::size_t>(carried->length)));
+        }
+    }
+
+    // What the signature signs; nullptr when it is detached and no document was given.
+    const validation::DataObject* data() const { return m_carried ? &*m_carried : m_document; }
+
+    // A signature that carries its content and is also given a document: the two must be the
+    // same, or the verdict would be about a document that was never signed (anyone can copy the
+    // original content into a detached signature without the key). nullopt when not both.
+    const std::optional<validation::CheckResult>& given_document() {
+        if (!m_given) {
+            m_given.emplace();
+            if (m_carried && m_document != nullptr) {
+                const EVP_MD* md = EVP_sha256();
+                if (m_carried->digest(md) == m_document->digest(md)) {
+                    *m_given = validation::CheckResult{Check::passed, ""};
+                } else {
+                    *m_given = validation::CheckResult{
+                        Check::failed, "the document given (" + m_document->name() +
+                                           ") differs from the content the signature carries"};
+                }
+            }
+        }
+        return *m_given;
+    }
+
+  private:
+    std::optional<validation::DataObject> m_carried;
+    const validation::DataObject* m_document;
+    std::optional<std::optional<validation::CheckResult>> m_given;
+};
+
 // Signature over the content itself, without signed attributes (RFC 5652 5.4): rare in
 // practice, but legal. The content is streamed.
 Check verify_without_attributes(CMS_SignerInfo* si, X509* signer, const EVP_MD* md,
-                                const ASN1_OCTET_STRING* embedded,
-                                const std::optional<std::filesystem::path>& data,
-                                std::string& detail) {
+                                const validation::DataObject& content, std::string& detail) {
     ossl::Ptr<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
     EVP_PKEY* pub = X509_get0_pubkey(signer);
     if (!ctx || pub == nullptr || EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, pub) != 1) {
@@ -151,13 +193,9 @@ Check verify_without_attributes(CMS_SignerInfo* si, X509* signer, const EVP_MD* 
         ossl::clear_errors();
         return Check::not_possible;
     }
-    if (embedded != nullptr) {
-        EVP_DigestVerifyUpdate(ctx.get(), embedded->data, static_cast<size_t>(embedded->length));
-    } else {
-        core::stream_file(*data, [&](std::span<const unsigned char> chunk) {
-            EVP_DigestVerifyUpdate(ctx.get(), chunk.data(), chunk.size());
-        });
-    }
+    content.stream([&](std::span<const unsigned char> chunk) {
+        EVP_DigestVerifyUpdate(ctx.get(), chunk.data(), chunk.size());
+    });
     const ASN1_OCTET_STRING* sig = CMS_SignerInfo_get0_signature(si);
     const int ok = EVP_DigestVerifyFinal(ctx.get(), sig->data, static_cast<size_t>(sig->length));
     ossl::clear_errors();
@@ -176,9 +214,10 @@ SignatureFacts signature_timestamp(const ASN1_TYPE* value, const core::Bytes& si
         return ts;
     }
     try {
-        return cms::token_facts(std::span(value->value.sequence->data,
-                                          static_cast<std::size_t>(value->value.sequence->length)),
-                                {.file = std::nullopt, .bytes = signature_value});
+        return cms::token_facts(
+            std::span(value->value.sequence->data,
+                      static_cast<std::size_t>(value->value.sequence->length)),
+            {.data = validation::DataObject::from_bytes("the signature value", signature_value)});
     } catch (const Error& e) {
         ts.format_problem = std::string("the signature-time-stamp is malformed: ") + e.what();
         return ts;
@@ -194,47 +233,10 @@ core::Bytes encode(CMS_ContentInfo* cms) {
     return der;
 }
 
-// A signature that carries its content and is also given a document: the two must be the same,
-// or the verdict would be about a document that was never signed (anyone can copy the original
-// content into a detached signature without the key).
-validation::CheckResult compare_given_document(const ASN1_OCTET_STRING* embedded,
-                                               const std::filesystem::path& data) {
-    const EVP_MD* md = EVP_sha256();
-    const auto carried =
-        crypto::digest_bytes(md, std::span(embedded->data, static_cast<size_t>(embedded->length)));
-    const auto given = crypto::digest_file(md, data);
-    if (carried == given) return {Check::passed, ""};
-    return {Check::failed, "the document given (" + data.string() +
-                               ") differs from the content the signature carries"};
-}
-
-// The content's digests, each computed once however many SignerInfos ask (a signature may repeat
-// one SignerInfo thousands of times to make a verifier hash a large document again each time).
-struct ContentDigests {
-    std::map<int, core::Bytes> by_md;
-    std::optional<validation::CheckResult> given_document;
-
-    const core::Bytes& of(const EVP_MD* md, const ASN1_OCTET_STRING* embedded,
-                          const std::optional<std::filesystem::path>& data) {
-        const int nid = EVP_MD_get_type(md);
-        auto it = by_md.find(nid);
-        if (it == by_md.end()) {
-            it = by_md
-                     .emplace(nid, embedded != nullptr
-                                       ? crypto::digest_bytes(
-                                             md, std::span(embedded->data,
-                                                           static_cast<size_t>(embedded->length)))
-                                       : crypto::digest_file(md, *data))
-                     .first;
-        }
-        return it->second;
-    }
-};
-
-SignatureFacts facts_for(CMS_ContentInfo* cms, CMS_SignerInfo* si, STACK_OF(X509) * certs,
-                         const std::optional<std::filesystem::path>& data,
-                         const std::vector<X509*>& candidates, ContentDigests& digests) {
-    SignatureFacts f;
+// The signing certificate: among the certificates the signature carries, else among
+// `candidates` (noted, since the signature did not bring it).
+void identify_signer(CMS_SignerInfo* si, STACK_OF(X509) * certs,
+                     const std::vector<X509*>& candidates, SignatureFacts& f) {
     for (int i = 0; i < sk_X509_num(certs); ++i) {
         X509* c = sk_X509_value(certs, i);
         f.certificates.push_back(ossl::up_ref(c));
@@ -250,96 +252,89 @@ SignatureFacts facts_for(CMS_ContentInfo* cms, CMS_SignerInfo* si, STACK_OF(X509
                      ") is not carried; it was found among the certificates supplied"});
         }
     }
+}
+
+// The SignerInfo's algorithms, named in the facts.
+struct Algorithms {
+    const EVP_MD* md = nullptr;  // the digest; nullptr when unknown
+    const ASN1_OBJECT* digest_oid = nullptr;
+    const X509_ALGOR* signature = nullptr;
+};
+
+Algorithms read_algorithms(CMS_SignerInfo* si, SignatureFacts& f) {
     X509_ALGOR* dig_alg = nullptr;
     X509_ALGOR* sig_alg = nullptr;
     CMS_SignerInfo_get0_algs(si, nullptr, nullptr, &dig_alg, &sig_alg);
     f.digest_algorithm = algorithm_name(dig_alg);
     f.signature_algorithm = algorithm_name(sig_alg);
-    const ASN1_OBJECT* dig_oid = nullptr;
-    if (dig_alg != nullptr) X509_ALGOR_get0(&dig_oid, nullptr, nullptr, dig_alg);
-    const EVP_MD* md = crypto::evp_md_from_object(dig_oid);
-    if (md != nullptr) f.digest_algorithm = crypto::digest_name(md);
+    Algorithms a;
+    a.signature = sig_alg;
+    if (dig_alg != nullptr) X509_ALGOR_get0(&a.digest_oid, nullptr, nullptr, dig_alg);
+    a.md = crypto::evp_md_from_object(a.digest_oid);
+    if (a.md != nullptr) f.digest_algorithm = crypto::digest_name(a.md);
+    return a;
+}
 
-    if (f.signer_cert) {
-        if (auto problem = signature_algorithm_problem(sig_alg, dig_oid, f.signer_cert.get())) {
-            f.format_problem = *problem;
-            return f;
-        }
+// RFC 5652 5.4: without signed attributes the signature is over the content itself.
+void check_without_attributes(CMS_SignerInfo* si, const EVP_MD* md, Content& content,
+                              SignatureFacts& f) {
+    f.level = SignatureLevel::cms;
+    f.notes.push_back({NoteCode::no_signed_attributes,
+                       "no signed attributes: the signature covers the content directly and "
+                       "names no signing time or signing certificate"});
+    if (!f.signer_cert) return;
+    if (md == nullptr) {
+        f.signature_value = {Check::not_possible, "unknown digest algorithm " + f.digest_algorithm};
+        return;
     }
-
-    ASN1_OCTET_STRING** content = CMS_get0_content(cms);
-    const ASN1_OCTET_STRING* embedded = content != nullptr ? *content : nullptr;
-    if (embedded != nullptr && data && !digests.given_document)
-        digests.given_document = compare_given_document(embedded, *data);
-    const std::optional<validation::CheckResult>& given_document = digests.given_document;
-    const bool has_attrs = CMS_signed_get_attr_count(si) >= 0;
-
-    if (!has_attrs) {
-        f.level = SignatureLevel::cms;
-        f.notes.push_back({NoteCode::no_signed_attributes,
-                           "no signed attributes: the signature covers the content directly and "
-                           "names no signing time or signing certificate"});
-        if (!f.signer_cert) return f;
-        if (md == nullptr) {
-            f.signature_value = {Check::not_possible,
-                                 "unknown digest algorithm " + f.digest_algorithm};
-            return f;
-        }
-        if (embedded == nullptr && !data) {
-            f.data_digest = {Check::not_possible,
-                             "the signature is detached and no document was given"};
-            f.signature_value = {Check::not_possible, "the signed document was not given"};
-            return f;
-        }
-        std::string detail;
-        const Check c =
-            verify_without_attributes(si, f.signer_cert.get(), md, embedded, data, detail);
-        f.signature_value = {c, detail};
-        f.data_digest = {c == Check::passed ? Check::passed : Check::not_possible, ""};
-        if (given_document && given_document->status == Check::failed)
-            f.data_digest = *given_document;
-        if (c == Check::failed) {
-            // Without signed attributes a changed document and a changed signature look the same.
-            f.signature_value.detail =
-                "the signature over the content does not verify (the content "
-                "or the signature was changed)";
-        }
-        return f;
+    if (content.data() == nullptr) {
+        f.data_digest = {Check::not_possible,
+                         "the signature is detached and no document was given"};
+        f.signature_value = {Check::not_possible, "the signed document was not given"};
+        return;
     }
+    std::string detail;
+    const Check c = verify_without_attributes(si, f.signer_cert.get(), md, *content.data(), detail);
+    f.signature_value = {c, detail};
+    f.data_digest = {c == Check::passed ? Check::passed : Check::not_possible, ""};
+    const auto& given_document = content.given_document();
+    if (given_document && given_document->status == Check::failed) f.data_digest = *given_document;
+    if (c == Check::failed) {
+        // Without signed attributes a changed document and a changed signature look the same.
+        f.signature_value.detail =
+            "the signature over the content does not verify (the content "
+            "or the signature was changed)";
+    }
+}
 
-    // RFC 5652 5.3: content-type and message-digest are mandatory with signed attributes.
+// RFC 5652 5.3: content-type and message-digest are mandatory with signed attributes. The
+// message-digest value; nullptr when the facts have a format problem.
+const ASN1_OCTET_STRING* read_signed_attributes(CMS_ContentInfo* cms, CMS_SignerInfo* si,
+                                                SignatureFacts& f) {
     const ASN1_TYPE* ctype = single_signed_attr(si, NID_pkcs9_contentType, f.format_problem);
     const ASN1_TYPE* mdigest = single_signed_attr(si, NID_pkcs9_messageDigest, f.format_problem);
     f.claimed_signing_time =
         signing_time(single_signed_attr(si, NID_pkcs9_signingTime, f.format_problem));
-    if (f.format_problem) return f;
+    if (f.format_problem) return nullptr;
     if (ctype == nullptr || ctype->type != V_ASN1_OBJECT) {
         f.format_problem = "the content-type signed attribute is missing (RFC 5652 5.3)";
-        return f;
+        return nullptr;
     }
     if (OBJ_cmp(ctype->value.object, CMS_get0_eContentType(cms)) != 0) {
         f.format_problem =
             "the content-type signed attribute differs from the encapsulated content type";
-        return f;
+        return nullptr;
     }
     if (mdigest == nullptr || mdigest->type != V_ASN1_OCTET_STRING) {
         f.format_problem = "the message-digest signed attribute is missing (RFC 5652 5.3)";
-        return f;
+        return nullptr;
     }
-    if (!f.signer_cert) {
-        f.level = SignatureLevel::cms;
-        return f;
-    }
-    check_binding(si, f.signer_cert.get(), f);
-    if (f.format_problem) return f;
-    f.level = f.binding == Binding::absent ? SignatureLevel::cms : SignatureLevel::b_b;
-    if (f.binding == Binding::absent) {
-        f.notes.push_back({NoteCode::not_baseline,
-                           "no signing-certificate attribute: this is a plain CMS signature, not "
-                           "CAdES baseline"});
-    }
-    // Unsigned attributes: signature-time-stamps are verified with the signature; any other
-    // this version cannot judge is named, never silently passed over.
+    return mdigest->value.octet_string;
+}
+
+// Unsigned attributes: signature-time-stamps are verified with the signature; any other this
+// version cannot judge is named, never silently passed over.
+void read_unsigned_attributes(CMS_SignerInfo* si, SignatureFacts& f) {
     for (int a = 0; a < CMS_unsigned_get_attr_count(si); ++a) {
         X509_ATTRIBUTE* attr = CMS_unsigned_get_attr(si, a);
         const ASN1_OBJECT* obj = X509_ATTRIBUTE_get0_object(attr);
@@ -359,6 +354,46 @@ SignatureFacts facts_for(CMS_ContentInfo* cms, CMS_SignerInfo* si, STACK_OF(X509
                                         " is not verified by this version and was not used"});
     }
     if (f.level == SignatureLevel::b_b && !f.timestamps.empty()) f.level = SignatureLevel::b_t;
+}
+
+// The message digest over the content.
+void check_message_digest(const ASN1_OCTET_STRING* expected, const EVP_MD* md, Content& content,
+                          SignatureFacts& f) {
+    if (md == nullptr) {
+        f.data_digest = {Check::not_possible, "unknown digest algorithm " + f.digest_algorithm};
+        return;
+    }
+    if (content.data() == nullptr) {
+        f.data_digest = {Check::not_possible,
+                         "the signature is detached and no document was given"};
+        return;
+    }
+    const core::Bytes actual = *content.data()->digest(md);
+    f.data_digest = validation::compare_digest(
+        expected, actual, "the signature's " + f.digest_algorithm + " digest is");
+    const auto& given_document = content.given_document();
+    if (f.data_digest.status == Check::passed && given_document) f.data_digest = *given_document;
+}
+
+// RFC 5652 5.3, EN 319 122-1: the signature over the DER of the signed attributes, which bind
+// the content (message-digest) and the signing certificate.
+void check_with_attributes(CMS_ContentInfo* cms, CMS_SignerInfo* si, const EVP_MD* md,
+                           Content& content, SignatureFacts& f) {
+    const ASN1_OCTET_STRING* message_digest = read_signed_attributes(cms, si, f);
+    if (message_digest == nullptr) return;
+    if (!f.signer_cert) {
+        f.level = SignatureLevel::cms;
+        return;
+    }
+    check_binding(si, f.signer_cert.get(), f);
+    if (f.format_problem) return;
+    f.level = f.binding == Binding::absent ? SignatureLevel::cms : SignatureLevel::b_b;
+    if (f.binding == Binding::absent) {
+        f.notes.push_back({NoteCode::not_baseline,
+                           "no signing-certificate attribute: this is a plain CMS signature, not "
+                           "CAdES baseline"});
+    }
+    read_unsigned_attributes(si, f);
 
     // The signature value over the DER of the signed attributes.
     ossl::clear_errors();
@@ -369,22 +404,27 @@ SignatureFacts facts_for(CMS_ContentInfo* cms, CMS_SignerInfo* si, STACK_OF(X509
         const auto errs = ossl::drain_errors();
         f.signature_value = {Check::failed, errs.empty() ? "verification failed" : errs.back()};
     }
+    check_message_digest(message_digest, md, content, f);
+}
 
-    // The message digest over the content.
-    if (md == nullptr) {
-        f.data_digest = {Check::not_possible, "unknown digest algorithm " + f.digest_algorithm};
-        return f;
+SignatureFacts facts_for(CMS_ContentInfo* cms, CMS_SignerInfo* si, STACK_OF(X509) * certs,
+                         Content& content, const std::vector<X509*>& candidates) {
+    SignatureFacts f;
+    identify_signer(si, certs, candidates, f);
+    const Algorithms alg = read_algorithms(si, f);
+    if (f.signer_cert) {
+        if (auto problem =
+                signature_algorithm_problem(alg.signature, alg.digest_oid, f.signer_cert.get())) {
+            f.format_problem = *problem;
+            return f;
+        }
     }
-    if (embedded == nullptr && !data) {
-        f.data_digest = {Check::not_possible,
-                         "the signature is detached and no document was given"};
-        return f;
+    content.given_document();
+    if (CMS_signed_get_attr_count(si) < 0) {
+        check_without_attributes(si, alg.md, content, f);
+    } else {
+        check_with_attributes(cms, si, alg.md, content, f);
     }
-    const core::Bytes& actual = digests.of(md, embedded, data);
-    const ASN1_OCTET_STRING* expected = mdigest->value.octet_string;
-    f.data_digest = validation::compare_digest(
-        expected, actual, "the signature's " + f.digest_algorithm + " digest is");
-    if (f.data_digest.status == Check::passed && given_document) f.data_digest = *given_document;
     return f;
 }
 
@@ -529,26 +569,28 @@ int econtent_nid(const CMS_ContentInfo* cms) {
     return OBJ_obj2nid(CMS_get0_eContentType(const_cast<CMS_ContentInfo*>(cms)));
 }
 
-std::vector<validation::SignatureFacts> extract_facts(
-    CMS_ContentInfo* cms, const std::optional<std::filesystem::path>& data,
-    const std::vector<X509*>& candidates) {
+std::vector<validation::SignatureFacts> extract_facts(CMS_ContentInfo* cms,
+                                                      const validation::DataObject* document,
+                                                      const std::vector<X509*>& candidates) {
     ossl::Ptr<STACK_OF(X509)> certs(CMS_get1_certs(cms));
     if (!certs) certs.reset(sk_X509_new_null());
     std::vector<SignatureFacts> out;
     STACK_OF(CMS_SignerInfo)* infos = CMS_get0_SignerInfos(cms);
     STACK_OF(X509_CRL)* crls = CMS_get1_crls(cms);  // RevocationInfoChoices the signature carries
-    ContentDigests content;
+    Content content(cms, document);
     for (int i = 0; i < sk_CMS_SignerInfo_num(infos); ++i) {
-        out.push_back(facts_for(cms, sk_CMS_SignerInfo_value(infos, i), certs.get(), data,
-                                candidates, content));
+        out.push_back(
+            facts_for(cms, sk_CMS_SignerInfo_value(infos, i), certs.get(), content, candidates));
         if (!out.back().signer_cert && candidates.empty()) {
             // Extract this SignerInfo again, from the same bytes, once the engine knows which
-            // further certificates it may use.
-            out.back().with_candidates = [der = encode(cms), data,
+            // further certificates it may use. The document's copy shares what was hashed.
+            std::optional<validation::DataObject> doc;
+            if (document != nullptr) doc = *document;
+            out.back().with_candidates = [der = encode(cms), doc,
                                           i](const std::vector<X509*>& more) {
                 auto again = parse_signed_data(der, "signature");
-                return std::move(
-                    extract_facts(again.get(), data, more).at(static_cast<std::size_t>(i)));
+                return std::move(extract_facts(again.get(), doc ? &*doc : nullptr, more)
+                                     .at(static_cast<std::size_t>(i)));
             };
         }
         for (int c = 0; crls != nullptr && c < sk_X509_CRL_num(crls); ++c) {

@@ -1,13 +1,12 @@
 // Reading CMS SignedData (RFC 5652) and CAdES (ETSI EN 319 122-1) into the neutral model.
 #pragma once
 
-#include <filesystem>
-#include <optional>
 #include <vector>
 
 #include "core/file_io.hpp"
 #include "crypto/ossl.hpp"
 #include "ltsign/inspect.hpp"
+#include "validation/data_object.hpp"
 #include "validation/model.hpp"
 
 namespace ltsign::cms {
@@ -23,13 +22,13 @@ ossl::Ptr<CMS_ContentInfo> parse_signed_data(const core::Bytes& bytes, const std
 // The encapsulated content type of a SignedData ("id-data", "id-ct-TSTInfo", ...).
 int econtent_nid(const CMS_ContentInfo* cms);
 
-// One set of facts per SignerInfo; the detached document is streamed from `data` (for a signature
-// that carries its content, `data` must match it). The signing certificate is looked for among
-// the carried certificates, then among `candidates`; when it is in neither, the facts'
-// with_candidates extracts them again with more.
-std::vector<validation::SignatureFacts> extract_facts(
-    CMS_ContentInfo* cms, const std::optional<std::filesystem::path>& data,
-    const std::vector<X509*>& candidates = {});
+// One set of facts per SignerInfo; a detached signature's content is `document` (nullptr: none
+// given; for a signature that carries its content, `document` must match it). The signing
+// certificate is looked for among the carried certificates, then among `candidates`; when it is
+// in neither, the facts' with_candidates extracts them again with more.
+std::vector<validation::SignatureFacts> extract_facts(CMS_ContentInfo* cms,
+                                                      const validation::DataObject* document,
+                                                      const std::vector<X509*>& candidates = {});
 
 std::vector<InspectField> inspect_fields(CMS_ContentInfo* cms);
 

@@ -51,7 +51,7 @@ validation::SignatureFacts token_facts(CMS_ContentInfo* cms_info,
         ~Guard() { --depth; }
     } guard;
     if (depth > 4) throw Error(Errc::malformed_input, "time-stamp tokens nested more than 4 deep");
-    auto all = extract_facts(cms_info, std::nullopt, candidates);
+    auto all = extract_facts(cms_info, nullptr, candidates);
     validation::SignatureFacts f = std::move(all.front());
     f.type = EntryType::timestamp;
     f.level = SignatureLevel::none;
@@ -123,19 +123,16 @@ validation::SignatureFacts token_facts(CMS_ContentInfo* cms_info,
                      "the imprint's digest algorithm " + oid_text(alg_oid) + " is unknown"};
         return f;
     }
-    core::Bytes actual;
-    if (source.bytes) {
-        actual = crypto::digest_bytes(md, *source.bytes);
-    } else if (source.file) {
-        actual = crypto::digest_file(md, *source.file);
-    } else {
+    const std::optional<core::Bytes> actual =
+        source.data ? source.data->digest(md) : std::optional<core::Bytes>();
+    if (!actual) {
         f.imprint = {
             Check::not_possible,
             "the time-stamped data was not given, so the message imprint cannot be checked"};
         return f;
     }
     f.imprint = validation::compare_digest(
-        expected, actual, "the token's " + crypto::digest_name(md) + " imprint is");
+        expected, *actual, "the token's " + crypto::digest_name(md) + " imprint is");
     return f;
 }
 

@@ -1,22 +1,23 @@
 // RFC 3161 time-stamp tokens: reading them into the neutral model and checking their imprint.
 #pragma once
 
-#include <filesystem>
 #include <optional>
 #include <span>
 
 #include "core/file_io.hpp"
 #include "crypto/ossl.hpp"
 #include "ltsign/inspect.hpp"
+#include "validation/data_object.hpp"
 #include "validation/model.hpp"
 
 namespace ltsign::cms {
 
-// What the token's message imprint must be the digest of.
+// What the token's message imprint must be the digest of: the time-stamped data (a document, or
+// a signature value for CAdES B-T), hashed with the imprint's algorithm, or the imprint itself
+// when the caller computed it (an evidence record's root hash). Neither: not checked.
 struct ImprintSource {
-    std::optional<std::filesystem::path> file{};  // a document (streamed)
-    std::optional<core::Bytes> bytes{};           // e.g. a signature value (CAdES B-T)
-    std::optional<core::Bytes> digest{};  // the imprint itself (an evidence record's root hash)
+    std::optional<validation::DataObject> data{};
+    std::optional<core::Bytes> digest{};
 };
 
 // True when the SignedData encapsulates a TSTInfo (id-ct-TSTInfo).

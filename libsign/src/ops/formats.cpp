@@ -7,6 +7,7 @@
 #include "cms/cms_signature.hpp"
 #include "cms/timestamp_token.hpp"
 #include "crypto/digests.hpp"
+#include "ers/verify_record.hpp"
 #include "ers/xml_record.hpp"
 #include "ops/services.hpp"
 #include "xml/xades.hpp"
@@ -28,16 +29,16 @@ bool xml_record_sniff(const Input& in) {
 ers::EvidenceRecord xml_record_decode(const Input& in) {
     return ers::decode_xml(*in.bytes, in.what);
 }
-Evidence xml_record_extract(const Input& in, const VerifyOptions&) {
-    return {FileFormat::ers_xml, {}, false, xml_record_decode(in)};
+Evidence xml_record_extract(const Input& in, const validation::DataObjects& objects) {
+    return {FileFormat::ers_xml, {}, false, ers::record_facts(xml_record_decode(in), objects)};
 }
 
 // XMLDSig and XAdES signatures (enveloped, enveloping, detached).
 bool xml_signature_sniff(const Input& in) {
     return xml::has_xml_signature(*in.bytes);
 }
-Evidence xml_signature_extract(const Input& in, const VerifyOptions& options) {
-    auto found = xml::extract_facts(*in.bytes, in.what, options);
+Evidence xml_signature_extract(const Input& in, const validation::DataObjects& objects) {
+    auto found = xml::extract_facts(*in.bytes, in.what, objects);
     return {found.format, std::move(found.facts), false, std::nullopt};
 }
 Inspection xml_signature_inspect(const Input& in) {
@@ -55,9 +56,11 @@ core::Bytes xml_signature_extend(const Input& in, const TsaClient& tsa) {
 
 // A lone RFC 3161 token: what its imprint must match is the document given beside it.
 Evidence token_evidence(CMS_ContentInfo* token, std::span<const unsigned char> der,
-                        const VerifyOptions& options) {
+                        const validation::DataObjects& objects) {
     Evidence e{FileFormat::timestamp_token, {}, true, std::nullopt};
-    e.signatures.push_back(cms::token_facts(token, der, {.file = options.data}));
+    cms::ImprintSource source;
+    if (const auto* document = validation::first_document(objects)) source.data = *document;
+    e.signatures.push_back(cms::token_facts(token, der, source));
     return e;
 }
 
@@ -78,10 +81,11 @@ Inspection token_or_cms_inspect(const Input& in, const core::Bytes& der) {
 bool cms_sniff(const Input& in) {
     return cms::looks_like_cms(*in.bytes);
 }
-Evidence cms_extract(const Input& in, const VerifyOptions& options) {
+Evidence cms_extract(const Input& in, const validation::DataObjects& objects) {
     auto cms_info = cms::parse_signed_data(*in.bytes, in.what);
-    if (cms::is_token(cms_info.get())) return token_evidence(cms_info.get(), *in.bytes, options);
-    return {FileFormat::cades, cms::extract_facts(cms_info.get(), options.data), false,
+    if (cms::is_token(cms_info.get())) return token_evidence(cms_info.get(), *in.bytes, objects);
+    return {FileFormat::cades,
+            cms::extract_facts(cms_info.get(), validation::first_document(objects)), false,
             std::nullopt};
 }
 Inspection cms_inspect(const Input& in) {
@@ -99,8 +103,8 @@ ers::EvidenceRecord der_record_decode(const Input& in) {
     // The record keeps views into the bytes it was read from: they are shared, not copied.
     return ers::decode_der(in.bytes, in.what);
 }
-Evidence der_record_extract(const Input& in, const VerifyOptions&) {
-    return {FileFormat::ers_asn1, {}, false, der_record_decode(in)};
+Evidence der_record_extract(const Input& in, const validation::DataObjects& objects) {
+    return {FileFormat::ers_asn1, {}, false, ers::record_facts(der_record_decode(in), objects)};
 }
 
 // ZIP containers: recognised, so that the refusal says what the file is.
@@ -108,7 +112,7 @@ bool zip_sniff(const Input& in) {
     const auto& b = *in.bytes;
     return b.size() >= 4 && b[0] == 'P' && b[1] == 'K' && b[2] == 3 && b[3] == 4;
 }
-Evidence zip_extract(const Input& in, const VerifyOptions&) {
+Evidence zip_extract(const Input& in, const validation::DataObjects&) {
     refuse_zip(in);
 }
 Inspection zip_inspect(const Input& in) {
@@ -124,10 +128,10 @@ core::Bytes response_token(const Input& in) {
     if (!token) throw Error(Errc::malformed_input, in.what + ": not a TimeStampResp");
     return std::move(*token);
 }
-Evidence response_extract(const Input& in, const VerifyOptions& options) {
+Evidence response_extract(const Input& in, const validation::DataObjects& objects) {
     const core::Bytes token = response_token(in);
     auto cms_info = cms::parse_signed_data(token, in.what);
-    return token_evidence(cms_info.get(), token, options);
+    return token_evidence(cms_info.get(), token, objects);
 }
 Inspection response_inspect(const Input& in) {
     return token_or_cms_inspect(in, response_token(in));

@@ -16,7 +16,8 @@
 #include "ers/record.hpp"
 #include "ltsign/inspect.hpp"
 #include "ltsign/timestamp.hpp"
-#include "ltsign/verify.hpp"
+#include "validation/data_object.hpp"
+#include "validation/evidence.hpp"
 #include "validation/model.hpp"
 
 namespace ltsign::ops {
@@ -31,19 +32,19 @@ struct Input {
 // Reads `path` once. Error(input_missing) if it cannot be read, Error(malformed_input) if empty.
 Input read_input(const std::filesystem::path& path);
 
-// What a file holds, extracted once, for the engine to judge.
+// What a file holds, extracted once against the data objects given, for the engine to judge.
 struct Evidence {
     FileFormat format = FileFormat::unknown;
-    std::vector<validation::SignatureFacts> signatures;  // signatures, or the one token
-    bool timestamp_token = false;                        // the file is a lone RFC 3161 token
-    std::optional<ers::EvidenceRecord> record;           // the file is an evidence record
+    std::vector<validation::SignatureFacts> signatures;     // signatures, or the one token
+    bool timestamp_token = false;                           // the file is a lone RFC 3161 token
+    std::optional<validation::EvidenceRecordFacts> record;  // the file is an evidence record
 };
 
 struct FormatEntry {
     std::string_view name;         // "cms", "xml-signature", "ers-asn1", ...
     std::string_view description;  // for messages: "CMS/CAdES", "an RFC 3161 TimeStampResp", ...
     bool (*sniff)(const Input&);   // cheap: looks at the bytes' start and shape only
-    Evidence (*extract)(const Input&, const VerifyOptions&);
+    Evidence (*extract)(const Input&, const validation::DataObjects&);
     Inspection (*inspect)(const Input&);                    // null: nothing to show yet
     core::Bytes (*extend)(const Input&, const TsaClient&);  // null: cannot be extended
     ers::EvidenceRecord (*decode_record)(const Input&);     // null: holds no evidence record

@@ -106,8 +106,7 @@ RenewResult renew(const std::vector<fs::path>& inputs, const RenewOptions& optio
         // RFC 4998 5.2 steps 3-5 / RFC 6283 4.2.2: h(d) and ha = H(all earlier chains) with the
         // new algorithm; DER records join them unsorted, XML records sorted.
         l.md = crypto::evp_md(*options.new_digest);
-        VerifyOptions vo{l.document, {}, {}};
-        auto objects = ers::data_objects(vo);
+        const validation::DataObjects objects{validation::DataObject::from_file(*l.document)};
         ValidationContext ctx;
         const auto check =
             ers::verify_record(l.record, objects, ctx, validation::validation_time_of(ctx));
@@ -117,7 +116,7 @@ RenewResult renew(const std::vector<fs::path>& inputs, const RenewOptions& optio
                                                    "); it cannot be renewed");
         }
         std::optional<ers::Bytes> canonical;
-        if (xml) canonical = objects.front().canonical_digest(l.md, xml::k_c14n10);
+        if (xml) canonical = ers::canonical_digest(objects.front(), l.md, xml::k_c14n10);
         const ers::Bytes h = canonical ? *canonical : crypto::digest_file(l.md, *l.document);
         const ers::Bytes ha = xml ? ers::xml_sequence_digest(*l.bytes, l.md, l.path.string())
                                   : ers::sequence_digest(l.md, l.record, l.record.chains.size());

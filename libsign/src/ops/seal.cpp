@@ -56,8 +56,8 @@ void hash_all(std::vector<Input>& items, const EVP_MD* md, unsigned threads, boo
                 items[i].size = fs::file_size(items[i].file);
                 std::optional<ers::Bytes> canonical;
                 if (xml)
-                    canonical =
-                        ers::DataObject{"", items[i].file, {}}.canonical_digest(md, xml::k_c14n10);
+                    canonical = ers::canonical_digest(
+                        validation::DataObject::from_file(items[i].file), md, xml::k_c14n10);
                 items[i].digest = canonical ? *canonical : crypto::digest_file(md, items[i].file);
             } catch (...) {
                 std::lock_guard lock(failure_mutex);

@@ -7,6 +7,8 @@
 #include "core/file_list.hpp"
 #include "ers/verify_record.hpp"
 #include "ops/formats.hpp"
+#include "validation/data_object.hpp"
+#include "validation/evidence.hpp"
 #include "validation/model.hpp"
 #include "validation/services.hpp"
 #include "xml/xml_doc.hpp"
@@ -17,42 +19,84 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// An evidence record kept beside a signature (NAME.p7s.ers or NAME.p7s.ers.xml) that verifies
-// over the signature file proves the signature existed at its first time-stamp.
-std::optional<std::pair<TimePoint, std::string>> record_poe(const fs::path& signature,
-                                                            const ValidationContext& context,
-                                                            TimePoint at) {
+// The data objects a file is verified against, made once per file: the document given, further
+// documents (a data-object group, RFC 4998 4.2), and objects known only by their digests.
+validation::DataObjects data_objects(const VerifyOptions& options) {
+    validation::DataObjects out;
+    if (options.data) out.push_back(validation::DataObject::from_file(*options.data));
+    for (const auto& f : options.more_data) out.push_back(validation::DataObject::from_file(f));
+    int n = 0;
+    for (const auto& d : options.data_digests) {
+        std::map<int, core::Bytes> digests;
+        for (const auto& [alg, value] : d.digests) {
+            const EVP_MD* md = EVP_get_digestbyname(alg.c_str());
+            if (md == nullptr) throw Error(Errc::usage, "unknown digest algorithm " + alg);
+            digests[EVP_MD_get_type(md)] = core::Bytes(value.begin(), value.end());
+        }
+        out.push_back(validation::DataObject::from_digests(
+            "data object " + std::to_string(++n) + " (by digest)", std::move(digests)));
+    }
+    return out;
+}
+
+// What the evidence records kept beside a signature file (NAME.p7s.ers, NAME.p7s.ers.xml) say
+// about it: the first that verifies over the file proves the signature existed at its first
+// time-stamp; each one that does not proves nothing, and the signature's report says so rather
+// than leave a reader to think it was used.
+struct RecordsBeside {
+    std::optional<std::pair<TimePoint, std::string>> poe;
+    std::vector<Note> notes;
+};
+
+RecordsBeside records_beside(const fs::path& signature, const ValidationContext& context,
+                             TimePoint at) {
+    RecordsBeside out;
     for (const char* ext : {".ers", ".ers.xml"}) {
         const fs::path record = signature.string() + ext;
         std::error_code ec;
         if (!fs::is_regular_file(record, ec)) continue;
+        const std::string name = "the evidence record " + record.filename().string();
         try {
-            const auto parsed = ops::read_record(record);
-            VerifyOptions over_signature{signature, {}, {}};
-            auto objects = ers::data_objects(over_signature);
-            const auto r = ers::verify_record(parsed, objects, context, at);
+            const validation::DataObjects over_signature{
+                validation::DataObject::from_file(signature)};
+            const auto r =
+                ers::verify_record(ops::read_record(record), over_signature, context, at);
             if (r.indication == Indication::total_passed && r.signing_time) {
-                return std::make_pair(*r.signing_time,
-                                      "the evidence record " + record.filename().string());
+                if (!out.poe) out.poe = std::make_pair(*r.signing_time, name);
+                continue;
             }
-        } catch (const Error&) {
-            // A broken record proves nothing; the signature is judged without it.
+            const auto why = r.sub_indication == SubIndication::none ? to_string(r.indication)
+                                                                     : to_string(r.sub_indication);
+            out.notes.push_back({NoteCode::evidence_record_not_verified,
+                                 name + " beside it does not verify (" + std::string(why) + ": " +
+                                     r.explanation + "), so it proves nothing"});
+        } catch (const Error& e) {
+            out.notes.push_back(
+                {NoteCode::evidence_record_not_verified,
+                 name +
+                     (e.code() == Errc::malformed_input
+                          ? " beside it does not verify (FORMAT_FAILURE: " + std::string(e.what()) +
+                                ")"
+                          : " beside it cannot be read (" + std::string(e.what()) + ")") +
+                     ", so it proves nothing"});
         }
     }
-    return std::nullopt;
+    return out;
 }
 
 // Each signature of a file, judged with the proof of existence an evidence record beside the
 // file gives (CAdES and XAdES alike).
 void judge_signatures(std::vector<validation::SignatureFacts> signatures, const fs::path& file,
                       const ValidationContext& context, TimePoint at, FileReport& report) {
-    const auto poe = record_poe(file, context, at);
+    const auto beside = records_beside(file, context, at);
     for (auto& facts : signatures) {
-        if (poe) {
-            facts.external_poe = poe->first;
-            facts.external_poe_source = poe->second;
+        if (beside.poe) {
+            facts.external_poe = beside.poe->first;
+            facts.external_poe_source = beside.poe->second;
         }
         report.signatures.push_back(validation::evaluate(facts, context, at));
+        auto& notes = report.signatures.back().notes;
+        notes.insert(notes.end(), beside.notes.begin(), beside.notes.end());
     }
 }
 
@@ -80,18 +124,12 @@ FileReport verify_file_at(const fs::path& file, const VerifyOptions& options,
             throw Error(Errc::input_missing, options.data->string() + ": no such document",
                         Remedy::document);
     }
-    ops::Evidence evidence = ops::format_of(input).extract(input, options);
+    const validation::DataObjects objects = data_objects(options);
+    ops::Evidence evidence = ops::format_of(input).extract(input, objects);
     report.format = evidence.format;
     if (evidence.record) {
-        auto objects = ers::data_objects(options);
-        auto r = ers::verify_record(*evidence.record, objects, context, at);
-        if (evidence.record->encoding == ers::EvidenceRecord::Encoding::xml &&
-            !evidence.record->schema_validated) {
-            r.notes.push_back({NoteCode::schema_not_performed,
-                               "schema validation was not performed: no standard schemas "
-                               "installed (LTSIGN_SCHEMA_DIR)"});
-        }
-        report.signatures.push_back(std::move(r));
+        report.signatures.push_back(
+            validation::judge_evidence_record(*evidence.record, context, at));
     } else if (evidence.timestamp_token) {
         // A token verified on its own is one entry of type "timestamp" (DESIGN.md, --json).
         report.signatures.push_back(validation::evaluate(evidence.signatures.front(), context, at));

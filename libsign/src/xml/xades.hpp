@@ -13,7 +13,7 @@
 #include "core/file_io.hpp"
 #include "ltsign/inspect.hpp"
 #include "ltsign/sign.hpp"
-#include "ltsign/verify.hpp"
+#include "validation/data_object.hpp"
 #include "validation/model.hpp"
 
 namespace ltsign::xml {
@@ -32,11 +32,13 @@ struct XmlSignatures {
 };
 
 // Parses (hardened) and checks every top-level ds:Signature of an XML document: references
-// resolved to exactly one element or to the detached files in `options`, SignedProperties
-// covered, XMLDSig core validation, SigningCertificate binding, signature time-stamps, schema.
-// Error(malformed_input) naming `what` when the file is not XML or holds no signature.
+// resolved to exactly one element or to the data objects given as files (detached references,
+// by name), SignedProperties covered, XMLDSig core validation, SigningCertificate binding,
+// signature time-stamps, schema. A signature that carries its content is compared with the first
+// data object given. Error(malformed_input) naming `what` when the file is not XML or holds no
+// signature.
 XmlSignatures extract_facts(std::span<const unsigned char> bytes, const std::string& what,
-                            const VerifyOptions& options);
+                            const validation::DataObjects& objects);
 
 // XAdES B-B (and B-T when options.level is Level::t, its time-stamp from `tokens`) over `file`,
 // packaged as options.packaging. The result is checked to verify before it is returned.

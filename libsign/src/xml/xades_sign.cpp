@@ -327,8 +327,9 @@ core::Bytes sign_xades(const fs::path& file, const Signer& signer, const SignOpt
 
     const core::Bytes out = serialize(doc.get(), false);
     // What ltsign writes, ltsign must verify: the result is checked before anyone sees it.
-    VerifyOptions self;
-    if (options.packaging == Packaging::detached) self.data = file;
+    validation::DataObjects self;
+    if (options.packaging == Packaging::detached)
+        self.push_back(validation::DataObject::from_file(file));
     const auto check = extract_facts(out, "the new signature", self);
     const auto& f = check.facts.back();  // ours is the root's last child
     if (f.format_problem || f.data_digest.status != validation::Check::passed ||

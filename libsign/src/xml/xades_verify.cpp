@@ -349,8 +349,8 @@ struct Resolved {
 class SignatureChecker {
   public:
     SignatureChecker(xmlDoc* doc, xmlNode* sig, const std::vector<std::string>& duplicates,
-                     const VerifyOptions& options)
-        : m_doc(doc), m_sig(sig), m_duplicates(duplicates), m_options(options) {}
+                     const validation::DataObjects& objects)
+        : m_doc(doc), m_sig(sig), m_duplicates(duplicates), m_objects(objects) {}
 
     Checked run() {
         Checked out;
@@ -619,174 +619,219 @@ class SignatureChecker {
         if (!m_facts.claimed_signing_time) m_not_baseline.push_back("it has no SigningTime");
     }
 
+    // XMLDSig 4.4.3: every Reference resolved to exactly what xmlsec1 will digest, and what it
+    // signs classified (the signature's own SignedProperties, a part of the signature, a data
+    // object); what cannot be resolved is named, never guessed.
     void resolve_references(xmlNode* si) {
         const auto refs = children(si, k_dsig_ns, "Reference");
         if (refs.empty()) {
             m_facts.format_problem = "SignedInfo has no Reference";
             return;
         }
-        int sp_refs = 0, data_refs = 0;
+        ReferenceCounts counts;
         std::vector<std::pair<std::string, std::size_t>> external;  // uri, index in signed_data
         for (std::size_t i = 0; i < refs.size(); ++i) {
-            xmlNode* ref = refs[i];
-            const std::string n = "reference " + std::to_string(i + 1);
-            const std::string alg = attribute(child(ref, k_dsig_ns, "DigestMethod"), "Algorithm");
-            const std::string dname = digest_name(alg);
-            // Every reference digest carries the proof of its data: each is judged by the policy,
-            // and the weakest names the signature's digest (see record_algorithms).
-            m_facts.algorithms.push_back(
-                {"the digest of reference #" + std::to_string(i + 1) +
-                     (has_attribute(ref, "URI") ? " (URI \"" + attribute(ref, "URI") + "\")"
-                                                : std::string(" (no URI)")),
-                 dname.empty() ? alg : dname, "", 0});
-            m_reference_digests.push_back(dname);
-            if (dname.empty())
-                m_unsupported = "the DigestMethod " + alg + " of " + n + " is not supported";
-            bool enveloped = false;
-            for (xmlNode* t : children(child(ref, k_dsig_ns, "Transforms"), k_dsig_ns, "Transform"))
-                enveloped = enveloped || attribute(t, "Algorithm") == k_enveloped_transform;
-            if (!has_attribute(ref, "URI") && !enveloped) {
-                m_unresolved = true;
-                not_found(n +
-                          " has no URI: what it signs is left to an application, and "
-                          "ltsign cannot tell what that is");
-                continue;
-            }
-            if (!has_attribute(ref, "URI")) {
-                // xmlsec and xadesjs read it as the document the signature is enveloped in.
-                m_facts.notes.push_back({NoteCode::reference_whole_document,
-                                         n + " has no URI; with its enveloped-signature transform "
-                                             "it was taken as the whole document"});
-            }
-            const std::string uri = attribute(ref, "URI");
-            const std::string type = attribute(ref, "Type");
-            Resolved use;
-            use.ref = ref;
-            use.index = i;
-            use.uri = uri;
-            xmlNode*& target = use.target;
-            std::string target_text;
-            if (uri.empty() || uri == "#xpointer(/)") {
-                // XMLDSig 4.4.3.3: "" is the document without comments, #xpointer(/) with them.
-                use.whole = true;
-                use.comments = !uri.empty();
-                target_text = whole_document_text();
-            } else if (uri[0] == '#') {
-                if (const auto id = fragment_id(uri);
-                    id && std::find(m_duplicates.begin(), m_duplicates.end(), *id) !=
-                              m_duplicates.end()) {
-                    m_facts.format_problem = "the ID \"" + *id + "\" that " + n +
-                                             " signs occurs more than once in the document; "
-                                             "which element was signed is ambiguous (signature "
-                                             "wrapping)";
-                    return;
-                }
-                // The node xmlsec1 will digest, found the way it finds it.
-                const Fragment fragment = resolve_fragment(m_doc, ref, uri);
-                use.comments = uri.rfind("#xpointer(", 0) == 0 || uri.rfind("#xmlns(", 0) == 0;
-                if (fragment.kind == Fragment::Kind::none) {
-                    m_unresolved = true;
-                    not_found(n + " signs \"" + uri + "\", which is not in the document");
-                    continue;
-                }
-                if (fragment.kind == Fragment::Kind::document) {
-                    use.whole = true;
-                    target_text = whole_document_text();
-                } else if (fragment.kind == Fragment::Kind::element) {
-                    target = fragment.element;
-                    target_text = describe(target);
-                } else {
-                    m_unsupported =
-                        n + " uses the XPointer form " + uri +
-                        (fragment.kind == Fragment::Kind::other
-                             ? ", which selects " + std::to_string(fragment.count) +
-                                   " nodes rather than one element or the document; that is "
-                                   "not supported"
-                             : ", which is not supported");
-                    continue;
-                }
-            } else {
-                use.external = true;
-                external.emplace_back(uri, m_facts.signed_data.size());
-                target_text = "a detached document";
-            }
-            // Transforms that select nodes may sign less than the target: until what xmlsec1
-            // digested shows otherwise (judge_selections), say only that part is signed. So does
-            // a fragment of a detached document.
-            use.selection = selecting_transforms(ref);
-            if (use.external && uri.find('#') != std::string::npos) {
-                use.selection = "the fragment " + uri.substr(uri.find('#')) +
-                                (use.selection.empty() ? "" : "; " + use.selection);
-            }
-            use.target_text = target_text;
-            if (!use.selection.empty()) {
-                target_text = "part of " + (use.whole ? std::string("the document") : target_text) +
-                              ": only what its transforms select (" + use.selection + ")";
-            }
-            // A base64 transform over content that is not base64 (xmlsec1 1.2 leaks a buffer on
-            // that error path): the signed bytes cannot be what was signed.
-            if (target != nullptr && has_transform(ref, k_base64_transform) &&
-                !valid_base64(text(target))) {
-                m_broken_content = n + " signs the base64 content of " + describe(target) +
-                                   ", which is no longer valid base64";
-            }
-            const bool typed_sp = type == k_signed_properties_type;
-            const bool points_at_sp = is(target, k_xades132_ns, "SignedProperties");
-            if (typed_sp || points_at_sp) {
-                ++sp_refs;
-                if (m_sp == nullptr || target != m_sp) {
-                    not_found(n +
-                              " signs a SignedProperties element that is not the one in this "
-                              "signature's QualifyingProperties; the properties in use are "
-                              "not signed (signature wrapping)");
-                }
-                continue;
-            }
-            if (is(target, k_dsig_ns, "Object") && target->parent != m_sig) {
-                not_found(n +
-                          " signs a ds:Object that is not a child of this signature; the "
-                          "object in use is not the signed one (signature wrapping)");
-            }
-            // Signing parts of the signature itself (KeyInfo) is allowed, but they are not data
-            // objects; the content of a ds:Object is.
-            bool own_part = false;
-            if (target != nullptr && !is(target, k_dsig_ns, "Object") &&
-                !is(target->parent, k_dsig_ns, "Object")) {
-                for (xmlNode* a = target; a != nullptr; a = a->parent) {
-                    if (a == m_sig) own_part = true;
-                }
-            }
-            if (is(target, k_dsig_ns, "Manifest") ||
-                type == "http://www.w3.org/2000/09/xmldsig#Manifest") {
-                m_facts.notes.push_back({NoteCode::manifest_references_not_checked,
-                                         n + " signs a ds:Manifest: the manifest itself is signed, "
-                                             "but the references it lists are not checked "
-                                             "(XMLDSig 5.1 leaves them to the application)"});
-            }
-            if (own_part) {
-                target_text += " (part of the signature)";
-            } else {
-                ++data_refs;
-                use.data_object = true;
-                if (m_sp != nullptr && !has_data_object_format(m_sdop, attribute(ref, "Id")))
-                    m_not_baseline.push_back(n + " has no DataObjectFormat");
-            }
-            use.signed_data = m_facts.signed_data.size();
-            m_facts.signed_data.push_back(
-                {uri, target_text, mime_type_for(m_sdop, attribute(ref, "Id"))});
-            m_resolved.push_back(std::move(use));
+            if (resolve_reference(refs[i], i, counts, external) == Found::stop) return;
         }
-        if (m_sp != nullptr && sp_refs == 0) {
+        if (m_sp != nullptr && counts.signed_properties == 0) {
             not_found(
                 "no reference signs the xades:SignedProperties, so the signing time and "
                 "signing certificate are not protected by the signature");
         }
-        if (data_refs == 0) {
+        if (counts.data_objects == 0) {
             not_found(
                 "the signature signs no data object: every reference points at the "
                 "signature's own properties (the signed data was removed)");
         }
         match_detached(external);
+    }
+
+    // What resolving a reference's target came to: a target, nothing (named: the next reference
+    // follows), or a format problem that stops the resolution.
+    enum class Found { target, none, stop };
+
+    struct ReferenceCounts {
+        int signed_properties = 0;
+        int data_objects = 0;
+    };
+
+    Found resolve_reference(xmlNode* ref, std::size_t i, ReferenceCounts& counts,
+                            std::vector<std::pair<std::string, std::size_t>>& external) {
+        const std::string n = "reference " + std::to_string(i + 1);
+        record_reference_digest(ref, i, n);
+        if (!names_its_target(ref, n)) return Found::none;
+        Resolved use;
+        use.ref = ref;
+        use.index = i;
+        use.uri = attribute(ref, "URI");
+        std::string target_text;
+        const Found found = resolve_target(use, n, target_text);
+        if (found != Found::target) return found;
+        if (use.external) external.emplace_back(use.uri, m_facts.signed_data.size());
+        describe_selection(use, target_text);
+        // A base64 transform over content that is not base64 (xmlsec1 1.2 leaks a buffer on
+        // that error path): the signed bytes cannot be what was signed.
+        if (use.target != nullptr && has_transform(ref, k_base64_transform) &&
+            !valid_base64(text(use.target))) {
+            m_broken_content = n + " signs the base64 content of " + describe(use.target) +
+                               ", which is no longer valid base64";
+        }
+        classify(std::move(use), n, target_text, counts);
+        return Found::target;
+    }
+
+    // Every reference digest carries the proof of its data: each is judged by the policy, and
+    // the weakest names the signature's digest (see record_algorithms).
+    void record_reference_digest(xmlNode* ref, std::size_t i, const std::string& n) {
+        const std::string alg = attribute(child(ref, k_dsig_ns, "DigestMethod"), "Algorithm");
+        const std::string dname = digest_name(alg);
+        m_facts.algorithms.push_back(
+            {"the digest of reference #" + std::to_string(i + 1) +
+                 (has_attribute(ref, "URI") ? " (URI \"" + attribute(ref, "URI") + "\")"
+                                            : std::string(" (no URI)")),
+             dname.empty() ? alg : dname, "", 0});
+        m_reference_digests.push_back(dname);
+        if (dname.empty())
+            m_unsupported = "the DigestMethod " + alg + " of " + n + " is not supported";
+    }
+
+    // A reference without URI signs what an application decides (XMLDSig 4.4.3.1); with an
+    // enveloped-signature transform, xmlsec and xadesjs read it as the document the signature
+    // is enveloped in.
+    bool names_its_target(xmlNode* ref, const std::string& n) {
+        if (has_attribute(ref, "URI")) return true;
+        bool enveloped = false;
+        for (xmlNode* t : children(child(ref, k_dsig_ns, "Transforms"), k_dsig_ns, "Transform"))
+            enveloped = enveloped || attribute(t, "Algorithm") == k_enveloped_transform;
+        if (!enveloped) {
+            m_unresolved = true;
+            not_found(n +
+                      " has no URI: what it signs is left to an application, and "
+                      "ltsign cannot tell what that is");
+            return false;
+        }
+        m_facts.notes.push_back({NoteCode::reference_whole_document,
+                                 n + " has no URI; with its enveloped-signature transform "
+                                     "it was taken as the whole document"});
+        return true;
+    }
+
+    // The node xmlsec1 will digest for the reference's URI, found the way it finds it: the whole
+    // document, one element, or a detached document (matched to the data objects later).
+    Found resolve_target(Resolved& use, const std::string& n, std::string& target_text) {
+        const std::string& uri = use.uri;
+        if (uri.empty() || uri == "#xpointer(/)") {
+            // XMLDSig 4.4.3.3: "" is the document without comments, #xpointer(/) with them.
+            use.whole = true;
+            use.comments = !uri.empty();
+            target_text = whole_document_text();
+            return Found::target;
+        }
+        if (uri[0] != '#') {
+            use.external = true;
+            target_text = "a detached document";
+            return Found::target;
+        }
+        if (const auto id = fragment_id(uri);
+            id && std::find(m_duplicates.begin(), m_duplicates.end(), *id) != m_duplicates.end()) {
+            m_facts.format_problem = "the ID \"" + *id + "\" that " + n +
+                                     " signs occurs more than once in the document; "
+                                     "which element was signed is ambiguous (signature "
+                                     "wrapping)";
+            return Found::stop;
+        }
+        const Fragment fragment = resolve_fragment(m_doc, use.ref, uri);
+        use.comments = uri.rfind("#xpointer(", 0) == 0 || uri.rfind("#xmlns(", 0) == 0;
+        if (fragment.kind == Fragment::Kind::none) {
+            m_unresolved = true;
+            not_found(n + " signs \"" + uri + "\", which is not in the document");
+            return Found::none;
+        }
+        if (fragment.kind == Fragment::Kind::document) {
+            use.whole = true;
+            target_text = whole_document_text();
+            return Found::target;
+        }
+        if (fragment.kind == Fragment::Kind::element) {
+            use.target = fragment.element;
+            target_text = describe(use.target);
+            return Found::target;
+        }
+        m_unsupported = n + " uses the XPointer form " + uri +
+                        (fragment.kind == Fragment::Kind::other
+                             ? ", which selects " + std::to_string(fragment.count) +
+                                   " nodes rather than one element or the document; that is "
+                                   "not supported"
+                             : ", which is not supported");
+        return Found::none;
+    }
+
+    // Transforms that select nodes may sign less than the target: until what xmlsec1 digested
+    // shows otherwise (judge_selections), say only that part is signed. So does a fragment of a
+    // detached document.
+    void describe_selection(Resolved& use, std::string& target_text) {
+        use.selection = selecting_transforms(use.ref);
+        if (use.external && use.uri.find('#') != std::string::npos) {
+            use.selection = "the fragment " + use.uri.substr(use.uri.find('#')) +
+                            (use.selection.empty() ? "" : "; " + use.selection);
+        }
+        use.target_text = target_text;
+        if (!use.selection.empty()) {
+            target_text = "part of " + (use.whole ? std::string("the document") : target_text) +
+                          ": only what its transforms select (" + use.selection + ")";
+        }
+    }
+
+    // What a resolved reference signs: this signature's own SignedProperties (else wrapping), a
+    // part of the signature, or a data object; the last two are listed as signed data.
+    void classify(Resolved use, const std::string& n, std::string target_text,
+                  ReferenceCounts& counts) {
+        xmlNode* ref = use.ref;
+        xmlNode* target = use.target;
+        const std::string type = attribute(ref, "Type");
+        if (type == k_signed_properties_type || is(target, k_xades132_ns, "SignedProperties")) {
+            ++counts.signed_properties;
+            if (m_sp == nullptr || target != m_sp) {
+                not_found(n +
+                          " signs a SignedProperties element that is not the one in this "
+                          "signature's QualifyingProperties; the properties in use are "
+                          "not signed (signature wrapping)");
+            }
+            return;
+        }
+        if (is(target, k_dsig_ns, "Object") && target->parent != m_sig) {
+            not_found(n +
+                      " signs a ds:Object that is not a child of this signature; the "
+                      "object in use is not the signed one (signature wrapping)");
+        }
+        // Signing parts of the signature itself (KeyInfo) is allowed, but they are not data
+        // objects; the content of a ds:Object is.
+        bool own_part = false;
+        if (target != nullptr && !is(target, k_dsig_ns, "Object") &&
+            !is(target->parent, k_dsig_ns, "Object")) {
+            for (xmlNode* a = target; a != nullptr; a = a->parent) {
+                if (a == m_sig) own_part = true;
+            }
+        }
+        if (is(target, k_dsig_ns, "Manifest") ||
+            type == "http://www.w3.org/2000/09/xmldsig#Manifest") {
+            m_facts.notes.push_back({NoteCode::manifest_references_not_checked,
+                                     n + " signs a ds:Manifest: the manifest itself is signed, "
+                                         "but the references it lists are not checked "
+                                         "(XMLDSig 5.1 leaves them to the application)"});
+        }
+        if (own_part) {
+            target_text += " (part of the signature)";
+        } else {
+            ++counts.data_objects;
+            use.data_object = true;
+            if (m_sp != nullptr && !has_data_object_format(m_sdop, attribute(ref, "Id")))
+                m_not_baseline.push_back(n + " has no DataObjectFormat");
+        }
+        use.signed_data = m_facts.signed_data.size();
+        m_facts.signed_data.push_back(
+            {use.uri, target_text, mime_type_for(m_sdop, attribute(ref, "Id"))});
+        m_resolved.push_back(std::move(use));
     }
 
     std::string whole_document_text() const {
@@ -896,19 +941,20 @@ class SignatureChecker {
     // document given beside it: the document must be that content, or the verdict would seem to
     // cover a document the signature never saw.
     void check_given_data() {
-        if (!m_options.data || !m_detached.empty()) return;
+        const validation::DataObject* document = validation::first_document(m_objects);
+        if (document == nullptr || !m_detached.empty()) return;
         if (m_facts.data_digest.status != Check::passed ||
             m_facts.signature_value.status != Check::passed)
             return;
         core::Bytes given;
         try {
-            given = core::read_file(*m_options.data, core::k_max_signature_file);
+            given = document->read(core::k_max_signature_file);
         } catch (const Error&) {
             // Larger than any signature file ltsign reads, so not the content of this one.
         }
         std::optional<Doc> parsed;
         try {
-            parsed = parse(given, m_options.data->string());
+            parsed = parse(given, document->name());
         } catch (const Error&) {
         }
         for (const auto& use : m_resolved) {
@@ -957,13 +1003,14 @@ class SignatureChecker {
                canonicalize(m_doc, element, k_exc);
     }
 
-    // Detached references are answered by the --data files: by name, or the single file for the
-    // single detached reference.
+    // Detached references are answered by the data objects given as files: by name, or the
+    // single file for the single detached reference.
     void match_detached(const std::vector<std::pair<std::string, std::size_t>>& external) {
         if (external.empty()) return;
         std::vector<fs::path> files;
-        if (m_options.data) files.push_back(*m_options.data);
-        for (const auto& f : m_options.more_data) files.push_back(f);
+        for (const auto& object : m_objects) {
+            if (object.file()) files.push_back(*object.file());
+        }
         for (const auto& [uri, index] : external) {
             const std::string name = last_segment(uri);
             std::optional<fs::path> file;
@@ -1126,7 +1173,8 @@ class SignatureChecker {
                 try {
                     if (der.empty()) throw Error(Errc::malformed_input, "not base64");
                     const core::Bytes value = canonicalize(m_doc, sv, c14n);
-                    t = cms::token_facts(der, {.bytes = value});
+                    t = cms::token_facts(der, {.data = validation::DataObject::from_bytes(
+                                                   "the canonicalised SignatureValue", value)});
                 } catch (const Error& e) {
                     t.format_problem =
                         std::string("the SignatureTimeStamp cannot be read: ") + e.what();
@@ -1179,7 +1227,7 @@ class SignatureChecker {
     xmlDoc* m_doc;
     xmlNode* m_sig;
     const std::vector<std::string>& m_duplicates;
-    const VerifyOptions& m_options;
+    const validation::DataObjects& m_objects;
     SignatureFacts m_facts;
     xmlNode* m_qp = nullptr;
     xmlNode* m_sp = nullptr;
@@ -1225,7 +1273,7 @@ bool has_xml_signature(std::span<const unsigned char> bytes) {
 }
 
 XmlSignatures extract_facts(std::span<const unsigned char> bytes, const std::string& what,
-                            const VerifyOptions& options) {
+                            const validation::DataObjects& objects) {
     Doc doc = parse(bytes, what);
     const auto signatures = top_level_signatures(xmlDocGetRootElement(doc.get()));
     if (signatures.empty())
@@ -1234,7 +1282,7 @@ XmlSignatures extract_facts(std::span<const unsigned char> bytes, const std::str
     XmlSignatures out;
     out.format = FileFormat::xmldsig;
     for (xmlNode* sig : signatures) {
-        auto checked = SignatureChecker(doc.get(), sig, duplicates, options).run();
+        auto checked = SignatureChecker(doc.get(), sig, duplicates, objects).run();
         if (checked.xades) out.format = FileFormat::xades;
         out.facts.push_back(std::move(checked.facts));
     }

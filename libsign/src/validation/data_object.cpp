@@ -1,0 +1,110 @@
+#include "validation/data_object.hpp"
+
+#include <mutex>
+
+#include "crypto/digests.hpp"
+#include "ltsign/error.hpp"
+
+namespace ltsign::validation {
+
+struct DataObject::State {
+    std::string name;
+    std::optional<std::filesystem::path> file;
+    std::optional<core::Bytes> owned;                     // from_bytes
+    std::optional<std::span<const unsigned char>> bytes;  // owned, or borrowed
+    std::mutex mutex;                                     // guards the two maps
+    std::map<int, core::Bytes> digests;                   // by digest NID: given, or computed once
+    std::map<std::pair<int, std::string>, std::optional<core::Bytes>> form_digests;
+};
+
+DataObject::DataObject() : m_state(std::make_shared<State>()) {}
+
+DataObject::DataObject(std::shared_ptr<State> state) : m_state(std::move(state)) {}
+
+DataObject DataObject::from_file(const std::filesystem::path& file) {
+    auto s = std::make_shared<State>();
+    s->name = file.string();
+    s->file = file;
+    return DataObject(std::move(s));
+}
+
+DataObject DataObject::from_bytes(std::string name, core::Bytes bytes) {
+    auto s = std::make_shared<State>();
+    s->name = std::move(name);
+    s->owned = std::move(bytes);
+    s->bytes = *s->owned;  // the state never moves (it lives behind a shared_ptr)
+    return DataObject(std::move(s));
+}
+
+DataObject DataObject::borrowing(std::string name, std::span<const unsigned char> bytes) {
+    auto s = std::make_shared<State>();
+    s->name = std::move(name);
+    s->bytes = bytes;
+    return DataObject(std::move(s));
+}
+
+DataObject DataObject::from_digests(std::string name, std::map<int, core::Bytes> digests) {
+    auto s = std::make_shared<State>();
+    s->name = std::move(name);
+    s->digests = std::move(digests);
+    return DataObject(std::move(s));
+}
+
+const std::string& DataObject::name() const {
+    return m_state->name;
+}
+
+const std::optional<std::filesystem::path>& DataObject::file() const {
+    return m_state->file;
+}
+
+bool DataObject::has_content() const {
+    return m_state->file || m_state->bytes;
+}
+
+std::optional<core::Bytes> DataObject::digest(const EVP_MD* md) const {
+    State& s = *m_state;
+    const int nid = EVP_MD_get_type(md);
+    std::lock_guard lock(s.mutex);
+    if (auto it = s.digests.find(nid); it != s.digests.end()) return it->second;
+    if (!has_content()) return std::nullopt;
+    auto d = s.bytes ? crypto::digest_bytes(md, *s.bytes) : crypto::digest_file(md, *s.file);
+    return s.digests.emplace(nid, std::move(d)).first->second;
+}
+
+std::optional<core::Bytes> DataObject::form_digest(const EVP_MD* md, const std::string& form,
+                                                   FormDigest compute) const {
+    State& s = *m_state;
+    const std::pair key{EVP_MD_get_type(md), form};
+    std::lock_guard lock(s.mutex);
+    if (auto it = s.form_digests.find(key); it != s.form_digests.end()) return it->second;
+    return s.form_digests.emplace(key, compute(*this, md, form)).first->second;
+}
+
+void DataObject::stream(const std::function<void(std::span<const unsigned char>)>& sink) const {
+    if (m_state->bytes) {
+        sink(*m_state->bytes);
+    } else if (m_state->file) {
+        core::stream_file(*m_state->file, sink);
+    } else {
+        throw Error(Errc::internal, m_state->name + ": only its digests are known, not its bytes");
+    }
+}
+
+core::Bytes DataObject::read(std::uintmax_t max_size) const {
+    if (m_state->file) return core::read_file(*m_state->file, max_size);
+    if (!m_state->bytes)
+        throw Error(Errc::internal, m_state->name + ": only its digests are known, not its bytes");
+    if (m_state->bytes->size() > max_size)
+        throw Error(Errc::malformed_input, m_state->name + ": larger than ltsign reads whole");
+    return core::Bytes(m_state->bytes->begin(), m_state->bytes->end());
+}
+
+const DataObject* first_document(const DataObjects& objects) {
+    for (const auto& o : objects) {
+        if (o.has_content()) return &o;
+    }
+    return nullptr;
+}
+
+}  // namespace ltsign::validation
