@@ -14,13 +14,9 @@ namespace {
 
 using ossl::Ptr;
 
-struct StackFree {
-    void operator()(STACK_OF(OPENSSL_STRING) * s) const noexcept { X509_email_free(s); }
-};
-
 std::vector<std::string> ocsp_urls(X509* cert) {
     std::vector<std::string> out;
-    std::unique_ptr<STACK_OF(OPENSSL_STRING), StackFree> urls(X509_get1_ocsp(cert));
+    const Ptr<STACK_OF(OPENSSL_STRING)> urls(X509_get1_ocsp(cert));
     for (int i = 0; urls && i < sk_OPENSSL_STRING_num(urls.get()); ++i)
         out.emplace_back(sk_OPENSSL_STRING_value(urls.get(), i));
     return out;
@@ -28,10 +24,10 @@ std::vector<std::string> ocsp_urls(X509* cert) {
 
 std::vector<std::string> crl_urls(X509* cert) {
     std::vector<std::string> out;
-    auto* points = static_cast<STACK_OF(DIST_POINT)*>(
-        X509_get_ext_d2i(cert, NID_crl_distribution_points, nullptr, nullptr));
-    for (int i = 0; points && i < sk_DIST_POINT_num(points); ++i) {
-        const DIST_POINT* dp = sk_DIST_POINT_value(points, i);
+    const Ptr<CRL_DIST_POINTS> points(static_cast<CRL_DIST_POINTS*>(
+        X509_get_ext_d2i(cert, NID_crl_distribution_points, nullptr, nullptr)));
+    for (int i = 0; points && i < sk_DIST_POINT_num(points.get()); ++i) {
+        const DIST_POINT* dp = sk_DIST_POINT_value(points.get(), i);
         if (dp->distpoint == nullptr || dp->distpoint->type != 0) continue;
         const GENERAL_NAMES* names = dp->distpoint->name.fullname;
         for (int k = 0; k < sk_GENERAL_NAME_num(names); ++k) {
@@ -43,16 +39,17 @@ std::vector<std::string> crl_urls(X509* cert) {
             }
         }
     }
-    sk_DIST_POINT_pop_free(points, DIST_POINT_free);
     return out;
 }
 
 Ptr<X509_STORE> store_of(const std::vector<X509*>& anchors, TimePoint at) {
-    Ptr<X509_STORE> store(X509_STORE_new());
-    for (X509* a : anchors) X509_STORE_add_cert(store.get(), a);
+    Ptr<X509_STORE> store(ossl::check(X509_STORE_new(), Errc::internal, "out of memory"));
+    for (X509* a : anchors)
+        ossl::check(X509_STORE_add_cert(store.get(), a), Errc::internal, "out of memory");
     X509_VERIFY_PARAM* p = X509_STORE_get0_param(store.get());
     X509_VERIFY_PARAM_set_time(p, static_cast<time_t>(at.time_since_epoch().count()));
-    X509_VERIFY_PARAM_set_flags(p, X509_V_FLAG_PARTIAL_CHAIN);
+    ossl::check(X509_VERIFY_PARAM_set_flags(p, X509_V_FLAG_PARTIAL_CHAIN), Errc::internal,
+                "out of memory");
     return store;
 }
 
@@ -63,20 +60,21 @@ std::optional<Result> ask_ocsp(const std::string& url, X509* cert, X509* issuer,
                                const std::vector<X509*>& untrusted, TimePoint at,
                                std::string& why) {
     ossl::clear_errors();
-    OCSP_CERTID* id = OCSP_cert_to_id(EVP_sha1(), cert, issuer);
-    if (id == nullptr) {
+    const Ptr<OCSP_CERTID> id(OCSP_cert_to_id(EVP_sha1(), cert, issuer));
+    if (!id) {
         why = "cannot build an OCSP request";
         return std::nullopt;
     }
-    std::unique_ptr<OCSP_REQUEST, decltype(&OCSP_REQUEST_free)> req(OCSP_REQUEST_new(),
-                                                                    OCSP_REQUEST_free);
-    OCSP_CERTID* id_copy = OCSP_CERTID_dup(id);
-    OCSP_request_add0_id(req.get(), id_copy);
-    OCSP_request_add1_nonce(req.get(), nullptr, -1);
-    const int len = i2d_OCSP_REQUEST(req.get(), nullptr);
-    core::Bytes der(static_cast<std::size_t>(len > 0 ? len : 0));
-    unsigned char* p = der.data();
-    i2d_OCSP_REQUEST(req.get(), &p);
+    const Ptr<OCSP_REQUEST> req(
+        ossl::check(OCSP_REQUEST_new(), Errc::internal, "cannot build an OCSP request"));
+    Ptr<OCSP_CERTID> id_copy(
+        ossl::check(OCSP_CERTID_dup(id.get()), Errc::internal, "cannot build an OCSP request"));
+    if (OCSP_request_add0_id(req.get(), id_copy.get()) == nullptr)
+        ossl::fail(Errc::internal, "cannot build an OCSP request");
+    static_cast<void>(id_copy.release());  // the request's now
+    ossl::check(OCSP_request_add1_nonce(req.get(), nullptr, -1), Errc::internal,
+                "cannot build an OCSP request");
+    const core::Bytes der = ossl::encode_der(req.get(), i2d_OCSP_REQUEST, "an OCSP request");
 
     net::HttpOptions http;
     http.timeout = s.timeout;
@@ -86,27 +84,24 @@ std::optional<Result> ask_ocsp(const std::string& url, X509* cert, X509* issuer,
     try {
         resp = net::post(url, "application/ocsp-request", der, http);
     } catch (const Error& e) {
-        OCSP_CERTID_free(id);
         why = e.what();
         return std::nullopt;
     }
     auto fail = [&](const std::string& reason) -> std::optional<Result> {
-        OCSP_CERTID_free(id);
         ossl::clear_errors();
         why = url + ": " + reason;
         return std::nullopt;
     };
     if (resp.status != 200) return fail("HTTP " + std::to_string(resp.status));
     const unsigned char* q = resp.body.data();
-    std::unique_ptr<OCSP_RESPONSE, decltype(&OCSP_RESPONSE_free)> response(
-        d2i_OCSP_RESPONSE(nullptr, &q, static_cast<long>(resp.body.size())), OCSP_RESPONSE_free);
+    const Ptr<OCSP_RESPONSE> response(
+        d2i_OCSP_RESPONSE(nullptr, &q, static_cast<long>(resp.body.size())));
     if (!response) return fail("not an OCSP response");
     if (OCSP_response_status(response.get()) != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
         return fail(std::string("the responder answered ") +
                     OCSP_response_status_str(OCSP_response_status(response.get())));
     }
-    std::unique_ptr<OCSP_BASICRESP, decltype(&OCSP_BASICRESP_free)> basic(
-        OCSP_response_get1_basic(response.get()), OCSP_BASICRESP_free);
+    const Ptr<OCSP_BASICRESP> basic(OCSP_response_get1_basic(response.get()));
     if (!basic) return fail("no basic response");
     const int nonce = OCSP_check_nonce(req.get(), basic.get());
     if (nonce == 0) return fail("the response answers another request (nonce)");
@@ -115,9 +110,9 @@ std::optional<Result> ask_ocsp(const std::string& url, X509* cert, X509* issuer,
             "the response does not echo the request's nonce, so it may be a replayed "
             "old answer (RFC 6960 4.4.1); the policy requires the nonce");
     }
-    Ptr<STACK_OF(X509)> others(sk_X509_new_null());
-    sk_X509_push(others.get(), ossl::up_ref(issuer).release());
-    for (X509* c : untrusted) sk_X509_push(others.get(), ossl::up_ref(c).release());
+    Ptr<STACK_OF(X509)> others(ossl::check(sk_X509_new_null(), Errc::internal, "out of memory"));
+    ossl::push(others.get(), ossl::up_ref(issuer));
+    for (X509* c : untrusted) ossl::push(others.get(), ossl::up_ref(c));
     // The responder is checked now: its answer is about now.
     auto store = store_of(anchors, now_utc());
     if (OCSP_basic_verify(basic.get(), others.get(), store.get(), 0) <= 0) {
@@ -125,8 +120,8 @@ std::optional<Result> ask_ocsp(const std::string& url, X509* cert, X509* issuer,
     }
     int status = 0, reason = 0;
     ASN1_GENERALIZEDTIME *revtime = nullptr, *thisupd = nullptr, *nextupd = nullptr;
-    if (OCSP_resp_find_status(basic.get(), id, &status, &reason, &revtime, &thisupd, &nextupd) !=
-        1) {
+    if (OCSP_resp_find_status(basic.get(), id.get(), &status, &reason, &revtime, &thisupd,
+                              &nextupd) != 1) {
         return fail("the response does not speak of this certificate");
     }
     // Without nextUpdate a response says nothing about how long it holds: bound its age.
@@ -137,7 +132,6 @@ std::optional<Result> ask_ocsp(const std::string& url, X509* cert, X509* issuer,
                               std::to_string(s.max_age.count()) + " s (replay protection)"
                         : std::string("the response is not fresh (thisUpdate/nextUpdate)"));
     }
-    OCSP_CERTID_free(id);
     ossl::clear_errors();
     Result r;
     r.source = "OCSP " + url;
@@ -170,7 +164,7 @@ Ptr<X509_CRL> parse_crl(const core::Bytes& bytes) {
     Ptr<X509_CRL> crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(bytes.size())));
     if (!crl || p != bytes.data() + bytes.size()) {
         crl.reset();
-        Ptr<BIO> bio(BIO_new_mem_buf(bytes.data(), static_cast<int>(bytes.size())));
+        const Ptr<BIO> bio = ossl::memory_bio(bytes);
         crl.reset(PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr));
     }
     ossl::clear_errors();
@@ -198,10 +192,8 @@ enum class Scope { full, some_reasons, excluded };
 
 Scope crl_scope(X509_CRL* crl, X509* cert, std::string& why) {
     int critical = 0;
-    std::unique_ptr<ISSUING_DIST_POINT, decltype(&ISSUING_DIST_POINT_free)> idp(
-        static_cast<ISSUING_DIST_POINT*>(
-            X509_CRL_get_ext_d2i(crl, NID_issuing_distribution_point, &critical, nullptr)),
-        ISSUING_DIST_POINT_free);
+    const Ptr<ISSUING_DIST_POINT> idp(static_cast<ISSUING_DIST_POINT*>(
+        X509_CRL_get_ext_d2i(crl, NID_issuing_distribution_point, &critical, nullptr)));
     if (!idp) {
         // Absent is a full CRL; present but undecodable covers nothing we can name.
         if (critical == -1) return Scope::full;
@@ -371,18 +363,17 @@ Ptr<X509_CRL> fetch_crl(const std::string& url, const Sources& s, std::string& w
 std::vector<ossl::Ptr<X509>> fetch_issuers(X509* cert, std::chrono::milliseconds timeout,
                                            FetchBudget& budget) {
     std::vector<ossl::Ptr<X509>> out;
-    auto* info = static_cast<AUTHORITY_INFO_ACCESS*>(
-        X509_get_ext_d2i(cert, NID_info_access, nullptr, nullptr));
+    const ossl::Ptr<AUTHORITY_INFO_ACCESS> info(static_cast<AUTHORITY_INFO_ACCESS*>(
+        X509_get_ext_d2i(cert, NID_info_access, nullptr, nullptr)));
     std::vector<std::string> urls;
-    for (int i = 0; info != nullptr && i < sk_ACCESS_DESCRIPTION_num(info); ++i) {
-        const ACCESS_DESCRIPTION* ad = sk_ACCESS_DESCRIPTION_value(info, i);
+    for (int i = 0; info && i < sk_ACCESS_DESCRIPTION_num(info.get()); ++i) {
+        const ACCESS_DESCRIPTION* ad = sk_ACCESS_DESCRIPTION_value(info.get(), i);
         if (OBJ_obj2nid(ad->method) == NID_ad_ca_issuers && ad->location->type == GEN_URI) {
             const ASN1_IA5STRING* uri = ad->location->d.uniformResourceIdentifier;
             urls.emplace_back(reinterpret_cast<const char*>(uri->data),
                               static_cast<std::size_t>(uri->length));
         }
     }
-    AUTHORITY_INFO_ACCESS_free(info);
     for (const auto& url : urls) {
         if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) continue;
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -408,7 +399,7 @@ std::vector<ossl::Ptr<X509>> fetch_issuers(X509* cert, std::chrono::milliseconds
                     out.push_back(ossl::up_ref(sk_X509_value(p7->d.sign->cert, i)));
                 continue;
             }
-            Ptr<BIO> bio(BIO_new_mem_buf(resp.body.data(), static_cast<int>(resp.body.size())));
+            const Ptr<BIO> bio = ossl::memory_bio(resp.body);
             while (X509* c = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr))
                 out.emplace_back(c);
         } catch (const Error&) {

@@ -102,9 +102,11 @@ ChainResult validate_chain(X509* cert, const std::vector<ossl::Ptr<X509>>& untru
     ChainResult result;
     ossl::clear_errors();
     ossl::Ptr<X509_STORE> store(ossl::check(X509_STORE_new(), Errc::internal, "out of memory"));
-    for (const auto& a : trust.anchors) X509_STORE_add_cert(store.get(), a.get());
-    ossl::Ptr<STACK_OF(X509)> others(sk_X509_new_null());
-    for (const auto& c : untrusted) sk_X509_push(others.get(), ossl::up_ref(c.get()).release());
+    for (const auto& a : trust.anchors)
+        ossl::check(X509_STORE_add_cert(store.get(), a.get()), Errc::internal, "out of memory");
+    ossl::Ptr<STACK_OF(X509)> others(
+        ossl::check(sk_X509_new_null(), Errc::internal, "out of memory"));
+    for (const auto& c : untrusted) ossl::push(others.get(), ossl::up_ref(c.get()));
     ossl::Ptr<X509_STORE_CTX> ctx(
         ossl::check(X509_STORE_CTX_new(), Errc::internal, "out of memory"));
     ossl::check(X509_STORE_CTX_init(ctx.get(), store.get(), cert, others.get()), Errc::internal,
@@ -113,7 +115,8 @@ ChainResult validate_chain(X509* cert, const std::vector<ossl::Ptr<X509>>& untru
     X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(at.time_since_epoch().count()));
     // An intermediate given with --trust is a trust anchor in its own right (EN 319 102-1 allows
     // any certificate as anchor).
-    X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN);
+    ossl::check(X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN), Errc::internal,
+                "out of memory");
 
     const int ok = X509_verify_cert(ctx.get());
     ossl::clear_errors();
@@ -242,8 +245,7 @@ std::optional<SignatureReport> check_revocation(const SignatureFacts& facts,
         sources.crl_names.push_back("CRL file " + f.string());
     }
     for (const auto& c : facts.crls) {
-        X509_CRL_up_ref(c.get());
-        sources.crls.emplace_back(c.get());
+        sources.crls.push_back(ossl::up_ref(c.get()));
         sources.crl_names.push_back("CRL in the signature");
     }
     std::vector<X509*> anchors, untrusted;
@@ -326,10 +328,8 @@ std::optional<SignatureReport> check_revocation(const SignatureFacts& facts,
 // critical extended key usage extension.
 std::optional<std::string> tsa_certificate_problem(X509* cert, const std::string& who) {
     int critical = 0;
-    std::unique_ptr<EXTENDED_KEY_USAGE, decltype(&EXTENDED_KEY_USAGE_free)> eku(
-        static_cast<EXTENDED_KEY_USAGE*>(
-            X509_get_ext_d2i(cert, NID_ext_key_usage, &critical, nullptr)),
-        EXTENDED_KEY_USAGE_free);
+    const ossl::Ptr<EXTENDED_KEY_USAGE> eku(static_cast<EXTENDED_KEY_USAGE*>(
+        X509_get_ext_d2i(cert, NID_ext_key_usage, &critical, nullptr)));
     ossl::clear_errors();
     if (!eku || critical != 1 || sk_ASN1_OBJECT_num(eku.get()) != 1 ||
         OBJ_obj2nid(sk_ASN1_OBJECT_value(eku.get(), 0)) != NID_time_stamp) {
