@@ -99,7 +99,7 @@ int run_verify(const VerifyArgs& a) {
     } else {
         std::cout << report.to_text(stdout_is_terminal());
     }
-    return report.exit_code();
+    return exit_status(report);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -17,7 +18,8 @@ namespace ltsign {
 
 namespace detail {
 struct TrustStoreImpl;
-}
+struct Access;
+}  // namespace detail
 
 // Trust anchors: only what is added here is trusted (never the system store).
 class TrustStore {
@@ -31,9 +33,8 @@ class TrustStore {
     void add(const std::filesystem::path& file_or_dir);
     std::size_t size() const noexcept;
 
-    const detail::TrustStoreImpl& impl() const noexcept { return *m_impl; }
-
   private:
+    friend struct detail::Access;
     std::unique_ptr<detail::TrustStoreImpl> m_impl;
 };
 
@@ -88,7 +89,7 @@ struct ValidationContext {
 
 // A data object known only by its digests (one per algorithm), as archives often keep them.
 struct DataDigests {
-    std::vector<std::pair<std::string, std::vector<unsigned char>>> digests;  // {"sha256", value}
+    std::vector<std::pair<std::string, std::vector<std::byte>>> digests;  // {"sha256", value}
 };
 
 // "sha256:BASE64" -> a data object known by that digest; "sha256:B64,sha512:B64" -> one object

@@ -109,7 +109,7 @@ std::vector<DataObject> data_objects(const VerifyOptions& options) {
         for (const auto& [alg, value] : d.digests) {
             const EVP_MD* md = EVP_get_digestbyname(alg.c_str());
             if (md == nullptr) throw Error(Errc::usage, "unknown digest algorithm " + alg);
-            o.digests[EVP_MD_get_type(md)] = Bytes(value.begin(), value.end());
+            o.digests[EVP_MD_get_type(md)] = core::from_public_bytes(value);
         }
         out.push_back(std::move(o));
     }

@@ -178,7 +178,7 @@ DataDigests parse_data_digest(const std::string& text) {
                                           [&](const auto& known) { return known.first == alg; });
         if (repeated)
             throw Error(Errc::usage, "data digest " + text + ": " + alg + " is given twice");
-        d.digests.emplace_back(alg, value);
+        d.digests.emplace_back(alg, core::to_public_bytes(value));
         if (comma == std::string::npos) break;
         start = comma + 1;
     }

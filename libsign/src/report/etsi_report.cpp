@@ -161,7 +161,7 @@ class Writer {
             xml::made(xmlNewProp(o, BAD_CAST "id", BAD_CAST id.c_str()));
             add(o, "ObjectType", "urn:etsi:019102:validationObject:certificate");
             add(add(o, "ValidationObjectRepresentation"), "base64",
-                xml::base64_encode(m_certs.at(id).der));
+                xml::base64_encode(core::as_uchars(m_certs.at(id).der)));
         }
     }
 

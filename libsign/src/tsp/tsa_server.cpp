@@ -179,7 +179,7 @@ struct TsaServer::Impl {
     }
 
     core::Bytes respond(std::span<const unsigned char> request, std::string& outcome) {
-        const auto& id = identity.impl();
+        const auto& id = detail::impl(identity);
         CallbackState st{serials.get(), options.fixed_time, "", ""};
         ossl::clear_errors();
         ossl::Ptr<TS_RESP_CTX> ctx(ossl::check(TS_RESP_CTX_new(), Errc::internal, "out of memory"));
@@ -233,7 +233,7 @@ TsaServer::TsaServer(Signer identity, TsaServerOptions options)
     Impl& im = *m_impl;
     // RFC 3161 2.3: the TSA's certificate has exactly one, critical, extended key usage:
     // id-kp-timeStamping. X509_PURPOSE_TIMESTAMP_SIGN checks just that.
-    X509* cert = im.identity.impl().cert.get();
+    X509* cert = detail::impl(im.identity).cert.get();
     if (X509_check_purpose(cert, X509_PURPOSE_TIMESTAMP_SIGN, 0) != 1) {
         throw Error(Errc::key_refused,
                     "the certificate of " + im.identity.subject() +
@@ -315,9 +315,9 @@ void TsaServer::stop() {
     m_impl->http.stop();
 }
 
-std::vector<unsigned char> TsaServer::respond(const std::vector<unsigned char>& request) {
+std::vector<std::byte> TsaServer::respond(std::span<const std::byte> request) {
     std::string outcome;
-    return m_impl->respond(request, outcome);
+    return core::to_public_bytes(m_impl->respond(core::as_uchars(request), outcome));
 }
 
 }  // namespace ltsign

@@ -153,11 +153,10 @@ core::Bytes request_token_for_digest(const TsaClient& tsa, const EVP_MD* md, cor
 
 }  // namespace tsp
 
-std::vector<std::byte> request_timestamp(const TsaClient& tsa,
-                                         std::span<const unsigned char> data) {
+std::vector<std::byte> request_timestamp(const TsaClient& tsa, std::span<const std::byte> data) {
     const EVP_MD* md = crypto::evp_md(tsa.digest);
     return core::to_public_bytes(
-        tsp::request_token_for_digest(tsa, md, crypto::digest_bytes(md, data)));
+        tsp::request_token_for_digest(tsa, md, crypto::digest_bytes(md, core::as_uchars(data))));
 }
 
 std::vector<std::byte> timestamp_file(const std::filesystem::path& file, const TsaClient& tsa) {

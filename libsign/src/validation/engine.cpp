@@ -93,7 +93,7 @@ CertificateInfo describe(const X509* cert) {
     info.not_before = ossl::to_time_point(X509_get0_notBefore(cert));
     info.not_after = ossl::to_time_point(X509_get0_notAfter(cert));
     info.sha256 = ossl::sha256_hex(cert);
-    info.der = ossl::to_der(cert);
+    info.der = core::to_public_bytes(ossl::to_der(cert));
     return info;
 }
 
@@ -249,7 +249,7 @@ std::optional<SignatureReport> check_revocation(const SignatureFacts& facts,
         sources.crl_names.push_back("CRL in the signature");
     }
     std::vector<X509*> anchors, untrusted;
-    for (const auto& a : context.trust.impl().anchors) anchors.push_back(a.get());
+    for (const auto& a : detail::impl(context.trust).anchors) anchors.push_back(a.get());
     for (const auto& c : facts.certificates) untrusted.push_back(c.get());
 
     auto verdict = [&](Indication i, SubIndication s, std::string why) {
@@ -480,7 +480,7 @@ SignatureReport judge(const SignatureFacts& facts, const ValidationContext& cont
             Indication::indeterminate, SubIndication::crypto_constraints_failure,
             "the " + what + " value could not be checked: " + facts.signature_value.detail);
     }
-    const BagCheck bag = check_certificate_bag(facts.certificates, context.trust.impl());
+    const BagCheck bag = check_certificate_bag(facts.certificates, detail::impl(context.trust));
     if (bag.altered)
         return verdict(Indication::total_failed, SubIndication::format_failure, *bag.altered);
     if (facts.is_timestamp && facts.imprint.status == Check::failed) {
@@ -536,17 +536,17 @@ SignatureReport judge(const SignatureFacts& facts, const ValidationContext& cont
     // shows the signature existed while it was valid.
     std::vector<ossl::Ptr<X509>> pool;
     for (const auto& c : facts.certificates) pool.push_back(ossl::up_ref(c.get()));
-    for (const auto& c : context.extra_certificates.impl().anchors)
+    for (const auto& c : detail::impl(context.extra_certificates).anchors)
         pool.push_back(ossl::up_ref(c.get()));
     auto chain =
-        validate_chain(facts.signer_cert.get(), pool, context.trust.impl(), validation_time);
+        validate_chain(facts.signer_cert.get(), pool, detail::impl(context.trust), validation_time);
     // A missing intermediate is fetched from the authorityInfoAccess caIssuers location when the
     // network may be used: a few hops, a few URLs and a bounded time in all, since the
     // certificate naming them is not trusted yet.
     revocation::FetchBudget budget{
         4, std::chrono::steady_clock::now() +
                std::min(2 * context.revocation_timeout, std::chrono::milliseconds(20000))};
-    for (int hop = 0; hop < 3 && !context.offline && !context.trust.impl().anchors.empty() &&
+    for (int hop = 0; hop < 3 && !context.offline && !detail::impl(context.trust).anchors.empty() &&
                       chain.sub_indication == SubIndication::no_certificate_chain_found;
          ++hop) {
         X509* last = chain.certs.empty() ? facts.signer_cert.get() : chain.certs.back().get();
@@ -559,13 +559,14 @@ SignatureReport judge(const SignatureFacts& facts, const ValidationContext& cont
                               ossl::name_to_string(X509_get_subject_name(last)));
             pool.push_back(std::move(c));
         }
-        chain =
-            validate_chain(facts.signer_cert.get(), pool, context.trust.impl(), validation_time);
+        chain = validate_chain(facts.signer_cert.get(), pool, detail::impl(context.trust),
+                               validation_time);
     }
     if (chain.indication != Indication::total_passed &&
         chain.sub_indication == SubIndication::out_of_bounds_no_poe && poe &&
         *poe < chain.expired_at) {
-        auto past = validate_chain(facts.signer_cert.get(), pool, context.trust.impl(), *poe);
+        auto past =
+            validate_chain(facts.signer_cert.get(), pool, detail::impl(context.trust), *poe);
         if (past.indication == Indication::total_passed) {
             r.notes.push_back("a certificate of the chain expired on " +
                               format_rfc3339(chain.expired_at) +
@@ -653,8 +654,8 @@ SignatureReport evaluate(const SignatureFacts& given, const ValidationContext& c
     std::optional<SignatureFacts> resolved;
     if (!given.signer_cert && given.with_candidates) {
         std::vector<X509*> candidates;
-        for (const auto& c : context.trust.impl().anchors) candidates.push_back(c.get());
-        for (const auto& c : context.extra_certificates.impl().anchors)
+        for (const auto& c : detail::impl(context.trust).anchors) candidates.push_back(c.get());
+        for (const auto& c : detail::impl(context.extra_certificates).anchors)
             candidates.push_back(c.get());
         if (!candidates.empty()) {
             resolved = given.with_candidates(candidates);

@@ -209,7 +209,7 @@ core::Bytes sign_xades(const fs::path& file, const Signer& signer, const SignOpt
                        const cms::TokenSource& tokens) {
     const TimePoint when = options.signing_time.value_or(now_utc());
     signer.check_usable_at(when);
-    const auto& identity = signer.impl();
+    const auto& identity = detail::impl(signer);
     if (options.level == Level::t && !tokens)
         throw Error(Errc::usage, "level T needs a time-stamping authority");
     if (options.rsa_padding == RsaPadding::pss) {
