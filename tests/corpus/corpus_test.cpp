@@ -85,7 +85,7 @@ void add_digest(std::vector<DataDigests>& objects, bool& fresh, const std::strin
                                     [&](const auto& d) { return d.first == name; });
     if (fresh || objects.empty() || repeat) objects.emplace_back();
     fresh = false;
-    objects.back().digests.emplace_back(name, base64(b64));
+    objects.back().digests.emplace_back(name, core::to_public_bytes(base64(b64)));
 }
 
 Needs needs_of(const std::string& text) {

@@ -23,7 +23,7 @@ ltsign::TsaServer& server() {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    const auto reply = server().respond(std::vector<unsigned char>(data, data + size));
+    const auto reply = server().respond(std::as_bytes(std::span(data, size)));
     if (reply.empty()) __builtin_trap();  // every request gets an answer
     return 0;
 }

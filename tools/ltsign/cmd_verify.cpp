@@ -114,7 +114,7 @@ int run_verify(const VerifyArgs& a) {
         std::cout << report.to_text(stdout_is_terminal());
         print_hints(report, a);
     }
-    return report.exit_code();
+    return exit_status(report);
 }
 
 }  // namespace

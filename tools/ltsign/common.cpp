@@ -3,10 +3,31 @@
 #include <openssl/crypto.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 
 namespace ltsign::cli {
+
+int exit_status(const BatchReport& report) {
+    bool missing = false, malformed = false, other_error = false;
+    int worst = 0;
+    for (const auto& d : report.deliveries) {
+        if (!d.complete()) worst = 2;  // an incomplete delivery fails, whatever its files say
+    }
+    for (const auto& f : report.files) {
+        if (f.error) {
+            missing |= *f.error == Errc::input_missing;
+            malformed |= *f.error == Errc::malformed_input;
+            other_error |= *f.error != Errc::input_missing && *f.error != Errc::malformed_input;
+        }
+        worst = std::max(worst, severity(f.indication));
+    }
+    if (missing) return static_cast<int>(Errc::input_missing);
+    if (malformed) return static_cast<int>(Errc::malformed_input);
+    if (other_error) return static_cast<int>(Errc::io);
+    return worst == 2 ? 1 : worst == 1 ? 2 : 0;
+}
 
 std::string read_password(const std::string& env_var, const std::string& file) {
     if (!env_var.empty() && !file.empty()) {

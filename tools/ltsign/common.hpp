@@ -51,6 +51,11 @@ void add_tsa_options(CLI::App* app, TsaArgs& args);
 TsaClient make_tsa_client(const TsaArgs& args);
 DigestAlgorithm parse_digest(const std::string& name);
 
+// The exit status of a verified batch (DESIGN.md, a contract): 66 if an input was missing, else
+// 65 if one was malformed, else 74 for any other error, else 1 if something TOTAL_FAILED or a
+// delivery is incomplete, else 2 if something was INDETERMINATE, else 0.
+int exit_status(const BatchReport& report);
+
 // Writes `object` to `target` atomically; refuses to replace unless `overwrite`.
 void write_output(const SignedObject& object, const std::filesystem::path& target, bool overwrite);
 

@@ -1,6 +1,7 @@
 // Verification results: values carrying ETSI indications and an explanation a person can read.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -19,7 +20,7 @@ struct CertificateInfo {
     TimePoint not_before{};
     TimePoint not_after{};
     std::string sha256;  // hex fingerprint of the DER
-    std::vector<unsigned char> der;
+    std::vector<std::byte> der;
 };
 
 // Where the revocation data that decided came from.
@@ -145,10 +146,6 @@ struct BatchReport {
     // time-stamp token or an evidence record) becomes TOTAL_FAILED/SIG_CONSTRAINTS_FAILURE with
     // the reason, whatever its own verdict was.
     void require_signatures();
-    // The CLI's exit status: 66 if an input was missing, else 65 if one was malformed, else 1 if
-    // something TOTAL_FAILED or a delivery is incomplete, else 2 if something was INDETERMINATE,
-    // else 0.
-    int exit_code() const;
     std::string to_json() const;  // the DESIGN.md contract
     std::string to_text(bool colour) const;
     // ETSI TS 119 102-2 validation report (XML, namespace http://uri.etsi.org/19102/v1.4.1#):

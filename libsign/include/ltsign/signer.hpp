@@ -13,7 +13,8 @@ namespace ltsign {
 
 namespace detail {
 struct SignerImpl;
-}
+struct Access;
+}  // namespace detail
 
 class Signer {
   public:
@@ -44,9 +45,8 @@ class Signer {
     // enough to sign with (DESIGN.md, Security).
     void check_usable_at(TimePoint at, Use use = Use::documents) const;
 
-    const detail::SignerImpl& impl() const noexcept { return *m_impl; }
-
   private:
+    friend struct detail::Access;
     explicit Signer(std::unique_ptr<detail::SignerImpl> impl);
     std::unique_ptr<detail::SignerImpl> m_impl;
 };

@@ -29,7 +29,7 @@ struct TsaClient {
 // nonce, message imprint, requested policy, the token's own signature) before it is returned.
 // Throws Error(service_unavailable) when the TSA cannot be reached, answers an HTTP error, or
 // rejects the request (its status text and failure info are in the message).
-std::vector<std::byte> request_timestamp(const TsaClient& tsa, std::span<const unsigned char> data);
+std::vector<std::byte> request_timestamp(const TsaClient& tsa, std::span<const std::byte> data);
 
 // The same over a file, which is streamed (never read whole).
 std::vector<std::byte> timestamp_file(const std::filesystem::path& file, const TsaClient& tsa);

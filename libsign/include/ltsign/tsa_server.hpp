@@ -2,11 +2,13 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "ltsign/signer.hpp"
@@ -51,7 +53,7 @@ class TsaServer {
 
     // The responder core without HTTP: a DER TimeStampResp for a DER TimeStampReq, granted or
     // a rejection with failInfo. Never throws for bad requests.
-    std::vector<unsigned char> respond(const std::vector<unsigned char>& request);
+    std::vector<std::byte> respond(std::span<const std::byte> request);
 
   private:
     struct Impl;

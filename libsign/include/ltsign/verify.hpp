@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -18,6 +19,7 @@ namespace ltsign {
 
 namespace detail {
 struct TrustStoreImpl;
+struct Access;
 struct DefaultServices;
 // The defaults a ValidationContext makes for services it is not given (internal).
 std::shared_ptr<DefaultServices> make_default_services();
@@ -35,9 +37,8 @@ class TrustStore {
     void add(const std::filesystem::path& file_or_dir);
     std::size_t size() const noexcept;
 
-    const detail::TrustStoreImpl& impl() const noexcept { return *m_impl; }
-
   private:
+    friend struct detail::Access;
     std::unique_ptr<detail::TrustStoreImpl> m_impl;
 };
 
@@ -175,7 +176,7 @@ struct ValidationContext {
 
 // A data object known only by its digests (one per algorithm), as archives often keep them.
 struct DataDigests {
-    std::vector<std::pair<std::string, std::vector<unsigned char>>> digests;  // {"sha256", value}
+    std::vector<std::pair<std::string, std::vector<std::byte>>> digests;  // {"sha256", value}
 };
 
 // "sha256:BASE64" -> a data object known by that digest; "sha256:B64,sha512:B64" -> one object

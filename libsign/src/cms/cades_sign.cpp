@@ -35,7 +35,7 @@ core::Bytes sign_cades(const std::filesystem::path& file, const Signer& signer,
                     Remedy::packaging);
     const TimePoint when = options.signing_time.value_or(now_utc());
     signer.check_usable_at(when);
-    const auto& id = signer.impl();
+    const auto& id = detail::impl(signer);
     if (options.level == Level::t && !tokens)
         throw Error(Errc::usage, "level T needs a time-stamping authority", Remedy::tsa);
     const bool rsa = EVP_PKEY_is_a(id.key.get(), "RSA") || EVP_PKEY_is_a(id.key.get(), "RSA-PSS");

@@ -58,9 +58,7 @@ std::string algorithm_name(const X509_ALGOR* alg) {
     X509_ALGOR_get0(&obj, nullptr, nullptr, alg);
     const int nid = OBJ_obj2nid(obj);
     if (nid != NID_undef) return OBJ_nid2ln(nid);
-    char buf[128];
-    OBJ_obj2txt(buf, sizeof buf, obj, 1);
-    return buf;
+    return ossl::oid_text(obj, true);
 }
 
 // RFC 5035 signing-certificate-v2, or RFC 2634 signing-certificate, against the certificate that
@@ -91,8 +89,9 @@ void check_binding(CMS_SignerInfo* si, X509* signer, SignatureFacts& f) {
     decode(v2, d2i_ESS_SIGNING_CERT_V2, ssv2, "signing-certificate-v2");
     decode(v1, d2i_ESS_SIGNING_CERT, ss, "signing-certificate");
     if (f.format_problem) return;
-    ossl::Ptr<STACK_OF(X509)> chain(sk_X509_new_null());
-    sk_X509_push(chain.get(), ossl::up_ref(signer).release());
+    ossl::Ptr<STACK_OF(X509)> chain(
+        ossl::check(sk_X509_new_null(), Errc::internal, "out of memory"));
+    ossl::push(chain.get(), ossl::up_ref(signer));
     ossl::clear_errors();
     if (OSSL_ESS_check_signing_certs(ss.get(), ssv2.get(), chain.get(), 1) == 1) {
         f.binding = Binding::matches;
@@ -194,7 +193,8 @@ Check verify_without_attributes(CMS_SignerInfo* si, X509* signer, const EVP_MD* 
         return Check::not_possible;
     }
     content.stream([&](std::span<const unsigned char> chunk) {
-        EVP_DigestVerifyUpdate(ctx.get(), chunk.data(), chunk.size());
+        ossl::check(EVP_DigestVerifyUpdate(ctx.get(), chunk.data(), chunk.size()), Errc::internal,
+                    "cannot hash the content");
     });
     const ASN1_OCTET_STRING* sig = CMS_SignerInfo_get0_signature(si);
     const int ok = EVP_DigestVerifyFinal(ctx.get(), sig->data, static_cast<size_t>(sig->length));
@@ -225,12 +225,7 @@ SignatureFacts signature_timestamp(const ASN1_TYPE* value, const core::Bytes& si
 }
 
 core::Bytes encode(CMS_ContentInfo* cms) {
-    const int len = i2d_CMS_ContentInfo(cms, nullptr);
-    core::Bytes der(static_cast<std::size_t>(len > 0 ? len : 0));
-    unsigned char* p = der.data();
-    if (len <= 0 || i2d_CMS_ContentInfo(cms, &p) != len)
-        ossl::fail(Errc::internal, "cannot encode the signature again");
-    return der;
+    return ossl::encode_der(cms, i2d_CMS_ContentInfo, "the signature again");
 }
 
 // The signing certificate: among the certificates the signature carries, else among
@@ -347,8 +342,7 @@ void read_unsigned_attributes(CMS_SignerInfo* si, SignatureFacts& f) {
             }
             continue;
         }
-        char name[128];
-        OBJ_obj2txt(name, sizeof name, obj, 0);
+        const std::string name = ossl::oid_text(obj, false);
         f.notes.push_back(
             {NoteCode::not_checked, std::string("unsigned attribute ") + name +
                                         " is not verified by this version and was not used"});
@@ -484,10 +478,7 @@ std::optional<std::string> unsigned_header_problem(const core::Bytes& bytes,
                                  nullptr);
         const ASN1_OBJECT* oid = nullptr;
         X509_ALGOR_get0(&oid, nullptr, nullptr, dig);
-        const int len = i2d_ASN1_OBJECT(oid, nullptr);
-        core::Bytes want(static_cast<std::size_t>(len > 0 ? len : 0));
-        unsigned char* p = want.data();
-        i2d_ASN1_OBJECT(oid, &p);
+        const core::Bytes want = ossl::encode_der(oid, i2d_ASN1_OBJECT, "a digest algorithm");
         bool found = false;
         for (const auto& alg : *algs) {
             const auto fields = der::children(alg);
@@ -538,7 +529,7 @@ ossl::Ptr<CMS_ContentInfo> parse_signed_data(const core::Bytes& bytes, const std
     const std::string_view text(reinterpret_cast<const char*>(bytes.data()),
                                 std::min<std::size_t>(bytes.size(), 64));
     if (text.starts_with("-----BEGIN")) {
-        ossl::Ptr<BIO> bio(BIO_new_mem_buf(bytes.data(), static_cast<int>(bytes.size())));
+        const ossl::Ptr<BIO> bio = ossl::memory_bio(bytes);
         cms.reset(PEM_read_bio_CMS(bio.get(), nullptr, nullptr, nullptr));
         if (!cms) ossl::fail(Errc::malformed_input, what + ": not a valid PEM CMS signature");
     } else {
@@ -573,10 +564,11 @@ std::vector<validation::SignatureFacts> extract_facts(CMS_ContentInfo* cms,
                                                       const validation::DataObject* document,
                                                       const std::vector<X509*>& candidates) {
     ossl::Ptr<STACK_OF(X509)> certs(CMS_get1_certs(cms));
-    if (!certs) certs.reset(sk_X509_new_null());
+    if (!certs) certs.reset(ossl::check(sk_X509_new_null(), Errc::internal, "out of memory"));
     std::vector<SignatureFacts> out;
     STACK_OF(CMS_SignerInfo)* infos = CMS_get0_SignerInfos(cms);
-    STACK_OF(X509_CRL)* crls = CMS_get1_crls(cms);  // RevocationInfoChoices the signature carries
+    // RevocationInfoChoices the signature carries.
+    const ossl::Ptr<STACK_OF(X509_CRL)> crls(CMS_get1_crls(cms));
     Content content(cms, document);
     for (int i = 0; i < sk_CMS_SignerInfo_num(infos); ++i) {
         out.push_back(
@@ -593,21 +585,15 @@ std::vector<validation::SignatureFacts> extract_facts(CMS_ContentInfo* cms,
                                      .at(static_cast<std::size_t>(i)));
             };
         }
-        for (int c = 0; crls != nullptr && c < sk_X509_CRL_num(crls); ++c) {
-            X509_CRL* crl = sk_X509_CRL_value(crls, c);
-            X509_CRL_up_ref(crl);
-            out.back().crls.emplace_back(crl);
-        }
+        for (int c = 0; crls && c < sk_X509_CRL_num(crls.get()); ++c)
+            out.back().crls.push_back(ossl::up_ref(sk_X509_CRL_value(crls.get(), c)));
     }
-    sk_X509_CRL_pop_free(crls, X509_CRL_free);
     return out;
 }
 
 std::vector<InspectField> inspect_fields(CMS_ContentInfo* cms) {
     std::vector<InspectField> out;
-    char oid[128];
-    OBJ_obj2txt(oid, sizeof oid, CMS_get0_eContentType(cms), 0);
-    out.push_back({"content type", oid, {}});
+    out.push_back({"content type", ossl::oid_text(CMS_get0_eContentType(cms), false), {}});
     ASN1_OCTET_STRING** content = CMS_get0_content(cms);
     out.push_back({"content",
                    (content != nullptr && *content != nullptr)
@@ -636,7 +622,7 @@ std::vector<InspectField> inspect_fields(CMS_ContentInfo* cms) {
         for (int a = 0; a < CMS_signed_get_attr_count(si); ++a) {
             X509_ATTRIBUTE* attr = CMS_signed_get_attr(si, a);
             const int nid = OBJ_obj2nid(X509_ATTRIBUTE_get0_object(attr));
-            OBJ_obj2txt(oid, sizeof oid, X509_ATTRIBUTE_get0_object(attr), 0);
+            const std::string oid = ossl::oid_text(X509_ATTRIBUTE_get0_object(attr), false);
             std::string value;
             const ASN1_TYPE* t = X509_ATTRIBUTE_get0_type(attr, 0);
             if (nid == NID_pkcs9_messageDigest && t && t->type == V_ASN1_OCTET_STRING) {
@@ -645,9 +631,7 @@ std::vector<InspectField> inspect_fields(CMS_ContentInfo* cms) {
             } else if (nid == NID_pkcs9_signingTime) {
                 if (auto st = signing_time(t)) value = format_rfc3339(*st);
             } else if (nid == NID_pkcs9_contentType && t && t->type == V_ASN1_OBJECT) {
-                char ct[128];
-                OBJ_obj2txt(ct, sizeof ct, t->value.object, 0);
-                value = ct;
+                value = ossl::oid_text(t->value.object, false);
             }
             signed_attrs.children.push_back({oid, value, {}});
         }
@@ -655,8 +639,8 @@ std::vector<InspectField> inspect_fields(CMS_ContentInfo* cms) {
         InspectField unsigned_attrs{"unsigned attributes", "", {}};
         for (int a = 0; a < CMS_unsigned_get_attr_count(si); ++a) {
             X509_ATTRIBUTE* attr = CMS_unsigned_get_attr(si, a);
-            OBJ_obj2txt(oid, sizeof oid, X509_ATTRIBUTE_get0_object(attr), 0);
-            unsigned_attrs.children.push_back({oid, "", {}});
+            unsigned_attrs.children.push_back(
+                {ossl::oid_text(X509_ATTRIBUTE_get0_object(attr), false), "", {}});
         }
         if (!unsigned_attrs.children.empty()) signer.children.push_back(std::move(unsigned_attrs));
         out.push_back(std::move(signer));

@@ -12,9 +12,7 @@ namespace {
 using validation::Check;
 
 std::string oid_text(const ASN1_OBJECT* obj) {
-    char buf[128];
-    OBJ_obj2txt(buf, sizeof buf, obj, 1);
-    return buf;
+    return ossl::oid_text(obj, true);
 }
 
 std::string accuracy_text(const TS_ACCURACY* acc) {

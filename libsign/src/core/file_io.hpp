@@ -12,6 +12,20 @@ namespace ltsign::core {
 
 using Bytes = std::vector<unsigned char>;
 
+// The public API speaks std::byte; OpenSSL and libxml2 speak unsigned char. The two meet here, at
+// the edge, and nowhere else.
+inline std::span<const unsigned char> as_uchars(std::span<const std::byte> bytes) noexcept {
+    return {reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()};
+}
+inline std::vector<std::byte> to_public_bytes(std::span<const unsigned char> bytes) {
+    const auto* b = reinterpret_cast<const std::byte*>(bytes.data());
+    return {b, b + bytes.size()};
+}
+inline Bytes from_public_bytes(std::span<const std::byte> bytes) {
+    const auto u = as_uchars(bytes);
+    return {u.begin(), u.end()};
+}
+
 // Signature files, tokens and records are read whole; documents never are (see stream_file).
 // Limits protect against hostile input: a larger file gives Error(malformed_input).
 constexpr std::uintmax_t k_max_signature_file = 256ull << 20;

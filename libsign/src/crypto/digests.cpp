@@ -99,8 +99,7 @@ std::string signature_digest_name(const X509_ALGOR* algorithm) {
     // RSASSA-PSS-params ::= SEQUENCE { hashAlgorithm [0] HashAlgorithm DEFAULT sha1, ... }
     const auto* seq = static_cast<const ASN1_STRING*>(param);
     const unsigned char* p = seq->data;
-    std::unique_ptr<RSA_PSS_PARAMS, decltype(&RSA_PSS_PARAMS_free)> pss(
-        d2i_RSA_PSS_PARAMS(nullptr, &p, seq->length), RSA_PSS_PARAMS_free);
+    const ossl::Ptr<RSA_PSS_PARAMS> pss(d2i_RSA_PSS_PARAMS(nullptr, &p, seq->length));
     ossl::clear_errors();
     if (!pss) return "";
     if (pss->hashAlgorithm == nullptr) return "sha1";

@@ -6,6 +6,7 @@
 
 #include <ctime>
 #include <fstream>
+#include <limits>
 
 namespace ltsign::ossl {
 
@@ -49,7 +50,9 @@ Ptr<ASN1_TIME> to_asn1_time(TimePoint t) {
 
 std::string name_to_string(const X509_NAME* name) {
     Ptr<BIO> bio(check(BIO_new(BIO_s_mem()), Errc::internal, "out of memory"));
-    X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+    // 0 is an empty name, not a failure.
+    if (X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) < 0)
+        fail(Errc::internal, "cannot print a name");
     char* data = nullptr;
     const long len = BIO_get_mem_data(bio.get(), &data);
     return std::string(data, static_cast<std::size_t>(len));
@@ -66,6 +69,14 @@ std::string to_hex(const unsigned char* data, std::size_t len) {
     return s;
 }
 
+std::string oid_text(const ASN1_OBJECT* obj, bool numeric) {
+    char buf[128];
+    // OBJ_obj2txt empties the buffer before anything can fail, and a name that does not fit is
+    // cut: either way the text is only shown to a reader.
+    static_cast<void>(OBJ_obj2txt(buf, sizeof buf, obj, numeric ? 1 : 0));
+    return buf;
+}
+
 std::string serial_hex(const X509* cert) {
     return integer_hex(X509_get0_serialNumber(cert));
 }
@@ -73,19 +84,12 @@ std::string serial_hex(const X509* cert) {
 std::string integer_hex(const ASN1_INTEGER* value) {
     Ptr<BIGNUM> bn(ASN1_INTEGER_to_BN(value, nullptr));
     if (!bn) return "";
-    char* hex = BN_bn2hex(bn.get());
-    std::string s = hex != nullptr ? hex : "";
-    OPENSSL_free(hex);
-    return s;
+    const Ptr<char> hex(BN_bn2hex(bn.get()));
+    return hex ? hex.get() : "";
 }
 
 core::Bytes to_der(const X509* cert) {
-    const int len = i2d_X509(cert, nullptr);
-    check(len, Errc::internal, "cannot encode a certificate");
-    core::Bytes der(static_cast<std::size_t>(len));
-    unsigned char* p = der.data();
-    i2d_X509(cert, &p);
-    return der;
+    return encode_der(cert, i2d_X509, "a certificate");
 }
 
 std::string sha256_hex(const X509* cert) {
@@ -96,16 +100,32 @@ std::string sha256_hex(const X509* cert) {
 }
 
 Ptr<X509> up_ref(X509* cert) {
-    X509_up_ref(cert);
+    check(X509_up_ref(cert), Errc::internal, "cannot share a certificate");
     return Ptr<X509>(cert);
+}
+
+Ptr<X509_CRL> up_ref(X509_CRL* crl) {
+    check(X509_CRL_up_ref(crl), Errc::internal, "cannot share a CRL");
+    return Ptr<X509_CRL>(crl);
+}
+
+Ptr<BIO> memory_bio(std::span<const unsigned char> bytes) {
+    if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+        fail(Errc::internal, "too large for a memory BIO");
+    return Ptr<BIO>(check(BIO_new_mem_buf(bytes.data(), static_cast<int>(bytes.size())),
+                          Errc::internal, "out of memory"));
+}
+
+void push(STACK_OF(X509) * stack, Ptr<X509> cert) {
+    check(sk_X509_push(stack, cert.get()), Errc::internal, "out of memory");
+    static_cast<void>(cert.release());  // the stack's now
 }
 
 std::vector<Ptr<X509>> load_certificates(const std::filesystem::path& file) {
     const core::Bytes bytes = core::read_file(file, 64ull << 20);
     std::vector<Ptr<X509>> certs;
     clear_errors();
-    Ptr<BIO> bio(check(BIO_new_mem_buf(bytes.data(), static_cast<int>(bytes.size())),
-                       Errc::internal, "out of memory"));
+    const Ptr<BIO> bio = memory_bio(bytes);
     while (X509* c = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) certs.emplace_back(c);
     clear_errors();  // the end of the PEM stream is reported as an error
     if (certs.empty()) {
@@ -120,10 +140,8 @@ std::vector<Ptr<X509>> load_certificates(const std::filesystem::path& file) {
 }
 
 std::optional<std::string> document_signing_refusal(X509* cert) {
-    std::unique_ptr<EXTENDED_KEY_USAGE, decltype(&EXTENDED_KEY_USAGE_free)> eku(
-        static_cast<EXTENDED_KEY_USAGE*>(
-            X509_get_ext_d2i(cert, NID_ext_key_usage, nullptr, nullptr)),
-        EXTENDED_KEY_USAGE_free);
+    const Ptr<EXTENDED_KEY_USAGE> eku(static_cast<EXTENDED_KEY_USAGE*>(
+        X509_get_ext_d2i(cert, NID_ext_key_usage, nullptr, nullptr)));
     clear_errors();
     if (!eku || sk_ASN1_OBJECT_num(eku.get()) == 0) return std::nullopt;
     std::string names;

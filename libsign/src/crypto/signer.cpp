@@ -85,9 +85,7 @@ Signer Signer::from_pem(const fs::path& key_file, const fs::path& cert_file,
     ossl::clear_errors();
     auto impl = std::make_unique<detail::SignerImpl>();
     {
-        ossl::Ptr<BIO> bio(
-            ossl::check(BIO_new_mem_buf(bytes.data(), static_cast<int>(bytes.size())),
-                        Errc::internal, "out of memory"));
+        const ossl::Ptr<BIO> bio = ossl::memory_bio(bytes);
         impl->key.reset(PEM_read_bio_PrivateKey(bio.get(), nullptr, password_callback, &password));
     }
     if (!impl->key) {
@@ -138,7 +136,8 @@ std::string Signer::key_description() const {
     if (EVP_PKEY_is_a(key, "EC")) {
         char group[64] = {};
         size_t len = 0;
-        EVP_PKEY_get_utf8_string_param(key, "group", group, sizeof group, &len);
+        // A key without a named group leaves `group` empty: the description says just "EC".
+        static_cast<void>(EVP_PKEY_get_utf8_string_param(key, "group", group, sizeof group, &len));
         return std::string("EC ") + group;
     }
     return std::string(EVP_PKEY_get0_type_name(key)) + " " + std::to_string(bits);

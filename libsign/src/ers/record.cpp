@@ -50,12 +50,10 @@ int algorithm_nid(std::span<const unsigned char> content, const std::string& wha
 }
 
 Bytes algorithm_der(int nid) {
-    const ASN1_OBJECT* obj = OBJ_nid2obj(nid);
-    const int len = i2d_ASN1_OBJECT(obj, nullptr);
-    Bytes oid(static_cast<std::size_t>(len));
-    unsigned char* p = oid.data();
-    i2d_ASN1_OBJECT(obj, &p);
-    return oid;  // without parameters: RFC 5754 for SHA-2
+    const ASN1_OBJECT* obj =
+        ossl::check(OBJ_nid2obj(nid), Errc::internal, "an unknown digest algorithm");
+    // Without parameters: RFC 5754 for SHA-2.
+    return ossl::encode_der(obj, i2d_ASN1_OBJECT, "a digest algorithm");
 }
 
 ArchiveTimeStamp decode_stamp(const der::Tlv& tlv, const std::string& what) {

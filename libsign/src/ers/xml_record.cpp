@@ -96,32 +96,32 @@ class Trimmed {
 };
 
 xmlNode* add(xmlNode* parent, xmlNs* ns, const char* name, const std::string& content = "") {
-    return xmlNewChild(parent, ns, BAD_CAST name,
-                       content.empty() ? nullptr : BAD_CAST content.c_str());
+    return xml::made(xmlNewChild(parent, ns, BAD_CAST name,
+                                 content.empty() ? nullptr : BAD_CAST content.c_str()));
 }
 
 void add_stamp(xmlNode* chain, xmlNs* ns, const ArchiveTimeStamp& s, int order) {
     xmlNode* ats = add(chain, ns, "ArchiveTimeStamp");
-    xmlNewProp(ats, BAD_CAST "Order", BAD_CAST std::to_string(order).c_str());
+    xml::made(xmlNewProp(ats, BAD_CAST "Order", BAD_CAST std::to_string(order).c_str()));
     if (s.reduced_hashtree) {
         xmlNode* tree = add(ats, ns, "HashTree");
         int n = 0;
         for (const auto& list : *s.reduced_hashtree) {
             xmlNode* seq = add(tree, ns, "Sequence");
-            xmlNewProp(seq, BAD_CAST "Order", BAD_CAST std::to_string(++n).c_str());
+            xml::made(xmlNewProp(seq, BAD_CAST "Order", BAD_CAST std::to_string(++n).c_str()));
             for (const auto h : list) add(seq, ns, "DigestValue", xml::base64_encode(h));
         }
     }
     xmlNode* ts = add(ats, ns, "TimeStamp");
     xmlNode* token = add(ts, ns, "TimeStampToken", xml::base64_encode(s.time_stamp));
-    xmlNewProp(token, BAD_CAST "Type", BAD_CAST "RFC3161");
+    xml::made(xmlNewProp(token, BAD_CAST "Type", BAD_CAST "RFC3161"));
 }
 
 void add_chain_header(xmlNode* chain, xmlNs* ns, int digest_nid) {
     xmlNode* dm = add(chain, ns, "DigestMethod");
-    xmlNewProp(dm, BAD_CAST "Algorithm", BAD_CAST digest_uri(digest_nid).c_str());
+    xml::made(xmlNewProp(dm, BAD_CAST "Algorithm", BAD_CAST digest_uri(digest_nid).c_str()));
     xmlNode* cm = add(chain, ns, "CanonicalizationMethod");
-    xmlNewProp(cm, BAD_CAST "Algorithm", BAD_CAST xml::k_c14n10);
+    xml::made(xmlNewProp(cm, BAD_CAST "Algorithm", BAD_CAST xml::k_c14n10));
 }
 
 }  // namespace
@@ -364,17 +364,18 @@ Bytes xml_sequence_digest(std::span<const unsigned char> bytes, const EVP_MD* md
 }
 
 Bytes encode_xml(const EvidenceRecord& rec) {
-    xml::Doc doc(xmlNewDoc(BAD_CAST "1.0"));
-    xmlNode* root = xmlNewNode(nullptr, BAD_CAST "EvidenceRecord");
+    xml::Doc doc(xml::made(xmlNewDoc(BAD_CAST "1.0")));
+    xmlNode* root = xml::made(xmlNewNode(nullptr, BAD_CAST "EvidenceRecord"));
     xmlDocSetRootElement(doc.get(), root);
-    xmlNs* ns = xmlNewNs(root, BAD_CAST k_ers_ns, nullptr);
+    xmlNs* ns = xml::made(xmlNewNs(root, BAD_CAST k_ers_ns, nullptr));
     xmlSetNs(root, ns);
-    xmlNewProp(root, BAD_CAST "Version", BAD_CAST "1.0");
+    xml::made(xmlNewProp(root, BAD_CAST "Version", BAD_CAST "1.0"));
     xmlNode* seq = add(root, ns, "ArchiveTimeStampSequence");
     int chain_order = 0;
     for (const auto& c : rec.chains) {
         xmlNode* chain = add(seq, ns, "ArchiveTimeStampChain");
-        xmlNewProp(chain, BAD_CAST "Order", BAD_CAST std::to_string(++chain_order).c_str());
+        xml::made(
+            xmlNewProp(chain, BAD_CAST "Order", BAD_CAST std::to_string(++chain_order).c_str()));
         add_chain_header(chain, ns, c.stamps.front().digest_nid);
         int order = 0;
         for (const auto& s : c.stamps) add_stamp(chain, ns, s, ++order);
@@ -394,7 +395,7 @@ Bytes append_xml(std::span<const unsigned char> original, const ArchiveTimeStamp
         const long order =
             std::strtol(xml::attribute(chains.back(), "Order").c_str(), nullptr, 10) + 1;
         xmlNode* chain = add(seq, ns, "ArchiveTimeStampChain");
-        xmlNewProp(chain, BAD_CAST "Order", BAD_CAST std::to_string(order).c_str());
+        xml::made(xmlNewProp(chain, BAD_CAST "Order", BAD_CAST std::to_string(order).c_str()));
         add_chain_header(chain, ns, stamp.digest_nid);
         add_stamp(chain, ns, stamp, 1);
     } else {

@@ -11,8 +11,7 @@ cms::TokenSource token_source(const TsaClient& tsa) {
 }
 
 SignedObject signed_object(const core::Bytes& bytes, std::string extension) {
-    const auto* b = reinterpret_cast<const std::byte*>(bytes.data());
-    return SignedObject(std::vector<std::byte>(b, b + bytes.size()), std::move(extension));
+    return SignedObject(core::to_public_bytes(bytes), std::move(extension));
 }
 
 }  // namespace ltsign::ops

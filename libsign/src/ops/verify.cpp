@@ -31,7 +31,7 @@ validation::DataObjects data_objects(const VerifyOptions& options) {
         for (const auto& [alg, value] : d.digests) {
             const EVP_MD* md = EVP_get_digestbyname(alg.c_str());
             if (md == nullptr) throw Error(Errc::usage, "unknown digest algorithm " + alg);
-            digests[EVP_MD_get_type(md)] = core::Bytes(value.begin(), value.end());
+            digests[EVP_MD_get_type(md)] = core::from_public_bytes(value);
         }
         out.push_back(validation::DataObject::from_digests(
             "data object " + std::to_string(++n) + " (by digest)", std::move(digests)));
@@ -219,7 +219,7 @@ DataDigests parse_data_digest(const std::string& text) {
                                           [&](const auto& known) { return known.first == alg; });
         if (repeated)
             throw Error(Errc::usage, "data digest " + text + ": " + alg + " is given twice");
-        d.digests.emplace_back(alg, value);
+        d.digests.emplace_back(alg, core::to_public_bytes(value));
         if (comma == std::string::npos) break;
         start = comma + 1;
     }

@@ -1,4 +1,4 @@
-// What a batch of verdicts adds up to: counts, the signature requirement, the exit status.
+// What a batch of verdicts adds up to: counts and the signature requirement.
 #include <algorithm>
 
 #include "ltsign/report.hpp"
@@ -51,26 +51,6 @@ Summary BatchReport::summary() const {
         }
     }
     return s;
-}
-
-int BatchReport::exit_code() const {
-    bool missing = false, malformed = false, other_error = false;
-    int worst = 0;
-    for (const auto& d : deliveries) {
-        if (!d.complete()) worst = 2;  // an incomplete delivery fails, whatever its files say
-    }
-    for (const auto& f : files) {
-        if (f.error) {
-            missing |= *f.error == Errc::input_missing;
-            malformed |= *f.error == Errc::malformed_input;
-            other_error |= *f.error != Errc::input_missing && *f.error != Errc::malformed_input;
-        }
-        worst = std::max(worst, severity(f.indication));
-    }
-    if (missing) return static_cast<int>(Errc::input_missing);
-    if (malformed) return static_cast<int>(Errc::malformed_input);
-    if (other_error) return static_cast<int>(Errc::io);
-    return worst == 2 ? 1 : worst == 1 ? 2 : 0;
 }
 
 }  // namespace ltsign

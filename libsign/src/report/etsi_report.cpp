@@ -30,21 +30,21 @@ std::string revocation_uri(const RevocationInfo& v) {
 
 class Writer {
   public:
-    Writer() : m_doc(xmlNewDoc(BAD_CAST "1.0")) {
-        m_root = xmlNewNode(nullptr, BAD_CAST "ValidationReport");
+    Writer() : m_doc(xml::made(xmlNewDoc(BAD_CAST "1.0"))) {
+        m_root = xml::made(xmlNewNode(nullptr, BAD_CAST "ValidationReport"));
         xmlDocSetRootElement(m_doc.get(), m_root);
-        m_ns = xmlNewNs(m_root, BAD_CAST k_vr, BAD_CAST "vr");
+        m_ns = xml::made(xmlNewNs(m_root, BAD_CAST k_vr, BAD_CAST "vr"));
         xmlSetNs(m_root, m_ns);
     }
 
     // Text passes core::printable: a file name that is not UTF-8 would make the XML ill-formed.
     xmlNode* add(xmlNode* parent, const char* name, const std::string& text = "") {
         const std::string safe = core::printable(text);
-        return xmlNewTextChild(parent, m_ns, BAD_CAST name,
-                               safe.empty() ? nullptr : BAD_CAST safe.c_str());
+        return xml::made(xmlNewTextChild(parent, m_ns, BAD_CAST name,
+                                         safe.empty() ? nullptr : BAD_CAST safe.c_str()));
     }
     void ref(xmlNode* parent, const char* name, const std::string& id) {
-        xmlNewProp(add(parent, name), BAD_CAST "VOReference", BAD_CAST id.c_str());
+        xml::made(xmlNewProp(add(parent, name), BAD_CAST "VOReference", BAD_CAST id.c_str()));
     }
 
     // Certificates are validation objects shared by every report that uses them.
@@ -59,7 +59,7 @@ class Writer {
         xmlNode* r =
             add(parent, parent == m_root ? "SignatureValidationReport" : "ValidationReport");
         xmlNode* ident = add(r, "SignatureIdentifier");
-        xmlNewProp(ident, BAD_CAST "id", BAD_CAST id.c_str());
+        xml::made(xmlNewProp(ident, BAD_CAST "id", BAD_CAST id.c_str()));
         add(ident, "HashOnly", "false");
         add(ident, "DocHashOnly", "false");
         add(ident, "DAIdentifier", file.path.string());
@@ -137,7 +137,7 @@ class Writer {
         for (std::size_t i = 0; i < m_pending_stamps.size(); ++i) {
             const PendingStamp p = m_pending_stamps[i];
             xmlNode* o = add(list, "ValidationObject");
-            xmlNewProp(o, BAD_CAST "id", BAD_CAST p.id.c_str());
+            xml::made(xmlNewProp(o, BAD_CAST "id", BAD_CAST p.id.c_str()));
             add(o, "ObjectType", "urn:etsi:019102:validationObject:timestamp");
             add(add(o, "ValidationObjectRepresentation"), "direct",
                 p.stamp->signer.empty() ? "time-stamp" : p.stamp->signer);
@@ -150,7 +150,7 @@ class Writer {
         }
         for (const auto& [id, v] : m_revocation_objects) {
             xmlNode* o = add(list, "ValidationObject");
-            xmlNewProp(o, BAD_CAST "id", BAD_CAST id.c_str());
+            xml::made(xmlNewProp(o, BAD_CAST "id", BAD_CAST id.c_str()));
             add(o, "ObjectType",
                 v.kind == RevocationKind::ocsp ? "urn:etsi:019102:validationObject:OCSPResponse"
                                                : "urn:etsi:019102:validationObject:CRL");
@@ -159,10 +159,10 @@ class Writer {
         // Certificates last: the time-stamps' reports above may have added some.
         for (const auto& id : m_cert_order) {
             xmlNode* o = add(list, "ValidationObject");
-            xmlNewProp(o, BAD_CAST "id", BAD_CAST id.c_str());
+            xml::made(xmlNewProp(o, BAD_CAST "id", BAD_CAST id.c_str()));
             add(o, "ObjectType", "urn:etsi:019102:validationObject:certificate");
             add(add(o, "ValidationObjectRepresentation"), "base64",
-                xml::base64_encode(m_certs.at(id).der));
+                xml::base64_encode(core::as_uchars(m_certs.at(id).der)));
         }
     }
 

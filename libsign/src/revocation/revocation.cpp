@@ -14,13 +14,9 @@ namespace {
 
 using ossl::Ptr;
 
-struct StackFree {
-    void operator()(STACK_OF(OPENSSL_STRING) * s) const noexcept { X509_email_free(s); }
-};
-
 std::vector<std::string> ocsp_urls(X509* cert) {
     std::vector<std::string> out;
-    std::unique_ptr<STACK_OF(OPENSSL_STRING), StackFree> urls(X509_get1_ocsp(cert));
+    const Ptr<STACK_OF(OPENSSL_STRING)> urls(X509_get1_ocsp(cert));
     for (int i = 0; urls && i < sk_OPENSSL_STRING_num(urls.get()); ++i)
         out.emplace_back(sk_OPENSSL_STRING_value(urls.get(), i));
     return out;
@@ -28,10 +24,10 @@ std::vector<std::string> ocsp_urls(X509* cert) {
 
 std::vector<std::string> crl_urls(X509* cert) {
     std::vector<std::string> out;
-    auto* points = static_cast<STACK_OF(DIST_POINT)*>(
-        X509_get_ext_d2i(cert, NID_crl_distribution_points, nullptr, nullptr));
-    for (int i = 0; points && i < sk_DIST_POINT_num(points); ++i) {
-        const DIST_POINT* dp = sk_DIST_POINT_value(points, i);
+    const Ptr<CRL_DIST_POINTS> points(static_cast<CRL_DIST_POINTS*>(
+        X509_get_ext_d2i(cert, NID_crl_distribution_points, nullptr, nullptr)));
+    for (int i = 0; points && i < sk_DIST_POINT_num(points.get()); ++i) {
+        const DIST_POINT* dp = sk_DIST_POINT_value(points.get(), i);
         if (dp->distpoint == nullptr || dp->distpoint->type != 0) continue;
         const GENERAL_NAMES* names = dp->distpoint->name.fullname;
         for (int k = 0; k < sk_GENERAL_NAME_num(names); ++k) {
@@ -43,44 +39,47 @@ std::vector<std::string> crl_urls(X509* cert) {
             }
         }
     }
-    sk_DIST_POINT_pop_free(points, DIST_POINT_free);
     return out;
 }
 
 Ptr<X509_STORE> store_of(const std::vector<X509*>& anchors, TimePoint at) {
-    Ptr<X509_STORE> store(X509_STORE_new());
-    for (X509* a : anchors) X509_STORE_add_cert(store.get(), a);
+    Ptr<X509_STORE> store(ossl::check(X509_STORE_new(), Errc::internal, "out of memory"));
+    for (X509* a : anchors)
+        ossl::check(X509_STORE_add_cert(store.get(), a), Errc::internal, "out of memory");
     X509_VERIFY_PARAM* p = X509_STORE_get0_param(store.get());
     X509_VERIFY_PARAM_set_time(p, static_cast<time_t>(at.time_since_epoch().count()));
-    X509_VERIFY_PARAM_set_flags(p, X509_V_FLAG_PARTIAL_CHAIN);
+    ossl::check(X509_VERIFY_PARAM_set_flags(p, X509_V_FLAG_PARTIAL_CHAIN), Errc::internal,
+                "out of memory");
     return store;
 }
 
-using CertId = std::unique_ptr<OCSP_CERTID, decltype(&OCSP_CERTID_free)>;
-using OcspRequest = std::unique_ptr<OCSP_REQUEST, decltype(&OCSP_REQUEST_free)>;
-using BasicResponse = std::unique_ptr<OCSP_BASICRESP, decltype(&OCSP_BASICRESP_free)>;
-
 // RFC 6960 4.1.1: a request for one certificate, with a nonce (4.4.1) so that a replayed old
 // answer is noticed.
-OcspRequest ocsp_request(const OCSP_CERTID* id) {
-    OcspRequest req(OCSP_REQUEST_new(), OCSP_REQUEST_free);
-    OCSP_request_add0_id(req.get(), OCSP_CERTID_dup(id));
-    OCSP_request_add1_nonce(req.get(), nullptr, -1);
+Ptr<OCSP_REQUEST> ocsp_request(const OCSP_CERTID* id) {
+    Ptr<OCSP_REQUEST> req(
+        ossl::check(OCSP_REQUEST_new(), Errc::internal, "cannot build an OCSP request"));
+    Ptr<OCSP_CERTID> id_copy(ossl::check(OCSP_CERTID_dup(const_cast<OCSP_CERTID*>(id)),
+                                         Errc::internal, "cannot build an OCSP request"));
+    if (OCSP_request_add0_id(req.get(), id_copy.get()) == nullptr)
+        ossl::fail(Errc::internal, "cannot build an OCSP request");
+    static_cast<void>(id_copy.release());  // the request's now
+    ossl::check(OCSP_request_add1_nonce(req.get(), nullptr, -1), Errc::internal,
+                "cannot build an OCSP request");
     return req;
 }
 
 // The responder's answer as a BasicOCSPResponse for `req` (RFC 6960 4.2.1): successful, and
 // echoing the nonce unless the policy waives it. Null with `why` otherwise.
-BasicResponse open_ocsp_response(const net::HttpResponse& resp, OCSP_REQUEST* req, const Sources& s,
-                                 std::string& why) {
-    BasicResponse none(nullptr, OCSP_BASICRESP_free);
+Ptr<OCSP_BASICRESP> open_ocsp_response(const net::HttpResponse& resp, OCSP_REQUEST* req,
+                                       const Sources& s, std::string& why) {
+    Ptr<OCSP_BASICRESP> none;
     if (resp.status != 200) {
         why = "HTTP " + std::to_string(resp.status);
         return none;
     }
     const unsigned char* q = resp.body.data();
-    std::unique_ptr<OCSP_RESPONSE, decltype(&OCSP_RESPONSE_free)> response(
-        d2i_OCSP_RESPONSE(nullptr, &q, static_cast<long>(resp.body.size())), OCSP_RESPONSE_free);
+    const Ptr<OCSP_RESPONSE> response(
+        d2i_OCSP_RESPONSE(nullptr, &q, static_cast<long>(resp.body.size())));
     if (!response) {
         why = "not an OCSP response";
         return none;
@@ -90,7 +89,7 @@ BasicResponse open_ocsp_response(const net::HttpResponse& resp, OCSP_REQUEST* re
               OCSP_response_status_str(OCSP_response_status(response.get()));
         return none;
     }
-    BasicResponse basic(OCSP_response_get1_basic(response.get()), OCSP_BASICRESP_free);
+    Ptr<OCSP_BASICRESP> basic(OCSP_response_get1_basic(response.get()));
     if (!basic) {
         why = "no basic response";
         return none;
@@ -156,12 +155,12 @@ std::optional<RevocationAnswer> ask_ocsp(const std::string& url, X509* cert, X50
                                          const Sources& s, const std::vector<X509*>& anchors,
                                          const std::vector<X509*>& untrusted, std::string& why) {
     ossl::clear_errors();
-    CertId id(OCSP_cert_to_id(EVP_sha1(), cert, issuer), OCSP_CERTID_free);
+    const Ptr<OCSP_CERTID> id(OCSP_cert_to_id(EVP_sha1(), cert, issuer));
     if (!id) {
         why = "cannot build an OCSP request";
         return std::nullopt;
     }
-    const OcspRequest req = ocsp_request(id.get());
+    const Ptr<OCSP_REQUEST> req = ocsp_request(id.get());
     const core::Bytes der = ossl::encode_der(req.get(), i2d_OCSP_REQUEST, "an OCSP request");
 
     net::HttpOptions http;
@@ -181,11 +180,11 @@ std::optional<RevocationAnswer> ask_ocsp(const std::string& url, X509* cert, X50
         why = url + ": " + reason;
         return std::nullopt;
     };
-    const BasicResponse basic = open_ocsp_response(resp, req.get(), s, reason);
+    const Ptr<OCSP_BASICRESP> basic = open_ocsp_response(resp, req.get(), s, reason);
     if (!basic) return refuse();
-    Ptr<STACK_OF(X509)> others(sk_X509_new_null());
-    sk_X509_push(others.get(), ossl::up_ref(issuer).release());
-    for (X509* c : untrusted) sk_X509_push(others.get(), ossl::up_ref(c).release());
+    Ptr<STACK_OF(X509)> others(ossl::check(sk_X509_new_null(), Errc::internal, "out of memory"));
+    ossl::push(others.get(), ossl::up_ref(issuer));
+    for (X509* c : untrusted) ossl::push(others.get(), ossl::up_ref(c));
     // The responder is checked now: its answer is about now.
     auto store = store_of(anchors, s.now);
     if (OCSP_basic_verify(basic.get(), others.get(), store.get(), 0) <= 0) {
@@ -204,7 +203,7 @@ Ptr<X509_CRL> parse_crl(const core::Bytes& bytes) {
     Ptr<X509_CRL> crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(bytes.size())));
     if (!crl || p != bytes.data() + bytes.size()) {
         crl.reset();
-        Ptr<BIO> bio(BIO_new_mem_buf(bytes.data(), static_cast<int>(bytes.size())));
+        const Ptr<BIO> bio = ossl::memory_bio(bytes);
         crl.reset(PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr));
     }
     ossl::clear_errors();
@@ -232,10 +231,8 @@ enum class Scope { full, some_reasons, excluded };
 
 Scope crl_scope(X509_CRL* crl, X509* cert, std::string& why) {
     int critical = 0;
-    std::unique_ptr<ISSUING_DIST_POINT, decltype(&ISSUING_DIST_POINT_free)> idp(
-        static_cast<ISSUING_DIST_POINT*>(
-            X509_CRL_get_ext_d2i(crl, NID_issuing_distribution_point, &critical, nullptr)),
-        ISSUING_DIST_POINT_free);
+    const Ptr<ISSUING_DIST_POINT> idp(static_cast<ISSUING_DIST_POINT*>(
+        X509_CRL_get_ext_d2i(crl, NID_issuing_distribution_point, &critical, nullptr)));
     if (!idp) {
         // Absent is a full CRL; present but undecodable covers nothing we can name.
         if (critical == -1) return Scope::full;
@@ -410,18 +407,17 @@ Ptr<X509_CRL> fetch_crl(const std::string& url, const Sources& s, std::string& w
 std::vector<ossl::Ptr<X509>> fetch_issuers(X509* cert, std::chrono::milliseconds timeout,
                                            FetchBudget& budget) {
     std::vector<ossl::Ptr<X509>> out;
-    auto* info = static_cast<AUTHORITY_INFO_ACCESS*>(
-        X509_get_ext_d2i(cert, NID_info_access, nullptr, nullptr));
+    const ossl::Ptr<AUTHORITY_INFO_ACCESS> info(static_cast<AUTHORITY_INFO_ACCESS*>(
+        X509_get_ext_d2i(cert, NID_info_access, nullptr, nullptr)));
     std::vector<std::string> urls;
-    for (int i = 0; info != nullptr && i < sk_ACCESS_DESCRIPTION_num(info); ++i) {
-        const ACCESS_DESCRIPTION* ad = sk_ACCESS_DESCRIPTION_value(info, i);
+    for (int i = 0; info && i < sk_ACCESS_DESCRIPTION_num(info.get()); ++i) {
+        const ACCESS_DESCRIPTION* ad = sk_ACCESS_DESCRIPTION_value(info.get(), i);
         if (OBJ_obj2nid(ad->method) == NID_ad_ca_issuers && ad->location->type == GEN_URI) {
             const ASN1_IA5STRING* uri = ad->location->d.uniformResourceIdentifier;
             urls.emplace_back(reinterpret_cast<const char*>(uri->data),
                               static_cast<std::size_t>(uri->length));
         }
     }
-    AUTHORITY_INFO_ACCESS_free(info);
     for (const auto& url : urls) {
         if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) continue;
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -447,7 +443,7 @@ std::vector<ossl::Ptr<X509>> fetch_issuers(X509* cert, std::chrono::milliseconds
                     out.push_back(ossl::up_ref(sk_X509_value(p7->d.sign->cert, i)));
                 continue;
             }
-            Ptr<BIO> bio(BIO_new_mem_buf(resp.body.data(), static_cast<int>(resp.body.size())));
+            const Ptr<BIO> bio = ossl::memory_bio(resp.body);
             while (X509* c = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr))
                 out.emplace_back(c);
         } catch (const Error&) {

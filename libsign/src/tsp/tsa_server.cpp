@@ -65,8 +65,8 @@ class SerialCounter {
     explicit SerialCounter(std::filesystem::path file) : m_lock(file), m_file(std::move(file)) {
         std::error_code ec;
         if (!std::filesystem::exists(m_file, ec)) {
-            m_last.reset(BN_new());
-            BN_zero(m_last.get());
+            m_last.reset(ossl::check(BN_new(), Errc::internal, "out of memory"));
+            BN_zero(m_last.get());  // cannot fail: a new BIGNUM has room for zero
             return;
         }
         const auto bytes = core::read_file(m_file, 1024);
@@ -74,26 +74,29 @@ class SerialCounter {
         while (!hex.empty() && (hex.back() == '\n' || hex.back() == '\r' || hex.back() == ' '))
             hex.pop_back();
         BIGNUM* bn = nullptr;
-        if (hex.empty() || BN_hex2bn(&bn, hex.c_str()) != static_cast<int>(hex.size())) {
-            BN_free(bn);
+        const bool read =
+            !hex.empty() && BN_hex2bn(&bn, hex.c_str()) == static_cast<int>(hex.size());
+        m_last.reset(bn);
+        if (!read) {
             throw Error(Errc::malformed_input,
                         m_file.string() + ": not a hexadecimal serial number; fix or remove it");
         }
-        m_last.reset(bn);
     }
 
     ossl::Ptr<ASN1_INTEGER> next() {
         std::lock_guard lock(m_mutex);
-        ossl::Ptr<BIGNUM> candidate(BN_dup(m_last.get()));
-        BN_add_word(candidate.get(), 1);
-        char* hex = BN_bn2hex(candidate.get());
-        std::string text = std::string(hex) + "\n";
-        OPENSSL_free(hex);
+        ossl::Ptr<BIGNUM> candidate(
+            ossl::check(BN_dup(m_last.get()), Errc::internal, "out of memory"));
+        ossl::check(BN_add_word(candidate.get(), 1), Errc::internal, "out of memory");
+        const ossl::Ptr<char> hex(
+            ossl::check(BN_bn2hex(candidate.get()), Errc::internal, "out of memory"));
+        std::string text = std::string(hex.get()) + "\n";
         core::atomic_write(
             m_file, std::span(reinterpret_cast<const unsigned char*>(text.data()), text.size()),
             true);
         m_last = std::move(candidate);
-        return ossl::Ptr<ASN1_INTEGER>(BN_to_ASN1_INTEGER(m_last.get(), nullptr));
+        return ossl::Ptr<ASN1_INTEGER>(ossl::check(BN_to_ASN1_INTEGER(m_last.get(), nullptr),
+                                                   Errc::internal, "out of memory"));
     }
 
   private:
@@ -118,8 +121,11 @@ ASN1_INTEGER* serial_cb(TS_RESP_CTX* ctx, void* data) noexcept {
         return serial.release();
     } catch (const std::exception& e) {
         st->failure = e.what();
-        TS_RESP_CTX_set_status_info(ctx, TS_STATUS_REJECTION, "Cannot persist the serial number.");
-        TS_RESP_CTX_add_failure_info(ctx, TS_INFO_SYSTEM_FAILURE);
+        // Best effort inside OpenSSL's callback: should even these fail, the null serial still
+        // makes TS_RESP_create_response answer with a rejection, never a token.
+        static_cast<void>(TS_RESP_CTX_set_status_info(ctx, TS_STATUS_REJECTION,
+                                                      "Cannot persist the serial number."));
+        static_cast<void>(TS_RESP_CTX_add_failure_info(ctx, TS_INFO_SYSTEM_FAILURE));
         return nullptr;
     }
 }
@@ -172,32 +178,34 @@ struct TsaServer::Impl {
         }
     }
 
-    std::vector<unsigned char> respond(const std::vector<unsigned char>& request,
-                                       std::string& outcome) {
-        const auto& id = identity.impl();
+    core::Bytes respond(std::span<const unsigned char> request, std::string& outcome) {
+        const auto& id = detail::impl(identity);
         CallbackState st{serials.get(), options.fixed_time, "", ""};
         ossl::clear_errors();
-        ossl::Ptr<TS_RESP_CTX> ctx(TS_RESP_CTX_new());
-        if (!ctx) ossl::fail(Errc::internal, "out of memory");
-        TS_RESP_CTX_set_signer_cert(ctx.get(), id.cert.get());
-        TS_RESP_CTX_set_signer_key(ctx.get(), id.key.get());
-        ossl::Ptr<STACK_OF(X509)> chain(sk_X509_new_null());
-        for (const auto& c : id.chain) sk_X509_push(chain.get(), ossl::up_ref(c.get()).release());
-        TS_RESP_CTX_set_certs(ctx.get(), chain.get());
-        TS_RESP_CTX_set_def_policy(ctx.get(), policy.get());
+        ossl::Ptr<TS_RESP_CTX> ctx(ossl::check(TS_RESP_CTX_new(), Errc::internal, "out of memory"));
+        auto setup = [](int rc) { ossl::check(rc, Errc::internal, "cannot set up the TSA"); };
+        setup(TS_RESP_CTX_set_signer_cert(ctx.get(), id.cert.get()));
+        setup(TS_RESP_CTX_set_signer_key(ctx.get(), id.key.get()));
+        ossl::Ptr<STACK_OF(X509)> chain(
+            ossl::check(sk_X509_new_null(), Errc::internal, "out of memory"));
+        for (const auto& c : id.chain) ossl::push(chain.get(), ossl::up_ref(c.get()));
+        setup(TS_RESP_CTX_set_certs(ctx.get(), chain.get()));
+        setup(TS_RESP_CTX_set_def_policy(ctx.get(), policy.get()));
         // Accepted imprint algorithms: SHA-2 and SHA-3. SHA-1 and MD5 get badAlg.
         for (const EVP_MD* md : {EVP_sha256(), EVP_sha384(), EVP_sha512(), EVP_sha3_256(),
                                  EVP_sha3_384(), EVP_sha3_512()}) {
-            TS_RESP_CTX_add_md(ctx.get(), md);
+            setup(TS_RESP_CTX_add_md(ctx.get(), md));
         }
-        TS_RESP_CTX_set_accuracy(ctx.get(), options.accuracy_seconds, 0, 0);
-        TS_RESP_CTX_set_signer_digest(ctx.get(), EVP_sha256());
-        TS_RESP_CTX_set_ess_cert_id_digest(ctx.get(), EVP_sha256());  // ESSCertIDv2 (RFC 5816)
+        setup(TS_RESP_CTX_set_accuracy(ctx.get(), options.accuracy_seconds, 0, 0));
+        setup(TS_RESP_CTX_set_signer_digest(ctx.get(), EVP_sha256()));
+        // ESSCertIDv2 (RFC 5816).
+        setup(TS_RESP_CTX_set_ess_cert_id_digest(ctx.get(), EVP_sha256()));
+        // These three only store a value: void in OpenSSL.
         TS_RESP_CTX_add_flags(ctx.get(), TS_TSA_NAME);
         TS_RESP_CTX_set_serial_cb(ctx.get(), serial_cb, &st);
         TS_RESP_CTX_set_time_cb(ctx.get(), time_cb, &st);
 
-        ossl::Ptr<BIO> in(BIO_new_mem_buf(request.data(), static_cast<int>(request.size())));
+        const ossl::Ptr<BIO> in = ossl::memory_bio(request);
         ossl::Ptr<TS_RESP> resp(TS_RESP_create_response(ctx.get(), in.get()));
         ossl::clear_errors();
         if (!resp) ossl::fail(Errc::internal, "the TSA could not build a response");
@@ -216,12 +224,7 @@ struct TsaServer::Impl {
             }
             if (!st.failure.empty()) outcome += " (" + st.failure + ")";
         }
-        const int len = i2d_TS_RESP(resp.get(), nullptr);
-        if (len <= 0) ossl::fail(Errc::internal, "cannot encode the response");
-        std::vector<unsigned char> out(static_cast<std::size_t>(len));
-        unsigned char* p = out.data();
-        i2d_TS_RESP(resp.get(), &p);
-        return out;
+        return ossl::encode_der(resp.get(), i2d_TS_RESP, "the response");
     }
 };
 
@@ -230,7 +233,7 @@ TsaServer::TsaServer(Signer identity, TsaServerOptions options)
     Impl& im = *m_impl;
     // RFC 3161 2.3: the TSA's certificate has exactly one, critical, extended key usage:
     // id-kp-timeStamping. X509_PURPOSE_TIMESTAMP_SIGN checks just that.
-    X509* cert = im.identity.impl().cert.get();
+    X509* cert = detail::impl(im.identity).cert.get();
     if (X509_check_purpose(cert, X509_PURPOSE_TIMESTAMP_SIGN, 0) != 1) {
         throw Error(Errc::key_refused,
                     "the certificate of " + im.identity.subject() +
@@ -260,8 +263,10 @@ TsaServer::TsaServer(Signer identity, TsaServerOptions options)
             outcome = "refused: Content-Type " + req.get_header_value("Content-Type");
         } else {
             try {
-                const std::vector<unsigned char> body(req.body.begin(), req.body.end());
-                const auto reply = im.respond(body, outcome);
+                const auto reply =
+                    im.respond(std::span(reinterpret_cast<const unsigned char*>(req.body.data()),
+                                         req.body.size()),
+                               outcome);
                 res.status = 200;
                 res.set_content(std::string(reply.begin(), reply.end()), k_reply_type);
             } catch (const std::exception& e) {
@@ -313,9 +318,9 @@ void TsaServer::stop() {
     m_impl->http.stop();
 }
 
-std::vector<unsigned char> TsaServer::respond(const std::vector<unsigned char>& request) {
+std::vector<std::byte> TsaServer::respond(std::span<const std::byte> request) {
     std::string outcome;
-    return m_impl->respond(request, outcome);
+    return core::to_public_bytes(m_impl->respond(core::as_uchars(request), outcome));
 }
 
 }  // namespace ltsign

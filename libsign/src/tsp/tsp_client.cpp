@@ -24,33 +24,32 @@ Request make_request(const EVP_MD* md, core::Bytes imprint,
     r.md = md;
     r.imprint = std::move(imprint);
     ossl::Ptr<TS_REQ> req(check(TS_REQ_new(), Errc::internal, "out of memory"));
-    TS_REQ_set_version(req.get(), 1);
+    check(TS_REQ_set_version(req.get(), 1), Errc::internal, "cannot build the request");
     ossl::Ptr<TS_MSG_IMPRINT> mi(check(TS_MSG_IMPRINT_new(), Errc::internal, "out of memory"));
     ossl::Ptr<X509_ALGOR> alg(check(X509_ALGOR_new(), Errc::internal, "out of memory"));
-    X509_ALGOR_set_md(alg.get(), md);
-    TS_MSG_IMPRINT_set_algo(mi.get(), alg.get());
-    TS_MSG_IMPRINT_set_msg(mi.get(), r.imprint.data(), static_cast<int>(r.imprint.size()));
-    TS_REQ_set_msg_imprint(req.get(), mi.get());
+    X509_ALGOR_set_md(alg.get(), md);  // void: sets the OID and a NULL parameter
+    check(TS_MSG_IMPRINT_set_algo(mi.get(), alg.get()), Errc::internal, "cannot build the request");
+    check(TS_MSG_IMPRINT_set_msg(mi.get(), r.imprint.data(), static_cast<int>(r.imprint.size())),
+          Errc::internal, "cannot build the request");
+    check(TS_REQ_set_msg_imprint(req.get(), mi.get()), Errc::internal, "cannot build the request");
     if (policy) {
         ossl::Ptr<ASN1_OBJECT> oid(OBJ_txt2obj(policy->c_str(), 1));
         if (!oid)
             throw Error(Errc::usage, "TSA policy " + *policy + " is not an OID (e.g. 1.2.3.4)");
-        TS_REQ_set_policy_id(req.get(), oid.get());
+        check(TS_REQ_set_policy_id(req.get(), oid.get()), Errc::internal,
+              "cannot build the request");
     }
     // A 64-bit random nonce binds the answer to this request (RFC 3161 2.4.1).
     unsigned char nonce_bytes[8];
     check(RAND_bytes(nonce_bytes, sizeof nonce_bytes), Errc::internal,
           "no randomness for the nonce");
     nonce_bytes[0] &= 0x7f;
-    ossl::Ptr<BIGNUM> bn(BN_bin2bn(nonce_bytes, sizeof nonce_bytes, nullptr));
-    r.nonce.reset(BN_to_ASN1_INTEGER(bn.get(), nullptr));
-    TS_REQ_set_nonce(req.get(), r.nonce.get());
-    TS_REQ_set_cert_req(req.get(), 1);
-    const int len =
-        check(i2d_TS_REQ(req.get(), nullptr), Errc::internal, "cannot encode the request");
-    r.der.resize(static_cast<std::size_t>(len));
-    unsigned char* p = r.der.data();
-    i2d_TS_REQ(req.get(), &p);
+    ossl::Ptr<BIGNUM> bn(check(BN_bin2bn(nonce_bytes, sizeof nonce_bytes, nullptr), Errc::internal,
+                               "out of memory"));
+    r.nonce.reset(check(BN_to_ASN1_INTEGER(bn.get(), nullptr), Errc::internal, "out of memory"));
+    check(TS_REQ_set_nonce(req.get(), r.nonce.get()), Errc::internal, "cannot build the request");
+    check(TS_REQ_set_cert_req(req.get(), 1), Errc::internal, "cannot build the request");
+    r.der = ossl::encode_der(req.get(), i2d_TS_REQ, "the request");
     return r;
 }
 
@@ -154,19 +153,16 @@ core::Bytes request_token_for_digest(const TsaClient& tsa, const EVP_MD* md, cor
 
 }  // namespace tsp
 
-std::vector<std::byte> request_timestamp(const TsaClient& tsa,
-                                         std::span<const unsigned char> data) {
+std::vector<std::byte> request_timestamp(const TsaClient& tsa, std::span<const std::byte> data) {
     const EVP_MD* md = crypto::evp_md(tsa.digest);
-    const auto token = tsp::request_token_for_digest(tsa, md, crypto::digest_bytes(md, data));
-    const auto* b = reinterpret_cast<const std::byte*>(token.data());
-    return {b, b + token.size()};
+    return core::to_public_bytes(
+        tsp::request_token_for_digest(tsa, md, crypto::digest_bytes(md, core::as_uchars(data))));
 }
 
 std::vector<std::byte> timestamp_file(const std::filesystem::path& file, const TsaClient& tsa) {
     const EVP_MD* md = crypto::evp_md(tsa.digest);
-    const auto token = tsp::request_token_for_digest(tsa, md, crypto::digest_file(md, file));
-    const auto* b = reinterpret_cast<const std::byte*>(token.data());
-    return {b, b + token.size()};
+    return core::to_public_bytes(
+        tsp::request_token_for_digest(tsa, md, crypto::digest_file(md, file)));
 }
 
 }  // namespace ltsign

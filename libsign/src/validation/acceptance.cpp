@@ -70,7 +70,8 @@ CarriedDer carried_der(const SignatureFacts& facts, const ValidationContext& con
     for (const auto& c : facts.crls)
         out.crls.push_back(ossl::encode_der(c.get(), i2d_X509_CRL, "a carried CRL"));
     for (const auto& c : facts.certificates) out.certificates.push_back(ossl::to_der(c.get()));
-    for (const auto& a : context.trust.impl().anchors) out.anchors.push_back(ossl::to_der(a.get()));
+    for (const auto& a : detail::impl(context.trust).anchors)
+        out.anchors.push_back(ossl::to_der(a.get()));
     return out;
 }
 

@@ -82,7 +82,7 @@ void complete_from_aia(X509* signer, const ValidationContext& context, const Iss
     FetchBudget budget{
         4, std::chrono::steady_clock::now() +
                std::min(2 * context.revocation_timeout, std::chrono::milliseconds(20000))};
-    for (int hop = 0; hop < 3 && !context.trust.impl().anchors.empty() &&
+    for (int hop = 0; hop < 3 && !detail::impl(context.trust).anchors.empty() &&
                       chain.sub_indication == SubIndication::no_certificate_chain_found;
          ++hop) {
         X509* last = chain.certs.empty() ? signer : chain.certs.back().get();
@@ -100,7 +100,7 @@ void complete_from_aia(X509* signer, const ValidationContext& context, const Iss
                                  ossl::name_to_string(X509_get_subject_name(last))});
             pool.push_back(std::move(c));
         }
-        chain = validate_chain(signer, pool, context.trust.impl(), validation_time);
+        chain = validate_chain(signer, pool, detail::impl(context.trust), validation_time);
     }
 }
 
@@ -114,7 +114,7 @@ CertificateInfo describe(const X509* cert) {
     info.not_before = ossl::to_time_point(X509_get0_notBefore(cert));
     info.not_after = ossl::to_time_point(X509_get0_notAfter(cert));
     info.sha256 = ossl::sha256_hex(cert);
-    info.der = ossl::to_der(cert);
+    info.der = core::to_public_bytes(ossl::to_der(cert));
     return info;
 }
 
@@ -123,9 +123,11 @@ ChainResult validate_chain(X509* cert, const std::vector<ossl::Ptr<X509>>& untru
     ChainResult result;
     ossl::clear_errors();
     ossl::Ptr<X509_STORE> store(ossl::check(X509_STORE_new(), Errc::internal, "out of memory"));
-    for (const auto& a : trust.anchors) X509_STORE_add_cert(store.get(), a.get());
-    ossl::Ptr<STACK_OF(X509)> others(sk_X509_new_null());
-    for (const auto& c : untrusted) sk_X509_push(others.get(), ossl::up_ref(c.get()).release());
+    for (const auto& a : trust.anchors)
+        ossl::check(X509_STORE_add_cert(store.get(), a.get()), Errc::internal, "out of memory");
+    ossl::Ptr<STACK_OF(X509)> others(
+        ossl::check(sk_X509_new_null(), Errc::internal, "out of memory"));
+    for (const auto& c : untrusted) ossl::push(others.get(), ossl::up_ref(c.get()));
     ossl::Ptr<X509_STORE_CTX> ctx(
         ossl::check(X509_STORE_CTX_new(), Errc::internal, "out of memory"));
     ossl::check(X509_STORE_CTX_init(ctx.get(), store.get(), cert, others.get()), Errc::internal,
@@ -134,7 +136,8 @@ ChainResult validate_chain(X509* cert, const std::vector<ossl::Ptr<X509>>& untru
     X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(at.time_since_epoch().count()));
     // An intermediate given with --trust is a trust anchor in its own right (EN 319 102-1 allows
     // any certificate as anchor).
-    X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN);
+    ossl::check(X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN), Errc::internal,
+                "out of memory");
 
     const int ok = X509_verify_cert(ctx.get());
     ossl::clear_errors();
@@ -173,16 +176,16 @@ ChainOutcome check_chain(const SignatureFacts& facts, const ValidationContext& c
     X509* signer = facts.signer_cert.get();
     std::vector<ossl::Ptr<X509>> pool;
     for (const auto& c : facts.certificates) pool.push_back(ossl::up_ref(c.get()));
-    for (const auto& c : context.extra_certificates.impl().anchors)
+    for (const auto& c : detail::impl(context.extra_certificates).anchors)
         pool.push_back(ossl::up_ref(c.get()));
-    auto chain = validate_chain(signer, pool, context.trust.impl(), validation_time);
+    auto chain = validate_chain(signer, pool, detail::impl(context.trust), validation_time);
     complete_from_aia(signer, context, fetcher, validation_time, pool, chain, out.notes);
     // 5.6.2.x past signature validation: an expired certificate is judged at the proof of
     // existence instead, when one shows the signature existed while it was valid.
     if (chain.indication != Indication::total_passed &&
         chain.sub_indication == SubIndication::out_of_bounds_no_poe && poe &&
         *poe < chain.expired_at) {
-        auto past = validate_chain(signer, pool, context.trust.impl(), *poe);
+        auto past = validate_chain(signer, pool, detail::impl(context.trust), *poe);
         if (past.indication == Indication::total_passed) {
             out.notes.push_back({NoteCode::past_chain_valid,
                                  "a certificate of the chain expired on " +

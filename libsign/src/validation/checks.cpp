@@ -31,10 +31,8 @@ constexpr std::size_t k_max_issuer_keys = 8;
 // critical extended key usage extension.
 std::optional<std::string> tsa_certificate_problem(X509* cert, const std::string& who) {
     int critical = 0;
-    std::unique_ptr<EXTENDED_KEY_USAGE, decltype(&EXTENDED_KEY_USAGE_free)> eku(
-        static_cast<EXTENDED_KEY_USAGE*>(
-            X509_get_ext_d2i(cert, NID_ext_key_usage, &critical, nullptr)),
-        EXTENDED_KEY_USAGE_free);
+    const ossl::Ptr<EXTENDED_KEY_USAGE> eku(static_cast<EXTENDED_KEY_USAGE*>(
+        X509_get_ext_d2i(cert, NID_ext_key_usage, &critical, nullptr)));
     ossl::clear_errors();
     if (!eku || critical != 1 || sk_ASN1_OBJECT_num(eku.get()) != 1 ||
         OBJ_obj2nid(sk_ASN1_OBJECT_value(eku.get(), 0)) != NID_time_stamp) {

@@ -88,7 +88,7 @@ SignatureReport judge(const SignatureFacts& facts, const ValidationContext& cont
         [&] { return identify_signing_certificate(facts); },
         [&] { return check_signature_value(facts); },
         [&] {
-            bag = check_certificate_bag(facts.certificates, context.trust.impl());
+            bag = check_certificate_bag(facts.certificates, detail::impl(context.trust));
             return check_carried_certificates(bag);
         },
         [&] { return check_references(facts); },
@@ -133,8 +133,8 @@ SignatureReport evaluate(const SignatureFacts& given, const ValidationContext& c
     std::optional<SignatureFacts> resolved;
     if (!given.signer_cert && given.with_candidates) {
         std::vector<X509*> candidates;
-        for (const auto& c : context.trust.impl().anchors) candidates.push_back(c.get());
-        for (const auto& c : context.extra_certificates.impl().anchors)
+        for (const auto& c : detail::impl(context.trust).anchors) candidates.push_back(c.get());
+        for (const auto& c : detail::impl(context.extra_certificates).anchors)
             candidates.push_back(c.get());
         if (!candidates.empty()) {
             resolved = given.with_candidates(candidates);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/impl_access.hpp"
 #include "crypto/ossl.hpp"
 #include "ltsign/report.hpp"
 #include "ltsign/verify.hpp"
@@ -16,6 +17,10 @@ namespace ltsign::detail {
 struct TrustStoreImpl {
     std::vector<ossl::Ptr<X509>> anchors;
 };
+
+inline const TrustStoreImpl& impl(const TrustStore& trust) noexcept {
+    return Access::impl(trust);
+}
 }  // namespace ltsign::detail
 
 namespace ltsign::validation {

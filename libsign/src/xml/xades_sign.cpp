@@ -77,30 +77,30 @@ class Builder {
     explicit Builder(xmlDoc* doc) : m_doc(doc) {}
 
     xmlNode* signature(xmlNode* parent) {
-        xmlNode* sig = xmlNewNode(nullptr, BAD_CAST "Signature");
-        m_ds = xmlNewNs(sig, BAD_CAST k_dsig_ns, BAD_CAST "ds");
+        xmlNode* sig = made(xmlNewNode(nullptr, BAD_CAST "Signature"));
+        m_ds = made(xmlNewNs(sig, BAD_CAST k_dsig_ns, BAD_CAST "ds"));
         xmlSetNs(sig, m_ds);
         if (parent == nullptr) {
             xmlDocSetRootElement(m_doc, sig);
         } else {
-            xmlAddChild(parent, sig);
+            made(xmlAddChild(parent, sig));
         }
         return sig;
     }
     xmlNode* ds(xmlNode* parent, const char* name, const std::string& content = "") {
-        return xmlNewTextChild(parent, m_ds, BAD_CAST name,
-                               content.empty() ? nullptr : BAD_CAST content.c_str());
+        return made(xmlNewTextChild(parent, m_ds, BAD_CAST name,
+                                    content.empty() ? nullptr : BAD_CAST content.c_str()));
     }
     xmlNode* xades(xmlNode* parent, const char* name, const std::string& content = "") {
-        return xmlNewTextChild(parent, m_xades, BAD_CAST name,
-                               content.empty() ? nullptr : BAD_CAST content.c_str());
+        return made(xmlNewTextChild(parent, m_xades, BAD_CAST name,
+                                    content.empty() ? nullptr : BAD_CAST content.c_str()));
     }
     void declare_xades(xmlNode* qp) {
-        m_xades = xmlNewNs(qp, BAD_CAST k_xades132_ns, BAD_CAST "xades");
+        m_xades = made(xmlNewNs(qp, BAD_CAST k_xades132_ns, BAD_CAST "xades"));
         xmlSetNs(qp, m_xades);
     }
     static void set(xmlNode* n, const char* name, const std::string& value) {
-        xmlNewProp(n, BAD_CAST name, BAD_CAST value.c_str());
+        made(xmlNewProp(n, BAD_CAST name, BAD_CAST value.c_str()));
     }
     xmlNode* reference(xmlNode* signed_info, const std::string& id, const std::string& uri,
                        const std::string& type, const std::vector<const char*>& transforms,
@@ -136,23 +136,23 @@ void add_signature_timestamp(xmlDoc* doc, xmlNode* sig, xmlNode* qp, const cms::
     if (ds == nullptr || xades == nullptr)
         throw Error(Errc::internal, "the signature's namespaces are not in scope");
     xmlNode* up = child(qp, k_xades132_ns, "UnsignedProperties");
-    if (up == nullptr) up = xmlNewChild(qp, xades, BAD_CAST "UnsignedProperties", nullptr);
+    if (up == nullptr) up = made(xmlNewChild(qp, xades, BAD_CAST "UnsignedProperties", nullptr));
     xmlNode* usp = child(up, k_xades132_ns, "UnsignedSignatureProperties");
     if (usp == nullptr) {
         // UnsignedSignatureProperties come before UnsignedDataObjectProperties.
-        usp = xmlNewNode(xades, BAD_CAST "UnsignedSignatureProperties");
+        usp = made(xmlNewNode(xades, BAD_CAST "UnsignedSignatureProperties"));
         if (up->children != nullptr) {
-            xmlAddPrevSibling(up->children, usp);
+            made(xmlAddPrevSibling(up->children, usp));
         } else {
-            xmlAddChild(up, usp);
+            made(xmlAddChild(up, usp));
         }
     }
-    xmlNode* ts = xmlNewChild(usp, xades, BAD_CAST "SignatureTimeStamp", nullptr);
-    xmlNewProp(ts, BAD_CAST "Id", BAD_CAST("TS-" + random_id()).c_str());
-    xmlNode* cm = xmlNewChild(ts, ds, BAD_CAST "CanonicalizationMethod", nullptr);
-    xmlNewProp(cm, BAD_CAST "Algorithm", BAD_CAST k_exc_c14n);
-    xmlNewTextChild(ts, xades, BAD_CAST "EncapsulatedTimeStamp",
-                    BAD_CAST base64_encode(token).c_str());
+    xmlNode* ts = made(xmlNewChild(usp, xades, BAD_CAST "SignatureTimeStamp", nullptr));
+    made(xmlNewProp(ts, BAD_CAST "Id", BAD_CAST("TS-" + random_id()).c_str()));
+    xmlNode* cm = made(xmlNewChild(ts, ds, BAD_CAST "CanonicalizationMethod", nullptr));
+    made(xmlNewProp(cm, BAD_CAST "Algorithm", BAD_CAST k_exc_c14n));
+    made(xmlNewTextChild(ts, xades, BAD_CAST "EncapsulatedTimeStamp",
+                         BAD_CAST base64_encode(token).c_str()));
 }
 
 // The QualifyingProperties of `sig`: the one targeting it, else the only one it holds.
@@ -209,7 +209,7 @@ core::Bytes sign_xades(const fs::path& file, const Signer& signer, const SignOpt
                        const cms::TokenSource& tokens) {
     const TimePoint when = options.signing_time.value_or(now_utc());
     signer.check_usable_at(when);
-    const auto& identity = signer.impl();
+    const auto& identity = detail::impl(signer);
     if (options.level == Level::t && !tokens)
         throw Error(Errc::usage, "level T needs a time-stamping authority", Remedy::tsa);
     if (options.rsa_padding == RsaPadding::pss) {
@@ -254,7 +254,7 @@ core::Bytes sign_xades(const fs::path& file, const Signer& signer, const SignOpt
         }
         parent = xmlDocGetRootElement(doc.get());
     } else {
-        doc.reset(xmlNewDoc(BAD_CAST "1.0"));
+        doc.reset(made(xmlNewDoc(BAD_CAST "1.0")));
         if (options.packaging == Packaging::enveloping) {
             if (fs::file_size(file, ec) > k_max_enveloping) {
                 throw Error(Errc::usage,
@@ -299,7 +299,7 @@ core::Bytes sign_xades(const fs::path& file, const Signer& signer, const SignOpt
         b.ds(x509, "X509Certificate", base64_encode(ossl::to_der(c.get())));
 
     xmlNode* qp =
-        xmlNewChild(b.ds(sig, "Object"), nullptr, BAD_CAST "QualifyingProperties", nullptr);
+        made(xmlNewChild(b.ds(sig, "Object"), nullptr, BAD_CAST "QualifyingProperties", nullptr));
     b.declare_xades(qp);
     Builder::set(qp, "Target", "#" + sig_id);
     xmlNode* sp = b.xades(qp, "SignedProperties");

@@ -1037,11 +1037,11 @@ class SignatureChecker {
     }
 
     void check_schema() {
-        Doc copy(xmlNewDoc(BAD_CAST "1.0"));
-        xmlNode* root = xmlDocCopyNode(m_sig, copy.get(), 1);
-        if (root == nullptr) throw Error(Errc::internal, "out of memory");
-        xmlDocSetRootElement(copy.get(), root);
-        xmlReconciliateNs(copy.get(), root);
+        Doc copy(made(xmlNewDoc(BAD_CAST "1.0")));
+        xmlNode* root = made(xmlDocCopyNode(m_sig, copy.get(), 1));
+        xmlDocSetRootElement(copy.get(), root);  // returns the former root: there is none
+        // A namespace it cannot reconcile keeps its declaration; the schema check then judges it.
+        static_cast<void>(xmlReconciliateNs(copy.get(), root));
         // Unsigned properties from other specifications (e.g. xadesen evidence records) are not
         // part of the XAdES schemas; they are left out of the check and named instead.
         for (xmlNode* obj : children(root, k_dsig_ns, "Object")) {
@@ -1062,14 +1062,12 @@ class SignatureChecker {
                                          " (" +
                                          (c->ns ? reinterpret_cast<const char*>(c->ns->href) : "") +
                                          ") is not verified by this version"});
-                                xmlUnlinkNode(c);
-                                xmlFreeNode(c);
+                                remove_node(c);
                             }
                             c = next;
                         }
                         if (usp->children == nullptr || xmlFirstElementChild(usp) == nullptr) {
-                            xmlUnlinkNode(usp);
-                            xmlFreeNode(usp);
+                            remove_node(usp);
                         }
                     }
                 }
@@ -1181,10 +1179,7 @@ class SignatureChecker {
                 }
                 // The signature's revocation values serve its whole validation, the TSA's
                 // chain included (EN 319 132-1 5.5.2).
-                for (const auto& crl : m_facts.crls) {
-                    X509_CRL_up_ref(crl.get());
-                    t.crls.emplace_back(crl.get());
-                }
+                for (const auto& crl : m_facts.crls) t.crls.push_back(ossl::up_ref(crl.get()));
                 m_facts.timestamps.push_back(std::move(t));
             }
             if (m_facts.level == SignatureLevel::b_b) m_facts.level = SignatureLevel::b_t;

@@ -129,8 +129,7 @@ Doc parse(std::span<const unsigned char> bytes, const std::string& what) {
     init_once();
     Collector errors;
     xmlSetStructuredErrorFunc(&errors, collect_error);
-    std::unique_ptr<xmlParserCtxt, decltype(&xmlFreeParserCtxt)> ctxt(xmlNewParserCtxt(),
-                                                                      xmlFreeParserCtxt);
+    const Ptr<xmlParserCtxt> ctxt(xmlNewParserCtxt());
     if (!ctxt) throw Error(Errc::internal, "cannot start the XML parser");
     const int options = XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR;
     Doc doc(xmlCtxtReadMemory(ctxt.get(), reinterpret_cast<const char*>(bytes.data()),
@@ -179,11 +178,10 @@ core::Bytes canonicalize_document(xmlDoc* doc, const std::string& algorithm) {
     c14n_params(algorithm, mode, comments);
     xmlChar* buf = nullptr;
     const int len = xmlC14NDocDumpMemory(doc, nullptr, mode, nullptr, comments, &buf);
+    const Ptr<xmlChar> owned(buf);
     if (len < 0 || buf == nullptr)
         throw Error(Errc::malformed_input, "the XML cannot be canonicalised");
-    core::Bytes out(buf, buf + len);
-    xmlFree(buf);
-    return out;
+    return core::Bytes(buf, buf + len);
 }
 
 namespace {
@@ -191,17 +189,12 @@ namespace {
 // xmlC14NExecute into memory, for the nodes `visible` accepts.
 core::Bytes run_c14n(xmlDoc* doc, xmlC14NIsVisibleCallback visible, void* data, int mode,
                      xmlChar** prefixes, int comments) {
-    xmlOutputBufferPtr out = xmlAllocOutputBuffer(nullptr);
-    if (out == nullptr) throw Error(Errc::internal, "out of memory");
-    const int rc = xmlC14NExecute(doc, visible, data, mode, prefixes, comments, out);
-    core::Bytes result;
-    if (rc >= 0) {
-        const xmlChar* content = xmlOutputBufferGetContent(out);
-        result.assign(content, content + xmlOutputBufferGetSize(out));
-    }
-    xmlOutputBufferClose(out);
+    const Ptr<xmlOutputBuffer> out(xmlAllocOutputBuffer(nullptr));
+    if (!out) throw Error(Errc::internal, "out of memory");
+    const int rc = xmlC14NExecute(doc, visible, data, mode, prefixes, comments, out.get());
     if (rc < 0) throw Error(Errc::malformed_input, "the XML cannot be canonicalised");
-    return result;
+    const xmlChar* content = xmlOutputBufferGetContent(out.get());
+    return core::Bytes(content, content + xmlOutputBufferGetSize(out.get()));
 }
 
 }  // namespace
@@ -229,11 +222,11 @@ core::Bytes canonicalize_node_set(xmlDoc* doc, xmlNode* root, xmlNode* excluded,
 core::Bytes serialize(xmlDoc* doc, bool indent) {
     xmlChar* buf = nullptr;
     int len = 0;
+    // void: a failure leaves `buf` null, checked below.
     xmlDocDumpFormatMemoryEnc(doc, &buf, &len, "UTF-8", indent ? 1 : 0);
+    const Ptr<xmlChar> owned(buf);
     if (buf == nullptr) throw Error(Errc::internal, "cannot serialise XML");
-    core::Bytes out(buf, buf + len);
-    xmlFree(buf);
-    return out;
+    return core::Bytes(buf, buf + len);
 }
 
 std::vector<xmlNode*> children(xmlNode* parent, const char* ns, const char* name) {
@@ -253,19 +246,13 @@ xmlNode* child(xmlNode* parent, const char* ns, const char* name) {
 }
 
 std::string attribute(xmlNode* node, const char* name) {
-    xmlChar* v = xmlGetNoNsProp(node, BAD_CAST name);
-    if (v == nullptr) return "";
-    std::string s(reinterpret_cast<const char*>(v));
-    xmlFree(v);
-    return s;
+    const Ptr<xmlChar> v(xmlGetNoNsProp(node, BAD_CAST name));
+    return v ? std::string(reinterpret_cast<const char*>(v.get())) : "";
 }
 
 std::string text(xmlNode* node) {
-    xmlChar* v = xmlNodeGetContent(node);
-    if (v == nullptr) return "";
-    std::string s(reinterpret_cast<const char*>(v));
-    xmlFree(v);
-    return s;
+    const Ptr<xmlChar> v(xmlNodeGetContent(node));
+    return v ? std::string(reinterpret_cast<const char*>(v.get())) : "";
 }
 
 std::filesystem::path schema_dir() {
@@ -280,10 +267,7 @@ std::filesystem::path schema_dir() {
 
 namespace {
 
-struct SchemaFree {
-    void operator()(xmlSchema* s) const noexcept { xmlSchemaFree(s); }
-};
-using Schema = std::unique_ptr<xmlSchema, SchemaFree>;
+using Schema = Ptr<xmlSchema>;
 
 // Compiles a schema whose imports resolve through the local-only loader (one at a time: the
 // loader is process-wide). `open` makes the parser context.
@@ -294,8 +278,7 @@ Schema compile_schema(const std::filesystem::path& dir, Open open) {
     g_loader_dir = dir;
     const xmlExternalEntityLoader previous = xmlGetExternalEntityLoader();
     xmlSetExternalEntityLoader(local_only_loader);
-    std::unique_ptr<xmlSchemaParserCtxt, decltype(&xmlSchemaFreeParserCtxt)> pctx(
-        open(), xmlSchemaFreeParserCtxt);
+    const Ptr<xmlSchemaParserCtxt> pctx(open());
     Schema parsed(pctx ? xmlSchemaParse(pctx.get()) : nullptr);
     xmlSetExternalEntityLoader(previous);
     return parsed;
@@ -303,8 +286,8 @@ Schema compile_schema(const std::filesystem::path& dir, Open open) {
 
 SchemaResult run_schema(xmlSchema* schema, xmlDoc* doc, const std::string& name) {
     Collector errors;
-    std::unique_ptr<xmlSchemaValidCtxt, decltype(&xmlSchemaFreeValidCtxt)> vctx(
-        xmlSchemaNewValidCtxt(schema), xmlSchemaFreeValidCtxt);
+    const Ptr<xmlSchemaValidCtxt> vctx(xmlSchemaNewValidCtxt(schema));
+    if (!vctx) throw Error(Errc::internal, "out of memory");
     xmlSchemaSetValidStructuredErrors(vctx.get(), collect_error, &errors);
     const int rc = xmlSchemaValidateDoc(vctx.get(), doc);
     SchemaResult r;

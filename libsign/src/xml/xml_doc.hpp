@@ -3,6 +3,8 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <libxml/xmlschemas.h>
+#include <libxml/xpath.h>
 
 #include <filesystem>
 #include <memory>
@@ -11,14 +13,29 @@
 #include <string>
 #include <vector>
 
+#include "core/c_ptr.hpp"
 #include "core/file_io.hpp"
+#include "ltsign/error.hpp"
+
+// One free function per libxml2 type (core::Ptr, as for OpenSSL in crypto/ossl.hpp).
+LTSIGN_C_FREE(xmlDoc, xmlFreeDoc);
+LTSIGN_C_FREE(xmlNode, xmlFreeNode);  // a node unlinked from its document, with its subtree
+LTSIGN_C_FREE(xmlParserCtxt, xmlFreeParserCtxt);
+LTSIGN_C_FREE(xmlSchema, xmlSchemaFree);
+LTSIGN_C_FREE(xmlSchemaParserCtxt, xmlSchemaFreeParserCtxt);
+LTSIGN_C_FREE(xmlSchemaValidCtxt, xmlSchemaFreeValidCtxt);
+LTSIGN_C_FREE(xmlXPathContext, xmlXPathFreeContext);
+LTSIGN_C_FREE(xmlXPathObject, xmlXPathFreeObject);
+// The buffer's final flush has nothing to write to: a memory buffer, read before it is closed.
+LTSIGN_C_FREE(xmlOutputBuffer, xmlOutputBufferClose);
+// xmlChar (unsigned char) belongs to libxml2 alone: OpenSSL's strings are char.
+LTSIGN_C_FREE(xmlChar, xmlFree);
 
 namespace ltsign::xml {
 
-struct DocFree {
-    void operator()(xmlDoc* d) const noexcept { xmlFreeDoc(d); }
-};
-using Doc = std::unique_ptr<xmlDoc, DocFree>;
+template <class T>
+using Ptr = core::Ptr<T>;
+using Doc = Ptr<xmlDoc>;
 
 // Parses untrusted XML: no network, no DTD (a DOCTYPE is refused outright, so there are no
 // entities to expand or fetch), libxml2's default depth and size limits. Error(malformed_input)
@@ -44,6 +61,20 @@ inline constexpr const char* k_c14n10 = "http://www.w3.org/TR/2001/REC-xml-c14n-
 
 // Serialises a document as UTF-8 with an XML declaration.
 core::Bytes serialize(xmlDoc* doc, bool indent);
+
+// Takes `node` (and its subtree) out of its document and frees it.
+inline void remove_node(xmlNode* node) noexcept {
+    xmlUnlinkNode(node);
+    const Ptr<xmlNode> removed(node);
+}
+
+// A new element, attribute or text node, or Error(internal): libxml2 returns null only when it
+// is out of memory.
+template <class T>
+T* made(T* node) {
+    if (node == nullptr) throw Error(Errc::internal, "out of memory building XML");
+    return node;
+}
 
 // Children of `parent` that are elements named `name` in namespace `ns`.
 std::vector<xmlNode*> children(xmlNode* parent, const char* ns, const char* name);

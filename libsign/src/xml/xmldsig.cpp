@@ -18,6 +18,12 @@
 
 #include "crypto/digests.hpp"
 #include "ltsign/error.hpp"
+#include "xml/xml_doc.hpp"
+
+// One free function per xmlsec1 type (core::Ptr; the libxml2 ones are in xml/xml_doc.hpp).
+LTSIGN_C_FREE(xmlSecDSigCtx, xmlSecDSigCtxDestroy);
+LTSIGN_C_FREE(xmlSecKey, xmlSecKeyDestroy);
+LTSIGN_C_FREE(xmlSecKeyData, xmlSecKeyDataDestroy);
 
 namespace ltsign::xml {
 namespace {
@@ -46,10 +52,10 @@ const std::filesystem::path* detached_file(const char* uri) noexcept {
     if (t_detached == nullptr || uri == nullptr) return nullptr;
     try {
         if (auto it = t_detached->find(uri); it != t_detached->end()) return &it->second;
-        char* plain = xmlURIUnescapeString(uri, 0, nullptr);
-        if (plain != nullptr) {
-            const std::string name(plain);
-            xmlFree(plain);
+        // libxml2 allocated it (xmlFree), though it is typed char.
+        const Ptr<xmlChar> plain(reinterpret_cast<xmlChar*>(xmlURIUnescapeString(uri, 0, nullptr)));
+        if (plain) {
+            const std::string name(reinterpret_cast<const char*>(plain.get()));
             if (auto it = t_detached->find(name); it != t_detached->end()) return &it->second;
         }
     } catch (...) {
@@ -83,7 +89,7 @@ void init() {
             xmlSecCryptoInit() < 0) {
             throw Error(Errc::internal, "xmlsec1 cannot be initialised");
         }
-        xmlSecErrorsSetCallback(collect_error);
+        xmlSecErrorsSetCallback(collect_error);  // these three are void: they only store
         // xmlsec parses detached XML itself when a reference's transforms need a node set; its
         // default includes XML_PARSE_HUGE, which lifts libxml2's depth and size limits. Keep the
         // limits, no network, no DTD loading, no entity substitution.
@@ -94,10 +100,7 @@ void init() {
     });
 }
 
-struct CtxFree {
-    void operator()(xmlSecDSigCtx* c) const noexcept { xmlSecDSigCtxDestroy(c); }
-};
-using Ctx = std::unique_ptr<xmlSecDSigCtx, CtxFree>;
+using Ctx = Ptr<xmlSecDSigCtx>;
 
 // Transforms and algorithms a signature may use. XSLT (which can read and write files) and the
 // rest of xmlsec's list are not among them.
@@ -153,20 +156,17 @@ Ctx locked_down_context() {
 }
 
 // An xmlsec key holding `pkey` (reference taken).
-xmlSecKeyPtr make_key(EVP_PKEY* pkey) {
+Ptr<xmlSecKey> make_key(EVP_PKEY* pkey) {
     if (pkey == nullptr || EVP_PKEY_up_ref(pkey) != 1)
         throw Error(Errc::internal, "xmlsec1: no key");
-    xmlSecKeyDataPtr data = xmlSecOpenSSLEvpKeyAdopt(pkey);
-    if (data == nullptr) {
-        EVP_PKEY_free(pkey);
-        throw Error(Errc::internal, "xmlsec1 cannot use this key type");
-    }
-    xmlSecKeyPtr key = xmlSecKeyCreate();
-    if (key == nullptr || xmlSecKeySetValue(key, data) < 0) {
-        xmlSecKeyDataDestroy(data);
-        if (key != nullptr) xmlSecKeyDestroy(key);
+    ossl::Ptr<EVP_PKEY> reference(pkey);
+    Ptr<xmlSecKeyData> data(xmlSecOpenSSLEvpKeyAdopt(reference.get()));
+    if (!data) throw Error(Errc::internal, "xmlsec1 cannot use this key type");
+    static_cast<void>(reference.release());  // the key data's now
+    Ptr<xmlSecKey> key(xmlSecKeyCreate());
+    if (!key || xmlSecKeySetValue(key.get(), data.get()) < 0)
         throw Error(Errc::internal, "xmlsec1: cannot create the key");
-    }
+    static_cast<void>(data.release());  // the key's now
     return key;
 }
 
@@ -198,7 +198,7 @@ CoreResult verify_core(xmlNode* signature, X509* cert, const DetachedData& detac
         return r;
     }
     try {
-        ctx->signKey = make_key(pub.get());
+        ctx->signKey = make_key(pub.get()).release();  // the context's now
     } catch (const Error&) {
         r.detail = "the signing certificate's key type cannot be used for XML signatures";
         return r;
@@ -247,7 +247,7 @@ void sign_core(xmlNode* signature, EVP_PKEY* key, const DetachedData& detached) 
     init();
     Scope scope(detached);
     Ctx ctx = locked_down_context();
-    ctx->signKey = make_key(key);
+    ctx->signKey = make_key(key).release();  // the context's now
     if (xmlSecDSigCtxSign(ctx.get(), signature) < 0 || ctx->status != xmlSecDSigStatusSucceeded)
         throw Error(Errc::internal, "XML signing failed: " + xmlsec_message("xmlsec1 error"));
 }
@@ -266,11 +266,8 @@ std::vector<std::string> register_ids(xmlDoc* doc) {
                 a->ns != nullptr && name == "id" && xmlStrcmp(a->ns->href, XML_XML_NAMESPACE) == 0;
             if (!xml_id && (a->ns != nullptr || (name != "Id" && name != "ID" && name != "id")))
                 continue;
-            xmlChar* v = xmlNodeListGetString(doc, a->children, 1);
-            if (v != nullptr) {
-                seen[reinterpret_cast<const char*>(v)].push_back(a);
-                xmlFree(v);
-            }
+            const Ptr<xmlChar> v(xmlNodeListGetString(doc, a->children, 1));
+            if (v) seen[reinterpret_cast<const char*>(v.get())].push_back(a);
         }
         for (xmlNode* c = n->children; c != nullptr; c = c->next) {
             if (c->type == XML_ELEMENT_NODE) stack.push_back(c);
@@ -282,8 +279,10 @@ std::vector<std::string> register_ids(xmlDoc* doc) {
             duplicates.push_back(value);
             continue;
         }
-        if (xmlGetID(doc, BAD_CAST value.c_str()) == nullptr)
-            xmlAddID(nullptr, doc, BAD_CAST value.c_str(), attrs.front());
+        if (xmlGetID(doc, BAD_CAST value.c_str()) == nullptr &&
+            xmlAddID(nullptr, doc, BAD_CAST value.c_str(), attrs.front()) == nullptr) {
+            throw Error(Errc::internal, "cannot register the XML ID " + value);
+        }
     }
     return duplicates;
 }
@@ -305,13 +304,6 @@ void here_function(xmlXPathParserContextPtr ctxt, int nargs) noexcept {
     valuePush(ctxt, xmlXPathNewNodeSet(ctxt->context->here));
 }
 
-struct XPathContextFree {
-    void operator()(xmlXPathContext* c) const noexcept { xmlXPathFreeContext(c); }
-};
-struct XPathObjectFree {
-    void operator()(xmlXPathObject* o) const noexcept { xmlXPathFreeObject(o); }
-};
-
 }  // namespace
 
 Fragment resolve_fragment(xmlDoc* doc, xmlNode* reference, const std::string& uri) {
@@ -323,23 +315,25 @@ Fragment resolve_fragment(xmlDoc* doc, xmlNode* reference, const std::string& ur
     if (expr.rfind("xpointer(", 0) != 0 && expr.rfind("xmlns(", 0) != 0)
         expr = "xpointer(id('" + expr + "'))";
     init();
-    std::unique_ptr<xmlXPathContext, XPathContextFree> ctx(
-        xmlXPtrNewContext(doc, nullptr, nullptr));
+    const Ptr<xmlXPathContext> ctx(xmlXPtrNewContext(doc, nullptr, nullptr));
     if (!ctx) throw Error(Errc::internal, "out of memory");
     for (xmlNode* cur = reference; cur != nullptr && cur->type == XML_ELEMENT_NODE;
          cur = cur->parent) {
         for (xmlNs* ns = cur->nsDef; ns != nullptr; ns = ns->next) {
-            if (ns->prefix != nullptr && xmlXPathNsLookup(ctx.get(), ns->prefix) == nullptr)
-                xmlXPathRegisterNs(ctx.get(), ns->prefix, ns->href);
+            if (ns->prefix != nullptr && xmlXPathNsLookup(ctx.get(), ns->prefix) == nullptr &&
+                xmlXPathRegisterNs(ctx.get(), ns->prefix, ns->href) != 0) {
+                throw Error(Errc::internal, "out of memory");
+            }
         }
     }
-    xmlXPathRegisterFunc(ctx.get(), BAD_CAST "here", here_function);
+    // Refused (-1) where libxml2's XPointer context already defines here() (2.9 does, reading
+    // the same ctx->here): either way the expression has its here().
+    static_cast<void>(xmlXPathRegisterFunc(ctx.get(), BAD_CAST "here", here_function));
     ctx->here = reference;
     ctx->xptr = 1;
     // An expression XPointer cannot evaluate is an answer here, not something to print.
     ctx->error = [](void*, xmlErrorPtr) {};
-    std::unique_ptr<xmlXPathObject, XPathObjectFree> result(
-        xmlXPtrEval(BAD_CAST expr.c_str(), ctx.get()));
+    const Ptr<xmlXPathObject> result(xmlXPtrEval(BAD_CAST expr.c_str(), ctx.get()));
     if (!result) return out;
     if (result->type != XPATH_NODESET) {
         out.kind = Fragment::Kind::other;

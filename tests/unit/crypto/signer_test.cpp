@@ -22,7 +22,7 @@ TEST(Signer, LoadsPkcs12WithItsChain) {
     const auto s = Signer::from_pkcs12(pki("rsa.p12"), test::k_password);
     EXPECT_NE(s.subject().find("Test Signer RSA"), std::string::npos);
     EXPECT_EQ(s.key_description(), "RSA 3072");
-    EXPECT_EQ(s.impl().chain.size(), 2u);
+    EXPECT_EQ(ltsign::detail::impl(s).chain.size(), 2u);
 }
 
 TEST(Signer, WrongPkcs12PasswordIsKeyRefused) {
@@ -40,7 +40,7 @@ TEST(Signer, MissingKeyFileIsInputMissing) {
 TEST(Signer, LoadsPemKeyCertAndChain) {
     const auto s = Signer::from_pem(pki("ec.key"), pki("ec.pem"), {pki("chain.pem")}, "");
     EXPECT_EQ(s.key_description(), "EC prime256v1");
-    EXPECT_EQ(s.impl().chain.size(), 1u);
+    EXPECT_EQ(ltsign::detail::impl(s).chain.size(), 1u);
 }
 
 TEST(Signer, EncryptedPemNeedsTheRightPassword) {

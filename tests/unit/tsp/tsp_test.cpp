@@ -20,6 +20,11 @@ std::span<const unsigned char> as_bytes(const std::string& s) {
     return {reinterpret_cast<const unsigned char*>(s.data()), s.size()};
 }
 
+// The public API takes std::byte.
+std::span<const std::byte> public_bytes(const std::string& s) {
+    return std::as_bytes(std::span(s));
+}
+
 ossl::Ptr<TS_TST_INFO> tst_of(const std::vector<std::byte>& token) {
     const auto* p = reinterpret_cast<const unsigned char*>(token.data());
     ossl::Ptr<PKCS7> p7(d2i_PKCS7(nullptr, &p, static_cast<long>(token.size())));
@@ -47,8 +52,8 @@ TEST_F(Tsa, FortyParallelRequestsGetFortyDistinctSerials) {
     for (int i = 0; i < 40; ++i) {
         threads.emplace_back([&, i] {
             try {
-                got[i] = serial_of(request_timestamp({.url = tsa.url()},
-                                                     as_bytes("document " + std::to_string(i))));
+                got[i] = serial_of(request_timestamp(
+                    {.url = tsa.url()}, public_bytes("document " + std::to_string(i))));
             } catch (const std::exception& e) {
                 got[i] = std::string("error: ") + e.what();
             }
@@ -65,18 +70,18 @@ TEST_F(Tsa, SerialsContinueAfterARestart) {
     {
         test::TsaProcess tsa(serials);
         for (int i = 0; i < 3; ++i)
-            last = serial_of(request_timestamp({.url = tsa.url()}, as_bytes("x")));
+            last = serial_of(request_timestamp({.url = tsa.url()}, public_bytes("x")));
     }
     EXPECT_EQ(last, "03");
     test::TsaProcess again(serials);
-    EXPECT_EQ(serial_of(request_timestamp({.url = again.url()}, as_bytes("y"))), "04");
+    EXPECT_EQ(serial_of(request_timestamp({.url = again.url()}, public_bytes("y"))), "04");
 }
 
 TEST_F(Tsa, TokenCarriesTheFixedTestClockPolicyAccuracyAndNonce) {
     test::TsaProcess tsa(
         serials, std::string("--test-clock ") + test::k_tsa_clock + " --policy 1.2.752.99.1");
     const auto token =
-        request_timestamp({.url = tsa.url(), .policy = "1.2.752.99.1"}, as_bytes("beslut"));
+        request_timestamp({.url = tsa.url(), .policy = "1.2.752.99.1"}, public_bytes("beslut"));
     auto tst = tst_of(token);
     ASSERT_TRUE(tst);
     EXPECT_EQ(ossl::to_time_point(TS_TST_INFO_get_time(tst.get())), test::t(test::k_tsa_clock));
@@ -105,7 +110,7 @@ TEST_F(Tsa, GarbageGetsARejectionAndTheServerKeepsServing) {
                      as_bytes(std::string(200 * 1024, 'A')), {});
     EXPECT_EQ(resp.status, 413);  // over the request size limit
 
-    EXPECT_NO_THROW(request_timestamp({.url = tsa.url()}, as_bytes("still serving")));
+    EXPECT_NO_THROW(request_timestamp({.url = tsa.url()}, public_bytes("still serving")));
 }
 
 TEST_F(Tsa, Sha1ImprintIsRejectedWithBadAlg) {
@@ -140,7 +145,7 @@ TEST_F(Tsa, AnswerToAnotherRequestIsRefusedForItsNonce) {
 TEST_F(Tsa, UnreachableTsaIsServiceUnavailable) {
     try {
         request_timestamp({.url = test::dead_url(), .timeout = std::chrono::milliseconds(3000)},
-                          as_bytes("x"));
+                          public_bytes("x"));
         FAIL();
     } catch (const Error& e) {
         EXPECT_EQ(e.code(), Errc::service_unavailable);
