@@ -200,7 +200,11 @@ void atomic_write(const fs::path& target, std::span<const unsigned char> bytes, 
     fsync_dir(dir);
 }
 
-void atomic_write_all(const std::vector<std::pair<fs::path, Bytes>>& files, bool overwrite) {
+namespace {
+
+// Checked before anything is staged: a batch that cannot replace every target changes none. A
+// link is never replaced (its target might be another archive's file).
+void check_batch_targets(const std::vector<std::pair<fs::path, Bytes>>& files, bool overwrite) {
     std::error_code ec;
     std::set<fs::path> seen;
     for (const auto& [target, bytes] : files) {
@@ -214,8 +218,6 @@ void atomic_write_all(const std::vector<std::pair<fs::path, Bytes>>& files, bool
             throw Error(Errc::cannot_create_output,
                         target.string() + " would be written twice in one batch");
         }
-        // Checked before anything is staged: a batch that cannot replace every target changes
-        // none. A link is never replaced (its target might be another archive's file).
         const auto status = fs::symlink_status(target, ec);
         if (!fs::exists(status)) continue;
         if (!overwrite) throw_exists(target);
@@ -232,6 +234,12 @@ void atomic_write_all(const std::vector<std::pair<fs::path, Bytes>>& files, bool
                             "choose another output");
         }
     }
+}
+
+}  // namespace
+
+void atomic_write_all(const std::vector<std::pair<fs::path, Bytes>>& files, bool overwrite) {
+    check_batch_targets(files, overwrite);
     std::vector<fs::path> staged;
     std::vector<fs::path> backups(files.size());  // the replaced files, kept until all succeed
     std::size_t committed = 0;

@@ -55,9 +55,7 @@ void check_last_stamp(const Loaded& l) {
     }
 }
 
-}  // namespace
-
-RenewResult renew(const std::vector<fs::path>& inputs, const RenewOptions& options) {
+std::vector<Loaded> load(const std::vector<fs::path>& inputs) {
     std::vector<Loaded> items;
     for (const auto& p : collect(inputs)) {
         Loaded l;
@@ -67,64 +65,85 @@ RenewResult renew(const std::vector<fs::path>& inputs, const RenewOptions& optio
         l.record = ops::decode_record(input);
         items.push_back(std::move(l));
     }
-    const bool hash_tree_renewal = options.new_digest.has_value();
-    if (hash_tree_renewal) {
-        if (options.data.empty()) {
-            throw Error(Errc::usage,
-                        "a hash-tree renewal (a new digest algorithm) needs the documents the "
-                        "records protect",
+    return items;
+}
+
+// A hash-tree renewal rehashes each record's document: paired as verify pairs them (folders keep
+// relative paths, DIR/a/b.pdf.ers -> DATA/a/b.pdf).
+void pair_documents(std::vector<Loaded>& items, const std::vector<fs::path>& inputs,
+                    const std::vector<fs::path>& data) {
+    if (data.empty()) {
+        throw Error(Errc::usage,
+                    "a hash-tree renewal (a new digest algorithm) needs the documents the "
+                    "records protect",
+                    Remedy::document);
+    }
+    std::map<fs::path, std::optional<fs::path>> documents;
+    for (const auto& job : plan_verification(inputs, data)) documents[job.file] = job.data;
+    for (auto& l : items) {
+        const auto it = documents.find(l.path);
+        if (it == documents.end() || !it->second) {
+            throw Error(Errc::input_missing,
+                        l.path.string() + ": its document is not among the documents given",
                         Remedy::document);
         }
-        // The same pairing as verify: folders keep relative paths (DIR/a/b.pdf.ers ->
-        // DATA/a/b.pdf).
-        std::map<fs::path, std::optional<fs::path>> documents;
-        for (const auto& job : plan_verification(inputs, options.data))
-            documents[job.file] = job.data;
-        for (auto& l : items) {
-            const auto it = documents.find(l.path);
-            if (it == documents.end() || !it->second) {
-                throw Error(Errc::input_missing,
-                            l.path.string() + ": its document is not among the documents given",
-                            Remedy::document);
-            }
-            l.document = it->second;
-        }
+        l.document = it->second;
     }
+}
 
+// RFC 4998 5.2 / RFC 6283 4.2.1: a time-stamp renewal hashes the last time-stamp with the
+// chain's algorithm.
+void timestamp_renewal_leaf(Loaded& l) {
+    const bool xml = l.record.encoding == ers::EvidenceRecord::Encoding::xml;
+    l.md = ers::chain_digest(l.record.chains.back());
+    if (l.md == nullptr)
+        throw Error(Errc::malformed_input, l.path.string() + ": unknown digest algorithm");
+    const auto& last = l.record.chains.back().stamps.back();
+    l.leaf = crypto::digest_bytes(l.md, xml ? last.xml_time_stamp_c14n : last.time_stamp);
+}
+
+// RFC 4998 5.2 steps 3-5 / RFC 6283 4.2.2: h(d) and ha = H(all earlier chains) with the new
+// algorithm; DER records join them unsorted, XML records sorted. A record that does not verify
+// against its document is not renewed: the new chain would seal the mismatch.
+void hash_tree_renewal_leaf(Loaded& l, DigestAlgorithm digest) {
+    const bool xml = l.record.encoding == ers::EvidenceRecord::Encoding::xml;
+    l.md = crypto::evp_md(digest);
+    const validation::DataObjects objects{validation::DataObject::from_file(*l.document)};
+    ValidationContext ctx;
+    const auto check =
+        ers::verify_record(l.record, objects, ctx, validation::validation_time_of(ctx));
+    if (check.indication == Indication::total_failed) {
+        throw Error(Errc::malformed_input, l.path.string() + " does not verify against " +
+                                               l.document->string() + " (" + check.explanation +
+                                               "); it cannot be renewed");
+    }
+    std::optional<ers::Bytes> canonical;
+    if (xml) canonical = ers::canonical_digest(objects.front(), l.md, xml::k_c14n10);
+    const ers::Bytes h = canonical ? *canonical : crypto::digest_file(l.md, *l.document);
+    const ers::Bytes ha = xml ? ers::xml_sequence_digest(*l.bytes, l.md, l.path.string())
+                              : ers::sequence_digest(l.md, l.record, l.record.chains.size());
+    if (xml) {
+        l.leaf = ers::node_hash(l.md, {h, ha});
+        return;
+    }
+    ers::Bytes joined = h;
+    joined.insert(joined.end(), ha.begin(), ha.end());
+    l.leaf = crypto::digest_bytes(l.md, joined);
+}
+
+}  // namespace
+
+RenewResult renew(const std::vector<fs::path>& inputs, const RenewOptions& options) {
+    std::vector<Loaded> items = load(inputs);
+    const bool hash_tree_renewal = options.new_digest.has_value();
+    if (hash_tree_renewal) pair_documents(items, inputs, options.data);
     for (auto& l : items) {
         check_last_stamp(l);
-        const bool xml = l.record.encoding == ers::EvidenceRecord::Encoding::xml;
-        if (!hash_tree_renewal) {
-            // RFC 4998 5.2 / RFC 6283 4.2.1: hash the last time-stamp with the chain's algorithm.
-            l.md = ers::chain_digest(l.record.chains.back());
-            if (l.md == nullptr)
-                throw Error(Errc::malformed_input, l.path.string() + ": unknown digest algorithm");
-            const auto& last = l.record.chains.back().stamps.back();
-            l.leaf = crypto::digest_bytes(l.md, xml ? last.xml_time_stamp_c14n : last.time_stamp);
-            continue;
+        if (hash_tree_renewal) {
+            hash_tree_renewal_leaf(l, *options.new_digest);
+        } else {
+            timestamp_renewal_leaf(l);
         }
-        // RFC 4998 5.2 steps 3-5 / RFC 6283 4.2.2: h(d) and ha = H(all earlier chains) with the
-        // new algorithm; DER records join them unsorted, XML records sorted.
-        l.md = crypto::evp_md(*options.new_digest);
-        const validation::DataObjects objects{validation::DataObject::from_file(*l.document)};
-        ValidationContext ctx;
-        const auto check =
-            ers::verify_record(l.record, objects, ctx, validation::validation_time_of(ctx));
-        if (check.indication == Indication::total_failed) {
-            throw Error(Errc::malformed_input, l.path.string() + " does not verify against " +
-                                                   l.document->string() + " (" + check.explanation +
-                                                   "); it cannot be renewed");
-        }
-        std::optional<ers::Bytes> canonical;
-        if (xml) canonical = ers::canonical_digest(objects.front(), l.md, xml::k_c14n10);
-        const ers::Bytes h = canonical ? *canonical : crypto::digest_file(l.md, *l.document);
-        const ers::Bytes ha = xml ? ers::xml_sequence_digest(*l.bytes, l.md, l.path.string())
-                                  : ers::sequence_digest(l.md, l.record, l.record.chains.size());
-        l.leaf = xml ? ers::node_hash(l.md, {h, ha}) : [&] {
-            ers::Bytes joined = h;
-            joined.insert(joined.end(), ha.begin(), ha.end());
-            return crypto::digest_bytes(l.md, joined);
-        }();
     }
 
     // One time-stamp per digest algorithm in use (normally exactly one).

@@ -205,11 +205,13 @@ core::Bytes extend_xades(std::span<const unsigned char> bytes, const std::string
     return out;
 }
 
-core::Bytes sign_xades(const fs::path& file, const Signer& signer, const SignOptions& options,
-                       const cms::TokenSource& tokens) {
-    const TimePoint when = options.signing_time.value_or(now_utc());
-    signer.check_usable_at(when);
-    const auto& identity = detail::impl(signer);
+namespace {
+
+// What XAdES can make with this key and digest: the SignatureMethod and DigestMethod URIs.
+// Error(usage) for what it cannot (RSASSA-PSS, SHA-1, SHA-3, other key types).
+std::pair<std::string, std::string> signing_methods(const Signer& signer,
+                                                    const SignOptions& options,
+                                                    const cms::TokenSource& tokens) {
     if (options.level == Level::t && !tokens)
         throw Error(Errc::usage, "level T needs a time-stamping authority", Remedy::tsa);
     if (options.rsa_padding == RsaPadding::pss) {
@@ -220,7 +222,7 @@ core::Bytes sign_xades(const fs::path& file, const Signer& signer, const SignOpt
     }
     // SHA-1 and SHA-3 have no signature method here (signature_method_uri says nullopt).
     const std::string digest = crypto::digest_name(crypto::evp_md(options.digest));
-    const auto method = signature_method_uri(identity.key.get(), digest);
+    const auto method = signature_method_uri(detail::impl(signer).key.get(), digest);
     if (!method) {
         throw Error(Errc::usage,
                     "XAdES signatures need an RSA or EC key and the digest sha256, "
@@ -228,17 +230,25 @@ core::Bytes sign_xades(const fs::path& file, const Signer& signer, const SignOpt
                         signer.key_description() + ")",
                     Remedy::digest);
     }
-    const std::string digest_uri = *digest_method_uri(digest);
-    std::error_code ec;
-    if (!fs::is_regular_file(file, ec))
-        throw Error(Errc::input_missing, file.string() + ": no such file; check the path");
+    return {*method, *digest_method_uri(digest)};
+}
 
+// The document the signature goes into (enveloped: the signed XML itself; otherwise a new one)
+// and, for enveloped and enveloping signatures, the signed content.
+struct Target {
     Doc doc;
     xmlNode* parent = nullptr;
     core::Bytes content;
-    if (options.packaging == Packaging::enveloped) {
-        content = core::read_file(file, core::k_max_signature_file);
-        if (!looks_like_xml(content)) {
+};
+
+Target prepare_target(const fs::path& file, Packaging packaging) {
+    std::error_code ec;
+    if (!fs::is_regular_file(file, ec))
+        throw Error(Errc::input_missing, file.string() + ": no such file; check the path");
+    Target t;
+    if (packaging == Packaging::enveloped) {
+        t.content = core::read_file(file, core::k_max_signature_file);
+        if (!looks_like_xml(t.content)) {
             throw Error(Errc::usage,
                         file.string() +
                             ": enveloped signatures need an XML document; other "
@@ -246,34 +256,85 @@ core::Bytes sign_xades(const fs::path& file, const Signer& signer, const SignOpt
                         Remedy::packaging);
         }
         try {
-            doc = parse(content, file.string());
+            t.doc = parse(t.content, file.string());
         } catch (const Error& e) {
             throw Error(Errc::malformed_input,
                         std::string(e.what()) + "; sign it detached or enveloping instead",
                         Remedy::packaging);
         }
-        parent = xmlDocGetRootElement(doc.get());
-    } else {
-        doc.reset(made(xmlNewDoc(BAD_CAST "1.0")));
-        if (options.packaging == Packaging::enveloping) {
-            if (fs::file_size(file, ec) > k_max_enveloping) {
-                throw Error(Errc::usage,
-                            file.string() +
-                                ": larger than 64 MiB; enveloping keeps the whole "
-                                "document in the signature, sign it detached",
-                            Remedy::packaging);
-            }
-            content = core::read_file(file, k_max_enveloping);
-        }
+        t.parent = xmlDocGetRootElement(t.doc.get());
+        return t;
     }
+    t.doc.reset(made(xmlNewDoc(BAD_CAST "1.0")));
+    if (packaging == Packaging::enveloping) {
+        if (fs::file_size(file, ec) > k_max_enveloping) {
+            throw Error(Errc::usage,
+                        file.string() +
+                            ": larger than 64 MiB; enveloping keeps the whole "
+                            "document in the signature, sign it detached",
+                        Remedy::packaging);
+        }
+        t.content = core::read_file(file, k_max_enveloping);
+    }
+    return t;
+}
+
+// EN 319 132-1 5.2: the signed properties of a baseline signature (SigningTime,
+// SigningCertificateV2, DataObjectFormat) in a QualifyingProperties targeting `sig`.
+xmlNode* add_qualifying_properties(Builder& b, xmlNode* sig, const std::string& sig_id,
+                                   const std::string& sp_id, const std::string& ref_id,
+                                   const fs::path& file, TimePoint when,
+                                   const core::Bytes& signer_der, const EVP_MD* md,
+                                   const std::string& digest_uri) {
+    xmlNode* qp =
+        made(xmlNewChild(b.ds(sig, "Object"), nullptr, BAD_CAST "QualifyingProperties", nullptr));
+    b.declare_xades(qp);
+    Builder::set(qp, "Target", "#" + sig_id);
+    xmlNode* sp = b.xades(qp, "SignedProperties");
+    Builder::set(sp, "Id", sp_id);
+    xmlNode* ssp = b.xades(sp, "SignedSignatureProperties");
+    b.xades(ssp, "SigningTime", format_rfc3339(when));
+    xmlNode* cd = b.xades(b.xades(b.xades(ssp, "SigningCertificateV2"), "Cert"), "CertDigest");
+    Builder::set(b.ds(cd, "DigestMethod"), "Algorithm", digest_uri);
+    b.ds(cd, "DigestValue", base64_encode(crypto::digest_bytes(md, signer_der)));
+    xmlNode* dof = b.xades(b.xades(sp, "SignedDataObjectProperties"), "DataObjectFormat");
+    Builder::set(dof, "ObjectReference", "#" + ref_id);
+    b.xades(dof, "MimeType", mime_type(file));
+    return qp;
+}
+
+// What ltsign writes, ltsign must verify: the result is checked before anyone sees it.
+void check_new_signature(const core::Bytes& out, const fs::path& file, Packaging packaging) {
+    validation::DataObjects self;
+    if (packaging == Packaging::detached) self.push_back(validation::DataObject::from_file(file));
+    const auto check = extract_facts(out, "the new signature", self);
+    const auto& f = check.facts.back();  // ours is the root's last child
+    if (f.format_problem || f.data_digest.status != validation::Check::passed ||
+        f.signature_value.status != validation::Check::passed) {
+        throw Error(Errc::internal,
+                    "the new XAdES signature does not verify: " +
+                        f.format_problem.value_or(f.data_digest.detail + f.signature_value.detail));
+    }
+}
+
+}  // namespace
+
+core::Bytes sign_xades(const fs::path& file, const Signer& signer, const SignOptions& options,
+                       const cms::TokenSource& tokens) {
+    const TimePoint when = options.signing_time.value_or(now_utc());
+    signer.check_usable_at(when);
+    const auto& identity = detail::impl(signer);
+    const auto [method, digest_uri] = signing_methods(signer, options, tokens);
+    Target target = prepare_target(file, options.packaging);
+
     const std::string id = random_id();
     const std::string sig_id = "id-" + id, sp_id = "xades-id-" + id, ref_id = "r-id-" + id + "-1";
-    Builder b(doc.get());
-    xmlNode* sig = b.signature(parent);
+    Builder b(target.doc.get());
+    xmlNode* sig = b.signature(target.parent);
     Builder::set(sig, "Id", sig_id);
     xmlNode* si = b.ds(sig, "SignedInfo");
     Builder::set(b.ds(si, "CanonicalizationMethod"), "Algorithm", k_exc_c14n);
-    Builder::set(b.ds(si, "SignatureMethod"), "Algorithm", *method);
+    Builder::set(b.ds(si, "SignatureMethod"), "Algorithm", method);
     DetachedData detached;
     const std::string object_id = "o-id-" + id + "-1";
     switch (options.packaging) {
@@ -298,46 +359,22 @@ core::Bytes sign_xades(const fs::path& file, const Signer& signer, const SignOpt
     for (const auto& c : identity.chain)
         b.ds(x509, "X509Certificate", base64_encode(ossl::to_der(c.get())));
 
-    xmlNode* qp =
-        made(xmlNewChild(b.ds(sig, "Object"), nullptr, BAD_CAST "QualifyingProperties", nullptr));
-    b.declare_xades(qp);
-    Builder::set(qp, "Target", "#" + sig_id);
-    xmlNode* sp = b.xades(qp, "SignedProperties");
-    Builder::set(sp, "Id", sp_id);
-    xmlNode* ssp = b.xades(sp, "SignedSignatureProperties");
-    b.xades(ssp, "SigningTime", format_rfc3339(when));
-    xmlNode* cd = b.xades(b.xades(b.xades(ssp, "SigningCertificateV2"), "Cert"), "CertDigest");
-    Builder::set(b.ds(cd, "DigestMethod"), "Algorithm", digest_uri);
     const EVP_MD* md = crypto::evp_md(options.digest);
-    b.ds(cd, "DigestValue", base64_encode(crypto::digest_bytes(md, signer_der)));
-    xmlNode* dof = b.xades(b.xades(sp, "SignedDataObjectProperties"), "DataObjectFormat");
-    Builder::set(dof, "ObjectReference", "#" + ref_id);
-    b.xades(dof, "MimeType", mime_type(file));
+    xmlNode* qp = add_qualifying_properties(b, sig, sig_id, sp_id, ref_id, file, when, signer_der,
+                                            md, digest_uri);
     if (options.packaging == Packaging::enveloping) {
-        xmlNode* obj = b.ds(sig, "Object", base64_encode(content));
+        xmlNode* obj = b.ds(sig, "Object", base64_encode(target.content));
         Builder::set(obj, "Id", object_id);
         Builder::set(obj, "Encoding", k_base64);
         Builder::set(obj, "MimeType", mime_type(file));
     }
 
-    register_ids(doc.get());
+    register_ids(target.doc.get());
     sign_core(sig, identity.key.get(), detached);
+    if (options.level == Level::t) add_signature_timestamp(target.doc.get(), sig, qp, tokens, md);
 
-    if (options.level == Level::t) add_signature_timestamp(doc.get(), sig, qp, tokens, md);
-
-    const core::Bytes out = serialize(doc.get(), false);
-    // What ltsign writes, ltsign must verify: the result is checked before anyone sees it.
-    validation::DataObjects self;
-    if (options.packaging == Packaging::detached)
-        self.push_back(validation::DataObject::from_file(file));
-    const auto check = extract_facts(out, "the new signature", self);
-    const auto& f = check.facts.back();  // ours is the root's last child
-    if (f.format_problem || f.data_digest.status != validation::Check::passed ||
-        f.signature_value.status != validation::Check::passed) {
-        throw Error(Errc::internal,
-                    "the new XAdES signature does not verify: " +
-                        f.format_problem.value_or(f.data_digest.detail + f.signature_value.detail));
-    }
+    const core::Bytes out = serialize(target.doc.get(), false);
+    check_new_signature(out, file, options.packaging);
     return out;
 }
 
