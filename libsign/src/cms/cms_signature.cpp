@@ -270,6 +270,19 @@ Algorithms read_algorithms(CMS_SignerInfo* si, SignatureFacts& f) {
     return a;
 }
 
+// Why the content cannot be digested: an unknown digest algorithm, or a detached signature
+// without its document; nullopt when it can.
+std::optional<validation::CheckResult> content_unavailable(const EVP_MD* md, Content& content,
+                                                           const std::string& digest) {
+    if (md == nullptr)
+        return validation::CheckResult{Check::not_possible, "unknown digest algorithm " + digest};
+    if (content.data() == nullptr) {
+        return validation::CheckResult{Check::not_possible,
+                                       "the signature is detached and no document was given"};
+    }
+    return std::nullopt;
+}
+
 // RFC 5652 5.4: without signed attributes the signature is over the content itself.
 void check_without_attributes(CMS_SignerInfo* si, const EVP_MD* md, Content& content,
                               SignatureFacts& f) {
@@ -278,14 +291,13 @@ void check_without_attributes(CMS_SignerInfo* si, const EVP_MD* md, Content& con
                        "no signed attributes: the signature covers the content directly and "
                        "names no signing time or signing certificate"});
     if (!f.signer_cert) return;
-    if (md == nullptr) {
-        f.signature_value = {Check::not_possible, "unknown digest algorithm " + f.digest_algorithm};
-        return;
-    }
-    if (content.data() == nullptr) {
-        f.data_digest = {Check::not_possible,
-                         "the signature is detached and no document was given"};
-        f.signature_value = {Check::not_possible, "the signed document was not given"};
+    if (auto why = content_unavailable(md, content, f.digest_algorithm)) {
+        if (md == nullptr) {
+            f.signature_value = *why;
+        } else {
+            f.data_digest = *why;
+            f.signature_value = {Check::not_possible, "the signed document was not given"};
+        }
         return;
     }
     std::string detail;
@@ -353,13 +365,8 @@ void read_unsigned_attributes(CMS_SignerInfo* si, SignatureFacts& f) {
 // The message digest over the content.
 void check_message_digest(const ASN1_OCTET_STRING* expected, const EVP_MD* md, Content& content,
                           SignatureFacts& f) {
-    if (md == nullptr) {
-        f.data_digest = {Check::not_possible, "unknown digest algorithm " + f.digest_algorithm};
-        return;
-    }
-    if (content.data() == nullptr) {
-        f.data_digest = {Check::not_possible,
-                         "the signature is detached and no document was given"};
+    if (auto why = content_unavailable(md, content, f.digest_algorithm)) {
+        f.data_digest = *why;
         return;
     }
     const core::Bytes actual = *content.data()->digest(md);

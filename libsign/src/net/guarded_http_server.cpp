@@ -36,24 +36,23 @@ std::string numeric_host(const sockaddr_storage& addr, socklen_t len, int& port)
     return host;
 }
 
-std::string peer_of(socket_t sock, int& port) {
+// The address `name_of` (getpeername or getsockname) gives for `sock`, "?" when none.
+std::string address_of(socket_t sock, int& port, int (*name_of)(int, sockaddr*, socklen_t*)) {
     sockaddr_storage addr{};
     socklen_t len = sizeof addr;
-    if (::getpeername(sock, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    if (name_of(sock, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
         port = 0;
         return "?";
     }
     return numeric_host(addr, len, port);
 }
 
+std::string peer_of(socket_t sock, int& port) {
+    return address_of(sock, port, ::getpeername);
+}
+
 std::string local_of(socket_t sock, int& port) {
-    sockaddr_storage addr{};
-    socklen_t len = sizeof addr;
-    if (::getsockname(sock, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-        port = 0;
-        return "?";
-    }
-    return numeric_host(addr, len, port);
+    return address_of(sock, port, ::getsockname);
 }
 
 // A request already read whole: httplib reads it from memory and writes its answer to the socket.

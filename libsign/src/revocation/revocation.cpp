@@ -22,6 +22,19 @@ std::vector<std::string> ocsp_urls(X509* cert) {
     return out;
 }
 
+std::vector<std::string> names_of(const GENERAL_NAMES* names) {
+    std::vector<std::string> out;
+    for (int k = 0; names != nullptr && k < sk_GENERAL_NAME_num(names); ++k) {
+        const GENERAL_NAME* n = sk_GENERAL_NAME_value(names, k);
+        if (n->type == GEN_URI) {
+            const ASN1_IA5STRING* uri = n->d.uniformResourceIdentifier;
+            out.emplace_back(reinterpret_cast<const char*>(uri->data),
+                             static_cast<std::size_t>(uri->length));
+        }
+    }
+    return out;
+}
+
 std::vector<std::string> crl_urls(X509* cert) {
     std::vector<std::string> out;
     const Ptr<CRL_DIST_POINTS> points(static_cast<CRL_DIST_POINTS*>(
@@ -29,15 +42,7 @@ std::vector<std::string> crl_urls(X509* cert) {
     for (int i = 0; points && i < sk_DIST_POINT_num(points.get()); ++i) {
         const DIST_POINT* dp = sk_DIST_POINT_value(points.get(), i);
         if (dp->distpoint == nullptr || dp->distpoint->type != 0) continue;
-        const GENERAL_NAMES* names = dp->distpoint->name.fullname;
-        for (int k = 0; k < sk_GENERAL_NAME_num(names); ++k) {
-            const GENERAL_NAME* n = sk_GENERAL_NAME_value(names, k);
-            if (n->type == GEN_URI) {
-                const ASN1_IA5STRING* uri = n->d.uniformResourceIdentifier;
-                out.emplace_back(reinterpret_cast<const char*>(uri->data),
-                                 static_cast<std::size_t>(uri->length));
-            }
-        }
+        for (auto& uri : names_of(dp->distpoint->name.fullname)) out.push_back(std::move(uri));
     }
     return out;
 }
@@ -208,19 +213,6 @@ Ptr<X509_CRL> parse_crl(const core::Bytes& bytes) {
     }
     ossl::clear_errors();
     return crl;
-}
-
-std::vector<std::string> names_of(const GENERAL_NAMES* names) {
-    std::vector<std::string> out;
-    for (int k = 0; names != nullptr && k < sk_GENERAL_NAME_num(names); ++k) {
-        const GENERAL_NAME* n = sk_GENERAL_NAME_value(names, k);
-        if (n->type == GEN_URI) {
-            const ASN1_IA5STRING* uri = n->d.uniformResourceIdentifier;
-            out.emplace_back(reinterpret_cast<const char*>(uri->data),
-                             static_cast<std::size_t>(uri->length));
-        }
-    }
-    return out;
 }
 
 // RFC 5280 5.2.5 and 6.3.3 (b): the IssuingDistributionPoint says which certificates a CRL

@@ -1,6 +1,7 @@
 // The steps after the chain: revocation of its certificates (EN 319 102-1 5.2.5), judged from
 // what a RevocationSource answers, and the algorithm policy (5.2.8, TS 119 312).
 #include <algorithm>
+#include <array>
 
 #include "crypto/digests.hpp"
 #include "revocation/revocation.hpp"
@@ -13,20 +14,12 @@ StepResult fail(Indication i, SubIndication s, std::string why) {
     return {i, s, std::move(why)};
 }
 
+// The report's words for RevocationStatus, in its order.
 std::string status_name(RevocationStatus s) {
-    switch (s) {
-        case RevocationStatus::good:
-            return "good";
-        case RevocationStatus::revoked:
-            return "revoked";
-        case RevocationStatus::unknown:
-            return "unknown";
-        case RevocationStatus::unavailable:
-            return "unavailable";
-        case RevocationStatus::unpublished:
-            return "unpublished";
-    }
-    return "unavailable";
+    static constexpr std::array<const char*, 5> k_names{"good", "revoked", "unknown", "unavailable",
+                                                        "unpublished"};
+    const auto i = static_cast<std::size_t>(s);
+    return i < k_names.size() ? k_names[i] : "unavailable";
 }
 
 // A revoked certificate fails the signature when the proof of existence comes after the

@@ -82,24 +82,25 @@ std::string last_segment(const std::string& uri) {
     return out;
 }
 
-ossl::Ptr<X509> decode_certificate(const std::string& b64) {
+// A base64 DER object carried in the XML; null when it is not one (the caller says what that
+// means for the signature).
+template <class T, class D2I>
+ossl::Ptr<T> decode_base64_der(const std::string& b64, D2I d2i, const char* what) {
     const auto der = base64_decode(b64);
     if (der.empty()) return nullptr;
     try {
-        return ossl::decode_der_exact<X509>(der, d2i_X509, "a KeyInfo certificate");
+        return ossl::decode_der_exact<T>(der, d2i, what);
     } catch (const Error&) {
         return nullptr;
     }
 }
 
+ossl::Ptr<X509> decode_certificate(const std::string& b64) {
+    return decode_base64_der<X509>(b64, d2i_X509, "a KeyInfo certificate");
+}
+
 ossl::Ptr<X509_CRL> decode_crl(const std::string& b64) {
-    const auto der = base64_decode(b64);
-    if (der.empty()) return nullptr;
-    try {
-        return ossl::decode_der_exact<X509_CRL>(der, d2i_X509_CRL, "a carried CRL");
-    } catch (const Error&) {
-        return nullptr;
-    }
+    return decode_base64_der<X509_CRL>(b64, d2i_X509_CRL, "a carried CRL");
 }
 
 core::Bytes cert_digest(X509* cert, const std::string& digest) {
