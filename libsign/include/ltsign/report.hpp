@@ -35,7 +35,7 @@ enum class RevocationKind {
 
 struct RevocationInfo {
     std::string certificate;  // subject
-    std::string status;       // "good", "revoked", "unknown", "unavailable", "unpublished"
+    RevocationStatus status = RevocationStatus::unavailable;
     // What decided, as a sentence's words ("OCSP http://...", "CRL file ...", ...); the same is
     // in `kind` and `location`, which is what programs read.
     std::string source;

@@ -73,6 +73,11 @@ enum class SignatureLevel {
 };
 std::string_view to_string(SignatureLevel level) noexcept;  // "B-B", "XAdES-T", "CMS", ...
 
+// A certificate's revocation status as the report gives it: unavailable when no source answered,
+// unpublished when the certificate names none.
+enum class RevocationStatus { good, revoked, unknown, unavailable, unpublished };
+std::string_view to_string(RevocationStatus status) noexcept;  // "good", "revoked", ...
+
 // Stable codes for what a report notes besides its verdict (DESIGN.md, Verdicts): programs match
 // the code, people read the text made beside it. A code is never renamed or reused; new ones are
 // added at the end.

@@ -89,8 +89,6 @@ class Clock {
     virtual TimePoint now() const = 0;
 };
 
-enum class RevocationStatus { good, revoked, unknown, unavailable, unpublished };
-
 // What a RevocationSource is asked: the status of one certificate at the validation time, with
 // what may answer it or check an answer (EN 319 102-1 5.2.5).
 struct RevocationRequest {

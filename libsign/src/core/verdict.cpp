@@ -41,6 +41,8 @@ constexpr std::array<std::string_view, 7> k_file_formats{"",        "cades",    
 constexpr std::array<std::string_view, 12> k_levels{
     "",      "CMS",       "XMLDSig", "B-B",       "B-T",     "B-LT",
     "B-LTA", "XAdES-BES", "XAdES-T", "XAdES-X-L", "XAdES-A", "XAdES (no signing certificate)"};
+constexpr std::array<std::string_view, 5> k_revocation_statuses{"good", "revoked", "unknown",
+                                                                "unavailable", "unpublished"};
 constexpr std::array<std::string_view, 30> k_note_codes{"not_checked",
                                                         "not_baseline",
                                                         "no_signed_attributes",
@@ -81,6 +83,7 @@ static_assert(k_sub_indications.size() == count(SubIndication::generic));
 static_assert(k_entry_types.size() == count(EntryType::evidence_record));
 static_assert(k_file_formats.size() == count(FileFormat::ers_xml));
 static_assert(k_levels.size() == count(SignatureLevel::xades_without_signing_certificate));
+static_assert(k_revocation_statuses.size() == count(RevocationStatus::unpublished));
 static_assert(k_note_codes.size() == count(NoteCode::evidence_record_not_verified));
 
 // The name of `value`; the first name for a value outside the enum (a cast from bad input).
@@ -127,6 +130,10 @@ std::string_view to_string(FileFormat format) noexcept {
 
 std::string_view to_string(SignatureLevel level) noexcept {
     return name_of(k_levels, level);
+}
+
+std::string_view to_string(RevocationStatus status) noexcept {
+    return name_of(k_revocation_statuses, status);
 }
 
 std::string_view to_string(NoteCode code) noexcept {

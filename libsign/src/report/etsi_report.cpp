@@ -100,7 +100,7 @@ class Writer {
             ref(data, "RelatedValidationObject", rev_id);
         }
         for (const auto& v : s.revocation) {
-            if (v.status != "revoked" || !v.revoked_at) continue;
+            if (v.status != RevocationStatus::revoked || !v.revoked_at) continue;
             for (const auto& c : s.chain) {
                 if (c.subject != v.certificate) continue;
                 xmlNode* rev = add(data, "RevocationStatusInformation");

@@ -67,7 +67,7 @@ json signature(const SignatureReport& s) {
     j["revocation"] = json::array();
     for (const auto& v : s.revocation) {
         j["revocation"].push_back({{"certificate", v.certificate},
-                                   {"status", v.status},
+                                   {"status", to_string(v.status)},
                                    {"source", v.source},
                                    {"revokedAt", optional_time(v.revoked_at)},
                                    {"detail", v.detail}});

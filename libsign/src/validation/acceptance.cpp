@@ -14,14 +14,6 @@ StepResult fail(Indication i, SubIndication s, std::string why) {
     return {i, s, std::move(why)};
 }
 
-// The report's words for RevocationStatus, in its order.
-std::string status_name(RevocationStatus s) {
-    static constexpr std::array<const char*, 5> k_names{"good", "revoked", "unknown", "unavailable",
-                                                        "unpublished"};
-    const auto i = static_cast<std::size_t>(s);
-    return i < k_names.size() ? k_names[i] : "unavailable";
-}
-
 // A revoked certificate fails the signature when the proof of existence comes after the
 // revocation (REVOKED), is indeterminate without any proof (REVOKED_NO_POE, REVOKED_CA_NO_POE),
 // and is harmless when the signature is proven to have existed before (EN 319 102-1 5.6.2.1).
@@ -176,8 +168,8 @@ RevocationOutcome check_revocation(const SignatureFacts& facts, const Validation
         request.issuer = issuer;
         const RevocationAnswer res = source.status(request);
         const std::string source_text = revocation::source_text(res);
-        out.revocation.push_back({who, status_name(res.status), source_text, res.revoked_at,
-                                  res.detail, res.kind, res.location});
+        out.revocation.push_back(
+            {who, res.status, source_text, res.revoked_at, res.detail, res.kind, res.location});
         if (!res.signature_digest.empty() || !res.signer_key_kind.empty()) {
             out.uses.push_back(
                 {"the signature of the revocation data for " + who + " (" + source_text + ")",

@@ -464,7 +464,7 @@ TEST(EngineServices, EveryCertificateBelowTheAnchorIsAskedAndReported) {
     ASSERT_EQ(r.indication, Indication::total_passed) << r.explanation;
     EXPECT_EQ(s.revocation->asked, 2);  // the signer's and the issuing CA's
     ASSERT_EQ(r.revocation.size(), 2u);
-    EXPECT_EQ(r.revocation[0].status, "good");
+    EXPECT_EQ(r.revocation[0].status, RevocationStatus::good);
     EXPECT_EQ(r.revocation[0].kind, RevocationKind::ocsp);
     EXPECT_EQ(r.revocation[0].location, "http://ocsp.invalid/");
     EXPECT_EQ(r.revocation[0].source, "OCSP http://ocsp.invalid/");
@@ -565,7 +565,7 @@ TEST_F(DefaultSource, OfflineWithoutACrlTheCertificatesPublishNothing) {
     const auto r = s.evaluate();
     EXPECT_EQ(r.indication, Indication::total_passed) << r.explanation;
     ASSERT_EQ(r.revocation.size(), 2u);
-    EXPECT_EQ(r.revocation[0].status, "unpublished");
+    EXPECT_EQ(r.revocation[0].status, RevocationStatus::unpublished);
     EXPECT_EQ(r.revocation[0].kind, RevocationKind::none);
 }
 

@@ -67,7 +67,7 @@ class Revocation : public ::testing::Test {
     }
     static const RevocationInfo& signer_status(const FileReport& r) {
         const auto& info = r.signatures.at(0).revocation.at(0);
-        std::cout << "revocation: " << info.status << " by " << info.source << ": " << info.detail
+        std::cout << "revocation: " << to_string(info.status) << " by " << info.source << ": " << info.detail
                   << "\n";
         return info;
     }
@@ -83,7 +83,7 @@ TEST_F(Revocation, GoodPerOcsp) {
     auto ocsp = start_ocsp({{serial, "anna", std::nullopt}});
     const auto r = verify(sign("anna"));
     EXPECT_EQ(r.indication, Indication::total_passed) << r.signatures[0].explanation;
-    EXPECT_EQ(signer_status(r).status, "good");
+    EXPECT_EQ(signer_status(r).status, RevocationStatus::good);
     EXPECT_EQ(signer_status(r).source.rfind("OCSP", 0), 0u) << signer_status(r).source;
 }
 
@@ -115,7 +115,7 @@ TEST_F(Revocation, RevokedAfterTheTimeStampStillPasses) {
                          std::string("--test-clock ") + test::k_tsa_clock);  // 2026-06-01
     const auto r = verify(sign("david", tsa.url()));
     EXPECT_EQ(r.indication, Indication::total_passed) << r.signatures[0].explanation;
-    EXPECT_EQ(signer_status(r).status, "revoked");
+    EXPECT_EQ(signer_status(r).status, RevocationStatus::revoked);
 }
 
 TEST_F(Revocation, UnknownToTheResponderIsIndeterminate) {
@@ -378,7 +378,7 @@ TEST_F(Revocation, AStaleCrlStuffedIntoTheSignatureDoesNotBeatTheCurrentOne) {
 
     const auto r = verify(sig);  // no OCSP responder: the CRLs decide
     EXPECT_EQ(r.sub_indication, SubIndication::revoked_no_poe) << r.signatures[0].explanation;
-    EXPECT_EQ(signer_status(r).status, "revoked");
+    EXPECT_EQ(signer_status(r).status, RevocationStatus::revoked);
     EXPECT_EQ(signer_status(r).source, "CRL " + crl_url());
 }
 
@@ -418,7 +418,7 @@ TEST_F(Revocation, AGivenCrlDoesNotMakeTheIssuingCaNeedOne) {
     const auto r = verify(sign("klara"), true, {dir / "k.crl"});
     EXPECT_EQ(r.indication, Indication::total_passed) << r.signatures[0].explanation;
     ASSERT_EQ(r.signatures[0].revocation.size(), 2u);
-    EXPECT_EQ(r.signatures[0].revocation[1].status, "unpublished");
+    EXPECT_EQ(r.signatures[0].revocation[1].status, RevocationStatus::unpublished);
 }
 
 // A replayed OCSP response (no nonce, no nextUpdate) is refused: by default the nonce is
@@ -496,7 +496,7 @@ TEST_F(Revocation, AGivenCrlListingTheCertificateOutweighsAnOcspGood) {
                     test::t("2026-11-01T00:00:00Z"), test::t("2027-06-01T00:00:00Z"));
     const auto r = verify(sign("olle"), false, {dir / "revoked.crl"});
     EXPECT_EQ(r.sub_indication, SubIndication::revoked_no_poe) << r.signatures[0].explanation;
-    EXPECT_EQ(signer_status(r).status, "revoked");
+    EXPECT_EQ(signer_status(r).status, RevocationStatus::revoked);
 }
 
 }  // namespace
