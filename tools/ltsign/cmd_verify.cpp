@@ -22,8 +22,10 @@ struct VerifyArgs {
 void print_hints(const BatchReport& report, const VerifyArgs& a) {
     bool document = false, trust = false;
     for (const auto& f : report.files) {
+        // A sealed manifest's record finds its manifest.json by itself: --data cannot help it.
+        const bool manifest_record = f.path.filename().string().starts_with("manifest.json.ers");
         document |= f.sub_indication == SubIndication::signed_data_not_found && !f.data &&
-                    !f.error && a.data_digests.empty();
+                    !f.error && a.data_digests.empty() && !manifest_record;
         trust |= f.sub_indication == SubIndication::no_certificate_chain_found;
     }
     if (document) std::cout << "hint: give the signed document with --data DOC|DIR\n";

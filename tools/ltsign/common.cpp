@@ -157,9 +157,9 @@ std::string remedy_hint(Remedy remedy) {
         case Remedy::tsa:
             return "add --tsa URL";
         case Remedy::digest:
-            return "choose another --digest";
+            return "choose it with --digest";
         case Remedy::packaging:
-            return "choose another --packaging (CAdES: detached only)";
+            return "choose it with --packaging";
         case Remedy::overwrite:
             return "give --force to replace it";
         case Remedy::serial_file:
@@ -167,7 +167,7 @@ std::string remedy_hint(Remedy remedy) {
         case Remedy::tsa_policy:
             return "give the policy as an OID with --policy";
         case Remedy::rsa_padding:
-            return "leave out --pss";
+            return "leave out --rsa-pss";
     }
     return "";
 }

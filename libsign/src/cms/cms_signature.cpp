@@ -1,6 +1,7 @@
 #include "cms/cms_signature.hpp"
 
 #include <openssl/pem.h>
+#include <cctype>
 
 #include <algorithm>
 #include <cstring>
@@ -530,18 +531,45 @@ bool looks_like_cms(const core::Bytes& b) {
            std::memcmp(b.data() + i, k_signed_data_oid, sizeof k_signed_data_oid) == 0;
 }
 
-ossl::Ptr<CMS_ContentInfo> parse_signed_data(const core::Bytes& bytes, const std::string& what) {
-    ossl::clear_errors();
-    ossl::Ptr<CMS_ContentInfo> cms;
-    const std::string_view text(reinterpret_cast<const char*>(bytes.data()),
-                                std::min<std::size_t>(bytes.size(), 64));
-    if (text.starts_with("-----BEGIN")) {
-        const ossl::Ptr<BIO> bio = ossl::memory_bio(bytes);
-        cms.reset(PEM_read_bio_CMS(bio.get(), nullptr, nullptr, nullptr));
-        if (!cms) ossl::fail(Errc::malformed_input, what + ": not a valid PEM CMS signature");
-    } else {
-        cms = ossl::decode_der_exact<CMS_ContentInfo>(bytes, d2i_CMS_ContentInfo, what);
+namespace {
+
+// The DER inside a PEM "CMS" or "PKCS7" block, which must be the file's only content (blank lines
+// aside): a PEM signature gets the same structure and trailing-data checks as a DER one.
+core::Bytes der_of_pem(const core::Bytes& bytes, const std::string& what) {
+    const ossl::Ptr<BIO> bio = ossl::memory_bio(bytes);
+    char* name = nullptr;
+    char* header = nullptr;
+    unsigned char* data = nullptr;
+    long len = 0;
+    const int ok = PEM_read_bio(bio.get(), &name, &header, &data, &len);
+    const ossl::Ptr<char> owned_name(name), owned_header(header);
+    const ossl::Ptr<char> owned_data(reinterpret_cast<char*>(data));
+    if (ok != 1 || (std::string_view(name) != "CMS" && std::string_view(name) != "PKCS7"))
+        ossl::fail(Errc::malformed_input, what + ": not a valid PEM CMS signature");
+    if (header != nullptr && *header != '\0')
+        ossl::fail(Errc::malformed_input, what + ": a PEM CMS block with headers");
+    char rest[256];
+    for (int n = 0; (n = BIO_read(bio.get(), rest, sizeof rest)) > 0;) {
+        for (int i = 0; i < n; ++i) {
+            if (std::isspace(static_cast<unsigned char>(rest[i])) == 0)
+                ossl::fail(Errc::malformed_input, what + ": data after its PEM block");
+        }
     }
+    ossl::clear_errors();
+    return core::Bytes(data, data + len);
+}
+
+}  // namespace
+
+ossl::Ptr<CMS_ContentInfo> parse_signed_data(const core::Bytes& given, const std::string& what) {
+    ossl::clear_errors();
+    const std::string_view text(reinterpret_cast<const char*>(given.data()),
+                                std::min<std::size_t>(given.size(), 64));
+    const bool pem = text.starts_with("-----BEGIN");
+    const core::Bytes converted = pem ? der_of_pem(given, what) : core::Bytes{};
+    const core::Bytes& bytes = pem ? converted : given;
+    ossl::Ptr<CMS_ContentInfo> cms =
+        ossl::decode_der_exact<CMS_ContentInfo>(bytes, d2i_CMS_ContentInfo, what);
     if (OBJ_obj2nid(CMS_get0_type(cms.get())) != NID_pkcs7_signed) {
         ossl::fail(Errc::malformed_input, what + ": a CMS structure, but not SignedData");
     }

@@ -245,11 +245,43 @@ std::vector<Bytes> renewal_hashes(xmlDoc* doc, xmlNode* seq, const std::vector<x
 
 }  // namespace
 
+namespace {
+
+// The local name of the document element, read from the first 4 KiB: the XML declaration,
+// processing instructions, comments and a DOCTYPE are skipped. Empty when not found there.
+std::string_view root_local_name(std::string_view head) {
+    std::size_t i = 0;
+    while ((i = head.find('<', i)) != std::string_view::npos) {
+        const std::string_view rest = head.substr(i);
+        std::size_t end = std::string_view::npos;
+        if (rest.starts_with("<?")) {
+            end = rest.find("?>");
+        } else if (rest.starts_with("<!--")) {
+            end = rest.find("-->");
+        } else if (rest.starts_with("<!")) {
+            end = rest.find('>');
+        } else {
+            const std::size_t stop = rest.find_first_of(" \t\r\n/>", 1);
+            if (stop == std::string_view::npos) return {};
+            const std::string_view qname = rest.substr(1, stop - 1);
+            const std::size_t colon = qname.find(':');
+            return colon == std::string_view::npos ? qname : qname.substr(colon + 1);
+        }
+        if (end == std::string_view::npos) return {};
+        i += end + 1;
+    }
+    return {};
+}
+
+}  // namespace
+
 bool looks_like_xml_record(std::span<const unsigned char> bytes) {
     if (!xml::looks_like_xml(bytes)) return false;
     const std::string_view head(reinterpret_cast<const char*>(bytes.data()),
                                 std::min<std::size_t>(bytes.size(), 4096));
-    return head.find("EvidenceRecord") != std::string_view::npos &&
+    // The document element decides: an XML signature over a document that merely mentions
+    // evidence records (or an enveloped signature of any kind) is no record.
+    return root_local_name(head) == "EvidenceRecord" &&
            head.find(k_ers_ns) != std::string_view::npos;
 }
 

@@ -30,7 +30,15 @@ ers::EvidenceRecord xml_record_decode(const Input& in) {
     return ers::decode_xml(*in.bytes, in.what);
 }
 Evidence xml_record_extract(const Input& in, const validation::DataObjects& objects) {
-    return {FileFormat::ers_xml, {}, false, ers::record_facts(xml_record_decode(in), objects)};
+    auto facts = ers::record_facts(xml_record_decode(in), objects);
+    // RFC 6283 has no place for an XML signature: one inside a record proves nothing here, and
+    // the report says so rather than pass over it.
+    if (xml::has_xml_signature(*in.bytes)) {
+        facts.notes.push_back({NoteCode::not_checked,
+                               "the record holds an XML signature (ds:Signature), which is not "
+                               "part of RFC 6283; it was not verified and was not used"});
+    }
+    return {FileFormat::ers_xml, {}, false, std::move(facts)};
 }
 
 // XMLDSig and XAdES signatures (enveloped, enveloping, detached).
@@ -55,12 +63,29 @@ core::Bytes xml_signature_extend(const Input& in, const TsaClient& tsa) {
 }
 
 // A lone RFC 3161 token: what its imprint must match is the document given beside it.
+// A CMS signature or a time-stamp covers one document: several given is ambiguous, and judging
+// one of them silently could pass the wrong file. Why, when so.
+std::optional<std::string> several_documents(const validation::DataObjects& objects) {
+    std::string names;
+    std::size_t count = 0;
+    for (const auto& o : objects) {
+        if (!o.has_content()) continue;
+        names += (count++ == 0 ? "" : ", ") + o.name();
+    }
+    if (count < 2) return std::nullopt;
+    return std::to_string(count) + " documents were given (" + names +
+           "), but it covers one: which is meant cannot be told, so none was checked";
+}
+
 Evidence token_evidence(CMS_ContentInfo* token, std::span<const unsigned char> der,
                         const validation::DataObjects& objects) {
     Evidence e{FileFormat::timestamp_token, {}, true, std::nullopt};
+    const auto ambiguous = several_documents(objects);
     cms::ImprintSource source;
-    if (const auto* document = validation::first_document(objects)) source.data = *document;
+    const auto* document = validation::first_document(objects);
+    if (document != nullptr && !ambiguous) source.data = *document;
     e.signatures.push_back(cms::token_facts(token, der, source));
+    if (ambiguous) e.signatures.back().imprint = {validation::Check::not_possible, *ambiguous};
     return e;
 }
 
@@ -84,9 +109,13 @@ bool cms_sniff(const Input& in) {
 Evidence cms_extract(const Input& in, const validation::DataObjects& objects) {
     auto cms_info = cms::parse_signed_data(*in.bytes, in.what);
     if (cms::is_token(cms_info.get())) return token_evidence(cms_info.get(), *in.bytes, objects);
-    return {FileFormat::cades,
-            cms::extract_facts(cms_info.get(), validation::first_document(objects)), false,
-            std::nullopt};
+    const auto ambiguous = several_documents(objects);
+    auto facts = cms::extract_facts(cms_info.get(),
+                                    ambiguous ? nullptr : validation::first_document(objects));
+    for (auto& f : facts) {
+        if (ambiguous) f.data_digest = {validation::Check::not_possible, *ambiguous};
+    }
+    return {FileFormat::cades, std::move(facts), false, std::nullopt};
 }
 Inspection cms_inspect(const Input& in) {
     return token_or_cms_inspect(in, *in.bytes);
@@ -118,6 +147,9 @@ Evidence zip_extract(const Input& in, const validation::DataObjects&) {
 Inspection zip_inspect(const Input& in) {
     refuse_zip(in);
 }
+core::Bytes zip_extend(const Input& in, const TsaClient&) {
+    refuse_zip(in);
+}
 
 // An RFC 3161 TimeStampResp, as TSAs answer: the token inside is what is verified.
 bool response_sniff(const Input& in) {
@@ -146,7 +178,7 @@ const std::array<FormatEntry, 6> k_formats{{
      nullptr, ".p7s"},
     {"ers-asn1", "an evidence record (RFC 4998)", der_record_sniff, der_record_extract, nullptr,
      nullptr, der_record_decode, ""},
-    {"zip", "", zip_sniff, zip_extract, zip_inspect, nullptr, nullptr, ""},
+    {"zip", "", zip_sniff, zip_extract, zip_inspect, zip_extend, nullptr, ""},
     {"timestamp-response", "an RFC 3161 TimeStampResp", response_sniff, response_extract,
      response_inspect, nullptr, nullptr, ""},
 }};
@@ -184,10 +216,18 @@ ers::EvidenceRecord read_record(const std::filesystem::path& path) {
 }
 
 ers::EvidenceRecord decode_record(const Input& in) {
-    const FormatEntry& entry = format_of(in);
-    if (entry.decode_record == nullptr)
-        throw Error(Errc::malformed_input, in.what + ": not an evidence record");
-    return entry.decode_record(in);
+    const auto entry = std::find_if(k_formats.begin(), k_formats.end(),
+                                    [&](const FormatEntry& e) { return e.sniff(in); });
+    // Where a record is expected, bytes no entry recognises are read as RFC 4998 DER, so that the
+    // error says where the record breaks rather than that it is nothing known.
+    if (entry == k_formats.end()) return der_record_decode(in);
+    if (entry->decode_record == nullptr) {
+        throw Error(Errc::malformed_input,
+                    in.what + ": " +
+                        std::string(entry->description.empty() ? entry->name : entry->description) +
+                        ", not an evidence record");
+    }
+    return entry->decode_record(in);
 }
 
 }  // namespace ltsign::ops

@@ -105,9 +105,7 @@ SealTargets plan_targets(const std::vector<core::ListedFile>& listed, const fs::
     for (const fs::path& target : all) {
         if (fs::exists(fs::symlink_status(target, ec))) {
             throw Error(Errc::cannot_create_output,
-                        core::printable(target) +
-                            " already exists; choose another output folder or allow replacing "
-                            "records",
+                        core::printable(target) + " already exists; choose another output folder",
                         Remedy::overwrite);
         }
     }

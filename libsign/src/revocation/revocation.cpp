@@ -446,11 +446,22 @@ std::vector<ossl::Ptr<X509>> fetch_issuers(X509* cert, std::chrono::milliseconds
     return out;
 }
 
-ossl::Ptr<X509_CRL> load_crl(const std::filesystem::path& file) {
-    auto crl = parse_crl(core::read_file(file, 64u << 20));
-    if (!crl)
+std::vector<ossl::Ptr<X509_CRL>> load_crls(const std::filesystem::path& file) {
+    const core::Bytes bytes = core::read_file(file, 64u << 20);
+    std::vector<ossl::Ptr<X509_CRL>> out;
+    const unsigned char* p = bytes.data();
+    Ptr<X509_CRL> der(d2i_X509_CRL(nullptr, &p, static_cast<long>(bytes.size())));
+    if (der && p == bytes.data() + bytes.size()) {
+        out.push_back(std::move(der));
+    } else {
+        const Ptr<BIO> bio = ossl::memory_bio(bytes);
+        while (X509_CRL* crl = PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr))
+            out.emplace_back(crl);
+    }
+    ossl::clear_errors();
+    if (out.empty())
         throw Error(Errc::malformed_input, file.string() + ": not a CRL (expected DER or PEM)");
-    return crl;
+    return out;
 }
 
 RevocationAnswer check(X509* cert, X509* issuer, const Sources& s,

@@ -54,7 +54,8 @@ RevocationAnswer check(X509* cert, X509* issuer, const Sources& sources,
 std::vector<ossl::Ptr<X509>> fetch_issuers(X509* cert, std::chrono::milliseconds timeout,
                                            FetchBudget& budget);
 
-// Reads a CRL file (DER or PEM). Error(malformed_input) otherwise.
-ossl::Ptr<X509_CRL> load_crl(const std::filesystem::path& file);
+// Every CRL of a file: one DER CRL, or each CRL of a PEM file (a bundle is read whole: the CRL
+// that lists a revocation may be any of them). Error(malformed_input) when it holds none.
+std::vector<ossl::Ptr<X509_CRL>> load_crls(const std::filesystem::path& file);
 
 }  // namespace ltsign::revocation

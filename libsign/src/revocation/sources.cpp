@@ -33,8 +33,11 @@ class DefaultRevocationSource final : public RevocationSource {
         m_sources.timeout = context.revocation_timeout;
         m_sources.cache_dir = context.cache_dir;
         for (const auto& f : context.crl_files) {
-            m_files.push_back(revocation::load_crl(f));
-            m_sources.crls.push_back({m_files.back().get(), RevocationKind::crl_file, f.string()});
+            for (auto& crl : revocation::load_crls(f)) {
+                m_files.push_back(std::move(crl));
+                m_sources.crls.push_back(
+                    {m_files.back().get(), RevocationKind::crl_file, f.string()});
+            }
         }
     }
 

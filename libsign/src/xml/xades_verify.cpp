@@ -1015,8 +1015,17 @@ class SignatureChecker {
         for (const auto& [uri, index] : external) {
             const std::string name = last_segment(uri);
             std::optional<fs::path> file;
+            std::size_t same_name = 0;
             for (const auto& f : files) {
-                if (f.filename().string() == name) file = f;
+                if (f.filename().string() == name && ++same_name == 1) file = f;
+            }
+            if (same_name > 1) {
+                // Two documents answer the reference: judging either could pass the wrong one.
+                m_unresolved = true;
+                not_found(std::to_string(same_name) + " documents named \"" + name +
+                          "\" were given for the reference \"" + uri +
+                          "\": which is meant cannot be told");
+                continue;
             }
             if (!file && external.size() == 1 && files.size() == 1) {
                 file = files.front();

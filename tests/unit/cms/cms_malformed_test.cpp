@@ -1,6 +1,8 @@
 // Malformed CMS input: every case is an Error(malformed_input), never a crash or a verdict.
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
 
+#include <algorithm>
 #include <random>
 
 #include "helpers.hpp"
@@ -98,6 +100,36 @@ TEST_F(CmsMalformed, EachSingleByteCorruptionNeverPasses) {
     ctx.trust.add(test::pki("root.pem"));
     ctx.validation_time = test::t("2026-06-02T00:00:00Z");
     EXPECT_EQ(verify_file(dir / "good.p7s", {doc}, ctx).indication, Indication::total_passed);
+}
+
+// A PEM signature gets the checks a DER one gets: a SignedData version RFC 5652 does not allow,
+// and data after the block, are refused (PEM used to skip both and pass).
+TEST_F(CmsMalformed, PemGetsTheChecksOfDer) {
+    const auto pem_of = [](const std::vector<unsigned char>& der) {
+        std::string b64(4 * ((der.size() + 2) / 3) + 1, '\0');
+        const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()), der.data(),
+                                      static_cast<int>(der.size()));
+        b64.resize(static_cast<std::size_t>(n));
+        std::string out = "-----BEGIN CMS-----\n";
+        for (std::size_t i = 0; i < b64.size(); i += 64) out += b64.substr(i, 64) + "\n";
+        return out + "-----END CMS-----\n";
+    };
+    const std::string pem = pem_of(good);
+    test::write_text(dir / "good.pem", pem);
+    ValidationContext ctx;
+    ctx.trust.add(test::pki("root.pem"));
+    ctx.validation_time = test::t("2026-06-02T00:00:00Z");
+    EXPECT_EQ(verify_file(dir / "good.pem", {doc}, ctx).indication, Indication::total_passed);
+    const std::string twice = pem + "junk\n" + pem;
+    EXPECT_EQ(verify_bytes({twice.begin(), twice.end()}), Errc::malformed_input);
+    auto v2 = good;
+    const std::vector<unsigned char> version1 = {0x02, 0x01, 0x01, 0x31};
+    const auto at = std::search(v2.begin(), v2.end(), version1.begin(), version1.end());
+    ASSERT_NE(at, v2.end());
+    at[2] = 0x02;  // SignedData version 2 with only v1 SignerInfos (RFC 5652 5.1 says 1)
+    EXPECT_EQ(verify_bytes(v2), Errc::malformed_input);
+    const std::string v2_pem = pem_of(v2);
+    EXPECT_EQ(verify_bytes({v2_pem.begin(), v2_pem.end()}), Errc::malformed_input);
 }
 
 TEST_F(CmsMalformed, PemThatIsNotCms) {

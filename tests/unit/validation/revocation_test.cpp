@@ -67,8 +67,8 @@ class Revocation : public ::testing::Test {
     }
     static const RevocationInfo& signer_status(const FileReport& r) {
         const auto& info = r.signatures.at(0).revocation.at(0);
-        std::cout << "revocation: " << to_string(info.status) << " by " << info.source << ": " << info.detail
-                  << "\n";
+        std::cout << "revocation: " << to_string(info.status) << " by " << info.source << ": "
+                  << info.detail << "\n";
         return info;
     }
 
@@ -185,6 +185,32 @@ TEST_F(Revocation, OfflineWithACrlFile) {
     // Offline without any CRL: nothing fetched, so the status is unknown.
     r = verify(dir / "ivar.p7s", true);
     EXPECT_EQ(r.sub_indication, SubIndication::try_later);
+}
+
+// A PEM file may bundle several CRLs; every one is read. Only the first used to be, so a bundle
+// whose first CRL predates the revocation gave TOTAL_PASSED for a revoked signer.
+TEST_F(Revocation, EveryCrlOfAPemBundleIsRead) {
+    const auto serial = signer("vera");
+    test::write_crl(dir / "empty.crl", {}, test::t("2026-11-01T00:00:00Z"),
+                    test::t("2027-06-01T00:00:00Z"));
+    test::write_crl(dir / "revoked.crl", {{serial, test::t("2026-02-01T00:00:00Z")}},
+                    test::t("2026-11-02T00:00:00Z"), test::t("2027-06-01T00:00:00Z"));
+    const auto pem_of = [&](const fs::path& der_file) {
+        const auto der = test::read_bytes(der_file);
+        const auto crl = ossl::decode_der_exact<X509_CRL>(der, d2i_X509_CRL, "a test CRL");
+        ossl::Ptr<BIO> bio(BIO_new(BIO_s_mem()));
+        EXPECT_EQ(PEM_write_bio_X509_CRL(bio.get(), crl.get()), 1);
+        char* data = nullptr;
+        const long len = BIO_get_mem_data(bio.get(), &data);
+        return std::string(data, static_cast<std::size_t>(len));
+    };
+    const auto sig = sign("vera");
+    test::write_text(dir / "bundle1.pem", pem_of(dir / "empty.crl") + pem_of(dir / "revoked.crl"));
+    test::write_text(dir / "bundle2.pem", pem_of(dir / "revoked.crl") + pem_of(dir / "empty.crl"));
+    for (const char* bundle : {"bundle1.pem", "bundle2.pem"}) {
+        const auto r = verify(sig, true, {dir / bundle});
+        EXPECT_EQ(r.sub_indication, SubIndication::revoked_no_poe) << bundle;
+    }
 }
 
 TEST_F(Revocation, StaleCrlIsNotEnough) {
