@@ -77,6 +77,22 @@ std::optional<std::string> several_documents(const validation::DataObjects& obje
            "), but it covers one: which is meant cannot be told, so none was checked";
 }
 
+// Data objects known only by digest are for evidence records; beside a signature or a token,
+// which are checked against the document itself, they go unused, and the report says so.
+void note_unused_digests(const validation::DataObjects& objects,
+                         std::vector<validation::SignatureFacts>& facts) {
+    const auto digests_only = std::count_if(objects.begin(), objects.end(), [](const auto& o) {
+        return !o.has_content() && !o.file();
+    });
+    if (digests_only == 0) return;
+    for (auto& f : facts) {
+        f.notes.push_back({NoteCode::not_checked,
+                           std::to_string(digests_only) +
+                               " data object(s) known only by digest were given; they were not "
+                               "used: this is checked against the document itself"});
+    }
+}
+
 Evidence token_evidence(CMS_ContentInfo* token, std::span<const unsigned char> der,
                         const validation::DataObjects& objects) {
     Evidence e{FileFormat::timestamp_token, {}, true, std::nullopt};
@@ -86,6 +102,7 @@ Evidence token_evidence(CMS_ContentInfo* token, std::span<const unsigned char> d
     if (document != nullptr && !ambiguous) source.data = *document;
     e.signatures.push_back(cms::token_facts(token, der, source));
     if (ambiguous) e.signatures.back().imprint = {validation::Check::not_possible, *ambiguous};
+    note_unused_digests(objects, e.signatures);
     return e;
 }
 
@@ -115,6 +132,7 @@ Evidence cms_extract(const Input& in, const validation::DataObjects& objects) {
     for (auto& f : facts) {
         if (ambiguous) f.data_digest = {validation::Check::not_possible, *ambiguous};
     }
+    note_unused_digests(objects, facts);
     return {FileFormat::cades, std::move(facts), false, std::nullopt};
 }
 Inspection cms_inspect(const Input& in) {

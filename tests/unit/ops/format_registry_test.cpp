@@ -2,6 +2,8 @@
 // claim, and what it must be taken for.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "helpers.hpp"
 #include "ltsign/ltsign.hpp"
 #include "test_pki.hpp"
@@ -103,6 +105,23 @@ TEST_F(FormatRegistry, SeveralDocumentsForOneSignatureAreNotGuessed) {
         << r.signatures.at(0).explanation;
     r = verify_file(dir / "doc.xades.xml", {doc}, context());
     EXPECT_EQ(r.indication, Indication::total_passed) << r.signatures.at(0).explanation;
+}
+
+// A digest given beside a signature is not what the signature is checked against: the report
+// says it was not used, rather than let a wrong one pass unremarked.
+TEST_F(FormatRegistry, DigestsBesideASignatureAreNotedAsUnused) {
+    const auto doc = dir / "doc.txt";
+    test::write_text(doc, "the decision");
+    const Signer signer = Signer::from_pkcs12(test::pki("ec.p12"), test::k_password);
+    sign_file(doc, signer, {.signing_time = test::sign_time()}).save(dir / "doc.p7s");
+    const auto wrong = parse_data_digest("sha256:qC9i7yNqAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+    const auto r = verify_file(dir / "doc.p7s", {doc, {}, {wrong}}, context());
+    EXPECT_EQ(r.indication, Indication::total_passed) << r.signatures.at(0).explanation;
+    const auto& notes = r.signatures.at(0).notes;
+    EXPECT_TRUE(std::any_of(notes.begin(), notes.end(), [](const Note& n) {
+        return n.code == NoteCode::not_checked &&
+               n.text.find("known only by digest") != std::string::npos;
+    }));
 }
 
 }  // namespace
