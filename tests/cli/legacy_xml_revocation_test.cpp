@@ -16,6 +16,7 @@
 #include "crypto/ossl.hpp"
 #include "helpers.hpp"
 #include "test_pki.hpp"
+#include "xml/xml_doc.hpp"
 
 namespace ltsign {
 namespace {
@@ -28,11 +29,7 @@ using test::q;
 constexpr const char* k_at = "2026-06-02T00:00:00Z";
 
 std::string base64(const std::vector<unsigned char>& der) {
-    std::string out(4 * ((der.size() + 2) / 3) + 1, '\0');
-    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), der.data(),
-                                  static_cast<int>(der.size()));
-    out.resize(static_cast<std::size_t>(n));
-    return out;
+    return xml::base64_encode(der);
 }
 
 // Verifies offline at k_at against the test root; returns the first signature's report.

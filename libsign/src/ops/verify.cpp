@@ -51,14 +51,14 @@ struct RecordsBeside {
 RecordsBeside records_beside(const fs::path& signature, const ValidationContext& context,
                              TimePoint at) {
     RecordsBeside out;
+    // One data object for both records: the signature file is hashed once per algorithm.
+    const validation::DataObjects over_signature{validation::DataObject::from_file(signature)};
     for (const char* ext : {".ers", ".ers.xml"}) {
         const fs::path record = signature.string() + ext;
         std::error_code ec;
         if (!fs::is_regular_file(record, ec)) continue;
         const std::string name = "the evidence record " + record.filename().string();
         try {
-            const validation::DataObjects over_signature{
-                validation::DataObject::from_file(signature)};
             const auto r =
                 ers::verify_record(ops::read_record(record), over_signature, context, at);
             if (r.indication == Indication::total_passed && r.signing_time) {

@@ -1,6 +1,5 @@
 // Malformed CMS input: every case is an Error(malformed_input), never a crash or a verdict.
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <random>
@@ -8,6 +7,7 @@
 #include "helpers.hpp"
 #include "ltsign/ltsign.hpp"
 #include "test_pki.hpp"
+#include "xml/xml_doc.hpp"
 
 namespace ltsign {
 namespace {
@@ -106,10 +106,7 @@ TEST_F(CmsMalformed, EachSingleByteCorruptionNeverPasses) {
 // and data after the block, are refused (PEM used to skip both and pass).
 TEST_F(CmsMalformed, PemGetsTheChecksOfDer) {
     const auto pem_of = [](const std::vector<unsigned char>& der) {
-        std::string b64(4 * ((der.size() + 2) / 3) + 1, '\0');
-        const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()), der.data(),
-                                      static_cast<int>(der.size()));
-        b64.resize(static_cast<std::size_t>(n));
+        const std::string b64 = xml::base64_encode(der);
         std::string out = "-----BEGIN CMS-----\n";
         for (std::size_t i = 0; i < b64.size(); i += 64) out += b64.substr(i, 64) + "\n";
         return out + "-----END CMS-----\n";
