@@ -134,4 +134,13 @@ fs::path corpus_dir() {
     return LTSIGN_CORPUS_DIR;
 }
 
+std::string faketime_library() {
+    std::error_code ec;
+    for (const auto& dir : std::filesystem::directory_iterator("/usr/lib", ec)) {
+        const auto lib = dir.path() / "faketime" / "libfaketime.so.1";
+        if (std::filesystem::exists(lib, ec)) return lib.string();
+    }
+    return "";
+}
+
 }  // namespace ltsign::test

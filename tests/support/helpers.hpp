@@ -67,6 +67,10 @@ std::size_t find_bytes(const std::vector<unsigned char>& hay,
 
 std::filesystem::path corpus_dir();  // empty when ../shared/corpus is absent
 
+// libfaketime's preload library (Debian package faketime), for running a program as if at
+// another time: LD_PRELOAD=it FAKETIME="@2035-03-01 12:00:00". Empty when not installed.
+std::string faketime_library();
+
 // A child process for the services the tests start (TSA, OCSP responder): `args[0]` is the
 // program; its stdout and stderr go to the given descriptors (closed in the parent afterwards).
 int spawn(std::vector<std::string> args, int stdout_fd, int stderr_fd);

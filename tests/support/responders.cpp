@@ -54,8 +54,8 @@ std::string index_time(TimePoint t) {
 
 }  // namespace
 
-OcspResponder::OcspResponder(const fs::path& dir, const std::vector<IndexEntry>& entries,
-                             int port) {
+OcspResponder::OcspResponder(const fs::path& dir, const std::vector<IndexEntry>& entries, int port,
+                             const std::string& fake_time) {
     {
         std::ofstream index(dir / "index.txt");
         for (const auto& e : entries) {
@@ -79,6 +79,11 @@ OcspResponder::OcspResponder(const fs::path& dir, const std::vector<IndexEntry>&
                                      "-nmin",
                                      "60",
                                      "-ignore_err"};
+    if (!fake_time.empty()) {
+        // env execs the responder itself (faketime would fork, and stop() must reach it).
+        args.insert(args.begin(), {"/usr/bin/env", "TZ=UTC", "LD_PRELOAD=" + faketime_library(),
+                                   "FAKETIME=@" + fake_time});
+    }
     const int log = ::open((dir / "ocsp.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     m_pid = spawn(std::move(args), log, log);
     // Ready when it says so: a probing connection would occupy the single-threaded responder.

@@ -26,8 +26,10 @@ class OcspResponder {
     // Writes the index into `dir` and starts `openssl ocsp` on loopback `port` (from free_port(),
     // so that certificates naming the URL can be issued first), signing with the delegated
     // responder certificate of the test PKI.
+    // `fake_time` ("2035-03-01 12:00:00", UTC): the responder runs under libfaketime from that
+    // moment on, so its answers are dated then (time-travel tests).
     OcspResponder(const std::filesystem::path& dir, const std::vector<IndexEntry>& entries,
-                  int port);
+                  int port, const std::string& fake_time = "");
     static std::string url_for(int port) {
         return "http://127.0.0.1:" + std::to_string(port) + "/";
     }

@@ -12,11 +12,28 @@ struct SignArgs {
     std::vector<std::string> files;
     KeyArgs key;
     TsaArgs tsa;
+    ValidationArgs validation;
     std::string output;
     std::string format = "cades", packaging = "detached", level = "B", digest = "sha256";
     std::string signing_time;
     bool pss = false, force = false;
 };
+
+// LT and LTA embed what validating the new signature used: it must validate (trust anchors).
+SignedObject raise(const SignedObject& made, const PlannedSignature& p, Level level,
+                   const SignOptions& signing, const ValidationContext& context) {
+    ExtendOptions options;
+    options.level = level;
+    options.tsa = signing.tsa;
+    if (signing.packaging == Packaging::detached) options.data = p.input;
+    auto result = extend_signature(made, p.output, options, context);
+    if (!result.signature) {
+        throw Error(Errc::usage, result.refusal +
+                                     "; levels LT and LTA embed the validation data, "
+                                     "so name the trusted roots with --trust");
+    }
+    return std::move(*result.signature);
+}
 
 int run_sign(const SignArgs& a) {
     SignOptions options;
@@ -38,14 +55,18 @@ int run_sign(const SignArgs& a) {
         throw Error(Errc::usage, "CAdES signatures are detached; --packaging " + a.packaging +
                                      " needs --format xades");
     }
-    if (a.level == "T" || a.level == "t") {
-        if (a.tsa.url.empty())
-            throw Error(Errc::usage, "--level T needs a time-stamping authority: add --tsa URL");
+    std::optional<Level> long_term;
+    if (a.level == "LT" || a.level == "lt") long_term = Level::lt;
+    if (a.level == "LTA" || a.level == "lta") long_term = Level::lta;
+    if (a.level == "T" || a.level == "t" || long_term) {
+        if (a.tsa.url.empty()) {
+            throw Error(Errc::usage,
+                        "--level " + a.level + " needs a time-stamping authority: add --tsa URL");
+        }
         options.level = Level::t;
         options.tsa = make_tsa_client(a.tsa);
     } else if (a.level != "B" && a.level != "b") {
-        throw Error(Errc::usage,
-                    "--level " + a.level + " is not available yet; use --level B or T");
+        throw Error(Errc::usage, "--level " + a.level + ": choose B, T, LT or LTA");
     }
     options.digest = parse_digest(a.digest);
     options.rsa_padding = a.pss ? RsaPadding::pss : RsaPadding::pkcs1_v15;
@@ -73,9 +94,11 @@ int run_sign(const SignArgs& a) {
     std::vector<SignedObject> made;
     std::vector<fs::path> targets;
     made.reserve(plan.size());
+    const ValidationContext context = make_validation_context(a.validation);
     for (const auto& p : plan) {
         made.push_back(sign_file(p.input, signer, options));
         targets.push_back(p.output);
+        if (long_term) made.back() = raise(made.back(), p, *long_term, options, context);
     }
     save_all(made, targets, a.force);
     for (const auto& p : plan)
@@ -96,8 +119,10 @@ Command add_sign(CLI::App& root) {
     app->add_option("--packaging", args->packaging,
                     "detached (default); enveloped (XML input) or enveloping, XAdES only");
     app->add_option("--level", args->level,
-                    "B (default) or T (adds a signature time-stamp from --tsa)");
+                    "B (default), T (a signature time-stamp from --tsa), LT (and the validation "
+                    "data: needs --trust), LTA (and an archive time-stamp)");
     add_tsa_options(app, args->tsa);
+    add_validation_options(app, args->validation);
     app->add_option("--digest", args->digest,
                     "sha256 (default), sha384, sha512, sha3-256, sha3-512");
     app->add_flag("--rsa-pss", args->pss, "Use RSASSA-PSS instead of PKCS#1 v1.5 with an RSA key");

@@ -11,10 +11,10 @@ namespace fs = std::filesystem;
 namespace {
 
 struct VerifyArgs {
-    std::vector<std::string> files, data, trust, certs, data_digests, crls;
-    std::string policy, report_xml, require = "any", ers_hash_order = "both";
-    std::string at;
-    bool json = false, offline = false, force = false;
+    std::vector<std::string> files, data, data_digests;
+    std::string report_xml, require = "any", ers_hash_order = "both";
+    ValidationArgs validation;
+    bool json = false, force = false;
 };
 
 // The library's verdicts speak of documents and trust anchors; what to type is this CLI's to say.
@@ -29,7 +29,7 @@ void print_hints(const BatchReport& report, const VerifyArgs& a) {
         trust |= f.sub_indication == SubIndication::no_certificate_chain_found;
     }
     if (document) std::cout << "hint: give the signed document with --data DOC|DIR\n";
-    if (trust && a.trust.empty())
+    if (trust && a.validation.trust.empty())
         std::cout << "hint: name the trusted roots with --trust PEM|DIR\n";
 }
 
@@ -57,26 +57,10 @@ void check_report_target(const fs::path& report, const std::vector<VerifyJob>& j
 }
 
 int run_verify(const VerifyArgs& a) {
-    ValidationContext ctx;
-    for (const auto& t : a.trust) ctx.trust.add(t);
-    for (const auto& c : a.certs) ctx.extra_certificates.add(c);
-    if (!a.at.empty()) ctx.validation_time = parse_time_option(a.at, "--at");
-    if (!a.policy.empty()) ctx.policy = ValidationPolicy::from_file(a.policy);
-    ctx.offline = a.offline;
+    ValidationContext ctx = make_validation_context(a.validation);
     ctx.ers_hash_order = a.ers_hash_order == "sorted"     ? ErsHashOrder::sorted
                          : a.ers_hash_order == "unsorted" ? ErsHashOrder::unsorted
                                                           : ErsHashOrder::both;
-    for (const auto& c : a.crls) {
-        std::error_code ec;
-        if (!fs::is_regular_file(c, ec))
-            throw Error(Errc::input_missing, c + ": no such CRL file; check --crl");
-        ctx.crl_files.emplace_back(c);
-    }
-    if (const char* cache = std::getenv("LTSIGN_CACHE_DIR")) {
-        ctx.cache_dir = cache;
-    } else if (const char* home = std::getenv("HOME")) {
-        ctx.cache_dir = fs::path(home) / ".cache" / "ltsign" / "crl";
-    }
     for (const auto& d : a.data) {
         std::error_code ec;
         if (!fs::exists(d, ec))
@@ -131,18 +115,7 @@ Command add_verify(CLI::App& root) {
     app->add_option(
         "--data-digest", args->data_digests,
         "A data object known only by its digest, ALG:BASE64 (evidence records); repeatable");
-    app->add_option("--trust", args->trust,
-                    "Trust anchors: a PEM file or a folder of them; repeatable");
-    app->add_option("--certs", args->certs,
-                    "Extra certificates that may complete a chain (never trusted): a PEM file "
-                    "or a folder of them; repeatable");
-    app->add_option("--at", args->at, "Validation time (RFC 3339), default now");
-    app->add_flag("--offline", args->offline,
-                  "Fetch nothing: use only revocation data in the signature and --crl files");
-    app->add_option("--crl", args->crls,
-                    "A CRL file (DER or PEM) to use for revocation; repeatable");
-    app->add_option("--policy", args->policy,
-                    "Validation policy (JSON): algorithm end dates, revocation requirement");
+    add_validation_options(app, args->validation);
     app->add_option("--require", args->require,
                     "signed: a file holding only a time-stamp token or an evidence record fails; "
                     "any (default): each is judged as what it is")

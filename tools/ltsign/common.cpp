@@ -116,6 +116,42 @@ void add_tsa_options(CLI::App* app, TsaArgs& a) {
     app->add_option("--timeout", a.timeout_seconds, "Seconds to wait for the TSA (default 30)");
 }
 
+void add_validation_options(CLI::App* app, ValidationArgs& a) {
+    app->add_option("--trust", a.trust,
+                    "Trust anchors: a PEM file or a folder of them; repeatable");
+    app->add_option("--certs", a.certs,
+                    "Extra certificates that may complete a chain (never trusted): a PEM file "
+                    "or a folder of them; repeatable");
+    app->add_option("--at", a.at, "Validation time (RFC 3339), default now");
+    app->add_flag("--offline", a.offline,
+                  "Fetch nothing: use only revocation data in the signature and --crl files");
+    app->add_option("--crl", a.crls, "A CRL file (DER or PEM) to use for revocation; repeatable");
+    app->add_option("--policy", a.policy,
+                    "Validation policy (JSON): algorithm end dates, revocation requirement");
+}
+
+ValidationContext make_validation_context(const ValidationArgs& a) {
+    namespace fs = std::filesystem;
+    ValidationContext ctx;
+    for (const auto& t : a.trust) ctx.trust.add(t);
+    for (const auto& c : a.certs) ctx.extra_certificates.add(c);
+    if (!a.at.empty()) ctx.validation_time = parse_time_option(a.at, "--at");
+    if (!a.policy.empty()) ctx.policy = ValidationPolicy::from_file(a.policy);
+    ctx.offline = a.offline;
+    for (const auto& c : a.crls) {
+        std::error_code ec;
+        if (!fs::is_regular_file(c, ec))
+            throw Error(Errc::input_missing, c + ": no such CRL file; check --crl");
+        ctx.crl_files.emplace_back(c);
+    }
+    if (const char* cache = std::getenv("LTSIGN_CACHE_DIR")) {
+        ctx.cache_dir = cache;
+    } else if (const char* home = std::getenv("HOME")) {
+        ctx.cache_dir = fs::path(home) / ".cache" / "ltsign" / "crl";
+    }
+    return ctx;
+}
+
 TsaClient make_tsa_client(const TsaArgs& a) {
     TsaClient c;
     c.url = a.url;

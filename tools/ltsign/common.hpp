@@ -51,6 +51,17 @@ void add_tsa_options(CLI::App* app, TsaArgs& args);
 TsaClient make_tsa_client(const TsaArgs& args);
 DigestAlgorithm parse_digest(const std::string& name);
 
+// How signatures are validated (verify, and extend/sign at the long-term levels, which embed what
+// validation used): --trust, --certs, --at, --offline, --crl, --policy.
+struct ValidationArgs {
+    std::vector<std::string> trust, certs, crls;
+    std::string at, policy;
+    bool offline = false;
+};
+void add_validation_options(CLI::App* app, ValidationArgs& args);
+// Error(input_missing) for a CRL file that is not there.
+ValidationContext make_validation_context(const ValidationArgs& args);
+
 // The exit status of a verified batch (DESIGN.md, a contract): 66 if an input was missing, else
 // 65 if one was malformed, else 74 for any other error, else 1 if something TOTAL_FAILED or a
 // delivery is incomplete, else 2 if something was INDETERMINATE, else 0.

@@ -31,6 +31,7 @@ enum class RevocationKind {
     crl_embedded,    // a CRL the signature carries; no location
     crl_downloaded,  // a CRL from a distribution point (RFC 5280 4.2.1.13); location: its URL
     crl_cached,      // the cached copy of a distribution point's CRL, when it did not answer
+    ocsp_embedded,   // an OCSP response the signature carries (B-LT validation data)
 };
 
 struct RevocationInfo {
@@ -42,7 +43,9 @@ struct RevocationInfo {
     std::optional<TimePoint> revoked_at;
     std::string detail;
     RevocationKind kind = RevocationKind::none;
-    std::string location;  // URL or file; empty for none and crl_embedded
+    std::string location;  // URL or file; empty for none and the embedded kinds
+    // The OCSP response or CRL that decided, DER: what extending a signature to B-LT embeds.
+    std::vector<std::byte> evidence;
 };
 
 // One thing a signature signs, as its reference names it and as ltsign resolved it: what the
@@ -80,6 +83,13 @@ struct SignatureReport {
     std::vector<RevocationInfo> revocation;     // per certificate of the chain below the anchor
     std::vector<SignedDataObject> signed_data;  // XML signatures: each signed reference
     std::vector<AlgorithmInfo> algorithms;      // every algorithm judged by the policy
+    // Renewal planning (signatures with time-stamps, evidence records): the proof rests on the
+    // latest time-stamp, which must be renewed (extend --level LTA, renew) before renew_by, the
+    // earliest of its TSA certificate's expiry and the policy's end for its algorithms;
+    // renewing is useful from renew_from on, once revocation data issued after that
+    // time-stamp can be had. Empty when nothing is time-stamped.
+    std::optional<TimePoint> renew_by;
+    std::optional<TimePoint> renew_from;
 };
 
 struct FileReport {

@@ -11,6 +11,7 @@
 #include "ltsign/signer.hpp"
 #include "ltsign/time.hpp"
 #include "ltsign/timestamp.hpp"
+#include "ltsign/verify.hpp"
 
 namespace ltsign {
 
@@ -19,7 +20,9 @@ enum class Format { cades, xades };
 // enveloped (XAdES only: the signature inside the signed XML document), enveloping (XAdES only:
 // the document inside the signature).
 enum class Packaging { detached, enveloped, enveloping };
-enum class Level { b, t };
+// B-LT adds the validation data (certificates, OCSP responses, CRLs) of the signer and of every
+// time-stamp; B-LTA adds an archive time-stamp over all of it, and extending B-LTA again renews.
+enum class Level { b, t, lt, lta };
 enum class RsaPadding { pkcs1_v15, pss };
 
 struct SignOptions {
@@ -84,10 +87,45 @@ std::vector<PlannedSignature> plan_signatures(const std::vector<std::filesystem:
 void save_all(const std::vector<SignedObject>& signatures,
               const std::vector<std::filesystem::path>& targets, bool overwrite);
 
-// Raises an existing CAdES signature to `level` (today: Level::t, a signature-time-stamp over
-// each SignerInfo that has none). The signed part is untouched; the result is checked to still
-// verify before it is returned.
+// Raises an existing CAdES signature to level T (a signature-time-stamp over each SignerInfo
+// that has none). The signed part is untouched; the result is checked to still verify before it
+// is returned. Error(usage) when it has one already.
 SignedObject extend_signature(const std::filesystem::path& signature, Level level,
                               const TsaClient& tsa);
+
+struct ExtendOptions {
+    Level level = Level::t;
+    // The TSA of the signature-time-stamp (T, when missing) and of the archive time-stamp (LTA).
+    std::optional<TsaClient> tsa;
+    // A detached signature's document: an archive time-stamp covers it.
+    std::optional<std::filesystem::path> data;
+    // Extend even a signature that does not validate (its verdict is in `before`).
+    bool force = false;
+};
+
+struct ExtendResult {
+    // Empty when refused: the signature does not validate now (see `before`) and `force` was not
+    // given. A signer certificate that expired after a time-stamp proved the signature is no
+    // reason to refuse: the engine validates it at that proof of existence.
+    std::optional<SignedObject> signature;
+    std::string refusal;
+    FileReport before;  // the input's verdict, validated with the context given
+    FileReport after;   // the result's verdict (when made)
+};
+
+// Raises a CAdES or XAdES signature to `options.level` (EN 319 122-1, EN 319 132-1):
+// T adds a signature-time-stamp where missing; LT adds the certificates and revocation data
+// (OCSP responses, CRLs) of the signer's chain and of every time-stamp's TSA chain, as validation
+// with `context` found them (so `context` needs the trust anchors, and is online unless the data
+// is at hand); LTA does the same, then adds an archive time-stamp over everything, then the
+// validation data of that new time-stamp, so the result verifies offline at once. Extending an
+// LTA signature to LTA again renews it. The input file is never changed; Error as for
+// verify_file, Error(service_unavailable) when the TSA fails.
+ExtendResult extend_signature(const std::filesystem::path& signature, const ExtendOptions& options,
+                              const ValidationContext& context);
+// The same for a signature in memory (sign_file's result, made at level T); `name` is how
+// messages and the report call it.
+ExtendResult extend_signature(const SignedObject& signature, const std::filesystem::path& name,
+                              const ExtendOptions& options, const ValidationContext& context);
 
 }  // namespace ltsign

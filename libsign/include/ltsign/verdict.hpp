@@ -48,8 +48,11 @@ std::optional<SubIndication> sub_indication_from_string(std::string_view text) n
 int severity(Indication indication) noexcept;
 
 // What an entry of a report is: a signature, an RFC 3161 time-stamp, or an evidence record.
-enum class EntryType { signature, timestamp, evidence_record };
-std::string_view to_string(EntryType type) noexcept;  // "signature", "timestamp", "evidence-record"
+// archive_timestamp: a time-stamp over the signature and its validation data (CAdES
+// archive-time-stamp-v3, XAdES ArchiveTimeStamp), listed among a signature's time-stamps.
+enum class EntryType { signature, timestamp, evidence_record, archive_timestamp };
+// "signature", "timestamp", "evidence-record", "archive-timestamp"
+std::string_view to_string(EntryType type) noexcept;
 
 // What a file holds, as the format registry read it; unknown when it could not be read.
 enum class FileFormat { unknown, cades, timestamp_token, xades, xmldsig, ers_asn1, ers_xml };

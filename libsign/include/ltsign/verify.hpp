@@ -97,6 +97,11 @@ struct RevocationRequest {
     std::vector<std::span<const unsigned char>> carried_crls;          // the signature's, DER
     std::vector<std::span<const unsigned char>> carried_certificates;  // DER; never trusted
     std::vector<std::span<const unsigned char>> anchors;  // DER; may authorise a responder
+    // OCSP responses (OCSPResponse, DER) the signature carries: B-LT validation data.
+    std::vector<std::span<const unsigned char>> carried_ocsp{};
+    // The time the status must be proven for: the proof of existence of what the certificate
+    // signed, a time-stamp's genTime, else the validation time. An answer carried or given
+    // decides only when it was issued after it or was still current then.
     TimePoint at{};
 };
 
@@ -111,6 +116,8 @@ struct RevocationAnswer {
     std::string signature_digest;  // "sha256", ...
     std::string signer_key_kind;   // "rsa", "ec", ...
     int signer_key_bits = 0;
+    // The deciding OCSP response or CRL, DER (what extending to B-LT embeds); may be empty.
+    std::vector<unsigned char> evidence{};
 };
 
 class RevocationSource {

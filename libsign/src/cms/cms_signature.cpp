@@ -340,6 +340,8 @@ const ASN1_OCTET_STRING* read_signed_attributes(CMS_ContentInfo* cms, CMS_Signer
     return mdigest->value.octet_string;
 }
 
+constexpr std::string_view k_archive_timestamp_v3 = "0.4.0.1733.2.4";
+
 // Unsigned attributes: signature-time-stamps are verified with the signature; any other this
 // version cannot judge is named, never silently passed over.
 void read_unsigned_attributes(CMS_SignerInfo* si, SignatureFacts& f) {
@@ -356,6 +358,7 @@ void read_unsigned_attributes(CMS_SignerInfo* si, SignatureFacts& f) {
             continue;
         }
         const std::string name = ossl::oid_text(obj, false);
+        if (name == k_archive_timestamp_v3) continue;  // add_long_term_facts reads them
         f.notes.push_back(
             {NoteCode::not_checked, std::string("unsigned attribute ") + name +
                                         " is not verified by this version and was not used"});

@@ -34,8 +34,8 @@ constexpr std::array<std::string_view, 24> k_sub_indications{"",
                                                              "NO_POE",
                                                              "POLICY_PROCESSING_ERROR",
                                                              "GENERIC"};
-constexpr std::array<std::string_view, 3> k_entry_types{"signature", "timestamp",
-                                                        "evidence-record"};
+constexpr std::array<std::string_view, 4> k_entry_types{"signature", "timestamp",
+                                                        "evidence-record", "archive-timestamp"};
 constexpr std::array<std::string_view, 7> k_file_formats{"",        "cades",    "tst",    "xades",
                                                          "xmldsig", "ers-asn1", "ers-xml"};
 constexpr std::array<std::string_view, 12> k_levels{
@@ -80,7 +80,7 @@ constexpr std::size_t count(E last) {
 }
 static_assert(k_indications.size() == count(Indication::indeterminate));
 static_assert(k_sub_indications.size() == count(SubIndication::generic));
-static_assert(k_entry_types.size() == count(EntryType::evidence_record));
+static_assert(k_entry_types.size() == count(EntryType::archive_timestamp));
 static_assert(k_file_formats.size() == count(FileFormat::ers_xml));
 static_assert(k_levels.size() == count(SignatureLevel::xades_without_signing_certificate));
 static_assert(k_revocation_statuses.size() == count(RevocationStatus::unpublished));

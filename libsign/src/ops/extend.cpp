@@ -1,20 +1,188 @@
-// Raising the level of an existing signature without touching what was signed.
+// Raising the level of an existing signature without touching what was signed: T (a
+// signature-time-stamp), LT (the validation data of the signer and of every time-stamp), LTA (an
+// archive time-stamp over all of it; again: renewal).
+#include <algorithm>
+
 #include "ltsign/sign.hpp"
 #include "ops/formats.hpp"
 #include "ops/services.hpp"
+#include "validation/services.hpp"
 
 namespace ltsign {
+namespace {
 
-SignedObject extend_signature(const std::filesystem::path& signature, Level level,
-                              const TsaClient& tsa) {
-    if (level != Level::t) throw Error(Errc::usage, "only level T is available for extension yet");
-    const ops::Input input = ops::read_input(signature);
+const ops::FormatEntry& extendable(const ops::Input& input) {
     const ops::FormatEntry& entry = ops::format_of(input);
     if (entry.extend == nullptr) {
         throw Error(Errc::malformed_input, input.what + ": " + std::string(entry.description) +
                                                " holds no signature that can be extended");
     }
+    return entry;
+}
+
+ops::Input input_of(const ops::Input& original, core::Bytes bytes) {
+    return {original.path, original.what, std::make_shared<const core::Bytes>(std::move(bytes))};
+}
+
+void add_unique(std::vector<core::Bytes>& to, core::Bytes element) {
+    if (!element.empty() && std::find(to.begin(), to.end(), element) == to.end())
+        to.push_back(std::move(element));
+}
+
+// What validation found and used for a signature and its time-stamps: every certificate of each
+// chain built, and the OCSP response or CRL that decided each revocation status.
+void collect(const SignatureReport& r, validation::ValidationData& data) {
+    for (const auto& c : r.chain) add_unique(data.certificates, core::from_public_bytes(c.der));
+    for (const auto& v : r.revocation) {
+        if (v.evidence.empty()) continue;
+        const bool ocsp = v.kind == RevocationKind::ocsp || v.kind == RevocationKind::ocsp_embedded;
+        add_unique(ocsp ? data.ocsp : data.crls, core::from_public_bytes(v.evidence));
+    }
+    for (const auto& ts : r.timestamps) collect(ts, data);
+}
+
+validation::ValidationData validation_data(const FileReport& report) {
+    validation::ValidationData data;
+    for (const auto& s : report.signatures) collect(s, data);
+    return data;
+}
+
+bool every_signature_at_least(const FileReport& report, SignatureLevel level) {
+    return std::all_of(report.signatures.begin(), report.signatures.end(),
+                       [&](const SignatureReport& s) {
+                           return s.level == level || s.level == SignatureLevel::b_lt ||
+                                  s.level == SignatureLevel::b_lta;
+                       });
+}
+
+std::string verdict_of(const FileReport& r) {
+    std::string v(to_string(r.indication));
+    if (r.sub_indication != SubIndication::none)
+        v += "/" + std::string(to_string(r.sub_indication));
+    for (const auto& s : r.signatures) {
+        if (s.indication == r.indication) return v + ": " + s.explanation;
+    }
+    return v;
+}
+
+// The first time-stamp (at any depth) that does not pass: the long-term levels embed each one's
+// validation data, so each must validate.
+const SignatureReport* unconfirmed_stamp(const SignatureReport& r) {
+    for (const auto& ts : r.timestamps) {
+        if (ts.indication != Indication::total_passed) return &ts;
+        if (const auto* deeper = unconfirmed_stamp(ts)) return deeper;
+    }
+    return nullptr;
+}
+
+// Why the long-term levels cannot be reached from `before`; empty when they can.
+std::string long_term_refusal(const FileReport& before) {
+    if (before.indication != Indication::total_passed) return verdict_of(before);
+    for (const auto& s : before.signatures) {
+        if (const auto* ts = unconfirmed_stamp(s)) {
+            std::string v(to_string(ts->indication));
+            if (ts->sub_indication != SubIndication::none)
+                v += "/" + std::string(to_string(ts->sub_indication));
+            return "its " + std::string(to_string(ts->type)) + " of " +
+                   (ts->signing_time ? format_rfc3339(*ts->signing_time) : std::string("?")) +
+                   " is " + v + ": " + ts->explanation;
+        }
+    }
+    return "";
+}
+
+}  // namespace
+
+SignedObject extend_signature(const std::filesystem::path& signature, Level level,
+                              const TsaClient& tsa) {
+    if (level != Level::t) throw Error(Errc::usage, "this call extends to level T only");
+    const ops::Input input = ops::read_input(signature);
+    const ops::FormatEntry& entry = extendable(input);
     return ops::signed_object(entry.extend(input, tsa), std::string(entry.extension));
+}
+
+namespace {
+
+ExtendResult extend_input(const ops::Input& original, const ExtendOptions& options,
+                          const ValidationContext& context) {
+    const ops::FormatEntry& entry = extendable(original);
+    if (options.level == Level::b) throw Error(Errc::usage, "a signature cannot be lowered to B");
+    if (!options.tsa && options.level != Level::lt)
+        throw Error(Errc::usage, "extending to T or LTA needs a TSA", Remedy::tsa);
+    if ((options.level == Level::lt || options.level == Level::lta) &&
+        (entry.add_validation_data == nullptr || entry.add_archive_timestamp == nullptr)) {
+        throw Error(Errc::usage, original.what + ": levels LT and LTA are not available for " +
+                                     std::string(entry.description) + " yet");
+    }
+    validation::DataObjects objects;
+    if (options.data) objects.push_back(validation::DataObject::from_file(*options.data));
+    const validation::DataObject* document = objects.empty() ? nullptr : &objects.front();
+    const TimePoint at = validation::validation_time_of(context);
+    auto verify = [&](const ops::Input& in) {
+        FileReport r = ops::verify_input(in, objects, context, at, false);
+        r.data = options.data;
+        return r;
+    };
+
+    ExtendResult result;
+    result.before = verify(original);
+    // A broken signature is never worth extending. Level T only adds a time-stamp, so a signature
+    // that cannot be confirmed (no trust anchor given) may still get one; the long-term levels
+    // embed what validation used, so they need a signature that validates.
+    const std::string why =
+        options.level == Level::t
+            ? (result.before.indication == Indication::total_failed ? verdict_of(result.before)
+                                                                    : std::string())
+            : long_term_refusal(result.before);
+    if (!why.empty() && !options.force) {
+        result.refusal = original.what + " does not validate (" + why +
+                         "); extending it would carry forward a signature that proves nothing";
+        return result;
+    }
+    ops::Input current = original;
+    if (options.level == Level::t) {
+        current = input_of(original, entry.extend(current, *options.tsa));  // usage if T already
+    } else if (!every_signature_at_least(result.before, SignatureLevel::b_t)) {
+        if (!options.tsa)
+            throw Error(Errc::usage, "level LT needs level T first: a TSA", Remedy::tsa);
+        current = input_of(original, entry.extend(current, *options.tsa));
+    }
+    if (options.level != Level::t) {
+        current = input_of(original,
+                           entry.add_validation_data(current, validation_data(verify(current))));
+    }
+    if (options.level == Level::lta) {
+        current = input_of(original, entry.add_archive_timestamp(current, document, *options.tsa));
+        // The new archive time-stamp's own validation data, so the result verifies offline now;
+        // the next renewal's archive time-stamp will cover it.
+        current = input_of(original,
+                           entry.add_validation_data(current, validation_data(verify(current))));
+    }
+    result.after = verify(current);
+    if (severity(result.after.indication) > severity(result.before.indication)) {
+        throw Error(Errc::internal, original.what +
+                                        ": the extended signature would verify worse (" +
+                                        verdict_of(result.after) + ") than the original (" +
+                                        verdict_of(result.before) + "); nothing was written");
+    }
+    result.signature = ops::signed_object(*current.bytes, std::string(entry.extension));
+    return result;
+}
+
+}  // namespace
+
+ExtendResult extend_signature(const std::filesystem::path& signature, const ExtendOptions& options,
+                              const ValidationContext& context) {
+    return extend_input(ops::read_input(signature), options, context);
+}
+
+ExtendResult extend_signature(const SignedObject& signature, const std::filesystem::path& name,
+                              const ExtendOptions& options, const ValidationContext& context) {
+    if (signature.bytes().empty()) throw Error(Errc::malformed_input, name.string() + ": empty");
+    return extend_input(
+        {name, name.string(),
+         std::make_shared<const core::Bytes>(core::from_public_bytes(signature.bytes()))},
+        options, context);
 }
 
 }  // namespace ltsign

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "cms/cades_archive.hpp"
 #include "cms/cades_timestamp.hpp"
 #include "cms/cms_signature.hpp"
 #include "cms/timestamp_token.hpp"
@@ -127,8 +128,10 @@ Evidence cms_extract(const Input& in, const validation::DataObjects& objects) {
     auto cms_info = cms::parse_signed_data(*in.bytes, in.what);
     if (cms::is_token(cms_info.get())) return token_evidence(cms_info.get(), *in.bytes, objects);
     const auto ambiguous = several_documents(objects);
-    auto facts = cms::extract_facts(cms_info.get(),
-                                    ambiguous ? nullptr : validation::first_document(objects));
+    const validation::DataObject* document =
+        ambiguous ? nullptr : validation::first_document(objects);
+    auto facts = cms::extract_facts(cms_info.get(), document);
+    cms::add_long_term_facts(*in.bytes, in.what, document, facts);
     for (auto& f : facts) {
         if (ambiguous) f.data_digest = {validation::Check::not_possible, *ambiguous};
     }
@@ -140,6 +143,14 @@ Inspection cms_inspect(const Input& in) {
 }
 core::Bytes cms_extend(const Input& in, const TsaClient& tsa) {
     return cms::extend_cades(*in.bytes, in.what, crypto::evp_md(tsa.digest), token_source(tsa));
+}
+core::Bytes cms_add_validation_data(const Input& in, const validation::ValidationData& data) {
+    return cms::add_validation_data(*in.bytes, in.what, data);
+}
+core::Bytes cms_add_archive_timestamp(const Input& in, const validation::DataObject* document,
+                                      const TsaClient& tsa) {
+    return cms::add_archive_timestamp(*in.bytes, in.what, document, crypto::evp_md(tsa.digest),
+                                      token_source(tsa));
 }
 
 // RFC 4998 evidence records (DER).
@@ -193,7 +204,7 @@ const std::array<FormatEntry, 6> k_formats{{
     {"xml-signature", "XAdES/XMLDSig", xml_signature_sniff, xml_signature_extract,
      xml_signature_inspect, xml_signature_extend, nullptr, ".xades.xml"},
     {"cms", "CMS/CAdES or an RFC 3161 token", cms_sniff, cms_extract, cms_inspect, cms_extend,
-     nullptr, ".p7s"},
+     nullptr, ".p7s", cms_add_validation_data, cms_add_archive_timestamp},
     {"ers-asn1", "an evidence record (RFC 4998)", der_record_sniff, der_record_extract, nullptr,
      nullptr, der_record_decode, ""},
     {"zip", "", zip_sniff, zip_extract, zip_inspect, zip_extend, nullptr, ""},

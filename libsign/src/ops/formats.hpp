@@ -49,7 +49,17 @@ struct FormatEntry {
     core::Bytes (*extend)(const Input&, const TsaClient&);  // null: cannot be extended
     ers::EvidenceRecord (*decode_record)(const Input&);     // null: holds no evidence record
     std::string_view extension;                             // of an extended file: ".p7s", ...
+    // The long-term levels (null: not for this format): validation data added (B-LT), and an
+    // archive time-stamp over the signature, its document and all it carries (B-LTA).
+    core::Bytes (*add_validation_data)(const Input&, const validation::ValidationData&) = nullptr;
+    core::Bytes (*add_archive_timestamp)(const Input&, const validation::DataObject* document,
+                                         const TsaClient&) = nullptr;
 };
+
+// The verdict on a file already read, against `objects` (verify_file without reading the file;
+// the evidence records beside it are consulted only when `records_beside`).
+FileReport verify_input(const Input& input, const validation::DataObjects& objects,
+                        const ValidationContext& context, TimePoint at, bool records_beside);
 
 // Every format, in the order they are tried (the first whose sniff accepts decides).
 std::span<const FormatEntry> formats();

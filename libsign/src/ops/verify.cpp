@@ -87,8 +87,9 @@ RecordsBeside records_beside(const fs::path& signature, const ValidationContext&
 // Each signature of a file, judged with the proof of existence an evidence record beside the
 // file gives (CAdES and XAdES alike).
 void judge_signatures(std::vector<validation::SignatureFacts> signatures, const fs::path& file,
-                      const ValidationContext& context, TimePoint at, FileReport& report) {
-    const auto beside = records_beside(file, context, at);
+                      const ValidationContext& context, TimePoint at, bool look_beside,
+                      FileReport& report) {
+    const auto beside = look_beside ? records_beside(file, context, at) : RecordsBeside{};
     for (auto& facts : signatures) {
         if (beside.poe) {
             facts.external_poe = beside.poe->first;
@@ -114,9 +115,6 @@ void summarise(FileReport& report) {
 
 FileReport verify_file_at(const fs::path& file, const VerifyOptions& options,
                           const ValidationContext& context, TimePoint at) {
-    FileReport report;
-    report.path = file;
-    report.data = options.data;
     const ops::Input input = ops::read_input(file);
     if (options.data) {
         std::error_code ec;
@@ -124,7 +122,19 @@ FileReport verify_file_at(const fs::path& file, const VerifyOptions& options,
             throw Error(Errc::input_missing, options.data->string() + ": no such document",
                         Remedy::document);
     }
-    const validation::DataObjects objects = data_objects(options);
+    FileReport report = ops::verify_input(input, data_objects(options), context, at, true);
+    report.data = options.data;
+    return report;
+}
+
+}  // namespace
+
+namespace ops {
+
+FileReport verify_input(const Input& input, const validation::DataObjects& objects,
+                        const ValidationContext& context, TimePoint at, bool beside) {
+    FileReport report;
+    report.path = input.path;
     ops::Evidence evidence = ops::format_of(input).extract(input, objects);
     report.format = evidence.format;
     if (evidence.record) {
@@ -138,11 +148,15 @@ FileReport verify_file_at(const fs::path& file, const VerifyOptions& options,
              "this file is an RFC 3161 time-stamp token, not a signature: it can prove that the "
              "document existed at its time, never who signed it"});
     } else {
-        judge_signatures(std::move(evidence.signatures), file, context, at, report);
+        judge_signatures(std::move(evidence.signatures), input.path, context, at, beside, report);
     }
     summarise(report);
     return report;
 }
+
+}  // namespace ops
+
+namespace {
 
 const std::vector<std::string> k_signature_extensions = {".p7s", ".p7m", ".pkcs7", ".p7", ".cms",
                                                          ".tst", ".tsr", ".ers",   ".er"};

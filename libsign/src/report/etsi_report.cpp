@@ -25,7 +25,9 @@ std::string main_indication(Indication i) {
 // file. A CRL the signature carries has no location of its own; the report has always named it
 // "signature", and readers of the report may rely on that.
 std::string revocation_uri(const RevocationInfo& v) {
-    return v.kind == RevocationKind::crl_embedded ? std::string("signature") : v.location;
+    return v.kind == RevocationKind::crl_embedded || v.kind == RevocationKind::ocsp_embedded
+               ? std::string("signature")
+               : v.location;
 }
 
 class Writer {
@@ -121,6 +123,14 @@ class Writer {
                 "URI \"" + d.uri + "\" -> " + d.target +
                     (d.mime_type.empty() ? "" : " (" + d.mime_type + ")"));
         }
+        // Renewal planning: by when the latest time-stamp must be covered by a new one.
+        for (const auto& [type, when] :
+             {std::pair{"renew-by", s.renew_by}, std::pair{"renew-from", s.renew_from}}) {
+            if (!when) continue;
+            xmlNode* renewal = add(more, "ReportData");
+            add(renewal, "Type", std::string("urn:ltsign:report:") + type);
+            add(renewal, "Value", format_rfc3339(*when));
+        }
         for (const auto& n : s.notes) {
             xmlNode* note = add(more, "ReportData");
             // The code makes the type specific; a reader that wants every note matches the prefix.
@@ -152,8 +162,9 @@ class Writer {
             xmlNode* o = add(list, "ValidationObject");
             xml::made(xmlNewProp(o, BAD_CAST "id", BAD_CAST id.c_str()));
             add(o, "ObjectType",
-                v.kind == RevocationKind::ocsp ? "urn:etsi:019102:validationObject:OCSPResponse"
-                                               : "urn:etsi:019102:validationObject:CRL");
+                v.kind == RevocationKind::ocsp || v.kind == RevocationKind::ocsp_embedded
+                    ? "urn:etsi:019102:validationObject:OCSPResponse"
+                    : "urn:etsi:019102:validationObject:CRL");
             add(add(o, "ValidationObjectRepresentation"), "URI", revocation_uri(v));
         }
         // Certificates last: the time-stamps' reports above may have added some.

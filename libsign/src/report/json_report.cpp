@@ -47,6 +47,8 @@ json signature(const SignatureReport& s) {
               {"digestAlgorithm", s.digest_algorithm},
               {"signatureAlgorithm", s.signature_algorithm},
               {"certificates", json::array()}};
+    if (s.renew_by) j["renewBy"] = format_rfc3339(*s.renew_by);
+    if (s.renew_from) j["renewFrom"] = format_rfc3339(*s.renew_from);
     for (const auto& t : s.timestamps) j["timestamps"].push_back(signature(t));
     for (const auto& c : s.chain) j["certificates"].push_back(certificate(c));
     if (!s.signed_data.empty()) {

@@ -33,6 +33,10 @@ void signature_lines(const SignatureReport& s, const std::string& indent, bool c
         out += in + "algorithms: " + s.digest_algorithm +
                (s.signature_algorithm.empty() ? "" : ", " + s.signature_algorithm) + "\n";
     }
+    if (s.renew_by) {
+        out += in + "renew by: " + format_rfc3339(*s.renew_by) +
+               (s.renew_from ? " (useful from " + format_rfc3339(*s.renew_from) + ")" : "") + "\n";
+    }
     for (const auto& d : s.signed_data) {
         out += in + "signed: " + (d.uri.empty() ? "URI \"\"" : d.uri) + " -> " + d.target +
                (d.mime_type.empty() ? "" : " (" + d.mime_type + ")") + "\n";

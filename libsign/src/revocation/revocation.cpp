@@ -200,7 +200,115 @@ std::optional<RevocationAnswer> ask_ocsp(const std::string& url, X509* cert, X50
     if (!answer) return refuse();
     answer->kind = RevocationKind::ocsp;
     answer->location = url;
+    answer->evidence = resp.body;
     return answer;
+}
+
+// The SingleResponse of `basic` about `cert`, whatever hash its CertID was made with.
+OCSP_SINGLERESP* single_for(OCSP_BASICRESP* basic, X509* cert, X509* issuer) {
+    for (int i = 0; i < OCSP_resp_count(basic); ++i) {
+        OCSP_SINGLERESP* single = OCSP_resp_get0(basic, i);
+        const OCSP_CERTID* id = OCSP_SINGLERESP_get0_id(single);
+        ASN1_OBJECT* md_oid = nullptr;
+        if (OCSP_id_get0_info(nullptr, &md_oid, nullptr, nullptr, const_cast<OCSP_CERTID*>(id)) !=
+            1) {
+            continue;
+        }
+        const EVP_MD* md = EVP_get_digestbyobj(md_oid);
+        if (md == nullptr) continue;
+        const Ptr<OCSP_CERTID> mine(OCSP_cert_to_id(md, cert, issuer));
+        if (mine && OCSP_id_cmp(mine.get(), id) == 0) return single;
+    }
+    ossl::clear_errors();
+    return nullptr;
+}
+
+// An OCSP response the signature carries (B-LT): signed by the CA or its delegated responder,
+// whose certificate is checked at the response's producedAt (it signed then), and speaking of
+// `cert` at `at`: issued after it (a status issued after the time to prove covers it), or
+// current then. Null with `why` otherwise.
+std::optional<RevocationAnswer> read_carried_ocsp(std::span<const unsigned char> der, X509* cert,
+                                                  X509* issuer, const Sources& s,
+                                                  const std::vector<X509*>& anchors,
+                                                  const std::vector<X509*>& untrusted, TimePoint at,
+                                                  std::string& why) {
+    const unsigned char* p = der.data();
+    const Ptr<OCSP_RESPONSE> response(
+        d2i_OCSP_RESPONSE(nullptr, &p, static_cast<long>(der.size())));
+    Ptr<OCSP_BASICRESP> basic;
+    if (response && OCSP_response_status(response.get()) == OCSP_RESPONSE_STATUS_SUCCESSFUL)
+        basic.reset(OCSP_response_get1_basic(response.get()));
+    ossl::clear_errors();
+    if (!basic) {
+        why = "an OCSP response in the signature is not a successful basic response";
+        return std::nullopt;
+    }
+    OCSP_SINGLERESP* single = single_for(basic.get(), cert, issuer);
+    if (single == nullptr) return std::nullopt;  // about another certificate
+    Ptr<STACK_OF(X509)> others(ossl::check(sk_X509_new_null(), Errc::internal, "out of memory"));
+    ossl::push(others.get(), ossl::up_ref(issuer));
+    for (X509* c : untrusted) ossl::push(others.get(), ossl::up_ref(c));
+    const TimePoint produced = ossl::to_time_point(OCSP_resp_get0_produced_at(basic.get()));
+    auto store = store_of(anchors, produced);
+    if (OCSP_basic_verify(basic.get(), others.get(), store.get(), 0) <= 0) {
+        ossl::clear_errors();
+        why =
+            "an OCSP response in the signature is not signed by the certificate's CA or a "
+            "responder it authorised (RFC 6960 4.2.2.2)";
+        return std::nullopt;
+    }
+    int reason = 0;
+    ASN1_GENERALIZEDTIME *revtime = nullptr, *thisupd = nullptr, *nextupd = nullptr;
+    const int status = OCSP_single_get0_status(single, &reason, &revtime, &thisupd, &nextupd);
+    const TimePoint this_update = ossl::to_time_point(thisupd);
+    const bool issued_after = this_update + s.max_age >= at;
+    const bool current =
+        nextupd != nullptr && this_update <= at && at <= ossl::to_time_point(nextupd);
+    RevocationAnswer r;
+    r.kind = RevocationKind::ocsp_embedded;
+    r.detail = "thisUpdate " + format_rfc3339(this_update);
+    r.evidence.assign(der.begin(), der.end());
+    if (const X509_ALGOR* alg = OCSP_resp_get0_tbs_sigalg(basic.get()))
+        r.signature_digest = crypto::signature_digest_name(alg);
+    X509* responder = nullptr;
+    if (OCSP_resp_get0_signer(basic.get(), &responder, others.get()) == 1 && responder) {
+        r.signer_key_kind = crypto::key_kind(X509_get0_pubkey(responder));
+        r.signer_key_bits = EVP_PKEY_get_bits(X509_get0_pubkey(responder));
+    }
+    ossl::clear_errors();
+    if (status == V_OCSP_CERTSTATUS_REVOKED) {
+        // A revocation stays proven whenever the answer was issued.
+        r.status = RevocationStatus::revoked;
+        r.revoked_at = ossl::to_time_point(revtime);
+        return r;
+    }
+    if (!issued_after && !current) {
+        why = "the OCSP response in the signature (thisUpdate " + format_rfc3339(this_update) +
+              ") was issued before " + format_rfc3339(at) + " and no longer current then";
+        return std::nullopt;
+    }
+    r.status =
+        status == V_OCSP_CERTSTATUS_GOOD ? RevocationStatus::good : RevocationStatus::unknown;
+    return r;
+}
+
+// What the carried OCSP responses say of `cert`: the first revocation, else the first good
+// answer that speaks of `at`; `about` tells whether any of them spoke of it at all.
+std::optional<RevocationAnswer> carried_ocsp(X509* cert, X509* issuer, const Sources& s,
+                                             const std::vector<X509*>& anchors,
+                                             const std::vector<X509*>& untrusted, TimePoint at,
+                                             std::vector<std::string>& problems, bool& about) {
+    std::optional<RevocationAnswer> good;
+    for (const auto& der : s.ocsp) {
+        std::string why;
+        auto r = read_carried_ocsp(der, cert, issuer, s, anchors, untrusted, at, why);
+        if (!why.empty()) problems.push_back(why);
+        about |= r.has_value() || !why.empty();
+        if (!r) continue;
+        if (r->status == RevocationStatus::revoked) return r;
+        if (r->status == RevocationStatus::good && !good) good = std::move(r);
+    }
+    return good;
 }
 
 Ptr<X509_CRL> parse_crl(const core::Bytes& bytes) {
@@ -312,6 +420,7 @@ std::optional<CrlAnswer> read_crl(const KnownCrl& known, X509* cert, X509* issue
     RevocationAnswer& r = a.result;
     r.kind = known.kind;
     r.location = known.location;
+    r.evidence = ossl::encode_der(crl, i2d_X509_CRL, "a CRL");
     r.detail = "thisUpdate " + format_rfc3339(a.this_update);
     const X509_ALGOR* sig_alg = nullptr;
     X509_CRL_get0_signature(crl, nullptr, &sig_alg);
@@ -487,10 +596,20 @@ RevocationAnswer check(X509* cert, X509* issuer, const Sources& s,
                     auto a = read_crl(known, cert, issuer, at, ignored);
                     if (a && a->result.status == RevocationStatus::revoked) return a->result;
                 }
+                std::vector<std::string> ignored;
+                bool about = false;
+                auto a = carried_ocsp(cert, issuer, s, anchors, untrusted, at, ignored, about);
+                if (a && a->status == RevocationStatus::revoked) return *a;
             }
             return *r;
         }
     }
+    // Then the OCSP responses the signature carries: a revocation any of them shows decides,
+    // else a good answer issued after the time to prove (or current then).
+    bool carried_about = false;  // a carried response speaks of this certificate
+    const auto carried_good =
+        carried_ocsp(cert, issuer, s, anchors, untrusted, at, problems, carried_about);
+    if (carried_good && carried_good->status == RevocationStatus::revoked) return *carried_good;
     // Then every CRL that can speak for the certificate, given, carried and (online) from its
     // distribution points, is read; the choice is by content, never by order: a revocation any
     // authentic CRL lists wins, else the newest fresh complete CRL decides (EN 319 102-1 5.2.5),
@@ -532,10 +651,11 @@ RevocationAnswer check(X509* cert, X509* issuer, const Sources& s,
         }
     }
     if (revoked) return revoked->result;
+    if (carried_good) return *carried_good;
     if (newest_good) return newest_good->result;
 
     RevocationAnswer r;
-    if (ocsp.empty() && crls.empty() && !issuer_crl_seen) {
+    if (ocsp.empty() && crls.empty() && !issuer_crl_seen && !carried_about) {
         // CRLs given for other issuers do not make this certificate need one.
         r.status = RevocationStatus::unpublished;
         r.detail = "the certificate names no OCSP responder or CRL distribution point";
@@ -556,6 +676,8 @@ std::string source_text(RevocationKind kind, const std::string& location) {
             return "CRL file " + location;
         case RevocationKind::crl_embedded:
             return "CRL in the signature";
+        case RevocationKind::ocsp_embedded:
+            return "OCSP response in the signature";
         case RevocationKind::crl_downloaded:
         case RevocationKind::crl_cached:
             return "CRL " + location;

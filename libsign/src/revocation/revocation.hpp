@@ -4,6 +4,7 @@
 #include <chrono>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,8 @@ struct KnownCrl {
 struct Sources {
     bool offline = false;        // use no network: CRL files and embedded data only
     std::vector<KnownCrl> crls;  // from CRL files and from the signature
+    // OCSP responses the signature carries (OCSPResponse DER; not owned).
+    std::vector<std::span<const unsigned char>> ocsp;
     std::chrono::milliseconds timeout{10000};
     std::filesystem::path cache_dir;  // downloaded CRLs, content-addressed; empty: no cache
     // OCSP replay protection (RFC 6960 4.4.1): the nonce must come back; a response without
@@ -38,8 +41,9 @@ inline std::string source_text(const RevocationAnswer& a) {
     return source_text(a.kind, a.location);
 }
 
-// The status of `cert` (issued by `issuer`) for validation at `at`: OCSP when online, else the
-// newest applicable CRL (given, carried, or from the distribution points); a CRL whose scope
+// The status of `cert` (issued by `issuer`) at `at` (the time it must be proven for): OCSP when
+// online, else a carried OCSP response issued after `at` or current then, else the newest
+// applicable CRL (given, carried, or from the distribution points); a CRL whose scope
 // (IssuingDistributionPoint) excludes the certificate is no answer, and an authentic CRL that
 // lists the certificate proves its revocation even when stale. `anchors` and `untrusted` let
 // an OCSP responder's certificate be checked (RFC 6960 4.2.2.2: the CA itself, or a delegated

@@ -53,6 +53,7 @@ class DefaultRevocationSource final : public RevocationSource {
             carried.push_back(parse<X509_CRL>(der, d2i_X509_CRL, "a carried CRL"));
             sources.crls.push_back({carried.back().get(), RevocationKind::crl_embedded, ""});
         }
+        sources.ocsp = q.carried_ocsp;
         return revocation::check(cert.get(), issuer.get(), sources, raw(anchors), raw(untrusted),
                                  q.at);
     }

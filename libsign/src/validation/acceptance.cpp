@@ -50,11 +50,11 @@ struct CarriedDer {
     std::vector<core::Bytes> crls, certificates, anchors;
 };
 
-CarriedDer carried_der(const SignatureFacts& facts, const ValidationContext& context) {
+CarriedDer carried_der(const Carried& carried, const ValidationContext& context) {
     CarriedDer out;
-    for (const auto& c : facts.crls)
-        out.crls.push_back(ossl::encode_der(c.get(), i2d_X509_CRL, "a carried CRL"));
-    for (const auto& c : facts.certificates) out.certificates.push_back(ossl::to_der(c.get()));
+    for (X509_CRL* c : carried.crls)
+        out.crls.push_back(ossl::encode_der(c, i2d_X509_CRL, "a carried CRL"));
+    for (X509* c : carried.certificates) out.certificates.push_back(ossl::to_der(c));
     for (const auto& a : detail::impl(context.trust).anchors)
         out.anchors.push_back(ossl::to_der(a.get()));
     return out;
@@ -153,13 +153,15 @@ AnswerJudgement judge_answer(const RevocationAnswer& res, bool signer, const std
     return {};
 }
 
-RevocationOutcome check_revocation(const SignatureFacts& facts, const ValidationContext& context,
-                                   const RevocationSource& source, const ChainResult& chain,
-                                   TimePoint at, std::optional<TimePoint> poe) {
+RevocationOutcome check_revocation(const SignatureFacts& facts, const Carried& carried,
+                                   const ValidationContext& context, const RevocationSource& source,
+                                   const ChainResult& chain, TimePoint at,
+                                   std::optional<TimePoint> poe) {
     RevocationOutcome out;
-    const CarriedDer carried = carried_der(facts, context);
-    RevocationRequest request{
-        {}, {}, spans(carried.crls), spans(carried.certificates), spans(carried.anchors), at};
+    const CarriedDer der = carried_der(carried, context);
+    RevocationRequest request{{}, {}, spans(der.crls), spans(der.certificates), spans(der.anchors),
+                              {}, at};
+    for (const core::Bytes* o : carried.ocsp) request.carried_ocsp.emplace_back(*o);
     for (std::size_t i = 0; i + 1 < chain.certs.size(); ++i) {
         X509* cert = chain.certs[i].get();
         const std::string who = ossl::name_to_string(X509_get_subject_name(cert));
@@ -168,8 +170,8 @@ RevocationOutcome check_revocation(const SignatureFacts& facts, const Validation
         request.issuer = issuer;
         const RevocationAnswer res = source.status(request);
         const std::string source_text = revocation::source_text(res);
-        out.revocation.push_back(
-            {who, res.status, source_text, res.revoked_at, res.detail, res.kind, res.location});
+        out.revocation.push_back({who, res.status, source_text, res.revoked_at, res.detail,
+                                  res.kind, res.location, core::to_public_bytes(res.evidence)});
         if (!res.signature_digest.empty() || !res.signer_key_kind.empty()) {
             out.uses.push_back(
                 {"the signature of the revocation data for " + who + " (" + source_text + ")",

@@ -169,13 +169,24 @@ ChainResult validate_chain(X509* cert, const std::vector<ossl::Ptr<X509>>& untru
     return result;
 }
 
-ChainOutcome check_chain(const SignatureFacts& facts, const ValidationContext& context,
-                         const IssuerFetcher& fetcher, std::optional<TimePoint> poe,
-                         TimePoint validation_time) {
+Carried carried_by(const SignatureFacts& facts, const SignatureFacts* holder) {
+    Carried out;
+    for (const SignatureFacts* f : {&facts, holder}) {
+        if (f == nullptr) continue;
+        for (const auto& c : f->certificates) out.certificates.push_back(c.get());
+        for (const auto& c : f->crls) out.crls.push_back(c.get());
+        for (const auto& o : f->ocsp_responses) out.ocsp.push_back(&o);
+    }
+    return out;
+}
+
+ChainOutcome check_chain(const SignatureFacts& facts, const Carried& carried,
+                         const ValidationContext& context, const IssuerFetcher& fetcher,
+                         std::optional<TimePoint> poe, TimePoint validation_time) {
     ChainOutcome out;
     X509* signer = facts.signer_cert.get();
     std::vector<ossl::Ptr<X509>> pool;
-    for (const auto& c : facts.certificates) pool.push_back(ossl::up_ref(c.get()));
+    for (X509* c : carried.certificates) pool.push_back(ossl::up_ref(c));
     for (const auto& c : detail::impl(context.extra_certificates).anchors)
         pool.push_back(ossl::up_ref(c.get()));
     auto chain = validate_chain(signer, pool, detail::impl(context.trust), validation_time);

@@ -1,6 +1,8 @@
 // EN 319 102-1 5.3, validation of basic signatures: the steps (checks.cpp, chain.cpp,
 // acceptance.cpp) in order of precedence, merged into one verdict, with the services the context
 // gives for the chain and revocation.
+#include <algorithm>
+
 #include "validation/services.hpp"
 #include "validation/steps.hpp"
 
@@ -76,10 +78,17 @@ SignatureReport conclude(SignatureReport r, StepResult verdict, const std::strin
 // order of precedence of 5.3.4. A tampered document fails even without a trust anchor, so the
 // cryptographic steps come before the chain; a revoked certificate is judged before the
 // algorithms, whose dates are only judged at a proof of existence that survived revocation.
-SignatureReport judge(const SignatureFacts& facts, const ValidationContext& context,
-                      std::optional<TimePoint> poe, TimePoint validation_time) {
+// `holder` is the signature a time-stamp lies in (its validation data serves the time-stamp too).
+SignatureReport judge(const SignatureFacts& facts, const SignatureFacts* holder,
+                      const ValidationContext& context, std::optional<TimePoint> poe,
+                      TimePoint validation_time) {
     SignatureReport r = report_of(facts, validation_time);
     const std::string what = facts.is_timestamp ? "time-stamp" : "signature";
+    const Carried carried = carried_by(facts, holder);
+    // The revocation status that matters is the one when what was signed is proven to exist: at
+    // the proof of existence, else at a time-stamp's own time, else now.
+    const TimePoint prove_at =
+        poe ? *poe : (facts.is_timestamp && facts.gen_time ? *facts.gen_time : validation_time);
     BagCheck bag;
     ChainResult chain;
     std::vector<AlgorithmUse> uses;
@@ -94,8 +103,8 @@ SignatureReport judge(const SignatureFacts& facts, const ValidationContext& cont
         [&] { return check_references(facts); },
         [&] { return check_timestamp_constraints(facts, poe, validation_time); },
         [&] {
-            auto outcome =
-                check_chain(facts, context, *issuer_fetcher_of(context), poe, validation_time);
+            auto outcome = check_chain(facts, carried, context, *issuer_fetcher_of(context), poe,
+                                       validation_time);
             append(r.notes, std::move(outcome.notes));
             chain = std::move(outcome.chain);
             r.chain = chain.chain;
@@ -105,8 +114,8 @@ SignatureReport judge(const SignatureFacts& facts, const ValidationContext& cont
         [&] {
             append(r.notes, unchecked_certificate_notes(bag, r.chain));
             uses = algorithm_uses(facts, chain);
-            auto outcome = check_revocation(facts, context, *revocation_source_of(context), chain,
-                                            validation_time, poe);
+            auto outcome = check_revocation(facts, carried, context, *revocation_source_of(context),
+                                            chain, prove_at, poe);
             r.revocation = std::move(outcome.revocation);
             append(r.notes, std::move(outcome.notes));
             append(uses, std::move(outcome.uses));
@@ -124,69 +133,160 @@ SignatureReport judge(const SignatureFacts& facts, const ValidationContext& cont
     return conclude(std::move(r), verdict, what);
 }
 
-}  // namespace
-
-SignatureReport evaluate(const SignatureFacts& given, const ValidationContext& context,
-                         TimePoint validation_time) {
-    // 5.2.3: a signing certificate left out of the signature (a token made without certReq) may
-    // be among the anchors or the extra certificates.
-    std::optional<SignatureFacts> resolved;
-    if (!given.signer_cert && given.with_candidates) {
-        std::vector<X509*> candidates;
-        for (const auto& c : detail::impl(context.trust).anchors) candidates.push_back(c.get());
-        for (const auto& c : detail::impl(context.extra_certificates).anchors)
-            candidates.push_back(c.get());
-        if (!candidates.empty()) {
-            resolved = given.with_candidates(candidates);
-            resolved->external_poe = given.external_poe;
-            resolved->external_poe_source = given.external_poe_source;
+// The earliest proof of existence found so far, and what gave it.
+struct Proof {
+    std::optional<TimePoint> at;
+    std::string source;
+    void offer(std::optional<TimePoint> t, const std::string& from) {
+        if (t && (!at || *t < *at)) {
+            at = t;
+            source = from;
         }
     }
-    const SignatureFacts& facts = resolved ? *resolved : given;
-    std::vector<SignatureReport> stamps;
-    for (const auto& ts : facts.timestamps)
-        stamps.push_back(evaluate(ts, context, validation_time));
-    // Proof of existence (EN 319 102-1 5.6.2.4): the earliest time-stamp over the signature that
-    // passed, or an evidence record over the signature file, whichever is earlier.
-    std::optional<TimePoint> poe;
-    std::string poe_source;
-    for (const auto& ts : stamps) {
-        if (ts.indication == Indication::total_passed && ts.signing_time &&
-            (!poe || *ts.signing_time < *poe)) {
-            poe = ts.signing_time;
-            poe_source = "its signature time-stamp";
+};
+
+// The facts with the signing certificate looked for among the anchors and extra certificates
+// (5.2.3: a token made without certReq leaves it out); nullopt when that is not needed.
+std::optional<SignatureFacts> resolve_signer(const SignatureFacts& given,
+                                             const ValidationContext& context) {
+    if (given.signer_cert || !given.with_candidates) return std::nullopt;
+    std::vector<X509*> candidates;
+    for (const auto& c : detail::impl(context.trust).anchors) candidates.push_back(c.get());
+    for (const auto& c : detail::impl(context.extra_certificates).anchors)
+        candidates.push_back(c.get());
+    if (candidates.empty()) return std::nullopt;
+    auto resolved = given.with_candidates(candidates);
+    resolved.external_poe = given.external_poe;
+    resolved.external_poe_source = given.external_poe_source;
+    return resolved;
+}
+
+SignatureReport evaluate_in(const SignatureFacts& given, const SignatureFacts* holder,
+                            const ValidationContext& context, TimePoint validation_time,
+                            const Proof& covering);
+
+// EN 319 102-1 5.6.3: the archive time-stamps latest first, each validated with the proof of
+// existence the later ones that passed give it (past validation of an expired TSA certificate);
+// the earliest that passed proves the signature, its time-stamps and validation data existed.
+std::vector<SignatureReport> evaluate_archive(const SignatureFacts& facts,
+                                              const ValidationContext& context,
+                                              TimePoint validation_time, Proof& proof) {
+    std::vector<const SignatureFacts*> order;
+    for (const auto& a : facts.archive_timestamps) order.push_back(&a);
+    std::stable_sort(order.begin(), order.end(), [](const auto* a, const auto* b) {
+        return a->gen_time.value_or(TimePoint::min()) > b->gen_time.value_or(TimePoint::min());
+    });
+    std::vector<SignatureReport> out;
+    for (const SignatureFacts* ats : order) {
+        out.push_back(evaluate_in(*ats, &facts, context, validation_time, proof));
+        if (out.back().indication == Indication::total_passed && ats->gen_time) {
+            proof.offer(ats->gen_time,
+                        "its archive time-stamp of " + format_rfc3339(*ats->gen_time));
         }
     }
-    if (facts.external_poe && (!poe || *facts.external_poe < *poe)) {
-        poe = facts.external_poe;
-        poe_source = facts.external_poe_source;
-    }
-    SignatureReport r = judge(facts, context, poe, validation_time);
-    r.timestamps = std::move(stamps);
-    if (poe && !facts.is_timestamp) {
-        r.best_signature_time = poe;
-        r.notes.push_back({NoteCode::poe_used, poe_source + " proves the signature existed on " +
-                                                   format_rfc3339(*poe)});
-    }
+    std::reverse(out.begin(), out.end());  // oldest first, as they were added
+    return out;
+}
 
-    // A signature-time-stamp that is broken (not merely unconfirmed) means the signature file has
-    // been tampered with: the signature cannot pass (EN 319 122-1 B-T must be technically valid).
+// A time-stamp over the signature that is broken (not merely unconfirmed) means the signature
+// file has been tampered with: the signature cannot pass (EN 319 122-1: B-T and B-LTA must be
+// technically valid). One that is unconfirmed proves nothing, and a note says so.
+void judge_stamps(SignatureReport& r) {
     for (const auto& ts : r.timestamps) {
+        const bool archive = ts.type == EntryType::archive_timestamp;
         if (ts.indication == Indication::total_failed && r.indication != Indication::total_failed) {
             r.indication = Indication::total_failed;
             r.sub_indication = ts.sub_indication;
-            r.explanation = "the signature's time-stamp is broken: " + ts.explanation;
-            return r;
+            r.explanation = std::string("the signature's ") +
+                            (archive ? "archive time-stamp" : "time-stamp") +
+                            " is broken: " + ts.explanation;
+            return;
         }
         if (ts.indication == Indication::indeterminate) {
-            r.notes.push_back({NoteCode::timestamp_not_confirmed,
-                               "a signature time-stamp could not be confirmed (" +
-                                   std::string(to_string(ts.sub_indication)) +
-                                   "), so it proves nothing about when the signature existed: " +
-                                   ts.explanation});
+            r.notes.push_back(
+                {NoteCode::timestamp_not_confirmed,
+                 std::string("a ") + (archive ? "archive time-stamp" : "signature time-stamp") +
+                     " could not be confirmed (" + std::string(to_string(ts.sub_indication)) +
+                     "), so it proves nothing about when the signature existed: " +
+                     ts.explanation});
         }
     }
+}
+
+SignatureReport evaluate_in(const SignatureFacts& given, const SignatureFacts* holder,
+                            const ValidationContext& context, TimePoint validation_time,
+                            const Proof& covering) {
+    const std::optional<SignatureFacts> resolved = resolve_signer(given, context);
+    const SignatureFacts& facts = resolved ? *resolved : given;
+    Proof proof = covering;
+    std::vector<SignatureReport> archive = evaluate_archive(facts, context, validation_time, proof);
+    std::vector<SignatureReport> stamps;
+    for (const auto& ts : facts.timestamps)
+        stamps.push_back(evaluate_in(ts, &facts, context, validation_time, proof));
+    // Proof of existence (EN 319 102-1 5.6.2.4): the earliest time-stamp over the signature that
+    // passed, an archive time-stamp, or an evidence record over the signature file.
+    for (const auto& ts : stamps) {
+        if (ts.indication == Indication::total_passed && ts.signing_time)
+            proof.offer(ts.signing_time, "its signature time-stamp");
+    }
+    proof.offer(facts.external_poe, facts.external_poe_source);
+    SignatureReport r = judge(facts, holder, context, proof.at, validation_time);
+    r.timestamps = std::move(stamps);
+    append(r.timestamps, std::move(archive));
+    if (proof.at && !facts.is_timestamp) {
+        r.best_signature_time = proof.at;
+        r.notes.push_back({NoteCode::poe_used, proof.source + " proves the signature existed on " +
+                                                   format_rfc3339(*proof.at)});
+    } else if (proof.at && covering.at && facts.is_timestamp) {
+        r.notes.push_back({NoteCode::poe_used, covering.source +
+                                                   " proves this time-stamp existed on " +
+                                                   format_rfc3339(*covering.at)});
+    }
+    judge_stamps(r);
+    if (!facts.is_timestamp) plan_renewal(r, context.policy);
     return r;
+}
+
+}  // namespace
+
+void plan_renewal(SignatureReport& report, const ValidationPolicy& policy) {
+    const SignatureReport* latest = nullptr;
+    for (const auto& ts : report.timestamps) {
+        if (ts.signing_time && !ts.chain.empty() &&
+            (!latest || *ts.signing_time > *latest->signing_time)) {
+            latest = &ts;
+        }
+    }
+    if (latest == nullptr) return;
+    TimePoint by = latest->chain.front().not_after;
+    for (const auto& c : latest->chain) by = std::min(by, c.not_after);
+    if (auto end = policy.end_of_digest(latest->digest_algorithm)) by = std::min(by, *end);
+    for (const auto& a : latest->algorithms) {
+        if (a.acceptable_until) by = std::min(by, *a.acceptable_until);
+    }
+    TimePoint from = *latest->signing_time;
+    for (const auto& v : latest->revocation) {
+        if (v.evidence.empty() || v.kind == RevocationKind::ocsp ||
+            v.kind == RevocationKind::ocsp_embedded) {
+            continue;
+        }
+        const auto der = core::from_public_bytes(v.evidence);
+        const unsigned char* p = der.data();
+        const ossl::Ptr<X509_CRL> crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(der.size())));
+        ossl::clear_errors();
+        const ASN1_TIME* next = crl ? X509_CRL_get0_nextUpdate(crl.get()) : nullptr;
+        if (next != nullptr &&
+            ossl::to_time_point(X509_CRL_get0_lastUpdate(crl.get())) < *latest->signing_time) {
+            from = std::max(from, ossl::to_time_point(next));
+        }
+    }
+    report.renew_by = by;
+    report.renew_from = from;
+}
+
+SignatureReport evaluate(const SignatureFacts& given, const ValidationContext& context,
+                         TimePoint validation_time) {
+    return evaluate_in(given, nullptr, context, validation_time, {});
 }
 
 }  // namespace ltsign::validation

@@ -329,6 +329,7 @@ SignatureReport judge_evidence_record(const EvidenceRecordFacts& facts,
     }
     decide(r, w, weak, first_after, at);
     r.notes.insert(r.notes.end(), facts.notes.begin(), facts.notes.end());
+    plan_renewal(r, context.policy);
     return r;
 }
 

@@ -77,8 +77,16 @@ struct SignatureFacts {
 
     // Signature-time-stamps over this signature's value (CAdES B-T), judged with it.
     std::vector<SignatureFacts> timestamps;
-    // Revocation data the signature carries (CMS SignedData crls).
+    // Archive time-stamps over the signature and its validation data (CAdES
+    // archive-time-stamp-v3, XAdES ArchiveTimeStamp), in any order: the engine orders them by
+    // genTime and validates them latest first, each giving the earlier ones their proof of
+    // existence (EN 319 102-1 5.6.3).
+    std::vector<SignatureFacts> archive_timestamps;
+    // Revocation data the signature carries (CMS SignedData crls, XAdES RevocationValues and
+    // TimeStampValidationData): CRLs, and OCSP responses as DER OCSPResponse. The time-stamps
+    // over the signature use them too, and its certificates.
     std::vector<ossl::Ptr<X509_CRL>> crls;
+    std::vector<core::Bytes> ocsp_responses;
     // A proof of existence from outside the signature (an evidence record over the file).
     std::optional<TimePoint> external_poe;
     std::string external_poe_source;
@@ -86,6 +94,15 @@ struct SignatureFacts {
     // Set when the signing certificate is not carried (a token made without certReq): the facts
     // extracted again with further candidate certificates (anchors, extra certificates).
     std::function<SignatureFacts(const std::vector<X509*>&)> with_candidates;
+};
+
+// Validation data a signature is extended with (B-LT), DER each: certificates, CRLs, OCSP
+// responses (OCSPResponse).
+struct ValidationData {
+    std::vector<core::Bytes> certificates;
+    std::vector<core::Bytes> crls;
+    std::vector<core::Bytes> ocsp;
+    bool empty() const { return certificates.empty() && crls.empty() && ocsp.empty(); }
 };
 
 // X.509 path validation of `cert` at time `at` to the trust anchors (EN 319 102-1 5.2.6).
@@ -102,8 +119,15 @@ ChainResult validate_chain(X509* cert, const std::vector<ossl::Ptr<X509>>& untru
 
 CertificateInfo describe(const X509* cert);
 
-// EN 319 102-1 5.3 (validation process for basic signatures) over the facts.
+// EN 319 102-1 5.3 (validation process for basic signatures) over the facts, with its
+// time-stamps (5.4) and archive time-stamps (5.6.3, validation with long-term data).
 SignatureReport evaluate(const SignatureFacts& facts, const ValidationContext& context,
                          TimePoint validation_time);
+
+// Renewal planning from a report's time-stamps (SignatureReport::renew_by, renew_from): the
+// latest time-stamp's TSA chain expiry and the policy's end for its algorithms; from its genTime
+// on, or from the nextUpdate of the CRL that judged its TSA certificate if that CRL was issued
+// before it. Nothing when the report has no time-stamp with a known chain.
+void plan_renewal(SignatureReport& report, const ValidationPolicy& policy);
 
 }  // namespace ltsign::validation

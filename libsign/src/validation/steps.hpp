@@ -58,6 +58,15 @@ StepResult check_references(const SignatureFacts& facts);
 StepResult check_timestamp_constraints(const SignatureFacts& facts, std::optional<TimePoint> poe,
                                        TimePoint validation_time);
 
+// What a signature carries for validating it and its time-stamps (B-LT validation data): a
+// time-stamp inside a signature uses the signature's certificates, CRLs and OCSP responses too.
+struct Carried {
+    std::vector<X509*> certificates;
+    std::vector<X509_CRL*> crls;
+    std::vector<const core::Bytes*> ocsp;
+};
+Carried carried_by(const SignatureFacts& facts, const SignatureFacts* holder);
+
 // 5.2.6 X.509 certificate validation at the validation time, completed from authorityInfoAccess
 // caIssuers (through `fetcher`), and 5.6.2.x past validation at the proof of existence.
 struct ChainOutcome {
@@ -65,23 +74,26 @@ struct ChainOutcome {
     std::vector<Note> notes;
     StepResult result;
 };
-ChainOutcome check_chain(const SignatureFacts& facts, const ValidationContext& context,
-                         const IssuerFetcher& fetcher, std::optional<TimePoint> poe,
-                         TimePoint validation_time);
+ChainOutcome check_chain(const SignatureFacts& facts, const Carried& carried,
+                         const ValidationContext& context, const IssuerFetcher& fetcher,
+                         std::optional<TimePoint> poe, TimePoint validation_time);
 // The signer's certificate must allow signing documents (key usage, extended key usage).
 StepResult check_key_usage(const SignatureFacts& facts);
 
 // 5.2.5 revocation of every certificate of the chain below the anchor, from what `source`
-// answers; the report's revocation entries, notes and the answers' signatures for the policy.
+// answers about the time `at` that must be proven (the proof of existence, a time-stamp's
+// genTime, else the validation time); the report's revocation entries, notes and the answers'
+// signatures for the policy.
 struct RevocationOutcome {
     StepResult result;
     std::vector<RevocationInfo> revocation;
     std::vector<Note> notes;
     std::vector<AlgorithmUse> uses;
 };
-RevocationOutcome check_revocation(const SignatureFacts& facts, const ValidationContext& context,
-                                   const RevocationSource& source, const ChainResult& chain,
-                                   TimePoint at, std::optional<TimePoint> poe);
+RevocationOutcome check_revocation(const SignatureFacts& facts, const Carried& carried,
+                                   const ValidationContext& context, const RevocationSource& source,
+                                   const ChainResult& chain, TimePoint at,
+                                   std::optional<TimePoint> poe);
 
 // One answer judged: REVOKED, REVOKED_NO_POE, REVOKED_CA_NO_POE, TRY_LATER or a pass (with a
 // note). `role` names the certificate in sentences, `who` is its subject.

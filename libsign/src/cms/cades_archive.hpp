@@ -1,0 +1,80 @@
+// CAdES long-term levels (ETSI EN 319 122-1 5.5): B-LT validation data in SignedData's
+// certificates and crls (OCSP responses as RevocationInfoChoice other, RFC 5940), and B-LTA
+// archive-time-stamp-v3 attributes with their ats-hash-index-v3. Edits and hashes work on the
+// DER as it is: re-encoding what an archive time-stamp covers would break it.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "cms/cades_timestamp.hpp"
+#include "core/der.hpp"
+#include "core/file_io.hpp"
+#include "validation/data_object.hpp"
+#include "validation/model.hpp"
+
+namespace ltsign::cms {
+
+using validation::ValidationData;
+
+// A ContentInfo holding SignedData, sliced into the parts the long-term levels read and edit.
+// The slices point into `bytes`, which the value keeps.
+struct SignedDataParts {
+    std::shared_ptr<const core::Bytes> bytes;
+    der::Tlv content_type;  // SignedData.encapContentInfo.eContentType
+    std::optional<std::span<const unsigned char>> econtent;  // the content octets, if carried
+    std::vector<der::Tlv> head;          // version, digestAlgorithms, encapContentInfo
+    std::vector<der::Tlv> certificates;  // each CertificateChoices
+    std::vector<der::Tlv> crls;          // each RevocationInfoChoice
+    struct Signer {
+        std::vector<der::Tlv> fields;          // version .. signature, as encoded
+        std::vector<der::Tlv> unsigned_attrs;  // each Attribute
+    };
+    std::vector<Signer> signers;
+};
+
+// The parts of a DER ContentInfo; nullopt when it is not definite-length DER SignedData (the
+// caller re-encodes BER first).
+std::optional<SignedDataParts> slice_signed_data(std::shared_ptr<const core::Bytes> bytes);
+
+// The OCSP responses in SignedData.crls (id-ri-ocsp-response, and id-pkix-ocsp-basic as older
+// toolkits wrote it), each as a DER OCSPResponse.
+std::vector<core::Bytes> carried_ocsp(const SignedDataParts& parts);
+
+// The archive-time-stamp-v3 attributes of SignerInfo `signer`, each as facts with its message
+// imprint checked against the signature as it is now (EN 319 122-1 5.5.3): every element its
+// hash index lists must still be there, and the imprint over the index must match. `document`
+// is a detached signature's content (nullptr: none given).
+std::vector<validation::SignatureFacts> archive_timestamps(const SignedDataParts& parts,
+                                                           std::size_t signer,
+                                                           const validation::DataObject* document);
+
+// Whether SignerInfo `signer` carries attribute `oid` (dotted) among its unsigned attributes.
+bool has_unsigned_attribute(const SignedDataParts& parts, std::size_t signer,
+                            const std::string& oid);
+
+// Adds what `data` holds and the signature lacks to SignedData.certificates and .crls (raising
+// its version to 5 when an OCSP response is added, RFC 5652 5.1). Nothing else changes.
+core::Bytes add_validation_data(const core::Bytes& signature, const std::string& what,
+                                const ValidationData& data);
+
+// Adds an archive-time-stamp-v3 (digest `md`, from `tokens`) to every SignerInfo, over the
+// signature and all its validation data as they are now. A detached signature needs `document`.
+core::Bytes add_archive_timestamp(const core::Bytes& signature, const std::string& what,
+                                  const validation::DataObject* document, const EVP_MD* md,
+                                  const TokenSource& tokens);
+
+// The long-term facts of each SignerInfo of a CAdES signature whose basic facts (extract_facts)
+// are `facts`: the OCSP responses it carries, its archive time-stamps, and its level (B-LT with
+// validation data, B-LTA with an archive time-stamp).
+void add_long_term_facts(const core::Bytes& signature, const std::string& what,
+                         const validation::DataObject* document,
+                         std::vector<validation::SignatureFacts>& facts);
+
+// The DER of a signature OpenSSL can read but that is not definite-length DER (BER from other
+// toolkits): re-encoded; the bytes themselves when they are DER already.
+core::Bytes as_der(const core::Bytes& signature, const std::string& what);
+
+}  // namespace ltsign::cms
