@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cms/cades_archive.hpp"
 #include "time_travel.hpp"
 
 namespace ltsign {
@@ -56,6 +57,46 @@ TEST_F(LongTerm, CadesLtaRenewedIn2035StillProvesTheSignatureIn2040) {
                              " -content " + q(doc) + " -CAfile " + q(pki("root.pem")) +
                              " -purpose any -attime 1780315200 -out /dev/null");
     EXPECT_EQ(o.exit_code, 0) << o.err;
+}
+
+// What an archive time-stamp covers cannot change unnoticed: each alteration below is caught
+// (the tests build the attack on a real B-LTA signature).
+TEST_F(LongTerm, CadesLtaTamperedValidationDataOrIndexFails) {
+    const auto lta = dir / "protokoll.txt.p7s";
+    ASSERT_NO_FATAL_FAILURE(sign_in_2026(lta));
+    const auto bytes = test::read_bytes(lta);
+    const auto parts = cms::slice_signed_data(std::make_shared<const core::Bytes>(bytes));
+    ASSERT_TRUE(parts);
+    const auto ocsp = cms::carried_ocsp(*parts);
+    ASSERT_FALSE(ocsp.empty());
+    ASSERT_FALSE(parts->certificates.empty());
+    const auto index_oid =
+        std::vector<unsigned char>{0x06, 0x07, 0x04, 0x00, 0x81, 0x95, 0x32, 0x01, 0x05};
+    struct Case {
+        const char* what;
+        std::size_t offset;
+    };
+    const std::size_t ocsp_at = test::find_bytes(bytes, ocsp.front());
+    const auto& cert = parts->certificates.back().all;
+    const std::size_t index_at = test::find_bytes(bytes, index_oid);
+    ASSERT_NE(ocsp_at, std::string::npos);
+    ASSERT_NE(index_at, std::string::npos);
+    const std::vector<Case> cases = {
+        {"a byte of a carried OCSP response's signature", ocsp_at + ocsp.front().size() - 1},
+        {"a byte of a carried certificate's signature",
+         static_cast<std::size_t>(cert.data() - parts->bytes->data()) + cert.size() - 1},
+        // OID, SET header, SEQUENCE header, AlgorithmIdentifier (13 bytes), list header, hash.
+        {"a byte of the first hash in the ats-hash-index-v3", index_at + 9 + 2 + 2 + 13 + 2 + 4},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.what);
+        auto changed = bytes;
+        changed.at(c.offset) ^= 0x01;
+        const auto file = dir / "tampered.p7s";
+        test::write_bytes(file, changed);
+        const auto f = verify(file, "2026-06-02T00:00:00Z", 1);
+        EXPECT_EQ(f["indication"], "TOTAL_FAILED") << f.dump(2);
+    }
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "crypto/digests.hpp"
 #include "helpers.hpp"
 #include "test_pki.hpp"
 #include "tsa_process.hpp"
@@ -82,6 +83,42 @@ TEST_F(TimestampCli, ExtendToANewFileAndInPlace) {
     for (const auto& e : fs::directory_iterator(dir.path()))
         n += e.path().extension() == ".p7s" ? 1 : 0;
     EXPECT_EQ(n, 2u);
+}
+
+// CAdES-E-ERS (EN 319 122-3): an evidence record over the signature and its document, embedded
+// in an id-aa-er-external attribute; it proves the signature existed, and what it covers cannot
+// change unnoticed.
+TEST_F(TimestampCli, ExtendEmbedsAnEvidenceRecordThatCoversSignatureAndDocument) {
+    ASSERT_EQ(ltsign("sign " + q(doc) + key() + "-o " + q(dir / "b.p7s")).exit_code, 0);
+    const auto before = test::read_bytes(dir / "b.p7s");
+    auto r = ltsign("extend " + q(dir / "b.p7s") + " --level ERS --tsa " + tsa->url() + " -o " +
+                    q(dir / "e.p7s"));
+    EXPECT_EQ(r.exit_code, 66) << "a detached signature's record covers its document: " << r.err;
+    r = ltsign("extend " + q(dir / "b.p7s") + " --level ERS --tsa " + tsa->url() + " --data " +
+               q(doc) + " -o " + q(dir / "e.p7s"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(test::read_bytes(dir / "b.p7s"), before);
+    auto j = verify_json(dir / "e.p7s");
+    const auto& s = j["files"][0]["signatures"][0];
+    ASSERT_EQ(s["timestamps"].size(), 1u) << j.dump(2);
+    EXPECT_EQ(s["timestamps"][0]["type"], "evidence-record");
+    EXPECT_EQ(s["timestamps"][0]["indication"], "TOTAL_PASSED") << j.dump(2);
+    EXPECT_EQ(s["bestSignatureTime"], test::k_tsa_clock);
+
+    const auto changed = dir / "changed.txt";
+    test::write_text(changed, "Beslut: bygglov avslås.\n");
+    r = ltsign("verify " + q(dir / "e.p7s") + " --data " + q(changed) + verify_opts());
+    EXPECT_EQ(r.exit_code, 1) << r.out;
+
+    // The document's hash inside the record, altered: the record no longer covers it.
+    auto bytes = test::read_bytes(dir / "e.p7s");
+    const auto digest = crypto::digest_bytes(EVP_sha256(), test::read_bytes(doc));
+    const auto at = test::find_bytes(bytes, digest);
+    ASSERT_NE(at, std::string::npos);
+    bytes[at + 5] ^= 0x01;
+    test::write_bytes(dir / "t.p7s", bytes);
+    j = verify_json(dir / "t.p7s", 1);
+    EXPECT_EQ(j["files"][0]["signatures"][0]["subIndication"], "HASH_FAILURE") << j.dump(2);
 }
 
 TEST_F(TimestampCli, TsaDownGivesExit69AndNoOutput) {

@@ -1,4 +1,6 @@
-// CMS/CAdES: parse, extract facts (signature value, attributes, time-stamps), judge.
+// CMS/CAdES: parse, extract facts (signature value, attributes, time-stamps, archive
+// time-stamps), judge.
+#include "cms/cades_archive.hpp"
 #include "cms/cms_signature.hpp"
 #include "fuzz_common.hpp"
 
@@ -8,7 +10,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         const auto b = fuzz::bytes(data, size);
         if (!cms::looks_like_cms(b)) return;
         auto cms_info = cms::parse_signed_data(b, "fuzz");
-        for (const auto& f : cms::extract_facts(cms_info.get(), nullptr)) {
+        auto facts = cms::extract_facts(cms_info.get(), nullptr);
+        // B-LT/B-LTA: carried OCSP responses and archive time-stamps with their hash index.
+        cms::add_long_term_facts(b, "fuzz", nullptr, facts);
+        for (const auto& f : facts) {
             validation::evaluate(f, fuzz::context(), *fuzz::context().validation_time);
         }
         cms::inspect_fields(cms_info.get());

@@ -80,9 +80,13 @@ OcspResponder::OcspResponder(const fs::path& dir, const std::vector<IndexEntry>&
                                      "60",
                                      "-ignore_err"};
     if (!fake_time.empty()) {
-        // env execs the responder itself (faketime would fork, and stop() must reach it).
-        args.insert(args.begin(), {"/usr/bin/env", "TZ=UTC", "LD_PRELOAD=" + faketime_library(),
-                                   "FAKETIME=@" + fake_time});
+        // env execs the responder itself (faketime would fork, and stop() must reach it). The
+        // clock is read from a file on every call, so that set_fake_time moves it.
+        m_clock_file = dir / "faketime.rc";
+        set_fake_time(fake_time);
+        args.insert(args.begin(),
+                    {"/usr/bin/env", "TZ=UTC", "LD_PRELOAD=" + faketime_library(),
+                     "FAKETIME_TIMESTAMP_FILE=" + m_clock_file.string(), "FAKETIME_NO_CACHE=1"});
     }
     const int log = ::open((dir / "ocsp.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     m_pid = spawn(std::move(args), log, log);
@@ -99,6 +103,12 @@ OcspResponder::OcspResponder(const fs::path& dir, const std::vector<IndexEntry>&
         throw std::runtime_error("openssl ocsp did not start");
     }
     m_url = url_for(port);
+}
+
+void OcspResponder::set_fake_time(const std::string& fake_time) {
+    const fs::path next = m_clock_file.string() + ".new";
+    std::ofstream(next) << fake_time << "\n";
+    fs::rename(next, m_clock_file);
 }
 
 OcspResponder::~OcspResponder() {

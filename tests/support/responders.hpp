@@ -26,10 +26,12 @@ class OcspResponder {
     // Writes the index into `dir` and starts `openssl ocsp` on loopback `port` (from free_port(),
     // so that certificates naming the URL can be issued first), signing with the delegated
     // responder certificate of the test PKI.
-    // `fake_time` ("2035-03-01 12:00:00", UTC): the responder runs under libfaketime from that
-    // moment on, so its answers are dated then (time-travel tests).
+    // `fake_time` ("2035-03-01 12:00:00", UTC): the responder runs under libfaketime with its
+    // clock standing at that moment, so its answers are dated then (time-travel tests);
+    // set_fake_time moves it, without a restart (the port stays the responder's).
     OcspResponder(const std::filesystem::path& dir, const std::vector<IndexEntry>& entries,
                   int port, const std::string& fake_time = "");
+    void set_fake_time(const std::string& fake_time);
     static std::string url_for(int port) {
         return "http://127.0.0.1:" + std::to_string(port) + "/";
     }
@@ -40,6 +42,7 @@ class OcspResponder {
   private:
     pid_t m_pid = -1;
     std::string m_url;
+    std::filesystem::path m_clock_file;
 };
 
 class CrlServer {

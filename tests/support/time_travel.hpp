@@ -53,8 +53,13 @@ class LongTerm : public ::testing::Test {
                    "' ASAN_OPTIONS=\"${ASAN_OPTIONS}:verify_asan_link_order=0\" " +
                    q(LTSIGN_BINARY) + " " + args);
     }
-    std::unique_ptr<OcspResponder> responder_at(const char* when) {
-        return std::make_unique<OcspResponder>(dir / "ocsp", entries, port, when);
+    // One responder for the whole test, its clock moved (a restart could lose the port).
+    void responder_at(const char* when) {
+        if (!ocsp) {
+            ocsp = std::make_unique<OcspResponder>(dir / "ocsp", entries, port, when);
+        } else {
+            ocsp->set_fake_time(when);
+        }
     }
     nlohmann::json verify(const std::filesystem::path& sig, const std::string& at, int expected,
                           const std::filesystem::path& data = {}) {
@@ -67,7 +72,7 @@ class LongTerm : public ::testing::Test {
     // Signs at B-LTA in 2026 with the first TSA.
     // `extra`: further options, e.g. "--format xades".
     void sign_in_2026(const std::filesystem::path& out, const std::string& extra = "") {
-        const auto ocsp = responder_at(k_2026);
+        responder_at(k_2026);
         TsaProcess tsa(dir / "serial1", "--test-clock 2026-06-01T12:00:00Z",
                        (dir / "tsa1.p12").string());
         const auto r =
@@ -79,7 +84,7 @@ class LongTerm : public ::testing::Test {
     // Renews in 2035 with the second TSA.
     RunResult renew_in_2035(const std::filesystem::path& in, const std::filesystem::path& out,
                             const std::string& extra = "") {
-        const auto ocsp = responder_at(k_2035);
+        responder_at(k_2035);
         TsaProcess tsa(dir / "serial2", "--test-clock 2035-03-01T12:00:00Z",
                        (dir / "tsa2.p12").string());
         return ltsign_at(k_2035, "extend " + q(in) + " --level LTA --tsa " + tsa.url() +
@@ -91,6 +96,7 @@ class LongTerm : public ::testing::Test {
     std::filesystem::path doc;
     int port = 0;
     std::vector<IndexEntry> entries;
+    std::unique_ptr<OcspResponder> ocsp;
 };
 
 }  // namespace ltsign::test

@@ -18,7 +18,8 @@ Level parse_level(const std::string& text) {
     if (text == "T" || text == "t") return Level::t;
     if (text == "LT" || text == "lt") return Level::lt;
     if (text == "LTA" || text == "lta") return Level::lta;
-    throw Error(Errc::usage, "--level " + text + " is not a level; use T, LT or LTA");
+    if (text == "ERS" || text == "ers") return Level::ers;
+    throw Error(Errc::usage, "--level " + text + " is not a level; use T, LT, LTA or ERS");
 }
 
 int run_extend(const ExtendArgs& a) {
@@ -68,7 +69,9 @@ Command add_extend(CLI::App& root) {
     CLI::App* app = root.add_subcommand(
         "extend", "Raise a CAdES or XAdES signature's level (T, LT, LTA); LTA again renews it");
     app->add_option("SIG", args->signature, "The signature to extend")->required();
-    app->add_option("--level", args->level, "T, LT or LTA")->required();
+    app->add_option("--level", args->level,
+                    "T, LT, LTA, or ERS (embed an evidence record over the signature)")
+        ->required();
     add_tsa_options(app, args->tsa);
     add_validation_options(app, args->validation);
     app->add_option("--data", args->data,

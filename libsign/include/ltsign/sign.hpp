@@ -22,7 +22,10 @@ enum class Format { cades, xades };
 enum class Packaging { detached, enveloped, enveloping };
 // B-LT adds the validation data (certificates, OCSP responses, CRLs) of the signer and of every
 // time-stamp; B-LTA adds an archive time-stamp over all of it, and extending B-LTA again renews.
-enum class Level { b, t, lt, lta };
+// ers (extend only) embeds an evidence record over the signature (EN 319 122-3 CAdES-E-ERS):
+// a proof of existence that later renewals of the record keep, independent of the signature's
+// own time-stamps.
+enum class Level { b, t, lt, lta, ers };
 enum class RsaPadding { pkcs1_v15, pss };
 
 struct SignOptions {

@@ -490,6 +490,42 @@ core::Bytes add_archive_timestamp(const core::Bytes& signature, const std::strin
     return current;
 }
 
+core::Bytes without_unsigned_attributes(const SignedDataParts& parts, std::size_t signer,
+                                        const std::function<bool(std::size_t)>& drop) {
+    Edit e = unchanged(parts);
+    e.signer = signer;
+    const auto& attrs = parts.signers.at(signer).unsigned_attrs;
+    for (std::size_t a = 0; a < attrs.size(); ++a) {
+        if (!drop(a)) e.attrs.push_back(bytes_of(attrs[a].all));
+    }
+    return rebuild(parts, e);
+}
+
+core::Bytes with_unsigned_attribute(const SignedDataParts& parts, std::size_t signer,
+                                    const core::Bytes& attr) {
+    Edit e = unchanged(parts);
+    e.signer = signer;
+    for (const auto& a : parts.signers.at(signer).unsigned_attrs)
+        e.attrs.push_back(bytes_of(a.all));
+    e.attrs.push_back(attr);
+    return rebuild(parts, e);
+}
+
+core::Bytes attribute(const char* type, const std::vector<core::Bytes>& values) {
+    return der::wrap(der::k_sequence, {oid_der(type), der::wrap(der::k_set, values)});
+}
+
+std::optional<std::pair<std::string, std::vector<der::Tlv>>> attribute_parts(const der::Tlv& attr) {
+    auto a = attribute_of(attr);
+    if (!a) return std::nullopt;
+    const unsigned char* p = a->type.all.data();
+    const ossl::Ptr<ASN1_OBJECT> obj(
+        d2i_ASN1_OBJECT(nullptr, &p, static_cast<long>(a->type.all.size())));
+    ossl::clear_errors();
+    if (!obj) return std::nullopt;
+    return std::pair{ossl::oid_text(obj.get(), true), std::move(a->values)};
+}
+
 void add_long_term_facts(const core::Bytes& signature, const std::string& what,
                          const validation::DataObject* document,
                          std::vector<validation::SignatureFacts>& facts) {

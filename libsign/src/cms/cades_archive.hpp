@@ -4,6 +4,7 @@
 // DER as it is: re-encoding what an archive time-stamp covers would break it.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -72,6 +73,19 @@ core::Bytes add_archive_timestamp(const core::Bytes& signature, const std::strin
 void add_long_term_facts(const core::Bytes& signature, const std::string& what,
                          const validation::DataObject* document,
                          std::vector<validation::SignatureFacts>& facts);
+
+// The ContentInfo again with SignerInfo `signer`'s unsigned attributes for which `drop(index)`
+// is true left out (the [1] field too when none is left); everything else as encoded.
+core::Bytes without_unsigned_attributes(const SignedDataParts& parts, std::size_t signer,
+                                        const std::function<bool(std::size_t)>& drop);
+// The ContentInfo again with `attribute` (an encoded Attribute) appended to SignerInfo `signer`'s
+// unsigned attributes.
+core::Bytes with_unsigned_attribute(const SignedDataParts& parts, std::size_t signer,
+                                    const core::Bytes& attribute);
+// An encoded Attribute: SEQUENCE { type (dotted OID), SET { each value as encoded } }.
+core::Bytes attribute(const char* type, const std::vector<core::Bytes>& values);
+// The type (dotted OID) and values of an encoded Attribute; nullopt when it is not one.
+std::optional<std::pair<std::string, std::vector<der::Tlv>>> attribute_parts(const der::Tlv& attr);
 
 // The DER of a signature OpenSSL can read but that is not definite-length DER (BER from other
 // toolkits): re-encoded; the bytes themselves when they are DER already.

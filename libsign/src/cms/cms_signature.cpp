@@ -62,6 +62,19 @@ std::string algorithm_name(const X509_ALGOR* alg) {
     return ossl::oid_text(obj, true);
 }
 
+// RFC 2634 5.4 / RFC 5035: the first ESSCertID names the signing certificate; further ones may
+// name certificates of its path, which a signature need not carry. The attribute value with only
+// its first ESSCertID (and no policies), for matching the signer; the value itself when it
+// cannot be sliced.
+core::Bytes first_cert_id_only(std::span<const unsigned char> value) {
+    const auto sc = der::read(value);
+    const auto fields = sc ? der::children(*sc) : std::nullopt;
+    const auto ids = fields && !fields->empty() ? der::children((*fields)[0]) : std::nullopt;
+    if (!ids || ids->empty()) return core::Bytes(value.begin(), value.end());
+    const core::Bytes first((*ids)[0].all.begin(), (*ids)[0].all.end());
+    return der::wrap(der::k_sequence, {der::wrap(der::k_sequence, {first})});
+}
+
 // RFC 5035 signing-certificate-v2, or RFC 2634 signing-certificate, against the certificate that
 // verifies the signature.
 void check_binding(CMS_SignerInfo* si, X509* signer, SignatureFacts& f) {
@@ -85,7 +98,12 @@ void check_binding(CMS_SignerInfo* si, X509* signer, SignatureFacts& f) {
         out.reset(d2i(nullptr, &p, t->value.sequence->length));
         if (!out || p != t->value.sequence->data + t->value.sequence->length) {
             f.format_problem = std::string("the ") + name + " attribute cannot be decoded";
+            return;
         }
+        const core::Bytes first = first_cert_id_only(
+            {t->value.sequence->data, static_cast<std::size_t>(t->value.sequence->length)});
+        p = first.data();
+        out.reset(d2i(nullptr, &p, static_cast<long>(first.size())));
     };
     decode(v2, d2i_ESS_SIGNING_CERT_V2, ssv2, "signing-certificate-v2");
     decode(v1, d2i_ESS_SIGNING_CERT, ss, "signing-certificate");
@@ -341,6 +359,8 @@ const ASN1_OCTET_STRING* read_signed_attributes(CMS_ContentInfo* cms, CMS_Signer
 }
 
 constexpr std::string_view k_archive_timestamp_v3 = "0.4.0.1733.2.4";
+constexpr std::string_view k_er_internal = "1.2.840.113549.1.9.16.2.49";  // EN 319 122-3
+constexpr std::string_view k_er_external = "1.2.840.113549.1.9.16.2.50";
 
 // Unsigned attributes: signature-time-stamps are verified with the signature; any other this
 // version cannot judge is named, never silently passed over.
@@ -358,7 +378,9 @@ void read_unsigned_attributes(CMS_SignerInfo* si, SignatureFacts& f) {
             continue;
         }
         const std::string name = ossl::oid_text(obj, false);
-        if (name == k_archive_timestamp_v3) continue;  // add_long_term_facts reads them
+        // Read by add_long_term_facts and ers::add_embedded_records.
+        const std::string oid = ossl::oid_text(obj, true);
+        if (oid == k_archive_timestamp_v3 || oid == k_er_internal || oid == k_er_external) continue;
         f.notes.push_back(
             {NoteCode::not_checked, std::string("unsigned attribute ") + name +
                                         " is not verified by this version and was not used"});

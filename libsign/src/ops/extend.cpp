@@ -103,17 +103,39 @@ SignedObject extend_signature(const std::filesystem::path& signature, Level leve
 
 namespace {
 
+// What the format must offer for `level`; Error(usage) naming what it lacks.
+void check_supported(const ops::FormatEntry& entry, const ops::Input& in,
+                     const ExtendOptions& options) {
+    if (options.level == Level::b) throw Error(Errc::usage, "a signature cannot be lowered to B");
+    if (!options.tsa && options.level != Level::lt)
+        throw Error(Errc::usage, "extending to T, LTA or ERS needs a TSA", Remedy::tsa);
+    const bool long_term = options.level == Level::lt || options.level == Level::lta;
+    if (long_term &&
+        (entry.add_validation_data == nullptr || entry.add_archive_timestamp == nullptr)) {
+        throw Error(Errc::usage, in.what + ": levels LT and LTA are not available for " +
+                                     std::string(entry.description) + " yet");
+    }
+    if (options.level == Level::ers && entry.add_evidence_record == nullptr) {
+        throw Error(Errc::usage, in.what + ": embedded evidence records are not available for " +
+                                     std::string(entry.description) + " yet");
+    }
+}
+
+// Why `before` may not be extended to `level`; empty when it may. A broken signature is never
+// worth extending. T and ERS only add a proof of existence, so a signature that cannot be
+// confirmed (no trust anchor given) may still get one; the long-term levels embed what
+// validation used, so they need a signature, and time-stamps, that validate.
+std::string refusal_for(Level level, const FileReport& before) {
+    if (level == Level::t || level == Level::ers) {
+        return before.indication == Indication::total_failed ? verdict_of(before) : std::string();
+    }
+    return long_term_refusal(before);
+}
+
 ExtendResult extend_input(const ops::Input& original, const ExtendOptions& options,
                           const ValidationContext& context) {
     const ops::FormatEntry& entry = extendable(original);
-    if (options.level == Level::b) throw Error(Errc::usage, "a signature cannot be lowered to B");
-    if (!options.tsa && options.level != Level::lt)
-        throw Error(Errc::usage, "extending to T or LTA needs a TSA", Remedy::tsa);
-    if ((options.level == Level::lt || options.level == Level::lta) &&
-        (entry.add_validation_data == nullptr || entry.add_archive_timestamp == nullptr)) {
-        throw Error(Errc::usage, original.what + ": levels LT and LTA are not available for " +
-                                     std::string(entry.description) + " yet");
-    }
+    check_supported(entry, original, options);
     validation::DataObjects objects;
     if (options.data) objects.push_back(validation::DataObject::from_file(*options.data));
     const validation::DataObject* document = objects.empty() ? nullptr : &objects.front();
@@ -123,40 +145,34 @@ ExtendResult extend_input(const ops::Input& original, const ExtendOptions& optio
         r.data = options.data;
         return r;
     };
+    auto with = [&](core::Bytes bytes) { return input_of(original, std::move(bytes)); };
 
     ExtendResult result;
     result.before = verify(original);
-    // A broken signature is never worth extending. Level T only adds a time-stamp, so a signature
-    // that cannot be confirmed (no trust anchor given) may still get one; the long-term levels
-    // embed what validation used, so they need a signature that validates.
-    const std::string why =
-        options.level == Level::t
-            ? (result.before.indication == Indication::total_failed ? verdict_of(result.before)
-                                                                    : std::string())
-            : long_term_refusal(result.before);
+    const std::string why = refusal_for(options.level, result.before);
     if (!why.empty() && !options.force) {
         result.refusal = original.what + " does not validate (" + why +
                          "); extending it would carry forward a signature that proves nothing";
         return result;
     }
     ops::Input current = original;
-    if (options.level == Level::t) {
-        current = input_of(original, entry.extend(current, *options.tsa));  // usage if T already
+    const bool long_term = options.level == Level::lt || options.level == Level::lta;
+    if (options.level == Level::ers) {
+        current = with(entry.add_evidence_record(current, document, *options.tsa));
+    } else if (options.level == Level::t) {
+        current = with(entry.extend(current, *options.tsa));  // Error(usage) if T already
     } else if (!every_signature_at_least(result.before, SignatureLevel::b_t)) {
         if (!options.tsa)
             throw Error(Errc::usage, "level LT needs level T first: a TSA", Remedy::tsa);
-        current = input_of(original, entry.extend(current, *options.tsa));
+        current = with(entry.extend(current, *options.tsa));
     }
-    if (options.level != Level::t) {
-        current = input_of(original,
-                           entry.add_validation_data(current, validation_data(verify(current))));
-    }
+    if (long_term)
+        current = with(entry.add_validation_data(current, validation_data(verify(current))));
     if (options.level == Level::lta) {
-        current = input_of(original, entry.add_archive_timestamp(current, document, *options.tsa));
+        current = with(entry.add_archive_timestamp(current, document, *options.tsa));
         // The new archive time-stamp's own validation data, so the result verifies offline now;
         // the next renewal's archive time-stamp will cover it.
-        current = input_of(original,
-                           entry.add_validation_data(current, validation_data(verify(current))));
+        current = with(entry.add_validation_data(current, validation_data(verify(current))));
     }
     result.after = verify(current);
     if (severity(result.after.indication) > severity(result.before.indication)) {

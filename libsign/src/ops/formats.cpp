@@ -8,6 +8,7 @@
 #include "cms/cms_signature.hpp"
 #include "cms/timestamp_token.hpp"
 #include "crypto/digests.hpp"
+#include "ers/embedded.hpp"
 #include "ers/verify_record.hpp"
 #include "ers/xml_record.hpp"
 #include "ops/services.hpp"
@@ -132,6 +133,7 @@ Evidence cms_extract(const Input& in, const validation::DataObjects& objects) {
         ambiguous ? nullptr : validation::first_document(objects);
     auto facts = cms::extract_facts(cms_info.get(), document);
     cms::add_long_term_facts(*in.bytes, in.what, document, facts);
+    ers::add_embedded_records(*in.bytes, in.what, document, facts);
     for (auto& f : facts) {
         if (ambiguous) f.data_digest = {validation::Check::not_possible, *ambiguous};
     }
@@ -146,6 +148,11 @@ core::Bytes cms_extend(const Input& in, const TsaClient& tsa) {
 }
 core::Bytes cms_add_validation_data(const Input& in, const validation::ValidationData& data) {
     return cms::add_validation_data(*in.bytes, in.what, data);
+}
+core::Bytes cms_add_evidence_record(const Input& in, const validation::DataObject* document,
+                                    const TsaClient& tsa) {
+    return ers::embed_new_record(*in.bytes, in.what, document, crypto::evp_md(tsa.digest),
+                                 token_source(tsa));
 }
 core::Bytes cms_add_archive_timestamp(const Input& in, const validation::DataObject* document,
                                       const TsaClient& tsa) {
@@ -204,7 +211,7 @@ const std::array<FormatEntry, 6> k_formats{{
     {"xml-signature", "XAdES/XMLDSig", xml_signature_sniff, xml_signature_extract,
      xml_signature_inspect, xml_signature_extend, nullptr, ".xades.xml"},
     {"cms", "CMS/CAdES or an RFC 3161 token", cms_sniff, cms_extract, cms_inspect, cms_extend,
-     nullptr, ".p7s", cms_add_validation_data, cms_add_archive_timestamp},
+     nullptr, ".p7s", cms_add_validation_data, cms_add_archive_timestamp, cms_add_evidence_record},
     {"ers-asn1", "an evidence record (RFC 4998)", der_record_sniff, der_record_extract, nullptr,
      nullptr, der_record_decode, ""},
     {"zip", "", zip_sniff, zip_extract, zip_inspect, zip_extend, nullptr, ""},

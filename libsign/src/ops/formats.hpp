@@ -54,6 +54,9 @@ struct FormatEntry {
     core::Bytes (*add_validation_data)(const Input&, const validation::ValidationData&) = nullptr;
     core::Bytes (*add_archive_timestamp)(const Input&, const validation::DataObject* document,
                                          const TsaClient&) = nullptr;
+    // An evidence record over the signature (and its document), embedded in it (E-ERS).
+    core::Bytes (*add_evidence_record)(const Input&, const validation::DataObject* document,
+                                       const TsaClient&) = nullptr;
 };
 
 // The verdict on a file already read, against `objects` (verify_file without reading the file;

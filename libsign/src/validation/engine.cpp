@@ -3,6 +3,7 @@
 // gives for the chain and revocation.
 #include <algorithm>
 
+#include "validation/evidence.hpp"
 #include "validation/services.hpp"
 #include "validation/steps.hpp"
 
@@ -193,19 +194,21 @@ std::vector<SignatureReport> evaluate_archive(const SignatureFacts& facts,
 // technically valid). One that is unconfirmed proves nothing, and a note says so.
 void judge_stamps(SignatureReport& r) {
     for (const auto& ts : r.timestamps) {
-        const bool archive = ts.type == EntryType::archive_timestamp;
+        const bool record = ts.type == EntryType::evidence_record;
+        const std::string what = ts.type == EntryType::archive_timestamp ? "archive time-stamp"
+                                 : record ? "embedded evidence record"
+                                          : "signature time-stamp";
         if (ts.indication == Indication::total_failed && r.indication != Indication::total_failed) {
             r.indication = Indication::total_failed;
             r.sub_indication = ts.sub_indication;
-            r.explanation = std::string("the signature's ") +
-                            (archive ? "archive time-stamp" : "time-stamp") +
-                            " is broken: " + ts.explanation;
+            r.explanation = "the signature's " + what + " is broken: " + ts.explanation;
             return;
         }
         if (ts.indication == Indication::indeterminate) {
             r.notes.push_back(
-                {NoteCode::timestamp_not_confirmed,
-                 std::string("a ") + (archive ? "archive time-stamp" : "signature time-stamp") +
+                {record ? NoteCode::evidence_record_not_verified
+                        : NoteCode::timestamp_not_confirmed,
+                 std::string(what.front() == 'a' || what.front() == 'e' ? "an " : "a ") + what +
                      " could not be confirmed (" + std::string(to_string(ts.sub_indication)) +
                      "), so it proves nothing about when the signature existed: " +
                      ts.explanation});
@@ -230,9 +233,16 @@ SignatureReport evaluate_in(const SignatureFacts& given, const SignatureFacts* h
             proof.offer(ts.signing_time, "its signature time-stamp");
     }
     proof.offer(facts.external_poe, facts.external_poe_source);
+    std::vector<SignatureReport> records;
+    for (const auto& record : facts.evidence_records) {
+        records.push_back(judge_evidence_record(*record, context, validation_time));
+        if (records.back().indication == Indication::total_passed)
+            proof.offer(records.back().signing_time, "its embedded evidence record");
+    }
     SignatureReport r = judge(facts, holder, context, proof.at, validation_time);
     r.timestamps = std::move(stamps);
     append(r.timestamps, std::move(archive));
+    append(r.timestamps, std::move(records));
     if (proof.at && !facts.is_timestamp) {
         r.best_signature_time = proof.at;
         r.notes.push_back({NoteCode::poe_used, proof.source + " proves the signature existed on " +

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,8 @@ inline const TrustStoreImpl& impl(const TrustStore& trust) noexcept {
 }  // namespace ltsign::detail
 
 namespace ltsign::validation {
+
+struct EvidenceRecordFacts;  // validation/evidence.hpp
 
 enum class Check { passed, failed, not_possible };
 
@@ -87,6 +90,9 @@ struct SignatureFacts {
     // over the signature use them too, and its certificates.
     std::vector<ossl::Ptr<X509_CRL>> crls;
     std::vector<core::Bytes> ocsp_responses;
+    // Evidence records embedded in the signature (CAdES-E-ERS, XAdES-E-ERS), as facts against
+    // what each covers: each that verifies proves the signature existed at its first time-stamp.
+    std::vector<std::shared_ptr<const EvidenceRecordFacts>> evidence_records;
     // A proof of existence from outside the signature (an evidence record over the file).
     std::optional<TimePoint> external_poe;
     std::string external_poe_source;

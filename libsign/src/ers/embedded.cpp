@@ -1,0 +1,134 @@
+#include "ers/embedded.hpp"
+
+#include <algorithm>
+
+#include "cms/cades_archive.hpp"
+#include "cms/timestamp_token.hpp"
+#include "crypto/digests.hpp"
+#include "ers/hash_tree.hpp"
+#include "ers/record.hpp"
+#include "ers/verify_record.hpp"
+
+namespace ltsign::ers {
+namespace {
+
+using validation::DataObject;
+
+struct EmbeddedAttribute {
+    std::size_t index = 0;  // among the SignerInfo's unsigned attributes
+    bool external = false;
+    std::vector<EvidenceRecord> records;
+    std::optional<TimePoint> first;  // the earliest first time-stamp of its records
+};
+
+std::optional<TimePoint> first_time(const EvidenceRecord& record) {
+    if (record.chains.empty() || record.chains.front().stamps.empty()) return std::nullopt;
+    try {
+        return cms::token_facts(record.chains.front().stamps.front().time_stamp, {}).gen_time;
+    } catch (const Error&) {
+        return std::nullopt;  // the record's own verification says what is wrong with it
+    }
+}
+
+// The record attributes of SignerInfo `signer`, decoded. Error(malformed_input) for a value that
+// is no record.
+std::vector<EmbeddedAttribute> embedded_attributes(const cms::SignedDataParts& parts,
+                                                   std::size_t signer, const std::string& what) {
+    std::vector<EmbeddedAttribute> out;
+    const auto& attrs = parts.signers[signer].unsigned_attrs;
+    for (std::size_t a = 0; a < attrs.size(); ++a) {
+        const auto attr = cms::attribute_parts(attrs[a]);
+        if (!attr || (attr->first != k_er_internal && attr->first != k_er_external)) continue;
+        EmbeddedAttribute e{a, attr->first == k_er_external, {}, std::nullopt};
+        for (const auto& value : attr->second) {
+            e.records.push_back(decode_der(value.all, what + ": its embedded evidence record"));
+            const auto t = first_time(e.records.back());
+            if (t && (!e.first || *t < *e.first)) e.first = t;
+        }
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+// What a record in `own` covers: the signature without `own` and without every record attribute
+// made at or after it (parallel records in one attribute cover the same bytes).
+Bytes covered_signature(const cms::SignedDataParts& parts, std::size_t signer,
+                        const std::vector<EmbeddedAttribute>& all, const EmbeddedAttribute& own) {
+    return cms::without_unsigned_attributes(parts, signer, [&](std::size_t a) {
+        return std::any_of(all.begin(), all.end(), [&](const EmbeddedAttribute& e) {
+            return e.index == a && (&e == &own || !own.first || !e.first || *e.first >= *own.first);
+        });
+    });
+}
+
+}  // namespace
+
+void add_embedded_records(const core::Bytes& signature, const std::string& what,
+                          const validation::DataObject* document,
+                          std::vector<validation::SignatureFacts>& facts) {
+    const auto parts =
+        cms::slice_signed_data(std::make_shared<const Bytes>(cms::as_der(signature, what)));
+    if (!parts || parts->signers.size() != facts.size()) return;
+    for (std::size_t i = 0; i < facts.size(); ++i) {
+        std::vector<EmbeddedAttribute> attrs;
+        try {
+            attrs = embedded_attributes(*parts, i, what);
+        } catch (const Error& e) {
+            facts[i].format_problem = e.what();
+            continue;
+        }
+        for (const auto& attr : attrs) {
+            validation::DataObjects objects{
+                DataObject::from_bytes("the signature as its evidence record covers it",
+                                       covered_signature(*parts, i, attrs, attr))};
+            if (attr.external && document != nullptr) objects.push_back(*document);
+            for (const auto& record : attr.records) {
+                facts[i].evidence_records.push_back(
+                    std::make_shared<const validation::EvidenceRecordFacts>(
+                        record_facts(record, objects)));
+            }
+        }
+    }
+}
+
+core::Bytes embed_new_record(const core::Bytes& signature, const std::string& what,
+                             const validation::DataObject* document, const EVP_MD* md,
+                             const cms::TokenSource& tokens) {
+    const auto parts =
+        cms::slice_signed_data(std::make_shared<const Bytes>(cms::as_der(signature, what)));
+    if (!parts) throw Error(Errc::malformed_input, what + ": its SignedData cannot be sliced");
+    const bool external = !parts->econtent;
+    const Bytes current =
+        cms::without_unsigned_attributes(*parts, 0, [](std::size_t) { return false; });
+    std::vector<Bytes> hashes{crypto::digest_bytes(md, current)};
+    if (external) {
+        const auto h = document != nullptr ? document->digest(md) : std::nullopt;
+        if (!h) {
+            throw Error(Errc::input_missing,
+                        what +
+                            " is detached: its evidence record covers the document too, "
+                            "which was not given",
+                        Remedy::document);
+        }
+        hashes.push_back(*h);
+    }
+    // RFC 4998 4.3: one data-object group, its hashes in the first list; the root is their
+    // sorted concatenation hashed (a lone object's hash is the root itself).
+    const Bytes root = hashes.size() == 1 ? hashes.front() : node_hash(md, hashes);
+    const Bytes token = tokens(md, root);
+    EvidenceRecord rec;
+    rec.digest_algorithms = {EVP_MD_get_type(md)};
+    ArchiveTimeStamp ats;
+    ats.digest_nid = EVP_MD_get_type(md);
+    if (hashes.size() > 1)
+        ats.reduced_hashtree = std::vector<PartialHashtree>{{hashes[0], hashes[1]}};
+    ats.time_stamp = token;
+    ArchiveTimeStampChain chain;
+    chain.stamps.push_back(std::move(ats));
+    rec.chains.push_back(std::move(chain));
+    const Bytes der = encode_der(rec);
+    return cms::with_unsigned_attribute(
+        *parts, 0, cms::attribute(external ? k_er_external : k_er_internal, {der}));
+}
+
+}  // namespace ltsign::ers

@@ -1,0 +1,37 @@
+// Evidence records embedded in CAdES signatures (ETSI EN 319 122-3, CAdES-E-ERS): an RFC 4998
+// record in an id-aa-er-internal (the signature carries its content) or id-aa-er-external
+// (detached) unsigned attribute, covering the signature as it was when the record was added.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cms/cades_timestamp.hpp"
+#include "core/file_io.hpp"
+#include "validation/data_object.hpp"
+#include "validation/model.hpp"
+
+namespace ltsign::ers {
+
+inline constexpr const char* k_er_internal = "1.2.840.113549.1.9.16.2.49";
+inline constexpr const char* k_er_external = "1.2.840.113549.1.9.16.2.50";
+
+// The embedded records of each SignerInfo of a CAdES signature whose facts (one per SignerInfo)
+// are `facts`, as record facts against what each covers: the ContentInfo without the record's
+// attribute and without every record attribute made at or after it (by its first time-stamp),
+// and for id-aa-er-external also the detached `document` (nullptr: not given). A record that
+// cannot be decoded makes the signature a FORMAT_FAILURE: its unsigned attributes were damaged.
+void add_embedded_records(const core::Bytes& signature, const std::string& what,
+                          const validation::DataObject* document,
+                          std::vector<validation::SignatureFacts>& facts);
+
+// A new record over the signature as it is (and its detached document), time-stamped by
+// `tokens` with `md`, embedded in the first SignerInfo (a record made for each co-signature
+// would cover the others' records, which their verification leaves out): id-aa-er-internal when the
+// signature carries its content, else id-aa-er-external, which needs `document`
+// (Error(input_missing) without it).
+core::Bytes embed_new_record(const core::Bytes& signature, const std::string& what,
+                             const validation::DataObject* document, const EVP_MD* md,
+                             const cms::TokenSource& tokens);
+
+}  // namespace ltsign::ers
