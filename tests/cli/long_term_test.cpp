@@ -99,5 +99,40 @@ TEST_F(LongTerm, CadesLtaTamperedValidationDataOrIndexFails) {
     }
 }
 
+// The same for an evidence record: sealed in 2026 (its token carrying its TSA's validation data),
+// renewed in 2035 with the second TSA (the old token first gets its validation data of 2035).
+TEST_F(LongTerm, EvidenceRecordRenewedIn2035StillProvesTheDocumentIn2040) {
+    const auto record = dir / "sealed" / "protokoll.txt.ers";
+    {
+        responder_at(test::k_2026);
+        test::TsaProcess tsa(dir / "serial1", "--test-clock 2026-06-01T12:00:00Z",
+                             (dir / "tsa1.p12").string());
+        const auto r =
+            ltsign_at(test::k_2026, "seal " + q(doc) + " --tsa " + tsa.url() + " --trust " +
+                                        q(pki("root.pem")) + " -o " + q(dir / "sealed"));
+        ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    }
+    auto f = verify(record, "2026-06-02T00:00:00Z", 0);
+    EXPECT_EQ(f["signatures"][0]["renewBy"], "2037-01-01T00:00:00Z") << f.dump(2);
+    f = verify(record, k_2040, 2);
+    EXPECT_EQ(f["indication"], "INDETERMINATE") << f.dump(2);
+    {
+        responder_at(test::k_2035);
+        test::TsaProcess tsa(dir / "serial2", "--test-clock 2035-03-01T12:00:00Z",
+                             (dir / "tsa2.p12").string());
+        const auto r = ltsign_at(test::k_2035, "renew " + q(record) + " --tsa " + tsa.url() +
+                                                   " --trust " + q(pki("root.pem")));
+        ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    }
+    f = verify(record, k_2040, 0);
+    EXPECT_EQ(f["indication"], "TOTAL_PASSED") << f.dump(2);
+    EXPECT_EQ(f["signatures"][0]["timestamps"].size(), 2u);
+    EXPECT_EQ(f["signatures"][0]["renewBy"], "2050-01-01T00:00:00Z") << f.dump(2);
+    const auto changed = dir / "changed.txt";
+    test::write_text(changed, "Protokoll: kommunfullmaktige 2026-05-29.\n");
+    f = verify(record, k_2040, 1, changed);
+    EXPECT_EQ(f["indication"], "TOTAL_FAILED") << f.dump(2);
+}
+
 }  // namespace
 }  // namespace ltsign

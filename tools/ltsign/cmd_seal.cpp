@@ -5,12 +5,22 @@
 #include "common.hpp"
 
 namespace ltsign::cli {
+namespace {
+
+// With --trust, the records' tokens carry their TSA's validation data (they verify offline).
+std::shared_ptr<const ValidationContext> validation_for_records(const ValidationArgs& a) {
+    if (a.trust.empty()) return nullptr;
+    return std::make_shared<const ValidationContext>(make_validation_context(a));
+}
+
+}  // namespace
 
 Command add_seal(CLI::App& root) {
     struct Args {
         std::vector<std::string> inputs;
         std::string output, format = "asn1";
         TsaArgs tsa;
+        ValidationArgs validation;
         unsigned threads = 0;
         bool force = false;
     };
@@ -26,6 +36,7 @@ Command add_seal(CLI::App& root) {
     app->add_option("-o,--output", args->output, "Folder for the records and manifest.json")
         ->required();
     app->add_option("--threads", args->threads, "Hashing threads (default: one per core)");
+    add_validation_options(app, args->validation);
     app->add_flag("--force", args->force, "Replace existing records (atomically)");
     return {app, [args] {
                 if (args->tsa.url.empty())
@@ -39,6 +50,7 @@ Command add_seal(CLI::App& root) {
                 o.format = args->format == "xml" ? RecordFormat::xml : RecordFormat::asn1;
                 o.overwrite = args->force;
                 o.threads = args->threads;
+                o.validation = validation_for_records(args->validation);
                 std::vector<std::filesystem::path> inputs(args->inputs.begin(), args->inputs.end());
                 const SealResult r = seal(inputs, args->output, o);
                 std::cout << "sealed " << r.documents.size()
@@ -54,6 +66,7 @@ Command add_renew(CLI::App& root) {
         std::vector<std::string> records, data;
         std::string digest;
         TsaArgs tsa;
+        ValidationArgs validation;
     };
     auto args = std::make_shared<Args>();
     CLI::App* app = root.add_subcommand("renew", "Renew evidence records with one new time-stamp");
@@ -65,6 +78,7 @@ Command add_renew(CLI::App& root) {
                     "time-stamp renewal");
     app->add_option("--data", args->data,
                     "The documents (files, or folders where NAME.ers finds NAME)");
+    add_validation_options(app, args->validation);
     return {app, [args] {
                 if (args->tsa.url.empty())
                     throw Error(Errc::usage, "add --tsa URL: renewal needs a time-stamp");
@@ -75,6 +89,7 @@ Command add_renew(CLI::App& root) {
                     o.tsa.digest = *o.new_digest;
                 }
                 o.data.assign(args->data.begin(), args->data.end());
+                o.validation = validation_for_records(args->validation);
                 std::vector<std::filesystem::path> records(args->records.begin(),
                                                            args->records.end());
                 const RenewResult r = renew(records, o);

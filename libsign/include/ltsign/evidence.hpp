@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "ltsign/digest.hpp"
 #include "ltsign/time.hpp"
 #include "ltsign/timestamp.hpp"
+#include "ltsign/verify.hpp"
 
 namespace ltsign {
 
@@ -22,6 +24,11 @@ struct SealOptions {
     RecordFormat format = RecordFormat::asn1;
     bool overwrite = false;  // replace existing records (atomically)
     unsigned threads = 0;    // hashing threads; 0: one per core
+    // When set, the TSA's token is validated with this context and its validation data (the
+    // TSA's certificates and the OCSP responses or CRLs that showed it unrevoked) is added to the
+    // token, so that the records verify offline (RFC 4998 4.2); a token that does not validate is
+    // refused (Error(service_unavailable)) and nothing is written.
+    std::shared_ptr<const ValidationContext> validation;
 };
 
 struct SealedDocument {
@@ -59,6 +66,10 @@ struct RenewOptions {
     // (`data`: files, or folders where NAME.ers finds NAME). Empty: time-stamp renewal.
     std::optional<DigestAlgorithm> new_digest;
     std::vector<std::filesystem::path> data;
+    // As SealOptions::validation, for the new token; and first, in RFC 4998 (DER) records, the
+    // last token of each record gets its validation data as it can be had now, before the new
+    // time-stamp covers it (the renewal a long-term record needs before its TSA expires).
+    std::shared_ptr<const ValidationContext> validation;
 };
 
 struct RenewResult {

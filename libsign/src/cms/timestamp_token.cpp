@@ -1,5 +1,7 @@
 #include "cms/timestamp_token.hpp"
 
+#include "cms/cades_archive.hpp"
+
 #include <cstring>
 
 #include "cms/cms_signature.hpp"
@@ -51,6 +53,11 @@ validation::SignatureFacts token_facts(CMS_ContentInfo* cms_info,
     if (depth > 4) throw Error(Errc::malformed_input, "time-stamp tokens nested more than 4 deep");
     auto all = extract_facts(cms_info, nullptr, candidates);
     validation::SignatureFacts f = std::move(all.front());
+    // OCSP responses the token carries for its TSA (added by ltsign seal/renew, RFC 4998 4.2).
+    if (const auto parts = slice_signed_data(
+            std::make_shared<const core::Bytes>(token_der.begin(), token_der.end()))) {
+        f.ocsp_responses = carried_ocsp(*parts);
+    }
     f.type = EntryType::timestamp;
     f.level = SignatureLevel::none;
     f.is_timestamp = true;

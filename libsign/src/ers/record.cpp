@@ -167,10 +167,26 @@ EvidenceRecord decode_der(std::shared_ptr<const Bytes> input, const std::string&
         if (a.tag != der::k_sequence) bad(what, "digestAlgorithms holds something else");
         rec.digest_algorithms.push_back(algorithm_nid(a.value, what));
     }
+    unsigned char last_tag = 0;
     for (std::size_t i = 2; i + 1 < fields->size(); ++i) {
         const unsigned char tag = (*fields)[i].tag;
-        if (tag != 0xa0 && tag != 0xa1)
+        if ((tag != 0xa0 && tag != 0xa1) || tag <= last_tag)
             bad(what, "unexpected field before archiveTimeStampSequence");
+        last_tag = tag;
+        if (tag == 0xa1) {
+            rec.encryption_info = (*fields)[i].all;
+            continue;
+        }
+        // cryptoInfos [0] IMPLICIT SEQUENCE SIZE (1..MAX) OF Attribute
+        if (!for_each_child((*fields)[i],
+                            [&](const der::Tlv& a) {
+                                if (a.tag != der::k_sequence)
+                                    bad(what, "cryptoInfos holds something else");
+                                rec.crypto_infos.push_back(a.all);
+                            }) ||
+            rec.crypto_infos.empty()) {
+            bad(what, "cryptoInfos is damaged");
+        }
     }
     const auto& seq = fields->back();
     const auto chains = der::children(seq);
@@ -251,8 +267,112 @@ Bytes encode_der(const EvidenceRecord& rec) {
     std::vector<Bytes> chains;
     for (const auto& c : rec.chains) chains.push_back(encode_chain(c));
     const std::vector<unsigned char> version = {0x02, 0x01, 0x01};
-    return der::wrap(der::k_sequence, {version, der::wrap(der::k_sequence, algs),
-                                       der::wrap(der::k_sequence, chains)});
+    std::vector<Bytes> fields{version, der::wrap(der::k_sequence, algs)};
+    if (!rec.crypto_infos.empty()) {
+        std::vector<Bytes> infos;
+        for (const auto& a : rec.crypto_infos) infos.emplace_back(a.begin(), a.end());
+        fields.push_back(der::wrap(0xa0, infos));
+    }
+    if (!rec.encryption_info.empty())
+        fields.emplace_back(rec.encryption_info.begin(), rec.encryption_info.end());
+    fields.push_back(der::wrap(der::k_sequence, chains));
+    return der::wrap(der::k_sequence, fields);
+}
+
+namespace {
+
+constexpr const char* k_cert_values = "1.2.840.113549.1.9.16.2.23";        // id-aa-ets-certValues
+constexpr const char* k_revocation_values = "1.2.840.113549.1.9.16.2.24";  // ...revocationValues
+constexpr const char* k_ocsp_basic = "1.3.6.1.5.5.7.48.1.1";
+
+Bytes oid_der(const char* dotted) {
+    const ossl::Ptr<ASN1_OBJECT> obj(OBJ_txt2obj(dotted, 1));
+    return ossl::encode_der(obj.get(), i2d_ASN1_OBJECT, "an OID");
+}
+
+// OCSPResponse ::= SEQUENCE { responseStatus ENUMERATED, responseBytes [0] EXPLICIT SEQUENCE {
+//   responseType OID, response OCTET STRING } }: the BasicOCSPResponse inside, or nullopt.
+std::optional<Bytes> basic_of(const Bytes& response) {
+    const auto r = der::read(response);
+    const auto parts = r ? der::children(*r) : std::nullopt;
+    if (!parts || parts->size() != 2 || (*parts)[1].tag != 0xa0) return std::nullopt;
+    const auto inner = der::children((*parts)[1]);
+    const auto bytes = inner && inner->size() == 1 ? der::children((*inner)[0]) : std::nullopt;
+    if (!bytes || bytes->size() != 2 || (*bytes)[1].tag != der::k_octet_string) return std::nullopt;
+    return Bytes((*bytes)[1].value.begin(), (*bytes)[1].value.end());
+}
+
+Bytes response_of(std::span<const unsigned char> basic) {
+    const Bytes status{0x0a, 0x01, 0x00};
+    const Bytes bytes = der::wrap(der::k_sequence,
+                                  {oid_der(k_ocsp_basic), der::encode(der::k_octet_string, basic)});
+    return der::wrap(der::k_sequence, {status, der::wrap(0xa0, {bytes})});
+}
+
+}  // namespace
+
+VerificationData verification_data(const EvidenceRecord& record) {
+    VerificationData out;
+    for (const auto& encoded : record.crypto_infos) {
+        const auto attr = der::read(encoded);
+        const auto parts = attr ? der::children(*attr) : std::nullopt;
+        if (!parts || parts->size() != 2) continue;
+        const bool certs = std::ranges::equal((*parts)[0].all, oid_der(k_cert_values));
+        const bool revocation = std::ranges::equal((*parts)[0].all, oid_der(k_revocation_values));
+        for_each_child((*parts)[1], [&](const der::Tlv& value) {
+            if (certs) {
+                for_each_child(value, [&](const der::Tlv& c) {
+                    out.certificates.emplace_back(c.all.begin(), c.all.end());
+                });
+            } else if (revocation) {
+                // RevocationValues ::= SEQUENCE { crlVals [0] SEQUENCE OF CertificateList
+                //   OPTIONAL, ocspVals [1] SEQUENCE OF BasicOCSPResponse OPTIONAL, ... }
+                for_each_child(value, [&](const der::Tlv& tagged) {
+                    for_each_child(tagged, [&](const der::Tlv& list) {
+                        for_each_child(list, [&](const der::Tlv& v) {
+                            if (tagged.tag == 0xa0)
+                                out.crls.emplace_back(v.all.begin(), v.all.end());
+                            if (tagged.tag == 0xa1) out.ocsp.push_back(response_of(v.all));
+                        });
+                    });
+                });
+            }
+        });
+    }
+    return out;
+}
+
+void add_verification_data(EvidenceRecord& record, const VerificationData& data) {
+    const VerificationData have = verification_data(record);
+    auto fresh = [](const std::vector<Bytes>& given, const std::vector<Bytes>& present) {
+        std::vector<Bytes> out;
+        for (const auto& g : given) {
+            if (std::find(present.begin(), present.end(), g) == present.end() &&
+                std::find(out.begin(), out.end(), g) == out.end()) {
+                out.push_back(g);
+            }
+        }
+        return out;
+    };
+    const auto certs = fresh(data.certificates, have.certificates);
+    const auto crls = fresh(data.crls, have.crls);
+    std::vector<Bytes> basics;
+    for (const auto& o : fresh(data.ocsp, have.ocsp)) {
+        if (auto b = basic_of(o)) basics.push_back(std::move(*b));
+    }
+    if (!certs.empty()) {
+        record.crypto_infos.push_back(record.keep(der::wrap(
+            der::k_sequence,
+            {oid_der(k_cert_values), der::wrap(der::k_set, {der::wrap(der::k_sequence, certs)})})));
+    }
+    if (!crls.empty() || !basics.empty()) {
+        std::vector<Bytes> lists;
+        if (!crls.empty()) lists.push_back(der::wrap(0xa0, {der::wrap(der::k_sequence, crls)}));
+        if (!basics.empty()) lists.push_back(der::wrap(0xa1, {der::wrap(der::k_sequence, basics)}));
+        record.crypto_infos.push_back(record.keep(der::wrap(
+            der::k_sequence, {oid_der(k_revocation_values),
+                              der::wrap(der::k_set, {der::wrap(der::k_sequence, lists)})})));
+    }
 }
 
 std::pair<const EVP_MD*, Bytes> token_imprint(ByteView token) {

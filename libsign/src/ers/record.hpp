@@ -10,6 +10,7 @@
 
 #include "core/file_io.hpp"
 #include "crypto/ossl.hpp"
+#include "validation/model.hpp"
 
 namespace ltsign::ers {
 
@@ -55,6 +56,10 @@ struct EvidenceRecord {
     enum class Encoding { asn1, xml } encoding = Encoding::asn1;
     std::vector<int> digest_algorithms;  // NIDs, in order
     std::vector<ArchiveTimeStampChain> chains;
+    // DER only: cryptoInfos (each Attribute as encoded: verification data, RFC 4998 2.1) and
+    // encryptionInfo (as encoded), kept so that re-encoding never drops them.
+    std::vector<ByteView> crypto_infos;
+    ByteView encryption_info;
     // XML only, index i > 0: ha of chain i (RFC 6283 4.2.2), the hash with chain i's
     // DigestMethod of the canonicalised <ArchiveTimeStampSequence> holding chains [0, i).
     std::vector<Bytes> xml_renewal_hash;
@@ -84,6 +89,15 @@ Bytes encode_stamp(const ArchiveTimeStamp& stamp);
 // The hash of the DER ArchiveTimeStampSequence made of chains [0, count): ha of a hash-tree
 // renewal (RFC 4998 5.2 step 4), streamed from the chains' encodings without joining them.
 Bytes sequence_digest(const EVP_MD* md, const EvidenceRecord& record, std::size_t count);
+
+// Verification data for the record's time-stamps in cryptoInfos (RFC 4998 2.1: "data useful for
+// the validation of the archiveTimeStampSequence"), as the CAdES attributes id-aa-ets-certValues
+// (certificates) and id-aa-ets-revocationValues (CRLs and BasicOCSPResponses) write them.
+// DER each; OCSP responses as full OCSPResponse.
+using VerificationData = validation::ValidationData;
+VerificationData verification_data(const EvidenceRecord& record);
+// Appends attributes holding what `data` has and the record lacks.
+void add_verification_data(EvidenceRecord& record, const VerificationData& data);
 
 // The digest algorithm of a chain: its first stamp's digestAlgorithm, else the first token's
 // imprint algorithm (DESIGN.md). nullptr if unknown.

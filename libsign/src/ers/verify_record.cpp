@@ -315,8 +315,10 @@ std::optional<Bytes> canonical_digest(const DataObject& object, const EVP_MD* md
     return object.form_digest(md, c14n, canonical_form_digest);
 }
 
-validation::EvidenceRecordFacts record_facts(const EvidenceRecord& rec,
-                                             const DataObjects& objects) {
+namespace {
+
+validation::EvidenceRecordFacts record_facts_of_chains(const EvidenceRecord& rec,
+                                                       const DataObjects& objects) {
     validation::EvidenceRecordFacts facts;
     facts.chain_count = rec.chains.size();
     facts.objects_given = !objects.empty();
@@ -331,6 +333,37 @@ validation::EvidenceRecordFacts record_facts(const EvidenceRecord& rec,
         facts.notes.push_back({NoteCode::schema_not_performed,
                                "schema validation was not performed: no standard schemas installed "
                                "(LTSIGN_SCHEMA_DIR)"});
+    }
+    return facts;
+}
+
+// The record's verification data (cryptoInfos) joins what each token carries for its TSA.
+void add_carried(validation::SignatureFacts& token, const VerificationData& data) {
+    for (const auto& der : data.certificates) {
+        const unsigned char* p = der.data();
+        ossl::Ptr<X509> cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+        if (cert) token.certificates.push_back(std::move(cert));
+    }
+    for (const auto& der : data.crls) {
+        const unsigned char* p = der.data();
+        ossl::Ptr<X509_CRL> crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(der.size())));
+        if (crl) token.crls.push_back(std::move(crl));
+    }
+    ossl::clear_errors();
+    token.ocsp_responses.insert(token.ocsp_responses.end(), data.ocsp.begin(), data.ocsp.end());
+}
+
+}  // namespace
+
+validation::EvidenceRecordFacts record_facts(const EvidenceRecord& rec,
+                                             const DataObjects& objects) {
+    validation::EvidenceRecordFacts facts = record_facts_of_chains(rec, objects);
+    const VerificationData data = verification_data(rec);
+    for (auto& chain : facts.chains) {
+        for (auto& stamp : chain.stamps) {
+            add_carried(stamp.token, data);
+            if (stamp.token_without_root) add_carried(*stamp.token_without_root, data);
+        }
     }
     return facts;
 }

@@ -24,26 +24,9 @@ ops::Input input_of(const ops::Input& original, core::Bytes bytes) {
     return {original.path, original.what, std::make_shared<const core::Bytes>(std::move(bytes))};
 }
 
-void add_unique(std::vector<core::Bytes>& to, core::Bytes element) {
-    if (!element.empty() && std::find(to.begin(), to.end(), element) == to.end())
-        to.push_back(std::move(element));
-}
-
-// What validation found and used for a signature and its time-stamps: every certificate of each
-// chain built, and the OCSP response or CRL that decided each revocation status.
-void collect(const SignatureReport& r, validation::ValidationData& data) {
-    for (const auto& c : r.chain) add_unique(data.certificates, core::from_public_bytes(c.der));
-    for (const auto& v : r.revocation) {
-        if (v.evidence.empty()) continue;
-        const bool ocsp = v.kind == RevocationKind::ocsp || v.kind == RevocationKind::ocsp_embedded;
-        add_unique(ocsp ? data.ocsp : data.crls, core::from_public_bytes(v.evidence));
-    }
-    for (const auto& ts : r.timestamps) collect(ts, data);
-}
-
 validation::ValidationData validation_data(const FileReport& report) {
     validation::ValidationData data;
-    for (const auto& s : report.signatures) collect(s, data);
+    for (const auto& s : report.signatures) ops::collect_validation_data(s, data);
     return data;
 }
 

@@ -11,6 +11,7 @@
 #include "ers/xml_record.hpp"
 #include "ltsign/evidence.hpp"
 #include "ops/formats.hpp"
+#include "ops/services.hpp"
 #include "tsp/tsp_client.hpp"
 #include "validation/services.hpp"
 #include "xml/xml_doc.hpp"
@@ -131,14 +132,36 @@ void hash_tree_renewal_leaf(Loaded& l, DigestAlgorithm digest) {
     l.leaf = crypto::digest_bytes(l.md, joined);
 }
 
+// RFC 4998 2.1: before a time-stamp renewal covers it, the validation data of a DER record's last
+// time-stamp as it can be had now (the OCSP response or CRL issued after its time) joins the
+// record's cryptoInfos, so that the record verifies offline once that TSA's services are gone.
+// Records sealed together share their token, whose data is fetched once.
+void complete_last_token(Loaded& l, const ValidationContext& context,
+                         std::map<ers::Bytes, ers::VerificationData>& fetched) {
+    if (l.record.encoding != ers::EvidenceRecord::Encoding::asn1) return;
+    const auto& last = l.record.chains.back().stamps.back();
+    const ers::Bytes token(last.time_stamp.begin(), last.time_stamp.end());
+    auto it = fetched.find(token);
+    if (it == fetched.end()) {
+        it = fetched
+                 .emplace(token, ops::token_validation_data(
+                                     token, &context, l.path.string() + ": its last time-stamp"))
+                 .first;
+    }
+    ers::add_verification_data(l.record, it->second);
+}
+
 }  // namespace
 
 RenewResult renew(const std::vector<fs::path>& inputs, const RenewOptions& options) {
     std::vector<Loaded> items = load(inputs);
     const bool hash_tree_renewal = options.new_digest.has_value();
     if (hash_tree_renewal) pair_documents(items, inputs, options.data);
+    std::map<ers::Bytes, ers::VerificationData> fetched;
     for (auto& l : items) {
         check_last_stamp(l);
+        if (options.validation && !hash_tree_renewal)
+            complete_last_token(l, *options.validation, fetched);
         if (hash_tree_renewal) {
             hash_tree_renewal_leaf(l, *options.new_digest);
         } else {
@@ -157,6 +180,8 @@ RenewResult renew(const std::vector<fs::path>& inputs, const RenewOptions& optio
         for (std::size_t i : members) leaves.push_back(items[i].leaf);
         const ers::HashTree tree(md, leaves);
         const ers::Bytes token = tsp::request_token_for_digest(options.tsa, md, tree.root());
+        const auto verification =
+            ops::token_validation_data(token, options.validation.get(), "the TSA's time-stamp");
         result.time = cms::token_facts(token, {}).gen_time.value_or(now_utc());
         for (std::size_t k = 0; k < members.size(); ++k) {
             Loaded& l = items[members[k]];
@@ -185,6 +210,7 @@ RenewResult renew(const std::vector<fs::path>& inputs, const RenewOptions& optio
                     chain.stamps.push_back(std::move(ats));
                     chain.encoded = {};  // re-encoded from its stamps, which keep their bytes
                 }
+                ers::add_verification_data(l.record, verification);
                 out = ers::encode_der(l.record);
             }
             files.emplace_back(l.path, std::move(out));

@@ -15,6 +15,7 @@
 #include "ers/verify_record.hpp"
 #include "ers/xml_record.hpp"
 #include "ltsign/evidence.hpp"
+#include "ops/services.hpp"
 #include "tsp/tsp_client.hpp"
 #include "xml/xml_doc.hpp"
 
@@ -144,7 +145,7 @@ ers::Bytes manifest_bytes(const std::vector<Input>& items, const ers::HashTree& 
 // A record of one chain and one ArchiveTimeStamp: `reduced` (views into the tree, the manifest's
 // hash and the token, which outlive the encoding) leads to `token`.
 ers::Bytes record_bytes(bool xml, const EVP_MD* md, std::vector<ers::PartialHashtree> reduced,
-                        const ers::Bytes& token) {
+                        const ers::Bytes& token, const ers::VerificationData& verification) {
     ers::EvidenceRecord rec;
     rec.encoding = xml ? ers::EvidenceRecord::Encoding::xml : ers::EvidenceRecord::Encoding::asn1;
     rec.digest_algorithms = {EVP_MD_get_type(md)};
@@ -155,6 +156,9 @@ ers::Bytes record_bytes(bool xml, const EVP_MD* md, std::vector<ers::PartialHash
     ers::ArchiveTimeStampChain chain;
     chain.stamps.push_back(std::move(ats));
     rec.chains.push_back(std::move(chain));
+    // The TSA's validation data travels in cryptoInfos (DER records; RFC 6283 has no such place
+    // that ltsign writes yet).
+    if (!xml) ers::add_verification_data(rec, verification);
     return xml ? ers::encode_xml(rec) : ers::encode_der(rec);
 }
 
@@ -181,6 +185,8 @@ SealResult seal(const std::vector<fs::path>& inputs, const fs::path& out_dir,
     // documents' tree and the manifest (RFC 4998 allows any fan-out; this node has two).
     const ers::Bytes top = ers::node_hash(md, {tree.root(), manifest_hash});
     const ers::Bytes token = tsp::request_token_for_digest(options.tsa, md, top);
+    const auto verification =
+        ops::token_validation_data(token, options.validation.get(), "the TSA's time-stamp");
     const auto token_info = cms::token_facts(token, {.digest = top});
 
     std::vector<std::pair<fs::path, ers::Bytes>> files;
@@ -191,14 +197,15 @@ SealResult seal(const std::vector<fs::path>& inputs, const fs::path& out_dir,
         // documents share one leaf), then the manifest's hash as the last sibling.
         auto reduced = tree.reduced(i);
         reduced.push_back({ers::ByteView(manifest_hash)});
-        files.emplace_back(targets.records[i], record_bytes(xml, md, std::move(reduced), token));
+        files.emplace_back(targets.records[i],
+                           record_bytes(xml, md, std::move(reduced), token, verification));
         const std::string hex = ossl::to_hex(items[i].digest.data(), items[i].digest.size());
         result.documents.push_back({items[i].file, targets.records[i], items[i].size, hex});
     }
     files.emplace_back(
         targets.manifest_record,
-        record_bytes(xml, md, {{ers::ByteView(manifest_hash)}, {ers::ByteView(tree.root())}},
-                     token));
+        record_bytes(xml, md, {{ers::ByteView(manifest_hash)}, {ers::ByteView(tree.root())}}, token,
+                     verification));
     files.emplace_back(targets.manifest, manifest);
 
     // The TSA took its time: check again that no link was put in the way meanwhile.

@@ -479,3 +479,44 @@ TEST(XmlRecords, HostileXmlIsRefusedQuickly) {
 
 }  // namespace
 }  // namespace ltsign
+
+namespace ltsign {
+namespace {
+
+// RFC 4998 2.1 cryptoInfos: verification data ltsign writes (and any a record already has) survive
+// decoding and encoding, and read back as written; a renewal never drops them.
+TEST(CryptoInfos, VerificationDataRoundTripsAndIsNeverDropped) {
+    const auto corpus = test::corpus_dir();
+    if (corpus.empty()) GTEST_SKIP() << "../shared/corpus is not here";
+    const auto bytes = test::read_bytes(corpus / "ers-asn1" / "dss_er-asn1-simple.ers");
+    ers::EvidenceRecord rec = ers::decode_der(bytes, "record");
+    ASSERT_TRUE(rec.crypto_infos.empty());
+
+    test::TempDir dir;
+    ASSERT_EQ(test::run("openssl x509 -in " + test::q(test::pki("ca.pem")) + " -outform DER -out " +
+                        test::q(dir / "ca.der"))
+                  .exit_code,
+              0);
+    ers::VerificationData data;
+    data.certificates.push_back(test::read_bytes(dir / "ca.der"));
+    ers::add_verification_data(rec, data);
+    ers::add_verification_data(rec, data);  // nothing twice
+    ASSERT_EQ(rec.crypto_infos.size(), 1u);
+    const auto encoded = ers::encode_der(rec);
+    const ers::EvidenceRecord again = ers::decode_der(encoded, "record");
+    EXPECT_EQ(ers::verification_data(again).certificates, data.certificates);
+    EXPECT_EQ(ers::encode_der(again), encoded);
+    // The chains (what renewals hash) are untouched by the verification data.
+    EXPECT_EQ(ers::sequence_digest(EVP_sha256(), again, again.chains.size()),
+              ers::sequence_digest(EVP_sha256(), ers::decode_der(bytes, "record"), 1));
+
+    // cryptoInfos out of order, or empty, is no RFC 4998 record.
+    auto damaged = encoded;
+    const auto at = test::find_bytes(damaged, std::vector<unsigned char>{0xa0});
+    ASSERT_NE(at, std::string::npos);
+    damaged[at] = 0xa2;
+    EXPECT_THROW(ers::decode_der(damaged, "record"), Error);
+}
+
+}  // namespace
+}  // namespace ltsign
