@@ -46,6 +46,17 @@ TEST_F(LongTerm, CadesLtaRenewedIn2035StillProvesTheSignatureIn2040) {
     for (const auto& t : s["timestamps"]) archive += t["type"] == "archive-timestamp" ? 1 : 0;
     EXPECT_EQ(archive, 2);
 
+    // inspect shows the evidence timeline: each time-stamp, its TSA and when that one ends.
+    const auto i = ltsign("inspect " + q(renewed));
+    ASSERT_EQ(i.exit_code, 0) << i.err;
+    for (const char* line :
+         {"claimed signing time: 2026-06-01T12:00:00Z",
+          "signature time-stamp: 2026-06-01T12:00:00Z", "archive time-stamp: 2035-03-01T12:00:00Z",
+          "TSA: CN=LT TSA 2034,O=ltsign tests", "TSA certificate valid until: 2037-01-01T00:00:00Z",
+          "renew by: "}) {
+        EXPECT_NE(i.out.find(line), std::string::npos) << line << "\n" << i.out;
+    }
+
     // A changed document still fails.
     const auto changed = dir / "changed.txt";
     test::write_text(changed, "Protokoll: kommunfullmaktige 2026-05-29.\n");
