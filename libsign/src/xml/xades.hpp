@@ -5,6 +5,7 @@
 #include <libxml/tree.h>
 
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -53,6 +54,10 @@ core::Bytes extend_xades(std::span<const unsigned char> bytes, const std::string
 
 // ds:Signature elements of the document that are not inside another ds:Signature.
 std::vector<xmlNode*> top_level_signatures(xmlNode* root);
+
+// An EncapsulatedOCSPValue as a DER OCSPResponse (a bare BasicOCSPResponse, as some toolkits
+// write it, wrapped in a successful one); nullopt when it is neither.
+std::optional<core::Bytes> ocsp_response_der(const core::Bytes& der);
 
 // The structure of an XML signature file for `ltsign inspect`.
 std::vector<InspectField> inspect_xml(std::span<const unsigned char> bytes,

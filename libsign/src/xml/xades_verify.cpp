@@ -168,12 +168,14 @@ std::string mime_type_for(xmlNode* sdop, const std::string& reference_id) {
     return "";
 }
 
-// Unsigned properties ltsign knows by name but does not verify yet (the long-term levels).
-// RevocationValues is read (read_revocation_values) and not among them.
+// Unsigned properties ltsign knows by name but does not verify yet (XAdES-C and -X of TS 101
+// 903, attribute authorities). CertificateValues and RevocationValues are read
+// (read_validation_data) and not among them.
 constexpr const char* k_long_term[] = {
-    "CertificateValues",         "CompleteCertificateRefs", "CompleteRevocationRefs",
-    "SigAndRefsTimeStamp",       "RefsOnlyTimeStamp",       "AttrAuthoritiesCertValues",
-    "AttributeRevocationValues",
+    "CompleteCertificateRefs",   "CompleteRevocationRefs",    "SigAndRefsTimeStamp",
+    "RefsOnlyTimeStamp",         "AttrAuthoritiesCertValues", "AttributeRevocationValues",
+    "CompleteCertificateRefsV2", "SigAndRefsTimeStampV2",     "RefsOnlyTimeStampV2",
+    "AttributeCertificateRefs",  "AttributeRevocationRefs",   "AttributeCertificateRefsV2",
 };
 
 struct Checked {
@@ -503,25 +505,64 @@ class SignatureChecker {
         return true;
     }
 
+    // At most this many carried certificates and OCSP responses: each carried certificate is
+    // checked against its issuer, each response read for every certificate of every chain.
+    static constexpr std::size_t k_max_carried = 256;
+
+    // Whether the signature may carry one more (it carries `carried` `what`); a format problem
+    // otherwise.
+    bool room_for(std::size_t carried, const char* what) {
+        if (carried < k_max_carried) return true;
+        m_facts.format_problem = "the signature carries more than " +
+                                 std::to_string(k_max_carried) + " " + what +
+                                 ", more than any genuine one needs";
+        return false;
+    }
+
+    // EN 319 132-1 5.5.1 xades:CertificateValues (also inside xadesv141:TimeStampValidationData):
+    // the certificates join the signature's, for its chain and its time-stamps' (never to choose
+    // the signer: that is decided from KeyInfo before). One that cannot be read is a format
+    // failure, as in KeyInfo: validation data is not quietly left out.
+    void read_certificate_values(xmlNode* cv, const std::string& where) {
+        for (xmlNode* v : children(cv, k_xades132_ns, "EncapsulatedX509Certificate")) {
+            auto cert = decode_certificate(text(v));
+            if (!cert) {
+                m_facts.format_problem = "an EncapsulatedX509Certificate in " + where +
+                                         " is not a valid DER certificate";
+                return;
+            }
+            if (!room_for(m_facts.certificates.size(), "certificates")) return;
+            m_facts.certificates.push_back(std::move(cert));
+        }
+        if (child(cv, k_xades132_ns, "OtherCertificate") != nullptr) {
+            m_facts.notes.push_back(
+                {NoteCode::not_checked, "the OtherCertificate values in " + where +
+                                            " (certificates of another kind) were not used"});
+        }
+    }
+
     // EN 319 132-1 5.5.2 xades:RevocationValues (also inside xadesv141:TimeStampValidationData):
-    // the CRLs join the signature's revocation data. Carried OCSP responses are named: the
-    // engine asks OCSP responders online only and does not judge responses from a signature yet.
+    // the CRLs and OCSP responses join the signature's revocation data, which its time-stamps use
+    // too. An OCSP value is an OCSPResponse (a bare BasicOCSPResponse is accepted); one that
+    // cannot be read is a format failure, like an unreadable CRL: it must not hide a revocation.
     void read_revocation_values(xmlNode* rv, const std::string& where) {
         for (xmlNode* values : children(rv, k_xades132_ns, "CRLValues")) {
             for (xmlNode* v : children(values, k_xades132_ns, "EncapsulatedCRLValue")) {
                 if (!add_crl(decode_crl(text(v)), "an EncapsulatedCRLValue in " + where)) return;
             }
         }
-        std::size_t ocsp = 0;
-        for (xmlNode* values : children(rv, k_xades132_ns, "OCSPValues"))
-            ocsp += children(values, k_xades132_ns, "EncapsulatedOCSPValue").size();
-        if (ocsp > 0) {
-            m_facts.notes.push_back(
-                {NoteCode::revocation_data_not_used,
-                 (ocsp == 1
-                      ? std::string("an OCSP response carried in ") + where + " was"
-                      : std::to_string(ocsp) + " OCSP responses carried in " + where + " were") +
-                     " not used: this version takes OCSP answers from the responders only"});
+        for (xmlNode* values : children(rv, k_xades132_ns, "OCSPValues")) {
+            for (xmlNode* v : children(values, k_xades132_ns, "EncapsulatedOCSPValue")) {
+                const auto der = base64_decode(text(v));
+                auto response = der.empty() ? std::nullopt : ocsp_response_der(der);
+                if (!response) {
+                    m_facts.format_problem =
+                        "an EncapsulatedOCSPValue in " + where + " is not a DER OCSP response";
+                    return;
+                }
+                if (!room_for(m_facts.ocsp_responses.size(), "OCSP responses")) return;
+                m_facts.ocsp_responses.push_back(std::move(*response));
+            }
         }
         if (child(rv, k_xades132_ns, "OtherValues") != nullptr) {
             m_facts.notes.push_back({NoteCode::revocation_data_not_used,
@@ -1158,17 +1199,44 @@ class SignatureChecker {
         }
     }
 
+    xmlNode* unsigned_properties() const {
+        if (m_qp == nullptr) return nullptr;
+        return child(child(m_qp, k_xades132_ns, "UnsignedProperties"), k_xades132_ns,
+                     "UnsignedSignatureProperties");
+    }
+
     void read_unsigned_properties(xmlNode* sv) {
-        if (m_qp == nullptr) return;
-        xmlNode* usp = child(child(m_qp, k_xades132_ns, "UnsignedProperties"), k_xades132_ns,
-                             "UnsignedSignatureProperties");
+        xmlNode* usp = unsigned_properties();
         if (usp == nullptr) return;
-        for (xmlNode* rv : children(usp, k_xades132_ns, "RevocationValues"))
-            read_revocation_values(rv, "xades:RevocationValues");
-        for (xmlNode* tvd : children(usp, k_xades141_ns, "TimeStampValidationData")) {
-            for (xmlNode* rv : children(tvd, k_xades132_ns, "RevocationValues"))
-                read_revocation_values(rv, "xadesv141:TimeStampValidationData");
+        read_validation_data(usp);
+        read_signature_timestamps(usp, sv);
+        read_archive_timestamps(usp);
+        name_unverified_properties(usp);
+    }
+
+    // The B-LT validation data (EN 319 132-1 5.5.1, 5.5.2), wherever the signature carries it;
+    // any of it makes a B-B or B-T signature B-LT.
+    void read_validation_data(xmlNode* usp) {
+        for (xmlNode* c = usp->children; c != nullptr; c = c->next) {
+            if (is(c, k_xades132_ns, "CertificateValues")) {
+                read_certificate_values(c, "xades:CertificateValues");
+            } else if (is(c, k_xades132_ns, "RevocationValues")) {
+                read_revocation_values(c, "xades:RevocationValues");
+            } else if (is(c, k_xades141_ns, "TimeStampValidationData")) {
+                const std::string where = "xadesv141:TimeStampValidationData";
+                for (xmlNode* cv : children(c, k_xades132_ns, "CertificateValues"))
+                    read_certificate_values(cv, where);
+                for (xmlNode* rv : children(c, k_xades132_ns, "RevocationValues"))
+                    read_revocation_values(rv, where);
+            } else {
+                continue;
+            }
+            raise_to_long_term();
         }
+    }
+
+    // EN 319 132-1 5.3: each xades:SignatureTimeStamp, over the canonicalised SignatureValue.
+    void read_signature_timestamps(xmlNode* usp, xmlNode* sv) {
         for (xmlNode* ts : children(usp, k_xades132_ns, "SignatureTimeStamp")) {
             std::string c14n =
                 attribute(child(ts, k_dsig_ns, "CanonicalizationMethod"), "Algorithm");
@@ -1187,14 +1255,37 @@ class SignatureChecker {
                     t.format_problem =
                         std::string("the SignatureTimeStamp cannot be read: ") + e.what();
                 }
-                // The signature's revocation values serve its whole validation, the TSA's
-                // chain included (EN 319 132-1 5.5.2).
-                for (const auto& crl : m_facts.crls) t.crls.push_back(ossl::up_ref(crl.get()));
+                // The signature's validation data serves its time-stamps too (EN 319 132-1
+                // 5.5.2): the engine hands it to them.
                 m_facts.timestamps.push_back(std::move(t));
             }
             if (m_facts.level == SignatureLevel::b_b) m_facts.level = SignatureLevel::b_t;
         }
-        std::vector<std::string> long_term;
+    }
+
+    // EN 319 132-1 5.5.2: archive time-stamps (B-LTA) are named, not verified yet.
+    void read_archive_timestamps(xmlNode* usp) {
+        for (xmlNode* c = usp->children; c != nullptr; c = c->next) {
+            if (is(c, k_xades141_ns, "ArchiveTimeStamp")) {
+                m_facts.level = SignatureLevel::b_lta;
+                m_facts.notes.push_back({NoteCode::not_checked,
+                                         "its xadesv141:ArchiveTimeStamp is not verified by this "
+                                         "version and was not used"});
+                return;
+            }
+            if (is(c, k_xades132_ns, "ArchiveTimeStamp")) {
+                raise_to_long_term();
+                m_facts.notes.push_back(
+                    {NoteCode::not_checked,
+                     "its xades:ArchiveTimeStamp (the XAdES 1.3.2 form of TS 101 903) is not "
+                     "verified by this version and was not used"});
+            }
+        }
+    }
+
+    // Unsigned properties this version knows by name but does not verify, named in one note.
+    void name_unverified_properties(xmlNode* usp) {
+        std::vector<std::string> unverified;
         for (xmlNode* c = usp->children; c != nullptr; c = c->next) {
             if (c->type != XML_ELEMENT_NODE || c->ns == nullptr) continue;
             const std::string name(reinterpret_cast<const char*>(c->name));
@@ -1204,29 +1295,20 @@ class SignatureChecker {
                 m_facts.notes.push_back(
                     {NoteCode::not_checked,
                      "it carries a counter-signature, which is not verified by this version"});
-            } else if (v132 && name == "RevocationValues") {
-                raise_to_long_term();
-            } else if (v141 && name == "TimeStampValidationData") {
-                // Its RevocationValues were read above; its certificates are not used yet.
-                raise_to_long_term();
-                if (child(c, k_xades132_ns, "CertificateValues") != nullptr)
-                    long_term.push_back("the CertificateValues of TimeStampValidationData");
-            } else if (v141 && name == "ArchiveTimeStamp") {
-                m_facts.level = SignatureLevel::b_lta;
-                long_term.push_back("xadesv141:ArchiveTimeStamp");
+            } else if (v141 && (name == "TimeStampValidationData" || name == "ArchiveTimeStamp")) {
+                continue;  // read above
             } else if (v141 || (v132 && std::find(std::begin(k_long_term), std::end(k_long_term),
                                                   name) != std::end(k_long_term))) {
                 raise_to_long_term();
-                long_term.push_back(name);
+                unverified.push_back(name);
             }
         }
-        if (!long_term.empty()) {
-            std::string list;
-            for (const auto& n : long_term) list += (list.empty() ? "" : ", ") + n;
-            m_facts.notes.push_back({NoteCode::not_checked,
-                                     "the long-term properties (" + list +
-                                         ") are not verified by this version and were not used"});
-        }
+        if (unverified.empty()) return;
+        std::string list;
+        for (const auto& n : unverified) list += (list.empty() ? "" : ", ") + n;
+        m_facts.notes.push_back(
+            {NoteCode::not_checked, "the unsigned properties " + list +
+                                        " are not verified by this version and were not used"});
     }
 
     xmlDoc* m_doc;
