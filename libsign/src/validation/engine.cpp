@@ -205,7 +205,7 @@ void judge_stamps(SignatureReport& r) {
         if (ts.indication == Indication::indeterminate) {
             r.notes.push_back(
                 {NoteCode::timestamp_not_confirmed,
-                 std::string("a ") + (archive ? "archive time-stamp" : "signature time-stamp") +
+                 std::string(archive ? "an archive time-stamp" : "a signature time-stamp") +
                      " could not be confirmed (" + std::string(to_string(ts.sub_indication)) +
                      "), so it proves nothing about when the signature existed: " +
                      ts.explanation});

@@ -55,6 +55,23 @@ core::Bytes extend_xades(std::span<const unsigned char> bytes, const std::string
 // ds:Signature elements of the document that are not inside another ds:Signature.
 std::vector<xmlNode*> top_level_signatures(xmlNode* root);
 
+// ---- Shared by verification and creation (xades_verify, xades_archive).
+
+// EN 319 132-1 5.5.2.2: what an xadesv141:ArchiveTimeStamp placed in `usp` (the signature's
+// UnsignedSignatureProperties) before `before` covers, canonicalised with `c14n`: each
+// reference's data after its transforms, SignedInfo, SignatureValue, KeyInfo, every unsigned
+// signature property before `before` (null: all), the ds:Objects but the QualifyingProperties'
+// one (`v132`, the older xades:ArchiveTimeStamp: those no reference signs).
+core::Bytes archive_input(xmlDoc* doc, xmlNode* sig, xmlNode* usp, xmlNode* before,
+                          const std::string& c14n, const std::vector<core::Bytes>& reference_data,
+                          bool v132 = false);
+
+// The facts of one xadesv141:ArchiveTimeStamp element `ats` in `usp`, its imprint checked against
+// archive_input. `reference_data` empty: not checked, for the reason `why_not`.
+std::vector<validation::SignatureFacts> archive_timestamp_facts(
+    xmlDoc* doc, xmlNode* sig, xmlNode* usp, xmlNode* ats,
+    const std::vector<core::Bytes>& reference_data, const std::string& why_not);
+
 // An EncapsulatedOCSPValue as a DER OCSPResponse (a bare BasicOCSPResponse, as some toolkits
 // write it, wrapped in a successful one); nullopt when it is neither.
 std::optional<core::Bytes> ocsp_response_der(const core::Bytes& der);

@@ -666,6 +666,7 @@ class SignatureChecker {
     // object); what cannot be resolved is named, never guessed.
     void resolve_references(xmlNode* si) {
         const auto refs = children(si, k_dsig_ns, "Reference");
+        m_reference_count = refs.size();
         if (refs.empty()) {
             m_facts.format_problem = "SignedInfo has no Reference";
             return;
@@ -1079,6 +1080,7 @@ class SignatureChecker {
             }
             if (!file) {
                 m_unresolved = true;
+                m_document_missing = true;
                 not_found("the detached document \"" + uri + "\" was not supplied");
                 continue;
             }
@@ -1178,8 +1180,10 @@ class SignatureChecker {
         const CheckResult pending = m_data_problem.empty()
                                         ? CheckResult{Check::passed, ""}
                                         : CheckResult{Check::not_possible, m_data_problem};
-        const auto r = verify_core(m_sig, signer, m_detached);
+        const bool keep = has_archive_timestamp();
+        auto r = verify_core(m_sig, signer, m_detached, keep);
         m_digested = r.digested;
+        if (keep && r.data.size() == m_reference_count) m_reference_data = std::move(r.data);
         switch (r.status) {
             case CoreResult::Status::valid:
                 f.signature_value = {Check::passed, ""};
@@ -1203,6 +1207,10 @@ class SignatureChecker {
         if (m_qp == nullptr) return nullptr;
         return child(child(m_qp, k_xades132_ns, "UnsignedProperties"), k_xades132_ns,
                      "UnsignedSignatureProperties");
+    }
+
+    bool has_archive_timestamp() const {
+        return child(unsigned_properties(), k_xades141_ns, "ArchiveTimeStamp") != nullptr;
     }
 
     void read_unsigned_properties(xmlNode* sv) {
@@ -1263,17 +1271,22 @@ class SignatureChecker {
         }
     }
 
-    // EN 319 132-1 5.5.2: archive time-stamps (B-LTA) are named, not verified yet.
+    // EN 319 132-1 5.5.2: each xadesv141:ArchiveTimeStamp, its imprint over the signature and
+    // every unsigned property before it. The older xades:ArchiveTimeStamp (TS 101 903 1.3.2)
+    // is named, not used.
     void read_archive_timestamps(xmlNode* usp) {
+        const std::string why_not =
+            m_document_missing
+                ? "the archive time-stamp covers the detached document, which was not given"
+                : "what the archive time-stamp covers cannot be computed: the signature's "
+                  "references were not all processed";
         for (xmlNode* c = usp->children; c != nullptr; c = c->next) {
             if (is(c, k_xades141_ns, "ArchiveTimeStamp")) {
+                auto facts =
+                    archive_timestamp_facts(m_doc, m_sig, usp, c, m_reference_data, why_not);
+                for (auto& f : facts) m_facts.archive_timestamps.push_back(std::move(f));
                 m_facts.level = SignatureLevel::b_lta;
-                m_facts.notes.push_back({NoteCode::not_checked,
-                                         "its xadesv141:ArchiveTimeStamp is not verified by this "
-                                         "version and was not used"});
-                return;
-            }
-            if (is(c, k_xades132_ns, "ArchiveTimeStamp")) {
+            } else if (is(c, k_xades132_ns, "ArchiveTimeStamp")) {
                 raise_to_long_term();
                 m_facts.notes.push_back(
                     {NoteCode::not_checked,
@@ -1329,6 +1342,9 @@ class SignatureChecker {
     std::vector<Resolved> m_resolved;              // the references that sign something
     std::vector<std::string> m_reference_digests;  // per reference; empty: unknown
     std::vector<core::Bytes> m_digested;           // what xmlsec1 digested, per reference
+    std::size_t m_reference_count = 0;             // in SignedInfo
+    std::vector<core::Bytes> m_reference_data;     // the digested octets, when kept
+    bool m_document_missing = false;               // a detached document was not given
 };
 
 }  // namespace
