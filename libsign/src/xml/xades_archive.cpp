@@ -1,13 +1,15 @@
 // XAdES long-term levels (ETSI EN 319 132-1 5.5): B-LT validation data (xades:CertificateValues,
 // xades:RevocationValues, xadesv141:TimeStampValidationData) and B-LTA archive time-stamps
-// (xadesv141:ArchiveTimeStamp), checked. What an archive time-stamp covers was established by
-// recomputing EU DSS's own files (docs/architecture.md, Long-term levels); it is canonicalised
-// from the parsed document, in document context, never from re-serialised parts.
+// (xadesv141:ArchiveTimeStamp), created and checked. What an archive time-stamp covers was
+// established by recomputing EU DSS's own files (docs/architecture.md, Long-term levels); it is
+// canonicalised from the parsed document, in document context, never from re-serialised parts.
 #include <openssl/ocsp.h>
 
 #include <algorithm>
+#include <set>
 
 #include "cms/timestamp_token.hpp"
+#include "crypto/digests.hpp"
 #include "ltsign/error.hpp"
 #include "xml/xades.hpp"
 #include "xml/xml_doc.hpp"
@@ -185,6 +187,215 @@ std::optional<core::Bytes> ocsp_response_der(const core::Bytes& der) {
     } catch (const Error&) {
         return std::nullopt;
     }
+}
+
+namespace {
+
+// The namespace `href` as it is in scope at `node`, else declared there with `prefix`.
+xmlNs* namespace_for(xmlNode* node, const char* href, const char* prefix) {
+    if (xmlNs* ns = xmlSearchNsByHref(node->doc, node, BAD_CAST href)) return ns;
+    return made(xmlNewNs(node, BAD_CAST href, BAD_CAST prefix));
+}
+
+// A new last child of `parent` in namespace `href` (prefix `prefix` declared on it when that
+// namespace is not in scope).
+xmlNode* add_element(xmlNode* parent, const char* href, const char* prefix, const char* name,
+                     const std::string& content = "") {
+    xmlNode* n = made(xmlNewNode(nullptr, BAD_CAST name));
+    made(xmlAddChild(parent, n));
+    xmlSetNs(n, namespace_for(n, href, prefix));
+    if (!content.empty()) xmlNodeAddContent(n, BAD_CAST content.c_str());
+    return n;
+}
+
+// The validation data a signature carries already, as DER (OCSP values as OCSPResponse).
+struct Carried {
+    std::set<core::Bytes> certificates, crls, ocsp;
+};
+
+void add_decoded(std::set<core::Bytes>& to, xmlNode* parent, const char* ns, const char* name) {
+    for (xmlNode* v : children(parent, ns, name)) to.insert(base64_decode(text(v)));
+}
+
+void carried_in(xmlNode* holder, Carried& out) {
+    for (xmlNode* cv : children(holder, k_xades132_ns, "CertificateValues"))
+        add_decoded(out.certificates, cv, k_xades132_ns, "EncapsulatedX509Certificate");
+    for (xmlNode* rv : children(holder, k_xades132_ns, "RevocationValues")) {
+        for (xmlNode* v : children(rv, k_xades132_ns, "CRLValues"))
+            add_decoded(out.crls, v, k_xades132_ns, "EncapsulatedCRLValue");
+        for (xmlNode* v : children(rv, k_xades132_ns, "OCSPValues")) {
+            for (xmlNode* o : children(v, k_xades132_ns, "EncapsulatedOCSPValue")) {
+                if (auto der = ocsp_response_der(base64_decode(text(o))))
+                    out.ocsp.insert(std::move(*der));
+            }
+        }
+    }
+}
+
+// `usp` may be null (none yet).
+Carried carried_by(xmlNode* sig, xmlNode* usp) {
+    Carried out;
+    for (xmlNode* xd : children(child(sig, k_dsig_ns, "KeyInfo"), k_dsig_ns, "X509Data")) {
+        add_decoded(out.certificates, xd, k_dsig_ns, "X509Certificate");
+        add_decoded(out.crls, xd, k_dsig_ns, "X509CRL");
+    }
+    carried_in(usp, out);
+    for (xmlNode* tsvd : children(usp, k_xades141_ns, "TimeStampValidationData"))
+        carried_in(tsvd, out);
+    return out;
+}
+
+// What of `offered` is not in `carried`, each once, in the order offered.
+std::vector<core::Bytes> missing(const std::vector<core::Bytes>& offered,
+                                 std::set<core::Bytes> carried) {
+    std::vector<core::Bytes> out;
+    for (const auto& d : offered) {
+        if (carried.insert(d).second) out.push_back(d);
+    }
+    return out;
+}
+
+// Whether something among the unsigned properties covers the ones before it: an archive time-stamp
+// (either form), or a property of another specification (an embedded evidence record,
+// xadesen:SealingEvidenceRecords). What such a thing covers must not change.
+bool covered(xmlNode* usp) {
+    for (xmlNode* c = usp->children; c != nullptr; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE) continue;
+        if (is(c, k_xades141_ns, "ArchiveTimeStamp") || is(c, k_xades132_ns, "ArchiveTimeStamp"))
+            return true;
+        if (c->ns == nullptr || (xmlStrcmp(c->ns->href, BAD_CAST k_xades132_ns) != 0 &&
+                                 xmlStrcmp(c->ns->href, BAD_CAST k_xades141_ns) != 0))
+            return true;
+    }
+    return false;
+}
+
+// The child `name` of `parent` (1.3.2 namespace), made when missing (`reuse` false: always made),
+// before the first of `before` present (schema order), else last.
+xmlNode* container(xmlNode* parent, const char* name, bool reuse,
+                   std::initializer_list<const char*> before = {}) {
+    if (xmlNode* found = reuse ? child(parent, k_xades132_ns, name) : nullptr) return found;
+    xmlNode* n = add_element(parent, k_xades132_ns, "xades", name);
+    for (const char* b : before) {
+        if (xmlNode* next = child(parent, k_xades132_ns, b)) {
+            made(xmlAddPrevSibling(next, n));
+            break;
+        }
+    }
+    return n;
+}
+
+struct Missing {
+    std::vector<core::Bytes> certificates, crls, ocsp;
+    bool empty() const { return certificates.empty() && crls.empty() && ocsp.empty(); }
+};
+
+// EN 319 132-1 5.5.1 CertificateValues and 5.5.2 RevocationValues (CRLValues, then OCSPValues:
+// schema order) in `holder`, the UnsignedSignatureProperties or a TimeStampValidationData;
+// `reuse`: existing ones are appended to.
+void add_values(xmlNode* holder, const Missing& m, bool reuse) {
+    if (!m.certificates.empty()) {
+        xmlNode* cv = container(holder, "CertificateValues", reuse);
+        for (const auto& c : m.certificates)
+            add_element(cv, k_xades132_ns, "xades", "EncapsulatedX509Certificate",
+                        base64_encode(c));
+    }
+    if (m.crls.empty() && m.ocsp.empty()) return;
+    xmlNode* rv = container(holder, "RevocationValues", reuse);
+    if (!m.crls.empty()) {
+        xmlNode* values = container(rv, "CRLValues", true, {"OCSPValues", "OtherValues"});
+        for (const auto& c : m.crls)
+            add_element(values, k_xades132_ns, "xades", "EncapsulatedCRLValue", base64_encode(c));
+    }
+    if (!m.ocsp.empty()) {
+        xmlNode* values = container(rv, "OCSPValues", true, {"OtherValues"});
+        for (const auto& o : m.ocsp)
+            add_element(values, k_xades132_ns, "xades", "EncapsulatedOCSPValue", base64_encode(o));
+    }
+}
+
+// Adds to one signature what it lacks of `data`; false when it lacks nothing.
+bool add_missing(xmlDoc* doc, xmlNode* sig, xmlNode* qp, const validation::ValidationData& data) {
+    const Carried carried = carried_by(sig, child(child(qp, k_xades132_ns, "UnsignedProperties"),
+                                                  k_xades132_ns, "UnsignedSignatureProperties"));
+    const Missing m{missing(data.certificates, carried.certificates),
+                    missing(data.crls, carried.crls), missing(data.ocsp, carried.ocsp)};
+    if (m.empty()) return false;
+    xmlNode* usp = unsigned_signature_properties(doc, qp);
+    if (!covered(usp)) {
+        add_values(usp, m, true);
+        return true;
+    }
+    // EN 319 132-1 5.5.2 / TS 101 903 1.4.2 8.1.1: after an archive time-stamp, validation data
+    // goes into a TimeStampValidationData, last, where the next archive time-stamp covers it.
+    xmlNode* tsvd = add_element(usp, k_xades141_ns, "xadesv141", "TimeStampValidationData");
+    made(xmlNewProp(tsvd, BAD_CAST "Id", BAD_CAST("TSVD-" + random_id()).c_str()));
+    add_values(tsvd, m, false);
+    return true;
+}
+
+// EN 319 132-1 5.5.2, last in `usp`:
+// <xadesv141:ArchiveTimeStamp Id><ds:CanonicalizationMethod/><xades:EncapsulatedTimeStamp/>
+// </xadesv141:ArchiveTimeStamp>
+void append_archive_timestamp(xmlNode* usp, const core::Bytes& token) {
+    xmlNode* ats = add_element(usp, k_xades141_ns, "xadesv141", "ArchiveTimeStamp");
+    made(xmlNewProp(ats, BAD_CAST "Id", BAD_CAST("TS-" + random_id()).c_str()));
+    xmlNode* cm = add_element(ats, k_dsig_ns, "ds", "CanonicalizationMethod");
+    made(xmlNewProp(cm, BAD_CAST "Algorithm", BAD_CAST k_exc_c14n));
+    add_element(ats, k_xades132_ns, "xades", "EncapsulatedTimeStamp", base64_encode(token));
+}
+
+}  // namespace
+
+core::Bytes add_validation_data(std::span<const unsigned char> bytes, const std::string& what,
+                                const validation::ValidationData& data) {
+    Doc doc = parse(bytes, what);
+    bool changed = false;
+    for (xmlNode* sig : top_level_signatures(xmlDocGetRootElement(doc.get()))) {
+        if (xmlNode* qp = qualifying_properties(sig))
+            changed = add_missing(doc.get(), sig, qp, data) || changed;
+    }
+    if (!changed) return core::Bytes(bytes.begin(), bytes.end());
+    return serialize(doc.get(), false);
+}
+
+core::Bytes add_archive_timestamp(std::span<const unsigned char> bytes, const std::string& what,
+                                  const validation::DataObject* document, const EVP_MD* md,
+                                  const cms::TokenSource& tokens) {
+    validation::DataObjects objects;
+    if (document != nullptr) objects.push_back(*document);
+    Doc doc = parse(bytes, what);
+    int added = 0;
+    for (const auto& checked : check_signatures(doc.get(), what, objects, true)) {
+        xmlNode* qp = qualifying_properties(checked.signature);
+        if (qp == nullptr) continue;  // plain XMLDSig has no place for one
+        if (checked.document_missing) {
+            throw Error(Errc::input_missing,
+                        what +
+                            " is detached: an archive time-stamp covers its document, which "
+                            "was not given",
+                        Remedy::document);
+        }
+        if (checked.reference_data.empty()) {
+            throw Error(Errc::malformed_input,
+                        what +
+                            ": the signature's references do not verify, so an archive "
+                            "time-stamp over them would prove nothing");
+        }
+        xmlNode* usp = unsigned_signature_properties(doc.get(), qp);
+        // Exclusive C14N, as DSS writes it: namespaces declared on ancestors (an enveloping
+        // document's) do not enter what is time-stamped.
+        const core::Bytes input = archive_input(doc.get(), checked.signature, usp, nullptr,
+                                                k_exc_c14n, checked.reference_data);
+        append_archive_timestamp(usp, tokens(md, crypto::digest_bytes(md, input)));
+        ++added;
+    }
+    if (added == 0) {
+        throw Error(Errc::usage, what +
+                                     ": it holds no XAdES signature an archive "
+                                     "time-stamp could be added to");
+    }
+    return serialize(doc.get(), false);
 }
 
 }  // namespace ltsign::xml

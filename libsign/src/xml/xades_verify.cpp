@@ -179,7 +179,7 @@ constexpr const char* k_long_term[] = {
 };
 
 struct Checked {
-    SignatureFacts facts;
+    CheckedSignature signature;
     bool xades = false;
 };
 
@@ -352,8 +352,12 @@ struct Resolved {
 class SignatureChecker {
   public:
     SignatureChecker(xmlDoc* doc, xmlNode* sig, const std::vector<std::string>& duplicates,
-                     const validation::DataObjects& objects)
-        : m_doc(doc), m_sig(sig), m_duplicates(duplicates), m_objects(objects) {}
+                     const validation::DataObjects& objects, bool keep_reference_data)
+        : m_doc(doc),
+          m_sig(sig),
+          m_duplicates(duplicates),
+          m_objects(objects),
+          m_keep_reference_data(keep_reference_data) {}
 
     Checked run() {
         Checked out;
@@ -363,7 +367,7 @@ class SignatureChecker {
         xmlNode* sv = child(m_sig, k_dsig_ns, "SignatureValue");
         if (si == nullptr || sv == nullptr) {
             f.format_problem = "the ds:Signature lacks SignedInfo or SignatureValue";
-            out.facts = std::move(f);
+            out.signature = result();
             return out;
         }
         const std::string method = attribute(child(si, k_dsig_ns, "SignatureMethod"), "Algorithm");
@@ -375,7 +379,7 @@ class SignatureChecker {
         resolve_references(si);
         check_digest_budget();
         if (f.format_problem) {
-            out.facts = std::move(f);
+            out.signature = result();
             return out;
         }
         check_schema();
@@ -385,11 +389,15 @@ class SignatureChecker {
         check_given_data();
         read_unsigned_properties(sv);
         name_legacy_level();
-        out.facts = std::move(f);
+        out.signature = result();
         return out;
     }
 
   private:
+    CheckedSignature result() {
+        return {m_sig, std::move(m_facts), std::move(m_reference_data), m_document_missing};
+    }
+
     // Every same-document reference makes xmlsec1 transform and digest its whole target: 600
     // references to one 1 MB document were 14 s and 1.2 GB before the key was even checked.
     // The targets together may hold at most twice the document plus 16 MiB (an enveloped
@@ -1180,7 +1188,7 @@ class SignatureChecker {
         const CheckResult pending = m_data_problem.empty()
                                         ? CheckResult{Check::passed, ""}
                                         : CheckResult{Check::not_possible, m_data_problem};
-        const bool keep = has_archive_timestamp();
+        const bool keep = m_keep_reference_data || has_archive_timestamp();
         auto r = verify_core(m_sig, signer, m_detached, keep);
         m_digested = r.digested;
         if (keep && r.data.size() == m_reference_count) m_reference_data = std::move(r.data);
@@ -1328,6 +1336,7 @@ class SignatureChecker {
     xmlNode* m_sig;
     const std::vector<std::string>& m_duplicates;
     const validation::DataObjects& m_objects;
+    bool m_keep_reference_data = false;
     SignatureFacts m_facts;
     xmlNode* m_qp = nullptr;
     xmlNode* m_sp = nullptr;
@@ -1375,19 +1384,40 @@ bool has_xml_signature(std::span<const unsigned char> bytes) {
            text.find("Signature") != std::string_view::npos;
 }
 
+namespace {
+
+std::vector<Checked> check_all(xmlDoc* doc, const std::string& what,
+                               const validation::DataObjects& objects, bool keep_reference_data) {
+    const auto signatures = top_level_signatures(xmlDocGetRootElement(doc));
+    if (signatures.empty())
+        throw Error(Errc::malformed_input, what + ": the XML holds no ds:Signature");
+    const auto duplicates = register_ids(doc);
+    std::vector<Checked> out;
+    for (xmlNode* sig : signatures) {
+        out.push_back(SignatureChecker(doc, sig, duplicates, objects, keep_reference_data).run());
+    }
+    return out;
+}
+
+}  // namespace
+
+std::vector<CheckedSignature> check_signatures(xmlDoc* doc, const std::string& what,
+                                               const validation::DataObjects& objects,
+                                               bool keep_reference_data) {
+    std::vector<CheckedSignature> out;
+    for (auto& c : check_all(doc, what, objects, keep_reference_data))
+        out.push_back(std::move(c.signature));
+    return out;
+}
+
 XmlSignatures extract_facts(std::span<const unsigned char> bytes, const std::string& what,
                             const validation::DataObjects& objects) {
     Doc doc = parse(bytes, what);
-    const auto signatures = top_level_signatures(xmlDocGetRootElement(doc.get()));
-    if (signatures.empty())
-        throw Error(Errc::malformed_input, what + ": the XML holds no ds:Signature");
-    const auto duplicates = register_ids(doc.get());
     XmlSignatures out;
     out.format = FileFormat::xmldsig;
-    for (xmlNode* sig : signatures) {
-        auto checked = SignatureChecker(doc.get(), sig, duplicates, objects).run();
+    for (auto& checked : check_all(doc.get(), what, objects, false)) {
         if (checked.xades) out.format = FileFormat::xades;
-        out.facts.push_back(std::move(checked.facts));
+        out.facts.push_back(std::move(checked.signature.facts));
     }
     return out;
 }
