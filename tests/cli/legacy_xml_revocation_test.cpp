@@ -1,7 +1,7 @@
-// XML signatures from archives: revocation data an XML signature carries (ds:X509CRL, XAdES
-// RevocationValues) is used like the crls of CMS SignedData, and signatures made with legacy
-// algorithms (DSA with SHA-1 or SHA-256) are verified and left to the algorithm policy. No verdict
-// goes without an explanation.
+// XML signatures from archives: validation data an XML signature carries (ds:X509CRL, XAdES
+// CertificateValues and RevocationValues, OCSP responses included) is used like the certificates
+// and crls of CMS SignedData, and signatures made with legacy algorithms (DSA with SHA-1 or
+// SHA-256) are verified and left to the algorithm policy. No verdict goes without an explanation.
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -60,6 +60,10 @@ class CarriedRevocation : public ::testing::Test {
         // The signer names no revocation source of its own: only what the signature carries can
         // speak for it.
         serial = test::issue(dir.path(), "signer", {.cn = "Revoked XAdES signer"});
+        ASSERT_EQ(test::run("openssl x509 -in " + q(pki("ca.pem")) + " -outform DER -out " +
+                            q(dir / "ca.der"))
+                      .exit_code,
+                  0);
     }
     fs::path sign(const std::string& packaging) {
         const auto out = dir / ("signed-" + packaging + ".xml");
@@ -85,6 +89,14 @@ class CarriedRevocation : public ::testing::Test {
         test::replace_first(sig, "</ds:X509Data>",
                             "<ds:X509CRL>" + b64 + "</ds:X509CRL></ds:X509Data>");
     }
+    // `properties` as new UnsignedSignatureProperties (the signature has none: level B).
+    void add_unsigned(const fs::path& sig, const std::string& properties) {
+        test::replace_first(sig, "</xades:SignedProperties>",
+                            "</xades:SignedProperties><xades:UnsignedProperties>"
+                            "<xades:UnsignedSignatureProperties>" +
+                                properties +
+                                "</xades:UnsignedSignatureProperties></xades:UnsignedProperties>");
+    }
     // The CRL as xades:RevocationValues in new UnsignedSignatureProperties (EN 319 132-1 5.5.2).
     void add_revocation_values(const fs::path& sig, const std::string& crl_b64,
                                const std::string& ocsp_b64 = "") {
@@ -96,11 +108,14 @@ class CarriedRevocation : public ::testing::Test {
                       "</xades:EncapsulatedOCSPValue></xades:OCSPValues>";
         }
         values += "</xades:RevocationValues>";
-        test::replace_first(sig, "</xades:SignedProperties>",
-                            "</xades:SignedProperties><xades:UnsignedProperties>"
-                            "<xades:UnsignedSignatureProperties>" +
-                                values +
-                                "</xades:UnsignedSignatureProperties></xades:UnsignedProperties>");
+        add_unsigned(sig, values);
+    }
+    // The issuing CA's certificate taken out of KeyInfo (which the signature does not sign);
+    // returns it, base64.
+    std::string take_ca_from_key_info(const fs::path& sig) {
+        const std::string ca = base64(test::read_bytes(dir / "ca.der"));
+        test::replace_first(sig, "<ds:X509Certificate>" + ca + "</ds:X509Certificate>", "");
+        return ca;
     }
 
     test::TempDir dir;
@@ -163,16 +178,59 @@ TEST_F(CarriedRevocation, AnUnreadableCarriedCrlIsAFormatFailure) {
     EXPECT_EQ(s["subIndication"], "FORMAT_FAILURE") << s.dump(2);
 }
 
-TEST_F(CarriedRevocation, CarriedOcspResponsesAreNamedAsNotUsed) {
+TEST_F(CarriedRevocation, ACarriedOcspResponseCannotHideARevocationListedByACrl) {
     const auto sig = sign("enveloped");
-    // Any DER will do for the note: the response is not judged by this version.
+    // A successful OCSPResponse without a response: read, and it answers nothing.
     add_revocation_values(sig, crl(true), base64({0x30, 0x03, 0x0a, 0x01, 0x00}));
     const auto s = verify(sig);
     EXPECT_EQ(s["subIndication"], "REVOKED_NO_POE") << s.dump(2);
-    bool named = false;
-    for (const auto& n : s["notes"])
-        named |= n.get<std::string>().find("OCSP") != std::string::npos;
-    EXPECT_TRUE(named) << s.dump(2);
+}
+
+TEST_F(CarriedRevocation, AnUnreadableCarriedOcspResponseIsAFormatFailure) {
+    const auto sig = sign("enveloped");
+    add_revocation_values(sig, crl(false), base64({0x30, 0x03, 0x02, 0x01, 0x01}));
+    const auto s = verify(sig);
+    EXPECT_EQ(s["indication"], "TOTAL_FAILED") << s.dump(2);
+    EXPECT_EQ(s["subIndication"], "FORMAT_FAILURE") << s.dump(2);
+}
+
+// EN 319 132-1 5.5.1: the certificates of xades:CertificateValues (and of a
+// xadesv141:TimeStampValidationData) complete the chain, as KeyInfo's do.
+TEST_F(CarriedRevocation, CertificateValuesCompleteTheChain) {
+    const auto sig = sign("enveloped");
+    const std::string ca = take_ca_from_key_info(sig);
+    auto s = verify(sig);
+    ASSERT_EQ(s["indication"], "INDETERMINATE") << "the chain needs the issuing CA: " << s.dump(2);
+
+    const auto with_values = dir / "with-values.xml";
+    fs::copy_file(sig, with_values);
+    add_unsigned(with_values, "<xades:CertificateValues><xades:EncapsulatedX509Certificate>" + ca +
+                                  "</xades:EncapsulatedX509Certificate></xades:CertificateValues>");
+    s = verify(with_values);
+    EXPECT_EQ(s["indication"], "TOTAL_PASSED") << s.dump(2);
+    EXPECT_EQ(s["level"], "B-LT") << s.dump(2);
+
+    const auto with_tsvd = dir / "with-tsvd.xml";
+    fs::copy_file(sig, with_tsvd);
+    add_unsigned(with_tsvd,
+                 "<xadesv141:TimeStampValidationData "
+                 "xmlns:xadesv141=\"http://uri.etsi.org/01903/v1.4.1#\"><xades:CertificateValues>"
+                 "<xades:EncapsulatedX509Certificate>" +
+                     ca +
+                     "</xades:EncapsulatedX509Certificate></xades:CertificateValues>"
+                     "</xadesv141:TimeStampValidationData>");
+    s = verify(with_tsvd);
+    EXPECT_EQ(s["indication"], "TOTAL_PASSED") << s.dump(2);
+}
+
+TEST_F(CarriedRevocation, AnUnreadableCertificateValueIsAFormatFailure) {
+    const auto sig = sign("enveloped");
+    add_unsigned(sig, "<xades:CertificateValues><xades:EncapsulatedX509Certificate>" +
+                          base64({0x30, 0x03, 0x02, 0x01, 0x01}) +
+                          "</xades:EncapsulatedX509Certificate></xades:CertificateValues>");
+    const auto s = verify(sig);
+    EXPECT_EQ(s["indication"], "TOTAL_FAILED") << s.dump(2);
+    EXPECT_EQ(s["subIndication"], "FORMAT_FAILURE") << s.dump(2);
 }
 
 // ---------------------------------------------------------------------------------------------

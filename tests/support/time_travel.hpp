@@ -92,6 +92,44 @@ class LongTerm : public ::testing::Test {
                                      extra + " -o " + q(out));
     }
 
+    // Signs `lta` at B-LTA in 2026 (`extra` as for sign_in_2026), checks what it proves then and
+    // that it proves nothing by 2040, and renews it in 2035 into `renewed`.
+    void sign_and_renew(const std::filesystem::path& lta, const std::filesystem::path& renewed,
+                        const std::string& extra = "") {
+        ASSERT_NO_FATAL_FAILURE(sign_in_2026(lta, extra));
+        auto f = verify(lta, "2026-06-02T00:00:00Z", 0);
+        EXPECT_EQ(f["signatures"][0]["level"], "B-LTA") << f.dump(2);
+        EXPECT_EQ(archive_timestamps(f["signatures"][0]), 1) << f.dump(2);
+        // The proof rests on the first TSA's certificate, which ends in 2037.
+        EXPECT_EQ(f["signatures"][0]["renewBy"], "2037-01-01T00:00:00Z") << f.dump(2);
+
+        // 2040: the only TSA certificate expired in 2037, nothing proves anything.
+        f = verify(lta, k_2040, 2);
+        EXPECT_EQ(f["indication"], "INDETERMINATE") << f.dump(2);
+
+        const auto before = read_bytes(lta);
+        const auto r = renew_in_2035(lta, renewed);
+        ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+        EXPECT_EQ(read_bytes(lta), before) << "extend -o leaves its input untouched";
+    }
+    // The renewed signature verifies offline in 2040 on its second archive time-stamp, from the
+    // 2026 proof of existence; the report of the file.
+    nlohmann::json expect_proven_in_2040(const std::filesystem::path& renewed) {
+        auto f = verify(renewed, k_2040, 0);
+        const auto& s = f["signatures"][0];
+        EXPECT_EQ(s["indication"], "TOTAL_PASSED") << f.dump(2);
+        EXPECT_EQ(s["level"], "B-LTA");
+        EXPECT_EQ(s["bestSignatureTime"], "2026-06-01T12:00:00Z");
+        EXPECT_EQ(s["renewBy"], "2050-01-01T00:00:00Z");
+        EXPECT_EQ(archive_timestamps(s), 2) << f.dump(2);
+        return f;
+    }
+    static int archive_timestamps(const nlohmann::json& signature) {
+        int n = 0;
+        for (const auto& t : signature["timestamps"]) n += t["type"] == "archive-timestamp" ? 1 : 0;
+        return n;
+    }
+
     TempDir dir;
     std::filesystem::path doc;
     int port = 0;

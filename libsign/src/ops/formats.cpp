@@ -63,6 +63,16 @@ Inspection xml_signature_inspect(const Input& in) {
 core::Bytes xml_signature_extend(const Input& in, const TsaClient& tsa) {
     return xml::extend_xades(*in.bytes, in.what, token_source(tsa));
 }
+core::Bytes xml_signature_add_validation_data(const Input& in,
+                                              const validation::ValidationData& data) {
+    return xml::add_validation_data(*in.bytes, in.what, data);
+}
+core::Bytes xml_signature_add_archive_timestamp(const Input& in,
+                                                const validation::DataObject* document,
+                                                const TsaClient& tsa) {
+    return xml::add_archive_timestamp(*in.bytes, in.what, document, crypto::evp_md(tsa.digest),
+                                      token_source(tsa));
+}
 
 // A lone RFC 3161 token: what its imprint must match is the document given beside it.
 // A CMS signature or a time-stamp covers one document: several given is ambiguous, and judging
@@ -209,7 +219,8 @@ const std::array<FormatEntry, 6> k_formats{{
     {"ers-xml", "an XML evidence record (RFC 6283)", xml_record_sniff, xml_record_extract, nullptr,
      nullptr, xml_record_decode, ""},
     {"xml-signature", "XAdES/XMLDSig", xml_signature_sniff, xml_signature_extract,
-     xml_signature_inspect, xml_signature_extend, nullptr, ".xades.xml"},
+     xml_signature_inspect, xml_signature_extend, nullptr, ".xades.xml",
+     xml_signature_add_validation_data, xml_signature_add_archive_timestamp},
     {"cms", "CMS/CAdES or an RFC 3161 token", cms_sniff, cms_extract, cms_inspect, cms_extend,
      nullptr, ".p7s", cms_add_validation_data, cms_add_archive_timestamp, cms_add_evidence_record},
     {"ers-asn1", "an evidence record (RFC 4998)", der_record_sniff, der_record_extract, nullptr,

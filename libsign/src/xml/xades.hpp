@@ -1,10 +1,12 @@
-// XAdES baseline signatures (ETSI EN 319 132-1) over XMLDSig: creation (B-B, B-T; enveloped,
-// enveloping, detached) and the facts verification needs, checked against signature wrapping.
+// XAdES baseline signatures (ETSI EN 319 132-1) over XMLDSig: creation (B-B, B-T, B-LT, B-LTA;
+// enveloped, enveloping, detached) and the facts verification needs, checked against signature
+// wrapping.
 #pragma once
 
 #include <libxml/tree.h>
 
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -53,6 +55,66 @@ core::Bytes extend_xades(std::span<const unsigned char> bytes, const std::string
 
 // ds:Signature elements of the document that are not inside another ds:Signature.
 std::vector<xmlNode*> top_level_signatures(xmlNode* root);
+
+// B-LT (EN 319 132-1 5.5.1, 5.5.2): adds to every XAdES signature of an XML signature file what
+// `data` holds and the signature does not carry yet (in ds:KeyInfo, xades:CertificateValues,
+// xades:RevocationValues or xadesv141:TimeStampValidationData). Nothing an archive time-stamp
+// covers is changed: once one exists, new data goes into a new TimeStampValidationData after
+// it. The bytes come back unchanged when nothing is missing.
+core::Bytes add_validation_data(std::span<const unsigned char> bytes, const std::string& what,
+                                const validation::ValidationData& data);
+
+// B-LTA (EN 319 132-1 5.5.2): appends an xadesv141:ArchiveTimeStamp (digest `md`, token from
+// `tokens`) to every XAdES signature of an XML signature file, over the signature and all its
+// unsigned properties as they are now. A detached signature needs `document`
+// (Error(input_missing) otherwise); a signature whose references do not verify gets none
+// (Error(malformed_input)).
+core::Bytes add_archive_timestamp(std::span<const unsigned char> bytes, const std::string& what,
+                                  const validation::DataObject* document, const EVP_MD* md,
+                                  const cms::TokenSource& tokens);
+
+// ---- Shared by creation and verification (xades_sign, xades_verify, xades_archive).
+
+// The xades:QualifyingProperties of `sig`: the one targeting it, else the only one it holds.
+xmlNode* qualifying_properties(xmlNode* sig);
+// The xades:UnsignedSignatureProperties of `qp`, made (with UnsignedProperties) when missing.
+xmlNode* unsigned_signature_properties(xmlDoc* doc, xmlNode* qp);
+// A fresh identifier for Id attributes (hex of 16 random bytes).
+std::string random_id();
+
+// A signature checked as verification checks it, with the octets each SignedInfo reference
+// digested after its transforms, in order; empty when core validation did not get through them
+// all, and `document_missing` when a detached document was not among the data objects.
+struct CheckedSignature {
+    xmlNode* signature = nullptr;
+    validation::SignatureFacts facts;
+    std::vector<core::Bytes> reference_data;
+    bool document_missing = false;
+};
+// Every top-level signature of `doc` (its IDs are registered here). `keep_reference_data`: fill
+// CheckedSignature::reference_data (otherwise only for signatures with archive time-stamps).
+std::vector<CheckedSignature> check_signatures(xmlDoc* doc, const std::string& what,
+                                               const validation::DataObjects& objects,
+                                               bool keep_reference_data);
+
+// EN 319 132-1 5.5.2.2: what an xadesv141:ArchiveTimeStamp placed in `usp` (the signature's
+// UnsignedSignatureProperties) before `before` covers, canonicalised with `c14n`: each
+// reference's data after its transforms, SignedInfo, SignatureValue, KeyInfo, every unsigned
+// signature property before `before` (null: all), the ds:Objects but the QualifyingProperties'
+// one (`v132`, the older xades:ArchiveTimeStamp: those no reference signs).
+core::Bytes archive_input(xmlDoc* doc, xmlNode* sig, xmlNode* usp, xmlNode* before,
+                          const std::string& c14n, const std::vector<core::Bytes>& reference_data,
+                          bool v132 = false);
+
+// The facts of one xadesv141:ArchiveTimeStamp element `ats` in `usp`, its imprint checked against
+// archive_input. `reference_data` empty: not checked, for the reason `why_not`.
+std::vector<validation::SignatureFacts> archive_timestamp_facts(
+    xmlDoc* doc, xmlNode* sig, xmlNode* usp, xmlNode* ats,
+    const std::vector<core::Bytes>& reference_data, const std::string& why_not);
+
+// An EncapsulatedOCSPValue as a DER OCSPResponse (a bare BasicOCSPResponse, as some toolkits
+// write it, wrapped in a successful one); nullopt when it is neither.
+std::optional<core::Bytes> ocsp_response_der(const core::Bytes& der);
 
 // The structure of an XML signature file for `ltsign inspect`.
 std::vector<InspectField> inspect_xml(std::span<const unsigned char> bytes,

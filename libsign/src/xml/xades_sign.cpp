@@ -26,13 +26,6 @@ constexpr const char* k_object_type = "http://www.w3.org/2000/09/xmldsig#Object"
 // Enveloping keeps the whole document in memory (base64, then XML); beyond this, detached.
 constexpr std::uintmax_t k_max_enveloping = 64ull << 20;
 
-std::string random_id() {
-    std::array<unsigned char, 16> r{};
-    if (RAND_bytes(r.data(), static_cast<int>(r.size())) != 1)
-        throw Error(Errc::internal, "no randomness for the signature's identifiers");
-    return ossl::to_hex(r.data(), r.size());
-}
-
 std::string mime_type(const fs::path& file) {
     static const std::pair<const char*, const char*> k_types[] = {
         {".xml", "text/xml"},
@@ -135,18 +128,7 @@ void add_signature_timestamp(xmlDoc* doc, xmlNode* sig, xmlNode* qp, const cms::
     xmlNs* xades = xmlSearchNsByHref(doc, qp, BAD_CAST k_xades132_ns);
     if (ds == nullptr || xades == nullptr)
         throw Error(Errc::internal, "the signature's namespaces are not in scope");
-    xmlNode* up = child(qp, k_xades132_ns, "UnsignedProperties");
-    if (up == nullptr) up = made(xmlNewChild(qp, xades, BAD_CAST "UnsignedProperties", nullptr));
-    xmlNode* usp = child(up, k_xades132_ns, "UnsignedSignatureProperties");
-    if (usp == nullptr) {
-        // UnsignedSignatureProperties come before UnsignedDataObjectProperties.
-        usp = made(xmlNewNode(xades, BAD_CAST "UnsignedSignatureProperties"));
-        if (up->children != nullptr) {
-            made(xmlAddPrevSibling(up->children, usp));
-        } else {
-            made(xmlAddChild(up, usp));
-        }
-    }
+    xmlNode* usp = unsigned_signature_properties(doc, qp);
     xmlNode* ts = made(xmlNewChild(usp, xades, BAD_CAST "SignatureTimeStamp", nullptr));
     made(xmlNewProp(ts, BAD_CAST "Id", BAD_CAST("TS-" + random_id()).c_str()));
     xmlNode* cm = made(xmlNewChild(ts, ds, BAD_CAST "CanonicalizationMethod", nullptr));
@@ -155,7 +137,15 @@ void add_signature_timestamp(xmlDoc* doc, xmlNode* sig, xmlNode* qp, const cms::
                          BAD_CAST base64_encode(token).c_str()));
 }
 
-// The QualifyingProperties of `sig`: the one targeting it, else the only one it holds.
+}  // namespace
+
+std::string random_id() {
+    std::array<unsigned char, 16> r{};
+    if (RAND_bytes(r.data(), static_cast<int>(r.size())) != 1)
+        throw Error(Errc::internal, "no randomness for the signature's identifiers");
+    return ossl::to_hex(r.data(), r.size());
+}
+
 xmlNode* qualifying_properties(xmlNode* sig) {
     std::vector<xmlNode*> found;
     for (xmlNode* obj : children(sig, k_dsig_ns, "Object")) {
@@ -167,7 +157,22 @@ xmlNode* qualifying_properties(xmlNode* sig) {
     return found.size() == 1 ? found.front() : nullptr;
 }
 
-}  // namespace
+xmlNode* unsigned_signature_properties(xmlDoc* doc, xmlNode* qp) {
+    xmlNode* up = child(qp, k_xades132_ns, "UnsignedProperties");
+    xmlNode* usp = child(up, k_xades132_ns, "UnsignedSignatureProperties");
+    if (usp != nullptr) return usp;
+    xmlNs* xades = xmlSearchNsByHref(doc, qp, BAD_CAST k_xades132_ns);
+    if (xades == nullptr) throw Error(Errc::internal, "the XAdES namespace is not in scope");
+    if (up == nullptr) up = made(xmlNewChild(qp, xades, BAD_CAST "UnsignedProperties", nullptr));
+    // UnsignedSignatureProperties come before UnsignedDataObjectProperties.
+    usp = made(xmlNewNode(xades, BAD_CAST "UnsignedSignatureProperties"));
+    if (up->children != nullptr) {
+        made(xmlAddPrevSibling(up->children, usp));
+    } else {
+        made(xmlAddChild(up, usp));
+    }
+    return usp;
+}
 
 core::Bytes extend_xades(std::span<const unsigned char> bytes, const std::string& what,
                          const cms::TokenSource& tokens) {

@@ -168,16 +168,18 @@ std::string mime_type_for(xmlNode* sdop, const std::string& reference_id) {
     return "";
 }
 
-// Unsigned properties ltsign knows by name but does not verify yet (the long-term levels).
-// RevocationValues is read (read_revocation_values) and not among them.
+// Unsigned properties ltsign knows by name but does not verify yet (XAdES-C and -X of TS 101
+// 903, attribute authorities). CertificateValues and RevocationValues are read
+// (read_validation_data) and not among them.
 constexpr const char* k_long_term[] = {
-    "CertificateValues",         "CompleteCertificateRefs", "CompleteRevocationRefs",
-    "SigAndRefsTimeStamp",       "RefsOnlyTimeStamp",       "AttrAuthoritiesCertValues",
-    "AttributeRevocationValues",
+    "CompleteCertificateRefs",   "CompleteRevocationRefs",    "SigAndRefsTimeStamp",
+    "RefsOnlyTimeStamp",         "AttrAuthoritiesCertValues", "AttributeRevocationValues",
+    "CompleteCertificateRefsV2", "SigAndRefsTimeStampV2",     "RefsOnlyTimeStampV2",
+    "AttributeCertificateRefs",  "AttributeRevocationRefs",   "AttributeCertificateRefsV2",
 };
 
 struct Checked {
-    SignatureFacts facts;
+    CheckedSignature signature;
     bool xades = false;
 };
 
@@ -350,8 +352,12 @@ struct Resolved {
 class SignatureChecker {
   public:
     SignatureChecker(xmlDoc* doc, xmlNode* sig, const std::vector<std::string>& duplicates,
-                     const validation::DataObjects& objects)
-        : m_doc(doc), m_sig(sig), m_duplicates(duplicates), m_objects(objects) {}
+                     const validation::DataObjects& objects, bool keep_reference_data)
+        : m_doc(doc),
+          m_sig(sig),
+          m_duplicates(duplicates),
+          m_objects(objects),
+          m_keep_reference_data(keep_reference_data) {}
 
     Checked run() {
         Checked out;
@@ -361,7 +367,7 @@ class SignatureChecker {
         xmlNode* sv = child(m_sig, k_dsig_ns, "SignatureValue");
         if (si == nullptr || sv == nullptr) {
             f.format_problem = "the ds:Signature lacks SignedInfo or SignatureValue";
-            out.facts = std::move(f);
+            out.signature = result();
             return out;
         }
         const std::string method = attribute(child(si, k_dsig_ns, "SignatureMethod"), "Algorithm");
@@ -373,7 +379,7 @@ class SignatureChecker {
         resolve_references(si);
         check_digest_budget();
         if (f.format_problem) {
-            out.facts = std::move(f);
+            out.signature = result();
             return out;
         }
         check_schema();
@@ -383,11 +389,15 @@ class SignatureChecker {
         check_given_data();
         read_unsigned_properties(sv);
         name_legacy_level();
-        out.facts = std::move(f);
+        out.signature = result();
         return out;
     }
 
   private:
+    CheckedSignature result() {
+        return {m_sig, std::move(m_facts), std::move(m_reference_data), m_document_missing};
+    }
+
     // Every same-document reference makes xmlsec1 transform and digest its whole target: 600
     // references to one 1 MB document were 14 s and 1.2 GB before the key was even checked.
     // The targets together may hold at most twice the document plus 16 MiB (an enveloped
@@ -503,25 +513,64 @@ class SignatureChecker {
         return true;
     }
 
+    // At most this many carried certificates and OCSP responses: each carried certificate is
+    // checked against its issuer, each response read for every certificate of every chain.
+    static constexpr std::size_t k_max_carried = 256;
+
+    // Whether the signature may carry one more (it carries `carried` `what`); a format problem
+    // otherwise.
+    bool room_for(std::size_t carried, const char* what) {
+        if (carried < k_max_carried) return true;
+        m_facts.format_problem = "the signature carries more than " +
+                                 std::to_string(k_max_carried) + " " + what +
+                                 ", more than any genuine one needs";
+        return false;
+    }
+
+    // EN 319 132-1 5.5.1 xades:CertificateValues (also inside xadesv141:TimeStampValidationData):
+    // the certificates join the signature's, for its chain and its time-stamps' (never to choose
+    // the signer: that is decided from KeyInfo before). One that cannot be read is a format
+    // failure, as in KeyInfo: validation data is not quietly left out.
+    void read_certificate_values(xmlNode* cv, const std::string& where) {
+        for (xmlNode* v : children(cv, k_xades132_ns, "EncapsulatedX509Certificate")) {
+            auto cert = decode_certificate(text(v));
+            if (!cert) {
+                m_facts.format_problem = "an EncapsulatedX509Certificate in " + where +
+                                         " is not a valid DER certificate";
+                return;
+            }
+            if (!room_for(m_facts.certificates.size(), "certificates")) return;
+            m_facts.certificates.push_back(std::move(cert));
+        }
+        if (child(cv, k_xades132_ns, "OtherCertificate") != nullptr) {
+            m_facts.notes.push_back(
+                {NoteCode::not_checked, "the OtherCertificate values in " + where +
+                                            " (certificates of another kind) were not used"});
+        }
+    }
+
     // EN 319 132-1 5.5.2 xades:RevocationValues (also inside xadesv141:TimeStampValidationData):
-    // the CRLs join the signature's revocation data. Carried OCSP responses are named: the
-    // engine asks OCSP responders online only and does not judge responses from a signature yet.
+    // the CRLs and OCSP responses join the signature's revocation data, which its time-stamps use
+    // too. An OCSP value is an OCSPResponse (a bare BasicOCSPResponse is accepted); one that
+    // cannot be read is a format failure, like an unreadable CRL: it must not hide a revocation.
     void read_revocation_values(xmlNode* rv, const std::string& where) {
         for (xmlNode* values : children(rv, k_xades132_ns, "CRLValues")) {
             for (xmlNode* v : children(values, k_xades132_ns, "EncapsulatedCRLValue")) {
                 if (!add_crl(decode_crl(text(v)), "an EncapsulatedCRLValue in " + where)) return;
             }
         }
-        std::size_t ocsp = 0;
-        for (xmlNode* values : children(rv, k_xades132_ns, "OCSPValues"))
-            ocsp += children(values, k_xades132_ns, "EncapsulatedOCSPValue").size();
-        if (ocsp > 0) {
-            m_facts.notes.push_back(
-                {NoteCode::revocation_data_not_used,
-                 (ocsp == 1
-                      ? std::string("an OCSP response carried in ") + where + " was"
-                      : std::to_string(ocsp) + " OCSP responses carried in " + where + " were") +
-                     " not used: this version takes OCSP answers from the responders only"});
+        for (xmlNode* values : children(rv, k_xades132_ns, "OCSPValues")) {
+            for (xmlNode* v : children(values, k_xades132_ns, "EncapsulatedOCSPValue")) {
+                const auto der = base64_decode(text(v));
+                auto response = der.empty() ? std::nullopt : ocsp_response_der(der);
+                if (!response) {
+                    m_facts.format_problem =
+                        "an EncapsulatedOCSPValue in " + where + " is not a DER OCSP response";
+                    return;
+                }
+                if (!room_for(m_facts.ocsp_responses.size(), "OCSP responses")) return;
+                m_facts.ocsp_responses.push_back(std::move(*response));
+            }
         }
         if (child(rv, k_xades132_ns, "OtherValues") != nullptr) {
             m_facts.notes.push_back({NoteCode::revocation_data_not_used,
@@ -625,6 +674,7 @@ class SignatureChecker {
     // object); what cannot be resolved is named, never guessed.
     void resolve_references(xmlNode* si) {
         const auto refs = children(si, k_dsig_ns, "Reference");
+        m_reference_count = refs.size();
         if (refs.empty()) {
             m_facts.format_problem = "SignedInfo has no Reference";
             return;
@@ -1038,6 +1088,7 @@ class SignatureChecker {
             }
             if (!file) {
                 m_unresolved = true;
+                m_document_missing = true;
                 not_found("the detached document \"" + uri + "\" was not supplied");
                 continue;
             }
@@ -1137,8 +1188,10 @@ class SignatureChecker {
         const CheckResult pending = m_data_problem.empty()
                                         ? CheckResult{Check::passed, ""}
                                         : CheckResult{Check::not_possible, m_data_problem};
-        const auto r = verify_core(m_sig, signer, m_detached);
+        const bool keep = m_keep_reference_data || has_archive_timestamp();
+        auto r = verify_core(m_sig, signer, m_detached, keep);
         m_digested = r.digested;
+        if (keep && r.data.size() == m_reference_count) m_reference_data = std::move(r.data);
         switch (r.status) {
             case CoreResult::Status::valid:
                 f.signature_value = {Check::passed, ""};
@@ -1158,17 +1211,48 @@ class SignatureChecker {
         }
     }
 
+    xmlNode* unsigned_properties() const {
+        if (m_qp == nullptr) return nullptr;
+        return child(child(m_qp, k_xades132_ns, "UnsignedProperties"), k_xades132_ns,
+                     "UnsignedSignatureProperties");
+    }
+
+    bool has_archive_timestamp() const {
+        return child(unsigned_properties(), k_xades141_ns, "ArchiveTimeStamp") != nullptr;
+    }
+
     void read_unsigned_properties(xmlNode* sv) {
-        if (m_qp == nullptr) return;
-        xmlNode* usp = child(child(m_qp, k_xades132_ns, "UnsignedProperties"), k_xades132_ns,
-                             "UnsignedSignatureProperties");
+        xmlNode* usp = unsigned_properties();
         if (usp == nullptr) return;
-        for (xmlNode* rv : children(usp, k_xades132_ns, "RevocationValues"))
-            read_revocation_values(rv, "xades:RevocationValues");
-        for (xmlNode* tvd : children(usp, k_xades141_ns, "TimeStampValidationData")) {
-            for (xmlNode* rv : children(tvd, k_xades132_ns, "RevocationValues"))
-                read_revocation_values(rv, "xadesv141:TimeStampValidationData");
+        read_validation_data(usp);
+        read_signature_timestamps(usp, sv);
+        read_archive_timestamps(usp);
+        name_unverified_properties(usp);
+    }
+
+    // The B-LT validation data (EN 319 132-1 5.5.1, 5.5.2), wherever the signature carries it;
+    // any of it makes a B-B or B-T signature B-LT.
+    void read_validation_data(xmlNode* usp) {
+        for (xmlNode* c = usp->children; c != nullptr; c = c->next) {
+            if (is(c, k_xades132_ns, "CertificateValues")) {
+                read_certificate_values(c, "xades:CertificateValues");
+            } else if (is(c, k_xades132_ns, "RevocationValues")) {
+                read_revocation_values(c, "xades:RevocationValues");
+            } else if (is(c, k_xades141_ns, "TimeStampValidationData")) {
+                const std::string where = "xadesv141:TimeStampValidationData";
+                for (xmlNode* cv : children(c, k_xades132_ns, "CertificateValues"))
+                    read_certificate_values(cv, where);
+                for (xmlNode* rv : children(c, k_xades132_ns, "RevocationValues"))
+                    read_revocation_values(rv, where);
+            } else {
+                continue;
+            }
+            raise_to_long_term();
         }
+    }
+
+    // EN 319 132-1 5.3: each xades:SignatureTimeStamp, over the canonicalised SignatureValue.
+    void read_signature_timestamps(xmlNode* usp, xmlNode* sv) {
         for (xmlNode* ts : children(usp, k_xades132_ns, "SignatureTimeStamp")) {
             std::string c14n =
                 attribute(child(ts, k_dsig_ns, "CanonicalizationMethod"), "Algorithm");
@@ -1187,14 +1271,42 @@ class SignatureChecker {
                     t.format_problem =
                         std::string("the SignatureTimeStamp cannot be read: ") + e.what();
                 }
-                // The signature's revocation values serve its whole validation, the TSA's
-                // chain included (EN 319 132-1 5.5.2).
-                for (const auto& crl : m_facts.crls) t.crls.push_back(ossl::up_ref(crl.get()));
+                // The signature's validation data serves its time-stamps too (EN 319 132-1
+                // 5.5.2): the engine hands it to them.
                 m_facts.timestamps.push_back(std::move(t));
             }
             if (m_facts.level == SignatureLevel::b_b) m_facts.level = SignatureLevel::b_t;
         }
-        std::vector<std::string> long_term;
+    }
+
+    // EN 319 132-1 5.5.2: each xadesv141:ArchiveTimeStamp, its imprint over the signature and
+    // every unsigned property before it. The older xades:ArchiveTimeStamp (TS 101 903 1.3.2)
+    // is named, not used.
+    void read_archive_timestamps(xmlNode* usp) {
+        const std::string why_not =
+            m_document_missing
+                ? "the archive time-stamp covers the detached document, which was not given"
+                : "what the archive time-stamp covers cannot be computed: the signature's "
+                  "references were not all processed";
+        for (xmlNode* c = usp->children; c != nullptr; c = c->next) {
+            if (is(c, k_xades141_ns, "ArchiveTimeStamp")) {
+                auto facts =
+                    archive_timestamp_facts(m_doc, m_sig, usp, c, m_reference_data, why_not);
+                for (auto& f : facts) m_facts.archive_timestamps.push_back(std::move(f));
+                m_facts.level = SignatureLevel::b_lta;
+            } else if (is(c, k_xades132_ns, "ArchiveTimeStamp")) {
+                raise_to_long_term();
+                m_facts.notes.push_back(
+                    {NoteCode::not_checked,
+                     "its xades:ArchiveTimeStamp (the XAdES 1.3.2 form of TS 101 903) is not "
+                     "verified by this version and was not used"});
+            }
+        }
+    }
+
+    // Unsigned properties this version knows by name but does not verify, named in one note.
+    void name_unverified_properties(xmlNode* usp) {
+        std::vector<std::string> unverified;
         for (xmlNode* c = usp->children; c != nullptr; c = c->next) {
             if (c->type != XML_ELEMENT_NODE || c->ns == nullptr) continue;
             const std::string name(reinterpret_cast<const char*>(c->name));
@@ -1204,35 +1316,27 @@ class SignatureChecker {
                 m_facts.notes.push_back(
                     {NoteCode::not_checked,
                      "it carries a counter-signature, which is not verified by this version"});
-            } else if (v132 && name == "RevocationValues") {
-                raise_to_long_term();
-            } else if (v141 && name == "TimeStampValidationData") {
-                // Its RevocationValues were read above; its certificates are not used yet.
-                raise_to_long_term();
-                if (child(c, k_xades132_ns, "CertificateValues") != nullptr)
-                    long_term.push_back("the CertificateValues of TimeStampValidationData");
-            } else if (v141 && name == "ArchiveTimeStamp") {
-                m_facts.level = SignatureLevel::b_lta;
-                long_term.push_back("xadesv141:ArchiveTimeStamp");
+            } else if (v141 && (name == "TimeStampValidationData" || name == "ArchiveTimeStamp")) {
+                continue;  // read above
             } else if (v141 || (v132 && std::find(std::begin(k_long_term), std::end(k_long_term),
                                                   name) != std::end(k_long_term))) {
                 raise_to_long_term();
-                long_term.push_back(name);
+                unverified.push_back(name);
             }
         }
-        if (!long_term.empty()) {
-            std::string list;
-            for (const auto& n : long_term) list += (list.empty() ? "" : ", ") + n;
-            m_facts.notes.push_back({NoteCode::not_checked,
-                                     "the long-term properties (" + list +
-                                         ") are not verified by this version and were not used"});
-        }
+        if (unverified.empty()) return;
+        std::string list;
+        for (const auto& n : unverified) list += (list.empty() ? "" : ", ") + n;
+        m_facts.notes.push_back(
+            {NoteCode::not_checked, "the unsigned properties " + list +
+                                        " are not verified by this version and were not used"});
     }
 
     xmlDoc* m_doc;
     xmlNode* m_sig;
     const std::vector<std::string>& m_duplicates;
     const validation::DataObjects& m_objects;
+    bool m_keep_reference_data = false;
     SignatureFacts m_facts;
     xmlNode* m_qp = nullptr;
     xmlNode* m_sp = nullptr;
@@ -1247,6 +1351,9 @@ class SignatureChecker {
     std::vector<Resolved> m_resolved;              // the references that sign something
     std::vector<std::string> m_reference_digests;  // per reference; empty: unknown
     std::vector<core::Bytes> m_digested;           // what xmlsec1 digested, per reference
+    std::size_t m_reference_count = 0;             // in SignedInfo
+    std::vector<core::Bytes> m_reference_data;     // the digested octets, when kept
+    bool m_document_missing = false;               // a detached document was not given
 };
 
 }  // namespace
@@ -1277,19 +1384,40 @@ bool has_xml_signature(std::span<const unsigned char> bytes) {
            text.find("Signature") != std::string_view::npos;
 }
 
+namespace {
+
+std::vector<Checked> check_all(xmlDoc* doc, const std::string& what,
+                               const validation::DataObjects& objects, bool keep_reference_data) {
+    const auto signatures = top_level_signatures(xmlDocGetRootElement(doc));
+    if (signatures.empty())
+        throw Error(Errc::malformed_input, what + ": the XML holds no ds:Signature");
+    const auto duplicates = register_ids(doc);
+    std::vector<Checked> out;
+    for (xmlNode* sig : signatures) {
+        out.push_back(SignatureChecker(doc, sig, duplicates, objects, keep_reference_data).run());
+    }
+    return out;
+}
+
+}  // namespace
+
+std::vector<CheckedSignature> check_signatures(xmlDoc* doc, const std::string& what,
+                                               const validation::DataObjects& objects,
+                                               bool keep_reference_data) {
+    std::vector<CheckedSignature> out;
+    for (auto& c : check_all(doc, what, objects, keep_reference_data))
+        out.push_back(std::move(c.signature));
+    return out;
+}
+
 XmlSignatures extract_facts(std::span<const unsigned char> bytes, const std::string& what,
                             const validation::DataObjects& objects) {
     Doc doc = parse(bytes, what);
-    const auto signatures = top_level_signatures(xmlDocGetRootElement(doc.get()));
-    if (signatures.empty())
-        throw Error(Errc::malformed_input, what + ": the XML holds no ds:Signature");
-    const auto duplicates = register_ids(doc.get());
     XmlSignatures out;
     out.format = FileFormat::xmldsig;
-    for (xmlNode* sig : signatures) {
-        auto checked = SignatureChecker(doc.get(), sig, duplicates, objects).run();
+    for (auto& checked : check_all(doc.get(), what, objects, false)) {
         if (checked.xades) out.format = FileFormat::xades;
-        out.facts.push_back(std::move(checked.facts));
+        out.facts.push_back(std::move(checked.signature.facts));
     }
     return out;
 }

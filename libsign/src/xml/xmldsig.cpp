@@ -186,7 +186,8 @@ std::string xmlsec_message(const char* fallback) {
 
 }  // namespace
 
-CoreResult verify_core(xmlNode* signature, X509* cert, const DetachedData& detached) {
+CoreResult verify_core(xmlNode* signature, X509* cert, const DetachedData& detached,
+                       bool keep_data) {
     init();
     Scope scope(detached);
     Ctx ctx = locked_down_context();
@@ -213,9 +214,9 @@ CoreResult verify_core(xmlNode* signature, X509* cert, const DetachedData& detac
         xmlSecBufferPtr b =
             ref != nullptr ? xmlSecDSigReferenceCtxGetPreDigestBuffer(ref) : nullptr;
         if (b == nullptr || ref->status != xmlSecDSigStatusSucceeded) break;
-        const xmlSecByte* data = xmlSecBufferGetData(b);
-        r.digested.push_back(
-            crypto::digest_bytes(EVP_sha256(), std::span(data, xmlSecBufferGetSize(b))));
+        const std::span<const xmlSecByte> data(xmlSecBufferGetData(b), xmlSecBufferGetSize(b));
+        r.digested.push_back(crypto::digest_bytes(EVP_sha256(), data));
+        if (keep_data) r.data.emplace_back(data.begin(), data.end());
     }
     if (rc < 0) {
         r.status = CoreResult::Status::error;

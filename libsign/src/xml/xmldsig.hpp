@@ -36,12 +36,16 @@ struct CoreResult {
     // as xmlsec1 got (it stops at the first reference that fails); what a reference's transforms
     // select is judged from these.
     std::vector<core::Bytes> digested;
+    // The same octets themselves, when the caller asked to keep them (an XAdES archive
+    // time-stamp covers each reference's data after its transforms, EN 319 132-1 5.5.2.2).
+    std::vector<core::Bytes> data;
 };
 
 // Verifies `signature` (a ds:Signature element of a parsed document) with the public key of
-// `cert`.
+// `cert`; `keep_data`: CoreResult::data is filled too.
 // Same-document references must already be registered as IDs (see register_ids).
-CoreResult verify_core(xmlNode* signature, X509* cert, const DetachedData& detached);
+CoreResult verify_core(xmlNode* signature, X509* cert, const DetachedData& detached,
+                       bool keep_data = false);
 
 // Computes the reference digests and the signature value of a ds:Signature template. Throws
 // Error(internal) with xmlsec's message when signing fails.
