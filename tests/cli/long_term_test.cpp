@@ -123,5 +123,22 @@ TEST_F(LongTerm, EvidenceRecordRenewedIn2035StillProvesTheDocumentIn2040) {
     EXPECT_EQ(f["indication"], "TOTAL_FAILED") << f.dump(2);
 }
 
+// Many signatures arrive BER-encoded (indefinite lengths). What an archive time-stamp covers is
+// each element's own encoding, which stays definite: such a signature verifies as its DER twin.
+TEST_F(LongTerm, CadesLtaInABerContainerVerifies) {
+    const auto lta = dir / "protokoll.txt.p7s";
+    ASSERT_NO_FATAL_FAILURE(sign_in_2026(lta));
+    auto bytes = test::read_bytes(lta);
+    ASSERT_TRUE(bytes[0] == 0x30 && (bytes[1] & 0x80));
+    const std::size_t header = 2 + (bytes[1] & 0x7f);
+    std::vector<unsigned char> ber{0x30, 0x80};
+    ber.insert(ber.end(), bytes.begin() + static_cast<long>(header), bytes.end());
+    ber.insert(ber.end(), {0x00, 0x00});
+    const auto file = dir / "ber.p7s";
+    test::write_bytes(file, ber);
+    const auto f = verify(file, "2026-06-02T00:00:00Z", 0);
+    EXPECT_EQ(f["signatures"][0]["level"], "B-LTA") << f.dump(2);
+}
+
 }  // namespace
 }  // namespace ltsign

@@ -121,6 +121,35 @@ TEST_F(TimestampCli, ExtendEmbedsAnEvidenceRecordThatCoversSignatureAndDocument)
     EXPECT_EQ(j["files"][0]["signatures"][0]["subIndication"], "HASH_FAILURE") << j.dump(2);
 }
 
+// Augmenting what other toolkits made: a DSS CAdES B-LT signature (its PKI long expired and not
+// trusted here) taken to B-LTA with --force. The archive time-stamp covers DSS's encodings as
+// they are, verifies, and openssl cms still accepts the signature itself.
+TEST_F(TimestampCli, ExtendsASignatureFromAnotherToolkitToLta) {
+    const auto corpus = test::corpus_dir();
+    if (corpus.empty()) GTEST_SKIP() << "../shared/corpus is not here";
+    const auto in = corpus / "cades" / "dss_Signature-C-LT.p7m";
+    auto r = ltsign("extend " + q(in) + " --level LTA --tsa " + tsa->url() + " --trust " +
+                    q(pki("root.pem")) + " -o " + q(dir / "lta.p7m"));
+    EXPECT_EQ(r.exit_code, 2) << "refused: DSS's chain is not trusted here: " << r.err;
+    EXPECT_FALSE(fs::exists(dir / "lta.p7m"));
+    r = ltsign("extend " + q(in) + " --level LTA --force --tsa " + tsa->url() + " --trust " +
+               q(pki("root.pem")) + " -o " + q(dir / "lta.p7m"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = ltsign("verify " + q(dir / "lta.p7m") + verify_opts());
+    const auto j = nlohmann::json::parse(r.out);
+    const auto& s = j["files"][0]["signatures"][0];
+    EXPECT_EQ(s["level"], "B-LTA") << j.dump(2);
+    EXPECT_NE(s["indication"], "TOTAL_FAILED") << j.dump(2);
+    bool archive_passed = false;
+    for (const auto& t : s["timestamps"]) {
+        archive_passed |= t["type"] == "archive-timestamp" && t["indication"] == "TOTAL_PASSED";
+    }
+    EXPECT_TRUE(archive_passed) << j.dump(2);
+    const auto o = test::run("openssl cms -verify -noverify -binary -inform DER -in " +
+                             q(dir / "lta.p7m") + " -out /dev/null");
+    EXPECT_EQ(o.exit_code, 0) << o.err;
+}
+
 TEST_F(TimestampCli, TsaDownGivesExit69AndNoOutput) {
     const std::string dead = test::dead_url();
     auto r = ltsign("sign " + q(doc) + key() + "--level T --tsa " + dead + " --timeout 3 -o " +

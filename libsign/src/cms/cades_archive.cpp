@@ -350,13 +350,18 @@ Bytes hash_index_v3(const SignedDataParts& p, std::size_t signer, const EVP_MD* 
 
 }  // namespace
 
-core::Bytes as_der(const core::Bytes& signature, const std::string& what) {
-    const auto whole = der::read(signature);
-    if (whole && whole->all.size() == signature.size() &&
-        slice_signed_data(std::make_shared<const Bytes>(signature))) {
-        return signature;
+core::Bytes as_der(const core::Bytes& signature, const std::string& what, bool* reencoded) {
+    const std::string_view text(reinterpret_cast<const char*>(signature.data()),
+                                std::min<std::size_t>(signature.size(), 16));
+    const Bytes bytes = text.starts_with("-----BEGIN") ? der_of_pem(signature, what) : signature;
+    const auto whole = der::read(bytes);
+    if (reencoded != nullptr) *reencoded = false;
+    if (whole && whole->all.size() == bytes.size() &&
+        slice_signed_data(std::make_shared<const Bytes>(bytes))) {
+        return bytes;
     }
-    auto cms_info = parse_signed_data(signature, what);
+    if (reencoded != nullptr) *reencoded = true;
+    auto cms_info = parse_signed_data(bytes, what);
     return ossl::encode_der(cms_info.get(), i2d_CMS_ContentInfo, what);
 }
 
@@ -529,13 +534,24 @@ std::optional<std::pair<std::string, std::vector<der::Tlv>>> attribute_parts(con
 void add_long_term_facts(const core::Bytes& signature, const std::string& what,
                          const validation::DataObject* document,
                          std::vector<validation::SignatureFacts>& facts) {
-    const auto parts = slice_signed_data(std::make_shared<const Bytes>(as_der(signature, what)));
+    bool reencoded = false;
+    const auto parts =
+        slice_signed_data(std::make_shared<const Bytes>(as_der(signature, what, &reencoded)));
     if (!parts || parts->signers.size() != facts.size()) return;
     const auto ocsp = carried_ocsp(*parts);
     for (std::size_t i = 0; i < facts.size(); ++i) {
         auto& f = facts[i];
         f.ocsp_responses = ocsp;
         f.archive_timestamps = archive_timestamps(*parts, i, document);
+        // What a time-stamp over BER covered are the BER encodings, which the DER slices above
+        // are not: a mismatch there proves nothing either way.
+        for (auto& ats : f.archive_timestamps) {
+            if (reencoded && ats.imprint.status == Check::failed) {
+                ats.imprint = {Check::not_possible,
+                               "the signature is BER-encoded (indefinite lengths), and ltsign "
+                               "checks archive time-stamps over DER encodings only"};
+            }
+        }
         const bool validation_data = !f.crls.empty() || !ocsp.empty();
         if (f.level == SignatureLevel::b_t && !f.archive_timestamps.empty()) {
             f.level = SignatureLevel::b_lta;

@@ -89,6 +89,8 @@ std::optional<std::pair<std::string, std::vector<der::Tlv>>> attribute_parts(con
 
 // The DER of a signature OpenSSL can read but that is not definite-length DER (BER from other
 // toolkits): re-encoded; the bytes themselves when they are DER already.
-core::Bytes as_der(const core::Bytes& signature, const std::string& what);
+// `reencoded` (when given) tells which. PEM is read as the DER inside it.
+core::Bytes as_der(const core::Bytes& signature, const std::string& what,
+                   bool* reencoded = nullptr);
 
 }  // namespace ltsign::cms

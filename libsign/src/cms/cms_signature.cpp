@@ -556,8 +556,6 @@ bool looks_like_cms(const core::Bytes& b) {
            std::memcmp(b.data() + i, k_signed_data_oid, sizeof k_signed_data_oid) == 0;
 }
 
-namespace {
-
 // The DER inside a PEM "CMS" or "PKCS7" block, which must be the file's only content (blank lines
 // aside): a PEM signature gets the same structure and trailing-data checks as a DER one.
 core::Bytes der_of_pem(const core::Bytes& bytes, const std::string& what) {
@@ -583,8 +581,6 @@ core::Bytes der_of_pem(const core::Bytes& bytes, const std::string& what) {
     ossl::clear_errors();
     return core::Bytes(data, data + len);
 }
-
-}  // namespace
 
 ossl::Ptr<CMS_ContentInfo> parse_signed_data(const core::Bytes& given, const std::string& what) {
     ossl::clear_errors();

@@ -15,6 +15,10 @@ namespace ltsign::cms {
 // id-signedData OID, or a PEM "CMS"/"PKCS7" block). Cheap: used to pick the format.
 bool looks_like_cms(const core::Bytes& bytes);
 
+// The DER inside a PEM "CMS" or "PKCS7" block, which must be the file's only content (blank
+// lines aside). Error(malformed_input) naming `what` otherwise.
+core::Bytes der_of_pem(const core::Bytes& bytes, const std::string& what);
+
 // Parses a ContentInfo holding SignedData. BER is accepted (RFC 5652 allows indefinite lengths);
 // trailing bytes are not. Error(malformed_input) naming `what` otherwise.
 ossl::Ptr<CMS_ContentInfo> parse_signed_data(const core::Bytes& bytes, const std::string& what);

@@ -66,10 +66,28 @@ Bytes covered_signature(const cms::SignedDataParts& parts, std::size_t signer,
 void add_embedded_records(const core::Bytes& signature, const std::string& what,
                           const validation::DataObject* document,
                           std::vector<validation::SignatureFacts>& facts) {
-    const auto parts =
-        cms::slice_signed_data(std::make_shared<const Bytes>(cms::as_der(signature, what)));
+    bool reencoded = false;
+    const auto parts = cms::slice_signed_data(
+        std::make_shared<const Bytes>(cms::as_der(signature, what, &reencoded)));
     if (!parts || parts->signers.size() != facts.size()) return;
     for (std::size_t i = 0; i < facts.size(); ++i) {
+        if (reencoded && !parts->signers[i].unsigned_attrs.empty()) {
+            // A record covers the signature's bytes as they were; BER read as DER is not that.
+            const bool any = std::any_of(
+                parts->signers[i].unsigned_attrs.begin(), parts->signers[i].unsigned_attrs.end(),
+                [](const der::Tlv& a) {
+                    const auto attr = cms::attribute_parts(a);
+                    return attr && (attr->first == k_er_internal || attr->first == k_er_external);
+                });
+            if (any) {
+                facts[i].notes.push_back(
+                    {NoteCode::not_checked,
+                     "the signature is BER-encoded (indefinite lengths): its embedded evidence "
+                     "record covers those bytes, which ltsign does not reproduce, so it was not "
+                     "verified and was not used"});
+                continue;
+            }
+        }
         std::vector<EmbeddedAttribute> attrs;
         try {
             attrs = embedded_attributes(*parts, i, what);
