@@ -12,7 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         auto cms_info = cms::parse_signed_data(b, "fuzz");
         auto facts = cms::extract_facts(cms_info.get(), nullptr);
         // B-LT/B-LTA: carried OCSP responses and archive time-stamps with their hash index.
-        cms::add_long_term_facts(b, "fuzz", nullptr, facts);
+        cms::add_long_term_facts(std::make_shared<const core::Bytes>(b), "fuzz", nullptr, facts);
         for (const auto& f : facts) {
             validation::evaluate(f, fuzz::context(), *fuzz::context().validation_time);
         }

@@ -350,19 +350,24 @@ Bytes hash_index_v3(const SignedDataParts& p, std::size_t signer, const EVP_MD* 
 
 }  // namespace
 
-core::Bytes as_der(const core::Bytes& signature, const std::string& what, bool* reencoded) {
-    const std::string_view text(reinterpret_cast<const char*>(signature.data()),
-                                std::min<std::size_t>(signature.size(), 16));
-    const Bytes bytes = text.starts_with("-----BEGIN") ? der_of_pem(signature, what) : signature;
-    const auto whole = der::read(bytes);
+std::shared_ptr<const core::Bytes> der_form(std::shared_ptr<const core::Bytes> signature,
+                                            const std::string& what, bool* reencoded) {
     if (reencoded != nullptr) *reencoded = false;
-    if (whole && whole->all.size() == bytes.size() &&
-        slice_signed_data(std::make_shared<const Bytes>(bytes))) {
-        return bytes;
-    }
+    const std::string_view text(reinterpret_cast<const char*>(signature->data()),
+                                std::min<std::size_t>(signature->size(), 16));
+    if (text.starts_with("-----BEGIN"))
+        signature = std::make_shared<const Bytes>(der_of_pem(*signature, what));
+    const auto whole = der::read(*signature);
+    if (whole && whole->all.size() == signature->size() && slice_signed_data(signature))
+        return signature;
     if (reencoded != nullptr) *reencoded = true;
-    auto cms_info = parse_signed_data(bytes, what);
-    return ossl::encode_der(cms_info.get(), i2d_CMS_ContentInfo, what);
+    auto cms_info = parse_signed_data(*signature, what);
+    return std::make_shared<const Bytes>(
+        ossl::encode_der(cms_info.get(), i2d_CMS_ContentInfo, what));
+}
+
+core::Bytes as_der(const core::Bytes& signature, const std::string& what, bool* reencoded) {
+    return *der_form(std::make_shared<const Bytes>(signature), what, reencoded);
 }
 
 std::optional<SignedDataParts> slice_signed_data(std::shared_ptr<const core::Bytes> bytes) {
@@ -531,12 +536,11 @@ std::optional<std::pair<std::string, std::vector<der::Tlv>>> attribute_parts(con
     return std::pair{ossl::oid_text(obj.get(), true), std::move(a->values)};
 }
 
-void add_long_term_facts(const core::Bytes& signature, const std::string& what,
+void add_long_term_facts(std::shared_ptr<const core::Bytes> signature, const std::string& what,
                          const validation::DataObject* document,
                          std::vector<validation::SignatureFacts>& facts) {
     bool reencoded = false;
-    const auto parts =
-        slice_signed_data(std::make_shared<const Bytes>(as_der(signature, what, &reencoded)));
+    const auto parts = slice_signed_data(der_form(std::move(signature), what, &reencoded));
     if (!parts || parts->signers.size() != facts.size()) return;
     const auto ocsp = carried_ocsp(*parts);
     for (std::size_t i = 0; i < facts.size(); ++i) {

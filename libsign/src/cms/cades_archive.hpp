@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -70,7 +71,7 @@ core::Bytes add_archive_timestamp(const core::Bytes& signature, const std::strin
 // The long-term facts of each SignerInfo of a CAdES signature whose basic facts (extract_facts)
 // are `facts`: the OCSP responses it carries, its archive time-stamps, and its level (B-LT with
 // validation data, B-LTA with an archive time-stamp).
-void add_long_term_facts(const core::Bytes& signature, const std::string& what,
+void add_long_term_facts(std::shared_ptr<const core::Bytes> signature, const std::string& what,
                          const validation::DataObject* document,
                          std::vector<validation::SignatureFacts>& facts);
 
@@ -89,7 +90,10 @@ std::optional<std::pair<std::string, std::vector<der::Tlv>>> attribute_parts(con
 
 // The DER of a signature OpenSSL can read but that is not definite-length DER (BER from other
 // toolkits): re-encoded; the bytes themselves when they are DER already.
-// `reencoded` (when given) tells which. PEM is read as the DER inside it.
+// `reencoded` (when given) tells which. PEM is read as the DER inside it. der_form shares the
+// bytes given when they are DER already (a signature may be 256 MiB: no copy).
+std::shared_ptr<const core::Bytes> der_form(std::shared_ptr<const core::Bytes> signature,
+                                            const std::string& what, bool* reencoded = nullptr);
 core::Bytes as_der(const core::Bytes& signature, const std::string& what,
                    bool* reencoded = nullptr);
 

@@ -63,12 +63,12 @@ Bytes covered_signature(const cms::SignedDataParts& parts, std::size_t signer,
 
 }  // namespace
 
-void add_embedded_records(const core::Bytes& signature, const std::string& what,
+void add_embedded_records(std::shared_ptr<const core::Bytes> signature, const std::string& what,
                           const validation::DataObject* document,
                           std::vector<validation::SignatureFacts>& facts) {
     bool reencoded = false;
-    const auto parts = cms::slice_signed_data(
-        std::make_shared<const Bytes>(cms::as_der(signature, what, &reencoded)));
+    const auto parts =
+        cms::slice_signed_data(cms::der_form(std::move(signature), what, &reencoded));
     if (!parts || parts->signers.size() != facts.size()) return;
     for (std::size_t i = 0; i < facts.size(); ++i) {
         if (reencoded && !parts->signers[i].unsigned_attrs.empty()) {

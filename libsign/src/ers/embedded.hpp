@@ -3,6 +3,7 @@
 // (detached) unsigned attribute, covering the signature as it was when the record was added.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,7 @@ inline constexpr const char* k_er_external = "1.2.840.113549.1.9.16.2.50";
 // attribute and without every record attribute made at or after it (by its first time-stamp),
 // and for id-aa-er-external also the detached `document` (nullptr: not given). A record that
 // cannot be decoded makes the signature a FORMAT_FAILURE: its unsigned attributes were damaged.
-void add_embedded_records(const core::Bytes& signature, const std::string& what,
+void add_embedded_records(std::shared_ptr<const core::Bytes> signature, const std::string& what,
                           const validation::DataObject* document,
                           std::vector<validation::SignatureFacts>& facts);
 

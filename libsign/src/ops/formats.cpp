@@ -142,8 +142,8 @@ Evidence cms_extract(const Input& in, const validation::DataObjects& objects) {
     const validation::DataObject* document =
         ambiguous ? nullptr : validation::first_document(objects);
     auto facts = cms::extract_facts(cms_info.get(), document);
-    cms::add_long_term_facts(*in.bytes, in.what, document, facts);
-    ers::add_embedded_records(*in.bytes, in.what, document, facts);
+    cms::add_long_term_facts(in.bytes, in.what, document, facts);
+    ers::add_embedded_records(in.bytes, in.what, document, facts);
     for (auto& f : facts) {
         if (ambiguous) f.data_digest = {validation::Check::not_possible, *ambiguous};
     }
