@@ -1,6 +1,7 @@
 #include "ers/embedded.hpp"
 
 #include <algorithm>
+#include <map>
 
 #include "cms/cades_archive.hpp"
 #include "cms/timestamp_token.hpp"
@@ -8,6 +9,7 @@
 #include "ers/hash_tree.hpp"
 #include "ers/record.hpp"
 #include "ers/verify_record.hpp"
+#include "ers/xml_record.hpp"
 
 namespace ltsign::ers {
 namespace {
@@ -129,6 +131,60 @@ core::Bytes embed_new_record(const core::Bytes& signature, const std::string& wh
     const Bytes der = encode_der(rec);
     return cms::with_unsigned_attribute(
         *parts, 0, cms::attribute(external ? k_er_external : k_er_internal, {der}));
+}
+
+namespace {
+
+// TS 119 132-3: the signature as `record` covers it, known by one digest per algorithm the
+// record's chains use. Error when what it covers cannot be computed.
+DataObject covered_signature(const xml::EmbeddedRecord& embedded, const EvidenceRecord& record) {
+    std::map<int, Bytes> digests;
+    for (const auto& chain : record.chains) {
+        const EVP_MD* md = chain_digest(chain);
+        if (md == nullptr || digests.contains(EVP_MD_get_type(md))) continue;
+        digests[EVP_MD_get_type(md)] = xades_covered_digest(md, embedded.covered(md));
+    }
+    return DataObject::from_digests("the signature as its evidence record covers it",
+                                    std::move(digests));
+}
+
+}  // namespace
+
+core::Bytes xades_covered_digest(const EVP_MD* md, const std::vector<core::Bytes>& part_digests) {
+    // The same rule as a hash-tree node (RFC 4998 4.3): one digest alone is passed on unchanged.
+    return node_hash(md, part_digests);
+}
+
+void add_embedded_records(xml::XmlSignatures& found, const std::string& what) {
+    for (const auto& embedded : found.records) {
+        auto& facts = found.facts.at(embedded.signature);
+        const std::string where = what + ": its embedded evidence record";
+        EvidenceRecord record;
+        try {
+            record = embedded.asn1 ? decode_der(embedded.bytes, where)
+                                   : decode_xml(embedded.bytes, where);
+        } catch (const Error& e) {
+            facts.format_problem = e.what();
+            continue;
+        }
+        validation::DataObjects objects;
+        std::string why_not = embedded.not_covered;
+        if (why_not.empty()) {
+            try {
+                objects.push_back(covered_signature(embedded, record));
+            } catch (const Error& e) {
+                why_not = e.what();
+            }
+        }
+        auto rec_facts = record_facts(record, objects);
+        if (!why_not.empty()) {
+            rec_facts.notes.push_back(
+                {NoteCode::not_checked,
+                 "what the evidence record covers cannot be computed: " + why_not});
+        }
+        facts.evidence_records.push_back(
+            std::make_shared<const validation::EvidenceRecordFacts>(std::move(rec_facts)));
+    }
 }
 
 }  // namespace ltsign::ers

@@ -1,6 +1,8 @@
-// Evidence records embedded in CAdES signatures (ETSI EN 319 122-3, CAdES-E-ERS): an RFC 4998
-// record in an id-aa-er-internal (the signature carries its content) or id-aa-er-external
-// (detached) unsigned attribute, covering the signature as it was when the record was added.
+// Evidence records embedded in signatures, covering the signature as it was when the record was
+// added. CAdES (ETSI EN 319 122-3, CAdES-E-ERS): an RFC 4998 record in an id-aa-er-internal (the
+// signature carries its content) or id-aa-er-external (detached) unsigned attribute. XAdES (ETSI
+// TS 119 132-3, XAdES-E-ERS): RFC 6283 or RFC 4998 records in a xadesen:SealingEvidenceRecords
+// unsigned signature property, over the digest of the signature's parts (xml/xades.hpp).
 #pragma once
 
 #include <string>
@@ -10,6 +12,7 @@
 #include "core/file_io.hpp"
 #include "validation/data_object.hpp"
 #include "validation/model.hpp"
+#include "xml/xades.hpp"
 
 namespace ltsign::ers {
 
@@ -33,5 +36,13 @@ void add_embedded_records(const core::Bytes& signature, const std::string& what,
 core::Bytes embed_new_record(const core::Bytes& signature, const std::string& what,
                              const validation::DataObject* document, const EVP_MD* md,
                              const cms::TokenSource& tokens);
+
+// The records xml::extract_facts listed in `found`, decoded and checked against what each covers
+// (TS 119 132-3: the one digest of the signature's parts, known by digest alone), as record facts
+// of their signature. A record that cannot be decoded makes its signature a FORMAT_FAILURE.
+void add_embedded_records(xml::XmlSignatures& found, const std::string& what);
+
+// The data object of TS 119 132-3: the digests of the parts, sorted, concatenated and hashed.
+core::Bytes xades_covered_digest(const EVP_MD* md, const std::vector<core::Bytes>& part_digests);
 
 }  // namespace ltsign::ers

@@ -49,6 +49,7 @@ bool xml_signature_sniff(const Input& in) {
 }
 Evidence xml_signature_extract(const Input& in, const validation::DataObjects& objects) {
     auto found = xml::extract_facts(*in.bytes, in.what, objects);
+    ers::add_embedded_records(found, in.what);
     return {found.format, std::move(found.facts), false, std::nullopt};
 }
 Inspection xml_signature_inspect(const Input& in) {

@@ -105,30 +105,37 @@ SignatureFacts encapsulated_facts(xmlNode* et, const std::optional<validation::D
 
 }  // namespace
 
-core::Bytes archive_input(xmlDoc* doc, xmlNode* sig, xmlNode* usp, xmlNode* before,
-                          const std::string& c14n, const std::vector<core::Bytes>& reference_data,
-                          bool v132) {
+void archive_parts(xmlDoc* doc, xmlNode* sig, xmlNode* usp, xmlNode* before,
+                   const std::string& c14n, const std::vector<core::Bytes>& reference_data,
+                   bool v132, const std::function<void(const core::Bytes&)>& part) {
     xmlNode* si = child(sig, k_dsig_ns, "SignedInfo");
     const auto refs = children(si, k_dsig_ns, "Reference");
     if (refs.size() != reference_data.size())
         throw Error(Errc::internal, "the data of every reference is needed");
-    core::Bytes out;
     for (std::size_t i = 0; i < refs.size(); ++i)
-        append(out, reference_octets(refs[i], reference_data[i], c14n));
-    append(out, canonicalize(doc, si, c14n));
-    append(out, canonicalize(doc, child(sig, k_dsig_ns, "SignatureValue"), c14n));
-    if (xmlNode* ki = child(sig, k_dsig_ns, "KeyInfo")) append(out, canonicalize(doc, ki, c14n));
+        part(reference_octets(refs[i], reference_data[i], c14n));
+    part(canonicalize(doc, si, c14n));
+    part(canonicalize(doc, child(sig, k_dsig_ns, "SignatureValue"), c14n));
+    if (xmlNode* ki = child(sig, k_dsig_ns, "KeyInfo")) part(canonicalize(doc, ki, c14n));
     // Every unsigned signature property before the time-stamp, whatever it is, each whole.
     for (xmlNode* c = usp->children; c != nullptr && c != before; c = c->next) {
-        if (c->type == XML_ELEMENT_NODE) append(out, canonicalize(doc, c, c14n));
+        if (c->type == XML_ELEMENT_NODE) part(canonicalize(doc, c, c14n));
     }
     // The ds:Objects, referenced ones included (1.3.2: only those no reference signs), but not
     // the one holding the qualifying properties.
     for (xmlNode* obj : children(sig, k_dsig_ns, "Object")) {
         if (child(obj, k_xades132_ns, "QualifyingProperties") != nullptr) continue;
         if (v132 && referenced(refs, obj)) continue;
-        append(out, canonicalize(doc, obj, c14n));
+        part(canonicalize(doc, obj, c14n));
     }
+}
+
+core::Bytes archive_input(xmlDoc* doc, xmlNode* sig, xmlNode* usp, xmlNode* before,
+                          const std::string& c14n, const std::vector<core::Bytes>& reference_data,
+                          bool v132) {
+    core::Bytes out;
+    archive_parts(doc, sig, usp, before, c14n, reference_data, v132,
+                  [&](const core::Bytes& part) { append(out, part); });
     return out;
 }
 
