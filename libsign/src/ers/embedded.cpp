@@ -63,6 +63,23 @@ Bytes covered_signature(const cms::SignedDataParts& parts, std::size_t signer,
     });
 }
 
+// One chain of one time-stamp, `token` (with `md`), over the root `reduced` leads to (none: the
+// token's imprint is the data object's digest). The views must outlive the record.
+EvidenceRecord one_stamp_record(const EVP_MD* md,
+                                std::optional<std::vector<PartialHashtree>> reduced,
+                                ByteView token) {
+    EvidenceRecord rec;
+    rec.digest_algorithms = {EVP_MD_get_type(md)};
+    ArchiveTimeStamp ats;
+    ats.digest_nid = EVP_MD_get_type(md);
+    ats.reduced_hashtree = std::move(reduced);
+    ats.time_stamp = token;
+    ArchiveTimeStampChain chain;
+    chain.stamps.push_back(std::move(ats));
+    rec.chains.push_back(std::move(chain));
+    return rec;
+}
+
 }  // namespace
 
 void add_embedded_records(const core::Bytes& signature, const std::string& what,
@@ -118,17 +135,9 @@ core::Bytes embed_new_record(const core::Bytes& signature, const std::string& wh
     // sorted concatenation hashed (a lone object's hash is the root itself).
     const Bytes root = hashes.size() == 1 ? hashes.front() : node_hash(md, hashes);
     const Bytes token = tokens(md, root);
-    EvidenceRecord rec;
-    rec.digest_algorithms = {EVP_MD_get_type(md)};
-    ArchiveTimeStamp ats;
-    ats.digest_nid = EVP_MD_get_type(md);
-    if (hashes.size() > 1)
-        ats.reduced_hashtree = std::vector<PartialHashtree>{{hashes[0], hashes[1]}};
-    ats.time_stamp = token;
-    ArchiveTimeStampChain chain;
-    chain.stamps.push_back(std::move(ats));
-    rec.chains.push_back(std::move(chain));
-    const Bytes der = encode_der(rec);
+    std::optional<std::vector<PartialHashtree>> reduced;
+    if (hashes.size() > 1) reduced = std::vector<PartialHashtree>{{hashes[0], hashes[1]}};
+    const Bytes der = encode_der(one_stamp_record(md, std::move(reduced), token));
     return cms::with_unsigned_attribute(
         *parts, 0, cms::attribute(external ? k_er_external : k_er_internal, {der}));
 }
@@ -185,6 +194,25 @@ void add_embedded_records(xml::XmlSignatures& found, const std::string& what) {
         facts.evidence_records.push_back(
             std::make_shared<const validation::EvidenceRecordFacts>(std::move(rec_facts)));
     }
+}
+
+core::Bytes embed_new_xades_record(std::span<const unsigned char> bytes, const std::string& what,
+                                   const validation::DataObject* document, const EVP_MD* md,
+                                   const cms::TokenSource& tokens) {
+    return xml::edit_each_signature(
+        bytes, what, document, "an evidence record",
+        [&](xmlDoc* doc, const xml::CheckedSignature& checked, xmlNode* usp) {
+            const Bytes covered = xades_covered_digest(
+                md, xml::evidence_record_digests(doc, checked.signature, usp, nullptr,
+                                                 checked.reference_data, md));
+            // One data object, its digest alone in the first list, as DSS writes it: the root is
+            // that digest, which the token's imprint holds.
+            const Bytes token = tokens(md, covered);
+            EvidenceRecord rec =
+                one_stamp_record(md, std::vector<PartialHashtree>{{covered}}, token);
+            rec.encoding = EvidenceRecord::Encoding::xml;
+            xml::append_evidence_record(usp, encode_xml(rec));
+        });
 }
 
 }  // namespace ltsign::ers

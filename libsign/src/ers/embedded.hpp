@@ -5,6 +5,7 @@
 // unsigned signature property, over the digest of the signature's parts (xml/xades.hpp).
 #pragma once
 
+#include <span>
 #include <string>
 #include <vector>
 
@@ -44,5 +45,13 @@ void add_embedded_records(xml::XmlSignatures& found, const std::string& what);
 
 // The data object of TS 119 132-3: the digests of the parts, sorted, concatenated and hashed.
 core::Bytes xades_covered_digest(const EVP_MD* md, const std::vector<core::Bytes>& part_digests);
+
+// A new RFC 6283 record over each XAdES signature of an XML signature file as it is, time-stamped
+// by `tokens` with `md` over that data object and appended last to its unsigned signature
+// properties in a new xadesen:SealingEvidenceRecords. A detached signature needs `document`
+// (Error(input_missing) without it); Error(usage) when there is no XAdES signature.
+core::Bytes embed_new_xades_record(std::span<const unsigned char> bytes, const std::string& what,
+                                   const validation::DataObject* document, const EVP_MD* md,
+                                   const cms::TokenSource& tokens);
 
 }  // namespace ltsign::ers

@@ -101,6 +101,10 @@ std::vector<core::Bytes> evidence_record_digests(xmlDoc* doc, xmlNode* sig, xmlN
                                                  const std::vector<core::Bytes>& reference_data,
                                                  const EVP_MD* md);
 
+// TS 119 132-3: `record` (an RFC 6283 record, a document of its own) appended last to `usp` in a
+// new xadesen:SealingEvidenceRecords.
+void append_evidence_record(xmlNode* usp, std::span<const unsigned char> record);
+
 // ---- Shared by creation and verification (xades_sign, xades_verify, xades_archive).
 
 // The xades:QualifyingProperties of `sig`: the one targeting it, else the only one it holds.
@@ -109,6 +113,10 @@ xmlNode* qualifying_properties(xmlNode* sig);
 xmlNode* unsigned_signature_properties(xmlDoc* doc, xmlNode* qp);
 // A fresh identifier for Id attributes (hex of 16 random bytes).
 std::string random_id();
+// A new last child of `parent` in namespace `href` (declared on it with `prefix` when that
+// namespace is not in scope), holding the text `content`.
+xmlNode* add_element(xmlNode* parent, const char* href, const char* prefix, const char* name,
+                     const std::string& content = "");
 
 // A signature checked as verification checks it, with the octets each SignedInfo reference
 // digested after its transforms, in order; empty when core validation did not get through them
@@ -137,6 +145,16 @@ void archive_parts(xmlDoc* doc, xmlNode* sig, xmlNode* usp, xmlNode* before,
 core::Bytes archive_input(xmlDoc* doc, xmlNode* sig, xmlNode* usp, xmlNode* before,
                           const std::string& c14n, const std::vector<core::Bytes>& reference_data,
                           bool v132 = false);
+
+// Each XAdES signature of an XML signature file, its references verified and their data kept,
+// handed to `edit` with its UnsignedSignatureProperties (made when missing); the document
+// serialised after. `added` names what is added, in errors: Error(input_missing) for a detached
+// signature without `document`, Error(malformed_input) for one whose references do not verify,
+// Error(usage) when the file holds no XAdES signature.
+using SignatureEdit = std::function<void(xmlDoc*, const CheckedSignature&, xmlNode* usp)>;
+core::Bytes edit_each_signature(std::span<const unsigned char> bytes, const std::string& what,
+                                const validation::DataObject* document, const std::string& added,
+                                const SignatureEdit& edit);
 
 // TS 119 132-3: the evidence records in every xadesen:SealingEvidenceRecords of `checked` (the
 // signature `index` of `doc`, which the records' `covered` keep alive) appended to `out`. What

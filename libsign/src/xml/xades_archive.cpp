@@ -204,16 +204,18 @@ xmlNs* namespace_for(xmlNode* node, const char* href, const char* prefix) {
     return made(xmlNewNs(node, BAD_CAST href, BAD_CAST prefix));
 }
 
-// A new last child of `parent` in namespace `href` (prefix `prefix` declared on it when that
-// namespace is not in scope).
+}  // namespace
+
 xmlNode* add_element(xmlNode* parent, const char* href, const char* prefix, const char* name,
-                     const std::string& content = "") {
+                     const std::string& content) {
     xmlNode* n = made(xmlNewNode(nullptr, BAD_CAST name));
     made(xmlAddChild(parent, n));
     xmlSetNs(n, namespace_for(n, href, prefix));
     if (!content.empty()) xmlNodeAddContent(n, BAD_CAST content.c_str());
     return n;
 }
+
+namespace {
 
 // The validation data a signature carries already, as DER (OCSP values as OCSPResponse).
 struct Carried {
@@ -366,43 +368,50 @@ core::Bytes add_validation_data(std::span<const unsigned char> bytes, const std:
     return serialize(doc.get(), false);
 }
 
-core::Bytes add_archive_timestamp(std::span<const unsigned char> bytes, const std::string& what,
-                                  const validation::DataObject* document, const EVP_MD* md,
-                                  const cms::TokenSource& tokens) {
+core::Bytes edit_each_signature(std::span<const unsigned char> bytes, const std::string& what,
+                                const validation::DataObject* document, const std::string& added,
+                                const SignatureEdit& edit) {
     validation::DataObjects objects;
     if (document != nullptr) objects.push_back(*document);
     Doc doc = parse(bytes, what);
-    int added = 0;
+    int edited = 0;
     for (const auto& checked : check_signatures(doc.get(), what, objects, true)) {
         xmlNode* qp = qualifying_properties(checked.signature);
-        if (qp == nullptr) continue;  // plain XMLDSig has no place for one
+        if (qp == nullptr) continue;  // plain XMLDSig has no place for unsigned properties
         if (checked.document_missing) {
-            throw Error(Errc::input_missing,
-                        what +
-                            " is detached: an archive time-stamp covers its document, which "
-                            "was not given",
-                        Remedy::document);
+            throw Error(
+                Errc::input_missing,
+                what + " is detached: " + added + " covers its document, which was not given",
+                Remedy::document);
         }
         if (checked.reference_data.empty()) {
-            throw Error(Errc::malformed_input,
-                        what +
-                            ": the signature's references do not verify, so an archive "
-                            "time-stamp over them would prove nothing");
+            throw Error(Errc::malformed_input, what +
+                                                   ": the signature's references do not "
+                                                   "verify, so " +
+                                                   added + " over them would prove nothing");
         }
-        xmlNode* usp = unsigned_signature_properties(doc.get(), qp);
-        // Exclusive C14N, as DSS writes it: namespaces declared on ancestors (an enveloping
-        // document's) do not enter what is time-stamped.
-        const core::Bytes input = archive_input(doc.get(), checked.signature, usp, nullptr,
-                                                k_exc_c14n, checked.reference_data);
-        append_archive_timestamp(usp, tokens(md, crypto::digest_bytes(md, input)));
-        ++added;
+        edit(doc.get(), checked, unsigned_signature_properties(doc.get(), qp));
+        ++edited;
     }
-    if (added == 0) {
-        throw Error(Errc::usage, what +
-                                     ": it holds no XAdES signature an archive "
-                                     "time-stamp could be added to");
+    if (edited == 0) {
+        throw Error(Errc::usage,
+                    what + ": it holds no XAdES signature " + added + " could be added to");
     }
     return serialize(doc.get(), false);
+}
+
+core::Bytes add_archive_timestamp(std::span<const unsigned char> bytes, const std::string& what,
+                                  const validation::DataObject* document, const EVP_MD* md,
+                                  const cms::TokenSource& tokens) {
+    return edit_each_signature(
+        bytes, what, document, "an archive time-stamp",
+        [&](xmlDoc* doc, const CheckedSignature& checked, xmlNode* usp) {
+            // Exclusive C14N, as DSS writes it: namespaces declared on ancestors (an enveloping
+            // document's) do not enter what is time-stamped.
+            const core::Bytes input = archive_input(doc, checked.signature, usp, nullptr,
+                                                    k_exc_c14n, checked.reference_data);
+            append_archive_timestamp(usp, tokens(md, crypto::digest_bytes(md, input)));
+        });
 }
 
 }  // namespace ltsign::xml

@@ -1,5 +1,5 @@
 // XAdES-E-ERS (ETSI TS 119 132-3): evidence records embedded in xadesen:SealingEvidenceRecords,
-// found, and what each covers. The record itself (RFC 6283 XML or RFC 4998 DER) is
+// found and appended, and what each covers. The record itself (RFC 6283 XML or RFC 4998 DER) is
 // the ers area's: it gets the record's bytes and the digests of what it covers from here. The
 // recipe was established by recomputing EU DSS's files (docs/architecture.md, Long-term levels).
 #include <algorithm>
@@ -112,6 +112,13 @@ void find_embedded_records(const std::shared_ptr<xmlDoc>& doc, CheckedSignature&
         if (found == 0 && !facts.format_problem)
             facts.format_problem = "its xadesen:SealingEvidenceRecords holds no evidence record";
     }
+}
+
+void append_evidence_record(xmlNode* usp, std::span<const unsigned char> record) {
+    const Doc parsed = parse(record, "the new evidence record");
+    xmlNode* holder = add_element(usp, k_xadesen_ns, "xadesen", "SealingEvidenceRecords");
+    made(
+        xmlAddChild(holder, made(xmlDocCopyNode(xmlDocGetRootElement(parsed.get()), usp->doc, 1))));
 }
 
 }  // namespace ltsign::xml
