@@ -96,10 +96,11 @@ core::Bytes add_archive_timestamp(std::span<const unsigned char> bytes, const st
 // with SignedInfo's CanonicalizationMethod. The record's data object is their digests, sorted,
 // concatenated and hashed (RFC 4998 4.3, ers::node_hash). Error(usage) when the signature signs
 // a ds:Manifest, whose references the record covers too and this version does not follow.
+// `hashed`, when given, is increased by the bytes hashed.
 std::vector<core::Bytes> evidence_record_digests(xmlDoc* doc, xmlNode* sig, xmlNode* usp,
                                                  xmlNode* holder,
                                                  const std::vector<core::Bytes>& reference_data,
-                                                 const EVP_MD* md);
+                                                 const EVP_MD* md, std::size_t* hashed = nullptr);
 
 // TS 119 132-3: `record` (an RFC 6283 record, a document of its own) appended last to `usp` in a
 // new xadesen:SealingEvidenceRecords.
@@ -157,8 +158,9 @@ core::Bytes edit_each_signature(std::span<const unsigned char> bytes, const std:
                                 const SignatureEdit& edit);
 
 // TS 119 132-3: the evidence records in every xadesen:SealingEvidenceRecords of `checked` (the
-// signature `index` of `doc`, which the records' `covered` keep alive) appended to `out`. What
-// the standard does not allow there is a format problem of the signature.
+// signature `index` of `doc`, which the records' `covered` keep alive, with the reference data
+// taken from `checked`) appended to `out`. What the standard does not allow there is a format
+// problem of the signature.
 void find_embedded_records(const std::shared_ptr<xmlDoc>& doc, CheckedSignature& checked,
                            std::size_t index, std::vector<EmbeddedRecord>& out);
 

@@ -141,5 +141,30 @@ TEST(XadesEmbeddedRecordShape, WhatIsNoRecordIsAFormatProblem) {
               std::string::npos);
 }
 
+// Each holder covers every property before it: a file of many holders would cost its size
+// squared to check. Past a bound, later records say why their coverage was not computed.
+TEST(XadesEmbeddedRecordShape, ManyHoldersAreBounded) {
+    if (test::corpus_dir().empty()) GTEST_SKIP() << "no ../shared/corpus";
+    std::string text = test::read_text(test::corpus_dir() / "xades/dss_X-E-ERS-basic.xml");
+    const std::string close = "</xadesen:SealingEvidenceRecords>";
+    const auto from = text.find("<xadesen:SealingEvidenceRecords");
+    const auto to = text.find(close) + close.size();
+    const std::string holder = text.substr(from, to - from);
+    std::string many;
+    for (int i = 0; i < 200; ++i) many += holder;
+    text.replace(from, to - from, many);
+    auto found = xml::extract_facts(
+        std::span(reinterpret_cast<const unsigned char*>(text.data()), text.size()), "many", {});
+    ASSERT_EQ(found.records.size(), 200u);
+    ers::add_embedded_records(found, "many");
+    const auto& records = found.facts.front().evidence_records;
+    ASSERT_EQ(records.size(), 200u);
+    EXPECT_TRUE(records.front()->objects_given);
+    EXPECT_FALSE(records.back()->objects_given);
+    ASSERT_FALSE(records.back()->notes.empty());
+    EXPECT_NE(records.back()->notes.back().text.find("so many evidence records"),
+              std::string::npos);
+}
+
 }  // namespace
 }  // namespace ltsign
