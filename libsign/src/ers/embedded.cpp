@@ -1,6 +1,7 @@
 #include "ers/embedded.hpp"
 
 #include <algorithm>
+#include <map>
 
 #include "cms/cades_archive.hpp"
 #include "cms/timestamp_token.hpp"
@@ -8,6 +9,7 @@
 #include "ers/hash_tree.hpp"
 #include "ers/record.hpp"
 #include "ers/verify_record.hpp"
+#include "ers/xml_record.hpp"
 
 namespace ltsign::ers {
 namespace {
@@ -59,6 +61,23 @@ Bytes covered_signature(const cms::SignedDataParts& parts, std::size_t signer,
             return e.index == a && (&e == &own || !own.first || !e.first || *e.first >= *own.first);
         });
     });
+}
+
+// One chain of one time-stamp, `token` (with `md`), over the root `reduced` leads to (none: the
+// token's imprint is the data object's digest). The views must outlive the record.
+EvidenceRecord one_stamp_record(const EVP_MD* md,
+                                std::optional<std::vector<PartialHashtree>> reduced,
+                                ByteView token) {
+    EvidenceRecord rec;
+    rec.digest_algorithms = {EVP_MD_get_type(md)};
+    ArchiveTimeStamp ats;
+    ats.digest_nid = EVP_MD_get_type(md);
+    ats.reduced_hashtree = std::move(reduced);
+    ats.time_stamp = token;
+    ArchiveTimeStampChain chain;
+    chain.stamps.push_back(std::move(ats));
+    rec.chains.push_back(std::move(chain));
+    return rec;
 }
 
 }  // namespace
@@ -134,19 +153,84 @@ core::Bytes embed_new_record(const core::Bytes& signature, const std::string& wh
     // sorted concatenation hashed (a lone object's hash is the root itself).
     const Bytes root = hashes.size() == 1 ? hashes.front() : node_hash(md, hashes);
     const Bytes token = tokens(md, root);
-    EvidenceRecord rec;
-    rec.digest_algorithms = {EVP_MD_get_type(md)};
-    ArchiveTimeStamp ats;
-    ats.digest_nid = EVP_MD_get_type(md);
-    if (hashes.size() > 1)
-        ats.reduced_hashtree = std::vector<PartialHashtree>{{hashes[0], hashes[1]}};
-    ats.time_stamp = token;
-    ArchiveTimeStampChain chain;
-    chain.stamps.push_back(std::move(ats));
-    rec.chains.push_back(std::move(chain));
-    const Bytes der = encode_der(rec);
+    std::optional<std::vector<PartialHashtree>> reduced;
+    if (hashes.size() > 1) reduced = std::vector<PartialHashtree>{{hashes[0], hashes[1]}};
+    const Bytes der = encode_der(one_stamp_record(md, std::move(reduced), token));
     return cms::with_unsigned_attribute(
         *parts, 0, cms::attribute(external ? k_er_external : k_er_internal, {der}));
+}
+
+namespace {
+
+// TS 119 132-3: the signature as `record` covers it, known by one digest per algorithm the
+// record's chains use. Error when what it covers cannot be computed.
+DataObject covered_signature(const xml::EmbeddedRecord& embedded, const EvidenceRecord& record) {
+    std::map<int, Bytes> digests;
+    for (const auto& chain : record.chains) {
+        const EVP_MD* md = chain_digest(chain);
+        if (md == nullptr || digests.contains(EVP_MD_get_type(md))) continue;
+        digests[EVP_MD_get_type(md)] = xades_covered_digest(md, embedded.covered(md));
+    }
+    return DataObject::from_digests("the signature as its evidence record covers it",
+                                    std::move(digests));
+}
+
+}  // namespace
+
+core::Bytes xades_covered_digest(const EVP_MD* md, const std::vector<core::Bytes>& part_digests) {
+    // The same rule as a hash-tree node (RFC 4998 4.3): one digest alone is passed on unchanged.
+    return node_hash(md, part_digests);
+}
+
+void add_embedded_records(xml::XmlSignatures& found, const std::string& what) {
+    for (const auto& embedded : found.records) {
+        auto& facts = found.facts.at(embedded.signature);
+        const std::string where = what + ": its embedded evidence record";
+        EvidenceRecord record;
+        try {
+            record = embedded.asn1 ? decode_der(embedded.bytes, where)
+                                   : decode_xml(embedded.bytes, where);
+        } catch (const Error& e) {
+            facts.format_problem = e.what();
+            continue;
+        }
+        validation::DataObjects objects;
+        std::string why_not = embedded.not_covered;
+        if (why_not.empty()) {
+            try {
+                objects.push_back(covered_signature(embedded, record));
+            } catch (const Error& e) {
+                why_not = e.what();
+            }
+        }
+        auto rec_facts = record_facts(record, objects);
+        if (!why_not.empty()) {
+            rec_facts.notes.push_back(
+                {NoteCode::not_checked,
+                 "what the evidence record covers cannot be computed: " + why_not});
+        }
+        facts.evidence_records.push_back(
+            std::make_shared<const validation::EvidenceRecordFacts>(std::move(rec_facts)));
+    }
+}
+
+core::Bytes embed_new_xades_record(std::span<const unsigned char> bytes, const std::string& what,
+                                   const validation::DataObject* document, const EVP_MD* md,
+                                   const cms::TokenSource& tokens) {
+    return xml::edit_each_signature(
+        bytes, what, document, "an evidence record",
+        [&](xmlDoc* doc, const xml::CheckedSignature& checked, xmlNode* usp) {
+            const Bytes covered = xades_covered_digest(
+                md, xml::evidence_record_digests(doc, checked.signature, usp, nullptr,
+                                                 checked.reference_data, md));
+            // One data object, its digest alone in the first list, as DSS writes it: the root is
+            // that digest, which the token's imprint holds.
+            const Bytes token = tokens(md, covered);
+            EvidenceRecord rec =
+                one_stamp_record(md, std::vector<PartialHashtree>{{covered}}, token);
+            rec.encoding = EvidenceRecord::Encoding::xml;
+            xml::append_evidence_record(usp, encode_xml(rec));
+        });
 }
 
 }  // namespace ltsign::ers

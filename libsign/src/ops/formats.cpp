@@ -49,6 +49,7 @@ bool xml_signature_sniff(const Input& in) {
 }
 Evidence xml_signature_extract(const Input& in, const validation::DataObjects& objects) {
     auto found = xml::extract_facts(*in.bytes, in.what, objects);
+    ers::add_embedded_records(found, in.what);
     return {found.format, std::move(found.facts), false, std::nullopt};
 }
 Inspection xml_signature_inspect(const Input& in) {
@@ -72,6 +73,12 @@ core::Bytes xml_signature_add_archive_timestamp(const Input& in,
                                                 const TsaClient& tsa) {
     return xml::add_archive_timestamp(*in.bytes, in.what, document, crypto::evp_md(tsa.digest),
                                       token_source(tsa));
+}
+core::Bytes xml_signature_add_evidence_record(const Input& in,
+                                              const validation::DataObject* document,
+                                              const TsaClient& tsa) {
+    return ers::embed_new_xades_record(*in.bytes, in.what, document, crypto::evp_md(tsa.digest),
+                                       token_source(tsa));
 }
 
 // A lone RFC 3161 token: what its imprint must match is the document given beside it.
@@ -220,7 +227,8 @@ const std::array<FormatEntry, 6> k_formats{{
      nullptr, xml_record_decode, ""},
     {"xml-signature", "XAdES/XMLDSig", xml_signature_sniff, xml_signature_extract,
      xml_signature_inspect, xml_signature_extend, nullptr, ".xades.xml",
-     xml_signature_add_validation_data, xml_signature_add_archive_timestamp},
+     xml_signature_add_validation_data, xml_signature_add_archive_timestamp,
+     xml_signature_add_evidence_record},
     {"cms", "CMS/CAdES or an RFC 3161 token", cms_sniff, cms_extract, cms_inspect, cms_extend,
      nullptr, ".p7s", cms_add_validation_data, cms_add_archive_timestamp, cms_add_evidence_record},
     {"ers-asn1", "an evidence record (RFC 4998)", der_record_sniff, der_record_extract, nullptr,

@@ -6,6 +6,8 @@
 #include <libxml/tree.h>
 
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -22,23 +24,38 @@ namespace ltsign::xml {
 
 inline constexpr const char* k_xades132_ns = "http://uri.etsi.org/01903/v1.3.2#";
 inline constexpr const char* k_xades141_ns = "http://uri.etsi.org/01903/v1.4.1#";
+// ETSI TS 119 132-3 (XAdES-E-ERS): xadesen:SealingEvidenceRecords.
+inline constexpr const char* k_xadesen_ns = "http://uri.etsi.org/19132/v1.1.1#";
 inline constexpr const char* k_signed_properties_type =
     "http://uri.etsi.org/01903#SignedProperties";
 
 // True when the XML document holds a ds:Signature (not an evidence record).
 bool has_xml_signature(std::span<const unsigned char> bytes);
 
+// An evidence record embedded in an XAdES signature (ETSI TS 119 132-3, XAdES-E-ERS), as
+// extract_facts finds it; the ers area decodes it and checks it against what it covers.
+struct EmbeddedRecord {
+    std::size_t signature = 0;  // its signature's index in XmlSignatures::facts
+    bool asn1 = false;  // xadesen:ASN1EvidenceRecord (RFC 4998 DER); else ers:EvidenceRecord
+    core::Bytes bytes;  // the DER, or the ers:EvidenceRecord as an XML document of its own
+    // The digest with a given algorithm of each data object the record covers
+    // (evidence_record_digests); Error when they cannot be computed. Null when `not_covered`.
+    std::function<std::vector<core::Bytes>(const EVP_MD*)> covered;
+    std::string not_covered;  // why what the record covers is not known
+};
+
 struct XmlSignatures {
     FileFormat format = FileFormat::xmldsig;        // xades when any signature has XAdES properties
     std::vector<validation::SignatureFacts> facts;  // one per top-level ds:Signature
+    std::vector<EmbeddedRecord> records;            // in document order
 };
 
 // Parses (hardened) and checks every top-level ds:Signature of an XML document: references
 // resolved to exactly one element or to the data objects given as files (detached references,
 // by name), SignedProperties covered, XMLDSig core validation, SigningCertificate binding,
-// signature time-stamps, schema. A signature that carries its content is compared with the first
-// data object given. Error(malformed_input) naming `what` when the file is not XML or holds no
-// signature.
+// signature time-stamps, schema; embedded evidence records are listed, not decoded. A signature
+// that carries its content is compared with the first data object given. Error(malformed_input)
+// naming `what` when the file is not XML or holds no signature.
 XmlSignatures extract_facts(std::span<const unsigned char> bytes, const std::string& what,
                             const validation::DataObjects& objects);
 
@@ -73,6 +90,22 @@ core::Bytes add_archive_timestamp(std::span<const unsigned char> bytes, const st
                                   const validation::DataObject* document, const EVP_MD* md,
                                   const cms::TokenSource& tokens);
 
+// ETSI TS 119 132-3: the data objects an evidence record in `holder`, a
+// xadesen:SealingEvidenceRecords of `usp` (null: one about to be appended), covers, each hashed
+// with `md`: what an archive time-stamp in its place would cover (archive_parts), canonicalised
+// with SignedInfo's CanonicalizationMethod. The record's data object is their digests, sorted,
+// concatenated and hashed (RFC 4998 4.3, ers::node_hash). Error(usage) when the signature signs
+// a ds:Manifest, whose references the record covers too and this version does not follow.
+// `hashed`, when given, is increased by the bytes hashed.
+std::vector<core::Bytes> evidence_record_digests(xmlDoc* doc, xmlNode* sig, xmlNode* usp,
+                                                 xmlNode* holder,
+                                                 const std::vector<core::Bytes>& reference_data,
+                                                 const EVP_MD* md, std::size_t* hashed = nullptr);
+
+// TS 119 132-3: `record` (an RFC 6283 record, a document of its own) appended last to `usp` in a
+// new xadesen:SealingEvidenceRecords.
+void append_evidence_record(xmlNode* usp, std::span<const unsigned char> record);
+
 // ---- Shared by creation and verification (xades_sign, xades_verify, xades_archive).
 
 // The xades:QualifyingProperties of `sig`: the one targeting it, else the only one it holds.
@@ -81,6 +114,10 @@ xmlNode* qualifying_properties(xmlNode* sig);
 xmlNode* unsigned_signature_properties(xmlDoc* doc, xmlNode* qp);
 // A fresh identifier for Id attributes (hex of 16 random bytes).
 std::string random_id();
+// A new last child of `parent` in namespace `href` (declared on it with `prefix` when that
+// namespace is not in scope), holding the text `content`.
+xmlNode* add_element(xmlNode* parent, const char* href, const char* prefix, const char* name,
+                     const std::string& content = "");
 
 // A signature checked as verification checks it, with the octets each SignedInfo reference
 // digested after its transforms, in order; empty when core validation did not get through them
@@ -101,10 +138,31 @@ std::vector<CheckedSignature> check_signatures(xmlDoc* doc, const std::string& w
 // UnsignedSignatureProperties) before `before` covers, canonicalised with `c14n`: each
 // reference's data after its transforms, SignedInfo, SignatureValue, KeyInfo, every unsigned
 // signature property before `before` (null: all), the ds:Objects but the QualifyingProperties'
-// one (`v132`, the older xades:ArchiveTimeStamp: those no reference signs).
+// one (`v132`, the older xades:ArchiveTimeStamp: those no reference signs). archive_parts hands
+// each part to `part` in that order; archive_input is their concatenation.
+void archive_parts(xmlDoc* doc, xmlNode* sig, xmlNode* usp, xmlNode* before,
+                   const std::string& c14n, const std::vector<core::Bytes>& reference_data,
+                   bool v132, const std::function<void(const core::Bytes&)>& part);
 core::Bytes archive_input(xmlDoc* doc, xmlNode* sig, xmlNode* usp, xmlNode* before,
                           const std::string& c14n, const std::vector<core::Bytes>& reference_data,
                           bool v132 = false);
+
+// Each XAdES signature of an XML signature file, its references verified and their data kept,
+// handed to `edit` with its UnsignedSignatureProperties (made when missing); the document
+// serialised after. `added` names what is added, in errors: Error(input_missing) for a detached
+// signature without `document`, Error(malformed_input) for one whose references do not verify,
+// Error(usage) when the file holds no XAdES signature.
+using SignatureEdit = std::function<void(xmlDoc*, const CheckedSignature&, xmlNode* usp)>;
+core::Bytes edit_each_signature(std::span<const unsigned char> bytes, const std::string& what,
+                                const validation::DataObject* document, const std::string& added,
+                                const SignatureEdit& edit);
+
+// TS 119 132-3: the evidence records in every xadesen:SealingEvidenceRecords of `checked` (the
+// signature `index` of `doc`, which the records' `covered` keep alive, with the reference data
+// taken from `checked`) appended to `out`. What the standard does not allow there is a format
+// problem of the signature.
+void find_embedded_records(const std::shared_ptr<xmlDoc>& doc, CheckedSignature& checked,
+                           std::size_t index, std::vector<EmbeddedRecord>& out);
 
 // The facts of one xadesv141:ArchiveTimeStamp element `ats` in `usp`, its imprint checked against
 // archive_input. `reference_data` empty: not checked, for the reason `why_not`.

@@ -105,30 +105,37 @@ SignatureFacts encapsulated_facts(xmlNode* et, const std::optional<validation::D
 
 }  // namespace
 
-core::Bytes archive_input(xmlDoc* doc, xmlNode* sig, xmlNode* usp, xmlNode* before,
-                          const std::string& c14n, const std::vector<core::Bytes>& reference_data,
-                          bool v132) {
+void archive_parts(xmlDoc* doc, xmlNode* sig, xmlNode* usp, xmlNode* before,
+                   const std::string& c14n, const std::vector<core::Bytes>& reference_data,
+                   bool v132, const std::function<void(const core::Bytes&)>& part) {
     xmlNode* si = child(sig, k_dsig_ns, "SignedInfo");
     const auto refs = children(si, k_dsig_ns, "Reference");
     if (refs.size() != reference_data.size())
         throw Error(Errc::internal, "the data of every reference is needed");
-    core::Bytes out;
     for (std::size_t i = 0; i < refs.size(); ++i)
-        append(out, reference_octets(refs[i], reference_data[i], c14n));
-    append(out, canonicalize(doc, si, c14n));
-    append(out, canonicalize(doc, child(sig, k_dsig_ns, "SignatureValue"), c14n));
-    if (xmlNode* ki = child(sig, k_dsig_ns, "KeyInfo")) append(out, canonicalize(doc, ki, c14n));
+        part(reference_octets(refs[i], reference_data[i], c14n));
+    part(canonicalize(doc, si, c14n));
+    part(canonicalize(doc, child(sig, k_dsig_ns, "SignatureValue"), c14n));
+    if (xmlNode* ki = child(sig, k_dsig_ns, "KeyInfo")) part(canonicalize(doc, ki, c14n));
     // Every unsigned signature property before the time-stamp, whatever it is, each whole.
     for (xmlNode* c = usp->children; c != nullptr && c != before; c = c->next) {
-        if (c->type == XML_ELEMENT_NODE) append(out, canonicalize(doc, c, c14n));
+        if (c->type == XML_ELEMENT_NODE) part(canonicalize(doc, c, c14n));
     }
     // The ds:Objects, referenced ones included (1.3.2: only those no reference signs), but not
     // the one holding the qualifying properties.
     for (xmlNode* obj : children(sig, k_dsig_ns, "Object")) {
         if (child(obj, k_xades132_ns, "QualifyingProperties") != nullptr) continue;
         if (v132 && referenced(refs, obj)) continue;
-        append(out, canonicalize(doc, obj, c14n));
+        part(canonicalize(doc, obj, c14n));
     }
+}
+
+core::Bytes archive_input(xmlDoc* doc, xmlNode* sig, xmlNode* usp, xmlNode* before,
+                          const std::string& c14n, const std::vector<core::Bytes>& reference_data,
+                          bool v132) {
+    core::Bytes out;
+    archive_parts(doc, sig, usp, before, c14n, reference_data, v132,
+                  [&](const core::Bytes& part) { append(out, part); });
     return out;
 }
 
@@ -197,16 +204,18 @@ xmlNs* namespace_for(xmlNode* node, const char* href, const char* prefix) {
     return made(xmlNewNs(node, BAD_CAST href, BAD_CAST prefix));
 }
 
-// A new last child of `parent` in namespace `href` (prefix `prefix` declared on it when that
-// namespace is not in scope).
+}  // namespace
+
 xmlNode* add_element(xmlNode* parent, const char* href, const char* prefix, const char* name,
-                     const std::string& content = "") {
+                     const std::string& content) {
     xmlNode* n = made(xmlNewNode(nullptr, BAD_CAST name));
     made(xmlAddChild(parent, n));
     xmlSetNs(n, namespace_for(n, href, prefix));
     if (!content.empty()) xmlNodeAddContent(n, BAD_CAST content.c_str());
     return n;
 }
+
+namespace {
 
 // The validation data a signature carries already, as DER (OCSP values as OCSPResponse).
 struct Carried {
@@ -359,43 +368,50 @@ core::Bytes add_validation_data(std::span<const unsigned char> bytes, const std:
     return serialize(doc.get(), false);
 }
 
-core::Bytes add_archive_timestamp(std::span<const unsigned char> bytes, const std::string& what,
-                                  const validation::DataObject* document, const EVP_MD* md,
-                                  const cms::TokenSource& tokens) {
+core::Bytes edit_each_signature(std::span<const unsigned char> bytes, const std::string& what,
+                                const validation::DataObject* document, const std::string& added,
+                                const SignatureEdit& edit) {
     validation::DataObjects objects;
     if (document != nullptr) objects.push_back(*document);
     Doc doc = parse(bytes, what);
-    int added = 0;
+    int edited = 0;
     for (const auto& checked : check_signatures(doc.get(), what, objects, true)) {
         xmlNode* qp = qualifying_properties(checked.signature);
-        if (qp == nullptr) continue;  // plain XMLDSig has no place for one
+        if (qp == nullptr) continue;  // plain XMLDSig has no place for unsigned properties
         if (checked.document_missing) {
-            throw Error(Errc::input_missing,
-                        what +
-                            " is detached: an archive time-stamp covers its document, which "
-                            "was not given",
-                        Remedy::document);
+            throw Error(
+                Errc::input_missing,
+                what + " is detached: " + added + " covers its document, which was not given",
+                Remedy::document);
         }
         if (checked.reference_data.empty()) {
-            throw Error(Errc::malformed_input,
-                        what +
-                            ": the signature's references do not verify, so an archive "
-                            "time-stamp over them would prove nothing");
+            throw Error(Errc::malformed_input, what +
+                                                   ": the signature's references do not "
+                                                   "verify, so " +
+                                                   added + " over them would prove nothing");
         }
-        xmlNode* usp = unsigned_signature_properties(doc.get(), qp);
-        // Exclusive C14N, as DSS writes it: namespaces declared on ancestors (an enveloping
-        // document's) do not enter what is time-stamped.
-        const core::Bytes input = archive_input(doc.get(), checked.signature, usp, nullptr,
-                                                k_exc_c14n, checked.reference_data);
-        append_archive_timestamp(usp, tokens(md, crypto::digest_bytes(md, input)));
-        ++added;
+        edit(doc.get(), checked, unsigned_signature_properties(doc.get(), qp));
+        ++edited;
     }
-    if (added == 0) {
-        throw Error(Errc::usage, what +
-                                     ": it holds no XAdES signature an archive "
-                                     "time-stamp could be added to");
+    if (edited == 0) {
+        throw Error(Errc::usage,
+                    what + ": it holds no XAdES signature " + added + " could be added to");
     }
     return serialize(doc.get(), false);
+}
+
+core::Bytes add_archive_timestamp(std::span<const unsigned char> bytes, const std::string& what,
+                                  const validation::DataObject* document, const EVP_MD* md,
+                                  const cms::TokenSource& tokens) {
+    return edit_each_signature(
+        bytes, what, document, "an archive time-stamp",
+        [&](xmlDoc* doc, const CheckedSignature& checked, xmlNode* usp) {
+            // Exclusive C14N, as DSS writes it: namespaces declared on ancestors (an enveloping
+            // document's) do not enter what is time-stamped.
+            const core::Bytes input = archive_input(doc, checked.signature, usp, nullptr,
+                                                    k_exc_c14n, checked.reference_data);
+            append_archive_timestamp(usp, tokens(md, crypto::digest_bytes(md, input)));
+        });
 }
 
 }  // namespace ltsign::xml

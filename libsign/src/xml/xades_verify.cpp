@@ -1097,40 +1097,42 @@ class SignatureChecker {
         }
     }
 
+    // Unsigned properties from other specifications are not part of the XAdES schemas: they are
+    // taken out of `usp` (in the copy that is schema-validated) and named, but for
+    // xadesen:SealingEvidenceRecords, whose records are verified (and schema-validated) on their
+    // own (find_embedded_records). An UnsignedSignatureProperties left empty goes too.
+    void leave_out_foreign_properties(xmlNode* usp) {
+        for (xmlNode* c = usp->children; c != nullptr;) {
+            xmlNode* next = c->next;
+            if (c->type == XML_ELEMENT_NODE &&
+                (c->ns == nullptr || (xmlStrcmp(c->ns->href, BAD_CAST k_xades132_ns) != 0 &&
+                                      xmlStrcmp(c->ns->href, BAD_CAST k_xades141_ns) != 0))) {
+                if (!is(c, k_xadesen_ns, "SealingEvidenceRecords")) {
+                    m_facts.notes.push_back(
+                        {NoteCode::not_checked,
+                         "the unsigned property " +
+                             std::string(reinterpret_cast<const char*>(c->name)) + " (" +
+                             (c->ns ? reinterpret_cast<const char*>(c->ns->href) : "") +
+                             ") is not verified by this version"});
+                }
+                remove_node(c);
+            }
+            c = next;
+        }
+        if (usp->children == nullptr || xmlFirstElementChild(usp) == nullptr) remove_node(usp);
+    }
+
     void check_schema() {
         Doc copy(made(xmlNewDoc(BAD_CAST "1.0")));
         xmlNode* root = made(xmlDocCopyNode(m_sig, copy.get(), 1));
         xmlDocSetRootElement(copy.get(), root);  // returns the former root: there is none
         // A namespace it cannot reconcile keeps its declaration; the schema check then judges it.
         static_cast<void>(xmlReconciliateNs(copy.get(), root));
-        // Unsigned properties from other specifications (e.g. xadesen evidence records) are not
-        // part of the XAdES schemas; they are left out of the check and named instead.
         for (xmlNode* obj : children(root, k_dsig_ns, "Object")) {
             for (xmlNode* qp : children(obj, k_xades132_ns, "QualifyingProperties")) {
                 for (xmlNode* up : children(qp, k_xades132_ns, "UnsignedProperties")) {
-                    for (xmlNode* usp :
-                         children(up, k_xades132_ns, "UnsignedSignatureProperties")) {
-                        for (xmlNode* c = usp->children; c != nullptr;) {
-                            xmlNode* next = c->next;
-                            if (c->type == XML_ELEMENT_NODE &&
-                                (c->ns == nullptr ||
-                                 (xmlStrcmp(c->ns->href, BAD_CAST k_xades132_ns) != 0 &&
-                                  xmlStrcmp(c->ns->href, BAD_CAST k_xades141_ns) != 0))) {
-                                m_facts.notes.push_back(
-                                    {NoteCode::not_checked,
-                                     "the unsigned property " +
-                                         std::string(reinterpret_cast<const char*>(c->name)) +
-                                         " (" +
-                                         (c->ns ? reinterpret_cast<const char*>(c->ns->href) : "") +
-                                         ") is not verified by this version"});
-                                remove_node(c);
-                            }
-                            c = next;
-                        }
-                        if (usp->children == nullptr || xmlFirstElementChild(usp) == nullptr) {
-                            remove_node(usp);
-                        }
-                    }
+                    for (xmlNode* usp : children(up, k_xades132_ns, "UnsignedSignatureProperties"))
+                        leave_out_foreign_properties(usp);
                 }
             }
         }
@@ -1188,7 +1190,8 @@ class SignatureChecker {
         const CheckResult pending = m_data_problem.empty()
                                         ? CheckResult{Check::passed, ""}
                                         : CheckResult{Check::not_possible, m_data_problem};
-        const bool keep = m_keep_reference_data || has_archive_timestamp();
+        const bool keep = m_keep_reference_data || has_archive_timestamp() ||
+                          child(unsigned_properties(), k_xadesen_ns, "SealingEvidenceRecords");
         auto r = verify_core(m_sig, signer, m_detached, keep);
         m_digested = r.digested;
         if (keep && r.data.size() == m_reference_count) m_reference_data = std::move(r.data);
@@ -1412,11 +1415,13 @@ std::vector<CheckedSignature> check_signatures(xmlDoc* doc, const std::string& w
 
 XmlSignatures extract_facts(std::span<const unsigned char> bytes, const std::string& what,
                             const validation::DataObjects& objects) {
-    Doc doc = parse(bytes, what);
+    // Shared: the embedded evidence records' `covered` reads the document later.
+    const std::shared_ptr<xmlDoc> doc = parse(bytes, what);
     XmlSignatures out;
     out.format = FileFormat::xmldsig;
     for (auto& checked : check_all(doc.get(), what, objects, false)) {
         if (checked.xades) out.format = FileFormat::xades;
+        find_embedded_records(doc, checked.signature, out.facts.size(), out.records);
         out.facts.push_back(std::move(checked.signature.facts));
     }
     return out;
