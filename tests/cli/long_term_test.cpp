@@ -140,5 +140,60 @@ TEST_F(LongTerm, CadesLtaInABerContainerVerifies) {
     EXPECT_EQ(f["signatures"][0]["level"], "B-LTA") << f.dump(2);
 }
 
+// Adversarial review: revocation data issued before the proof of existence cannot show that the
+// signer's certificate was unrevoked then (it would hide a revocation between the two, e.g. of a
+// stolen key). An OCSP "good" from 11:00, still current at the 11:45 time-stamp, embedded in a
+// B-T signature by whoever made it, proves nothing offline.
+TEST_F(LongTerm, RevocationDataIssuedBeforeTheProofOfExistenceDoesNotDecide) {
+    responder_at("2026-06-01 11:00:00");
+    const auto good = dir / "good.der";
+    auto r =
+        test::run("openssl ocsp -issuer " + q(pki("ca.pem")) + " -cert " + q(dir / "signer.pem") +
+                  " -url " + ocsp->url() + " -respout " + q(good) + " -noverify -no_nonce");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto sig = dir / "bt.p7s";
+    {
+        test::TsaProcess tsa(dir / "serial1", "--test-clock 2026-06-01T11:45:00Z",
+                             (dir / "tsa1.p12").string());
+        r = ltsign_at("2026-06-01 11:45:00", "sign " + q(doc) + " --key " + q(dir / "signer.p12") +
+                                                 " --pass-env LTSIGN_TEST_PASS --level T --tsa " +
+                                                 tsa.url() + " -o " + q(sig));
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+    }
+    validation::ValidationData data;
+    data.ocsp.push_back(test::read_bytes(good));
+    test::write_bytes(sig, cms::add_validation_data(test::read_bytes(sig), "sig", data));
+    const auto f = verify(sig, "2026-06-02T00:00:00Z", 2);
+    EXPECT_EQ(f["signatures"][0]["subIndication"], "TRY_LATER") << f.dump(2);
+    EXPECT_NE(f.dump().find("issued before"), std::string::npos) << f.dump(2);
+}
+
+// Adversarial review: extend must not write an archive time-stamp (or a record) that proves
+// nothing, here from a TSA outside the trust anchors: it would read as a renewal and block the
+// next one.
+TEST_F(LongTerm, ExtendRefusesATimeStampThatDoesNotValidate) {
+    const auto lta = dir / "protokoll.txt.p7s";
+    ASSERT_NO_FATAL_FAILURE(sign_in_2026(lta));
+    responder_at(test::k_2026);
+    // A TSA issued by the root itself, while only the issuing CA is trusted: the signature and
+    // its first TSA chain to that CA, the new time-stamp does not.
+    test::CertOptions tsa3{"TSA outside the trust", "2026-01-01T00:00:00Z", "2037-01-01T00:00:00Z"};
+    tsa3.key_usage = "critical,digitalSignature";
+    tsa3.ext_key_usage = "critical,timeStamping";
+    test::issue(dir.path(), "tsa3", tsa3, pki("root.key"), pki("root.pem"));
+    test::TsaProcess other(dir / "serial3", "--test-clock 2026-06-01T12:00:00Z",
+                           (dir / "tsa3.p12").string());
+    for (const char* level : {"LTA", "ERS"}) {
+        SCOPED_TRACE(level);
+        const auto out = dir / (std::string("x-") + level + ".p7s");
+        const auto r =
+            ltsign_at(test::k_2026, "extend " + q(lta) + " --level " + level + " --tsa " +
+                                        other.url() + " --trust " + q(pki("ca.pem")) + " --data " +
+                                        q(doc) + " -o " + q(out));
+        EXPECT_EQ(r.exit_code, 69) << r.out << r.err;
+        EXPECT_FALSE(fs::exists(out));
+    }
+}
+
 }  // namespace
 }  // namespace ltsign

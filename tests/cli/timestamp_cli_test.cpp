@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sstream>
+
 #include "crypto/digests.hpp"
 #include "helpers.hpp"
 #include "test_pki.hpp"
@@ -148,6 +150,39 @@ TEST_F(TimestampCli, ExtendsASignatureFromAnotherToolkitToLta) {
     const auto o = test::run("openssl cms -verify -noverify -binary -inform DER -in " +
                              q(dir / "lta.p7m") + " -out /dev/null");
     EXPECT_EQ(o.exit_code, 0) << o.err;
+}
+
+// Adversarial review: two records embedded within one second (the test TSA's clock stands
+// still): the one appended later covers the first, the first does not cover the later one.
+TEST_F(TimestampCli, TwoEvidenceRecordsOfTheSameSecondBothVerify) {
+    ASSERT_EQ(ltsign("sign " + q(doc) + key() + "-o " + q(dir / "b.p7s")).exit_code, 0);
+    for (const char* step : {"b.p7s e1.p7s", "e1.p7s e2.p7s"}) {
+        std::istringstream names(step);
+        std::string in, out;
+        names >> in >> out;
+        const auto r = ltsign("extend " + q(dir / in) + " --level ERS --tsa " + tsa->url() +
+                              " --data " + q(doc) + " -o " + q(dir / out));
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+    }
+    const auto j = verify_json(dir / "e2.p7s");
+    const auto& stamps = j["files"][0]["signatures"][0]["timestamps"];
+    ASSERT_EQ(stamps.size(), 2u) << j.dump(2);
+    for (const auto& t : stamps) EXPECT_EQ(t["indication"], "TOTAL_PASSED") << j.dump(2);
+}
+
+// Adversarial review: a renewal from a TSA whose clock is behind the record's last time-stamp
+// would leave the record unverifiable (time-stamps out of order): refused, nothing written.
+TEST_F(TimestampCli, RenewalFromATsaWhoseClockIsBehindIsRefused) {
+    ASSERT_EQ(
+        ltsign("seal " + q(doc) + " --tsa " + tsa->url() + " -o " + q(dir / "sealed")).exit_code,
+        0);
+    const auto record = dir / "sealed" / "beslut.txt.ers";
+    const auto before = test::read_bytes(record);
+    test::TsaProcess behind(dir / "serial-behind", "--test-clock 2026-06-01T12:00:00Z");
+    const auto r = ltsign("renew " + q(record) + " --tsa " + behind.url());
+    EXPECT_EQ(r.exit_code, 69) << r.err;
+    EXPECT_NE(r.err.find("clock"), std::string::npos) << r.err;
+    EXPECT_EQ(test::read_bytes(record), before);
 }
 
 TEST_F(TimestampCli, TsaDownGivesExit69AndNoOutput) {

@@ -100,9 +100,13 @@ struct RevocationRequest {
     // OCSP responses (OCSPResponse, DER) the signature carries: B-LT validation data.
     std::vector<std::span<const unsigned char>> carried_ocsp{};
     // The time the status must be proven for: the proof of existence of what the certificate
-    // signed, a time-stamp's genTime, else the validation time. An answer carried or given
-    // decides only when it was issued after it or was still current then.
+    // signed, a time-stamp's genTime, else the validation time.
     TimePoint at{};
+    // `at` lies in the past (a proof of existence, a genTime): a "good" answer decides only when
+    // it was issued after it (EN 319 102-1 revocation freshness: data issued before a revocation
+    // would hide it, and a long-term signature's carried data is chosen by whoever made it); a
+    // revocation decides whenever issued. Otherwise an answer current at `at` decides (RFC 5280).
+    bool past = false;
 };
 
 struct RevocationAnswer {

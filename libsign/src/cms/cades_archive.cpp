@@ -1,5 +1,6 @@
 #include "cms/cades_archive.hpp"
 
+#include <openssl/ocsp.h>
 #include <openssl/ts.h>
 
 #include <algorithm>
@@ -543,8 +544,18 @@ void add_long_term_facts(std::shared_ptr<const core::Bytes> signature, const std
     const auto parts = slice_signed_data(der_form(std::move(signature), what, &reencoded));
     if (!parts || parts->signers.size() != facts.size()) return;
     const auto ocsp = carried_ocsp(*parts);
+    // Validation data that does not parse is damage, as a malformed carried CRL is.
+    const bool malformed = std::any_of(ocsp.begin(), ocsp.end(), [](const Bytes& der) {
+        const unsigned char* p = der.data();
+        const ossl::Ptr<OCSP_RESPONSE> r(
+            d2i_OCSP_RESPONSE(nullptr, &p, static_cast<long>(der.size())));
+        ossl::clear_errors();
+        return !r || p != der.data() + der.size();
+    });
     for (std::size_t i = 0; i < facts.size(); ++i) {
         auto& f = facts[i];
+        if (malformed && !f.format_problem)
+            f.format_problem = "an OCSP response the signature carries (in its crls) is malformed";
         f.ocsp_responses = ocsp;
         f.archive_timestamps = archive_timestamps(*parts, i, document);
         // What a time-stamp over BER covered are the BER encodings, which the DER slices above

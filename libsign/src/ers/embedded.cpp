@@ -56,9 +56,12 @@ std::vector<EmbeddedAttribute> embedded_attributes(const cms::SignedDataParts& p
 // made at or after it (parallel records in one attribute cover the same bytes).
 Bytes covered_signature(const cms::SignedDataParts& parts, std::size_t signer,
                         const std::vector<EmbeddedAttribute>& all, const EmbeddedAttribute& own) {
+    // Made in the same second: the one appended later is the later (records are appended).
     return cms::without_unsigned_attributes(parts, signer, [&](std::size_t a) {
         return std::any_of(all.begin(), all.end(), [&](const EmbeddedAttribute& e) {
-            return e.index == a && (&e == &own || !own.first || !e.first || *e.first >= *own.first);
+            const bool later = !own.first || !e.first || *e.first > *own.first ||
+                               (*e.first == *own.first && e.index > own.index);
+            return e.index == a && (&e == &own || later);
         });
     });
 }

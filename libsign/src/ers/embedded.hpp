@@ -23,7 +23,8 @@ inline constexpr const char* k_er_external = "1.2.840.113549.1.9.16.2.50";
 
 // The embedded records of each SignerInfo of a CAdES signature whose facts (one per SignerInfo)
 // are `facts`, as record facts against what each covers: the ContentInfo without the record's
-// attribute and without every record attribute made at or after it (by its first time-stamp),
+// attribute and without every record attribute made after it (by its first time-stamp; in the
+// same second, appended after it),
 // and for id-aa-er-external also the detached `document` (nullptr: not given). A record that
 // cannot be decoded makes the signature a FORMAT_FAILURE: its unsigned attributes were damaged.
 void add_embedded_records(std::shared_ptr<const core::Bytes> signature, const std::string& what,

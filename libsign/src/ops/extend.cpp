@@ -158,6 +158,18 @@ ExtendResult extend_input(const ops::Input& original, const ExtendOptions& optio
         current = with(entry.add_validation_data(current, validation_data(verify(current))));
     }
     result.after = verify(current);
+    // What was added must prove something: a time-stamp or record from a TSA the context does
+    // not trust (or whose revocation cannot be had) would be written as if it renewed, and block
+    // the next renewal. Checked whenever the input validated (else only --force got here).
+    if (result.before.indication == Indication::total_passed) {
+        if (auto why = long_term_refusal(result.after); !why.empty()) {
+            throw Error(Errc::service_unavailable,
+                        original.what +
+                            ": what the TSA gave does not validate with the context "
+                            "given (" +
+                            why + "); nothing was written");
+        }
+    }
     if (severity(result.after.indication) > severity(result.before.indication)) {
         throw Error(Errc::internal, original.what +
                                         ": the extended signature would verify worse (" +

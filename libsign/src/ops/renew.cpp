@@ -151,6 +151,19 @@ void complete_last_token(Loaded& l, const ValidationContext& context,
     ers::add_verification_data(l.record, it->second);
 }
 
+// A renewal's time-stamp must come after the one it renews (RFC 4998 5.3: the chain is ordered
+// by time); a TSA whose clock is behind would leave the record unverifiable.
+void check_after_last(const Loaded& l, TimePoint renewal) {
+    const auto last =
+        cms::token_facts(l.record.chains.back().stamps.back().time_stamp, {}).gen_time;
+    if (last && renewal < *last) {
+        throw Error(Errc::service_unavailable, "the TSA's time-stamp (" + format_rfc3339(renewal) +
+                                                   ") is before " + l.path.string() +
+                                                   "'s last time-stamp (" + format_rfc3339(*last) +
+                                                   "): its clock is behind; nothing was written");
+    }
+}
+
 }  // namespace
 
 RenewResult renew(const std::vector<fs::path>& inputs, const RenewOptions& options) {
@@ -185,6 +198,7 @@ RenewResult renew(const std::vector<fs::path>& inputs, const RenewOptions& optio
         result.time = cms::token_facts(token, {}).gen_time.value_or(now_utc());
         for (std::size_t k = 0; k < members.size(); ++k) {
             Loaded& l = items[members[k]];
+            check_after_last(l, result.time);
             ers::ArchiveTimeStamp ats;
             ats.digest_nid = nid;
             // Views into `tree` and `token`, which outlive the encoding below. Each distinct

@@ -263,7 +263,7 @@ std::optional<RevocationAnswer> read_carried_ocsp(std::span<const unsigned char>
     const TimePoint this_update = ossl::to_time_point(thisupd);
     const bool issued_after = this_update + s.max_age >= at;
     const bool current =
-        nextupd != nullptr && this_update <= at && at <= ossl::to_time_point(nextupd);
+        !s.past && nextupd != nullptr && this_update <= at && at <= ossl::to_time_point(nextupd);
     RevocationAnswer r;
     r.kind = RevocationKind::ocsp_embedded;
     r.detail = "thisUpdate " + format_rfc3339(this_update);
@@ -284,7 +284,10 @@ std::optional<RevocationAnswer> read_carried_ocsp(std::span<const unsigned char>
     }
     if (!issued_after && !current) {
         why = "the OCSP response in the signature (thisUpdate " + format_rfc3339(this_update) +
-              ") was issued before " + format_rfc3339(at) + " and no longer current then";
+              ") was issued before " + format_rfc3339(at) +
+              (s.past ? ", the time the status must be proven for, so it cannot show that the "
+                        "certificate was unrevoked then"
+                      : " and was no longer current then");
         return std::nullopt;
     }
     r.status =
@@ -383,7 +386,7 @@ struct CrlAnswer {
 };
 
 std::optional<CrlAnswer> read_crl(const KnownCrl& known, X509* cert, X509* issuer, TimePoint at,
-                                  std::string& why) {
+                                  const Sources& s, std::string& why) {
     X509_CRL* crl = known.crl;
     const std::string name = source_text(known.kind, known.location);
     if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_issuer_name(cert)) != 0)
@@ -428,7 +431,14 @@ std::optional<CrlAnswer> read_crl(const KnownCrl& known, X509* cert, X509* issue
     r.signer_key_kind = crypto::key_kind(X509_get0_pubkey(issuer));
     r.signer_key_bits = EVP_PKEY_get_bits(X509_get0_pubkey(issuer));
     const ASN1_TIME* next = X509_CRL_get0_nextUpdate(crl);
-    if (next != nullptr && ossl::to_time_point(next) < at) {
+    if (s.past && a.this_update + s.max_age < at) {
+        // Issued before the time to prove: it cannot show the certificate was unrevoked then.
+        a.fresh = false;
+        r.stale = true;
+        why = name + " was issued (" + format_rfc3339(a.this_update) + ") before " +
+              format_rfc3339(at) + ", the time the status must be proven for";
+        r.detail += "; issued before the time to prove";
+    } else if (next != nullptr && ossl::to_time_point(next) < at) {
         a.fresh = false;
         r.stale = true;
         why = name + " is stale: its nextUpdate " + format_rfc3339(ossl::to_time_point(next)) +
@@ -593,7 +603,7 @@ RevocationAnswer check(X509* cert, X509* issuer, const Sources& s,
             if (r->status != RevocationStatus::revoked) {
                 for (const auto& known : s.crls) {
                     std::string ignored;
-                    auto a = read_crl(known, cert, issuer, at, ignored);
+                    auto a = read_crl(known, cert, issuer, at, s, ignored);
                     if (a && a->result.status == RevocationStatus::revoked) return a->result;
                 }
                 std::vector<std::string> ignored;
@@ -620,7 +630,7 @@ RevocationAnswer check(X509* cert, X509* issuer, const Sources& s,
         std::string why;
         if (X509_NAME_cmp(X509_CRL_get_issuer(known.crl), X509_get_issuer_name(cert)) == 0)
             issuer_crl_seen = true;
-        if (auto a = read_crl(known, cert, issuer, at, why)) answers.push_back(std::move(*a));
+        if (auto a = read_crl(known, cert, issuer, at, s, why)) answers.push_back(std::move(*a));
         if (!why.empty()) problems.push_back(why);
     };
     for (const auto& known : s.crls) consider(known);

@@ -32,6 +32,9 @@ struct Sources {
     bool require_nonce = true;
     std::chrono::seconds max_age{300};
     TimePoint now{};  // when an OCSP responder's certificate is checked: its answer is about now
+    // The time to prove is a past proof of existence: a "good" from a CRL or a carried OCSP
+    // response counts only when issued after it (RevocationRequest::past).
+    bool past = false;
 };
 
 // The words reports use for where an answer came from: "OCSP http://...", "CRL http://...",

@@ -54,6 +54,7 @@ class DefaultRevocationSource final : public RevocationSource {
             sources.crls.push_back({carried.back().get(), RevocationKind::crl_embedded, ""});
         }
         sources.ocsp = q.carried_ocsp;
+        sources.past = q.past;
         return revocation::check(cert.get(), issuer.get(), sources, raw(anchors), raw(untrusted),
                                  q.at);
     }

@@ -162,6 +162,8 @@ RevocationOutcome check_revocation(const SignatureFacts& facts, const Carried& c
     RevocationRequest request{{}, {}, spans(der.crls), spans(der.certificates), spans(der.anchors),
                               {}, at};
     for (const core::Bytes* o : carried.ocsp) request.carried_ocsp.emplace_back(*o);
+    // A time to prove before now (a proof of existence, a genTime) asks for answers issued after.
+    request.past = poe.has_value() || (facts.is_timestamp && facts.gen_time.has_value());
     for (std::size_t i = 0; i + 1 < chain.certs.size(); ++i) {
         X509* cert = chain.certs[i].get();
         const std::string who = ossl::name_to_string(X509_get_subject_name(cert));
