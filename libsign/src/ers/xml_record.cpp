@@ -182,7 +182,9 @@ std::vector<Bytes> renewal_hashes(xmlDoc* doc, xmlNode* seq, const std::vector<x
     std::size_t work = 0;
     const std::size_t limit = 64u << 20;
     for (const auto& [kind, members] : by_kind) {
-        const auto& [nid, method] = kind;
+        // Named copies, not a structured binding: clang 14 cannot capture one in a lambda.
+        const int nid = kind.first;
+        const std::string method = kind.second;
         const EVP_MD* md = EVP_get_digestbynid(nid);
         // Start and end tags: the canonical form of the empty sequence, split before "</".
         const Bytes empty = [&] {
