@@ -5,6 +5,7 @@
 
 #include <sstream>
 
+#include "cms/cades_archive.hpp"
 #include "crypto/digests.hpp"
 #include "helpers.hpp"
 #include "test_pki.hpp"
@@ -183,6 +184,23 @@ TEST_F(TimestampCli, RenewalFromATsaWhoseClockIsBehindIsRefused) {
     EXPECT_EQ(r.exit_code, 69) << r.err;
     EXPECT_NE(r.err.find("clock"), std::string::npos) << r.err;
     EXPECT_EQ(test::read_bytes(record), before);
+}
+
+// Malformed long-term attributes: an archive-time-stamp-v3 or an embedded-record attribute whose
+// value is no token / no record is damage to the signature (FORMAT_FAILURE), never ignored.
+TEST_F(TimestampCli, MalformedArchiveTimeStampOrEmbeddedRecordIsAFormatFailure) {
+    ASSERT_EQ(ltsign("sign " + q(doc) + key() + "-o " + q(dir / "b.p7s")).exit_code, 0);
+    const auto bytes = test::read_bytes(dir / "b.p7s");
+    const auto parts = cms::slice_signed_data(std::make_shared<const core::Bytes>(bytes));
+    ASSERT_TRUE(parts);
+    const core::Bytes garbage{0x30, 0x03, 0x02, 0x01, 0x07};  // a SEQUENCE, but nothing known
+    for (const char* oid : {"0.4.0.1733.2.4", "1.2.840.113549.1.9.16.2.50"}) {
+        SCOPED_TRACE(oid);
+        test::write_bytes(dir / "m.p7s",
+                          cms::with_unsigned_attribute(*parts, 0, cms::attribute(oid, {garbage})));
+        const auto j = verify_json(dir / "m.p7s", 1);
+        EXPECT_EQ(j["files"][0]["subIndication"], "FORMAT_FAILURE") << j.dump(2);
+    }
 }
 
 TEST_F(TimestampCli, TsaDownGivesExit69AndNoOutput) {

@@ -24,12 +24,6 @@ constexpr const char* k_ri_ocsp = "1.3.6.1.5.5.7.16.2";       // id-ri-ocsp-resp
 constexpr const char* k_ocsp_basic = "1.3.6.1.5.5.7.48.1.1";  // id-pkix-ocsp-basic
 constexpr const char* k_signed_data = "1.2.840.113549.1.7.2";
 
-Bytes oid_der(const char* dotted) {
-    const ossl::Ptr<ASN1_OBJECT> obj(OBJ_txt2obj(dotted, 1));
-    if (!obj) ossl::fail(Errc::internal, std::string("cannot encode OID ") + dotted);
-    return ossl::encode_der(obj.get(), i2d_ASN1_OBJECT, "an OID");
-}
-
 bool same(std::span<const unsigned char> a, std::span<const unsigned char> b) {
     return std::equal(a.begin(), a.end(), b.begin(), b.end());
 }
@@ -367,6 +361,19 @@ std::shared_ptr<const core::Bytes> der_form(std::shared_ptr<const core::Bytes> s
         ossl::encode_der(cms_info.get(), i2d_CMS_ContentInfo, what));
 }
 
+core::Bytes oid_der(const char* dotted) {
+    const ossl::Ptr<ASN1_OBJECT> obj(OBJ_txt2obj(dotted, 1));
+    if (!obj) ossl::fail(Errc::internal, std::string("cannot encode OID ") + dotted);
+    return ossl::encode_der(obj.get(), i2d_ASN1_OBJECT, "an OID");
+}
+
+core::Bytes ocsp_response_of(std::span<const unsigned char> basic) {
+    const Bytes status{0x0a, 0x01, 0x00};  // ENUMERATED successful
+    const Bytes bytes = der::wrap(der::k_sequence,
+                                  {oid_der(k_ocsp_basic), der::encode(der::k_octet_string, basic)});
+    return der::wrap(der::k_sequence, {status, der::wrap(0xa0, {bytes})});
+}
+
 core::Bytes as_der(const core::Bytes& signature, const std::string& what, bool* reencoded) {
     return *der_form(std::make_shared<const Bytes>(signature), what, reencoded);
 }
@@ -413,13 +420,7 @@ std::vector<core::Bytes> carried_ocsp(const SignedDataParts& parts) {
         if (is_oid((*fields)[0], k_ri_ocsp)) {
             out.push_back(bytes_of((*fields)[1].all));
         } else if (is_oid((*fields)[0], k_ocsp_basic)) {
-            // OCSPResponse ::= SEQUENCE { responseStatus successful, responseBytes [0] EXPLICIT
-            //   SEQUENCE { responseType id-pkix-ocsp-basic, response OCTET STRING } }
-            const Bytes status{0x0a, 0x01, 0x00};
-            const Bytes bytes = der::wrap(
-                der::k_sequence,
-                {oid_der(k_ocsp_basic), der::encode(der::k_octet_string, (*fields)[1].all)});
-            out.push_back(der::wrap(der::k_sequence, {status, der::wrap(0xa0, {bytes})}));
+            out.push_back(ocsp_response_of((*fields)[1].all));
         }
     }
     return out;

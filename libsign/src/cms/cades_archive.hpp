@@ -88,6 +88,13 @@ core::Bytes attribute(const char* type, const std::vector<core::Bytes>& values);
 // The type (dotted OID) and values of an encoded Attribute; nullopt when it is not one.
 std::optional<std::pair<std::string, std::vector<der::Tlv>>> attribute_parts(const der::Tlv& attr);
 
+// The DER of an OID given in dotted form.
+core::Bytes oid_der(const char* dotted);
+// OCSPResponse ::= SEQUENCE { responseStatus successful, responseBytes [0] EXPLICIT SEQUENCE {
+//   responseType id-pkix-ocsp-basic, response OCTET STRING } } around a BasicOCSPResponse, as
+// the revocation code reads carried answers (older toolkits carry the bare BasicOCSPResponse).
+core::Bytes ocsp_response_of(std::span<const unsigned char> basic);
+
 // The DER of a signature OpenSSL can read but that is not definite-length DER (BER from other
 // toolkits): re-encoded; the bytes themselves when they are DER already.
 // `reencoded` (when given) tells which. PEM is read as the DER inside it. der_form shares the

@@ -34,8 +34,8 @@ constexpr std::array<std::string_view, 24> k_sub_indications{"",
                                                              "NO_POE",
                                                              "POLICY_PROCESSING_ERROR",
                                                              "GENERIC"};
-constexpr std::array<std::string_view, 4> k_entry_types{"signature", "timestamp",
-                                                        "evidence-record", "archive-timestamp"};
+constexpr std::array<std::string_view, 4> k_entry_types{"signature", "timestamp", "evidence-record",
+                                                        "archive-timestamp"};
 constexpr std::array<std::string_view, 7> k_file_formats{"",        "cades",    "tst",    "xades",
                                                          "xmldsig", "ers-asn1", "ers-xml"};
 constexpr std::array<std::string_view, 12> k_levels{

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "cms/cades_archive.hpp"
 #include "core/der.hpp"
 #include "crypto/digests.hpp"
 
@@ -283,12 +284,7 @@ namespace {
 
 constexpr const char* k_cert_values = "1.2.840.113549.1.9.16.2.23";        // id-aa-ets-certValues
 constexpr const char* k_revocation_values = "1.2.840.113549.1.9.16.2.24";  // ...revocationValues
-constexpr const char* k_ocsp_basic = "1.3.6.1.5.5.7.48.1.1";
-
-Bytes oid_der(const char* dotted) {
-    const ossl::Ptr<ASN1_OBJECT> obj(OBJ_txt2obj(dotted, 1));
-    return ossl::encode_der(obj.get(), i2d_ASN1_OBJECT, "an OID");
-}
+using cms::oid_der;
 
 // OCSPResponse ::= SEQUENCE { responseStatus ENUMERATED, responseBytes [0] EXPLICIT SEQUENCE {
 //   responseType OID, response OCTET STRING } }: the BasicOCSPResponse inside, or nullopt.
@@ -300,13 +296,6 @@ std::optional<Bytes> basic_of(const Bytes& response) {
     const auto bytes = inner && inner->size() == 1 ? der::children((*inner)[0]) : std::nullopt;
     if (!bytes || bytes->size() != 2 || (*bytes)[1].tag != der::k_octet_string) return std::nullopt;
     return Bytes((*bytes)[1].value.begin(), (*bytes)[1].value.end());
-}
-
-Bytes response_of(std::span<const unsigned char> basic) {
-    const Bytes status{0x0a, 0x01, 0x00};
-    const Bytes bytes = der::wrap(der::k_sequence,
-                                  {oid_der(k_ocsp_basic), der::encode(der::k_octet_string, basic)});
-    return der::wrap(der::k_sequence, {status, der::wrap(0xa0, {bytes})});
 }
 
 }  // namespace
@@ -332,7 +321,8 @@ VerificationData verification_data(const EvidenceRecord& record) {
                         for_each_child(list, [&](const der::Tlv& v) {
                             if (tagged.tag == 0xa0)
                                 out.crls.emplace_back(v.all.begin(), v.all.end());
-                            if (tagged.tag == 0xa1) out.ocsp.push_back(response_of(v.all));
+                            if (tagged.tag == 0xa1)
+                                out.ocsp.push_back(cms::ocsp_response_of(v.all));
                         });
                     });
                 });

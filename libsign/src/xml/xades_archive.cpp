@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <set>
 
+#include "cms/cades_archive.hpp"
 #include "cms/timestamp_token.hpp"
 #include "crypto/digests.hpp"
 #include "ltsign/error.hpp"
@@ -182,15 +183,10 @@ std::optional<core::Bytes> ocsp_response_der(const core::Bytes& der) {
     } catch (const Error&) {
     }
     try {
-        const auto basic = ossl::decode_der_exact<OCSP_BASICRESP>(der, d2i_OCSP_BASICRESP,
-                                                                  "a basic OCSP response");
-        const ossl::Ptr<OCSP_RESPONSE> response(
-            OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, basic.get()));
-        if (!response) {
-            ossl::clear_errors();
-            return std::nullopt;
-        }
-        return ossl::encode_der(response.get(), i2d_OCSP_RESPONSE, "an OCSP response");
+        static_cast<void>(ossl::decode_der_exact<OCSP_BASICRESP>(der, d2i_OCSP_BASICRESP,
+                                                                 "a basic OCSP response"));
+        // Wrapped as it is: re-encoding could change the bytes its signature covers.
+        return cms::ocsp_response_of(der);
     } catch (const Error&) {
         return std::nullopt;
     }
