@@ -25,7 +25,8 @@ SignedObject raise(const SignedObject& made, const PlannedSignature& p, Level le
     ExtendOptions options;
     options.level = level;
     options.tsa = signing.tsa;
-    if (signing.packaging == Packaging::detached) options.data = p.input;
+    if (signing.packaging == Packaging::detached && signing.format != Format::pades)
+        options.data = p.input;
     auto result = extend_signature(made, p.output, options, context);
     if (!result.signature) {
         throw Error(Errc::usage, result.refusal +
@@ -39,9 +40,11 @@ int run_sign(const SignArgs& a) {
     SignOptions options;
     if (a.format == "xades") {
         options.format = Format::xades;
+    } else if (a.format == "pades") {
+        options.format = Format::pades;
     } else if (a.format != "cades") {
-        throw Error(Errc::usage,
-                    "--format " + a.format + " is not available yet; use --format cades or xades");
+        throw Error(Errc::usage, "--format " + a.format +
+                                     " is not available yet; use --format cades, xades or pades");
     }
     if (a.packaging == "enveloped") {
         options.packaging = Packaging::enveloped;
@@ -51,8 +54,9 @@ int run_sign(const SignArgs& a) {
         throw Error(Errc::usage,
                     "--packaging " + a.packaging + ": choose detached, enveloped or enveloping");
     }
-    if (options.format == Format::cades && options.packaging != Packaging::detached) {
-        throw Error(Errc::usage, "CAdES signatures are detached; --packaging " + a.packaging +
+    if (options.format != Format::xades && options.packaging != Packaging::detached) {
+        throw Error(Errc::usage, std::string(options.format == Format::pades ? "PAdES" : "CAdES") +
+                                     " signatures take no --packaging; " + a.packaging +
                                      " needs --format xades");
     }
     std::optional<Level> long_term;
@@ -114,8 +118,10 @@ Command add_sign(CLI::App& root) {
         "sign", "Sign files (CAdES detached; XAdES detached, enveloped or enveloping)");
     app->add_option("FILE", args->files, "Files or folders to sign")->required();
     add_key_options(app, args->key, true);
-    app->add_option("--format", args->format,
-                    "cades (default) or xades (asic-e, asic-s come later)");
+    app->add_option(
+        "--format", args->format,
+        "cades (default), xades, or pades (the signature goes into the PDF; -o names the "
+        "signed copy)");
     app->add_option("--packaging", args->packaging,
                     "detached (default); enveloped (XML input) or enveloping, XAdES only");
     app->add_option("--level", args->level,

@@ -8,7 +8,7 @@ namespace ltsign::cli {
 
 Command add_timestamp(CLI::App& root) {
     struct Args {
-        std::string file, output;
+        std::string file, output, format = "tst";
         TsaArgs tsa;
         bool force = false;
     };
@@ -19,27 +19,41 @@ Command add_timestamp(CLI::App& root) {
     add_tsa_options(app, args->tsa);
     app->add_option("--digest", args->tsa.digest,
                     "Imprint digest: sha256 (default), sha384, sha512, sha3-256, sha3-512");
-    app->add_option("-o,--output", args->output, "Where to write the token (DER)")->required();
+    app->add_option("--format", args->format,
+                    "tst (default): the token alone; pades: a document time-stamp added to the "
+                    "PDF FILE, written to -o");
+    app->add_option("-o,--output", args->output, "Where to write the token (DER) or the PDF")
+        ->required();
     app->add_flag("--force", args->force, "Replace an existing output (atomically)");
-    return {app, [args] {
-                if (args->tsa.url.empty())
-                    throw Error(Errc::usage, "add --tsa URL: the time-stamping authority to ask");
-                std::error_code ec;
-                if (!std::filesystem::is_regular_file(args->file, ec)) {
-                    throw Error(Errc::input_missing, args->file + ": no such file; check the path");
-                }
-                if (!args->force && std::filesystem::exists(args->output, ec)) {
-                    throw Error(
-                        Errc::cannot_create_output,
-                        args->output +
-                            " already exists; remove it, choose another -o, or give --force");
-                }
-                const TsaClient tsa = make_tsa_client(args->tsa);
-                SignedObject token(timestamp_file(args->file, tsa), ".tst");
-                write_output(token, args->output, args->force);
-                std::cout << "time-stamped " << args->file << " -> " << args->output << "\n";
+    return {
+        app, [args] {
+            if (args->tsa.url.empty())
+                throw Error(Errc::usage, "add --tsa URL: the time-stamping authority to ask");
+            std::error_code ec;
+            if (!std::filesystem::is_regular_file(args->file, ec)) {
+                throw Error(Errc::input_missing, args->file + ": no such file; check the path");
+            }
+            if (!args->force && std::filesystem::exists(args->output, ec)) {
+                throw Error(Errc::cannot_create_output,
+                            args->output +
+                                " already exists; remove it, choose another -o, or give --force");
+            }
+            if (args->format != "tst" && args->format != "pades") {
+                throw Error(Errc::usage,
+                            "--format " + args->format + ": choose tst (a token) or pades");
+            }
+            const TsaClient tsa = make_tsa_client(args->tsa);
+            if (args->format == "pades") {
+                write_output(add_document_timestamp(args->file, tsa), args->output, args->force);
+                std::cout << "added a document time-stamp to " << args->file << " -> "
+                          << args->output << "\n";
                 return 0;
-            }};
+            }
+            SignedObject token(timestamp_file(args->file, tsa), ".tst");
+            write_output(token, args->output, args->force);
+            std::cout << "time-stamped " << args->file << " -> " << args->output << "\n";
+            return 0;
+        }};
 }
 
 }  // namespace ltsign::cli

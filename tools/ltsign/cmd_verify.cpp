@@ -12,7 +12,8 @@ namespace {
 
 struct VerifyArgs {
     std::vector<std::string> files, data, data_digests;
-    std::string report_xml, require = "any", ers_hash_order = "both";
+    std::string report_xml, require = "any", ers_hash_order = "both", output;
+    int extract_revision = 0;
     ValidationArgs validation;
     bool json = false, force = false;
 };
@@ -56,7 +57,20 @@ void check_report_target(const fs::path& report, const std::vector<VerifyJob>& j
     }
 }
 
+// --extract-revision N -o OUT: the bytes a PDF signature covering revision N signed, as they are.
+int extract_revision(const VerifyArgs& a) {
+    if (a.files.size() != 1 || a.output.empty())
+        throw Error(Errc::usage, "--extract-revision takes one PDF and -o OUT");
+    const auto bytes = pdf_revision(a.files.front(), a.extract_revision);
+    SignedObject(bytes, ".pdf").save(a.output, a.force);
+    std::cout << "wrote revision " << a.extract_revision << " of " << a.files.front() << " ("
+              << bytes.size() << " bytes) -> " << a.output << "\n";
+    return 0;
+}
+
 int run_verify(const VerifyArgs& a) {
+    if (a.extract_revision != 0) return extract_revision(a);
+    if (!a.output.empty()) throw Error(Errc::usage, "-o goes with --extract-revision N");
     ValidationContext ctx = make_validation_context(a.validation);
     ctx.ers_hash_order = a.ers_hash_order == "sorted"     ? ErsHashOrder::sorted
                          : a.ers_hash_order == "unsorted" ? ErsHashOrder::unsorted
@@ -125,7 +139,11 @@ Command add_verify(CLI::App& root) {
                     "(RFC 6283), unsorted (RFC 4998 5.2), both (default)")
         ->check(CLI::IsMember({"sorted", "unsorted", "both"}));
     app->add_flag("--json", args->json, "Print one JSON document for programs");
-    app->add_flag("--force", args->force, "Replace an existing --report-xml file");
+    app->add_option("--extract-revision", args->extract_revision,
+                    "Write revision N of a PDF (what a signature covering it signed) to -o, "
+                    "instead of verifying");
+    app->add_option("-o,--output", args->output, "Where --extract-revision writes");
+    app->add_flag("--force", args->force, "Replace an existing --report-xml or -o file");
     app->add_option(
         "--report-xml", args->report_xml,
         "Also write the ETSI TS 119 102-2 XML validation report to this file (atomically)");

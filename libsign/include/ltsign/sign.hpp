@@ -15,7 +15,9 @@
 
 namespace ltsign {
 
-enum class Format { cades, xades };
+// pades: the signature goes into the PDF itself (ETSI.CAdES.detached, EN 319 142-1), as an
+// incremental update that leaves the bytes of the original untouched.
+enum class Format { cades, xades, pades };
 // Where the signature and the document meet: detached (the document stays a separate file),
 // enveloped (XAdES only: the signature inside the signed XML document), enveloping (XAdES only:
 // the document inside the signature).
@@ -95,6 +97,12 @@ void save_all(const std::vector<SignedObject>& signatures,
 // is returned. Error(usage) when it has one already.
 SignedObject extend_signature(const std::filesystem::path& signature, Level level,
                               const TsaClient& tsa);
+
+// Adds a document time-stamp (ETSI.RFC3161, EN 319 142-1 5.4.3) to a PDF, as an incremental
+// update over the whole file as it is: proof that the document, and every signature in it, existed
+// at that time. Error(malformed_input) when the file is no PDF ltsign can read,
+// Error(service_unavailable) when the TSA fails.
+SignedObject add_document_timestamp(const std::filesystem::path& pdf, const TsaClient& tsa);
 
 struct ExtendOptions {
     Level level = Level::t;

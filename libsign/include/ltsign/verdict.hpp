@@ -55,7 +55,7 @@ enum class EntryType { signature, timestamp, evidence_record, archive_timestamp 
 std::string_view to_string(EntryType type) noexcept;
 
 // What a file holds, as the format registry read it; unknown when it could not be read.
-enum class FileFormat { unknown, cades, timestamp_token, xades, xmldsig, ers_asn1, ers_xml };
+enum class FileFormat { unknown, cades, timestamp_token, xades, xmldsig, ers_asn1, ers_xml, pades };
 std::string_view to_string(FileFormat format) noexcept;  // "cades", "tst", ..., "" for unknown
 
 // How a signature is built: an ETSI baseline level (EN 319 122-1, EN 319 132-1), the older
@@ -115,6 +115,9 @@ enum class NoteCode {
     record_canonical_only,            // an XML document matches a record only canonicalised
     record_later_stamps_ignored,      // archive time-stamps after the validation time
     evidence_record_not_verified,     // a record kept with a signature that proves nothing
+    pdf_revision,                     // the PDF revision a signature covers
+    pdf_changes,                      // changes after a PDF signature that it permits
+    pdf_a,                            // the PDF claims PDF/A conformance
 };
 std::string_view to_string(NoteCode code) noexcept;  // "not_checked", "poe_used", ...
 

@@ -201,6 +201,11 @@ struct VerifyOptions {
 
 // Verifies one file. Throws Error for input that is missing (66) or malformed (65); every
 // verdict, including failures, is returned as a value.
+// Revision `revision` (1 = the first) of a PDF exactly as it was written: the bytes a signature
+// covering that revision signed (the report's pdf_revision note names it). Error(usage) when the
+// file has no such revision, Error(malformed_input) when it is no PDF.
+std::vector<std::byte> pdf_revision(const std::filesystem::path& pdf, int revision);
+
 FileReport verify_file(const std::filesystem::path& file, const VerifyOptions& options,
                        const ValidationContext& context);
 

@@ -24,16 +24,14 @@ void use_pss(CMS_SignerInfo* si, const EVP_MD* md) {
     check(EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md), Errc::internal, "cannot set the MGF1 digest");
 }
 
-}  // namespace
-
-core::Bytes sign_cades(const std::filesystem::path& file, const Signer& signer,
-                       const SignOptions& options, const TokenSource& tokens) {
+// The checks every CMS signature needs before anything is made.
+void check_options(const Signer& signer, const SignOptions& options, const TokenSource& tokens,
+                   TimePoint when) {
     if (options.packaging != Packaging::detached)
         throw Error(Errc::usage,
                     "CAdES signatures are detached; enveloped and enveloping "
                     "packaging needs the XAdES format",
                     Remedy::packaging);
-    const TimePoint when = options.signing_time.value_or(now_utc());
     signer.check_usable_at(when);
     const auto& id = detail::impl(signer);
     if (options.level == Level::t && !tokens)
@@ -43,7 +41,6 @@ core::Bytes sign_cades(const std::filesystem::path& file, const Signer& signer,
         throw Error(Errc::usage,
                     "RSASSA-PSS needs an RSA key; this key is " + signer.key_description());
     }
-    const EVP_MD* md = crypto::evp_md(options.digest);
     const bool sha3 =
         options.digest == DigestAlgorithm::sha3_256 || options.digest == DigestAlgorithm::sha3_512;
     if (sha3 && (!rsa || options.rsa_padding == RsaPadding::pss)) {
@@ -54,11 +51,15 @@ core::Bytes sign_cades(const std::filesystem::path& file, const Signer& signer,
                     "sha384 or sha512",
                     Remedy::digest);
     }
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(file, ec)) {
-        throw Error(Errc::input_missing, file.string() + ": no such file; check the path");
-    }
+}
 
+// The SignedData over what `in` reads, streamed; with the signing-time attribute (CAdES) or
+// without (PAdES).
+core::Bytes sign_content(BIO* in, const std::string& what, const Signer& signer,
+                         const SignOptions& options, const TokenSource& tokens, TimePoint when,
+                         bool signing_time) {
+    const auto& id = detail::impl(signer);
+    const EVP_MD* md = crypto::evp_md(options.digest);
     ossl::clear_errors();
     ossl::Ptr<CMS_ContentInfo> cms(
         check(CMS_sign(nullptr, nullptr, nullptr, nullptr, CMS_PARTIAL | CMS_DETACHED | CMS_BINARY),
@@ -72,21 +73,50 @@ core::Bytes sign_cades(const std::filesystem::path& file, const Signer& signer,
     if (options.rsa_padding == RsaPadding::pss) use_pss(si, md);
 
     // RFC 5652 11.3 signing-time: ours, so that the caller's clock decides it.
-    const auto t = ossl::to_asn1_time(when);
-    check(CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, t->type, t.get(), -1),
-          Errc::internal, "cannot add signing-time");
+    if (signing_time) {
+        const auto t = ossl::to_asn1_time(when);
+        check(CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, t->type, t.get(), -1),
+              Errc::internal, "cannot add signing-time");
+    }
     for (const auto& c : id.chain) {
         check(CMS_add1_cert(cms.get(), c.get()), Errc::internal, "cannot add a chain certificate");
     }
     // CMS_final streams the document through the digest in chunks (it is never held in memory),
     // adds content-type and message-digest (RFC 5652 11.1, 11.2) and signs.
-    ossl::Ptr<BIO> in(BIO_new_file(file.c_str(), "rb"));
-    if (!in) ossl::fail(Errc::input_missing, file.string() + ": cannot open");
-    check(CMS_final(cms.get(), in.get(), nullptr, CMS_BINARY | CMS_DETACHED), Errc::io,
-          "signing " + file.string() + " failed (read error?)");
+    check(CMS_final(cms.get(), in, nullptr, CMS_BINARY | CMS_DETACHED), Errc::io,
+          "signing " + what + " failed (read error?)");
 
     if (options.level == Level::t) add_signature_timestamps(cms.get(), md, tokens);
     return ossl::encode_der(cms.get(), i2d_CMS_ContentInfo, "the signature");
+}
+
+}  // namespace
+
+core::Bytes sign_cades(const std::filesystem::path& file, const Signer& signer,
+                       const SignOptions& options, const TokenSource& tokens) {
+    const TimePoint when = options.signing_time.value_or(now_utc());
+    check_options(signer, options, tokens, when);
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec)) {
+        throw Error(Errc::input_missing, file.string() + ": no such file; check the path");
+    }
+    ossl::Ptr<BIO> in(BIO_new_file(file.c_str(), "rb"));
+    if (!in) ossl::fail(Errc::input_missing, file.string() + ": cannot open");
+    return sign_content(in.get(), file.string(), signer, options, tokens, when, true);
+}
+
+core::Bytes sign_cades_detached(std::span<const unsigned char> content, const std::string& what,
+                                const Signer& signer, const SignOptions& options,
+                                const TokenSource& tokens) {
+    const TimePoint when = options.signing_time.value_or(now_utc());
+    SignOptions detached = options;
+    detached.packaging = Packaging::detached;
+    check_options(signer, detached, tokens, when);
+    static const unsigned char k_nothing = 0;
+    ossl::Ptr<BIO> in(BIO_new_mem_buf(content.empty() ? &k_nothing : content.data(),
+                                      static_cast<int>(content.size())));
+    if (!in) ossl::fail(Errc::internal, "cannot read " + what);
+    return sign_content(in.get(), what, signer, detached, tokens, when, false);
 }
 
 }  // namespace ltsign::cms

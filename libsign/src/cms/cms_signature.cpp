@@ -358,6 +358,20 @@ const ASN1_OCTET_STRING* read_signed_attributes(CMS_ContentInfo* cms, CMS_Signer
     return mdigest->value.octet_string;
 }
 
+// DER sorts a SET OF by the encodings of its elements (X.690 11.6). OpenSSL verifies the
+// signature over the attributes in the order received, so an unsorted set would pass there.
+bool signed_attributes_in_der_order(CMS_SignerInfo* si) {
+    std::vector<core::Bytes> encodings;
+    for (int i = 0; i < CMS_signed_get_attr_count(si); ++i) {
+        unsigned char* der = nullptr;
+        const int n = i2d_X509_ATTRIBUTE(CMS_signed_get_attr(si, i), &der);
+        if (n <= 0) return false;
+        encodings.emplace_back(der, der + n);
+        OPENSSL_free(der);
+    }
+    return std::is_sorted(encodings.begin(), encodings.end());
+}
+
 constexpr std::string_view k_archive_timestamp_v3 = "0.4.0.1733.2.4";
 constexpr std::string_view k_er_internal = "1.2.840.113549.1.9.16.2.49";  // EN 319 122-3
 constexpr std::string_view k_er_external = "1.2.840.113549.1.9.16.2.50";
@@ -425,7 +439,12 @@ void check_with_attributes(CMS_ContentInfo* cms, CMS_SignerInfo* si, const EVP_M
     // The signature value over the DER of the signed attributes.
     ossl::clear_errors();
     CMS_SignerInfo_set1_signer_cert(si, f.signer_cert.get());
-    if (CMS_SignerInfo_verify(si) == 1) {
+    if (!signed_attributes_in_der_order(si)) {
+        f.signature_value = {Check::failed,
+                             "the signed attributes are not in DER order (RFC 5652 5.4 signs "
+                             "their DER encoding, a sorted SET OF); the value was made over "
+                             "another encoding and does not verify over theirs"};
+    } else if (CMS_SignerInfo_verify(si) == 1) {
         f.signature_value = {Check::passed, ""};
     } else {
         const auto errs = ossl::drain_errors();

@@ -31,11 +31,12 @@ validation::ValidationData validation_data(const FileReport& report) {
 }
 
 bool every_signature_at_least(const FileReport& report, SignatureLevel level) {
-    return std::all_of(report.signatures.begin(), report.signatures.end(),
-                       [&](const SignatureReport& s) {
-                           return s.level == level || s.level == SignatureLevel::b_lt ||
-                                  s.level == SignatureLevel::b_lta;
-                       });
+    return std::all_of(
+        report.signatures.begin(), report.signatures.end(), [&](const SignatureReport& s) {
+            // A PDF's document time-stamps are entries of their own, no signature.
+            return s.type != EntryType::signature || s.level == level ||
+                   s.level == SignatureLevel::b_lt || s.level == SignatureLevel::b_lta;
+        });
 }
 
 std::string verdict_of(const FileReport& r) {

@@ -12,6 +12,8 @@
 #include "ers/verify_record.hpp"
 #include "ers/xml_record.hpp"
 #include "ops/services.hpp"
+#include "pdf/pades_verify.hpp"
+#include "pdf/pades_write.hpp"
 #include "xml/xades.hpp"
 
 namespace ltsign::ops {
@@ -22,6 +24,35 @@ namespace {
                 in.what +
                     ": a ZIP container (ASiC or similar); this version of ltsign does not read "
                     "containers yet: unpack it and verify the signatures inside");
+}
+
+// PDF signatures and document time-stamps (PAdES), all of a file's at once.
+bool pdf_sniff(const Input& in) {
+    return pdf::looks_like_pdf(*in.bytes);
+}
+Evidence pdf_extract(const Input& in, const validation::DataObjects&) {
+    return {FileFormat::pades, pdf::pades_facts(in.bytes, in.what), false, std::nullopt};
+}
+Inspection pdf_inspect(const Input& in) {
+    return Inspection{in.path, FileFormat::pades, pdf::pades_inspect(in.bytes, in.what)};
+}
+// Level T for a PDF: a document time-stamp over every signature without a time-stamp.
+core::Bytes pdf_extend(const Input& in, const TsaClient& tsa) {
+    const auto facts = pdf::pades_facts(in.bytes, in.what);
+    const bool untimed = std::any_of(facts.begin(), facts.end(), [](const auto& f) {
+        return !f.is_timestamp && f.timestamps.empty() && f.archive_timestamps.empty();
+    });
+    if (!untimed)
+        throw Error(Errc::usage, in.what + ": every signature in it is time-stamped already");
+    return pdf::timestamp_pdf(*in.bytes, in.what, crypto::evp_md(tsa.digest), token_source(tsa));
+}
+core::Bytes pdf_add_validation_data(const Input& in, const validation::ValidationData& data) {
+    return pdf::append_validation_data(*in.bytes, in.what, data);
+}
+// An archive time-stamp for a PDF is a document time-stamp over the whole file, DSS included.
+core::Bytes pdf_add_archive_timestamp(const Input& in, const validation::DataObject*,
+                                      const TsaClient& tsa) {
+    return pdf::timestamp_pdf(*in.bytes, in.what, crypto::evp_md(tsa.digest), token_source(tsa));
 }
 
 // RFC 6283 evidence records (XML). Tried before XML signatures: a record is XML too.
@@ -222,7 +253,9 @@ Inspection response_inspect(const Input& in) {
     return token_or_cms_inspect(in, response_token(in));
 }
 
-const std::array<FormatEntry, 6> k_formats{{
+const std::array<FormatEntry, 7> k_formats{{
+    {"pdf", "a signed PDF (PAdES)", pdf_sniff, pdf_extract, pdf_inspect, pdf_extend, nullptr,
+     ".pdf", pdf_add_validation_data, pdf_add_archive_timestamp},
     {"ers-xml", "an XML evidence record (RFC 6283)", xml_record_sniff, xml_record_extract, nullptr,
      nullptr, xml_record_decode, ""},
     {"xml-signature", "XAdES/XMLDSig", xml_signature_sniff, xml_signature_extract,

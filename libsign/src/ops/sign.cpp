@@ -6,6 +6,8 @@
 #include "core/text.hpp"
 #include "crypto/digests.hpp"
 #include "ops/services.hpp"
+#include "pdf/pades_verify.hpp"
+#include "pdf/pades_write.hpp"
 #include "xml/xades.hpp"
 
 namespace ltsign {
@@ -19,7 +21,10 @@ void SignedObject::save(const std::filesystem::path& target, bool overwrite) con
 
 std::vector<PlannedSignature> plan_signatures(const std::vector<fs::path>& inputs,
                                               const fs::path& out, const SignOptions& options) {
-    const std::string extension = options.format == Format::xades ? ".xades.xml" : ".p7s";
+    // A signed PDF keeps its name: the signature is inside it.
+    const std::string extension = options.format == Format::xades   ? ".xades.xml"
+                                  : options.format == Format::pades ? ""
+                                                                    : ".p7s";
     core::ListOptions list;
     list.output_dir = out;
     list.is_output = [](const fs::path& relative) {
@@ -42,7 +47,14 @@ std::vector<PlannedSignature> plan_signatures(const std::vector<fs::path>& input
         return plan;
     }
     const auto outputs = core::output_paths(files, out, extension);
-    for (std::size_t i = 0; i < files.size(); ++i) plan.push_back({files[i].file, outputs[i]});
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        if (fs::equivalent(files[i].file, outputs[i], ec)) {
+            throw Error(Errc::usage, core::printable(outputs[i]) +
+                                         " would replace the document itself; choose another "
+                                         "output folder");
+        }
+        plan.push_back({files[i].file, outputs[i]});
+    }
     return plan;
 }
 
@@ -88,7 +100,30 @@ SignedObject sign_file(const std::filesystem::path& file, const Signer& signer,
     const auto tokens = options.tsa ? ops::token_source(*options.tsa) : cms::TokenSource{};
     if (options.format == Format::xades)
         return ops::signed_object(xml::sign_xades(file, signer, options, tokens), ".xades.xml");
+    if (options.format == Format::pades) {
+        const auto pdf = core::read_file(file, core::k_max_signature_file);
+        if (!pdf::looks_like_pdf(pdf))
+            throw Error(Errc::malformed_input, file.string() + ": not a PDF; PAdES signs PDFs");
+        return ops::signed_object(pdf::sign_pdf(pdf, file.string(), signer, options, tokens),
+                                  ".pdf");
+    }
     return ops::signed_object(cms::sign_cades(file, signer, options, tokens), ".p7s");
+}
+
+SignedObject add_document_timestamp(const std::filesystem::path& pdf, const TsaClient& tsa) {
+    const auto bytes = core::read_file(pdf, core::k_max_signature_file);
+    if (!pdf::looks_like_pdf(bytes))
+        throw Error(Errc::malformed_input, pdf.string() + ": not a PDF");
+    return ops::signed_object(
+        pdf::timestamp_pdf(bytes, pdf.string(), crypto::evp_md(tsa.digest), ops::token_source(tsa)),
+        ".pdf");
+}
+
+std::vector<std::byte> pdf_revision(const std::filesystem::path& pdf, int revision) {
+    const auto bytes = core::read_file(pdf, core::k_max_signature_file);
+    if (!pdf::looks_like_pdf(bytes))
+        throw Error(Errc::malformed_input, pdf.string() + ": not a PDF");
+    return core::to_public_bytes(pdf::revision(bytes, pdf.string(), revision));
 }
 
 }  // namespace ltsign

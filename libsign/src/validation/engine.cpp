@@ -128,6 +128,11 @@ SignatureReport judge(const SignatureFacts& facts, const SignatureFacts* holder,
             r.algorithms = std::move(outcome.listed);
             return outcome.result;
         },
+        [&] {
+            if (!facts.constraints_problem) return StepResult{};
+            return StepResult{Indication::indeterminate, SubIndication::sig_constraints_failure,
+                              *facts.constraints_problem};
+        },
         [&] { return all_passed(facts, validation_time); },
     });
     if (verdict.passed() && facts.is_timestamp) r.best_signature_time = facts.gen_time;

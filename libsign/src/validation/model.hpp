@@ -58,6 +58,9 @@ struct SignatureFacts {
     EntryType type = EntryType::signature;  // signature or timestamp
     SignatureLevel level = SignatureLevel::none;
     std::optional<std::string> format_problem;  // set: FORMAT_FAILURE
+    // Set: INDETERMINATE/SIG_CONSTRAINTS_FAILURE once every other check passed (a PDF changed
+    // after signing in ways the signature does not permit).
+    std::optional<std::string> constraints_problem;
     ossl::Ptr<X509> signer_cert;                // null: the signing certificate was not identified
     std::vector<ossl::Ptr<X509>> certificates;  // every certificate the signature carries
     Binding binding = Binding::absent;
