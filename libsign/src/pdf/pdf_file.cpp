@@ -107,7 +107,7 @@ SignatureField read_signature(Document& doc, const XRef& xref, QPDFObjectHandle 
 struct FieldWalk {
     Document& doc;
     XRef xref;
-    std::set<QPDFObjGen> seen;
+    std::set<QPDFObjGen> seen, values;
     std::vector<SignatureField> found;
     std::size_t visited = 0;
 
@@ -119,7 +119,8 @@ struct FieldWalk {
             name = parent.empty() ? t : parent + "." + t;
         if (auto ft = field.getKey("/FT"); ft.isName()) type = ft.getName();
         auto value = field.getKey("/V");
-        if (type == "/Sig" && value.isDictionary())
+        const bool known = value.isIndirect() && !values.insert(value.getObjGen()).second;
+        if (type == "/Sig" && value.isDictionary() && !known)
             found.push_back(read_signature(doc, xref, value, name));
         auto kids = field.getKey("/Kids");
         if (!kids.isArray()) return;
@@ -207,7 +208,7 @@ std::vector<std::size_t> revision_ends(std::span<const unsigned char> bytes) {
 }
 
 std::vector<SignatureField> signature_fields(Document& doc) {
-    FieldWalk walk{doc, {}, {}, {}, 0};
+    FieldWalk walk{doc, {}, {}, {}, {}, 0};
     guarded(doc.what(), [&] {
         walk.xref = doc.qpdf().getXRefTable();
         auto form = doc.qpdf().getRoot().getKey("/AcroForm");
@@ -215,6 +216,25 @@ std::vector<SignatureField> signature_fields(Document& doc) {
         auto fields = form.getKey("/Fields");
         if (!fields.isArray()) return;
         for (auto field : fields.aitems()) walk.walk(field, "", "", 0);
+    });
+    // Writers that leave the new field out of /Fields (poppler's pdfsig does, with a direct
+    // /AcroForm) still put its widget on a page, where readers find it: so does ltsign.
+    guarded(doc.what(), [&] {
+        for (auto page : doc.qpdf().getAllPages()) {
+            auto annots = page.getKey("/Annots");
+            if (!annots.isArray()) continue;
+            for (auto annot : annots.aitems()) {
+                auto subtype = annot.getKey("/Subtype");
+                if (!subtype.isName() || subtype.getName() != "/Widget") continue;
+                std::string type;
+                auto up = annot;
+                for (int depth = 0; up.isDictionary() && depth < k_max_field_depth && type.empty();
+                     ++depth, up = up.getKey("/Parent")) {
+                    if (up.getKey("/FT").isName()) type = up.getKey("/FT").getName();
+                }
+                walk.walk(annot, "", type, 0);
+            }
+        }
     });
     auto end_of = [](const SignatureField& f) {
         return f.byte_range.size() == 4 ? f.byte_range[2] + f.byte_range[3] : 0;
