@@ -407,6 +407,45 @@ TEST_F(Pades, DocumentTimeStampAndLevelT) {
     EXPECT_EQ(f["signatures"][1]["type"], "timestamp") << f.dump(2);
 }
 
+// PDF/A (ISO 19005): signing and extending an archive's PDF/A-2b keep its XMP identification and
+// output intent as they were (no object of the original is rewritten but the catalog, the page
+// and the form), and the report says the file claims PDF/A.
+TEST_F(Pades, APdfaFileStaysPdfaThroughLta) {
+    const fs::path example = fs::path(LTSIGN_SOURCE_DIR) / "examples" / "bygglov-2026-BN-0142.pdf";
+    test::TsaProcess tsa(dir / "serial");
+    const auto t = dir / "bygglov.pdf";
+    sign(example, t, "--level T --tsa " + tsa.url());
+    const auto lta = dir / "bygglov-lta.pdf";
+    const auto r = ltsign("extend " + q(t) + " --level LTA --tsa " + tsa.url() + " --trust " +
+                          q(pki("root.pem")) + " -o " + q(lta));
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    const auto f = verify(lta, 0);
+    EXPECT_EQ(f["signatures"][0]["level"], "B-LTA") << f.dump(2);
+    EXPECT_NE(notes(f["signatures"][0]).find("claims PDF/A-2B"), std::string::npos);
+    EXPECT_EQ(test::run("qpdf --check " + q(lta)).exit_code, 0);
+    auto catalog = [](const fs::path& pdf) {
+        return test::run("qpdf --show-object=trailer " + q(pdf)).out;
+    };
+    auto show = [](const fs::path& pdf, const std::string& what) {
+        const std::string root = test::run("qpdf --show-object=1 " + q(pdf)).out;
+        std::smatch m;
+        const std::regex entry(what + R"( (\d+ \d+ R|\[[^\]]*\]))");
+        return std::regex_search(root, m, entry) ? m[1].str() : std::string();
+    };
+    EXPECT_FALSE(catalog(lta).empty());
+    for (const char* key : {"/Metadata", "/OutputIntents"}) {
+        const auto before = show(example, key);
+        ASSERT_FALSE(before.empty()) << key;
+        EXPECT_EQ(show(lta, key), before) << key;
+    }
+    // The XMP stream and the output intent are the original's objects, untouched.
+    const auto metadata_before =
+        test::run("qpdf --show-object=16 --filtered-stream-data " + q(example)).out;
+    EXPECT_NE(metadata_before.find("pdfaid:part='2'"), std::string::npos);
+    EXPECT_EQ(test::run("qpdf --show-object=16 --filtered-stream-data " + q(lta)).out,
+              metadata_before);
+}
+
 using test::k_2040;
 using test::LongTerm;
 

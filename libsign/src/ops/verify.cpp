@@ -161,11 +161,11 @@ namespace {
 const std::vector<std::string> k_signature_extensions = {".p7s", ".p7m", ".pkcs7", ".p7", ".cms",
                                                          ".tst", ".tsr", ".ers",   ".er"};
 
-// An .xml file in a folder is a signature when it holds an XML signature (enveloped signatures
-// keep the document's name): the file is scanned for the XMLDSig namespace, in chunks.
-bool holds_xml_signature(const fs::path& p) {
+// Whether the file holds `needle`, read in chunks. An .xml file in a folder is a signature when
+// it holds an XML signature (enveloped signatures keep the document's name): the XMLDSig
+// namespace; a .pdf when it holds a signature dictionary, whose /ByteRange is never compressed.
+bool holds(const fs::path& p, const std::string& needle) {
     std::ifstream in(p, std::ios::binary);
-    const std::string needle = xml::k_dsig_ns;
     std::string window;
     std::vector<char> chunk(1 << 20);
     while (in) {
@@ -181,7 +181,8 @@ bool is_signature_name(const fs::path& p) {
     const std::string name = p.filename().string();
     if (name.ends_with(".ers.xml") || name.ends_with(".xades.xml")) return true;
     const auto ext = p.extension().string();
-    if (ext == ".xml" || ext == ".XML") return holds_xml_signature(p);
+    if (ext == ".xml" || ext == ".XML") return holds(p, xml::k_dsig_ns);
+    if (ext == ".pdf" || ext == ".PDF") return holds(p, "/ByteRange");
     return std::find(k_signature_extensions.begin(), k_signature_extensions.end(), ext) !=
            k_signature_extensions.end();
 }
