@@ -119,6 +119,32 @@ class Pades : public ::testing::Test {
         return json::parse(r.out)["files"][0];
     }
 
+    // An NSS database trusting the test root, for poppler's pdfsig.
+    fs::path nss_db() {
+        const auto nss = dir / "nss";
+        if (fs::exists(nss)) return nss;
+        fs::create_directories(nss);
+        EXPECT_EQ(test::run("certutil -N -d sql:" + q(nss) + " --empty-password").exit_code, 0);
+        EXPECT_EQ(test::run("certutil -A -d sql:" + q(nss) + " -n root -t CT,C,C -i " +
+                            q(pki("root.pem")))
+                      .exit_code,
+                  0);
+        return nss;
+    }
+
+    // pdfsig's verdict on the first signature (it cannot validate document time-stamps).
+    void expect_pdfsig_valid(const fs::path& pdf) {
+        const auto p = test::run("pdfsig -nssdir sql:" + q(nss_db()) + " " + q(pdf));
+        EXPECT_EQ(p.exit_code, 0) << p.out << p.err;
+        const auto first = p.out.find("Signature #1:");
+        const auto second = p.out.find("Signature #2:");
+        ASSERT_NE(first, std::string::npos) << p.out;
+        const std::string one =
+            p.out.substr(first, second == std::string::npos ? std::string::npos : second - first);
+        EXPECT_NE(one.find("Signature is Valid"), std::string::npos) << p.out;
+        EXPECT_NE(one.find("Certificate is Trusted"), std::string::npos) << p.out;
+    }
+
     static std::string notes(const json& signature) {
         std::string out;
         for (const auto& n : signature["notes"]) out += n.get<std::string>() + "\n";
@@ -419,8 +445,19 @@ TEST_F(Pades, APdfaFileStaysPdfaThroughLta) {
     const auto r = ltsign("extend " + q(t) + " --level LTA --tsa " + tsa.url() + " --trust " +
                           q(pki("root.pem")) + " -o " + q(lta));
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    expect_pdfsig_valid(t);
     const auto f = verify(lta, 0);
     EXPECT_EQ(f["signatures"][0]["level"], "B-LTA") << f.dump(2);
+    expect_pdfsig_valid(lta);
+    // B-LT on its own: the DSS, no new time-stamp.
+    const auto lt = dir / "bygglov-lt.pdf";
+    ASSERT_EQ(
+        ltsign("extend " + q(t) + " --level LT --trust " + q(pki("root.pem")) + " -o " + q(lt))
+            .exit_code,
+        0);
+    EXPECT_EQ(verify(lt, 0)["signatures"][0]["level"], "B-LT");
+    EXPECT_EQ(test::run("qpdf --check " + q(lt)).exit_code, 0);
+    expect_pdfsig_valid(lt);
     EXPECT_NE(notes(f["signatures"][0]).find("claims PDF/A-2B"), std::string::npos);
     EXPECT_EQ(test::run("qpdf --check " + q(lta)).exit_code, 0);
     auto catalog = [](const fs::path& pdf) {
