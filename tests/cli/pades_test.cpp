@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <zlib.h>
+
 #include <map>
 #include <regex>
 #include <sstream>
@@ -69,7 +71,9 @@ std::string decision_pdf() {
 
 // Appends an incremental update replacing or adding `objects` (number -> body), with a classic
 // cross-reference section whose /Prev is the file's last one.
-void append_update(const fs::path& file, const std::map<int, std::string>& objects, int size = 40) {
+void append_update(const fs::path& file, const std::map<int, std::string>& objects, int size = 40,
+                   int generation = 0) {
+    const std::string gen = std::to_string(generation);
     std::string bytes = test::read_text(file);
     const auto at = bytes.rfind("startxref");
     ASSERT_NE(at, std::string::npos);
@@ -77,19 +81,21 @@ void append_update(const fs::path& file, const std::map<int, std::string>& objec
     std::map<int, std::size_t> offsets;
     for (const auto& [number, body] : objects) {
         offsets[number] = bytes.size();
-        if (body.rfind("stream:", 0) == 0) {
-            const std::string data = body.substr(7);
-            bytes += std::to_string(number) + " 0 obj\n<< /Length " + std::to_string(data.size()) +
+        const bool flate = body.rfind("flate:", 0) == 0;
+        if (body.rfind("stream:", 0) == 0 || flate) {
+            const std::string data = body.substr(flate ? 6 : 7);
+            bytes += std::to_string(number) + " " + gen + " obj\n<< /Length " +
+                     std::to_string(data.size()) + (flate ? " /Filter /FlateDecode" : "") +
                      " >>\nstream\n" + data + "\nendstream\nendobj\n";
         } else {
-            bytes += std::to_string(number) + " 0 obj\n" + body + "\nendobj\n";
+            bytes += std::to_string(number) + " " + gen + " obj\n" + body + "\nendobj\n";
         }
     }
     const std::size_t xref = bytes.size();
     bytes += "xref\n";
     for (const auto& [number, offset] : offsets) {
         char line[32];
-        std::snprintf(line, sizeof line, "%010zu 00000 n \n", offset);
+        std::snprintf(line, sizeof line, "%010zu %05d n \n", offset, generation);
         bytes += std::to_string(number) + " 1\n" + line;
     }
     bytes += "trailer\n<< /Size " + std::to_string(size) + " /Root 1 0 R /Prev " +
@@ -255,6 +261,16 @@ TEST_F(Pades, IncrementalSavingIsCaughtAndTheSignedRevisionCanBeExtracted) {
     EXPECT_NE(notes(s).find("page 1's content or resources were changed"), std::string::npos)
         << notes(s);
 
+    // The same update without its %%EOF: readers still show it, so it is still compared.
+    const auto no_eof = dir / "no-eof.pdf";
+    std::string text = test::read_text(attacked);
+    text.resize(text.size() - std::string("%%EOF\n").size());
+    test::write_text(no_eof, text);
+    const auto r0 = ltsign("verify " + q(no_eof) + " --trust " + q(pki("root.pem")));
+    EXPECT_NE(r0.exit_code, 0) << r0.out;
+    EXPECT_NE(r0.out.find("page 1's content or resources were changed"), std::string::npos)
+        << r0.out;
+
     const auto revision = dir / "revision.pdf";
     const auto r = ltsign("verify " + q(attacked) + " --extract-revision 2 -o " + q(revision));
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -309,6 +325,86 @@ TEST_F(Pades, ShadowHideReplaceAndHideAndReplaceAreCaught) {
         EXPECT_EQ(s["subIndication"], "SIG_CONSTRAINTS_FAILURE") << c.name << f.dump(2);
         EXPECT_NE(notes(s).find(c.listed), std::string::npos) << c.name << notes(s);
     }
+}
+
+// The body of object `number` as the file's latest revision writes it.
+std::string latest_object(const std::string& text, int number) {
+    const std::string head = "\n" + std::to_string(number) + " 0 obj\n";
+    const auto at = text.rfind(head);
+    if (at == std::string::npos) return "";
+    const auto from = at + head.size();
+    return text.substr(from, text.find("\nendobj", from) - from);
+}
+
+// What an adversarial review of the verifier found (each a false TOTAL_PASSED before): objects
+// made annotations or fields after signing to escape comparison, constructs qpdf reads one way
+// and other readers another, an unsigned visible signature field, a field claiming another's
+// signature, a signed annotation removed.
+TEST_F(Pades, ReviewFindingsAreCaught) {
+    const std::string courier = "<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>";
+    const std::string text = test::read_text(signed_pdf);
+    const std::string page = latest_object(text, 3);
+    const std::string root = latest_object(text, 1);
+    ASSERT_FALSE(page.empty());
+    ASSERT_FALSE(root.empty());
+    auto with_annots = [&](const std::string& more) {
+        return std::regex_replace(page, std::regex(R"(/Annots \[([^\]]*)\])"),
+                                  "/Annots [$1 " + more + "]");
+    };
+    auto with_fields = [&](const std::string& more) {
+        return std::regex_replace(root, std::regex(R"(/Fields \[([^\]]*)\])"),
+                                  "/Fields [$1 " + more + "]");
+    };
+    std::smatch v;
+    ASSERT_TRUE(
+        std::regex_search(text, v, std::regex(R"(/FT /Sig /T \(Signature1\) /V (\d+ 0 R))")));
+    struct Case {
+        const char* name;
+        std::map<int, std::string> update;
+        int generation;
+    };
+    const std::vector<Case> cases = {
+        {"font listed as an annotation and changed", {{3, with_annots("5 0 R")}, {5, courier}}, 0},
+        {"font listed as a field and changed", {{1, with_fields("5 0 R")}, {5, courier}}, 0},
+        {"object redefined with generation 1", {{5, courier}}, 1},
+        {"duplicate /Contents key, the new one first",
+         {{3, std::regex_replace(page, std::regex("/Contents 4 0 R"),
+                                 "/Contents 6 0 R /Contents 4 0 R")}},
+         0},
+        {"unsigned signature field with a visible appearance",
+         {{3, with_annots("34 0 R")},
+          {1, with_fields("34 0 R")},
+          {34,
+           "<< /Type /Annot /Subtype /Widget /FT /Sig /T (Stamp) /F 4 /Rect [0 0 595 842] "
+           "/AP << /N 35 0 R >> /P 3 0 R >>"},
+          {35, "stream:1 g 0 0 595 842 re f"}},
+         0},
+        {"a field claiming another's signature",
+         {{1, with_fields("36 0 R")}, {36, "<< /FT /Sig /T (Second) /V " + v[1].str() + " >>"}},
+         0},
+        {"a signed widget removed", {{3, std::regex_replace(page, std::regex("7 0 R "), "")}}, 0},
+    };
+    for (const auto& c : cases) {
+        const auto attacked = dir / "attacked.pdf";
+        fs::copy_file(signed_pdf, attacked, fs::copy_options::overwrite_existing);
+        append_update(attacked, c.update, 40, c.generation);
+        const auto r = ltsign("verify " + q(attacked) + " --trust " + q(pki("root.pem")));
+        EXPECT_NE(r.exit_code, 0) << c.name << "\n" << r.out << r.err;
+    }
+
+    // A compression bomb in the DSS (64 MiB of zeros in 64 KiB) is refused before it expands.
+    std::vector<unsigned char> zeros(64u << 20), packed(compressBound(zeros.size()));
+    uLongf packed_size = packed.size();
+    ASSERT_EQ(compress2(packed.data(), &packed_size, zeros.data(), zeros.size(), 9), Z_OK);
+    packed.resize(packed_size);
+    const auto bomb = dir / "bomb.pdf";
+    fs::copy_file(signed_pdf, bomb);
+    append_update(bomb, {{1, std::regex_replace(root, std::regex("/Type /Catalog"),
+                                                "/Type /Catalog /DSS << /Certs [37 0 R] >>")},
+                         {37, "flate:" + std::string(packed.begin(), packed.end())}});
+    const auto r = ltsign("verify " + q(bomb));
+    EXPECT_EQ(r.exit_code, 65) << r.out << r.err;
+    EXPECT_NE(r.out.find("decodes to more than"), std::string::npos) << r.out;
 }
 
 // An annotation (a comment) added after an approval signature is permitted, and listed.

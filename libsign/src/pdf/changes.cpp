@@ -38,8 +38,13 @@ class Comparer {
         const bool pair = a.isIndirect() && b.isIndirect();
         auto key = std::make_pair(pair ? a.getObjGen() : QPDFObjGen(),
                                   pair ? b.getObjGen() : QPDFObjGen());
-        if (pair && (m_anchors_a.count(key.first) != 0 || m_anchors_b.count(key.second) != 0))
-            return key.first == key.second;
+        // Only an object that was a page, annotation or field when signed and still is one now:
+        // anything else made an annotation or field afterwards (a font listed as an annotation
+        // to be changed freely) is compared by its content.
+        if (pair && key.first == key.second && m_anchors_a.count(key.first) != 0 &&
+            m_anchors_b.count(key.second) != 0) {
+            return true;
+        }
         if (pair) {
             if (m_different.count(key) != 0) return false;
             if (!m_assumed.insert(key).second) return true;
@@ -187,6 +192,27 @@ std::string field_type(Handle annot) {
     return {};
 }
 
+// A widget with an appearance on a rectangle of some size, whose field holds no signature: it
+// shows whatever its appearance draws, and no signature vouches for it.
+bool visible_but_unsigned(Handle widget) {
+    Handle field = widget;
+    for (int depth = 0; field.isDictionary() && depth < k_max_parent_depth; ++depth) {
+        if (field.hasKey("/V") || field.hasKey("/FT")) break;
+        field = field.getKey("/Parent");
+    }
+    if (field.isDictionary() && field.getKey("/V").isDictionary()) return false;
+    if (!widget.getKey("/AP").isDictionary()) return false;
+    auto rect = widget.getKey("/Rect");
+    if (!rect.isArray() || rect.getArrayNItems() != 4) return false;
+    double v[4] = {};
+    for (int i = 0; i < 4; ++i) {
+        auto item = rect.getArrayItem(i);
+        if (!item.isNumber()) return false;
+        v[i] = item.getNumericValue();
+    }
+    return v[0] != v[2] && v[1] != v[3];
+}
+
 bool is_widget(Handle annot) {
     auto subtype = annot.getKey("/Subtype");
     return subtype.isName() && subtype.getName() == "/Widget";
@@ -219,6 +245,12 @@ struct Findings {
     }
     void annotation(std::string what) {
         if (permission == 0 || permission == 3) return allowed(std::move(what));
+        refused(std::move(what));
+    }
+    // An annotation that was there when signed, changed or removed: part of what was signed, so
+    // only a certification signature with P=3 permits it.
+    void annotation_edit(std::string what) {
+        if (permission == 3) return allowed(std::move(what));
         refused(std::move(what));
     }
 };
@@ -330,9 +362,21 @@ void compare_fields(Comparer& cmp, QPDF& a, QPDF& b, Findings& out) {
             }
         }
     }
+    // The signature dictionaries of the signed revision: a new field may not claim one of them.
+    std::set<QPDFObjGen> signed_values;
+    for (auto& [key, old] : before) {
+        auto v = old.dict.getKey("/V");
+        if (v.isIndirect()) signed_values.insert(v.getObjGen());
+    }
     for (auto& [key, f] : after) {
         if (before.count(key) != 0) continue;
-        if (f.type == "/Sig") {
+        auto value = f.dict.getKey("/V");
+        if (f.type == "/Sig" && value.isIndirect() && signed_values.count(value.getObjGen()) != 0) {
+            out.undefined("field " + f.name + " was added with the signature of another field");
+        } else if (f.type == "/Sig" && visible_but_unsigned(f.dict)) {
+            out.undefined("an unsigned signature field with a visible appearance (" + f.name +
+                          ") was added");
+        } else if (f.type == "/Sig") {
             auto v = f.dict.getKey("/V");
             out.signing(std::string(is_timestamp_value(v) ? "a document time-stamp"
                                     : v.isNull()          ? "an empty signature field"
@@ -366,7 +410,7 @@ void compare_annotations(Comparer& cmp, Handle pa, Handle pb, int page, Findings
             if (is_widget(old)) {
                 out.undefined("a form field's widget was removed" + on);
             } else {
-                out.annotation("an annotation was removed" + on);
+                out.annotation_edit("an annotation was removed" + on);
             }
             continue;
         }
@@ -376,7 +420,7 @@ void compare_annotations(Comparer& cmp, Handle pa, Handle pb, int page, Findings
                                     cmp.same(old.getKey("/AS"), now->second.getKey("/AS"));
             if (shown_same) continue;
             if (!is_widget(old)) {
-                out.annotation("an annotation's appearance was changed" + on);
+                out.annotation_edit("an annotation's appearance was changed" + on);
             } else if (field_type(old) == "/Sig") {
                 out.signing("a signature field's appearance was changed" + on);
             } else {
@@ -387,13 +431,15 @@ void compare_annotations(Comparer& cmp, Handle pa, Handle pb, int page, Findings
         if (is_widget(old)) {
             out.undefined("a form field's widget was changed" + on);
         } else {
-            out.annotation("an annotation was changed" + on);
+            out.annotation_edit("an annotation was changed" + on);
         }
     }
     for (auto& [key, annot] : after) {
         if (before.count(key) != 0) continue;
         if (!is_widget(annot)) {
             out.annotation("an annotation was added" + on);
+        } else if (field_type(annot) == "/Sig" && visible_but_unsigned(annot)) {
+            out.undefined("an unsigned signature field with a visible appearance was added" + on);
         } else if (field_type(annot) == "/Sig") {
             out.signing("a signature field's widget was added" + on);
         } else {
@@ -444,6 +490,25 @@ std::vector<Change> changes_after(Document& signed_revision, Document& current, 
         compare_catalog(cmp, signed_revision.qpdf(), current.qpdf(), out);
         compare_pages(cmp, signed_revision.qpdf(), current.qpdf(), out);
         compare_fields(cmp, signed_revision.qpdf(), current.qpdf(), out);
+    });
+    guarded(current.what(), [&] {
+        // What qpdf read one way and other readers may read another.
+        const auto& known = signed_revision.ambiguities();
+        for (const auto& a : current.ambiguities()) {
+            if (std::find(known.begin(), known.end(), a) == known.end())
+                out.undefined("the file is ambiguous after it (" + a +
+                              "): PDF readers differ on it");
+        }
+        const auto& before = signed_revision.warnings();
+        for (const auto& w : current.warnings()) {
+            if (std::find(before.begin(), before.end(), w) == before.end()) {
+                out.undefined(
+                    "the file has a defect after it that PDF readers resolve "
+                    "differently (" +
+                    w + ")");
+                break;
+            }
+        }
     });
     if (cmp.exhausted()) {
         out.undefined(

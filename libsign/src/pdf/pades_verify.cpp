@@ -103,7 +103,8 @@ std::size_t item_count(const validation::ValidationData& d) {
 }
 
 Checked check_field(SignatureField field, Document& doc, Revisions& revisions,
-                    const std::vector<std::size_t>& ends, int permission) {
+                    const std::vector<std::size_t>& ends, int permission,
+                    const std::shared_ptr<const core::Bytes>& owner) {
     Checked c;
     c.field = std::move(field);
     auto file = doc.bytes();
@@ -114,8 +115,13 @@ Checked check_field(SignatureField field, Document& doc, Revisions& revisions,
     c.problem = byte_range_problem(c.field, file.size(), ends, c);
     const auto& r = c.field.byte_range;
     if (r.size() == 4 && !c.problem) {
-        c.covered = validation::DataObject::from_bytes(
-            "the bytes of revision " + std::to_string(c.revision), covered_bytes(file, r));
+        // Borrowed, never copied: a file with many signatures costs no copy per signature.
+        const auto a = static_cast<std::size_t>(r[1]);
+        const auto b = static_cast<std::size_t>(r[2]);
+        const auto n = static_cast<std::size_t>(r[3]);
+        c.covered = validation::DataObject::borrowing_parts(
+            "the bytes of revision " + std::to_string(c.revision),
+            {file.subspan(0, a), file.subspan(b, n)}, owner);
     }
     if (c.problem) return c;
     try {
@@ -134,7 +140,8 @@ Checked check_field(SignatureField field, Document& doc, Revisions& revisions,
             return c;
         }
         c.dss_items = item_count(dss_of(signed_revision));
-        if (c.end < ends.back()) c.changes = changes_after(signed_revision, doc, permission);
+        // Whatever follows the revision is compared, a last update without %%EOF included.
+        if (c.end < file.size()) c.changes = changes_after(signed_revision, doc, permission);
     } catch (const Error& e) {
         c.problem = std::string("the revision it covers cannot be read: ") + e.what();
     }
@@ -345,7 +352,7 @@ std::vector<SignatureFacts> pades_facts(std::shared_ptr<const core::Bytes> file,
     Revisions revisions(*file, what);
     std::vector<Checked> checked;
     for (auto& field : fields)
-        checked.push_back(check_field(std::move(field), doc, revisions, ends, permission));
+        checked.push_back(check_field(std::move(field), doc, revisions, ends, permission, file));
 
     std::vector<SignatureFacts> out;
     for (auto c : checked) {

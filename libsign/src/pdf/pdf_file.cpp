@@ -1,5 +1,6 @@
 #include "pdf/pdf_file.hpp"
 
+#include <qpdf/Pipeline.hh>
 #include <qpdf/QPDFExc.hh>
 #include <qpdf/QPDFObjectHandle.hh>
 
@@ -17,8 +18,36 @@ namespace {
 constexpr int k_max_field_depth = 32;
 // More fields than this is no document an archive signs; the walk stops there.
 constexpr std::size_t k_max_fields = 10000;
+// Each signature costs a parse of its revision and a comparison with the file.
+constexpr std::size_t k_max_signatures = 100;
 // DSS entries: more than this many certificates, CRLs or responses is no genuine store.
 constexpr std::size_t k_max_dss_items = 5000;
+// Decoded sizes: one DSS entry, all of them, the XMP metadata, one object stream, all of them.
+constexpr std::size_t k_max_dss_item = 8u << 20;
+constexpr std::size_t k_max_dss_total = 128u << 20;
+constexpr std::size_t k_max_xmp = 8u << 20;
+constexpr std::size_t k_max_object_stream = 64u << 20;
+constexpr std::size_t k_max_object_streams = 512u << 20;
+
+// Collects a stream's decoded bytes up to a limit, then stops the decoding.
+class Limited : public Pipeline {
+  public:
+    explicit Limited(std::size_t limit) : Pipeline("ltsign-limited", nullptr), m_limit(limit) {}
+    void write(unsigned char const* data, size_t len) override {
+        if (len > m_limit - m_out.size()) {
+            over = true;
+            throw std::length_error("over the limit");
+        }
+        m_out.insert(m_out.end(), data, data + len);
+    }
+    void finish() override {}
+    core::Bytes take() { return std::move(m_out); }
+    bool over = false;
+
+  private:
+    std::size_t m_limit;
+    core::Bytes m_out;
+};
 
 std::string first_line(const char* text) {
     std::string s(text);
@@ -120,26 +149,38 @@ struct FieldWalk {
         if (auto ft = field.getKey("/FT"); ft.isName()) type = ft.getName();
         auto value = field.getKey("/V");
         const bool known = value.isIndirect() && !values.insert(value.getObjGen()).second;
-        if (type == "/Sig" && value.isDictionary() && !known)
+        if (type == "/Sig" && value.isDictionary() && !known) {
+            if (found.size() == k_max_signatures) {
+                throw Error(Errc::malformed_input,
+                            doc.what() + ": more than " + std::to_string(k_max_signatures) +
+                                " signatures; ltsign verifies at most that many in one PDF");
+            }
             found.push_back(read_signature(doc, xref, value, name));
+        } else if (type == "/Sig" && !value.isNull() && !value.isDictionary() && !known) {
+            SignatureField f;
+            f.name = name;
+            f.problem = "the signature field's value is no signature dictionary";
+            found.push_back(std::move(f));
+        }
         auto kids = field.getKey("/Kids");
         if (!kids.isArray()) return;
         for (auto kid : kids.aitems()) walk(kid, name, type, depth + 1);
     }
 };
 
-core::Bytes stream_bytes(QPDFObjectHandle stream) {
-    auto data = stream.getStreamData(qpdf_dl_generalized);
-    const auto* p = data->getBuffer();
-    return core::Bytes(p, p + data->getSize());
-}
-
-void collect(QPDFObjectHandle array, std::set<QPDFObjGen>& seen, std::vector<core::Bytes>& out) {
+void collect(QPDFObjectHandle array, std::set<QPDFObjGen>& seen, std::vector<core::Bytes>& out,
+             std::size_t& total, const std::string& what) {
     if (!array.isArray()) return;
     for (auto item : array.aitems()) {
         if (!item.isStream() || out.size() >= k_max_dss_items) continue;
         if (item.isIndirect() && !seen.insert(item.getObjGen()).second) continue;
-        out.push_back(stream_bytes(item));
+        out.push_back(decoded(item, k_max_dss_item, what + ": a DSS entry"));
+        total += out.back().size();
+        if (total > k_max_dss_total) {
+            throw Error(Errc::malformed_input, what + ": the DSS holds more than " +
+                                                   std::to_string(k_max_dss_total >> 20) +
+                                                   " MiB; no genuine one does");
+        }
     }
 }
 
@@ -158,6 +199,83 @@ std::string xmp_value(const std::string& xmp, const std::string& property) {
         at = xmp.find(property, at + 1);
     }
     return {};
+}
+
+}  // namespace
+
+core::Bytes decoded(QPDFObjectHandle stream, std::size_t limit, const std::string& what) {
+    Limited sink(limit);
+    bool filtered = false;
+    try {
+        filtered = stream.pipeStreamData(&sink, 0, qpdf_dl_generalized, true);
+    } catch (const std::length_error&) {
+        sink.over = true;
+    }
+    if (sink.over) {
+        throw Error(Errc::malformed_input, what + " decodes to more than " +
+                                               std::to_string(limit >> 20) +
+                                               " MiB; ltsign refuses it (a compression bomb?)");
+    }
+    if (!filtered) throw Error(Errc::malformed_input, what + " cannot be decoded");
+    return sink.take();
+}
+
+const std::vector<std::string>& Document::warnings() {
+    // Only damage found while reading (qpdf also warns when asked for a key of a non-dictionary,
+    // which says nothing about the file); a /Size that is not one more than the highest object
+    // number misleads no reader.
+    for (const auto& w : m_qpdf->getWarnings()) {
+        if (w.getErrorCode() != qpdf_e_damaged_pdf) continue;
+        if (w.getMessageDetail().find("reported number of objects") != std::string::npos) continue;
+        m_warnings.push_back(w.getMessageDetail());
+    }
+    return m_warnings;
+}
+
+namespace {
+
+std::vector<std::string> find_ambiguities(Document& doc) {
+    std::vector<std::string> out;
+    std::map<int, int> generations;
+    std::set<int> streams;
+    for (const auto& [og, entry] : doc.qpdf().getXRefTable()) {
+        if (entry.getType() == 0) continue;
+        if (++generations[og.getObj()] == 2) {
+            out.push_back("object " + std::to_string(og.getObj()) +
+                          " is in use with two generations");
+        }
+        if (entry.getType() == 2) streams.insert(entry.getObjStreamNumber());
+    }
+    std::size_t total = 0;
+    for (int number : streams) {
+        auto stream = doc.qpdf().getObjectByID(number, 0);
+        if (!stream.isStream()) continue;
+        const auto data = decoded(stream, k_max_object_stream,
+                                  doc.what() + ": object stream " + std::to_string(number));
+        total += data.size();
+        if (total > k_max_object_streams)
+            throw Error(Errc::malformed_input, doc.what() +
+                                                   ": its object streams decode to more "
+                                                   "than ltsign reads");
+        auto n = stream.getDict().getKey("/N");
+        const long long count = n.isInteger() ? n.getIntValue() : 0;
+        // The header: count pairs "object-number offset".
+        std::set<long long> listed;
+        std::size_t i = 0;
+        for (long long k = 0; k < count * 2 && i < data.size(); ++k) {
+            while (i < data.size() && std::isspace(data[i]) != 0) ++i;
+            long long value = 0;
+            std::size_t digits = 0;
+            while (i < data.size() && std::isdigit(data[i]) != 0 && digits++ < 12)
+                value = value * 10 + (data[i++] - '0');
+            if (digits == 0) break;
+            if (k % 2 == 0 && !listed.insert(value).second) {
+                out.push_back("object stream " + std::to_string(number) + " lists object " +
+                              std::to_string(value) + " twice");
+            }
+        }
+    }
+    return out;
 }
 
 }  // namespace
@@ -189,6 +307,7 @@ Document::Document(std::span<const unsigned char> bytes, const std::string& what
         throw Error(Errc::malformed_input,
                     what + ": an encrypted PDF; ltsign reads only unencrypted PDFs");
     }
+    guarded(what, [&] { m_ambiguities = find_ambiguities(*this); });
 }
 
 Document::~Document() = default;
@@ -269,16 +388,17 @@ validation::ValidationData dss_of(Document& doc) {
         auto dss = doc.qpdf().getRoot().getKey("/DSS");
         if (!dss.isDictionary()) return;
         std::set<QPDFObjGen> seen;
-        collect(dss.getKey("/Certs"), seen, data.certificates);
-        collect(dss.getKey("/CRLs"), seen, data.crls);
-        collect(dss.getKey("/OCSPs"), seen, data.ocsp);
+        std::size_t total = 0;
+        collect(dss.getKey("/Certs"), seen, data.certificates, total, doc.what());
+        collect(dss.getKey("/CRLs"), seen, data.crls, total, doc.what());
+        collect(dss.getKey("/OCSPs"), seen, data.ocsp, total, doc.what());
         auto vri = dss.getKey("/VRI");
         if (!vri.isDictionary()) return;
         for (auto& [key, entry] : vri.ditems()) {
             if (!entry.isDictionary()) continue;
-            collect(entry.getKey("/Cert"), seen, data.certificates);
-            collect(entry.getKey("/CRL"), seen, data.crls);
-            collect(entry.getKey("/OCSP"), seen, data.ocsp);
+            collect(entry.getKey("/Cert"), seen, data.certificates, total, doc.what());
+            collect(entry.getKey("/CRL"), seen, data.crls, total, doc.what());
+            collect(entry.getKey("/OCSP"), seen, data.ocsp, total, doc.what());
         }
     });
     return data;
@@ -289,7 +409,7 @@ std::optional<std::string> pdfa_claim(Document& doc) {
     guarded(doc.what(), [&] {
         auto metadata = doc.qpdf().getRoot().getKey("/Metadata");
         if (!metadata.isStream()) return;
-        auto bytes = stream_bytes(metadata);
+        auto bytes = decoded(metadata, k_max_xmp, doc.what() + ": the XMP metadata");
         const std::string xmp(bytes.begin(), bytes.end());
         auto part = xmp_value(xmp, "pdfaid:part");
         if (part.empty()) return;
@@ -299,18 +419,6 @@ std::optional<std::string> pdfa_claim(Document& doc) {
         claim = "PDF/A-" + part + conformance;
     });
     return claim;
-}
-
-core::Bytes covered_bytes(std::span<const unsigned char> file,
-                          const std::vector<long long>& range) {
-    core::Bytes out;
-    for (std::size_t i = 0; i + 1 < range.size(); i += 2) {
-        auto from = static_cast<std::size_t>(range[i]);
-        auto length = static_cast<std::size_t>(range[i + 1]);
-        out.insert(out.end(), file.begin() + static_cast<std::ptrdiff_t>(from),
-                   file.begin() + static_cast<std::ptrdiff_t>(from + length));
-    }
-    return out;
 }
 
 }  // namespace ltsign::pdf

@@ -30,6 +30,14 @@ class Document {
     ~Document();
 
     QPDF& qpdf() { return *m_qpdf; }
+    // qpdf's warnings so far (each a defect it read past: a duplicated dictionary key, ...),
+    // without the file name and offsets, so two parsings of one file can be compared.
+    const std::vector<std::string>& warnings();
+    // Constructs PDF readers resolve differently (and qpdf silently one way): an object number in
+    // use with two generations, an object stream listing an object twice. Found when the file
+    // is opened, which also decodes every object stream under a limit (a compression bomb is
+    // refused before qpdf would expand it).
+    const std::vector<std::string>& ambiguities() const { return m_ambiguities; }
     std::span<const unsigned char> bytes() const { return m_bytes; }
     const std::string& what() const { return m_what; }
 
@@ -37,7 +45,13 @@ class Document {
     std::span<const unsigned char> m_bytes;
     std::string m_what;
     std::unique_ptr<QPDF> m_qpdf;
+    std::vector<std::string> m_warnings;
+    std::vector<std::string> m_ambiguities;
 };
+
+// A stream's data decoded, refused (Error(malformed_input)) past `limit` bytes: a small
+// compressed stream can expand without bound.
+core::Bytes decoded(QPDFObjectHandle stream, std::size_t limit, const std::string& what);
 
 // Runs `body` turning qpdf's exceptions (a damaged object found while resolving it) into
 // Error(malformed_input) naming `what`.
@@ -76,8 +90,5 @@ validation::ValidationData dss_of(Document& doc);
 
 // "PDF/A-2B" when the document's XMP metadata claims PDF/A (pdfaid:part and conformance).
 std::optional<std::string> pdfa_claim(Document& doc);
-
-// The bytes a byte range covers, joined. Nothing is checked here.
-core::Bytes covered_bytes(std::span<const unsigned char> file, const std::vector<long long>& range);
 
 }  // namespace ltsign::pdf

@@ -12,8 +12,11 @@ struct DataObject::State {
     std::optional<std::filesystem::path> file;
     std::optional<core::Bytes> owned;                     // from_bytes
     std::optional<std::span<const unsigned char>> bytes;  // owned, or borrowed
-    std::mutex mutex;                                     // guards the two maps
-    std::map<int, core::Bytes> digests;                   // by digest NID: given, or computed once
+    // Borrowed in parts (a PDF's byte range), kept alive by `owner`.
+    std::vector<std::span<const unsigned char>> parts;
+    std::shared_ptr<const void> owner;
+    std::mutex mutex;                    // guards the two maps
+    std::map<int, core::Bytes> digests;  // by digest NID: given, or computed once
     std::map<std::pair<int, std::string>, std::optional<core::Bytes>> form_digests;
 };
 
@@ -43,6 +46,16 @@ DataObject DataObject::borrowing(std::string name, std::span<const unsigned char
     return DataObject(std::move(s));
 }
 
+DataObject DataObject::borrowing_parts(std::string name,
+                                       std::vector<std::span<const unsigned char>> parts,
+                                       std::shared_ptr<const void> owner) {
+    auto s = std::make_shared<State>();
+    s->name = std::move(name);
+    s->parts = std::move(parts);
+    s->owner = std::move(owner);
+    return DataObject(std::move(s));
+}
+
 DataObject DataObject::from_digests(std::string name, std::map<int, core::Bytes> digests) {
     auto s = std::make_shared<State>();
     s->name = std::move(name);
@@ -59,7 +72,7 @@ const std::optional<std::filesystem::path>& DataObject::file() const {
 }
 
 bool DataObject::has_content() const {
-    return m_state->file || m_state->bytes;
+    return m_state->file || m_state->bytes || !m_state->parts.empty();
 }
 
 std::optional<core::Bytes> DataObject::digest(const EVP_MD* md) const {
@@ -68,6 +81,17 @@ std::optional<core::Bytes> DataObject::digest(const EVP_MD* md) const {
     std::lock_guard lock(s.mutex);
     if (auto it = s.digests.find(nid); it != s.digests.end()) return it->second;
     if (!has_content()) return std::nullopt;
+    if (!s.parts.empty()) {
+        ossl::Ptr<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
+        unsigned char out[EVP_MAX_MD_SIZE];
+        unsigned int n = 0;
+        bool ok = ctx && EVP_DigestInit_ex(ctx.get(), md, nullptr) == 1;
+        for (const auto& part : s.parts)
+            ok = ok && EVP_DigestUpdate(ctx.get(), part.data(), part.size()) == 1;
+        ok = ok && EVP_DigestFinal_ex(ctx.get(), out, &n) == 1;
+        if (!ok) ossl::fail(Errc::internal, "cannot hash " + s.name);
+        return s.digests.emplace(nid, core::Bytes(out, out + n)).first->second;
+    }
     auto d = s.bytes ? crypto::digest_bytes(md, *s.bytes) : crypto::digest_file(md, *s.file);
     return s.digests.emplace(nid, std::move(d)).first->second;
 }
@@ -84,6 +108,8 @@ std::optional<core::Bytes> DataObject::form_digest(const EVP_MD* md, const std::
 void DataObject::stream(const std::function<void(std::span<const unsigned char>)>& sink) const {
     if (m_state->bytes) {
         sink(*m_state->bytes);
+    } else if (!m_state->parts.empty()) {
+        for (const auto& part : m_state->parts) sink(part);
     } else if (m_state->file) {
         core::stream_file(*m_state->file, sink);
     } else {
@@ -93,6 +119,16 @@ void DataObject::stream(const std::function<void(std::span<const unsigned char>)
 
 core::Bytes DataObject::read(std::uintmax_t max_size) const {
     if (m_state->file) return core::read_file(*m_state->file, max_size);
+    if (!m_state->parts.empty()) {
+        core::Bytes out;
+        for (const auto& part : m_state->parts) {
+            if (out.size() + part.size() > max_size)
+                throw Error(Errc::malformed_input,
+                            m_state->name + ": larger than ltsign reads whole");
+            out.insert(out.end(), part.begin(), part.end());
+        }
+        return out;
+    }
     if (!m_state->bytes)
         throw Error(Errc::internal, m_state->name + ": only its digests are known, not its bytes");
     if (m_state->bytes->size() > max_size)

@@ -30,6 +30,11 @@ class DataObject {
     // Bytes someone else keeps (the content a CMS signature carries, up to the size of the
     // signature file: not worth a copy). They must outlive the object and every copy of it.
     static DataObject borrowing(std::string name, std::span<const unsigned char> bytes);
+    // Bytes in several parts someone else keeps (a PDF's byte range: the file but its signature),
+    // hashed as one; `owner` keeps them alive as long as the object.
+    static DataObject borrowing_parts(std::string name,
+                                      std::vector<std::span<const unsigned char>> parts,
+                                      std::shared_ptr<const void> owner);
     // Only digests (by digest NID), as archives often keep them instead of the document.
     static DataObject from_digests(std::string name, std::map<int, core::Bytes> digests);
 
