@@ -1,6 +1,5 @@
 #include "pdf/changes.hpp"
 
-#include <qpdf/QPDFObjectHandle.hh>
 
 #include <algorithm>
 #include <map>

@@ -2,7 +2,6 @@
 
 #include <openssl/evp.h>
 #include <openssl/sha.h>
-#include <qpdf/QPDFObjectHandle.hh>
 
 #include <algorithm>
 #include <cstdio>

@@ -1,8 +1,5 @@
 #include "pdf/pdf_file.hpp"
 
-#include <qpdf/Pipeline.hh>
-#include <qpdf/QPDFExc.hh>
-#include <qpdf/QPDFObjectHandle.hh>
 
 #include <algorithm>
 #include <cstring>

@@ -4,7 +4,7 @@
 // itself, since a signature covers bytes, not objects.
 #pragma once
 
-#include <qpdf/QPDF.hh>
+#include "pdf/qpdf.hpp"
 
 #include <cstdint>
 #include <functional>
