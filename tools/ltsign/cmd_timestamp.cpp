@@ -8,7 +8,7 @@ namespace ltsign::cli {
 
 Command add_timestamp(CLI::App& root) {
     struct Args {
-        std::string file, output;
+        std::string file, output, format = "tst";
         TsaArgs tsa;
         bool force = false;
     };
@@ -21,6 +21,9 @@ Command add_timestamp(CLI::App& root) {
                     "Imprint digest: sha256 (default), sha384, sha512, sha3-256, sha3-512");
     app->add_option("-o,--output", args->output, "Where to write the token (DER)")->required();
     app->add_flag("--force", args->force, "Replace an existing output (atomically)");
+    app->add_option("--format", args->format,
+                    "tst (default: the token, DER) or asic-s (an ASiC-S container holding FILE "
+                    "and META-INF/timestamp.tst)");
     return {app, [args] {
                 if (args->tsa.url.empty())
                     throw Error(Errc::usage, "add --tsa URL: the time-stamping authority to ask");
@@ -35,6 +38,13 @@ Command add_timestamp(CLI::App& root) {
                             " already exists; remove it, choose another -o, or give --force");
                 }
                 const TsaClient tsa = make_tsa_client(args->tsa);
+                if (args->format == "asic-s") {
+                    timestamp_container(args->file, args->output, tsa, args->force);
+                    std::cout << "time-stamped " << args->file << " -> " << args->output << "\n";
+                    return 0;
+                }
+                if (args->format != "tst")
+                    throw Error(Errc::usage, "--format " + args->format + ": choose tst or asic-s");
                 SignedObject token(timestamp_file(args->file, tsa), ".tst");
                 write_output(token, args->output, args->force);
                 std::cout << "time-stamped " << args->file << " -> " << args->output << "\n";

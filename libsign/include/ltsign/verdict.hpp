@@ -55,7 +55,18 @@ enum class EntryType { signature, timestamp, evidence_record, archive_timestamp 
 std::string_view to_string(EntryType type) noexcept;
 
 // What a file holds, as the format registry read it; unknown when it could not be read.
-enum class FileFormat { unknown, cades, timestamp_token, xades, xmldsig, ers_asn1, ers_xml };
+// asic_e, asic_s: an ASiC container (EN 319 162-1); its signatures keep their own formats.
+enum class FileFormat {
+    unknown,
+    cades,
+    timestamp_token,
+    xades,
+    xmldsig,
+    ers_asn1,
+    ers_xml,
+    asic_e,
+    asic_s,
+};
 std::string_view to_string(FileFormat format) noexcept;  // "cades", "tst", ..., "" for unknown
 
 // How a signature is built: an ETSI baseline level (EN 319 122-1, EN 319 132-1), the older
@@ -115,6 +126,8 @@ enum class NoteCode {
     record_canonical_only,            // an XML document matches a record only canonicalised
     record_later_stamps_ignored,      // archive time-stamps after the validation time
     evidence_record_not_verified,     // a record kept with a signature that proves nothing
+    container_layout,                 // an ASiC container departs from EN 319 162-1 A.1
+    entry_not_covered,                // a container entry no signature, time-stamp or record covers
 };
 std::string_view to_string(NoteCode code) noexcept;  // "not_checked", "poe_used", ...
 

@@ -26,7 +26,55 @@ void use_pss(CMS_SignerInfo* si, const EVP_MD* md) {
 
 }  // namespace
 
+namespace {
+
+// A read-only BIO over a Reader, so that CMS_final streams a container entry (or a file) the way
+// it streams a file BIO. Exceptions stay on this side of OpenSSL: a failed read is -1 and the
+// error is kept for the caller.
+struct ReaderBio {
+    core::Reader* reader = nullptr;
+    std::string error;
+};
+
+int reader_bio_read(BIO* bio, char* out, int len) {
+    auto* state = static_cast<ReaderBio*>(BIO_get_data(bio));
+    try {
+        return static_cast<int>(state->reader->read(
+            {reinterpret_cast<unsigned char*>(out), static_cast<std::size_t>(len)}));
+    } catch (const std::exception& e) {
+        state->error = e.what();
+        return -1;
+    }
+}
+
+long reader_bio_ctrl(BIO*, int cmd, long, void*) {
+    return cmd == BIO_CTRL_FLUSH ? 1 : 0;
+}
+
+const BIO_METHOD* reader_bio_method() {
+    static BIO_METHOD* method = [] {
+        BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "ltsign reader");
+        if (m == nullptr || BIO_meth_set_read(m, reader_bio_read) != 1 ||
+            BIO_meth_set_ctrl(m, reader_bio_ctrl) != 1) {
+            throw Error(Errc::internal, "cannot create a BIO method");
+        }
+        return m;
+    }();
+    return method;
+}
+
+}  // namespace
+
 core::Bytes sign_cades(const std::filesystem::path& file, const Signer& signer,
+                       const SignOptions& options, const TokenSource& tokens) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec)) {
+        throw Error(Errc::input_missing, file.string() + ": no such file; check the path");
+    }
+    return sign_cades(validation::DataObject::from_file(file), signer, options, tokens);
+}
+
+core::Bytes sign_cades(const validation::DataObject& document, const Signer& signer,
                        const SignOptions& options, const TokenSource& tokens) {
     if (options.packaging != Packaging::detached)
         throw Error(Errc::usage,
@@ -54,11 +102,6 @@ core::Bytes sign_cades(const std::filesystem::path& file, const Signer& signer,
                     "sha384 or sha512",
                     Remedy::digest);
     }
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(file, ec)) {
-        throw Error(Errc::input_missing, file.string() + ": no such file; check the path");
-    }
-
     ossl::clear_errors();
     ossl::Ptr<CMS_ContentInfo> cms(
         check(CMS_sign(nullptr, nullptr, nullptr, nullptr, CMS_PARTIAL | CMS_DETACHED | CMS_BINARY),
@@ -80,10 +123,15 @@ core::Bytes sign_cades(const std::filesystem::path& file, const Signer& signer,
     }
     // CMS_final streams the document through the digest in chunks (it is never held in memory),
     // adds content-type and message-digest (RFC 5652 11.1, 11.2) and signs.
-    ossl::Ptr<BIO> in(BIO_new_file(file.c_str(), "rb"));
-    if (!in) ossl::fail(Errc::input_missing, file.string() + ": cannot open");
-    check(CMS_final(cms.get(), in.get(), nullptr, CMS_BINARY | CMS_DETACHED), Errc::io,
-          "signing " + file.string() + " failed (read error?)");
+    const auto reader = document.open();
+    ReaderBio state{reader.get(), {}};
+    ossl::Ptr<BIO> in(check(BIO_new(reader_bio_method()), Errc::internal, "cannot create a BIO"));
+    BIO_set_data(in.get(), &state);
+    BIO_set_init(in.get(), 1);
+    if (CMS_final(cms.get(), in.get(), nullptr, CMS_BINARY | CMS_DETACHED) != 1) {
+        if (!state.error.empty()) throw Error(Errc::io, state.error);
+        ossl::fail(Errc::io, "signing " + document.name() + " failed (read error?)");
+    }
 
     if (options.level == Level::t) add_signature_timestamps(cms.get(), md, tokens);
     return ossl::encode_der(cms.get(), i2d_CMS_ContentInfo, "the signature");

@@ -11,18 +11,12 @@
 #include "ers/embedded.hpp"
 #include "ers/verify_record.hpp"
 #include "ers/xml_record.hpp"
+#include "ops/container.hpp"
 #include "ops/services.hpp"
 #include "xml/xades.hpp"
 
 namespace ltsign::ops {
 namespace {
-
-[[noreturn]] void refuse_zip(const Input& in) {
-    throw Error(Errc::malformed_input,
-                in.what +
-                    ": a ZIP container (ASiC or similar); this version of ltsign does not read "
-                    "containers yet: unpack it and verify the signatures inside");
-}
 
 // RFC 6283 evidence records (XML). Tried before XML signatures: a record is XML too.
 bool xml_record_sniff(const Input& in) {
@@ -189,19 +183,19 @@ Evidence der_record_extract(const Input& in, const validation::DataObjects& obje
     return {FileFormat::ers_asn1, {}, false, ers::record_facts(der_record_decode(in), objects)};
 }
 
-// ZIP containers: recognised, so that the refusal says what the file is.
-bool zip_sniff(const Input& in) {
-    const auto& b = *in.bytes;
-    return b.size() >= 4 && b[0] == 'P' && b[1] == 'K' && b[2] == 3 && b[3] == 4;
+// ASiC containers (ops/container.hpp): ZIP archives, read entry by entry from their path.
+bool asic_sniff(const Input& in) {
+    return is_zip(*in.bytes);
 }
-Evidence zip_extract(const Input& in, const validation::DataObjects&) {
-    refuse_zip(in);
+Evidence asic_extract(const Input& in, const validation::DataObjects&) {
+    return container_evidence(in);
 }
-Inspection zip_inspect(const Input& in) {
-    refuse_zip(in);
+Inspection asic_inspect(const Input& in) {
+    return container_inspection(in);
 }
-core::Bytes zip_extend(const Input& in, const TsaClient&) {
-    refuse_zip(in);
+[[noreturn]] core::Bytes asic_extend(const Input& in, const TsaClient&) {
+    asic::Container::open(in.path, in.what);  // a broken archive is named as such first
+    throw Error(Errc::usage, in.what + ": a container is extended as a whole (extend_container)");
 }
 
 // An RFC 3161 TimeStampResp, as TSAs answer: the token inside is what is verified.
@@ -233,7 +227,7 @@ const std::array<FormatEntry, 6> k_formats{{
      nullptr, ".p7s", cms_add_validation_data, cms_add_archive_timestamp, cms_add_evidence_record},
     {"ers-asn1", "an evidence record (RFC 4998)", der_record_sniff, der_record_extract, nullptr,
      nullptr, der_record_decode, ""},
-    {"zip", "", zip_sniff, zip_extract, zip_inspect, zip_extend, nullptr, ""},
+    {"asic", "an ASiC container", asic_sniff, asic_extract, asic_inspect, asic_extend, nullptr, ""},
     {"timestamp-response", "an RFC 3161 TimeStampResp", response_sniff, response_extract,
      response_inspect, nullptr, nullptr, ""},
 }};
@@ -241,6 +235,8 @@ const std::array<FormatEntry, 6> k_formats{{
 }  // namespace
 
 Input read_input(const std::filesystem::path& path) {
+    // A container may be many gigabytes: its first bytes tell, and it is then read by entries.
+    if (auto head = zip_head(path)) return {path, path.string(), std::move(head), true};
     Input in{
         path, path.string(),
         std::make_shared<const core::Bytes>(core::read_file(path, core::k_max_signature_file))};

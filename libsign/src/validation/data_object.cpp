@@ -12,6 +12,7 @@ struct DataObject::State {
     std::optional<std::filesystem::path> file;
     std::optional<core::Bytes> owned;                     // from_bytes
     std::optional<std::span<const unsigned char>> bytes;  // owned, or borrowed
+    Opener entry;                                         // from_entry
     std::mutex mutex;                                     // guards the two maps
     std::map<int, core::Bytes> digests;                   // by digest NID: given, or computed once
     std::map<std::pair<int, std::string>, std::optional<core::Bytes>> form_digests;
@@ -50,6 +51,13 @@ DataObject DataObject::from_digests(std::string name, std::map<int, core::Bytes>
     return DataObject(std::move(s));
 }
 
+DataObject DataObject::from_entry(std::string name, Opener open) {
+    auto s = std::make_shared<State>();
+    s->name = std::move(name);
+    s->entry = std::move(open);
+    return DataObject(std::move(s));
+}
+
 const std::string& DataObject::name() const {
     return m_state->name;
 }
@@ -59,7 +67,18 @@ const std::optional<std::filesystem::path>& DataObject::file() const {
 }
 
 bool DataObject::has_content() const {
-    return m_state->file || m_state->bytes;
+    return m_state->file || m_state->bytes || m_state->entry;
+}
+
+bool DataObject::is_entry() const {
+    return static_cast<bool>(m_state->entry);
+}
+
+std::unique_ptr<core::Reader> DataObject::open() const {
+    if (m_state->bytes) return core::open_span(*m_state->bytes);
+    if (m_state->file) return core::open_file(*m_state->file);
+    if (m_state->entry) return m_state->entry();
+    throw Error(Errc::internal, m_state->name + ": only its digests are known, not its bytes");
 }
 
 std::optional<core::Bytes> DataObject::digest(const EVP_MD* md) const {
@@ -68,7 +87,16 @@ std::optional<core::Bytes> DataObject::digest(const EVP_MD* md) const {
     std::lock_guard lock(s.mutex);
     if (auto it = s.digests.find(nid); it != s.digests.end()) return it->second;
     if (!has_content()) return std::nullopt;
-    auto d = s.bytes ? crypto::digest_bytes(md, *s.bytes) : crypto::digest_file(md, *s.file);
+    core::Bytes d;
+    if (s.bytes) {
+        d = crypto::digest_bytes(md, *s.bytes);
+    } else if (s.file) {
+        d = crypto::digest_file(md, *s.file);
+    } else {
+        crypto::Hasher hash(md);
+        stream([&](std::span<const unsigned char> chunk) { hash.update(chunk); });
+        d = hash.final();
+    }
     return s.digests.emplace(nid, std::move(d)).first->second;
 }
 
@@ -86,6 +114,10 @@ void DataObject::stream(const std::function<void(std::span<const unsigned char>)
         sink(*m_state->bytes);
     } else if (m_state->file) {
         core::stream_file(*m_state->file, sink);
+    } else if (m_state->entry) {
+        const auto reader = m_state->entry();
+        std::vector<unsigned char> buffer(1 << 20);
+        while (const std::size_t n = reader->read(buffer)) sink({buffer.data(), n});
     } else {
         throw Error(Errc::internal, m_state->name + ": only its digests are known, not its bytes");
     }
@@ -93,6 +125,16 @@ void DataObject::stream(const std::function<void(std::span<const unsigned char>)
 
 core::Bytes DataObject::read(std::uintmax_t max_size) const {
     if (m_state->file) return core::read_file(*m_state->file, max_size);
+    if (m_state->entry) {
+        core::Bytes out;
+        stream([&](std::span<const unsigned char> chunk) {
+            if (out.size() + chunk.size() > max_size)
+                throw Error(Errc::malformed_input,
+                            m_state->name + ": larger than ltsign reads whole");
+            out.insert(out.end(), chunk.begin(), chunk.end());
+        });
+        return out;
+    }
     if (!m_state->bytes)
         throw Error(Errc::internal, m_state->name + ": only its digests are known, not its bytes");
     if (m_state->bytes->size() > max_size)
