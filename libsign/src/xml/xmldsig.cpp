@@ -214,8 +214,11 @@ CoreResult verify_core(xmlNode* signature, X509* cert, const DetachedData& detac
         return r;
     }
     // Keep what each reference digested, to judge what its transforms selected (the caller has
-    // bounded how much the references digest in all).
-    ctx->flags |= XMLSEC_DSIG_FLAGS_STORE_SIGNEDINFO_REFERENCES;
+    // bounded how much the references digest in all). Detached documents (files, container
+    // entries: gigabytes at times) are then held whole by xmlsec1, so they are streamed instead
+    // unless the caller needs their octets (an archive time-stamp); what a detached reference's
+    // transforms select is then reported as not evaluated.
+    if (detached.empty() || keep_data) ctx->flags |= XMLSEC_DSIG_FLAGS_STORE_SIGNEDINFO_REFERENCES;
     const int rc = xmlSecDSigCtxVerify(ctx.get(), signature);
     for (xmlSecSize i = 0; i < xmlSecPtrListGetSize(&ctx->signedInfoReferences); ++i) {
         auto* ref = static_cast<xmlSecDSigReferenceCtx*>(
