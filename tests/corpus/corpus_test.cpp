@@ -22,7 +22,8 @@ struct Row {
     std::string file, format, expected, why, needs;
 };
 
-const std::vector<std::string> k_supported = {"cades", "xades", "tst", "ers-asn1", "ers-xml", "pades"};
+const std::vector<std::string> k_supported = {"cades",   "xades", "tst",    "ers-asn1",
+                                              "ers-xml", "pades", "asic-e", "asic-s"};
 
 std::vector<Row> rows() {
     std::vector<Row> out;

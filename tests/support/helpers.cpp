@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -119,6 +121,16 @@ int spawn(std::vector<std::string> args, int stdout_fd, int stderr_fd) {
     if (stdout_fd >= 0) ::close(stdout_fd);
     if (stderr_fd >= 0 && stderr_fd != stdout_fd) ::close(stderr_fd);
     return pid;
+}
+
+std::pair<int, long> ltsign_measured(std::vector<std::string> args) {
+    args.insert(args.begin(), LTSIGN_BINARY);
+    const int null = ::open("/dev/null", O_WRONLY);
+    const int pid = spawn(args, null, ::dup(null));
+    int status = 0;
+    struct rusage usage {};
+    ::wait4(pid, &status, 0, &usage);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, usage.ru_maxrss};
 }
 
 void terminate(int& pid) {

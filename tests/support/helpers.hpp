@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ltsign::test {
@@ -74,6 +75,9 @@ std::string faketime_library();
 // A child process for the services the tests start (TSA, OCSP responder): `args[0]` is the
 // program; its stdout and stderr go to the given descriptors (closed in the parent afterwards).
 int spawn(std::vector<std::string> args, int stdout_fd, int stderr_fd);
+// Runs the ltsign binary under test with `args` (no shell, output discarded) and returns its exit
+// status and peak resident memory in KiB (wait4's ru_maxrss of that one process).
+std::pair<int, long> ltsign_measured(std::vector<std::string> args);
 // SIGTERM, then wait; sets `pid` to -1. Does nothing for pid <= 0.
 void terminate(int& pid);
 

@@ -22,6 +22,22 @@ Level parse_level(const std::string& text) {
     throw Error(Errc::usage, "--level " + text + " is not a level; use T, LT, LTA or ERS");
 }
 
+// An ASiC container is extended as a whole, written straight to its target (it may be large).
+int extend_a_container(const ExtendArgs& a, const std::string& target,
+                       const ExtendOptions& options) {
+    const auto r =
+        extend_container(a.signature, target, options, make_validation_context(a.validation),
+                         a.in_place || a.overwrite);
+    if (!r.written) {
+        std::cerr << "ltsign: " << r.refusal
+                  << "; nothing was written (give --force to extend it anyway)\n";
+        return r.before.indication == Indication::total_failed ? 1 : 2;
+    }
+    std::cout << "extended " << a.signature << " -> " << target << " ("
+              << to_string(r.after.indication) << ")\n";
+    return 0;
+}
+
 int run_extend(const ExtendArgs& a) {
     const Level level = parse_level(a.level);
     if (a.output.empty() && !a.in_place)
@@ -39,6 +55,7 @@ int run_extend(const ExtendArgs& a) {
     if (!a.tsa.url.empty()) options.tsa = make_tsa_client(a.tsa);
     if (!a.data.empty()) options.data = a.data;
     options.force = a.force;
+    if (is_container(a.signature)) return extend_a_container(a, target, options);
     const ExtendResult result =
         extend_signature(a.signature, options, make_validation_context(a.validation));
     if (!result.signature) {

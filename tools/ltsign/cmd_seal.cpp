@@ -22,7 +22,7 @@ Command add_seal(CLI::App& root) {
         TsaArgs tsa;
         ValidationArgs validation;
         unsigned threads = 0;
-        bool force = false;
+        bool force = false, container = false;
     };
     auto args = std::make_shared<Args>();
     CLI::App* app = root.add_subcommand(
@@ -38,6 +38,9 @@ Command add_seal(CLI::App& root) {
     app->add_option("--threads", args->threads, "Hashing threads (default: one per core)");
     add_validation_options(app, args->validation);
     app->add_flag("--force", args->force, "Replace existing records (atomically)");
+    app->add_flag("--container", args->container,
+                  "FILE is an ASiC container: write one record over its documents into it, "
+                  "-o being the new container");
     return {app, [args] {
                 if (args->tsa.url.empty())
                     throw Error(Errc::usage, "add --tsa URL: sealing needs a time-stamp");
@@ -51,6 +54,14 @@ Command add_seal(CLI::App& root) {
                 o.overwrite = args->force;
                 o.threads = args->threads;
                 o.validation = validation_for_records(args->validation);
+                if (args->container) {
+                    if (args->inputs.size() != 1)
+                        throw Error(Errc::usage, "--container seals one container at a time");
+                    const TimePoint t = seal_container(args->inputs.front(), args->output, o);
+                    std::cout << "sealed " << args->inputs.front() << " with a time-stamp at "
+                              << format_rfc3339(t) << " -> " << args->output << "\n";
+                    return 0;
+                }
                 std::vector<std::filesystem::path> inputs(args->inputs.begin(), args->inputs.end());
                 const SealResult r = seal(inputs, args->output, o);
                 std::cout << "sealed " << r.documents.size()

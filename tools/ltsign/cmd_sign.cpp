@@ -36,17 +36,48 @@ SignedObject raise(const SignedObject& made, const PlannedSignature& p, Level le
     return std::move(*result.signature);
 }
 
+// ASiC (--format asic-e|asic-s): all FILEs in one container; a FILE that is a container of that
+// type gets one more signature instead.
+int sign_into_container(const SignArgs& a, const SignOptions& options) {
+    ContainerOptions how;
+    how.type = a.format == "asic-s" ? ContainerType::asic_s : ContainerType::asic_e;
+    how.overwrite = a.force;
+    if (a.packaging == "cades") {
+        how.signature = Format::cades;
+    } else if (a.packaging != "xades" && a.packaging != "detached") {
+        throw Error(Errc::usage, "--packaging " + a.packaging +
+                                     ": a container's signature is xades (default) or cades");
+    }
+    const Signer signer = load_signer(a.key);
+    std::vector<fs::path> inputs(a.files.begin(), a.files.end());
+    if (inputs.size() == 1 && is_container(inputs.front())) {
+        if (options.level != Level::b && options.level != Level::t)
+            throw Error(Errc::usage,
+                        "a signature is added at level B or T; extend the container after");
+        add_container_signature(inputs.front(), a.output, signer, options, how);
+        std::cout << "added a signature to " << a.files.front() << " -> " << a.output << "\n";
+        return 0;
+    }
+    const ValidationContext context = make_validation_context(a.validation);
+    sign_container(inputs, a.output, signer, options, how, &context);
+    std::cout << "signed " << inputs.size() << " file(s) -> " << a.output << "\n";
+    return 0;
+}
+
 int run_sign(const SignArgs& a) {
     SignOptions options;
+    const bool container = a.format == "asic-e" || a.format == "asic-s";
     if (a.format == "xades") {
         options.format = Format::xades;
     } else if (a.format == "pades") {
         options.format = Format::pades;
-    } else if (a.format != "cades") {
-        throw Error(Errc::usage, "--format " + a.format +
-                                     " is not available yet; use --format cades, xades or pades");
+    } else if (a.format != "cades" && !container) {
+        throw Error(Errc::usage,
+                    "--format " + a.format + ": choose cades, xades, pades, asic-e or asic-s");
     }
-    if (a.packaging == "enveloped") {
+    if (container) {
+        // --packaging names the signature inside the container (sign_into_container).
+    } else if (a.packaging == "enveloped") {
         options.packaging = Packaging::enveloped;
     } else if (a.packaging == "enveloping") {
         options.packaging = Packaging::enveloping;
@@ -76,6 +107,10 @@ int run_sign(const SignArgs& a) {
     options.rsa_padding = a.pss ? RsaPadding::pss : RsaPadding::pkcs1_v15;
     if (!a.signing_time.empty())
         options.signing_time = parse_time_option(a.signing_time, "--signing-time");
+    if (container) {
+        if (long_term) options.level = *long_term;
+        return sign_into_container(a, options);
+    }
 
     std::vector<fs::path> inputs(a.files.begin(), a.files.end());
     const auto plan = plan_signatures(inputs, a.output, options);
@@ -118,12 +153,12 @@ Command add_sign(CLI::App& root) {
         "sign", "Sign files (CAdES detached; XAdES detached, enveloped or enveloping)");
     app->add_option("FILE", args->files, "Files or folders to sign")->required();
     add_key_options(app, args->key, true);
-    app->add_option(
-        "--format", args->format,
-        "cades (default), xades, or pades (the signature goes into the PDF; -o names the "
-        "signed copy)");
+    app->add_option("--format", args->format,
+                    "cades (default), xades, pades (the signature goes into the PDF; -o names the "
+                    "signed copy), asic-e (all FILEs in one container) or asic-s");
     app->add_option("--packaging", args->packaging,
-                    "detached (default); enveloped (XML input) or enveloping, XAdES only");
+                    "detached (default); enveloped (XML input) or enveloping, XAdES only; for "
+                    "asic-e/asic-s the signature inside: xades (default) or cades");
     app->add_option("--level", args->level,
                     "B (default), T (a signature time-stamp from --tsa), LT (and the validation "
                     "data: needs --trust), LTA (and an archive time-stamp)");

@@ -20,9 +20,10 @@ Command add_timestamp(CLI::App& root) {
     app->add_option("--digest", args->tsa.digest,
                     "Imprint digest: sha256 (default), sha384, sha512, sha3-256, sha3-512");
     app->add_option("--format", args->format,
-                    "tst (default): the token alone; pades: a document time-stamp added to the "
-                    "PDF FILE, written to -o");
-    app->add_option("-o,--output", args->output, "Where to write the token (DER) or the PDF")
+                    "tst (default): the token alone (DER); pades: a document time-stamp added to "
+                    "the PDF FILE, written to -o; asic-s: an ASiC-S container holding FILE and "
+                    "META-INF/timestamp.tst");
+    app->add_option("-o,--output", args->output, "Where to write the token, PDF or container")
         ->required();
     app->add_flag("--force", args->force, "Replace an existing output (atomically)");
     return {
@@ -38,11 +39,16 @@ Command add_timestamp(CLI::App& root) {
                             args->output +
                                 " already exists; remove it, choose another -o, or give --force");
             }
-            if (args->format != "tst" && args->format != "pades") {
+            if (args->format != "tst" && args->format != "pades" && args->format != "asic-s") {
                 throw Error(Errc::usage,
-                            "--format " + args->format + ": choose tst (a token) or pades");
+                            "--format " + args->format + ": choose tst, pades or asic-s");
             }
             const TsaClient tsa = make_tsa_client(args->tsa);
+            if (args->format == "asic-s") {
+                timestamp_container(args->file, args->output, tsa, args->force);
+                std::cout << "time-stamped " << args->file << " -> " << args->output << "\n";
+                return 0;
+            }
             if (args->format == "pades") {
                 write_output(add_document_timestamp(args->file, tsa), args->output, args->force);
                 std::cout << "added a document time-stamp to " << args->file << " -> "

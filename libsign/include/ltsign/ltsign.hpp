@@ -1,6 +1,7 @@
 // The public API of ltsign: the only header an integrator needs.
 #pragma once
 
+#include "ltsign/container.hpp"
 #include "ltsign/digest.hpp"
 #include "ltsign/error.hpp"
 #include "ltsign/evidence.hpp"

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -92,6 +93,13 @@ struct SignatureReport {
     std::optional<TimePoint> renew_from;
 };
 
+// A data object of an ASiC container (an entry outside META-INF) and what covers it.
+struct ContainerEntry {
+    std::string name;  // its path in the container
+    std::uint64_t size = 0;
+    std::vector<std::size_t> covered_by;  // indices into FileReport::signatures; empty: nothing
+};
+
 struct FileReport {
     std::filesystem::path path;
     std::optional<std::filesystem::path> data;  // the detached document used, if any
@@ -99,6 +107,9 @@ struct FileReport {
     Indication indication = Indication::indeterminate;
     SubIndication sub_indication = SubIndication::none;
     std::vector<SignatureReport> signatures;
+    // An ASiC container (format asic-e, asic-s): its data objects, each with the signatures,
+    // time-stamps and records that cover it. Empty for other files.
+    std::vector<ContainerEntry> entries;
     // Set when the file could not be verified at all (missing, malformed): the error's code and
     // its one-line message. The indication is then TOTAL_FAILED/FORMAT_FAILURE for malformed
     // input and INDETERMINATE/SIGNED_DATA_NOT_FOUND for missing files.

@@ -55,7 +55,19 @@ enum class EntryType { signature, timestamp, evidence_record, archive_timestamp 
 std::string_view to_string(EntryType type) noexcept;
 
 // What a file holds, as the format registry read it; unknown when it could not be read.
-enum class FileFormat { unknown, cades, timestamp_token, xades, xmldsig, ers_asn1, ers_xml, pades };
+// pades: a PDF with its signatures and document time-stamps (EN 319 142-1); asic_e, asic_s: an ASiC container (EN 319 162-1); its signatures keep their own formats.
+enum class FileFormat {
+    unknown,
+    cades,
+    timestamp_token,
+    xades,
+    xmldsig,
+    ers_asn1,
+    ers_xml,
+    pades,
+    asic_e,
+    asic_s,
+};
 std::string_view to_string(FileFormat format) noexcept;  // "cades", "tst", ..., "" for unknown
 
 // How a signature is built: an ETSI baseline level (EN 319 122-1, EN 319 132-1), the older
@@ -118,6 +130,8 @@ enum class NoteCode {
     pdf_revision,                     // the PDF revision a signature covers
     pdf_changes,                      // changes after a PDF signature that it permits
     pdf_a,                            // the PDF claims PDF/A conformance
+    container_layout,                 // an ASiC container departs from EN 319 162-1 A.1
+    entry_not_covered,                // a container entry no signature, time-stamp or record covers
 };
 std::string_view to_string(NoteCode code) noexcept;  // "not_checked", "poe_used", ...
 

@@ -24,14 +24,85 @@ void use_pss(CMS_SignerInfo* si, const EVP_MD* md) {
     check(EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md), Errc::internal, "cannot set the MGF1 digest");
 }
 
-// The checks every CMS signature needs before anything is made.
-void check_options(const Signer& signer, const SignOptions& options, const TokenSource& tokens,
-                   TimePoint when) {
+}  // namespace
+
+namespace {
+
+// A read-only BIO over a Reader, so that CMS_final streams a container entry (or a file) the way
+// it streams a file BIO. Exceptions stay on this side of OpenSSL: a failed read is -1 and the
+// error is kept for the caller.
+struct ReaderBio {
+    core::Reader* reader = nullptr;
+    std::string error;
+};
+
+int reader_bio_read(BIO* bio, char* out, int len) {
+    auto* state = static_cast<ReaderBio*>(BIO_get_data(bio));
+    try {
+        return static_cast<int>(state->reader->read(
+            {reinterpret_cast<unsigned char*>(out), static_cast<std::size_t>(len)}));
+    } catch (const std::exception& e) {
+        state->error = e.what();
+        return -1;
+    }
+}
+
+long reader_bio_ctrl(BIO*, int cmd, long, void*) {
+    return cmd == BIO_CTRL_FLUSH ? 1 : 0;
+}
+
+const BIO_METHOD* reader_bio_method() {
+    static BIO_METHOD* method = [] {
+        BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "ltsign reader");
+        if (m == nullptr || BIO_meth_set_read(m, reader_bio_read) != 1 ||
+            BIO_meth_set_ctrl(m, reader_bio_ctrl) != 1) {
+            throw Error(Errc::internal, "cannot create a BIO method");
+        }
+        return m;
+    }();
+    return method;
+}
+
+// The SignedData over `document`, streamed; with the signing-time attribute (CAdES) or without
+// (PAdES, whose signature dictionary says when).
+core::Bytes sign_object(const validation::DataObject& document, const Signer& signer,
+                        const SignOptions& options, const TokenSource& tokens, bool signing_time);
+
+}  // namespace
+
+core::Bytes sign_cades(const std::filesystem::path& file, const Signer& signer,
+                       const SignOptions& options, const TokenSource& tokens) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec)) {
+        throw Error(Errc::input_missing, file.string() + ": no such file; check the path");
+    }
+    return sign_cades(validation::DataObject::from_file(file), signer, options, tokens);
+}
+
+core::Bytes sign_cades(const validation::DataObject& document, const Signer& signer,
+                       const SignOptions& options, const TokenSource& tokens) {
+    return sign_object(document, signer, options, tokens, true);
+}
+
+core::Bytes sign_cades_detached(std::span<const unsigned char> content, const std::string& what,
+                                const Signer& signer, const SignOptions& options,
+                                const TokenSource& tokens) {
+    SignOptions detached = options;
+    detached.packaging = Packaging::detached;
+    return sign_object(validation::DataObject::borrowing(what, content), signer, detached, tokens,
+                       false);
+}
+
+namespace {
+
+core::Bytes sign_object(const validation::DataObject& document, const Signer& signer,
+                        const SignOptions& options, const TokenSource& tokens, bool signing_time) {
     if (options.packaging != Packaging::detached)
         throw Error(Errc::usage,
                     "CAdES signatures are detached; enveloped and enveloping "
                     "packaging needs the XAdES format",
                     Remedy::packaging);
+    const TimePoint when = options.signing_time.value_or(now_utc());
     signer.check_usable_at(when);
     const auto& id = detail::impl(signer);
     if (options.level == Level::t && !tokens)
@@ -41,6 +112,7 @@ void check_options(const Signer& signer, const SignOptions& options, const Token
         throw Error(Errc::usage,
                     "RSASSA-PSS needs an RSA key; this key is " + signer.key_description());
     }
+    const EVP_MD* md = crypto::evp_md(options.digest);
     const bool sha3 =
         options.digest == DigestAlgorithm::sha3_256 || options.digest == DigestAlgorithm::sha3_512;
     if (sha3 && (!rsa || options.rsa_padding == RsaPadding::pss)) {
@@ -51,15 +123,6 @@ void check_options(const Signer& signer, const SignOptions& options, const Token
                     "sha384 or sha512",
                     Remedy::digest);
     }
-}
-
-// The SignedData over what `in` reads, streamed; with the signing-time attribute (CAdES) or
-// without (PAdES).
-core::Bytes sign_content(BIO* in, const std::string& what, const Signer& signer,
-                         const SignOptions& options, const TokenSource& tokens, TimePoint when,
-                         bool signing_time) {
-    const auto& id = detail::impl(signer);
-    const EVP_MD* md = crypto::evp_md(options.digest);
     ossl::clear_errors();
     ossl::Ptr<CMS_ContentInfo> cms(
         check(CMS_sign(nullptr, nullptr, nullptr, nullptr, CMS_PARTIAL | CMS_DETACHED | CMS_BINARY),
@@ -83,40 +146,19 @@ core::Bytes sign_content(BIO* in, const std::string& what, const Signer& signer,
     }
     // CMS_final streams the document through the digest in chunks (it is never held in memory),
     // adds content-type and message-digest (RFC 5652 11.1, 11.2) and signs.
-    check(CMS_final(cms.get(), in, nullptr, CMS_BINARY | CMS_DETACHED), Errc::io,
-          "signing " + what + " failed (read error?)");
+    const auto reader = document.open();
+    ReaderBio state{reader.get(), {}};
+    ossl::Ptr<BIO> in(check(BIO_new(reader_bio_method()), Errc::internal, "cannot create a BIO"));
+    BIO_set_data(in.get(), &state);
+    BIO_set_init(in.get(), 1);
+    if (CMS_final(cms.get(), in.get(), nullptr, CMS_BINARY | CMS_DETACHED) != 1) {
+        if (!state.error.empty()) throw Error(Errc::io, state.error);
+        ossl::fail(Errc::io, "signing " + document.name() + " failed (read error?)");
+    }
 
     if (options.level == Level::t) add_signature_timestamps(cms.get(), md, tokens);
     return ossl::encode_der(cms.get(), i2d_CMS_ContentInfo, "the signature");
 }
 
 }  // namespace
-
-core::Bytes sign_cades(const std::filesystem::path& file, const Signer& signer,
-                       const SignOptions& options, const TokenSource& tokens) {
-    const TimePoint when = options.signing_time.value_or(now_utc());
-    check_options(signer, options, tokens, when);
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(file, ec)) {
-        throw Error(Errc::input_missing, file.string() + ": no such file; check the path");
-    }
-    ossl::Ptr<BIO> in(BIO_new_file(file.c_str(), "rb"));
-    if (!in) ossl::fail(Errc::input_missing, file.string() + ": cannot open");
-    return sign_content(in.get(), file.string(), signer, options, tokens, when, true);
-}
-
-core::Bytes sign_cades_detached(std::span<const unsigned char> content, const std::string& what,
-                                const Signer& signer, const SignOptions& options,
-                                const TokenSource& tokens) {
-    const TimePoint when = options.signing_time.value_or(now_utc());
-    SignOptions detached = options;
-    detached.packaging = Packaging::detached;
-    check_options(signer, detached, tokens, when);
-    static const unsigned char k_nothing = 0;
-    ossl::Ptr<BIO> in(BIO_new_mem_buf(content.empty() ? &k_nothing : content.data(),
-                                      static_cast<int>(content.size())));
-    if (!in) ossl::fail(Errc::internal, "cannot read " + what);
-    return sign_content(in.get(), what, signer, detached, tokens, when, false);
-}
-
 }  // namespace ltsign::cms

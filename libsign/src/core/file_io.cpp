@@ -316,4 +316,45 @@ void atomic_write_all(const std::vector<std::pair<fs::path, Bytes>>& files, bool
     for (const auto& d : dirs) fsync_dir(d);
 }
 
+StagedFile::StagedFile(const fs::path& target, bool overwrite)
+    : m_target(target), m_overwrite(overwrite) {
+    const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) {
+        throw Error(Errc::cannot_create_output, "cannot write " + target.string() + ": folder " +
+                                                    dir.string() + " does not exist");
+    }
+    refuse_link(target);
+    if (!overwrite && fs::exists(fs::symlink_status(target, ec))) throw_exists(target);
+    m_staged = dir / ("." + target.filename().string() + ".ltsign-" + random_suffix());
+}
+
+StagedFile::~StagedFile() {
+    if (!m_committed) ::unlink(m_staged.c_str());
+}
+
+void StagedFile::commit() {
+    {
+        Fd fd(::open(m_staged.c_str(), O_RDONLY | O_CLOEXEC));
+        if (fd.get() < 0 || ::fsync(fd.get()) != 0) {
+            throw Error(Errc::io,
+                        "cannot flush " + m_target.string() + " to disk: " + errno_text(errno));
+        }
+    }
+    if (!m_overwrite) {
+        if (::link(m_staged.c_str(), m_target.c_str()) != 0) {
+            const int err = errno;
+            if (err == EEXIST) throw_exists(m_target);
+            throw Error(Errc::cannot_create_output,
+                        "cannot create " + m_target.string() + ": " + errno_text(err));
+        }
+        ::unlink(m_staged.c_str());
+    } else if (::rename(m_staged.c_str(), m_target.c_str()) != 0) {
+        throw Error(Errc::cannot_create_output,
+                    "cannot replace " + m_target.string() + ": " + errno_text(errno));
+    }
+    m_committed = true;
+    fsync_dir(m_target.has_parent_path() ? m_target.parent_path() : fs::path("."));
+}
+
 }  // namespace ltsign::core

@@ -52,4 +52,29 @@ void atomic_write(const std::filesystem::path& target, std::span<const unsigned 
 void atomic_write_all(const std::vector<std::pair<std::filesystem::path, Bytes>>& files,
                       bool overwrite);
 
+// An output another library writes by path (a ZIP container through libzip), made atomic the
+// same way: it is written under a hidden name beside `target` (path(), which does not exist yet),
+// and commit() fsyncs it and moves it into place (linked, so an existing target is never
+// clobbered, unless `overwrite`: renamed over it) and fsyncs the folder. Until then the target is
+// untouched; a StagedFile destroyed without commit() removes what was staged.
+class StagedFile {
+  public:
+    // Error(cannot_create_output) when the folder is missing, `target` is a symbolic link, or
+    // exists and `overwrite` is not set.
+    StagedFile(const std::filesystem::path& target, bool overwrite);
+    ~StagedFile();
+    StagedFile(const StagedFile&) = delete;
+    StagedFile& operator=(const StagedFile&) = delete;
+
+    const std::filesystem::path& path() const { return m_staged; }
+    const std::filesystem::path& target() const { return m_target; }
+    void commit();
+
+  private:
+    std::filesystem::path m_target;
+    std::filesystem::path m_staged;
+    bool m_overwrite = false;
+    bool m_committed = false;
+};
+
 }  // namespace ltsign::core

@@ -22,4 +22,15 @@ inline std::string printable(const std::filesystem::path& path) {
     return printable(std::string_view(path.native()));
 }
 
+// Unicode Normalization Form C of UTF-8 text (UAX #15): names that differ only in how an accent
+// is encoded (U+00E9 or e + U+0301) compare equal after it. Bytes that are not valid UTF-8 are
+// returned unchanged.
+std::string nfc(std::string_view utf8);
+
+// RFC 3986 2.1: every %XX of `text` as the byte it encodes (malformed escapes kept as they are).
+std::string percent_decode(std::string_view text);
+
+// Whether `bytes` is valid UTF-8 (RFC 3629: no overlong forms, surrogates or values past U+10FFFF).
+bool is_utf8(std::string_view bytes);
+
 }  // namespace ltsign::core

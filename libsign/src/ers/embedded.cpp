@@ -68,6 +68,8 @@ Bytes covered_signature(const cms::SignedDataParts& parts, std::size_t signer,
 
 // One chain of one time-stamp, `token` (with `md`), over the root `reduced` leads to (none: the
 // token's imprint is the data object's digest). The views must outlive the record.
+}  // namespace
+
 EvidenceRecord one_stamp_record(const EVP_MD* md,
                                 std::optional<std::vector<PartialHashtree>> reduced,
                                 ByteView token) {
@@ -82,8 +84,6 @@ EvidenceRecord one_stamp_record(const EVP_MD* md,
     rec.chains.push_back(std::move(chain));
     return rec;
 }
-
-}  // namespace
 
 void add_embedded_records(std::shared_ptr<const core::Bytes> signature, const std::string& what,
                           const validation::DataObject* document,

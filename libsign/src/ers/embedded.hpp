@@ -12,6 +12,7 @@
 
 #include "cms/cades_timestamp.hpp"
 #include "core/file_io.hpp"
+#include "ers/record.hpp"
 #include "validation/data_object.hpp"
 #include "validation/model.hpp"
 #include "xml/xades.hpp"
@@ -55,5 +56,11 @@ core::Bytes xades_covered_digest(const EVP_MD* md, const std::vector<core::Bytes
 core::Bytes embed_new_xades_record(std::span<const unsigned char> bytes, const std::string& what,
                                    const validation::DataObject* document, const EVP_MD* md,
                                    const cms::TokenSource& tokens);
+
+// A record of one chain holding one ArchiveTimeStamp: `token` reached through `reduced` (views that
+// must outlive the record's encoding), digest `md`.
+EvidenceRecord one_stamp_record(const EVP_MD* md,
+                                std::optional<std::vector<PartialHashtree>> reduced,
+                                ByteView token);
 
 }  // namespace ltsign::ers

@@ -183,6 +183,18 @@ ExtendResult extend_input(const ops::Input& original, const ExtendOptions& optio
 
 }  // namespace
 
+namespace ops {
+
+std::string extend_refusal(Level level, const FileReport& before) {
+    return refusal_for(level, before);
+}
+
+std::string long_term_refusal_of(const FileReport& after) {
+    return long_term_refusal(after);
+}
+
+}  // namespace ops
+
 ExtendResult extend_signature(const std::filesystem::path& signature, const ExtendOptions& options,
                               const ValidationContext& context) {
     return extend_input(ops::read_input(signature), options, context);

@@ -11,6 +11,7 @@
 #include "ers/embedded.hpp"
 #include "ers/verify_record.hpp"
 #include "ers/xml_record.hpp"
+#include "ops/container.hpp"
 #include "ops/services.hpp"
 #include "pdf/pades_verify.hpp"
 #include "pdf/pades_write.hpp"
@@ -19,16 +20,9 @@
 namespace ltsign::ops {
 namespace {
 
-[[noreturn]] void refuse_zip(const Input& in) {
-    throw Error(Errc::malformed_input,
-                in.what +
-                    ": a ZIP container (ASiC or similar); this version of ltsign does not read "
-                    "containers yet: unpack it and verify the signatures inside");
-}
-
 // PDF signatures and document time-stamps (PAdES), all of a file's at once.
 bool pdf_sniff(const Input& in) {
-    return pdf::looks_like_pdf(*in.bytes);
+    return !in.head_only && pdf::looks_like_pdf(*in.bytes);
 }
 Evidence pdf_extract(const Input& in, const validation::DataObjects&) {
     return {FileFormat::pades, pdf::pades_facts(in.bytes, in.what), false, std::nullopt};
@@ -220,19 +214,19 @@ Evidence der_record_extract(const Input& in, const validation::DataObjects& obje
     return {FileFormat::ers_asn1, {}, false, ers::record_facts(der_record_decode(in), objects)};
 }
 
-// ZIP containers: recognised, so that the refusal says what the file is.
-bool zip_sniff(const Input& in) {
-    const auto& b = *in.bytes;
-    return b.size() >= 4 && b[0] == 'P' && b[1] == 'K' && b[2] == 3 && b[3] == 4;
+// ASiC containers (ops/container.hpp): ZIP archives, read entry by entry from their path.
+bool asic_sniff(const Input& in) {
+    return is_zip(*in.bytes);
 }
-Evidence zip_extract(const Input& in, const validation::DataObjects&) {
-    refuse_zip(in);
+Evidence asic_extract(const Input& in, const validation::DataObjects&) {
+    return container_evidence(in);
 }
-Inspection zip_inspect(const Input& in) {
-    refuse_zip(in);
+Inspection asic_inspect(const Input& in) {
+    return container_inspection(in);
 }
-core::Bytes zip_extend(const Input& in, const TsaClient&) {
-    refuse_zip(in);
+[[noreturn]] core::Bytes asic_extend(const Input& in, const TsaClient&) {
+    asic::Container::open(in.path, in.what);  // a broken archive is named as such first
+    throw Error(Errc::usage, in.what + ": a container is extended as a whole (extend_container)");
 }
 
 // An RFC 3161 TimeStampResp, as TSAs answer: the token inside is what is verified.
@@ -254,6 +248,7 @@ Inspection response_inspect(const Input& in) {
 }
 
 const std::array<FormatEntry, 7> k_formats{{
+    {"asic", "an ASiC container", asic_sniff, asic_extract, asic_inspect, asic_extend, nullptr, ""},
     {"pdf", "a signed PDF (PAdES)", pdf_sniff, pdf_extract, pdf_inspect, pdf_extend, nullptr,
      ".pdf", pdf_add_validation_data, pdf_add_archive_timestamp},
     {"ers-xml", "an XML evidence record (RFC 6283)", xml_record_sniff, xml_record_extract, nullptr,
@@ -266,7 +261,6 @@ const std::array<FormatEntry, 7> k_formats{{
      nullptr, ".p7s", cms_add_validation_data, cms_add_archive_timestamp, cms_add_evidence_record},
     {"ers-asn1", "an evidence record (RFC 4998)", der_record_sniff, der_record_extract, nullptr,
      nullptr, der_record_decode, ""},
-    {"zip", "", zip_sniff, zip_extract, zip_inspect, zip_extend, nullptr, ""},
     {"timestamp-response", "an RFC 3161 TimeStampResp", response_sniff, response_extract,
      response_inspect, nullptr, nullptr, ""},
 }};
@@ -274,6 +268,8 @@ const std::array<FormatEntry, 7> k_formats{{
 }  // namespace
 
 Input read_input(const std::filesystem::path& path) {
+    // A container may be many gigabytes: its first bytes tell, and it is then read by entries.
+    if (auto head = zip_head(path)) return {path, path.string(), std::move(head), true};
     Input in{
         path, path.string(),
         std::make_shared<const core::Bytes>(core::read_file(path, core::k_max_signature_file))};

@@ -27,10 +27,16 @@ struct Input {
     std::filesystem::path path;
     std::string what;                          // how messages name it
     std::shared_ptr<const core::Bytes> bytes;  // shared: a DER record keeps views into it
+    // A ZIP container (ASiC) is never read whole: `bytes` holds its first bytes only, and its
+    // entry reads the archive from `path`, entry by entry.
+    bool head_only = false;
 };
 
-// Reads `path` once. Error(input_missing) if it cannot be read, Error(malformed_input) if empty.
+// Reads `path` once (a ZIP container: its first bytes). Error(input_missing) if it cannot be
+// read, Error(malformed_input) if empty.
 Input read_input(const std::filesystem::path& path);
+
+struct ContainerEvidence;  // ops/container.hpp
 
 // What a file holds, extracted once against the data objects given, for the engine to judge.
 struct Evidence {
@@ -38,6 +44,8 @@ struct Evidence {
     std::vector<validation::SignatureFacts> signatures;     // signatures, or the one token
     bool timestamp_token = false;                           // the file is a lone RFC 3161 token
     std::optional<validation::EvidenceRecordFacts> record;  // the file is an evidence record
+    // The file is a container: what it holds besides `signatures` (ops/container.hpp).
+    std::shared_ptr<ContainerEvidence> container;
 };
 
 struct FormatEntry {

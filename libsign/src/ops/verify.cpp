@@ -6,6 +6,7 @@
 
 #include "core/file_list.hpp"
 #include "ers/verify_record.hpp"
+#include "ops/container.hpp"
 #include "ops/formats.hpp"
 #include "validation/data_object.hpp"
 #include "validation/evidence.hpp"
@@ -101,18 +102,6 @@ void judge_signatures(std::vector<validation::SignatureFacts> signatures, const 
     }
 }
 
-// The file's verdict: its worst entry (the first of equally bad ones that names a reason).
-void summarise(FileReport& report) {
-    report.indication = Indication::total_passed;
-    for (const auto& s : report.signatures) {
-        if (severity(s.indication) > severity(report.indication) ||
-            (s.indication == report.indication && report.sub_indication == SubIndication::none)) {
-            report.indication = s.indication;
-            report.sub_indication = s.sub_indication;
-        }
-    }
-}
-
 FileReport verify_file_at(const fs::path& file, const VerifyOptions& options,
                           const ValidationContext& context, TimePoint at) {
     const ops::Input input = ops::read_input(file);
@@ -131,13 +120,27 @@ FileReport verify_file_at(const fs::path& file, const VerifyOptions& options,
 
 namespace ops {
 
+// The file's verdict: its worst entry (the first of equally bad ones that names a reason).
+void summarise(FileReport& report) {
+    report.indication = Indication::total_passed;
+    for (const auto& s : report.signatures) {
+        if (severity(s.indication) > severity(report.indication) ||
+            (s.indication == report.indication && report.sub_indication == SubIndication::none)) {
+            report.indication = s.indication;
+            report.sub_indication = s.sub_indication;
+        }
+    }
+}
+
 FileReport verify_input(const Input& input, const validation::DataObjects& objects,
                         const ValidationContext& context, TimePoint at, bool beside) {
     FileReport report;
     report.path = input.path;
     ops::Evidence evidence = ops::format_of(input).extract(input, objects);
     report.format = evidence.format;
-    if (evidence.record) {
+    if (evidence.container) {
+        judge_container(evidence, input.path, context, at, report);
+    } else if (evidence.record) {
         report.signatures.push_back(
             validation::judge_evidence_record(*evidence.record, context, at));
     } else if (evidence.timestamp_token) {
@@ -158,8 +161,10 @@ FileReport verify_input(const Input& input, const validation::DataObjects& objec
 
 namespace {
 
-const std::vector<std::string> k_signature_extensions = {".p7s", ".p7m", ".pkcs7", ".p7", ".cms",
-                                                         ".tst", ".tsr", ".ers",   ".er"};
+const std::vector<std::string> k_signature_extensions = {
+    ".p7s", ".p7m", ".pkcs7", ".p7", ".cms", ".tst", ".tsr", ".ers", ".er",
+    // ASiC containers (EN 319 162-1 A.1; .sce/.scs are the long forms, .bdoc the Estonian one)
+    ".asice", ".asics", ".sce", ".scs", ".bdoc"};
 
 // Whether the file holds `needle`, read in chunks. An .xml file in a folder is a signature when
 // it holds an XML signature (enveloped signatures keep the document's name): the XMLDSig

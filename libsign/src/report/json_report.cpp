@@ -119,6 +119,15 @@ std::string BatchReport::to_json() const {
                           {"message", core::printable(f.error_message)}};
         }
         for (const auto& s : f.signatures) j["signatures"].push_back(signature(s));
+        if (!f.entries.empty()) {
+            // An ASiC container's documents, each with the indices of what covers it.
+            j["entries"] = json::array();
+            for (const auto& e : f.entries) {
+                j["entries"].push_back({{"name", core::printable(e.name)},
+                                        {"size", e.size},
+                                        {"coveredBy", e.covered_by}});
+            }
+        }
         files_json.push_back(std::move(j));
     }
     const Summary s = summary();

@@ -1,11 +1,37 @@
 #include "validation/data_object.hpp"
 
+#include <algorithm>
 #include <mutex>
 
 #include "crypto/digests.hpp"
 #include "ltsign/error.hpp"
 
 namespace ltsign::validation {
+namespace {
+
+// Reads bytes kept in several parts as one.
+class PartsReader : public core::Reader {
+  public:
+    explicit PartsReader(std::vector<std::span<const unsigned char>> parts)
+        : m_parts(std::move(parts)) {}
+    std::size_t read(std::span<unsigned char> buffer) override {
+        while (m_part < m_parts.size() && m_at == m_parts[m_part].size()) {
+            ++m_part;
+            m_at = 0;
+        }
+        if (m_part == m_parts.size()) return 0;
+        const auto n = std::min(buffer.size(), m_parts[m_part].size() - m_at);
+        std::copy_n(m_parts[m_part].begin() + static_cast<std::ptrdiff_t>(m_at), n, buffer.begin());
+        m_at += n;
+        return n;
+    }
+
+  private:
+    std::vector<std::span<const unsigned char>> m_parts;
+    std::size_t m_part = 0, m_at = 0;
+};
+
+}  // namespace
 
 struct DataObject::State {
     std::string name;
@@ -15,6 +41,7 @@ struct DataObject::State {
     // Borrowed in parts (a PDF's byte range), kept alive by `owner`.
     std::vector<std::span<const unsigned char>> parts;
     std::shared_ptr<const void> owner;
+    Opener entry;                        // from_entry
     std::mutex mutex;                    // guards the two maps
     std::map<int, core::Bytes> digests;  // by digest NID: given, or computed once
     std::map<std::pair<int, std::string>, std::optional<core::Bytes>> form_digests;
@@ -63,6 +90,13 @@ DataObject DataObject::from_digests(std::string name, std::map<int, core::Bytes>
     return DataObject(std::move(s));
 }
 
+DataObject DataObject::from_entry(std::string name, Opener open) {
+    auto s = std::make_shared<State>();
+    s->name = std::move(name);
+    s->entry = std::move(open);
+    return DataObject(std::move(s));
+}
+
 const std::string& DataObject::name() const {
     return m_state->name;
 }
@@ -72,7 +106,19 @@ const std::optional<std::filesystem::path>& DataObject::file() const {
 }
 
 bool DataObject::has_content() const {
-    return m_state->file || m_state->bytes || !m_state->parts.empty();
+    return m_state->file || m_state->bytes || !m_state->parts.empty() || m_state->entry;
+}
+
+bool DataObject::is_entry() const {
+    return static_cast<bool>(m_state->entry);
+}
+
+std::unique_ptr<core::Reader> DataObject::open() const {
+    if (m_state->bytes) return core::open_span(*m_state->bytes);
+    if (m_state->file) return core::open_file(*m_state->file);
+    if (m_state->entry) return m_state->entry();
+    if (!m_state->parts.empty()) return std::make_unique<PartsReader>(m_state->parts);
+    throw Error(Errc::internal, m_state->name + ": only its digests are known, not its bytes");
 }
 
 std::optional<core::Bytes> DataObject::digest(const EVP_MD* md) const {
@@ -81,18 +127,16 @@ std::optional<core::Bytes> DataObject::digest(const EVP_MD* md) const {
     std::lock_guard lock(s.mutex);
     if (auto it = s.digests.find(nid); it != s.digests.end()) return it->second;
     if (!has_content()) return std::nullopt;
-    if (!s.parts.empty()) {
-        ossl::Ptr<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
-        unsigned char out[EVP_MAX_MD_SIZE];
-        unsigned int n = 0;
-        bool ok = ctx && EVP_DigestInit_ex(ctx.get(), md, nullptr) == 1;
-        for (const auto& part : s.parts)
-            ok = ok && EVP_DigestUpdate(ctx.get(), part.data(), part.size()) == 1;
-        ok = ok && EVP_DigestFinal_ex(ctx.get(), out, &n) == 1;
-        if (!ok) ossl::fail(Errc::internal, "cannot hash " + s.name);
-        return s.digests.emplace(nid, core::Bytes(out, out + n)).first->second;
+    core::Bytes d;
+    if (s.bytes) {
+        d = crypto::digest_bytes(md, *s.bytes);
+    } else if (s.file) {
+        d = crypto::digest_file(md, *s.file);
+    } else {
+        crypto::Hasher hash(md);
+        stream([&](std::span<const unsigned char> chunk) { hash.update(chunk); });
+        d = hash.final();
     }
-    auto d = s.bytes ? crypto::digest_bytes(md, *s.bytes) : crypto::digest_file(md, *s.file);
     return s.digests.emplace(nid, std::move(d)).first->second;
 }
 
@@ -112,6 +156,10 @@ void DataObject::stream(const std::function<void(std::span<const unsigned char>)
         for (const auto& part : m_state->parts) sink(part);
     } else if (m_state->file) {
         core::stream_file(*m_state->file, sink);
+    } else if (m_state->entry) {
+        const auto reader = m_state->entry();
+        std::vector<unsigned char> buffer(1 << 20);
+        while (const std::size_t n = reader->read(buffer)) sink({buffer.data(), n});
     } else {
         throw Error(Errc::internal, m_state->name + ": only its digests are known, not its bytes");
     }
@@ -119,14 +167,14 @@ void DataObject::stream(const std::function<void(std::span<const unsigned char>)
 
 core::Bytes DataObject::read(std::uintmax_t max_size) const {
     if (m_state->file) return core::read_file(*m_state->file, max_size);
-    if (!m_state->parts.empty()) {
+    if (m_state->entry) {
         core::Bytes out;
-        for (const auto& part : m_state->parts) {
-            if (out.size() + part.size() > max_size)
+        stream([&](std::span<const unsigned char> chunk) {
+            if (out.size() + chunk.size() > max_size)
                 throw Error(Errc::malformed_input,
                             m_state->name + ": larger than ltsign reads whole");
-            out.insert(out.end(), part.begin(), part.end());
-        }
+            out.insert(out.end(), chunk.begin(), chunk.end());
+        });
         return out;
     }
     if (!m_state->bytes)

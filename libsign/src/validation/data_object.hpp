@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/file_io.hpp"
+#include "core/reader.hpp"
 #include "crypto/ossl.hpp"
 
 namespace ltsign::validation {
@@ -37,13 +38,22 @@ class DataObject {
                                       std::shared_ptr<const void> owner);
     // Only digests (by digest NID), as archives often keep them instead of the document.
     static DataObject from_digests(std::string name, std::map<int, core::Bytes> digests);
+    // A member of a container (an ASiC entry), named by its path there and read through `open`
+    // each time its content is needed (streamed, never held whole).
+    using Opener = std::function<std::unique_ptr<core::Reader>()>;
+    static DataObject from_entry(std::string name, Opener open);
 
     // How messages name it: the path as given for a file.
     const std::string& name() const;
     // The file, for what must read it itself (xmlsec1 serving a detached reference).
     const std::optional<std::filesystem::path>& file() const;
-    // Whether its bytes can be read (a file or bytes), not only digests.
+    // Whether its bytes can be read (a file, bytes or an entry), not only digests.
     bool has_content() const;
+    // A container entry (from_entry): a detached reference names it by its whole name().
+    bool is_entry() const;
+    // The content from its start (a file or an entry streamed, bytes borrowed).
+    // Error(internal) when there is none.
+    std::unique_ptr<core::Reader> open() const;
 
     // The digest with `md`: a known one, else the content hashed (once per algorithm); nullopt
     // when the object has neither. Error if the file cannot be read.

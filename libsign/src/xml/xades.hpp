@@ -64,6 +64,16 @@ XmlSignatures extract_facts(std::span<const unsigned char> bytes, const std::str
 core::Bytes sign_xades(const std::filesystem::path& file, const Signer& signer,
                        const SignOptions& options, const cms::TokenSource& tokens);
 
+// ETSI EN 319 162-1 (ASiC): the namespace of ASiCManifest and asic:XAdESSignatures.
+inline constexpr const char* k_asic_ns = "http://uri.etsi.org/02918/v1.2.1#";
+
+// An ASiC signature (EN 319 162-1 4.4.3): XAdES B-B (B-T as sign_xades) detached over the
+// container entries `entries` (each named by its path in the container, its URI relative to the
+// container's root), one ds:Reference and DataObjectFormat each, in an asic:XAdESSignatures
+// document. Checked to verify before it is returned.
+core::Bytes sign_xades_entries(const validation::DataObjects& entries, const Signer& signer,
+                               const SignOptions& options, const cms::TokenSource& tokens);
+
 // Raises every XAdES signature of an XML signature file that has no SignatureTimeStamp to B-T
 // (a token over the canonicalised SignatureValue from `tokens`). The signed parts are untouched
 // and the result is checked to verify as before. Error(usage) when nothing is left to extend.
@@ -88,6 +98,11 @@ core::Bytes add_validation_data(std::span<const unsigned char> bytes, const std:
 // (Error(malformed_input)).
 core::Bytes add_archive_timestamp(std::span<const unsigned char> bytes, const std::string& what,
                                   const validation::DataObject* document, const EVP_MD* md,
+                                  const cms::TokenSource& tokens);
+// The same for signatures whose detached references name several documents (ASiC-E: the
+// container's entries).
+core::Bytes add_archive_timestamp(std::span<const unsigned char> bytes, const std::string& what,
+                                  const validation::DataObjects& documents, const EVP_MD* md,
                                   const cms::TokenSource& tokens);
 
 // ETSI TS 119 132-3: the data objects an evidence record in `holder`, a
@@ -155,6 +170,9 @@ core::Bytes archive_input(xmlDoc* doc, xmlNode* sig, xmlNode* usp, xmlNode* befo
 using SignatureEdit = std::function<void(xmlDoc*, const CheckedSignature&, xmlNode* usp)>;
 core::Bytes edit_each_signature(std::span<const unsigned char> bytes, const std::string& what,
                                 const validation::DataObject* document, const std::string& added,
+                                const SignatureEdit& edit);
+core::Bytes edit_each_signature(std::span<const unsigned char> bytes, const std::string& what,
+                                const validation::DataObjects& documents, const std::string& added,
                                 const SignatureEdit& edit);
 
 // TS 119 132-3: the evidence records in every xadesen:SealingEvidenceRecords of `checked` (the

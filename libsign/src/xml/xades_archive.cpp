@@ -369,6 +369,12 @@ core::Bytes edit_each_signature(std::span<const unsigned char> bytes, const std:
                                 const SignatureEdit& edit) {
     validation::DataObjects objects;
     if (document != nullptr) objects.push_back(*document);
+    return edit_each_signature(bytes, what, objects, added, edit);
+}
+
+core::Bytes edit_each_signature(std::span<const unsigned char> bytes, const std::string& what,
+                                const validation::DataObjects& objects, const std::string& added,
+                                const SignatureEdit& edit) {
     Doc doc = parse(bytes, what);
     int edited = 0;
     for (const auto& checked : check_signatures(doc.get(), what, objects, true)) {
@@ -399,8 +405,16 @@ core::Bytes edit_each_signature(std::span<const unsigned char> bytes, const std:
 core::Bytes add_archive_timestamp(std::span<const unsigned char> bytes, const std::string& what,
                                   const validation::DataObject* document, const EVP_MD* md,
                                   const cms::TokenSource& tokens) {
+    validation::DataObjects objects;
+    if (document != nullptr) objects.push_back(*document);
+    return add_archive_timestamp(bytes, what, objects, md, tokens);
+}
+
+core::Bytes add_archive_timestamp(std::span<const unsigned char> bytes, const std::string& what,
+                                  const validation::DataObjects& documents, const EVP_MD* md,
+                                  const cms::TokenSource& tokens) {
     return edit_each_signature(
-        bytes, what, document, "an archive time-stamp",
+        bytes, what, documents, "an archive time-stamp",
         [&](xmlDoc* doc, const CheckedSignature& checked, xmlNode* usp) {
             // Exclusive C14N, as DSS writes it: namespaces declared on ancestors (an enveloping
             // document's) do not enter what is time-stamped.

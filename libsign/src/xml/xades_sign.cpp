@@ -284,12 +284,20 @@ Target prepare_target(const fs::path& file, Packaging packaging) {
     return t;
 }
 
+// A document a detached reference signs: its URI, its media type, and its content.
+struct DetachedDocument {
+    std::string uri;
+    std::string mime_type;
+    validation::DataObject object;
+};
+
 // EN 319 132-1 5.2: the signed properties of a baseline signature (SigningTime,
-// SigningCertificateV2, DataObjectFormat) in a QualifyingProperties targeting `sig`.
+// SigningCertificateV2, one DataObjectFormat per signed document: (reference Id, media type)) in
+// a QualifyingProperties targeting `sig`.
 xmlNode* add_qualifying_properties(Builder& b, xmlNode* sig, const std::string& sig_id,
-                                   const std::string& sp_id, const std::string& ref_id,
-                                   const fs::path& file, TimePoint when,
-                                   const core::Bytes& signer_der, const EVP_MD* md,
+                                   const std::string& sp_id,
+                                   const std::vector<std::pair<std::string, std::string>>& formats,
+                                   TimePoint when, const core::Bytes& signer_der, const EVP_MD* md,
                                    const std::string& digest_uri) {
     xmlNode* qp =
         made(xmlNewChild(b.ds(sig, "Object"), nullptr, BAD_CAST "QualifyingProperties", nullptr));
@@ -302,17 +310,18 @@ xmlNode* add_qualifying_properties(Builder& b, xmlNode* sig, const std::string& 
     xmlNode* cd = b.xades(b.xades(b.xades(ssp, "SigningCertificateV2"), "Cert"), "CertDigest");
     Builder::set(b.ds(cd, "DigestMethod"), "Algorithm", digest_uri);
     b.ds(cd, "DigestValue", base64_encode(crypto::digest_bytes(md, signer_der)));
-    xmlNode* dof = b.xades(b.xades(sp, "SignedDataObjectProperties"), "DataObjectFormat");
-    Builder::set(dof, "ObjectReference", "#" + ref_id);
-    b.xades(dof, "MimeType", mime_type(file));
+    xmlNode* sdop = b.xades(sp, "SignedDataObjectProperties");
+    for (const auto& [ref_id, mime] : formats) {
+        xmlNode* dof = b.xades(sdop, "DataObjectFormat");
+        Builder::set(dof, "ObjectReference", "#" + ref_id);
+        b.xades(dof, "MimeType", mime);
+    }
     return qp;
 }
 
 // What ltsign writes, ltsign must verify: the result is checked before anyone sees it.
-void check_new_signature(const core::Bytes& out, const fs::path& file, Packaging packaging) {
-    validation::DataObjects self;
-    if (packaging == Packaging::detached) self.push_back(validation::DataObject::from_file(file));
-    const auto check = extract_facts(out, "the new signature", self);
+void check_new_signature(const core::Bytes& out, const validation::DataObjects& documents) {
+    const auto check = extract_facts(out, "the new signature", documents);
     const auto& f = check.facts.back();  // ours is the root's last child
     if (f.format_problem || f.data_digest.status != validation::Check::passed ||
         f.signature_value.status != validation::Check::passed) {
@@ -322,18 +331,17 @@ void check_new_signature(const core::Bytes& out, const fs::path& file, Packaging
     }
 }
 
-}  // namespace
-
-core::Bytes sign_xades(const fs::path& file, const Signer& signer, const SignOptions& options,
-                       const cms::TokenSource& tokens) {
+// The signature's parts in `target`: one reference per detached document (or the enveloped or
+// enveloping one), signed, time-stamped at B-T, serialised and checked.
+core::Bytes make_signature(Target& target, const std::vector<DetachedDocument>& documents,
+                           const std::string& content_mime, const Signer& signer,
+                           const SignOptions& options, const cms::TokenSource& tokens) {
     const TimePoint when = options.signing_time.value_or(now_utc());
     signer.check_usable_at(when);
     const auto& identity = detail::impl(signer);
     const auto [method, digest_uri] = signing_methods(signer, options, tokens);
-    Target target = prepare_target(file, options.packaging);
-
     const std::string id = random_id();
-    const std::string sig_id = "id-" + id, sp_id = "xades-id-" + id, ref_id = "r-id-" + id + "-1";
+    const std::string sig_id = "id-" + id, sp_id = "xades-id-" + id;
     Builder b(target.doc.get());
     xmlNode* sig = b.signature(target.parent);
     Builder::set(sig, "Id", sig_id);
@@ -341,20 +349,21 @@ core::Bytes sign_xades(const fs::path& file, const Signer& signer, const SignOpt
     Builder::set(b.ds(si, "CanonicalizationMethod"), "Algorithm", k_exc_c14n);
     Builder::set(b.ds(si, "SignatureMethod"), "Algorithm", method);
     DetachedData detached;
+    std::vector<std::pair<std::string, std::string>> formats;
     const std::string object_id = "o-id-" + id + "-1";
-    switch (options.packaging) {
-        case Packaging::enveloped:
-            b.reference(si, ref_id, "", "", {k_enveloped, k_exc_c14n}, digest_uri);
-            break;
-        case Packaging::enveloping:
-            b.reference(si, ref_id, "#" + object_id, k_object_type, {k_base64}, digest_uri);
-            break;
-        case Packaging::detached: {
-            const std::string uri = uri_for(file.filename().string());
-            detached[uri] = file;
-            b.reference(si, ref_id, uri, "", {}, digest_uri);
-            break;
+    if (documents.empty()) {
+        formats.emplace_back("r-id-" + id + "-1", content_mime);
+        if (options.packaging == Packaging::enveloped) {
+            b.reference(si, formats.back().first, "", "", {k_enveloped, k_exc_c14n}, digest_uri);
+        } else {
+            b.reference(si, formats.back().first, "#" + object_id, k_object_type, {k_base64},
+                        digest_uri);
         }
+    }
+    for (const auto& d : documents) {
+        formats.emplace_back("r-id-" + id + "-" + std::to_string(formats.size() + 1), d.mime_type);
+        detached.emplace(d.uri, d.object);
+        b.reference(si, formats.back().first, d.uri, "", {}, digest_uri);
     }
     b.reference(si, "", "#" + sp_id, k_signed_properties_type, {k_exc_c14n}, digest_uri);
     Builder::set(b.ds(sig, "SignatureValue"), "Id", "value-" + sig_id);
@@ -365,22 +374,59 @@ core::Bytes sign_xades(const fs::path& file, const Signer& signer, const SignOpt
         b.ds(x509, "X509Certificate", base64_encode(ossl::to_der(c.get())));
 
     const EVP_MD* md = crypto::evp_md(options.digest);
-    xmlNode* qp = add_qualifying_properties(b, sig, sig_id, sp_id, ref_id, file, when, signer_der,
-                                            md, digest_uri);
-    if (options.packaging == Packaging::enveloping) {
+    xmlNode* qp =
+        add_qualifying_properties(b, sig, sig_id, sp_id, formats, when, signer_der, md, digest_uri);
+    if (documents.empty() && options.packaging == Packaging::enveloping) {
         xmlNode* obj = b.ds(sig, "Object", base64_encode(target.content));
         Builder::set(obj, "Id", object_id);
         Builder::set(obj, "Encoding", k_base64);
-        Builder::set(obj, "MimeType", mime_type(file));
+        Builder::set(obj, "MimeType", content_mime);
     }
-
     register_ids(target.doc.get());
     sign_core(sig, identity.key.get(), detached);
     if (options.level == Level::t) add_signature_timestamp(target.doc.get(), sig, qp, tokens, md);
-
     const core::Bytes out = serialize(target.doc.get(), false);
-    check_new_signature(out, file, options.packaging);
+    validation::DataObjects objects;
+    for (const auto& d : documents) objects.push_back(d.object);
+    check_new_signature(out, objects);
     return out;
+}
+
+// RFC 3986 for a container entry's path: each segment as uri_for does it, '/' between them.
+std::string entry_uri(const std::string& name) {
+    std::string out;
+    std::size_t start = 0;
+    for (std::size_t slash; (slash = name.find('/', start)) != std::string::npos;
+         start = slash + 1) {
+        out += uri_for(name.substr(start, slash - start)) + "/";
+    }
+    return out + uri_for(name.substr(start));
+}
+
+}  // namespace
+
+core::Bytes sign_xades(const fs::path& file, const Signer& signer, const SignOptions& options,
+                       const cms::TokenSource& tokens) {
+    Target target = prepare_target(file, options.packaging);
+    std::vector<DetachedDocument> documents;
+    if (options.packaging == Packaging::detached) {
+        documents.push_back({uri_for(file.filename().string()), mime_type(file),
+                             validation::DataObject::from_file(file)});
+    }
+    return make_signature(target, documents, mime_type(file), signer, options, tokens);
+}
+
+core::Bytes sign_xades_entries(const validation::DataObjects& entries, const Signer& signer,
+                               const SignOptions& options, const cms::TokenSource& tokens) {
+    Target target;
+    target.doc.reset(made(xmlNewDoc(BAD_CAST "1.0")));
+    target.parent = made(xmlNewNode(nullptr, BAD_CAST "XAdESSignatures"));
+    xmlSetNs(target.parent, made(xmlNewNs(target.parent, BAD_CAST k_asic_ns, BAD_CAST "asic")));
+    xmlDocSetRootElement(target.doc.get(), target.parent);
+    std::vector<DetachedDocument> documents;
+    for (const auto& e : entries)
+        documents.push_back({entry_uri(e.name()), mime_type(e.name()), e});
+    return make_signature(target, documents, "", signer, options, tokens);
 }
 
 }  // namespace ltsign::xml

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "cms/timestamp_token.hpp"
+#include "core/text.hpp"
 #include "crypto/digests.hpp"
 #include "ltsign/error.hpp"
 #include "validation/model.hpp"
@@ -64,22 +65,19 @@ std::optional<std::string> fragment_id(const std::string& uri) {
     return std::nullopt;
 }
 
-std::string last_segment(const std::string& uri) {
-    std::string u = uri;
-    if (auto q = u.find_first_of("?#"); q != std::string::npos) u.resize(q);
-    if (auto s = u.find_last_of('/'); s != std::string::npos) u = u.substr(s + 1);
-    std::string out;
-    for (std::size_t i = 0; i < u.size(); ++i) {
-        if (u[i] == '%' && i + 2 < u.size() &&
-            std::isxdigit(static_cast<unsigned char>(u[i + 1])) &&
-            std::isxdigit(static_cast<unsigned char>(u[i + 2]))) {
-            out += static_cast<char>(std::stoi(u.substr(i + 1, 2), nullptr, 16));
-            i += 2;
-        } else {
-            out += u[i];
-        }
-    }
+// A URI relative to a container's root as the entry name it means: fragment and query cut off,
+// percent-escapes decoded, a leading "./" dropped.
+std::string entry_path(const std::string& uri) {
+    std::string out = core::percent_decode(uri.substr(0, uri.find_first_of("?#")));
+    if (out.rfind("./", 0) == 0) out.erase(0, 2);
     return out;
+}
+
+// The last segment of a reference's URI, decoded: how a detached file is named.
+std::string last_segment(const std::string& uri) {
+    std::string path = entry_path(uri);
+    if (auto s = path.find_last_of('/'); s != std::string::npos) path = path.substr(s + 1);
+    return path;
 }
 
 // A base64 DER object carried in the XML; null when it is not one (the caller says what that
@@ -931,8 +929,8 @@ class SignatureChecker {
                 const auto it = m_detached.find(use.uri);
                 if (it == m_detached.end() || use.uri.find('#') != std::string::npos)
                     return std::nullopt;
-                const Doc doc = parse(core::read_file(it->second, core::k_max_signature_file),
-                                      it->second.string());
+                const Doc doc =
+                    parse(it->second.read(core::k_max_signature_file), it->second.name());
                 const auto all =
                     canonicalize_node_set(doc.get(), reinterpret_cast<xmlNode*>(doc.get()), nullptr,
                                           true, c14n.algorithm, c14n.prefixes);
@@ -1054,20 +1052,24 @@ class SignatureChecker {
                canonicalize(m_doc, element, k_exc);
     }
 
-    // Detached references are answered by the data objects given as files: by name, or the
-    // single file for the single detached reference.
+    // Detached references are answered by the data objects given as files (by name, or the
+    // single file for the single detached reference) or as container entries (by their whole
+    // name in the container, the URI relative to its root: EN 319 162-1 4.4.3).
     void match_detached(const std::vector<std::pair<std::string, std::size_t>>& external) {
         if (external.empty()) return;
-        std::vector<fs::path> files;
+        std::vector<const validation::DataObject*> files;
         for (const auto& object : m_objects) {
-            if (object.file()) files.push_back(*object.file());
+            if (object.file() || object.is_entry()) files.push_back(&object);
         }
         for (const auto& [uri, index] : external) {
             const std::string name = last_segment(uri);
-            std::optional<fs::path> file;
+            const std::string path = entry_path(uri);
+            const validation::DataObject* file = nullptr;
             std::size_t same_name = 0;
-            for (const auto& f : files) {
-                if (f.filename().string() == name && ++same_name == 1) file = f;
+            for (const auto* f : files) {
+                const bool match =
+                    f->is_entry() ? f->name() == path : f->file()->filename().string() == name;
+                if (match && ++same_name == 1) file = f;
             }
             if (same_name > 1) {
                 // Two documents answer the reference: judging either could pass the wrong one.
@@ -1077,23 +1079,24 @@ class SignatureChecker {
                           "\": which is meant cannot be told");
                 continue;
             }
-            if (!file && external.size() == 1 && files.size() == 1) {
+            if (file == nullptr && external.size() == 1 && files.size() == 1) {
                 file = files.front();
-                if (!name.empty() && files.front().filename().string() != name) {
+                if (!name.empty() && file->file()->filename().string() != name) {
                     m_facts.notes.push_back({NoteCode::document_name_differs,
                                              "the detached document is named \"" + name +
-                                                 "\" in the signature; " + file->string() +
+                                                 "\" in the signature; " + file->name() +
                                                  " was used in its place"});
                 }
             }
-            if (!file) {
+            if (file == nullptr) {
                 m_unresolved = true;
                 m_document_missing = true;
                 not_found("the detached document \"" + uri + "\" was not supplied");
                 continue;
             }
-            m_detached[uri] = *file;
-            m_facts.signed_data[index].target = "file " + file->string();
+            m_detached.emplace(uri, *file);
+            m_facts.signed_data[index].target =
+                (file->is_entry() ? "entry " : "file ") + file->name();
         }
     }
 

@@ -48,7 +48,7 @@ void collect_error(const char*, int, const char*, const char* object, const char
     }
 }
 
-const std::filesystem::path* detached_file(const char* uri) noexcept {
+const validation::DataObject* detached_object(const char* uri) noexcept {
     if (t_detached == nullptr || uri == nullptr) return nullptr;
     try {
         if (auto it = t_detached->find(uri); it != t_detached->end()) return &it->second;
@@ -66,19 +66,28 @@ const std::filesystem::path* detached_file(const char* uri) noexcept {
 // The only input callbacks xmlsec has: they answer the detached documents of the current
 // operation and nothing else, so a reference can never make ltsign read a file or a URL.
 int io_match(const char* uri) noexcept {
-    return detached_file(uri) != nullptr ? 1 : 0;
+    return detached_object(uri) != nullptr ? 1 : 0;
 }
 void* io_open(const char* uri) noexcept {
-    const auto* file = detached_file(uri);
-    return file == nullptr ? nullptr : std::fopen(file->c_str(), "rb");
+    const auto* object = detached_object(uri);
+    if (object == nullptr) return nullptr;
+    try {
+        return object->open().release();
+    } catch (...) {
+        return nullptr;
+    }
 }
 int io_read(void* context, char* buffer, int len) noexcept {
-    const std::size_t n =
-        std::fread(buffer, 1, static_cast<std::size_t>(len), static_cast<std::FILE*>(context));
-    return std::ferror(static_cast<std::FILE*>(context)) ? -1 : static_cast<int>(n);
+    try {
+        return static_cast<int>(static_cast<core::Reader*>(context)->read(
+            {reinterpret_cast<unsigned char*>(buffer), static_cast<std::size_t>(len)}));
+    } catch (...) {
+        return -1;  // a read error or an entry that breaks its container: the reference fails
+    }
 }
 int io_close(void* context) noexcept {
-    return std::fclose(static_cast<std::FILE*>(context));
+    const std::unique_ptr<core::Reader> reader(static_cast<core::Reader*>(context));
+    return 0;
 }
 
 void init() {
@@ -205,8 +214,11 @@ CoreResult verify_core(xmlNode* signature, X509* cert, const DetachedData& detac
         return r;
     }
     // Keep what each reference digested, to judge what its transforms selected (the caller has
-    // bounded how much the references digest in all).
-    ctx->flags |= XMLSEC_DSIG_FLAGS_STORE_SIGNEDINFO_REFERENCES;
+    // bounded how much the references digest in all). Detached documents (files, container
+    // entries: gigabytes at times) are then held whole by xmlsec1, so they are streamed instead
+    // unless the caller needs their octets (an archive time-stamp); what a detached reference's
+    // transforms select is then reported as not evaluated.
+    if (detached.empty() || keep_data) ctx->flags |= XMLSEC_DSIG_FLAGS_STORE_SIGNEDINFO_REFERENCES;
     const int rc = xmlSecDSigCtxVerify(ctx.get(), signature);
     for (xmlSecSize i = 0; i < xmlSecPtrListGetSize(&ctx->signedInfoReferences); ++i) {
         auto* ref = static_cast<xmlSecDSigReferenceCtx*>(

@@ -14,13 +14,15 @@
 
 #include "core/file_io.hpp"
 #include "crypto/ossl.hpp"
+#include "validation/data_object.hpp"
 
 namespace ltsign::xml {
 
 inline constexpr const char* k_dsig_ns = "http://www.w3.org/2000/09/xmldsig#";
 
-// External reference URIs and the files that answer them (detached signatures).
-using DetachedData = std::map<std::string, std::filesystem::path>;
+// External reference URIs and the documents that answer them (detached signatures: files, or the
+// entries of a container), streamed to xmlsec1 when it digests them.
+using DetachedData = std::map<std::string, validation::DataObject>;
 
 struct CoreResult {
     enum class Status {
