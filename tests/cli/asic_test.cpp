@@ -5,6 +5,8 @@
 // and nothing written outside the working folder.
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -321,5 +323,99 @@ TEST_F(Asic, ZipBombIsRefusedInBoundedMemory) {
     EXPECT_LT(peak_kib, 200L * 1024 * test::k_sanitizer_memory_factor) << peak_kib << " KiB";
     std::cout << "zip bomb refused with peak RSS " << peak_kib << " KiB\n";
 }
+}  // namespace
+}  // namespace ltsign
+
+namespace ltsign {
+namespace {
+
+// What an adversarial review found, each built here from a container ltsign signed: a second
+// central directory carried in the archive comment (libzip read the genuine documents, every
+// other ZIP reader the forged ones), bytes no entry accounts for (an unreferenced copy, data
+// prepended), an entry whose data spans the next one; and a manifest no signature protects
+// naming one large entry hundreds of times (each reference inflated and hashed it again).
+TEST_F(Asic, ArchivesOtherReadersSeeDifferentlyAreRefused) {
+    const auto signed_container = dir / "c.asice";
+    ASSERT_EQ(sign(docs(), "asic-e", signed_container, "--packaging xades").exit_code, 0);
+    const std::string c = q(signed_container);
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        // A forged archive appended as the comment of the genuine end record.
+        {"dual.asice",
+         "import io,struct,zipfile\n"
+         "d=open(" +
+             c +
+             ",'rb').read()\n"
+             "b=io.BytesIO(); z=zipfile.ZipFile(b,'w')\n"
+             "z.writestr('mimetype','application/vnd.etsi.asic-e+zip')\n"
+             "z.writestr('beslut.txt','FORGED')\n"
+             "z.close(); f=b.getvalue()\n"
+             "e=d.rfind(b'PK\\x05\\x06')\n"
+             "open('OUT','wb').write(d[:e+20]+struct.pack('<H',len(f))+f)\n"},
+        // Data before the first entry (as a self-extracting stub would have).
+        {"prepended.asice", "d=open(" + c + ",'rb').read()\nopen('OUT','wb').write(b'X'*64+d)\n"},
+        // An unreferenced copy of an entry between the entries and the central directory.
+        {"stray.asice",
+         "import struct\n"
+         "d=open(" +
+             c +
+             ",'rb').read()\n"
+             "e=d.rfind(b'PK\\x05\\x06')\n"
+             "cd=struct.unpack('<I',d[e+16:e+20])[0]\n"
+             "stray=b'PK\\x03\\x04'+b'\\0'*40\n"
+             "end=d[e:e+16]+struct.pack('<I',cd+len(stray))+d[e+20:]\n"
+             "open('OUT','wb').write(d[:cd]+stray+d[cd:e]+end)\n"},
+    };
+    for (const auto& [name, script] : cases) {
+        const auto out = dir / name;
+        std::string s = script;
+        s.replace(s.find("OUT"), 3, out.string());
+        ASSERT_NO_FATAL_FAILURE(python(s)) << name;
+        const auto r = ltsign("verify " + q(out) + " --trust " + q(pki("root.pem")));
+        EXPECT_EQ(r.exit_code, 65) << name << "\n" << r.out << r.err;
+        // A file that does not start with a local header is no container at all.
+        if (name != "prepended.asice") {
+            EXPECT_NE(r.out.find("other ZIP readers may see other documents"), std::string::npos)
+                << name << "\n"
+                << r.out;
+        }
+    }
+}
+
+TEST_F(Asic, AManifestRepeatingOneEntryHashesItOnce) {
+    test::TsaProcess tsa(dir / "serial", std::string("--test-clock ") + test::k_tsa_clock);
+    const auto plain = dir / "c.asice";
+    ASSERT_EQ(sign(docs(), "asic-e", plain).exit_code, 0);
+    const auto sealed = dir / "sealed.asice";
+    ASSERT_EQ(ltsign("seal " + q(plain) + " --container --tsa " + tsa.url() + " -o " + q(sealed))
+                  .exit_code,
+              0);
+    // 2,000 references to a 16 MiB entry in the record's manifest, which nothing signs.
+    const auto amplified = dir / "amplified.asice";
+    python(
+        "import zipfile,re,os\n"
+        "z=zipfile.ZipFile('" +
+        sealed.string() +
+        "')\n"
+        "items=[(i,z.read(i.filename)) for i in z.infolist()]\n"
+        "o=zipfile.ZipFile('" +
+        amplified.string() +
+        "','w')\n"
+        "for i,b in items:\n"
+        "  if i.filename.endswith('ASiCEvidenceRecordManifest.xml'):\n"
+        "    m=b.decode(); r=re.search(r'<asic:DataObjectReference URI=\"beslut.txt\".*?"
+        "</asic:DataObjectReference>',m,re.S).group(0)\n"
+        "    b=m.replace('</asic:ASiCManifest>',r.replace('beslut.txt','big.bin')*2000+"
+        "'</asic:ASiCManifest>').encode()\n"
+        "  o.writestr(i,b)\n"
+        "o.writestr('big.bin',os.urandom(1<<24))\n"
+        "o.close()\n");
+    const auto start = std::chrono::steady_clock::now();
+    const auto r = ltsign("verify " + q(amplified) + " --trust " + q(pki("root.pem")));
+    const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start);
+    EXPECT_NE(r.exit_code, 0) << r.out;
+    // Hashing 16 MiB once takes a fraction of a second; 2,000 times took minutes.
+    EXPECT_LT(seconds.count(), 30.0) << r.out;
+}
+
 }  // namespace
 }  // namespace ltsign

@@ -133,8 +133,13 @@ std::vector<const ZipEntry*> Container::entries_of(Role role) const {
 }
 
 validation::DataObject Container::object(const ZipEntry& entry) const {
-    return validation::DataObject::from_entry(entry.name,
-                                              [zip = m_zip, entry] { return zip->reader(entry); });
+    std::lock_guard lock(m_objects->mutex);
+    if (auto it = m_objects->by_index.find(entry.index); it != m_objects->by_index.end())
+        return it->second;
+    auto made = validation::DataObject::from_entry(
+        entry.name, [zip = m_zip, entry] { return zip->reader(entry); });
+    m_objects->by_index.emplace(entry.index, made);
+    return made;
 }
 
 validation::DataObjects Container::data_objects() const {

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,7 +57,9 @@ class Container {
     const std::vector<Note>& notes() const { return m_notes; }
 
     std::vector<const ZipEntry*> entries_of(Role role) const;
-    // An entry as a data object: its name, its content streamed from the archive.
+    // An entry as a data object: its name, its content streamed from the archive. One object per
+    // entry, however often it is asked for: its digest is computed once per algorithm, whatever
+    // references (a manifest no signature protects can repeat one thousands of times) name it.
     validation::DataObject object(const ZipEntry& entry) const;
     // Every data object of the container, in archive order.
     validation::DataObjects data_objects() const;
@@ -64,6 +68,11 @@ class Container {
     std::shared_ptr<const ZipArchive> m_zip;
     Kind m_kind = Kind::asic_e;
     std::vector<Note> m_notes;
+    struct Objects {
+        std::mutex mutex;
+        std::map<std::uint64_t, validation::DataObject> by_index;
+    };
+    std::shared_ptr<Objects> m_objects = std::make_shared<Objects>();
 };
 
 // ASiCManifest (EN 319 162-1 A.5), also as ASiCArchiveManifest and ASiCEvidenceRecordManifest:

@@ -3,6 +3,7 @@
 #include <zip.h>
 
 #include <algorithm>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -22,6 +23,156 @@ std::string mib(std::uint64_t bytes) {
 [[noreturn]] void refuse(const std::string& what, const std::string& why) {
     throw Error(Errc::malformed_input, what + ": " + why);
 }
+
+// APPNOTE 4.3: the archive as a reader other than libzip sees it. libzip keeps the central
+// directory that spans the most entries; other readers take the last end record, or walk the
+// local headers. A container is read only if every one of them sees the same thing: one end
+// record, at the end of the file, whose comment holds no ZIP record; one central directory, right
+// before it (behind the ZIP64 records when there are any); and local entries that follow one
+// another from byte 0 to the central directory without a gap or an overlap, each the one its
+// central directory entry names. Otherwise the file is refused: which documents it holds would
+// depend on the program that opens it.
+class Layout {
+  public:
+    Layout(const std::filesystem::path& file, std::string what)
+        : m_in(file, std::ios::binary), m_what(std::move(what)) {
+        m_in.seekg(0, std::ios::end);
+        m_size = static_cast<std::uint64_t>(m_in.tellg());
+    }
+
+    void check(std::uint64_t entries) {
+        const auto [cd_offset, cd_size, count, end_of_entries] = end_records();
+        if (count != entries) fail("its end record and central directory disagree on the entries");
+        std::vector<std::pair<std::uint64_t, std::uint64_t>> spans;  // local entry: start, end
+        std::uint64_t at = cd_offset;
+        for (std::uint64_t i = 0; i < count; ++i) spans.push_back(central_entry(at));
+        if (at != cd_offset + cd_size) fail("its central directory is not the size it declares");
+        if (cd_offset + cd_size != end_of_entries)
+            fail("bytes lie between its central directory and its end records");
+        std::sort(spans.begin(), spans.end());
+        std::uint64_t expected = 0;
+        for (const auto& [start, end] : spans) {
+            if (start != expected) {
+                fail(start > expected ? "bytes at offset " + std::to_string(expected) +
+                                            " belong to no entry of its central directory"
+                                      : "two of its entries overlap");
+            }
+            expected = end;
+        }
+        if (expected != cd_offset) fail("bytes before its central directory belong to no entry");
+    }
+
+  private:
+    struct Ends {
+        std::uint64_t cd_offset, cd_size, count, end_of_entries;
+    };
+
+    [[noreturn]] void fail(const std::string& why) const {
+        throw Error(Errc::malformed_input,
+                    m_what + ": " + why +
+                        "; other ZIP readers may see other documents in it, so ltsign does not "
+                        "read it");
+    }
+
+    core::Bytes bytes(std::uint64_t at, std::size_t n) {
+        if (at > m_size || n > m_size - at) fail("it is truncated");
+        core::Bytes out(n);
+        m_in.seekg(static_cast<std::streamoff>(at));
+        m_in.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(n));
+        if (!m_in) fail("it cannot be read");
+        return out;
+    }
+    static std::uint64_t le(const core::Bytes& b, std::size_t at, int n) {
+        std::uint64_t v = 0;
+        for (int i = n - 1; i >= 0; --i) v = (v << 8) | b[at + static_cast<std::size_t>(i)];
+        return v;
+    }
+    static bool has_record(const core::Bytes& b, std::size_t from, std::size_t to) {
+        for (std::size_t i = from; i + 4 <= to; ++i) {
+            if (b[i] == 'P' && b[i + 1] == 'K' && b[i + 2] < 9 && b[i + 3] < 9 && b[i + 2] != 0)
+                return true;
+        }
+        return false;
+    }
+
+    Ends end_records() {
+        const std::size_t tail = static_cast<std::size_t>(std::min<std::uint64_t>(m_size, 65557));
+        const auto b = bytes(m_size - tail, tail);
+        // An end record is one whose comment ends the file (the bytes of a stored ZIP inside an
+        // entry can look like one, but never end the file).
+        std::vector<std::size_t> found;
+        for (std::size_t i = 0; i + 22 <= b.size(); ++i) {
+            if (b[i] == 'P' && b[i + 1] == 'K' && b[i + 2] == 5 && b[i + 3] == 6 &&
+                i + 22 + le(b, i + 20, 2) == b.size()) {
+                found.push_back(i);
+            }
+        }
+        if (found.size() != 1)
+            fail(found.empty() ? "it has no end record" : "it has several end records");
+        const std::size_t e = found.front();
+        if (has_record(b, e + 22, b.size())) fail("its comment holds ZIP records");
+        Ends out{le(b, e + 16, 4), le(b, e + 12, 4), le(b, e + 10, 2), m_size - tail + e};
+        // APPNOTE 4.3.15, 4.3.14: a ZIP64 locator right before it points at the ZIP64 end record.
+        const bool locator =
+            out.end_of_entries >= 20 && le(bytes(out.end_of_entries - 20, 4), 0, 4) == 0x07064b50;
+        const bool zip64 =
+            out.cd_offset == 0xffffffff || out.cd_size == 0xffffffff || out.count == 0xffff;
+        if (!locator && zip64) fail("its ZIP64 end records are missing");
+        if (!locator) return out;
+        const auto loc = bytes(out.end_of_entries - 20, 20);
+        const std::uint64_t z = le(loc, 8, 8);
+        const auto rec = bytes(z, 56);
+        if (le(rec, 0, 4) != 0x06064b50 || z + 12 + le(rec, 4, 8) != out.end_of_entries - 20)
+            fail("its ZIP64 end record is not where its locator says");
+        return {le(rec, 48, 8), le(rec, 40, 8), le(rec, 32, 8), z};
+    }
+
+    // One central directory entry at `at` (moved past it): the span of the local entry it names.
+    std::pair<std::uint64_t, std::uint64_t> central_entry(std::uint64_t& at) {
+        const auto h = bytes(at, 46);
+        if (le(h, 0, 4) != 0x02014b50) fail("its central directory is damaged");
+        const std::uint64_t flags = le(h, 8, 2);
+        std::uint64_t compressed = le(h, 20, 4), size = le(h, 24, 4), offset = le(h, 42, 4);
+        const std::size_t name = le(h, 28, 2), extra = le(h, 30, 2), comment = le(h, 32, 2);
+        const auto x = bytes(at + 46 + name, extra);
+        // ZIP64 extended information (APPNOTE 4.5.3): the fields that were 0xffffffff, in order.
+        for (std::size_t i = 0; i + 4 <= x.size();) {
+            const std::size_t id = le(x, i, 2), len = le(x, i + 2, 2);
+            if (i + 4 + len > x.size()) fail("an extra field of its central directory is damaged");
+            if (id == 1) {
+                std::size_t j = i + 4;
+                auto take = [&](std::uint64_t& v) {
+                    if (v != 0xffffffff) return;
+                    if (j + 8 > i + 4 + len) fail("a ZIP64 extra field is too short");
+                    v = le(x, j, 8);
+                    j += 8;
+                };
+                take(size);
+                take(compressed);
+                take(offset);
+            }
+            i += 4 + len;
+        }
+        at += 46 + name + extra + comment;
+        const auto l = bytes(offset, 30);
+        if (le(l, 0, 4) != 0x04034b50)
+            fail(
+                "an entry's local header is not where its central "
+                "directory says");
+        std::uint64_t end = offset + 30 + le(l, 26, 2) + le(l, 28, 2) + compressed;
+        if ((flags & 8) != 0) {
+            // A data descriptor: its signature is optional, its sizes 4 or 8 bytes (ZIP64).
+            const bool big = compressed >= 0xffffffff || size >= 0xffffffff;
+            const auto d = bytes(end, 4);
+            end += (le(d, 0, 4) == 0x08074b50 ? 4 : 0) + 4 + (big ? 16 : 8);
+        }
+        return {offset, end};
+    }
+
+    std::ifstream m_in;
+    std::string m_what;
+    std::uint64_t m_size = 0;
+};
 
 // libzip's reasons for refusing an archive, in words a person can act on.
 std::string open_failure(int code) {
@@ -193,6 +344,7 @@ std::shared_ptr<const ZipArchive> ZipArchive::open(const std::filesystem::path& 
                          " ltsign reads from one container; unpack it with a tool you trust if "
                          "it is genuine");
     }
+    Layout(file, what).check(static_cast<std::uint64_t>(count));
     std::uint64_t total = 0;
     for (std::uint64_t i = 0; i < static_cast<std::uint64_t>(count); ++i) {
         ZipEntry e = entry_at(z, i, what);
