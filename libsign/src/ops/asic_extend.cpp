@@ -22,10 +22,7 @@ class Extension {
   public:
     Extension(const asic::Container& c, const ExtendOptions& options,
               const ValidationContext& context)
-        : m_c(c),
-          m_options(options),
-          m_context(context),
-          m_at(validation::validation_time_of(context)) {}
+        : m_c(c), m_options(options), m_context(context) {}
 
     // The verdict on the container as it is now (with what was changed so far), and which entry
     // holds each of its signature reports.
@@ -37,7 +34,9 @@ class Extension {
         FileReport r;
         r.path = m_c.zip().path();
         r.format = ev.format;
-        ops::judge_container(ev, r.path, m_context, m_at, r);
+        // At its own time (unless the context fixes one): a time-stamp added since is later
+        // than a time taken before it was asked for.
+        ops::judge_container(ev, r.path, m_context, validation::validation_time_of(m_context), r);
         ops::summarise(r);
         return r;
     }
@@ -147,7 +146,6 @@ class Extension {
     const asic::Container& m_c;
     const ExtendOptions& m_options;
     const ValidationContext& m_context;
-    TimePoint m_at;
     ops::EntryOverrides m_meta;
 };
 

@@ -292,6 +292,11 @@ void extract_records(Extraction& x) {
         const Input in = x.view.input(name);
         auto facts = ers::record_facts(decode_record(in), objects);
         facts.notes.insert(facts.notes.end(), notes.begin(), notes.end());
+        // A record holds digests: which name each document had is not part of what it proves
+        // (the manifest naming them is covered by nothing), unlike a signature's manifest.
+        facts.notes.push_back({NoteCode::record_summary,
+                               "the record proves the content of the entries it covers, not "
+                               "their names: an entry renamed since would still pass"});
         x.ce->records.push_back(std::move(facts));
         x.ce->record_items.push_back({name, covers});
     }

@@ -123,9 +123,11 @@ ExtendResult extend_input(const ops::Input& original, const ExtendOptions& optio
     validation::DataObjects objects;
     if (options.data) objects.push_back(validation::DataObject::from_file(*options.data));
     const validation::DataObject* document = objects.empty() ? nullptr : &objects.front();
-    const TimePoint at = validation::validation_time_of(context);
+    // Each validation at its own time (unless the context fixes one): a time-stamp just made is
+    // later than a time taken before it was asked for, and would prove nothing then.
     auto verify = [&](const ops::Input& in) {
-        FileReport r = ops::verify_input(in, objects, context, at, false);
+        FileReport r =
+            ops::verify_input(in, objects, context, validation::validation_time_of(context), false);
         r.data = options.data;
         return r;
     };
