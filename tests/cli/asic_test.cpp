@@ -381,6 +381,18 @@ TEST_F(Asic, ArchivesOtherReadersSeeDifferentlyAreRefused) {
     }
 }
 
+// An unsigned entry named like a signed one but for case (or trailing dots, or invisible
+// characters) is named as such: unpacked on Windows or macOS it would replace the signed one.
+TEST_F(Asic, AnUnsignedLookAlikeOfASignedEntryIsNamed) {
+    const auto out = dir / "c.asice";
+    ASSERT_EQ(sign(docs(), "asic-e", out, "--packaging xades").exit_code, 0);
+    python("import zipfile\nz=zipfile.ZipFile('" + out.string() +
+           "','a')\nz.writestr('BESLUT.TXT','Beslut: bygglov avslas.')\nz.close()\n");
+    const auto r = ltsign("verify " + q(out) + " --trust " + q(pki("root.pem")) + " " + k_at);
+    EXPECT_NE(r.out.find("looks like the covered entry"), std::string::npos) << r.out << r.err;
+    EXPECT_NE(r.out.find("beslut.txt"), std::string::npos) << r.out;
+}
+
 TEST_F(Asic, AManifestRepeatingOneEntryHashesItOnce) {
     test::TsaProcess tsa(dir / "serial", std::string("--test-clock ") + test::k_tsa_clock);
     const auto plain = dir / "c.asice";

@@ -19,6 +19,30 @@ std::string describe(const ContainerEntry& e) {
     return "\"" + core::printable(e.name) + "\" (" + std::to_string(e.size) + " bytes)";
 }
 
+// A name as a disk that ignores case, trailing dots and spaces, and invisible characters would
+// store it (Windows, macOS by default): two entries with one key would be one file there.
+std::string look_alike_key(const std::string& name) {
+    std::string s = core::nfc(name);
+    for (const char* invisible : {"\u200b", "\u200c", "\u200d", "\ufeff", "\u00ad"}) {
+        for (auto at = s.find(invisible); at != std::string::npos; at = s.find(invisible))
+            s.erase(at, std::string_view(invisible).size());
+    }
+    std::string out;
+    for (char c : s) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    while (!out.empty() && (out.back() == '.' || out.back() == ' ')) out.pop_back();
+    return out;
+}
+
+// The covered entry an uncovered one would be taken for, if any.
+const ContainerEntry* look_alike(const ContainerEntry& e, const std::vector<ContainerEntry>& all) {
+    const std::string key = look_alike_key(e.name);
+    for (const auto& other : all) {
+        if (&other != &e && !other.covered_by.empty() && look_alike_key(other.name) == key)
+            return &other;
+    }
+    return nullptr;
+}
+
 }  // namespace
 
 void judge_container(Evidence& evidence, const std::filesystem::path&,
@@ -52,12 +76,18 @@ void judge_container(Evidence& evidence, const std::filesystem::path&,
             if (std::find(covers.begin(), covers.end(), e.name) != covers.end())
                 e.covered_by.push_back(i);
         }
-        if (e.covered_by.empty()) {
-            notes.push_back({NoteCode::entry_not_covered,
-                             "the entry " + describe(e) +
-                                 " is covered by no signature, time-stamp or evidence record "
-                                 "in the container: it may have been added after signing"});
+    }
+    for (const auto& e : report.entries) {
+        if (!e.covered_by.empty()) continue;
+        std::string text = "the entry " + describe(e) +
+                           " is covered by no signature, time-stamp or evidence record in the "
+                           "container: it may have been added after signing";
+        if (const auto* signed_one = look_alike(e, report.entries)) {
+            text += "; it looks like the covered entry " + describe(*signed_one) +
+                    " (equal but for case, trailing dots or spaces, or invisible characters), "
+                    "and unpacked on a disk that ignores those it would replace it";
         }
+        notes.push_back({NoteCode::entry_not_covered, std::move(text)});
     }
     if (!report.signatures.empty()) {
         auto& first = report.signatures.front().notes;
