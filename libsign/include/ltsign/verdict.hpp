@@ -55,7 +55,8 @@ enum class EntryType { signature, timestamp, evidence_record, archive_timestamp 
 std::string_view to_string(EntryType type) noexcept;
 
 // What a file holds, as the format registry read it; unknown when it could not be read.
-// pades: a PDF with its signatures and document time-stamps (EN 319 142-1); asic_e, asic_s: an ASiC container (EN 319 162-1); its signatures keep their own formats.
+// pades: a PDF with its signatures and document time-stamps (EN 319 142-1); asic_e, asic_s: an ASiC
+// container (EN 319 162-1); its signatures keep their own formats.
 enum class FileFormat {
     unknown,
     cades,

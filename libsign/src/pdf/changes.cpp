@@ -1,6 +1,5 @@
 #include "pdf/changes.hpp"
 
-
 #include <algorithm>
 #include <map>
 #include <optional>
@@ -62,7 +61,7 @@ class Comparer {
         auto keys = a.getKeys();
         auto more = b.getKeys();
         keys.insert(more.begin(), more.end());
-        for (auto k : keys) {
+        for (const auto& k : keys) {
             if (skip.count(k) != 0) continue;
             if (!same(a.getKey(k), b.getKey(k), depth + 1)) return false;
         }
@@ -118,10 +117,6 @@ class Comparer {
     std::size_t m_budget = k_compare_budget;
     bool m_exhausted = false;
 };
-
-std::string text_of(Handle o) {
-    return o.isString() ? o.getUTF8Value() : std::string();
-}
 
 // A key for a form field or an annotation across the two parsings: its object number, or its
 // position when it is a direct object (positions then stand for identity).
@@ -286,7 +281,7 @@ void compare_catalog(Comparer& cmp, QPDF& a, QPDF& b, Findings& out) {
     auto keys = ra.getKeys();
     auto more = rb.getKeys();
     keys.insert(more.begin(), more.end());
-    for (auto k : keys) {
+    for (const auto& k : keys) {
         if (k == "/Pages" || k == "/AcroForm") continue;  // compared page by page, field by field
         if (cmp.same(ra.getKey(k), rb.getKey(k))) continue;
         if (k == "/DSS") {

@@ -22,26 +22,49 @@ using validation::SignatureFacts;
 
 constexpr std::size_t k_header_window = 1024;
 
-// The revisions of the file that signatures cover, each parsed once.
+using XRef = std::map<QPDFObjGen, QPDFXRefEntry>;
+
+std::size_t item_count(const validation::ValidationData& d) {
+    return d.certificates.size() + d.crls.size() + d.ocsp.size();
+}
+
+// The revisions of the file that signatures cover, each read once however many signatures cover
+// it: parsed, its cross-reference table, its DSS, and what changed after it.
 class Revisions {
   public:
-    Revisions(std::span<const unsigned char> file, std::string what)
-        : m_file(file), m_what(std::move(what)) {}
+    struct Revision {
+        std::unique_ptr<Document> doc;
+        XRef xref;
+        std::size_t dss_items = 0;    // DSS entries in it
+        std::vector<Change> changes;  // from it to the whole file
+    };
 
-    Document& at(std::size_t end) {
-        auto& slot = m_docs[end];
-        if (!slot) {
-            slot = std::make_unique<Document>(
-                m_file.first(end),
-                m_what + " (the revision ending at byte " + std::to_string(end) + ")");
-        }
-        return *slot;
+    Revisions(Document& current, int permission) : m_current(current), m_permission(permission) {
+        guarded(current.what(), [&] { m_current_xref = current.qpdf().getXRefTable(); });
+    }
+
+    const XRef& current_xref() const { return m_current_xref; }
+
+    // Error(malformed_input) when the revision cannot be read.
+    const Revision& at(std::size_t end) {
+        if (auto it = m_revisions.find(end); it != m_revisions.end()) return it->second;
+        const auto file = m_current.bytes();
+        Revision r;
+        r.doc = std::make_unique<Document>(
+            file.first(end),
+            m_current.what() + " (the revision ending at byte " + std::to_string(end) + ")");
+        guarded(r.doc->what(), [&] { r.xref = r.doc->qpdf().getXRefTable(); });
+        r.dss_items = item_count(dss_of(*r.doc));
+        // Whatever follows the revision is compared, a last update without %%EOF included.
+        if (end < file.size()) r.changes = changes_after(*r.doc, m_current, m_permission);
+        return m_revisions.emplace(end, std::move(r)).first->second;
     }
 
   private:
-    std::span<const unsigned char> m_file;
-    std::string m_what;
-    std::map<std::size_t, std::unique_ptr<Document>> m_docs;
+    Document& m_current;
+    int m_permission;
+    XRef m_current_xref;
+    std::map<std::size_t, Revision> m_revisions;
 };
 
 // A signature field once its byte range was checked against the file.
@@ -98,12 +121,8 @@ std::optional<std::string> byte_range_problem(const SignatureField& f, std::size
     return std::nullopt;
 }
 
-std::size_t item_count(const validation::ValidationData& d) {
-    return d.certificates.size() + d.crls.size() + d.ocsp.size();
-}
-
 Checked check_field(SignatureField field, Document& doc, Revisions& revisions,
-                    const std::vector<std::size_t>& ends, int permission,
+                    const std::vector<std::size_t>& ends,
                     const std::shared_ptr<const core::Bytes>& owner) {
     Checked c;
     c.field = std::move(field);
@@ -125,11 +144,11 @@ Checked check_field(SignatureField field, Document& doc, Revisions& revisions,
     }
     if (c.problem) return c;
     try {
-        Document& signed_revision = revisions.at(c.end);
+        const auto& signed_revision = revisions.at(c.end);
         // The dictionary must be part of what it signs, at the same place: one added later with
         // a copied /ByteRange and /Contents is not the one that was signed.
-        auto before = signed_revision.qpdf().getXRefTable();
-        auto now = doc.qpdf().getXRefTable();
+        const auto& before = signed_revision.xref;
+        const auto& now = revisions.current_xref();
         auto b = before.find(c.field.object);
         auto n = now.find(c.field.object);
         if (b == before.end() || n == now.end() || b->second.getType() != 1 ||
@@ -139,9 +158,8 @@ Checked check_field(SignatureField field, Document& doc, Revisions& revisions,
                 "covers";
             return c;
         }
-        c.dss_items = item_count(dss_of(signed_revision));
-        // Whatever follows the revision is compared, a last update without %%EOF included.
-        if (c.end < file.size()) c.changes = changes_after(signed_revision, doc, permission);
+        c.dss_items = signed_revision.dss_items;
+        c.changes = signed_revision.changes;
     } catch (const Error& e) {
         c.problem = std::string("the revision it covers cannot be read: ") + e.what();
     }
@@ -240,17 +258,17 @@ std::vector<SignatureFacts> signature_facts(const Checked& c, const std::string&
 
 // The DSS's certificates, CRLs and OCSP responses, as the facts carry validation data.
 void add_dss(const validation::ValidationData& dss, SignatureFacts& f) {
-    for (auto der : dss.certificates) {
+    for (const auto& der : dss.certificates) {
         const unsigned char* p = der.data();
         if (X509* cert = d2i_X509(nullptr, &p, static_cast<long>(der.size())))
             f.certificates.emplace_back(cert);
     }
-    for (auto der : dss.crls) {
+    for (const auto& der : dss.crls) {
         const unsigned char* p = der.data();
         if (X509_CRL* crl = d2i_X509_CRL(nullptr, &p, static_cast<long>(der.size())))
             f.crls.emplace_back(crl);
     }
-    for (auto der : dss.ocsp) {
+    for (const auto& der : dss.ocsp) {
         auto tlv = der::read(der);
         auto parts = tlv ? der::children(*tlv) : std::nullopt;
         // An OCSPResponse starts with its status (ENUMERATED); a bare BasicOCSPResponse does not.
@@ -265,7 +283,7 @@ void add_dss(const validation::ValidationData& dss, SignatureFacts& f) {
 
 std::string change_list(const std::vector<Change>& changes, Change::Kind kind) {
     std::string out;
-    for (auto c : changes) {
+    for (const auto& c : changes) {
         if (c.kind != kind) continue;
         out += (out.empty() ? "" : "; ") + c.what;
     }
@@ -349,13 +367,13 @@ std::vector<SignatureFacts> pades_facts(std::shared_ptr<const core::Bytes> file,
     const int permission = docmdp_permission(doc);
     auto dss = dss_of(doc);
     auto pdfa = pdfa_claim(doc);
-    Revisions revisions(*file, what);
+    Revisions revisions(doc, permission);
     std::vector<Checked> checked;
     for (auto& field : fields)
-        checked.push_back(check_field(std::move(field), doc, revisions, ends, permission, file));
+        checked.push_back(check_field(std::move(field), doc, revisions, ends, file));
 
     std::vector<SignatureFacts> out;
-    for (auto c : checked) {
+    for (const auto& c : checked) {
         std::vector<SignatureFacts> facts;
         if (c.field.document_timestamp) {
             facts.push_back(timestamp_facts(c, what));
@@ -365,7 +383,7 @@ std::vector<SignatureFacts> pades_facts(std::shared_ptr<const core::Bytes> file,
         for (auto& f : facts) {
             // Every later document time-stamp over an intact byte range covers this one's
             // revision: an archive time-stamp for it (EN 319 142-1 5.5, PAdES-LTA).
-            for (auto t : checked) {
+            for (const auto& t : checked) {
                 if (t.field.document_timestamp && !t.problem && c.revision != 0 &&
                     t.revision > c.revision) {
                     f.archive_timestamps.push_back(timestamp_facts(t, what));
@@ -393,11 +411,11 @@ std::vector<InspectField> pades_inspect(std::shared_ptr<const core::Bytes> file,
     if (auto pdfa = pdfa_claim(doc)) out.push_back({"claims", *pdfa, {}});
     if (const int p = docmdp_permission(doc); p != 0)
         out.push_back({"certification (DocMDP)", "P=" + std::to_string(p), {}});
-    for (auto f : signature_fields(doc)) {
+    for (const auto& f : signature_fields(doc)) {
         InspectField field{f.document_timestamp ? "document time-stamp" : "signature", f.name, {}};
         field.children.push_back({"SubFilter", f.sub_filter, {}});
         std::string range;
-        for (auto v : f.byte_range) range += (range.empty() ? "" : " ") + std::to_string(v);
+        for (const auto v : f.byte_range) range += (range.empty() ? "" : " ") + std::to_string(v);
         field.children.push_back({"ByteRange", "[" + range + "]", {}});
         if (!f.signing_time.empty()) field.children.push_back({"M", f.signing_time, {}});
         if (!f.reason.empty()) field.children.push_back({"Reason", f.reason, {}});

@@ -1,6 +1,5 @@
 #include "pdf/pdf_file.hpp"
 
-
 #include <algorithm>
 #include <cstring>
 #include <map>
@@ -50,10 +49,6 @@ std::string first_line(const char* text) {
     std::string s(text);
     auto nl = s.find('\n');
     return nl == std::string::npos ? s : s.substr(0, nl);
-}
-
-std::string text_of(QPDFObjectHandle o) {
-    return o.isString() ? o.getUTF8Value() : std::string();
 }
 
 bool is_hex(unsigned char c) {
@@ -276,6 +271,10 @@ std::vector<std::string> find_ambiguities(Document& doc) {
 }
 
 }  // namespace
+
+std::string text_of(QPDFObjectHandle o) {
+    return o.isString() ? o.getUTF8Value() : std::string();
+}
 
 void guarded(const std::string& what, const std::function<void()>& body) {
     try {

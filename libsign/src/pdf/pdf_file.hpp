@@ -57,6 +57,9 @@ core::Bytes decoded(QPDFObjectHandle stream, std::size_t limit, const std::strin
 // Error(malformed_input) naming `what`.
 void guarded(const std::string& what, const std::function<void()>& body);
 
+// A PDF string's text (UTF-8, from PDFDocEncoding or UTF-16); empty for anything else.
+std::string text_of(QPDFObjectHandle o);
+
 // Where each revision ends: just after each "%%EOF" and the end-of-line that follows it (CR, LF
 // or CR LF), in file order. An incremental update is one more revision.
 std::vector<std::size_t> revision_ends(std::span<const unsigned char> bytes);
