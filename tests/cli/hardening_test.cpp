@@ -83,8 +83,16 @@ TEST(Hardening, BatchOf300WithThreeChangedDocuments) {
     const std::string cmd = std::string(LTSIGN_BINARY) + " verify " + (dir / "sigs").string() +
                             " --data " + (dir / "docs").string() + " --trust " +
                             pki("root.pem").string();
-    const auto tty = test::run("script -qec " + q(cmd) + " /dev/null");
-    EXPECT_NE(tty.out.find("verifying 300/300"), std::string::npos) << tty.out.substr(0, 300);
+    // Shown at once (LTSIGN_PROGRESS_AFTER=0; by default after a second): files, bytes, rate.
+    auto tty = test::run("LTSIGN_PROGRESS_AFTER=0 script -qec " + q(cmd) + " /dev/null");
+    EXPECT_NE(tty.out.find("verifying 300/300 files, "), std::string::npos)
+        << tty.out.substr(0, 300);
+    EXPECT_NE(tty.out.find("B/s"), std::string::npos) << tty.out.substr(0, 300);
+    // Never with --json or --quiet, even on a terminal.
+    for (const char* quiet : {" --json", " --quiet"}) {
+        tty = test::run("LTSIGN_PROGRESS_AFTER=0 script -qec " + q(cmd + quiet) + " /dev/null");
+        EXPECT_EQ(tty.out.find("verifying 3"), std::string::npos) << quiet;
+    }
 }
 
 TEST(Hardening, HostileInputsGiveExit65) {

@@ -117,7 +117,9 @@ TEST_F(LongTerm, EvidenceRecordRenewedIn2035StillProvesTheDocumentIn2040) {
     EXPECT_EQ(f["indication"], "TOTAL_PASSED") << f.dump(2);
     EXPECT_EQ(f["signatures"][0]["timestamps"].size(), 2u);
     EXPECT_EQ(f["signatures"][0]["renewBy"], "2050-01-01T00:00:00Z") << f.dump(2);
-    const auto changed = dir / "changed.txt";
+    // The document changed under its own name (another name would be a mismatch, not a change).
+    const auto changed = dir / "changed" / "protokoll.txt";
+    fs::create_directories(changed.parent_path());
     test::write_text(changed, "Protokoll: kommunfullmaktige 2026-05-29.\n");
     f = verify(record, k_2040, 1, changed);
     EXPECT_EQ(f["indication"], "TOTAL_FAILED") << f.dump(2);

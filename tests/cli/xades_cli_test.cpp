@@ -441,11 +441,18 @@ TEST_F(Xades, ExtendRaisesBToTInPlaceAndStillVerifies) {
         const auto f = verify(sig, 0, data);
         EXPECT_EQ(f["signatures"][0]["level"], "B-T") << f.dump(2);
         EXPECT_EQ(f["signatures"][0]["bestSignatureTime"], test::k_tsa_clock);
-        // Already T: nothing to do, the file is left alone.
+        // Already T: nothing to do, no error (scripts re-run), and the file is left alone.
         const std::string before = test::read_text(sig);
-        r = ltsign("extend " + q(sig) + " --level T --tsa " + tsa.url() + " --in-place");
-        EXPECT_EQ(r.exit_code, 64) << r.err;
+        r = ltsign("extend " + q(sig) + " --level T --tsa " + tsa.url() + " --in-place" +
+                   (data.empty() ? "" : " " + data));
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        EXPECT_NE(r.out.find("is at B-T already (level T asked): nothing to do"), std::string::npos)
+            << r.out;
         EXPECT_EQ(test::read_text(sig), before);
+        r = ltsign("extend " + q(sig) + " --level T --tsa " + tsa.url() + " -o " +
+                   q(dir / "again.xml") + (data.empty() ? "" : " " + data));
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        EXPECT_FALSE(fs::exists(dir / "again.xml"));
     }
 }
 

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <iterator>
@@ -123,10 +124,15 @@ struct CrlServer::Impl {
     httplib::Server server;
     std::thread thread;
     int port = 0;
+    std::atomic<int> requests{0};
 };
 
 CrlServer::CrlServer(const fs::path& dir) : m_impl(std::make_unique<Impl>()) {
     m_impl->server.set_mount_point("/", dir.string());
+    m_impl->server.set_pre_routing_handler([this](const httplib::Request&, httplib::Response&) {
+        ++m_impl->requests;
+        return httplib::Server::HandlerResponse::Unhandled;
+    });
     m_impl->server.Post(R"(/([A-Za-z0-9._-]+))",
                         [dir](const httplib::Request& req, httplib::Response& res) {
                             std::ifstream in(dir / req.matches[1].str(), std::ios::binary);
@@ -153,6 +159,32 @@ CrlServer::~CrlServer() {
 
 std::string CrlServer::url(const std::string& name) const {
     return "http://127.0.0.1:" + std::to_string(m_impl->port) + "/" + name;
+}
+
+int CrlServer::requests() const {
+    return m_impl->requests.load();
+}
+
+BlackHole::BlackHole() {
+    m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (m_fd < 0 || ::bind(m_fd, reinterpret_cast<sockaddr*>(&a), len) != 0 ||
+        ::listen(m_fd, 128) != 0 ||
+        ::getsockname(m_fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+        throw std::runtime_error("cannot open a listening socket for the black hole");
+    }
+    m_port = ntohs(a.sin_port);
+}
+
+BlackHole::~BlackHole() {
+    if (m_fd >= 0) ::close(m_fd);
+}
+
+std::string BlackHole::url(const std::string& name) const {
+    return "http://127.0.0.1:" + std::to_string(m_port) + "/" + name;
 }
 
 void CrlServer::stop() {

@@ -52,11 +52,28 @@ class CrlServer {
     explicit CrlServer(const std::filesystem::path& dir);
     ~CrlServer();
     std::string url(const std::string& name) const;
+    // How many requests (GET or POST) it has answered or refused so far.
+    int requests() const;
     void stop();
 
   private:
     struct Impl;
     std::unique_ptr<Impl> m_impl;
+};
+
+// A service that accepts connections and never answers (the kernel completes them; nothing
+// reads or writes): what a hung responder looks like to a client.
+class BlackHole {
+  public:
+    BlackHole();
+    ~BlackHole();
+    BlackHole(const BlackHole&) = delete;
+    BlackHole& operator=(const BlackHole&) = delete;
+    std::string url(const std::string& name) const;
+
+  private:
+    int m_fd = -1;
+    int m_port = 0;
 };
 
 // A URL that was free a moment ago: for "this service is down".

@@ -3,15 +3,23 @@
 #include <memory>
 
 #include "common.hpp"
+#include "progress.hpp"
 
 namespace ltsign::cli {
 namespace {
+namespace fs = std::filesystem;
 
 struct ExtendArgs {
     std::string signature, output, level, data;
     TsaArgs tsa;
     ValidationArgs validation;
-    bool in_place = false, overwrite = false, force = false;
+    bool in_place = false, overwrite = false, force = false, json = false;
+};
+
+// What extending one file did: a line for people and the same as JSON fields.
+struct Said {
+    std::string text;
+    nlohmann::json fields = nlohmann::json::object();
 };
 
 Level parse_level(const std::string& text) {
@@ -22,23 +30,113 @@ Level parse_level(const std::string& text) {
     throw Error(Errc::usage, "--level " + text + " is not a level; use T, LT, LTA or ERS");
 }
 
-// An ASiC container is extended as a whole, written straight to its target (it may be large).
-int extend_a_container(const ExtendArgs& a, const std::string& target,
-                       const ExtendOptions& options) {
-    const auto r =
-        extend_container(a.signature, target, options, make_validation_context(a.validation),
-                         a.in_place || a.overwrite);
-    if (!r.written) {
-        std::cerr << "ltsign: " << r.refusal
-                  << "; nothing was written (give --force to extend it anyway)\n";
-        return r.before.indication == Indication::total_failed ? 1 : 2;
+// Extending to a level every signature has reached is no error: scripts re-run over a delivery
+// must not stop at what an earlier run did. Nothing is written.
+int nothing_to_do(const ExtendArgs& a, const FileReport& before, Said& said) {
+    std::string levels;
+    for (const auto& s : before.signatures) {
+        if (s.type != EntryType::signature) continue;
+        const std::string l(to_string(s.level));
+        if (levels.find(l) == std::string::npos) levels += (levels.empty() ? "" : ", ") + l;
     }
-    std::cout << "extended " << a.signature << " -> " << target << " ("
-              << to_string(r.after.indication) << ")\n";
+    said.fields = {
+        {"input", a.signature}, {"level", a.level}, {"written", false}, {"alreadyAt", levels}};
+    said.text = a.signature + " is at " + levels + " already (level " + a.level +
+                " asked): nothing to do, nothing written\n";
     return 0;
 }
 
+// A signature that does not validate is not extended (unless --force): said on stderr, and in
+// the JSON.
+int refused(const ExtendArgs& a, const std::string& refusal, const FileReport& before, Said& said) {
+    std::cerr << "ltsign: " << refusal
+              << "; nothing was written (give --force to extend it anyway)\n";
+    said.fields = {{"input", a.signature}, {"written", false}, {"refusal", refusal}};
+    return before.indication == Indication::total_failed ? 1 : 2;
+}
+
+// An ASiC container is extended as a whole, written straight to its target (it may be large).
+int extend_a_container(const ExtendArgs& a, const std::string& target, const ExtendOptions& options,
+                       Said& said) {
+    const auto r =
+        extend_container(a.signature, target, options, make_validation_context(a.validation),
+                         a.in_place || a.overwrite);
+    if (r.already_at_level) return nothing_to_do(a, r.before, said);
+    if (!r.written) {
+        return refused(a, r.refusal, r.before, said);
+    }
+    said.fields = {{"input", a.signature},
+                   {"output", target},
+                   {"level", a.level},
+                   {"written", true},
+                   {"indication", to_string(r.after.indication)}};
+    said.text = "extended " + a.signature + " -> " + target + " (" +
+                std::string(to_string(r.after.indication)) + ")\n";
+    return 0;
+}
+
+int run_one(const ExtendArgs& a, Said& said);
+
+// extend DIR: every signature file below DIR (as verify finds them, with the documents --data
+// pairs), each extended on its own, in place or into the same relative path below -o OUTDIR. A
+// file that is refused or fails is reported and the others go on; the exit status is the worst.
+int run_extend_folder(const ExtendArgs& a) {
+    const fs::path dir = a.signature;
+    if (!a.in_place && a.output.empty())
+        throw Error(Errc::usage, "say where the results go: -o OUTDIR, or --in-place");
+    std::vector<fs::path> data;
+    if (!a.data.empty()) data.emplace_back(a.data);
+    const auto jobs = plan_verification({dir}, data);
+    if (jobs.empty()) throw Error(Errc::input_missing, a.signature + ": no signature files in it");
+    nlohmann::json files = nlohmann::json::array();
+    int worst = 0, extended = 0, already = 0, failed = 0;
+    std::string text;
+    Progress shown("extending", jobs.size(), 0, !a.json);
+    for (const auto& job : jobs) {
+        ExtendArgs one = a;
+        one.signature = job.file.string();
+        one.data = job.data ? job.data->string() : "";
+        if (!a.in_place)
+            one.output = (fs::path(a.output) / job.file.lexically_relative(dir)).string();
+        Said said;
+        int code = 0;
+        try {
+            if (!a.in_place) fs::create_directories(fs::path(one.output).parent_path());
+            code = run_one(one, said);
+        } catch (const Error& e) {
+            code = e.exit_code();
+            said.fields = {{"input", one.signature}, {"written", false}, {"error", e.what()}};
+            said.text = "ltsign extend: " + one.signature + ": " + e.what() + "\n";
+        }
+        shown.advance(1, 0);
+        const bool nothing = said.fields.contains("alreadyAt");
+        (code != 0 ? failed : nothing ? already : extended) += 1;
+        worst = std::max(worst, code);
+        said.fields["exitCode"] = code;
+        files.push_back(std::move(said.fields));
+        text += said.text;
+    }
+    shown.finish();
+    text += std::to_string(extended) + " extended, " + std::to_string(already) +
+            " at the level already, " + std::to_string(failed) + " not extended\n";
+    print_outcome(a.json, "extend",
+                  {{"files", std::move(files)},
+                   {"summary", {{"extended", extended}, {"already", already}, {"failed", failed}}}},
+                  text);
+    return worst;
+}
+
 int run_extend(const ExtendArgs& a) {
+    std::error_code ec;
+    if (fs::is_directory(a.signature, ec)) return run_extend_folder(a);
+    Said said;
+    const int code = run_one(a, said);
+    if (a.json ? !said.fields.empty() : !said.text.empty())
+        print_outcome(a.json, "extend", std::move(said.fields), said.text);
+    return code;
+}
+
+int run_one(const ExtendArgs& a, Said& said) {
     const Level level = parse_level(a.level);
     if (a.output.empty() && !a.in_place)
         throw Error(Errc::usage, "say where the result goes: -o OUT, or --in-place");
@@ -55,27 +153,33 @@ int run_extend(const ExtendArgs& a) {
     if (!a.tsa.url.empty()) options.tsa = make_tsa_client(a.tsa);
     if (!a.data.empty()) options.data = a.data;
     options.force = a.force;
-    if (is_container(a.signature)) return extend_a_container(a, target, options);
+    if (is_container(a.signature)) return extend_a_container(a, target, options, said);
     const ExtendResult result =
         extend_signature(a.signature, options, make_validation_context(a.validation));
+    if (result.already_at_level) return nothing_to_do(a, result.before, said);
     if (!result.signature) {
-        std::cerr << "ltsign: " << result.refusal
-                  << "; nothing was written (give --force to extend it anyway)\n";
-        return result.before.indication == Indication::total_failed ? 1 : 2;
+        return refused(a, result.refusal, result.before, said);
     }
     write_output(*result.signature, target, a.in_place || a.overwrite);
     std::string level_name = "?";
     if (!result.after.signatures.empty())
         level_name = std::string(to_string(result.after.signatures.front().level));
-    std::cout << "extended " << a.signature << " to " << level_name << " -> " << target << " ("
-              << to_string(result.after.indication) << ")\n";
+    std::string text = "extended " + a.signature + " to " + level_name + " -> " + target + " (" +
+                       std::string(to_string(result.after.indication)) + ")\n";
+    nlohmann::json fields = {{"input", a.signature},
+                             {"output", target},
+                             {"level", level_name},
+                             {"written", true},
+                             {"indication", to_string(result.after.indication)}};
     for (const auto& s : result.after.signatures) {
         if (s.renew_by) {
-            std::cout << "renew by " << format_rfc3339(*s.renew_by)
-                      << " (extend --level LTA again)\n";
+            text += "renew by " + format_rfc3339(*s.renew_by) + " (extend --level LTA again)\n";
+            fields["renewBy"] = format_rfc3339(*s.renew_by);
             break;
         }
     }
+    said.fields = std::move(fields);
+    said.text = text;
     return 0;
 }
 
@@ -85,7 +189,9 @@ Command add_extend(CLI::App& root) {
     auto args = std::make_shared<ExtendArgs>();
     CLI::App* app = root.add_subcommand(
         "extend", "Raise a CAdES or XAdES signature's level (T, LT, LTA); LTA again renews it");
-    app->add_option("SIG", args->signature, "The signature to extend")->required();
+    app->add_option("SIG", args->signature,
+                    "The signature to extend, or a folder: every signature in it")
+        ->required();
     app->add_option("--level", args->level,
                     "T, LT, LTA, or ERS (embed an evidence record over the signature)")
         ->required();
@@ -100,6 +206,7 @@ Command add_extend(CLI::App& root) {
     app->add_flag("--overwrite", args->overwrite, "Replace an existing -o file (atomically)");
     app->add_flag("--force", args->force,
                   "Extend even a signature that does not validate (it stays as bad as it is)");
+    app->add_flag("--json", args->json, "Print what was written as one JSON document");
     return {app, [args] { return run_extend(*args); }};
 }
 

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "common.hpp"
+#include "progress.hpp"
 
 namespace ltsign::cli {
 namespace {
@@ -22,7 +23,7 @@ Command add_seal(CLI::App& root) {
         TsaArgs tsa;
         ValidationArgs validation;
         unsigned threads = 0;
-        bool force = false, container = false;
+        bool force = false, container = false, json = false;
     };
     auto args = std::make_shared<Args>();
     CLI::App* app = root.add_subcommand(
@@ -41,6 +42,7 @@ Command add_seal(CLI::App& root) {
     app->add_flag("--container", args->container,
                   "FILE is an ASiC container: write one record over its documents into it, "
                   "-o being the new container");
+    app->add_flag("--json", args->json, "Print what was written as one JSON document");
     return {app, [args] {
                 if (args->tsa.url.empty())
                     throw Error(Errc::usage, "add --tsa URL: sealing needs a time-stamp");
@@ -58,16 +60,40 @@ Command add_seal(CLI::App& root) {
                     if (args->inputs.size() != 1)
                         throw Error(Errc::usage, "--container seals one container at a time");
                     const TimePoint t = seal_container(args->inputs.front(), args->output, o);
-                    std::cout << "sealed " << args->inputs.front() << " with a time-stamp at "
-                              << format_rfc3339(t) << " -> " << args->output << "\n";
+                    print_outcome(args->json, "seal",
+                                  {{"container", args->inputs.front()},
+                                   {"output", args->output},
+                                   {"time", format_rfc3339(t)}},
+                                  "sealed " + args->inputs.front() + " with a time-stamp at " +
+                                      format_rfc3339(t) + " -> " + args->output + "\n");
                     return 0;
                 }
                 std::vector<std::filesystem::path> inputs(args->inputs.begin(), args->inputs.end());
+                Progress shown("hashing", 0, 0, !args->json);
+                o.total = [&shown](std::size_t files, std::uint64_t bytes) {
+                    shown.set_total(files, bytes);
+                };
+                o.progress = [&shown](std::size_t files, std::uint64_t bytes) {
+                    shown.advance(files, bytes);
+                };
                 const SealResult r = seal(inputs, args->output, o);
-                std::cout << "sealed " << r.documents.size()
-                          << " document(s) with one time-stamp at " << format_rfc3339(r.time)
-                          << "; records and " << r.manifest.filename().string() << " in "
-                          << args->output << "\n";
+                shown.finish();
+                nlohmann::json documents = nlohmann::json::array();
+                for (const auto& d : r.documents) {
+                    documents.push_back({{"document", d.document.string()},
+                                         {"record", d.record.string()},
+                                         {"size", d.size},
+                                         {"digest", d.digest}});
+                }
+                print_outcome(args->json, "seal",
+                              {{"time", format_rfc3339(r.time)},
+                               {"manifest", r.manifest.string()},
+                               {"manifestRecord", r.manifest_record.string()},
+                               {"documents", std::move(documents)}},
+                              "sealed " + std::to_string(r.documents.size()) +
+                                  " document(s) with one time-stamp at " + format_rfc3339(r.time) +
+                                  "; records and " + r.manifest.filename().string() + " in " +
+                                  args->output + "\n");
                 return 0;
             }};
 }
@@ -78,6 +104,7 @@ Command add_renew(CLI::App& root) {
         std::string digest;
         TsaArgs tsa;
         ValidationArgs validation;
+        bool json = false;
     };
     auto args = std::make_shared<Args>();
     CLI::App* app = root.add_subcommand("renew", "Renew evidence records with one new time-stamp");
@@ -90,25 +117,32 @@ Command add_renew(CLI::App& root) {
     app->add_option("--data", args->data,
                     "The documents (files, or folders where NAME.ers finds NAME)");
     add_validation_options(app, args->validation);
-    return {app, [args] {
-                if (args->tsa.url.empty())
-                    throw Error(Errc::usage, "add --tsa URL: renewal needs a time-stamp");
-                RenewOptions o;
-                o.tsa = make_tsa_client(args->tsa);
-                if (!args->digest.empty()) {
-                    o.new_digest = parse_digest(args->digest);
-                    o.tsa.digest = *o.new_digest;
-                }
-                o.data.assign(args->data.begin(), args->data.end());
-                o.validation = validation_for_records(args->validation);
-                std::vector<std::filesystem::path> records(args->records.begin(),
-                                                           args->records.end());
-                const RenewResult r = renew(records, o);
-                std::cout << (o.new_digest ? "hash-tree renewal" : "time-stamp renewal") << " of "
-                          << r.records.size() << " record(s) with one time-stamp at "
-                          << format_rfc3339(r.time) << "\n";
-                return 0;
-            }};
+    app->add_flag("--json", args->json, "Print what was renewed as one JSON document");
+    return {
+        app, [args] {
+            if (args->tsa.url.empty())
+                throw Error(Errc::usage, "add --tsa URL: renewal needs a time-stamp");
+            RenewOptions o;
+            o.tsa = make_tsa_client(args->tsa);
+            if (!args->digest.empty()) {
+                o.new_digest = parse_digest(args->digest);
+                o.tsa.digest = *o.new_digest;
+            }
+            o.data.assign(args->data.begin(), args->data.end());
+            o.validation = validation_for_records(args->validation);
+            std::vector<std::filesystem::path> records(args->records.begin(), args->records.end());
+            const RenewResult r = renew(records, o);
+            nlohmann::json renewed = nlohmann::json::array();
+            for (const auto& f : r.records) renewed.push_back(f.string());
+            print_outcome(args->json, "renew",
+                          {{"kind", o.new_digest ? "hash-tree" : "time-stamp"},
+                           {"time", format_rfc3339(r.time)},
+                           {"records", std::move(renewed)}},
+                          std::string(o.new_digest ? "hash-tree renewal" : "time-stamp renewal") +
+                              " of " + std::to_string(r.records.size()) +
+                              " record(s) with one time-stamp at " + format_rfc3339(r.time) + "\n");
+            return 0;
+        }};
 }
 
 }  // namespace ltsign::cli

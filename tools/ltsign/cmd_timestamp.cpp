@@ -10,7 +10,7 @@ Command add_timestamp(CLI::App& root) {
     struct Args {
         std::string file, output, format = "tst";
         TsaArgs tsa;
-        bool force = false;
+        bool force = false, json = false;
     };
     auto args = std::make_shared<Args>();
     CLI::App* app =
@@ -26,6 +26,7 @@ Command add_timestamp(CLI::App& root) {
     app->add_option("-o,--output", args->output, "Where to write the token, PDF or container")
         ->required();
     app->add_flag("--force", args->force, "Replace an existing output (atomically)");
+    app->add_flag("--json", args->json, "Print what was written as one JSON document");
     return {
         app, [args] {
             if (args->tsa.url.empty())
@@ -46,18 +47,25 @@ Command add_timestamp(CLI::App& root) {
             const TsaClient tsa = make_tsa_client(args->tsa);
             if (args->format == "asic-s") {
                 timestamp_container(args->file, args->output, tsa, args->force);
-                std::cout << "time-stamped " << args->file << " -> " << args->output << "\n";
+                print_outcome(
+                    args->json, "timestamp",
+                    {{"input", args->file}, {"output", args->output}, {"format", "asic-s"}},
+                    "time-stamped " + args->file + " -> " + args->output + "\n");
                 return 0;
             }
             if (args->format == "pades") {
                 write_output(add_document_timestamp(args->file, tsa), args->output, args->force);
-                std::cout << "added a document time-stamp to " << args->file << " -> "
-                          << args->output << "\n";
+                print_outcome(
+                    args->json, "timestamp",
+                    {{"input", args->file}, {"output", args->output}, {"format", "pades"}},
+                    "added a document time-stamp to " + args->file + " -> " + args->output + "\n");
                 return 0;
             }
             SignedObject token(timestamp_file(args->file, tsa), ".tst");
             write_output(token, args->output, args->force);
-            std::cout << "time-stamped " << args->file << " -> " << args->output << "\n";
+            print_outcome(args->json, "timestamp",
+                          {{"input", args->file}, {"output", args->output}, {"format", "tst"}},
+                          "time-stamped " + args->file + " -> " + args->output + "\n");
             return 0;
         }};
 }

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "common.hpp"
+#include "progress.hpp"
 
 namespace ltsign::cli {
 namespace fs = std::filesystem;
@@ -15,7 +16,7 @@ struct VerifyArgs {
     std::string report_xml, require = "any", ers_hash_order = "both", output;
     int extract_revision = 0;
     ValidationArgs validation;
-    bool json = false, force = false;
+    bool json = false, force = false, quiet = false, only_problems = false;
 };
 
 // The library's verdicts speak of documents and trust anchors; what to type is this CLI's to say.
@@ -25,8 +26,10 @@ void print_hints(const BatchReport& report, const VerifyArgs& a) {
     for (const auto& f : report.files) {
         // A sealed manifest's record finds its manifest.json by itself: --data cannot help it.
         const bool manifest_record = f.path.filename().string().starts_with("manifest.json.ers");
+        // A user who gave documents is told where they were looked for (the explanation), not
+        // to give them.
         document |= f.sub_indication == SubIndication::signed_data_not_found && !f.data &&
-                    !f.error && a.data_digests.empty() && !manifest_record;
+                    !f.error && a.data.empty() && a.data_digests.empty() && !manifest_record;
         trust |= f.sub_indication == SubIndication::no_certificate_chain_found;
     }
     if (document) std::cout << "hint: give the signed document with --data DOC|DIR\n";
@@ -61,6 +64,7 @@ void check_report_target(const fs::path& report, const std::vector<VerifyJob>& j
 int extract_revision(const VerifyArgs& a) {
     if (a.files.size() != 1 || a.output.empty())
         throw Error(Errc::usage, "--extract-revision takes one PDF and -o OUT");
+    require_folder_of(a.output);
     const auto bytes = pdf_revision(a.files.front(), a.extract_revision);
     SignedObject(bytes, ".pdf").save(a.output, a.force);
     std::cout << "wrote revision " << a.extract_revision << " of " << a.files.front() << " ("
@@ -85,19 +89,25 @@ int run_verify(const VerifyArgs& a) {
     const auto jobs = plan_verification(inputs, data);
     if (jobs.empty())
         throw Error(Errc::input_missing, "no signature files found in the folders given");
-    if (!a.report_xml.empty()) check_report_target(a.report_xml, jobs, a.force);
+    if (!a.report_xml.empty()) {
+        require_folder_of(a.report_xml);
+        check_report_target(a.report_xml, jobs, a.force);
+    }
 
     std::vector<DataDigests> digests;
     for (const auto& d : a.data_digests) digests.push_back(parse_data_digest(d));
     // Long batches show progress on a terminal, never in pipes or with --json (DESIGN.md).
-    std::function<void(std::size_t, std::size_t)> progress;
-    if (!a.json && jobs.size() > 20 && stderr_is_terminal()) {
-        progress = [](std::size_t done, std::size_t total) {
-            std::cerr << "\rverifying " << done << "/" << total << (done == total ? "\n" : "")
-                      << std::flush;
-        };
+    std::vector<std::uint64_t> sizes;
+    std::uint64_t total = 0;
+    for (const auto& job : jobs) {
+        sizes.push_back(size_of(job.file.string()) + (job.data ? size_of(job.data->string()) : 0));
+        total += sizes.back();
     }
-    BatchReport report = verify_batch(jobs, ctx, digests, progress);
+    Progress shown("verifying", jobs.size(), total, !a.json && !a.quiet);
+    BatchReport report = verify_batch(jobs, ctx, digests, [&](std::size_t done, std::size_t) {
+        shown.advance(1, sizes[done - 1]);
+    });
+    shown.finish();
     if (a.require == "signed") report.require_signatures();
     report.deliveries = check_deliveries(inputs, data);
     if (!a.report_xml.empty()) {
@@ -111,7 +121,8 @@ int run_verify(const VerifyArgs& a) {
     if (a.json) {
         std::cout << report.to_json();
     } else {
-        std::cout << report.to_text(stdout_is_terminal());
+        std::cout << report.to_text(
+            TextOptions{stdout_is_terminal() && !no_color(), a.only_problems, a.quiet});
         print_hints(report, a);
     }
     return exit_status(report);
@@ -139,6 +150,10 @@ Command add_verify(CLI::App& root) {
                     "(RFC 6283), unsorted (RFC 4998 5.2), both (default)")
         ->check(CLI::IsMember({"sorted", "unsorted", "both"}));
     app->add_flag("--json", args->json, "Print one JSON document for programs");
+    app->add_flag("-q,--quiet", args->quiet,
+                  "Print only the summary and one line for each file that did not pass");
+    app->add_flag("--only-problems", args->only_problems,
+                  "Print in full only the files that did not pass, then the summary");
     app->add_option("--extract-revision", args->extract_revision,
                     "Write revision N of a PDF (what a signature covering it signed) to -o, "
                     "instead of verifying");

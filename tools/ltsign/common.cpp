@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 
 namespace ltsign::cli {
 
@@ -113,7 +114,18 @@ void add_tsa_options(CLI::App* app, TsaArgs& a) {
     app->add_option("--tsa-cert", a.client_cert,
                     "Client certificate (PEM) for a TSA that requires one");
     app->add_option("--tsa-key", a.client_key, "Key (PEM) of the client certificate");
-    app->add_option("--timeout", a.timeout_seconds, "Seconds to wait for the TSA (default 30)");
+    add_timeout_option(app, a.timeout_seconds);
+}
+
+void add_timeout_option(CLI::App* app, double& seconds) {
+    if (CLI::Option* existing = app->get_option_no_throw("--timeout")) {
+        existing->each([&seconds](const std::string& value) { seconds = std::stod(value); });
+        return;
+    }
+    app->add_option("--timeout", seconds,
+                    "Seconds to wait for each network call (TSA, OCSP, CRL); a service that does "
+                    "not answer is not asked again in the same run")
+        ->check(CLI::PositiveNumber);
 }
 
 void add_validation_options(CLI::App* app, ValidationArgs& a) {
@@ -128,6 +140,7 @@ void add_validation_options(CLI::App* app, ValidationArgs& a) {
     app->add_option("--crl", a.crls, "A CRL file (DER or PEM) to use for revocation; repeatable");
     app->add_option("--policy", a.policy,
                     "Validation policy (JSON): algorithm end dates, revocation requirement");
+    add_timeout_option(app, a.timeout_seconds);
 }
 
 ValidationContext make_validation_context(const ValidationArgs& a) {
@@ -138,6 +151,7 @@ ValidationContext make_validation_context(const ValidationArgs& a) {
     if (!a.at.empty()) ctx.validation_time = parse_time_option(a.at, "--at");
     if (!a.policy.empty()) ctx.policy = ValidationPolicy::from_file(a.policy);
     ctx.offline = a.offline;
+    ctx.revocation_timeout = std::chrono::milliseconds(static_cast<long>(a.timeout_seconds * 1000));
     for (const auto& c : a.crls) {
         std::error_code ec;
         if (!fs::is_regular_file(c, ec))
@@ -165,16 +179,37 @@ TsaClient make_tsa_client(const TsaArgs& a) {
     return c;
 }
 
-void write_output(const SignedObject& object, const std::filesystem::path& target, bool overwrite) {
-    if (target.has_parent_path()) {
-        std::error_code ec;
-        std::filesystem::create_directories(target.parent_path(), ec);
+void require_folder_of(const std::filesystem::path& target) {
+    std::error_code ec;
+    if (target.has_parent_path() && !std::filesystem::is_directory(target.parent_path(), ec)) {
+        throw Error(Errc::cannot_create_output,
+                    target.string() + ": the folder " + target.parent_path().string() +
+                        " does not exist; create it first or choose another -o");
     }
+}
+
+void write_output(const SignedObject& object, const std::filesystem::path& target, bool overwrite) {
+    require_folder_of(target);
     object.save(target, overwrite);
 }
 
 bool stderr_is_terminal() {
     return ::isatty(STDERR_FILENO) == 1;
+}
+void print_outcome(bool json, const std::string& command, nlohmann::json fields,
+                   const std::string& text) {
+    if (!json) {
+        std::cout << text;
+        return;
+    }
+    nlohmann::json doc = {{"command", command}};
+    doc.update(fields);
+    std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+}
+
+bool no_color() {
+    const char* v = std::getenv("NO_COLOR");
+    return v != nullptr && *v != '\0';
 }
 bool stdout_is_terminal() {
     return ::isatty(STDOUT_FILENO) == 1;

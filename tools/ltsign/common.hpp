@@ -3,6 +3,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <functional>
 #include <optional>
 #include <string>
@@ -41,6 +43,10 @@ void add_key_options(CLI::App* app, KeyArgs& args, bool required);
 // certificate in the key file itself). The password is wiped after use.
 Signer load_signer(const KeyArgs& args);
 
+// --timeout SECONDS: one option for every network call of a command (TSA, OCSP, CRL), however
+// many option groups want it; each call to this binds `seconds` to it as well.
+void add_timeout_option(CLI::App* app, double& seconds);
+
 // --tsa and the options a commercial TSA may need.
 struct TsaArgs {
     std::string url, policy, user, pass_env, client_cert, client_key;
@@ -57,6 +63,7 @@ struct ValidationArgs {
     std::vector<std::string> trust, certs, crls;
     std::string at, policy;
     bool offline = false;
+    double timeout_seconds = 10;  // each OCSP, CRL or certificate request (--timeout)
 };
 void add_validation_options(CLI::App* app, ValidationArgs& args);
 // Error(input_missing) for a CRL file that is not there.
@@ -67,7 +74,11 @@ ValidationContext make_validation_context(const ValidationArgs& args);
 // delivery is incomplete, else 2 if something was INDETERMINATE, else 0.
 int exit_status(const BatchReport& report);
 
-// Writes `object` to `target` atomically; refuses to replace unless `overwrite`.
+// One rule for every command (docs/cli.md): the folder of a single output file must exist
+// (Error(cannot_create_output), 73, otherwise); a batch's output folder is made.
+void require_folder_of(const std::filesystem::path& target);
+// Writes `object` to `target` atomically; refuses to replace unless `overwrite`; 73 when its
+// folder does not exist.
 void write_output(const SignedObject& object, const std::filesystem::path& target, bool overwrite);
 
 // A password from --pass-env VAR or --pass-file F (first line), never from the command line.
@@ -77,7 +88,14 @@ void wipe(std::string& secret) noexcept;
 
 TimePoint parse_time_option(const std::string& text, const std::string& option);
 
+// What a command that writes files says it did: `text` for people, or with --json one JSON
+// document, {"command": NAME, ...fields} (paths as given).
+void print_outcome(bool json, const std::string& command, nlohmann::json fields,
+                   const std::string& text);
+
 bool stderr_is_terminal();
+// NO_COLOR (https://no-color.org): set and not empty, no colour even on a terminal.
+bool no_color();
 bool stdout_is_terminal();
 
 }  // namespace ltsign::cli

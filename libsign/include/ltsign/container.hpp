@@ -58,9 +58,10 @@ void timestamp_container(const std::filesystem::path& file, const std::filesyste
 
 struct ContainerExtendResult {
     bool written = false;
-    std::string refusal;  // why nothing was written, when it was refused
-    FileReport before;    // the container's verdict before
-    FileReport after;     // and after (when written)
+    std::string refusal;            // why nothing was written, when it was refused
+    bool already_at_level = false;  // as ExtendResult::already_at_level: nothing written
+    FileReport before;              // the container's verdict before
+    FileReport after;               // and after (when written)
 };
 
 // Raises every signature in `container` to options.level (T, LT, LTA; extending LTA again

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +30,11 @@ struct SealOptions {
     // token, so that the records verify offline (RFC 4998 4.2); a token that does not validate is
     // refused (Error(service_unavailable)) and nothing is written.
     std::shared_ptr<const ValidationContext> validation;
+    // Progress, for a terminal: `total` once, with the number of documents and their bytes,
+    // before hashing; then `progress` after each document is hashed, with one and its size
+    // (from any hashing thread: it must be thread-safe).
+    std::function<void(std::size_t files, std::uint64_t bytes)> total{};
+    std::function<void(std::size_t files, std::uint64_t bytes)> progress{};
 };
 
 struct SealedDocument {

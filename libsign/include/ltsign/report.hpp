@@ -33,7 +33,13 @@ enum class RevocationKind {
     crl_downloaded,  // a CRL from a distribution point (RFC 5280 4.2.1.13); location: its URL
     crl_cached,      // the cached copy of a distribution point's CRL, when it did not answer
     ocsp_embedded,   // an OCSP response the signature carries (B-LT validation data)
+    ocsp_cached,     // the cached copy of a responder's earlier answer, when it did not answer
 };
+
+inline bool is_ocsp(RevocationKind kind) {
+    return kind == RevocationKind::ocsp || kind == RevocationKind::ocsp_embedded ||
+           kind == RevocationKind::ocsp_cached;
+}
 
 struct RevocationInfo {
     std::string certificate;  // subject
@@ -103,6 +109,7 @@ struct ContainerEntry {
 struct FileReport {
     std::filesystem::path path;
     std::optional<std::filesystem::path> data;  // the detached document used, if any
+    std::string data_sha256;                    // its SHA-256 (hex), binding the report to it
     FileFormat format = FileFormat::unknown;    // unknown when unreadable
     Indication indication = Indication::indeterminate;
     SubIndication sub_indication = SubIndication::none;
@@ -118,6 +125,7 @@ struct FileReport {
 };
 
 struct Summary {
+    int total = 0;
     int passed = 0;
     int failed = 0;
     int indeterminate = 0;
@@ -156,9 +164,31 @@ struct DeliveryReport {
     }
 };
 
+// A service (OCSP responder, CRL server) that did not answer during a batch and was then not
+// asked again: reported once, not once per signature.
+struct SilentService {
+    std::string service;  // scheme://host:port
+    std::string reason;   // the first failure
+    int requests_spared = 0;
+};
+
+// How a text report is told: everything (the default), only what did not pass, or only the
+// summary and the list of what did not pass.
+struct TextOptions {
+    bool colour = false;
+    bool only_problems = false;
+    bool quiet = false;
+};
+
 struct BatchReport {
     std::vector<FileReport> files;  // in input order
     TimePoint validation_time{};
+    // What the verdicts rest on, so that a report read years later says it: the policy (its
+    // name and the SHA-256 of its effective table) and the trust anchors.
+    std::string policy_name;
+    std::string policy_sha256;
+    std::vector<CertificateInfo> trust_anchors;  // without DER
+    std::vector<SilentService> silent_services;
     // Sealed deliveries among the folders verified (check_deliveries); empty when none.
     std::vector<DeliveryReport> deliveries;
 
@@ -169,6 +199,7 @@ struct BatchReport {
     void require_signatures();
     std::string to_json() const;  // the DESIGN.md contract
     std::string to_text(bool colour) const;
+    std::string to_text(const TextOptions& options) const;
     // ETSI TS 119 102-2 validation report (XML, namespace http://uri.etsi.org/19102/v1.4.1#):
     // one SignatureValidationReport per signature, time-stamp-less record or token, and the
     // certificates, revocation sources and time-stamps as validation objects.

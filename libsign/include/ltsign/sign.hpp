@@ -120,6 +120,9 @@ struct ExtendResult {
     // reason to refuse: the engine validates it at that proof of existence.
     std::optional<SignedObject> signature;
     std::string refusal;
+    // Every signature is at the level asked already (T: B-T or more; LT: B-LT or LTA): nothing
+    // to do, nothing made, not an error (re-runnable scripts). LTA on LTA always renews.
+    bool already_at_level = false;
     FileReport before;  // the input's verdict, validated with the context given
     FileReport after;   // the result's verdict (when made)
 };

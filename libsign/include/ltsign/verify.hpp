@@ -36,6 +36,8 @@ class TrustStore {
     // A PEM file with one or more certificates, or a folder of .pem/.crt/.cer files.
     void add(const std::filesystem::path& file_or_dir);
     std::size_t size() const noexcept;
+    // The anchors, in the order added (without their DER), for reports.
+    std::vector<CertificateInfo> anchors() const;
 
   private:
     friend struct detail::Access;
@@ -57,7 +59,13 @@ struct ValidationPolicy {
     bool require_ocsp_nonce = true;
     std::chrono::seconds ocsp_max_age{300};
 
+    // How reports name it: "ltsign default" or the file it was read from.
+    std::string name = "ltsign default";
+
     static ValidationPolicy defaults();
+    // The effective table as canonical JSON (sorted keys, dates as RFC 3339): what the report's
+    // policy digest is the SHA-256 of.
+    std::string to_canonical_json() const;
     // JSON: {"algorithms": {"sha1": "2009-01-01", ...}, "requireRevocation": false,
     // "requireOcspNonce": true, "ocspMaxAgeSeconds": 300}; entries replace the defaults.
     // Error(malformed_input) for anything else.
@@ -210,13 +218,21 @@ FileReport verify_file(const std::filesystem::path& file, const VerifyOptions& o
                        const ValidationContext& context);
 
 // Expands folders into the signature files they hold (recursively, sorted) and pairs each with
-// its detached document per the CLI contract: a `data` folder is searched for the signature's
-// relative path without its extension (NAME.p7s -> DIR/NAME); a `data` file is used when its name
-// is NAME, or when it is the only one given.
+// its detached document per the CLI contract, names compared in Unicode NFC: a `data` folder is
+// searched for the signature's relative path without its extension (NAME.p7s -> DIR/NAME), then
+// below each trailing part of the signature's own folder (DIR/sub/NAME for .../sub/NAME.p7s), then
+// for DIR/NAME; a `data` file pairs with the signature of its name, and with a lone signature
+// whatever its name (name_mismatch says when the signature's name names another document,
+// NAME.pdf.p7s against other.pdf: should that document not be the one signed, the verdict is
+// INDETERMINATE, "does not match this signature's name", not HASH_FAILURE).
 struct VerifyJob {
     std::filesystem::path file;
     std::optional<std::filesystem::path> data;
     std::vector<std::filesystem::path> more_data{};
+    bool name_mismatch = false;
+    // Why no document was paired although documents were given ("no document named NAME was
+    // found under DIR"): the explanation of a verdict that misses its document.
+    std::string pairing_problem{};
 };
 std::vector<VerifyJob> plan_verification(const std::vector<std::filesystem::path>& inputs,
                                          const std::vector<std::filesystem::path>& data);

@@ -199,6 +199,10 @@ ContainerExtendResult extend_container(const fs::path& container, const fs::path
     Extension x(c, options, context);
     ContainerExtendResult result;
     result.before = x.verify();
+    if (ops::already_at(options.level, result.before)) {
+        result.already_at_level = true;
+        return result;
+    }
     const std::string why = ops::extend_refusal(options.level, result.before);
     if (!why.empty() && !options.force) {
         result.refusal = what + " does not validate (" + why +

@@ -58,6 +58,8 @@ void summarise(FileReport& report);
 // extend's rules (ops/extend.cpp): why `before` may not be extended to `level` (empty: it may),
 // and why a result's time-stamps do not validate (empty: they do).
 std::string extend_refusal(Level level, const FileReport& before);
+// Whether every signature of `before` is at `level` already (T, LT): extending is a no-op.
+bool already_at(Level level, const FileReport& before);
 std::string long_term_refusal_of(const FileReport& after);
 
 }  // namespace ltsign::ops

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "ltsign/sign.hpp"
+#include "ops/container.hpp"
 #include "ops/formats.hpp"
 #include "ops/services.hpp"
 #include "validation/services.hpp"
@@ -135,6 +136,10 @@ ExtendResult extend_input(const ops::Input& original, const ExtendOptions& optio
 
     ExtendResult result;
     result.before = verify(original);
+    if (ops::already_at(options.level, result.before)) {
+        result.already_at_level = true;
+        return result;
+    }
     const std::string why = refusal_for(options.level, result.before);
     if (!why.empty() && !options.force) {
         result.refusal = original.what + " does not validate (" + why +
@@ -186,6 +191,16 @@ ExtendResult extend_input(const ops::Input& original, const ExtendOptions& optio
 }  // namespace
 
 namespace ops {
+
+bool already_at(Level level, const FileReport& before) {
+    const bool signatures =
+        std::any_of(before.signatures.begin(), before.signatures.end(),
+                    [](const SignatureReport& s) { return s.type == EntryType::signature; });
+    if (!signatures) return false;
+    if (level == Level::t) return every_signature_at_least(before, SignatureLevel::b_t);
+    if (level == Level::lt) return every_signature_at_least(before, SignatureLevel::b_lt);
+    return false;
+}
 
 std::string extend_refusal(Level level, const FileReport& before) {
     return refusal_for(level, before);

@@ -47,7 +47,8 @@ std::vector<core::ListedFile> collect(const std::vector<fs::path>& inputs,
 
 // Streams every file through the digest on `threads` threads; the first failure wins. For XML
 // records an XML document is hashed in canonical form (RFC 6283 3.2.1, as other verifiers do).
-void hash_all(std::vector<Input>& items, const EVP_MD* md, unsigned threads, bool xml) {
+void hash_all(std::vector<Input>& items, const EVP_MD* md, unsigned threads, bool xml,
+              const SealOptions& options) {
     std::atomic<std::size_t> next{0};
     std::mutex failure_mutex;
     std::exception_ptr failure;
@@ -60,6 +61,7 @@ void hash_all(std::vector<Input>& items, const EVP_MD* md, unsigned threads, boo
                     canonical = ers::canonical_digest(
                         validation::DataObject::from_file(items[i].file), md, xml::k_c14n10);
                 items[i].digest = canonical ? *canonical : crypto::digest_file(md, items[i].file);
+                if (options.progress) options.progress(1, items[i].size);
             } catch (...) {
                 std::lock_guard lock(failure_mutex);
                 if (!failure) failure = std::current_exception();
@@ -174,7 +176,16 @@ SealResult seal(const std::vector<fs::path>& inputs, const fs::path& out_dir,
     for (const auto& f : listed) items.push_back({f.file, f.relative, 0, {}});
 
     const EVP_MD* md = crypto::evp_md(options.digest);
-    hash_all(items, md, options.threads, xml);
+    if (options.total) {
+        std::uint64_t bytes = 0;
+        for (const auto& it : items) {
+            std::error_code ec;
+            const auto n = fs::file_size(it.file, ec);
+            bytes += ec ? 0 : n;
+        }
+        options.total(items.size(), bytes);
+    }
+    hash_all(items, md, options.threads, xml, options);
     std::vector<ers::Bytes> leaves;
     for (const auto& it : items) leaves.push_back(it.digest);
     const ers::HashTree tree(md, leaves);

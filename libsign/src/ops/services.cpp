@@ -28,7 +28,7 @@ void collect_validation_data(const SignatureReport& r, validation::ValidationDat
     for (const auto& c : r.chain) add_unique(data.certificates, core::from_public_bytes(c.der));
     for (const auto& v : r.revocation) {
         if (v.evidence.empty()) continue;
-        const bool ocsp = v.kind == RevocationKind::ocsp || v.kind == RevocationKind::ocsp_embedded;
+        const bool ocsp = is_ocsp(v.kind);
         add_unique(ocsp ? data.ocsp : data.crls, core::from_public_bytes(v.evidence));
     }
     for (const auto& ts : r.timestamps) collect_validation_data(ts, data);

@@ -5,9 +5,12 @@
 #include <map>
 
 #include "core/file_list.hpp"
+#include "core/text.hpp"
+#include "crypto/digests.hpp"
 #include "ers/verify_record.hpp"
 #include "ops/container.hpp"
 #include "ops/formats.hpp"
+#include "revocation/revocation.hpp"
 #include "validation/data_object.hpp"
 #include "validation/evidence.hpp"
 #include "validation/model.hpp"
@@ -111,8 +114,14 @@ FileReport verify_file_at(const fs::path& file, const VerifyOptions& options,
             throw Error(Errc::input_missing, options.data->string() + ": no such document",
                         Remedy::document);
     }
-    FileReport report = ops::verify_input(input, data_objects(options), context, at, true);
+    const auto objects = data_objects(options);
+    FileReport report = ops::verify_input(input, objects, context, at, true);
     report.data = options.data;
+    if (options.data) {
+        // Usually known already: a signature over the document hashed it with SHA-256.
+        if (const auto d = objects.front().digest(EVP_sha256()))
+            report.data_sha256 = ossl::to_hex(d->data(), d->size());
+    }
     return report;
 }
 
@@ -251,6 +260,74 @@ FileReport verify_file(const fs::path& file, const VerifyOptions& options,
     return verify_file_at(file, options, context, validation::validation_time_of(context));
 }
 
+namespace {
+
+// Folder listings by NFC name, so that a document named in NFD (copied from macOS) pairs with a
+// signature named in NFC and the other way round; each folder is listed once per plan.
+class NameIndex {
+  public:
+    // root/relative when it is a regular file, else the file whose every component equals
+    // relative's in NFC.
+    std::optional<fs::path> find(const fs::path& root, const fs::path& relative) {
+        std::error_code ec;
+        if (fs::is_regular_file(root / relative, ec)) return root / relative;
+        fs::path at = root;
+        for (const auto& part : relative) {
+            if (fs::exists(at / part, ec)) {
+                at /= part;
+                continue;
+            }
+            const auto& names = listing(at);
+            const auto found = names.find(core::nfc(part.string()));
+            if (found == names.end()) return std::nullopt;
+            at /= found->second;
+        }
+        if (!fs::is_regular_file(at, ec)) return std::nullopt;
+        return at;
+    }
+
+  private:
+    const std::map<std::string, fs::path>& listing(const fs::path& dir) {
+        auto [it, added] = m_dirs.try_emplace(dir);
+        if (!added) return it->second;
+        std::error_code ec;
+        for (fs::directory_iterator d(dir, ec), end; !ec && d != end; d.increment(ec))
+            it->second.emplace(core::nfc(d->path().filename().string()), d->path().filename());
+        return it->second;
+    }
+    std::map<fs::path, std::map<std::string, fs::path>> m_dirs;
+};
+
+// Where a signature's document may lie below a --data folder, most specific first: its path
+// relative to the folder given (DIR/sub/NAME), then below each trailing part of the signature's
+// own folder (verifying delivery/signatures/sub against the delivery's documents finds
+// documents/sub/NAME), then DIR/NAME.
+std::vector<fs::path> places(const fs::path& signature, const fs::path& document_rel) {
+    std::vector<fs::path> out{document_rel};
+    std::vector<fs::path> parts;
+    std::error_code ec;
+    const fs::path folder = fs::absolute(signature, ec).lexically_normal().parent_path();
+    for (const auto& part : folder.relative_path()) parts.push_back(part);
+    const std::size_t deepest = std::min<std::size_t>(parts.size(), 8);
+    for (std::size_t n = deepest; n >= 1; --n) {
+        fs::path rel;
+        for (std::size_t i = parts.size() - n; i < parts.size(); ++i) rel /= parts[i];
+        rel /= document_rel.filename();
+        if (std::find(out.begin(), out.end(), rel) == out.end()) out.push_back(rel);
+    }
+    if (std::find(out.begin(), out.end(), document_rel.filename()) == out.end())
+        out.push_back(document_rel.filename());
+    return out;
+}
+
+std::string list_of(const std::vector<fs::path>& paths) {
+    std::string out;
+    for (const auto& p : paths) out += (out.empty() ? "" : ", ") + core::printable(p.string());
+    return out;
+}
+
+}  // namespace
+
 std::vector<VerifyJob> plan_verification(const std::vector<fs::path>& inputs,
                                          const std::vector<fs::path>& data) {
     const auto files = core::list_files(inputs, is_signature_name, false);
@@ -261,48 +338,130 @@ std::vector<VerifyJob> plan_verification(const std::vector<fs::path>& inputs,
         (fs::is_directory(d, ec) ? data_dirs : data_files).push_back(d);
     }
 
+    NameIndex index;
     std::vector<VerifyJob> jobs;
     for (const auto& in : files) {
         VerifyJob job{in.file, std::nullopt};
-        const fs::path stem_rel = document_name(in.relative);
+        const fs::path document_rel = document_name(in.relative);
+        const std::string wanted = core::nfc(document_rel.filename().string());
         for (const auto& dir : data_dirs) {
-            std::error_code ec;
-            if (fs::is_regular_file(dir / stem_rel, ec)) {
-                job.data = dir / stem_rel;
-                break;
+            for (const auto& place : places(in.file, document_rel)) {
+                if (auto found = index.find(dir, place)) {
+                    job.data = std::move(found);
+                    break;
+                }
             }
-            if (fs::is_regular_file(dir / stem_rel.filename(), ec)) {
-                job.data = dir / stem_rel.filename();
-                break;
-            }
+            if (job.data) break;
         }
-        if (!job.data) {
-            for (const auto& f : data_files) {
-                if (f.filename() == stem_rel.filename()) job.data = f;
-            }
+        for (const auto& f : data_files) {
+            if (!job.data && core::nfc(f.filename().string()) == wanted) job.data = f;
         }
-        if (!job.data && data_files.size() == 1 && data_dirs.empty()) job.data = data_files.front();
-        if (auto manifest = sealed_manifest(in.file)) job.data = std::move(manifest);
+        if (!job.data && !data.empty()) {
+            const std::string name = core::printable(document_rel.filename().string());
+            job.pairing_problem =
+                "no document named " + name +
+                (data_dirs.empty() ? "" : " was found under " + list_of(data_dirs)) +
+                (data_files.empty()
+                     ? ""
+                     : std::string(data_dirs.empty() ? " is" : " nor") +
+                           " among the documents given (" + list_of(data_files) + ")");
+        }
+        if (auto manifest = sealed_manifest(in.file)) {
+            job.data = std::move(manifest);
+            job.pairing_problem.clear();
+        }
         jobs.push_back(std::move(job));
     }
-    // One record and several documents: a data-object group (RFC 4998 4.2).
-    if (jobs.size() == 1 && data_dirs.empty() && data_files.size() > 1) {
+    if (jobs.size() == 1 && data_dirs.empty() && !data_files.empty() && !jobs[0].data) {
+        // One signature given alone takes the one document given, whatever its name; should the
+        // document not be what was signed, the names not matching is the likelier story than a
+        // change, and the verdict says so. One record and several documents: a data-object
+        // group (RFC 4998 4.2).
         jobs[0].data = data_files.front();
         jobs[0].more_data.assign(data_files.begin() + 1, data_files.end());
+        // Only a signature whose name names a document (NAME.pdf.p7s, not sig.p7s) plainly
+        // disagrees with another name.
+        jobs[0].name_mismatch =
+            data_files.size() == 1 && document_name(files.front().relative).has_extension();
+        jobs[0].pairing_problem.clear();
+    } else if (jobs.size() == 1 && data_dirs.empty() && data_files.size() > 1) {
+        jobs[0].more_data.clear();
+        for (const auto& f : data_files) {
+            if (f != *jobs[0].data) jobs[0].more_data.push_back(f);
+        }
     }
     return jobs;
 }
+
+namespace {
+
+// Whether the signature's verdict compared the document given as its detached data (not as the
+// content it carries, which an enveloping or enveloped XML signature judges on its own terms).
+bool judged_as_detached(const FileReport& report, const SignatureReport& s) {
+    switch (report.format) {
+        case FileFormat::cades:
+        case FileFormat::timestamp_token:
+        case FileFormat::ers_asn1:
+        case FileFormat::ers_xml:
+            return true;
+        case FileFormat::xades:
+        case FileFormat::xmldsig:
+            return std::any_of(s.signed_data.begin(), s.signed_data.end(), [](const auto& d) {
+                return d.target.starts_with("file ") || d.target == "a detached document";
+            });
+        default:
+            return false;
+    }
+}
+
+// The pairing's part in a verdict: a signature given a document of another name that it did not
+// sign was most likely given the wrong document, which is not the same as a changed one; and a
+// signature that found no document says where it was looked for.
+void apply_pairing(const VerifyJob& job, FileReport& report) {
+    if (job.name_mismatch && job.data) {
+        const std::string given = core::printable(job.data->filename().string());
+        const std::string own = core::printable(job.file.filename().string());
+        for (auto& s : report.signatures) {
+            if (s.sub_indication != SubIndication::hash_failure || !judged_as_detached(report, s))
+                continue;
+            s.indication = Indication::indeterminate;
+            s.sub_indication = SubIndication::signed_data_not_found;
+            s.explanation = "the document given, " + given +
+                            ", does not match this signature's name (" + own +
+                            ") and is not what it signed: give the signed document with --data";
+        }
+        ops::summarise(report);
+    }
+    if (!job.data && !job.pairing_problem.empty()) {
+        for (auto& s : report.signatures) {
+            if (s.sub_indication == SubIndication::signed_data_not_found)
+                s.explanation = job.pairing_problem;
+        }
+    }
+}
+
+}  // namespace
 
 BatchReport verify_batch(const std::vector<VerifyJob>& jobs, const ValidationContext& context,
                          const std::vector<DataDigests>& digests,
                          const std::function<void(std::size_t, std::size_t)>& progress) {
     BatchReport batch;
     batch.validation_time = validation::validation_time_of(context);
+    batch.policy_name = context.policy.name;
+    {
+        const std::string table = context.policy.to_canonical_json();
+        const auto d = crypto::digest_bytes(
+            EVP_sha256(),
+            std::span(reinterpret_cast<const unsigned char*>(table.data()), table.size()));
+        batch.policy_sha256 = ossl::to_hex(d.data(), d.size());
+    }
+    batch.trust_anchors = context.trust.anchors();
     // One validation time for the whole batch, so every verdict speaks of the same moment.
     for (const auto& job : jobs) {
         try {
             batch.files.push_back(verify_file_at(job.file, {job.data, job.more_data, digests},
                                                  context, batch.validation_time));
+            apply_pairing(job, batch.files.back());
         } catch (const Error& e) {
             FileReport r;
             r.path = job.file;
@@ -319,6 +478,10 @@ BatchReport verify_batch(const std::vector<VerifyJob>& jobs, const ValidationCon
             batch.files.push_back(std::move(r));
         }
         if (progress) progress(batch.files.size(), jobs.size());
+    }
+    if (auto source = validation::revocation_source_of(context)) {
+        for (const auto& silent : revocation::services_not_answering(*source))
+            batch.silent_services.push_back({silent.service, silent.why, silent.spared});
     }
     return batch;
 }

@@ -31,6 +31,7 @@ void BatchReport::require_signatures() {
 
 Summary BatchReport::summary() const {
     Summary s;
+    s.total = static_cast<int>(files.size());
     for (const auto& f : files) {
         if (holds_signature(f)) {
             ++s.signatures;

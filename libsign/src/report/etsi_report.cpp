@@ -6,13 +6,25 @@
 #include <set>
 
 #include "core/text.hpp"
+#include "crypto/digests.hpp"
+#include "crypto/ossl.hpp"
 #include "ltsign/report.hpp"
+#include "ltsign/version.hpp"
 #include "xml/xml_doc.hpp"
 
 namespace ltsign {
 namespace {
 
 constexpr const char* k_vr = "http://uri.etsi.org/19102/v1.4.1#";
+constexpr const char* k_ds = "http://www.w3.org/2000/09/xmldsig#";
+constexpr const char* k_tsl = "http://uri.etsi.org/02231/v2#";
+
+std::vector<unsigned char> hex_bytes(const std::string& hex) {
+    std::vector<unsigned char> out;
+    for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+        out.push_back(static_cast<unsigned char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+    return out;
+}
 
 // TS 119 102-2: urn:etsi:019102:mainindication:total-passed, ... (lower case, '-' for '_').
 std::string main_indication(Indication i) {
@@ -49,6 +61,21 @@ class Writer {
         xml::made(xmlNewProp(add(parent, name), BAD_CAST "VOReference", BAD_CAST id.c_str()));
     }
 
+    // A revocation value is one validation object however many signatures used it: known by the
+    // digest of what it is (the CRL or OCSP response itself, else its source), and embedded.
+    std::string revocation_object(const RevocationInfo& v) {
+        const std::string key =
+            v.evidence.empty()
+                ? "source " + std::to_string(static_cast<int>(v.kind)) + " " + revocation_uri(v)
+                : std::string(reinterpret_cast<const char*>(v.evidence.data()), v.evidence.size());
+        const auto d = crypto::digest_bytes(
+            EVP_sha256(),
+            std::span(reinterpret_cast<const unsigned char*>(key.data()), key.size()));
+        const std::string id = "R-" + ossl::to_hex(d.data(), d.size()).substr(0, 24);
+        if (m_revocation_ids.insert(id).second) m_revocation_objects.push_back({id, v});
+        return id;
+    }
+
     // Certificates are validation objects shared by every report that uses them.
     std::string certificate(const CertificateInfo& c) {
         const std::string id = "C-" + c.sha256.substr(0, 24);
@@ -70,6 +97,19 @@ class Writer {
         xmlNode* best = add(times, "BestSignatureTime");
         add(best, "POETime", format_rfc3339(s.best_signature_time.value_or(validation_time)));
         add(best, "TypeOfProof", "urn:etsi:019102:poetype:validation");
+        // The detached document verified, bound by its digest.
+        if (!file.data_sha256.empty() && parent == m_root) {
+            // vr:DigestAlgAndValue, of XAdES' DigestAlgAndValueType: ds:DigestMethod,
+            // ds:DigestValue.
+            xmlNode* digest = add(add(r, "SignersDocument"), "DigestAlgAndValue");
+            xmlNs* ds = xml::made(xmlNewNs(digest, BAD_CAST k_ds, BAD_CAST "ds"));
+            xmlNode* method = xml::made(xmlNewChild(digest, ds, BAD_CAST "DigestMethod", nullptr));
+            xml::made(xmlNewProp(method, BAD_CAST "Algorithm",
+                                 BAD_CAST "http://www.w3.org/2001/04/xmlenc#sha256"));
+            xml::made(
+                xmlNewTextChild(digest, ds, BAD_CAST "DigestValue",
+                                BAD_CAST xml::base64_encode(hex_bytes(file.data_sha256)).c_str()));
+        }
         if (!s.chain.empty()) {
             xmlNode* who = add(r, "SignerInformation");
             ref(who, "SignerCertificate", certificate(s.chain.front()));
@@ -97,9 +137,7 @@ class Writer {
         }
         for (const auto& v : s.revocation) {
             if (v.kind == RevocationKind::none) continue;
-            const std::string rev_id = "R-" + std::to_string(++m_revocations);
-            m_revocation_objects.push_back({rev_id, v});
-            ref(data, "RelatedValidationObject", rev_id);
+            ref(data, "RelatedValidationObject", revocation_object(v));
         }
         for (const auto& v : s.revocation) {
             if (v.status != RevocationStatus::revoked || !v.revoked_at) continue;
@@ -162,10 +200,14 @@ class Writer {
             xmlNode* o = add(list, "ValidationObject");
             xml::made(xmlNewProp(o, BAD_CAST "id", BAD_CAST id.c_str()));
             add(o, "ObjectType",
-                v.kind == RevocationKind::ocsp || v.kind == RevocationKind::ocsp_embedded
-                    ? "urn:etsi:019102:validationObject:OCSPResponse"
-                    : "urn:etsi:019102:validationObject:CRL");
-            add(add(o, "ValidationObjectRepresentation"), "URI", revocation_uri(v));
+                is_ocsp(v.kind) ? "urn:etsi:019102:validationObject:OCSPResponse"
+                                : "urn:etsi:019102:validationObject:CRL");
+            xmlNode* representation = add(o, "ValidationObjectRepresentation");
+            if (v.evidence.empty()) {
+                add(representation, "URI", revocation_uri(v));
+            } else {
+                add(representation, "base64", xml::base64_encode(core::as_uchars(v.evidence)));
+            }
         }
         // Certificates last: the time-stamps' reports above may have added some.
         for (const auto& id : m_cert_order) {
@@ -179,6 +221,12 @@ class Writer {
 
     std::string finish() {
         objects();
+        // Who validated: this tool and its version (TS 119 102-2 5.5, SignatureValidator).
+        xmlNode* validator = add(m_root, "SignatureValidator");
+        xmlNode* id = add(validator, "DigitalId");
+        xmlNs* tsl = xml::made(xmlNewNs(id, BAD_CAST k_tsl, BAD_CAST "tsl"));
+        xml::made(xmlNewTextChild(id, tsl, BAD_CAST "Other",
+                                  BAD_CAST("ltsign " + std::string(version())).c_str()));
         const auto bytes = xml::serialize(m_doc.get(), true);
         return std::string(bytes.begin(), bytes.end());
     }
@@ -199,7 +247,7 @@ class Writer {
     std::vector<std::string> m_cert_order;
     std::vector<PendingStamp> m_pending_stamps;
     std::vector<std::pair<std::string, RevocationInfo>> m_revocation_objects;
-    int m_revocations = 0;
+    std::set<std::string> m_revocation_ids;
 };
 
 }  // namespace

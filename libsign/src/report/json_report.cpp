@@ -4,9 +4,14 @@
 #include "core/text.hpp"
 #include "ltsign/inspect.hpp"
 #include "ltsign/report.hpp"
+#include "ltsign/version.hpp"
 
 namespace ltsign {
 namespace {
+
+// The report's own version: 2 added reportVersion, tool, policy, trustAnchors,
+// servicesNotAnswering, files[].dataDigest and summary.total to what 1 had.
+const char* const k_report_version = "2.0";
 
 using nlohmann::json;
 
@@ -110,6 +115,9 @@ std::string BatchReport::to_json() const {
     for (const auto& f : files) {
         json j = {{"path", core::printable(f.path)},
                   {"data", f.data ? json(core::printable(*f.data)) : json(nullptr)},
+                  {"dataDigest", f.data_sha256.empty()
+                                     ? json(nullptr)
+                                     : json{{"algorithm", "sha256"}, {"value", f.data_sha256}}},
                   {"format", to_string(f.format)},
                   {"indication", to_string(f.indication)},
                   {"subIndication", sub(f.sub_indication)},
@@ -131,10 +139,25 @@ std::string BatchReport::to_json() const {
         files_json.push_back(std::move(j));
     }
     const Summary s = summary();
-    json doc = {{"validationTime", format_rfc3339(validation_time)},
+    json anchors = json::array();
+    for (const auto& a : trust_anchors)
+        anchors.push_back({{"subject", a.subject}, {"sha256", a.sha256}});
+    json silent = json::array();
+    for (const auto& v : silent_services) {
+        silent.push_back(
+            {{"service", v.service}, {"reason", v.reason}, {"requestsSpared", v.requests_spared}});
+    }
+    // Self-contained: what made the report, when, under which policy and anchors.
+    json doc = {{"reportVersion", k_report_version},
+                {"tool", {{"name", "ltsign"}, {"version", std::string(version())}}},
+                {"validationTime", format_rfc3339(validation_time)},
+                {"policy", {{"name", policy_name}, {"sha256", policy_sha256}}},
+                {"trustAnchors", std::move(anchors)},
+                {"servicesNotAnswering", std::move(silent)},
                 {"files", std::move(files_json)},
                 {"summary",
-                 {{"passed", s.passed},
+                 {{"total", s.total},
+                  {"passed", s.passed},
                   {"failed", s.failed},
                   {"indeterminate", s.indeterminate},
                   {"signatures", s.signatures},

@@ -82,8 +82,15 @@ void delivery_lines(const DeliveryReport& d, bool colour, std::string& out) {
 }  // namespace
 
 std::string BatchReport::to_text(bool colour) const {
+    return to_text(TextOptions{colour, false, false});
+}
+
+std::string BatchReport::to_text(const TextOptions& options) const {
+    const bool colour = options.colour;
     std::string out;
     for (const auto& f : files) {
+        if (options.quiet || (options.only_problems && f.indication == Indication::total_passed))
+            continue;
         out += verdict_text(f.indication, f.sub_indication, colour) + "  " +
                core::printable(f.path) + "\n";
         if (f.error) {
@@ -93,7 +100,17 @@ std::string BatchReport::to_text(bool colour) const {
         if (f.data) out += "  document: " + core::printable(*f.data) + "\n";
         for (const auto& s : f.signatures) signature_lines(s, "  ", colour, out);
     }
-    for (const auto& d : deliveries) delivery_lines(d, colour, out);
+    for (const auto& d : deliveries) {
+        if (!options.quiet || !d.complete()) delivery_lines(d, colour, out);
+    }
+    // A service that did not answer is said once, not once per signature that needed it.
+    for (const auto& v : silent_services) {
+        out += "service " + v.service + " did not answer (" + v.reason + ")" +
+               (v.requests_spared > 0 ? "; " + std::to_string(v.requests_spared) +
+                                            " later request(s) to it were not made"
+                                      : "") +
+               "\n";
+    }
     const Summary s = summary();
     out += std::to_string(files.size()) + " file(s) verified at " +
            format_rfc3339(validation_time) + ": " + std::to_string(s.passed) + " passed, " +
@@ -104,6 +121,21 @@ std::string BatchReport::to_text(bool colour) const {
         out += "  of these, " + std::to_string(s.signatures) + " hold signatures, " +
                std::to_string(s.timestamps) + " only a time-stamp token, " +
                std::to_string(s.evidence_records) + " only an evidence record\n";
+    }
+    // The summary ends with what did not pass, one line each, so the one failure in a batch of
+    // thousands is the last thing on the screen.
+    if (s.passed < s.total) {
+        out += "not passed:\n";
+        for (const auto& f : files) {
+            if (f.indication == Indication::total_passed) continue;
+            std::string why = core::printable(f.error_message);
+            for (const auto& sig : f.signatures) {
+                if (why.empty() && sig.indication != Indication::total_passed)
+                    why = sig.explanation;
+            }
+            out += "  " + verdict_text(f.indication, f.sub_indication, colour) + "  " +
+                   core::printable(f.path) + (why.empty() ? "" : ": " + why) + "\n";
+        }
     }
     return out;
 }

@@ -14,6 +14,36 @@ namespace {
 
 using ossl::Ptr;
 
+// The service a URL names, for giving up on it: scheme://host:port.
+std::string service_of(const std::string& url) {
+    const auto scheme = url.find("://");
+    const auto path = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+    return path == std::string::npos ? url : url.substr(0, path);
+}
+
+// One exchange with a service, unless it did not answer earlier in this run; a failure to
+// answer (no connection, timeout) silences it for the rest of the run.
+template <class Call>
+net::HttpResponse exchange(const Sources& s, const std::string& url, Call call) {
+    if (s.memory != nullptr) {
+        if (auto why = s.memory->silence_of(url); !why.empty())
+            throw Error(Errc::service_unavailable, why);
+    }
+    try {
+        return call();
+    } catch (const Error& e) {
+        if (s.memory != nullptr && e.code() == Errc::service_unavailable)
+            s.memory->silence(url, e.what());
+        throw;
+    }
+}
+
+std::string hex_sha256(std::string_view text) {
+    const auto d = crypto::digest_bytes(
+        EVP_sha256(), std::span(reinterpret_cast<const unsigned char*>(text.data()), text.size()));
+    return ossl::to_hex(d.data(), d.size());
+}
+
 std::vector<std::string> ocsp_urls(X509* cert) {
     std::vector<std::string> out;
     const Ptr<STACK_OF(OPENSSL_STRING)> urls(X509_get1_ocsp(cert));
@@ -174,7 +204,8 @@ std::optional<RevocationAnswer> ask_ocsp(const std::string& url, X509* cert, X50
     http.max_response = 1u << 20;
     net::HttpResponse resp;
     try {
-        resp = net::post(url, "application/ocsp-request", der, http);
+        resp =
+            exchange(s, url, [&] { return net::post(url, "application/ocsp-request", der, http); });
     } catch (const Error& e) {
         why = e.what();
         return std::nullopt;
@@ -202,6 +233,69 @@ std::optional<RevocationAnswer> ask_ocsp(const std::string& url, X509* cert, X50
     answer->location = url;
     answer->evidence = resp.body;
     return answer;
+}
+
+// A responder's answer about a certificate is known by the URL and the CertID (which names
+// the issuer by its name's and key's hashes, and the serial).
+std::string ocsp_key(const std::string& url, X509* cert, X509* issuer) {
+    const Ptr<OCSP_CERTID> id(OCSP_cert_to_id(EVP_sha1(), cert, issuer));
+    ossl::clear_errors();
+    if (!id) return {};
+    const core::Bytes der = ossl::encode_der(id.get(), i2d_OCSP_CERTID, "an OCSP CertID");
+    return hex_sha256(url + " " + ossl::to_hex(der.data(), der.size()));
+}
+
+// Where that answer is kept on disk; empty without a cache folder.
+std::filesystem::path ocsp_cache_file(const Sources& s, const std::string& key) {
+    if (s.cache_dir.empty() || key.empty()) return {};
+    return s.cache_dir / "ocsp" / (key + ".ocsp");
+}
+
+// ask_ocsp, once per run for each responder and certificate (the answer is reused while the
+// policy's max_age allows), the answer kept on disk for when the responder does not answer.
+std::optional<RevocationAnswer> ask_ocsp_once(const std::string& url, X509* cert, X509* issuer,
+                                              const Sources& s, const std::vector<X509*>& anchors,
+                                              const std::vector<X509*>& untrusted,
+                                              std::string& why) {
+    const std::string key = ocsp_key(url, cert, issuer);
+    const auto file = ocsp_cache_file(s, key);
+    if (s.memory != nullptr && !key.empty()) {
+        if (auto known = s.memory->ocsp(key, s.max_age)) {
+            why = known->why;
+            return known->answer;
+        }
+    }
+    auto answer = ask_ocsp(url, cert, issuer, s, anchors, untrusted, why);
+    if (answer && !file.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(file.parent_path(), ec);
+        try {
+            core::atomic_write(file, answer->evidence, true);
+        } catch (const Error&) {
+        }
+    }
+    // Only answers are kept: a failure may be this request's own (a delegated responder's
+    // certificate that only another signature carries); a responder that does not answer is
+    // silenced by exchange().
+    if (answer && s.memory != nullptr && !key.empty()) s.memory->remember_ocsp(key, {answer, why});
+    return answer;
+}
+
+// The responders' answers kept on disk, for a certificate whose responders did not answer now:
+// read as carried responses are (issued after the time to prove, or current then).
+std::vector<core::Bytes> cached_ocsp(const Sources& s, const std::vector<std::string>& urls,
+                                     X509* cert, X509* issuer) {
+    std::vector<core::Bytes> out;
+    for (const auto& url : urls) {
+        const auto file = ocsp_cache_file(s, ocsp_key(url, cert, issuer));
+        std::error_code ec;
+        if (file.empty() || !std::filesystem::is_regular_file(file, ec)) continue;
+        try {
+            out.push_back(core::read_file(file, 1u << 20));
+        } catch (const Error&) {
+        }
+    }
+    return out;
 }
 
 // The SingleResponse of `basic` about `cert`, whatever hash its CertID was made with.
@@ -312,6 +406,26 @@ std::optional<RevocationAnswer> carried_ocsp(X509* cert, X509* issuer, const Sou
         if (r->status == RevocationStatus::good && !good) good = std::move(r);
     }
     return good;
+}
+
+// Online, but no responder answered: their answers kept on disk from earlier runs count as
+// carried data does.
+std::optional<RevocationAnswer> kept_ocsp(X509* cert, X509* issuer, const Sources& s,
+                                          const std::vector<std::string>& urls,
+                                          const std::vector<X509*>& anchors,
+                                          const std::vector<X509*>& untrusted, TimePoint at) {
+    const auto kept = cached_ocsp(s, urls, cert, issuer);
+    if (kept.empty()) return std::nullopt;
+    Sources from_cache = s;
+    from_cache.ocsp.assign(kept.begin(), kept.end());
+    bool about = false;
+    std::vector<std::string> ignored;
+    auto c = carried_ocsp(cert, issuer, from_cache, anchors, untrusted, at, ignored, about);
+    if (c) {
+        c->kind = RevocationKind::ocsp_cached;
+        c->location = urls.front();
+    }
+    return c;
 }
 
 Ptr<X509_CRL> parse_crl(const core::Bytes& bytes) {
@@ -469,19 +583,15 @@ std::optional<CrlAnswer> read_crl(const KnownCrl& known, X509* cert, X509* issue
 }
 
 // The CRL at `url`, else its cached copy (`cached` then says so); null with `why`.
-Ptr<X509_CRL> fetch_crl(const std::string& url, const Sources& s, std::string& why, bool& cached) {
-    const std::string key = [&] {
-        const auto d = crypto::digest_bytes(
-            EVP_sha256(),
-            std::span(reinterpret_cast<const unsigned char*>(url.data()), url.size()));
-        return ossl::to_hex(d.data(), d.size()) + ".crl";
-    }();
+Ptr<X509_CRL> download_crl(const std::string& url, const Sources& s, std::string& why,
+                           bool& cached) {
+    const std::string key = hex_sha256(url) + ".crl";
     net::HttpOptions http;
     http.timeout = s.timeout;
     http.connect_timeout = s.timeout;
     http.max_response = 64u << 20;
     try {
-        const auto resp = net::get(url, http);
+        const auto resp = exchange(s, url, [&] { return net::get(url, http); });
         if (resp.status != 200) {
             why = url + ": HTTP " + std::to_string(resp.status);
         } else if (auto crl = parse_crl(resp.body)) {
@@ -511,6 +621,21 @@ Ptr<X509_CRL> fetch_crl(const std::string& url, const Sources& s, std::string& w
         }
     }
     return nullptr;
+}
+
+// download_crl once per run for each URL: a batch of signatures under one CA downloads its CRL
+// once (a cached copy used when the service did not answer is not remembered, so a service
+// that comes back is asked again).
+Ptr<X509_CRL> fetch_crl(const std::string& url, const Sources& s, std::string& why, bool& cached) {
+    if (s.memory != nullptr) {
+        if (auto known = s.memory->crl(url)) {
+            why = known->second;
+            return std::move(known->first);
+        }
+    }
+    auto crl = download_crl(url, s, why, cached);
+    if (s.memory != nullptr && !cached) s.memory->remember_crl(url, crl.get(), why);
+    return crl;
 }
 
 }  // namespace
@@ -593,7 +718,7 @@ RevocationAnswer check(X509* cert, X509* issuer, const Sources& s,
     if (!s.offline) {
         for (const auto& url : ocsp) {
             std::string why;
-            auto r = ask_ocsp(url, cert, issuer, s, anchors, untrusted, why);
+            auto r = ask_ocsp_once(url, cert, issuer, s, anchors, untrusted, why);
             if (!r) {
                 problems.push_back(why);
                 continue;
@@ -617,9 +742,15 @@ RevocationAnswer check(X509* cert, X509* issuer, const Sources& s,
     // Then the OCSP responses the signature carries: a revocation any of them shows decides,
     // else a good answer issued after the time to prove (or current then).
     bool carried_about = false;  // a carried response speaks of this certificate
-    const auto carried_good =
+    auto carried_good =
         carried_ocsp(cert, issuer, s, anchors, untrusted, at, problems, carried_about);
     if (carried_good && carried_good->status == RevocationStatus::revoked) return *carried_good;
+    if (!s.offline && !ocsp.empty()) {
+        if (auto c = kept_ocsp(cert, issuer, s, ocsp, anchors, untrusted, at)) {
+            if (c->status == RevocationStatus::revoked) return *c;
+            if (!carried_good) carried_good = std::move(c);
+        }
+    }
     // Then every CRL that can speak for the certificate, given, carried and (online) from its
     // distribution points, is read; the choice is by content, never by order: a revocation any
     // authentic CRL lists wins, else the newest fresh complete CRL decides (EN 319 102-1 5.2.5),
@@ -678,6 +809,57 @@ RevocationAnswer check(X509* cert, X509* issuer, const Sources& s,
     return r;
 }
 
+std::optional<std::pair<Ptr<X509_CRL>, std::string>> RunMemory::crl(const std::string& url) {
+    const std::lock_guard lock(m_mutex);
+    const auto found = m_crls.find(url);
+    if (found == m_crls.end() || std::chrono::steady_clock::now() - found->second.at > k_crl_reuse)
+        return std::nullopt;
+    return std::make_pair(found->second.crl ? ossl::up_ref(found->second.crl.get()) : nullptr,
+                          found->second.why);
+}
+
+void RunMemory::remember_crl(const std::string& url, X509_CRL* crl, const std::string& why) {
+    const std::lock_guard lock(m_mutex);
+    m_crls.insert_or_assign(
+        url, KnownCrl{crl ? ossl::up_ref(crl) : nullptr, why, std::chrono::steady_clock::now()});
+}
+
+std::optional<RunMemory::OcspAnswer> RunMemory::ocsp(const std::string& key,
+                                                     std::chrono::seconds max_age) {
+    const std::lock_guard lock(m_mutex);
+    const auto found = m_ocsp.find(key);
+    if (found == m_ocsp.end() || std::chrono::steady_clock::now() - found->second.second > max_age)
+        return std::nullopt;
+    return found->second.first;
+}
+
+void RunMemory::remember_ocsp(const std::string& key, OcspAnswer answer) {
+    const std::lock_guard lock(m_mutex);
+    m_ocsp.insert_or_assign(key,
+                            std::make_pair(std::move(answer), std::chrono::steady_clock::now()));
+}
+
+std::string RunMemory::silence_of(const std::string& url) {
+    const std::lock_guard lock(m_mutex);
+    const auto found = m_silent.find(service_of(url));
+    if (found == m_silent.end()) return {};
+    ++found->second.spared;
+    return url + ": not asked again in this run, it did not answer before (" + found->second.why +
+           ")";
+}
+
+void RunMemory::silence(const std::string& url, const std::string& why) {
+    const std::lock_guard lock(m_mutex);
+    m_silent.try_emplace(service_of(url), Silent{service_of(url), why, 0});
+}
+
+std::vector<RunMemory::Silent> RunMemory::silenced() {
+    const std::lock_guard lock(m_mutex);
+    std::vector<Silent> out;
+    for (const auto& [service, s] : m_silent) out.push_back(s);
+    return out;
+}
+
 std::string source_text(RevocationKind kind, const std::string& location) {
     switch (kind) {
         case RevocationKind::ocsp:
@@ -688,6 +870,8 @@ std::string source_text(RevocationKind kind, const std::string& location) {
             return "CRL in the signature";
         case RevocationKind::ocsp_embedded:
             return "OCSP response in the signature";
+        case RevocationKind::ocsp_cached:
+            return "the cached answer of OCSP " + location;
         case RevocationKind::crl_downloaded:
         case RevocationKind::crl_cached:
             return "CRL " + location;

@@ -3,6 +3,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -20,13 +22,56 @@ struct KnownCrl {
     std::string location;
 };
 
+// What one run (one revocation source: a batch) learns from the network and keeps: each CRL
+// downloaded once, each OCSP answer reused while replay protection allows (max_age), and each
+// service (scheme://host:port) that did not answer, which is then not asked again. Thread-safe.
+class RunMemory {
+  public:
+    struct OcspAnswer {
+        std::optional<RevocationAnswer> answer;
+        std::string why;
+    };
+    // The CRL downloaded from `url` in this run (shared), or the reason it could not be had;
+    // forgotten after k_crl_reuse, so a long-lived context (a service) downloads it again.
+    static constexpr std::chrono::minutes k_crl_reuse{15};
+    std::optional<std::pair<ossl::Ptr<X509_CRL>, std::string>> crl(const std::string& url);
+    void remember_crl(const std::string& url, X509_CRL* crl, const std::string& why);
+    std::optional<OcspAnswer> ocsp(const std::string& key, std::chrono::seconds max_age);
+    void remember_ocsp(const std::string& key, OcspAnswer answer);
+    // Why the service of `url` is not asked again (empty: it may be).
+    std::string silence_of(const std::string& url);
+    void silence(const std::string& url, const std::string& why);
+    // Each service that did not answer, with the first reason and how many requests were spared.
+    struct Silent {
+        std::string service;
+        std::string why;
+        int spared = 0;
+    };
+    std::vector<Silent> silenced();
+
+  private:
+    std::mutex m_mutex;
+    struct KnownCrl {
+        ossl::Ptr<X509_CRL> crl;
+        std::string why;
+        std::chrono::steady_clock::time_point at;
+    };
+    std::map<std::string, KnownCrl> m_crls;
+    std::map<std::string, std::pair<OcspAnswer, std::chrono::steady_clock::time_point>> m_ocsp;
+    std::map<std::string, Silent> m_silent;
+};
+
 struct Sources {
     bool offline = false;        // use no network: CRL files and embedded data only
     std::vector<KnownCrl> crls;  // from CRL files and from the signature
     // OCSP responses the signature carries (OCSPResponse DER; not owned).
     std::vector<std::span<const unsigned char>> ocsp;
     std::chrono::milliseconds timeout{10000};
-    std::filesystem::path cache_dir;  // downloaded CRLs, content-addressed; empty: no cache
+    // Downloaded CRLs (by URL) and OCSP responses (ocsp/, by URL and certificate); empty: no
+    // cache. A cached OCSP response is used, as carried data is, only when its responder does
+    // not answer.
+    std::filesystem::path cache_dir;
+    RunMemory* memory = nullptr;  // the run's; null: every request goes out
     // OCSP replay protection (RFC 6960 4.4.1): the nonce must come back; a response without
     // nextUpdate is accepted only this long after its thisUpdate.
     bool require_nonce = true;
@@ -64,5 +109,9 @@ std::vector<ossl::Ptr<X509>> fetch_issuers(X509* cert, std::chrono::milliseconds
 // Every CRL of a file: one DER CRL, or each CRL of a PEM file (a bundle is read whole: the CRL
 // that lists a revocation may be any of them). Error(malformed_input) when it holds none.
 std::vector<ossl::Ptr<X509_CRL>> load_crls(const std::filesystem::path& file);
+
+// The services the default revocation source `source` gave up on in its run (empty for any
+// other source).
+std::vector<RunMemory::Silent> services_not_answering(const RevocationSource& source);
 
 }  // namespace ltsign::revocation

@@ -32,6 +32,7 @@ class DefaultRevocationSource final : public RevocationSource {
         m_sources.max_age = context.policy.ocsp_max_age;
         m_sources.timeout = context.revocation_timeout;
         m_sources.cache_dir = context.cache_dir;
+        m_sources.memory = m_memory.get();
         for (const auto& f : context.crl_files) {
             for (auto& crl : revocation::load_crls(f)) {
                 m_files.push_back(std::move(crl));
@@ -59,8 +60,13 @@ class DefaultRevocationSource final : public RevocationSource {
                                  q.at);
     }
 
+    std::vector<revocation::RunMemory::Silent> silenced() const { return m_memory->silenced(); }
+
   private:
     std::shared_ptr<const Clock> m_clock;
+    // The run's: the source is made once per batch (ValidationContext's defaults), and status()
+    // is const for its callers while what it learns is shared by every request.
+    std::unique_ptr<revocation::RunMemory> m_memory = std::make_unique<revocation::RunMemory>();
     std::vector<ossl::Ptr<X509_CRL>> m_files;  // read once; shared read-only by every request
     revocation::Sources m_sources;             // holds m_files' CRLs
 };
@@ -90,6 +96,13 @@ class DefaultIssuerFetcher final : public IssuerFetcher {
 std::shared_ptr<const RevocationSource> make_revocation_source(const ValidationContext& context) {
     return std::make_shared<DefaultRevocationSource>(context);
 }
+
+namespace revocation {
+std::vector<RunMemory::Silent> services_not_answering(const RevocationSource& source) {
+    const auto* own = dynamic_cast<const DefaultRevocationSource*>(&source);
+    return own ? own->silenced() : std::vector<RunMemory::Silent>{};
+}
+}  // namespace revocation
 
 std::shared_ptr<const IssuerFetcher> make_issuer_fetcher(const ValidationContext& context) {
     return std::make_shared<DefaultIssuerFetcher>(context);

@@ -281,8 +281,7 @@ void plan_renewal(SignatureReport& report, const ValidationPolicy& policy) {
     }
     TimePoint from = *latest->signing_time;
     for (const auto& v : latest->revocation) {
-        if (v.evidence.empty() || v.kind == RevocationKind::ocsp ||
-            v.kind == RevocationKind::ocsp_embedded) {
+        if (v.evidence.empty() || is_ocsp(v.kind)) {
             continue;
         }
         const auto der = core::from_public_bytes(v.evidence);

@@ -61,6 +61,7 @@ ValidationPolicy ValidationPolicy::from_file(const std::filesystem::path& file) 
     std::ifstream in(file);
     if (!in) throw Error(Errc::input_missing, file.string() + ": cannot open the policy file");
     ValidationPolicy p = defaults();
+    p.name = file.filename().string();
     try {
         const auto j = nlohmann::json::parse(in);
         if (!j.is_object())
@@ -97,6 +98,18 @@ ValidationPolicy ValidationPolicy::from_file(const std::filesystem::path& file) 
         throw Error(Errc::malformed_input, file.string() + ": not a valid policy: " + e.what());
     }
     return p;
+}
+
+std::string ValidationPolicy::to_canonical_json() const {
+    nlohmann::json algorithms = nlohmann::json::object();  // keys sorted by nlohmann's map
+    for (const auto& [alg, end] : algorithm_end)
+        algorithms[alg] =
+            end >= k_never ? nlohmann::json(nullptr) : nlohmann::json(format_rfc3339(end));
+    const nlohmann::json j = {{"algorithms", algorithms},
+                              {"ocspMaxAgeSeconds", ocsp_max_age.count()},
+                              {"requireOcspNonce", require_ocsp_nonce},
+                              {"requireRevocation", require_revocation}};
+    return j.dump();
 }
 
 std::optional<TimePoint> ValidationPolicy::end_of_digest(const std::string& digest) const {

@@ -38,4 +38,13 @@ std::size_t TrustStore::size() const noexcept {
     return m_impl->anchors.size();
 }
 
+std::vector<CertificateInfo> TrustStore::anchors() const {
+    std::vector<CertificateInfo> out;
+    for (const auto& a : m_impl->anchors) {
+        out.push_back(validation::describe(a.get()));
+        out.back().der.clear();
+    }
+    return out;
+}
+
 }  // namespace ltsign
