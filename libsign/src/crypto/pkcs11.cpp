@@ -13,13 +13,7 @@
 #include "crypto/signer_impl.hpp"
 #include "ltsign/pkcs11.hpp"
 
-namespace {
-void unload_context(PKCS11_CTX* ctx) noexcept {
-    PKCS11_CTX_unload(ctx);
-    PKCS11_CTX_free(ctx);
-}
-}  // namespace
-LTSIGN_C_FREE(PKCS11_CTX, unload_context);
+LTSIGN_C_FREE(PKCS11_CTX, PKCS11_CTX_free);
 
 #ifndef LTSIGN_P11KIT_PROXY
 #define LTSIGN_P11KIT_PROXY ""
@@ -162,11 +156,13 @@ class Module {
             ossl::fail(Errc::input_missing,
                        path.string() + ": cannot load this PKCS#11 module; check the path");
         }
+        m_loaded = true;
         if (PKCS11_enumerate_slots(m_ctx.get(), &m_slots, &m_count) != 0)
             ossl::fail(Errc::io, path.string() + ": the PKCS#11 module lists no slots");
     }
     ~Module() {
         if (m_slots != nullptr) PKCS11_release_all_slots(m_ctx.get(), m_slots, m_count);
+        if (m_loaded) PKCS11_CTX_unload(m_ctx.get());  // only a loaded module can be unloaded
     }
     Module(const Module&) = delete;
     Module& operator=(const Module&) = delete;
@@ -178,6 +174,7 @@ class Module {
     core::Ptr<PKCS11_CTX> m_ctx;
     PKCS11_SLOT* m_slots = nullptr;
     unsigned int m_count = 0;
+    bool m_loaded = false;
 };
 
 std::string text_of(const char* s) {
@@ -339,28 +336,26 @@ std::string key_description(PKCS11_KEY& key) {
     return name + " " + std::to_string(EVP_PKEY_get_bits(pub.get()));
 }
 
+void add_keys(const PKCS11_TOKEN& token, PKCS11_KEY* keys, unsigned int count, bool is_private,
+              TokenInfo& info) {
+    for (unsigned int i = 0; i < count; ++i) {
+        PKCS11_KEY& k = keys[i];
+        info.objects.push_back(
+            {is_private ? TokenObject::Kind::private_key : TokenObject::Kind::public_key,
+             text_of(k.label), id_hex(k.id, k.id_len), key_description(k),
+             object_uri(token, k.label, k.id, k.id_len, is_private ? "private" : "public")});
+    }
+}
+
 void list_objects(PKCS11_SLOT& slot, TokenInfo& info) {
     PKCS11_TOKEN& token = *slot.token;
     PKCS11_KEY* keys = nullptr;
     unsigned int count = 0;
-    if (info.logged_in || !info.login_required) {
-        if (PKCS11_enumerate_keys(&token, &keys, &count) == 0) {
-            for (unsigned int i = 0; i < count; ++i) {
-                PKCS11_KEY& k = keys[i];
-                info.objects.push_back({TokenObject::Kind::private_key, text_of(k.label),
-                                        id_hex(k.id, k.id_len), key_description(k),
-                                        object_uri(token, k.label, k.id, k.id_len, "private")});
-            }
-        }
-    }
-    if (PKCS11_enumerate_public_keys(&token, &keys, &count) == 0) {
-        for (unsigned int i = 0; i < count; ++i) {
-            PKCS11_KEY& k = keys[i];
-            info.objects.push_back({TokenObject::Kind::public_key, text_of(k.label),
-                                    id_hex(k.id, k.id_len), key_description(k),
-                                    object_uri(token, k.label, k.id, k.id_len, "public")});
-        }
-    }
+    if ((info.logged_in || !info.login_required) &&
+        PKCS11_enumerate_keys(&token, &keys, &count) == 0)
+        add_keys(token, keys, count, true, info);
+    if (PKCS11_enumerate_public_keys(&token, &keys, &count) == 0)
+        add_keys(token, keys, count, false, info);
     PKCS11_CERT* certs = nullptr;
     if (PKCS11_enumerate_certs(&token, &certs, &count) == 0) {
         for (unsigned int i = 0; i < count; ++i) {

@@ -1,0 +1,265 @@
+// Two-phase signing: ltsign prepares, an independent signer (openssl pkeyutl) signs the data to
+// be signed, ltsign completes; what cannot be a value for that data and key is refused.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "helpers.hpp"
+#include "test_pki.hpp"
+#include "tsa_process.hpp"
+
+namespace ltsign {
+namespace {
+namespace fs = std::filesystem;
+using nlohmann::json;
+using test::ltsign;
+using test::pki;
+using test::q;
+
+struct PhaseCase {
+    const char* format;   // cades, xades
+    const char* signer;   // rsa, ec
+    const char* pkeyopt;  // openssl pkeyutl options (besides the digest)
+    const char* ltsign_options;
+};
+
+void PrintTo(const PhaseCase& c, std::ostream* os) {
+    *os << c.format << " " << c.signer << " " << c.ltsign_options;
+}
+
+class TwoPhase : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        ::setenv("LTSIGN_TEST_PASS", test::k_password, 1);
+        test::write_text(doc, "Beslut: bygglov beviljas.\n");
+    }
+
+    // ltsign sign --prepare; the data to be signed also as a file of its own.
+    test::RunResult prepare(const std::string& format, const std::string& cert,
+                            const std::string& extra = "") {
+        return ltsign("sign " + q(doc) + " --prepare --format " + format + " --cert " +
+                      q(pki(cert + ".pem")) + " --chain " + q(pki("chain.pem")) +
+                      " --signing-time 2026-06-01T12:00:00Z " + extra + " -o " + q(pending) +
+                      " --to-be-signed " + q(tbs));
+    }
+
+    // The independent signer: openssl hashes the data to be signed and signs the digest.
+    void sign_with_openssl(const std::string& key, const fs::path& data, const fs::path& value,
+                           const std::string& pkeyopt = "") {
+        auto r = test::run("openssl dgst -sha256 -binary -out " + q(dir / "h") + " " + q(data));
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        r = test::run("openssl pkeyutl -sign -inkey " + q(pki(key + ".key")) +
+                      " -pkeyopt digest:sha256 " + pkeyopt + " -in " + q(dir / "h") + " -out " +
+                      q(value));
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+    }
+
+    test::RunResult complete(const fs::path& value, const fs::path& out,
+                             const std::string& extra = "") {
+        return ltsign("sign " + q(doc) + " --complete " + q(pending) + " --signature-value " +
+                      q(value) + " " + extra + " -o " + q(out));
+    }
+
+    test::TempDir dir;
+    fs::path doc = dir / "beslut.txt";
+    fs::path pending = dir / "beslut.pending";
+    fs::path tbs = dir / "beslut.tbs";
+};
+
+class TwoPhaseInterop : public TwoPhase, public ::testing::WithParamInterface<PhaseCase> {};
+
+TEST_P(TwoPhaseInterop, PreparedSignedByOpensslCompletedVerifiesEverywhere) {
+    const auto& c = GetParam();
+    auto r = prepare(c.format, c.signer, c.ltsign_options);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const json j = json::parse(test::read_text(pending));
+    EXPECT_EQ(j["format"], c.format);
+    EXPECT_EQ(j["signingTime"], "2026-06-01T12:00:00Z");
+    EXPECT_EQ(j["document"]["name"], "beslut.txt");
+    EXPECT_TRUE(j.contains("expires"));
+    // The pending file matches its schema (Debian's python3-jsonschema, an independent validator).
+    const auto schema = test::run(
+        "/usr/bin/python3 -c 'import json,sys,jsonschema; "
+        "jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))' " +
+        q(pending) + " " +
+        q(fs::path(LTSIGN_SOURCE_DIR) / "schemas" / "pending-signature.schema.json"));
+    EXPECT_EQ(schema.exit_code, 0) << schema.err;
+    // The data to be signed: DER signed attributes (a SET) or the canonical SignedInfo.
+    const auto data = test::read_bytes(tbs);
+    ASSERT_FALSE(data.empty());
+    if (std::string(c.format) == "cades") {
+        EXPECT_EQ(data.front(), 0x31);
+    } else {
+        EXPECT_EQ(std::string(data.begin(), data.begin() + 14), "<ds:SignedInfo");
+    }
+    sign_with_openssl(c.signer, tbs, dir / "value", c.pkeyopt);
+    const auto out = dir / (std::string("out.") + c.format);
+    r = complete(dir / "value", out);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+
+    r = ltsign("verify " + q(out) + " --data " + q(doc) + " --trust " + q(pki("root.pem")) +
+               " --at 2026-06-02T00:00:00Z");
+    EXPECT_EQ(r.exit_code, 0) << r.out;
+    if (std::string(c.format) == "cades") {
+        r = test::run("openssl cms -verify -binary -inform DER -in " + q(out) + " -content " +
+                      q(doc) + " -CAfile " + q(pki("root.pem")) + " -attime " +
+                      std::to_string(test::t("2026-06-02T00:00:00Z").time_since_epoch().count()) +
+                      " -purpose any -out /dev/null");
+    } else {
+        r = test::run("cd " + q(dir.path()) + " && xmlsec1 --verify --trusted-pem " +
+                      q(pki("root.pem")) + " --untrusted-pem " + q(pki("chain.pem")) +
+                      " --verification-time '2026-06-02 00:00:00' --id-attr:Id "
+                      "'http://uri.etsi.org/01903/v1.3.2#:SignedProperties' "
+                      "--url-map:beslut.txt " +
+                      q(doc) + " " + q(out));
+    }
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+
+    // A value of other data (the signed copy's digest is not the one prepared) is refused.
+    test::write_text(dir / "other", "not the signed attributes");
+    sign_with_openssl(c.signer, dir / "other", dir / "bad", c.pkeyopt);
+    r = complete(dir / "bad", dir / "bad.out");
+    EXPECT_EQ(r.exit_code, 77) << r.err;
+    EXPECT_NE(r.err.find("does not match"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir / "bad.out"));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Formats, TwoPhaseInterop,
+    ::testing::Values(PhaseCase{"cades", "rsa", "", ""}, PhaseCase{"cades", "ec", "", ""},
+                      PhaseCase{"cades", "rsa",
+                                "-pkeyopt rsa_padding_mode:pss -pkeyopt rsa_pss_saltlen:digest",
+                                "--rsa-pss"},
+                      PhaseCase{"xades", "rsa", "", ""}, PhaseCase{"xades", "ec", "", ""},
+                      PhaseCase{"xades", "ec", "", "--packaging enveloping"}),
+    [](const auto& info) {
+        return std::string(info.param.format) + "_" + info.param.signer +
+               (*info.param.ltsign_options ? "_" + std::to_string(info.index) : "");
+    });
+
+TEST_F(TwoPhase, AnotherKeyAnotherCertificateOrAnotherDocumentIsRefusedAndNothingWritten) {
+    ASSERT_EQ(prepare("cades", "ec").exit_code, 0);
+    const auto out = dir / "out.p7s";
+    // The value of another key (noku has an EC P-256 key too).
+    sign_with_openssl("noku", tbs, dir / "other-key");
+    auto r = complete(dir / "other-key", out);
+    EXPECT_EQ(r.exit_code, 77) << r.err;
+    // An RSA value for an EC certificate.
+    sign_with_openssl("rsa", tbs, dir / "rsa-value");
+    r = complete(dir / "rsa-value", out);
+    EXPECT_EQ(r.exit_code, 77) << r.err;
+    // The right value with another certificate named.
+    sign_with_openssl("ec", tbs, dir / "value");
+    r = complete(dir / "value", out, "--cert " + q(pki("rsa.pem")));
+    EXPECT_EQ(r.exit_code, 77) << r.err;
+    EXPECT_NE(r.err.find("not the certificate the signature was prepared for"), std::string::npos);
+    // Another document.
+    test::write_text(doc, "Beslut: bygglov avslås.\n");
+    r = complete(dir / "value", out);
+    EXPECT_EQ(r.exit_code, 65) << r.err;
+    EXPECT_NE(r.err.find("not the document the signature was prepared for"), std::string::npos);
+    EXPECT_FALSE(fs::exists(out));
+    // Without the document it completes (the value is checked all the same); base64 accepted.
+    ASSERT_EQ(test::run("openssl base64 -in " + q(dir / "value") + " -out " + q(dir / "value.b64"))
+                  .exit_code,
+              0);
+    r = ltsign("sign --complete " + q(pending) + " --signature-value " + q(dir / "value.b64") +
+               " -o " + q(out));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+// Every part of a pending file is checked against the others before completion trusts it.
+TEST_F(TwoPhase, EditedTruncatedOrExpiredPendingFilesAreRefused) {
+    ASSERT_EQ(prepare("xades", "ec").exit_code, 0);
+    sign_with_openssl("ec", tbs, dir / "value");
+    const std::string original = test::read_text(pending);
+    const json j = json::parse(original);
+    auto edited = [&](const std::function<void(json&)>& edit) {
+        json e = j;
+        edit(e);
+        return e.dump(2);
+    };
+    const std::pair<const char*, std::string> cases[] = {
+        {"truncated", original.substr(0, original.size() / 2)},
+        {"not JSON", "%PDF-1.7\n"},
+        {"empty", ""},
+        {"wrong type", edited([](json& e) { e["type"] = "something-else"; })},
+        {"digest of other data", edited([](json& e) {
+             e["toBeSignedDigest"] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+         })},
+        {"other data to be signed",
+         edited([](json& e) { e["toBeSigned"] = "PGRzOlNpZ25lZEluZm8+"; })},
+        {"certificate renamed",
+         edited([](json& e) { e["certificate"]["sha256"] = std::string(64, '0'); })},
+        {"document digest not hex", edited([](json& e) { e["document"]["digest"] = "xyz"; })},
+        {"prepared signature not base64", edited([](json& e) { e["preparedSignature"] = "!!!"; })},
+        {"missing expiry", edited([](json& e) { e.erase("expires"); })},
+        {"level unknown", edited([](json& e) { e["level"] = "LTA"; })},
+    };
+    for (const auto& [what, text] : cases) {
+        test::write_text(pending, text);
+        const auto r = complete(dir / "value", dir / "out.xml");
+        EXPECT_EQ(r.exit_code, 65) << what << ": " << r.err;
+        EXPECT_FALSE(fs::exists(dir / "out.xml")) << what;
+    }
+    // The document's recorded digest changed: the document given no longer matches it.
+    test::write_text(pending,
+                     edited([](json& e) { e["document"]["digest"] = std::string(64, 'a'); }));
+    EXPECT_EQ(complete(dir / "value", dir / "out.xml").exit_code, 65);
+
+    // An hour later than its expiry (libfaketime moves the clock), the intact file is refused.
+    test::write_text(pending, original);
+    const std::string lib = test::faketime_library();
+    ASSERT_FALSE(lib.empty()) << "scripts/setup installs faketime";
+    const auto r = test::run("LD_PRELOAD=" + lib + " FAKETIME=+2d " + LTSIGN_BINARY +
+                             " sign --complete " + q(pending) + " --signature-value " +
+                             q(dir / "value") + " -o " + q(dir / "out.xml"));
+    EXPECT_EQ(r.exit_code, 65) << r.err;
+    EXPECT_NE(r.err.find("the pending signature expired at"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir / "out.xml"));
+    // And in time it completes.
+    EXPECT_EQ(complete(dir / "value", dir / "out.xml").exit_code, 0);
+}
+
+// Level T: the TSA named at prepare time is asked at completion, over the completed value.
+TEST_F(TwoPhase, LevelTGetsItsTimeStampAtCompletionFromTheRecordedTsa) {
+    test::TsaProcess tsa(dir / "serial", std::string("--test-clock ") + test::k_tsa_clock);
+    for (const char* format : {"cades", "xades"}) {
+        ASSERT_EQ(prepare(format, "ec", "--level T --tsa " + tsa.url()).exit_code, 0);
+        sign_with_openssl("ec", tbs, dir / "value");
+        const auto out = dir / (std::string("t.") + format);
+        auto r = ltsign("sign --complete " + q(pending) + " --signature-value " + q(dir / "value") +
+                        " -o " + q(out));
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        r = ltsign("verify " + q(out) + " --data " + q(doc) + " --trust " + q(pki("root.pem")) +
+                   " --at 2026-06-02T00:00:00Z");
+        EXPECT_EQ(r.exit_code, 0) << r.out;
+        EXPECT_NE(r.out.find("B-T"), std::string::npos) << r.out;
+        fs::remove(pending);
+        fs::remove(tbs);
+    }
+}
+
+// The certificate is judged at prepare time, as when signing with a key at hand.
+TEST_F(TwoPhase, ExpiredNotYetValidAndWrongKeyUsageCertificatesAreRefusedAtPrepare) {
+    const std::pair<const char*, const char*> cases[] = {
+        {"expired", "expired on 2021-01-01"},
+        {"notyet", "is not valid until 2040-01-01"},
+        {"noku", "does not allow digital signatures"},
+    };
+    for (const auto& [cert, reason] : cases) {
+        for (const char* format : {"cades", "xades"}) {
+            const auto r = prepare(format, cert, "--force");
+            EXPECT_EQ(r.exit_code, 77) << cert << " " << format << ": " << r.err;
+            EXPECT_NE(r.err.find(reason), std::string::npos) << r.err;
+            EXPECT_FALSE(fs::exists(pending));
+        }
+    }
+    // And signing with the key at hand: --force replaces outputs, it never overrides validity.
+    const auto r = ltsign("sign " + q(doc) + " --key " + q(pki("expired.p12")) +
+                          " --pass-env LTSIGN_TEST_PASS --force -o " + q(dir / "x.p7s"));
+    EXPECT_EQ(r.exit_code, 77) << r.err;
+}
+
+}  // namespace
+}  // namespace ltsign
