@@ -221,6 +221,42 @@ TEST_F(TwoPhase, EditedTruncatedOrExpiredPendingFilesAreRefused) {
     EXPECT_EQ(complete(dir / "value", dir / "out.xml").exit_code, 0);
 }
 
+// PAdES: the pending file holds the PDF with the update laid out; completion fills /Contents.
+TEST_F(TwoPhase, PadesPreparedSignedByOpensslCompletedVerifies) {
+    test::write_text(dir / "draft.pdf",
+                     "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages"
+                     "/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 "
+                     "200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n");
+    test::run("qpdf " + q(dir / "draft.pdf") + " " + q(dir / "fixed.pdf"));  // warns: repaired
+    doc = dir / "beslut.pdf";
+    ASSERT_EQ(test::run("qpdf --empty --pages " + q(dir / "fixed.pdf") + " -- " + q(doc)).exit_code,
+              0);
+    for (const char* signer : {"rsa", "ec"}) {
+        auto r = prepare("pades", signer, "--force");
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        sign_with_openssl(signer, tbs, dir / "value");
+        const auto out = dir / (std::string("signed-") + signer + ".pdf");
+        r = complete(dir / "value", out);
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        r = ltsign("verify " + q(out) + " --trust " + q(pki("root.pem")) +
+                   " --at 2026-06-02T00:00:00Z");
+        EXPECT_EQ(r.exit_code, 0) << r.out;
+        // The original's bytes are the signed file's first bytes (an incremental update).
+        const auto original = test::read_bytes(doc);
+        const auto signed_pdf = test::read_bytes(out);
+        EXPECT_TRUE(std::equal(original.begin(), original.end(), signed_pdf.begin()));
+    }
+    // The PDF in the pending file changed: refused, whatever the value.
+    json j = json::parse(test::read_text(pending));
+    std::string pdf = j["preparedDocument"];
+    pdf[10] = pdf[10] == 'A' ? 'B' : 'A';
+    j["preparedDocument"] = pdf;
+    test::write_text(pending, j.dump());
+    const auto r = complete(dir / "value", dir / "bad.pdf");
+    EXPECT_EQ(r.exit_code, 65) << r.err;
+    EXPECT_FALSE(fs::exists(dir / "bad.pdf"));
+}
+
 // Level T: the TSA named at prepare time is asked at completion, over the completed value.
 TEST_F(TwoPhase, LevelTGetsItsTimeStampAtCompletionFromTheRecordedTsa) {
     test::TsaProcess tsa(dir / "serial", std::string("--test-clock ") + test::k_tsa_clock);

@@ -216,8 +216,8 @@ int run_sign(const SignArgs& a) {
     if (a.prepare) {
         if (container || long_term) {
             throw Error(Errc::usage,
-                        "--prepare makes CAdES or XAdES signatures at level B or T; extend or "
-                        "package them after --complete");
+                        "--prepare makes CAdES, XAdES or PAdES signatures at level B or T; extend "
+                        "or package them after --complete");
         }
         return run_prepare(a, options);
     }

@@ -20,8 +20,8 @@ namespace ltsign {
 
 class PendingSignature {
   public:
-    // What the signer signs (hash-and-sign): the DER signed attributes (CAdES, RFC 5652 5.4) or
-    // the canonical SignedInfo (XAdES, XMLDSig 3.1.2).
+    // What the signer signs (hash-and-sign): the DER signed attributes (CAdES and PAdES, RFC 5652
+    // 5.4) or the canonical SignedInfo (XAdES, XMLDSig 3.1.2).
     std::vector<std::byte> to_be_signed() const;
     // Its digest with digest(), for signers that sign a digest (PKCS#1 v1.5 over a DigestInfo,
     // ECDSA).
@@ -56,10 +56,11 @@ class PendingSignature {
                                            const struct CompleteOptions&);
 };
 
-// Prepares a CAdES or XAdES signature of `file` (options as for sign_file; level B or T) for the
-// certificate of `signer` (Signer::from_certificate; a signer with its key works too), valid for
-// `valid_for`. The certificate is checked at the signing time as sign_file checks it
-// (Error(key_refused)); Error(usage) for PAdES and containers, which sign_file makes in one step.
+// Prepares a CAdES, XAdES or PAdES signature of `file` (options as for sign_file; level B or T)
+// for the certificate of `signer` (Signer::from_certificate; a signer with its key works too),
+// valid for `valid_for`. The certificate is checked at the signing time as sign_file checks it
+// (Error(key_refused)). PAdES: the pending signature holds the PDF with the signature's update,
+// whose /Contents completion fills.
 PendingSignature prepare_signature(const std::filesystem::path& file, const Signer& signer,
                                    const SignOptions& options,
                                    std::chrono::seconds valid_for = std::chrono::hours(1));

@@ -8,6 +8,8 @@
 #include "crypto/signing.hpp"
 #include "ltsign/pending.hpp"
 #include "ops/services.hpp"
+#include "pdf/pades_verify.hpp"
+#include "pdf/pades_write.hpp"
 #include "xml/xades.hpp"
 #include "xml/xml_doc.hpp"
 
@@ -33,6 +35,11 @@ struct PendingSignature::Impl {
     std::string tsa_url;
     core::Bytes to_be_signed;
     core::Bytes structure;
+    // PAdES: the PDF with the signature's update, /Contents zeros (pdf::PreparedUpdate).
+    core::Bytes prepared_pdf;
+    std::size_t contents_offset = 0, contents_reserve = 0;
+
+    pdf::PreparedUpdate update() const { return {prepared_pdf, contents_offset, contents_reserve}; }
 };
 
 namespace {
@@ -97,11 +104,37 @@ core::Bytes base64_field(const json& j, const char* name, const std::string& wha
     return bytes;
 }
 
+// PAdES: the prepared PDF's byte range must be what the prepared SignedData's message-digest
+// names, and /Contents still empty.
+void check_byte_range(const PendingSignature::Impl& p, CMS_SignerInfo* si,
+                      const std::string& what) {
+    const auto* md_attr = static_cast<const ASN1_OCTET_STRING*>(CMS_signed_get0_data_by_OBJ(
+        si, OBJ_nid2obj(NID_pkcs9_messageDigest), -3, V_ASN1_OCTET_STRING));
+    if (md_attr == nullptr) changed(what, "the prepared signature has no message-digest");
+    const auto update = p.update();
+    core::Bytes covered;
+    try {
+        covered = pdf::covered_bytes(update);
+    } catch (const Error&) {
+        changed(what, "the prepared PDF has no room for the signature where it says");
+    }
+    const auto at = static_cast<std::ptrdiff_t>(p.contents_offset);
+    const auto end = at + static_cast<std::ptrdiff_t>(p.contents_reserve * 2);
+    if (update.file[at - 1] != '<' || update.file[end] != '>' ||
+        std::any_of(update.file.begin() + at, update.file.begin() + end,
+                    [](unsigned char c) { return c != '0'; }))
+        changed(what, "the prepared PDF's /Contents is not where it says, or not empty");
+    const auto digest = crypto::digest_bytes(crypto::evp_md(p.digest), covered);
+    if (digest.size() != static_cast<std::size_t>(ASN1_STRING_length(md_attr)) ||
+        !std::equal(digest.begin(), digest.end(), ASN1_STRING_get0_data(md_attr)))
+        changed(what, "the prepared PDF is not what the prepared signature signs");
+}
+
 // The data to be signed as the prepared structure itself says it, and its signer's certificate:
 // what completion trusts, whatever the JSON beside it claims.
 core::Bytes structure_to_be_signed(const PendingSignature::Impl& p, const std::string& what,
                                    std::string& cert_sha256) {
-    if (p.format == Format::cades) {
+    if (p.format != Format::xades) {
         auto cms = ossl::decode_der_exact<CMS_ContentInfo>(p.structure, d2i_CMS_ContentInfo, what);
         STACK_OF(CMS_SignerInfo)* infos = CMS_get0_SignerInfos(cms.get());
         if (infos == nullptr || sk_CMS_SignerInfo_num(infos) != 1)
@@ -113,6 +146,7 @@ core::Bytes structure_to_be_signed(const PendingSignature::Impl& p, const std::s
         CMS_SignerInfo* si = sk_CMS_SignerInfo_value(infos, 0);
         CMS_SignerInfo_get0_algs(si, nullptr, &cert, nullptr, nullptr);
         cert_sha256 = ossl::sha256_hex(cert);
+        if (p.format == Format::pades) check_byte_range(p, si, what);
         return cms::signed_attributes_der(si);
     }
     return xml::prepared_xades_to_be_signed(p.structure, what, cert_sha256);
@@ -172,6 +206,11 @@ std::string PendingSignature::to_json() const {
         {"preparedSignature", xml::base64_encode(p.structure)},
     };
     if (!p.tsa_url.empty()) j["tsa"] = p.tsa_url;
+    if (p.format == Format::pades) {
+        j["preparedDocument"] = xml::base64_encode(p.prepared_pdf);
+        j["contentsOffset"] = p.contents_offset;
+        j["contentsSize"] = p.contents_reserve;
+    }
     return j.dump(2) + "\n";
 }
 
@@ -187,8 +226,18 @@ PendingSignature PendingSignature::from_json(std::string_view text, const std::s
         changed(what, "a version this ltsign does not know");
     auto p = std::make_shared<Impl>();
     const std::string format = text_field(j, "format", what);
-    if (format != "cades" && format != "xades") changed(what, "format " + format);
-    p->format = format == "xades" ? Format::xades : Format::cades;
+    if (format != "cades" && format != "xades" && format != "pades")
+        changed(what, "format " + format);
+    p->format = format == "xades"   ? Format::xades
+                : format == "pades" ? Format::pades
+                                    : Format::cades;
+    if (p->format == Format::pades) {
+        p->prepared_pdf = base64_field(j, "preparedDocument", what);
+        p->contents_offset =
+            field(j, "contentsOffset", json::value_t::number_unsigned, what).get<std::size_t>();
+        p->contents_reserve =
+            field(j, "contentsSize", json::value_t::number_unsigned, what).get<std::size_t>();
+    }
     const std::string packaging = text_field(j, "packaging", what);
     p->packaging = packaging == "enveloped"    ? Packaging::enveloped
                    : packaging == "enveloping" ? Packaging::enveloping
@@ -230,13 +279,35 @@ PendingSignature PendingSignature::from_json(std::string_view text, const std::s
     return PendingSignature(std::move(p));
 }
 
+namespace {
+
+// PAdES: the signature's incremental update laid out with room for the value, and the SignedData
+// over its byte range (EN 319 142-1 6.3: no signing-time attribute; /M says when).
+void prepare_pdf(PendingSignature::Impl& p, const fs::path& file, const Signer& signer,
+                 const SignOptions& options) {
+    const auto bytes = core::read_file(file, core::k_max_signature_file);
+    if (!pdf::looks_like_pdf(bytes))
+        throw Error(Errc::malformed_input, file.string() + ": not a PDF; PAdES signs PDFs");
+    pdf::NewSignature sig;
+    sig.when = p.signing_time;
+    sig.reserve = pdf::contents_reserve(signer, options, file.string());
+    auto update = pdf::prepare_update(bytes, file.string(), sig);
+    SignOptions b = options;
+    b.level = Level::b;
+    auto u = cms::prepare_cades(
+        validation::DataObject::from_bytes(file.string(), pdf::covered_bytes(update)), signer, b,
+        false);
+    p.to_be_signed = std::move(u.to_be_signed);
+    p.structure = ossl::encode_der(u.cms.get(), i2d_CMS_ContentInfo, "the signature");
+    p.prepared_pdf = std::move(update.file);
+    p.contents_offset = update.contents;
+    p.contents_reserve = update.reserve;
+}
+
+}  // namespace
+
 PendingSignature prepare_signature(const fs::path& file, const Signer& signer,
                                    const SignOptions& options, std::chrono::seconds valid_for) {
-    if (options.format == Format::pades) {
-        throw Error(Errc::usage,
-                    "two-phase signing makes CAdES and XAdES signatures; PAdES is signed in one "
-                    "step");
-    }
     if (options.level != Level::b && options.level != Level::t)
         throw Error(Errc::usage,
                     "a prepared signature is completed at level B or T; extend it after");
@@ -263,7 +334,9 @@ PendingSignature prepare_signature(const fs::path& file, const Signer& signer,
     p->document_size = fs::file_size(file, ec);
     const auto document = validation::DataObject::from_file(file);
     p->document_digest = document.digest(md).value();
-    if (options.format == Format::xades) {
+    if (options.format == Format::pades) {
+        prepare_pdf(*p, file, signer, fixed);
+    } else if (options.format == Format::xades) {
         auto u = xml::prepare_xades(file, signer, fixed);
         p->to_be_signed = std::move(u.to_be_signed);
         p->structure = std::move(u.signature);
@@ -356,8 +429,10 @@ SignedObject complete_signature(const PendingSignature& pending, std::span<const
     }
     if (p.level == Level::t)
         cms::add_signature_timestamps(cms.get(), crypto::evp_md(p.digest), tokens);
-    return ops::signed_object(ossl::encode_der(cms.get(), i2d_CMS_ContentInfo, "the signature"),
-                              ".p7s");
+    const auto der = ossl::encode_der(cms.get(), i2d_CMS_ContentInfo, "the signature");
+    if (p.format == Format::pades)
+        return ops::signed_object(pdf::fill_contents(p.update(), der), ".pdf");
+    return ops::signed_object(der, ".p7s");
 }
 
 }  // namespace ltsign
