@@ -257,6 +257,63 @@ TEST_F(TwoPhase, PadesPreparedSignedByOpensslCompletedVerifies) {
     EXPECT_FALSE(fs::exists(dir / "bad.pdf"));
 }
 
+// ASiC: the pending file holds the new container; completion puts the value in and verifies it.
+TEST_F(TwoPhase, AsicContainersPreparedSignedByOpensslCompletedVerify) {
+    test::write_text(dir / "bilaga.txt", "Bilaga 1\n");
+    const std::pair<const char*, const char*> cases[] = {
+        {"asic-e", "xades"}, {"asic-e", "cades"}, {"asic-s", "xades"}, {"asic-s", "cades"}};
+    for (const auto& [format, inner] : cases) {
+        const std::string files =
+            q(doc) +
+            (std::string(format) == "asic-e" ? " " + q(dir / "bilaga.txt") : std::string());
+        auto r = ltsign("sign " + files + " --prepare --format " + format + " --packaging " +
+                        inner + " --cert " + q(pki("ec.pem")) + " --chain " + q(pki("chain.pem")) +
+                        " --signing-time 2026-06-01T12:00:00Z --force -o " + q(pending) +
+                        " --to-be-signed " + q(tbs));
+        ASSERT_EQ(r.exit_code, 0) << format << " " << inner << ": " << r.err;
+        sign_with_openssl("ec", tbs, dir / "value");
+        const auto out = dir / (std::string("out-") + format + "-" + inner);
+        r = complete(dir / "value", out);
+        ASSERT_EQ(r.exit_code, 0) << format << " " << inner << ": " << r.err;
+        r = ltsign("verify " + q(out) + " --trust " + q(pki("root.pem")) +
+                   " --at 2026-06-02T00:00:00Z");
+        EXPECT_EQ(r.exit_code, 0) << format << " " << inner << ": " << r.out;
+        // A value of another key is refused, nothing written.
+        sign_with_openssl("noku", tbs, dir / "other");
+        r = complete(dir / "other", dir / "bad");
+        EXPECT_EQ(r.exit_code, 77) << r.err;
+        EXPECT_FALSE(fs::exists(dir / "bad"));
+    }
+    // A document inside the prepared container changed: its signature no longer covers it.
+    json j = json::parse(test::read_text(pending));
+    const auto archive = dir / "archive.zip";
+    test::write_text(dir / "archive.b64", j["preparedDocument"].get<std::string>());
+    ASSERT_EQ(
+        test::run("openssl base64 -d -A -in " + q(dir / "archive.b64") + " -out " + q(archive))
+            .exit_code,
+        0);
+    // Rewritten by Python's zipfile: a well-formed container whose document says otherwise.
+    const auto rewrite = test::run(
+        "/usr/bin/python3 -c 'import sys,zipfile\n"
+        "src=zipfile.ZipFile(sys.argv[1]); dst=zipfile.ZipFile(sys.argv[2],\"w\")\n"
+        "for i in src.infolist():\n"
+        "    d=src.read(i)\n"
+        "    if i.filename==\"beslut.txt\": d=d.replace(b\"beviljas\",b\"avslas\")\n"
+        "    dst.writestr(i,d)\n"
+        "dst.close()' " +
+        q(archive) + " " + q(dir / "edited.zip"));
+    ASSERT_EQ(rewrite.exit_code, 0) << rewrite.err;
+    fs::rename(dir / "edited.zip", archive);
+    ASSERT_EQ(test::run("openssl base64 -A -in " + q(archive) + " -out " + q(dir / "archive.b64"))
+                  .exit_code,
+              0);
+    j["preparedDocument"] = test::read_text(dir / "archive.b64");
+    test::write_text(pending, j.dump());
+    const auto r = complete(dir / "value", dir / "bad");
+    EXPECT_EQ(r.exit_code, 65) << r.err;
+    EXPECT_FALSE(fs::exists(dir / "bad"));
+}
+
 // Level T: the TSA named at prepare time is asked at completion, over the completed value.
 TEST_F(TwoPhase, LevelTGetsItsTimeStampAtCompletionFromTheRecordedTsa) {
     test::TsaProcess tsa(dir / "serial", std::string("--test-clock ") + test::k_tsa_clock);

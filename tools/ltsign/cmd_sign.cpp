@@ -67,8 +67,22 @@ std::vector<std::byte> signature_value_bytes(const std::vector<std::byte>& file)
     return out.empty() || padding > 2 ? file : out;
 }
 
-int run_prepare(const SignArgs& a, const SignOptions& options) {
-    if (a.files.size() != 1)
+// The container --format asic-e|asic-s makes, and its signature (--packaging xades|cades).
+ContainerOptions container_options(const SignArgs& a) {
+    ContainerOptions how;
+    how.type = a.format == "asic-s" ? ContainerType::asic_s : ContainerType::asic_e;
+    how.overwrite = a.force;
+    if (a.packaging == "cades") {
+        how.signature = Format::cades;
+    } else if (a.packaging != "xades" && a.packaging != "detached") {
+        throw Error(Errc::usage, "--packaging " + a.packaging +
+                                     ": a container's signature is xades (default) or cades");
+    }
+    return how;
+}
+
+int run_prepare(const SignArgs& a, const SignOptions& options, bool container) {
+    if (a.files.size() != 1 && !container)
         throw Error(Errc::usage, "--prepare makes one pending signature: give one document");
     if (a.key.cert.empty() || !a.key.key.empty()) {
         throw Error(Errc::usage,
@@ -79,9 +93,11 @@ int run_prepare(const SignArgs& a, const SignOptions& options) {
         throw Error(Errc::usage, "--valid-minutes: between 1 minute and 30 days");
     std::vector<fs::path> chain(a.key.chain.begin(), a.key.chain.end());
     const Signer signer = Signer::from_certificate(a.key.cert, chain);
+    const std::chrono::seconds valid(static_cast<long long>(a.valid_minutes * 60));
+    const std::vector<fs::path> files(a.files.begin(), a.files.end());
     const auto pending =
-        prepare_signature(a.files.front(), signer, options,
-                          std::chrono::seconds(static_cast<long long>(a.valid_minutes * 60)));
+        container ? prepare_container_signature(files, signer, options, container_options(a), valid)
+                  : prepare_signature(files.front(), signer, options, valid);
     const std::string json = pending.to_json();
     const auto* b = reinterpret_cast<const std::byte*>(json.data());
     std::vector<SignedObject> outputs{SignedObject({b, b + json.size()}, ".pending")};
@@ -143,15 +159,7 @@ SignedObject raise(const SignedObject& made, const PlannedSignature& p, Level le
 // ASiC (--format asic-e|asic-s): all FILEs in one container; a FILE that is a container of that
 // type gets one more signature instead.
 int sign_into_container(const SignArgs& a, const SignOptions& options) {
-    ContainerOptions how;
-    how.type = a.format == "asic-s" ? ContainerType::asic_s : ContainerType::asic_e;
-    how.overwrite = a.force;
-    if (a.packaging == "cades") {
-        how.signature = Format::cades;
-    } else if (a.packaging != "xades" && a.packaging != "detached") {
-        throw Error(Errc::usage, "--packaging " + a.packaging +
-                                     ": a container's signature is xades (default) or cades");
-    }
+    const ContainerOptions how = container_options(a);
     const Signer signer = load_signer(a.key);
     std::vector<fs::path> inputs(a.files.begin(), a.files.end());
     if (inputs.size() == 1 && is_container(inputs.front())) {
@@ -214,12 +222,11 @@ int run_sign(const SignArgs& a) {
     if (!a.signing_time.empty())
         options.signing_time = parse_time_option(a.signing_time, "--signing-time");
     if (a.prepare) {
-        if (container || long_term) {
+        if (long_term) {
             throw Error(Errc::usage,
-                        "--prepare makes CAdES, XAdES or PAdES signatures at level B or T; extend "
-                        "or package them after --complete");
+                        "--prepare makes signatures at level B or T; extend them after --complete");
         }
-        return run_prepare(a, options);
+        return run_prepare(a, options, container);
     }
     if (a.key.key.empty()) throw Error(Errc::usage, "--key is required to sign");
     if (container) {

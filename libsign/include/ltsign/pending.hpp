@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ltsign/container.hpp"
 #include "ltsign/sign.hpp"
 
 namespace ltsign {
@@ -52,6 +53,10 @@ class PendingSignature {
     std::shared_ptr<const Impl> m_impl;
     friend PendingSignature prepare_signature(const std::filesystem::path&, const Signer&,
                                               const SignOptions&, std::chrono::seconds);
+    friend PendingSignature prepare_container_signature(const std::vector<std::filesystem::path>&,
+                                                        const Signer&, const SignOptions&,
+                                                        const ContainerOptions&,
+                                                        std::chrono::seconds);
     friend SignedObject complete_signature(const PendingSignature&, std::span<const std::byte>,
                                            const struct CompleteOptions&);
 };
@@ -64,6 +69,16 @@ class PendingSignature {
 PendingSignature prepare_signature(const std::filesystem::path& file, const Signer& signer,
                                    const SignOptions& options,
                                    std::chrono::seconds valid_for = std::chrono::hours(1));
+
+// Prepares a new ASiC container of `files` (as sign_container: ASiC-S one document, ASiC-E
+// several) with one signature (container.signature: XAdES, or CAdES) whose value a signer
+// elsewhere makes. The pending signature holds the whole archive (up to 256 MiB); the document
+// recorded (and checked at completion when given) is the first file. Completion yields the
+// container.
+PendingSignature prepare_container_signature(
+    const std::vector<std::filesystem::path>& files, const Signer& signer,
+    const SignOptions& options, const ContainerOptions& container,
+    std::chrono::seconds valid_for = std::chrono::hours(1));
 
 struct CompleteOptions {
     // The document: checked to be the one prepared (its digest), and the result verified whole.

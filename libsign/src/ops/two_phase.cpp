@@ -7,6 +7,7 @@
 #include "crypto/signer_impl.hpp"
 #include "crypto/signing.hpp"
 #include "ltsign/pending.hpp"
+#include "ops/container.hpp"
 #include "ops/services.hpp"
 #include "pdf/pades_verify.hpp"
 #include "pdf/pades_write.hpp"
@@ -35,17 +36,21 @@ struct PendingSignature::Impl {
     std::string tsa_url;
     core::Bytes to_be_signed;
     core::Bytes structure;
-    // PAdES: the PDF with the signature's update, /Contents zeros (pdf::PreparedUpdate).
-    core::Bytes prepared_pdf;
+    // PAdES: the PDF with the signature's update, /Contents zeros (pdf::PreparedUpdate);
+    // containers: the archive, its signature entry `entry` holding `structure`.
+    core::Bytes prepared_document;
+    std::string container;  // "asic-e", "asic-s"; empty for a signature of its own
+    std::string entry;
     std::size_t contents_offset = 0, contents_reserve = 0;
 
-    pdf::PreparedUpdate update() const { return {prepared_pdf, contents_offset, contents_reserve}; }
+    pdf::PreparedUpdate update() const {
+        return {prepared_document, contents_offset, contents_reserve};
+    }
 };
 
 namespace {
 
 constexpr const char* k_type = "ltsign-pending-signature";
-constexpr std::uintmax_t k_max_pending = 256ull << 20;
 
 std::vector<std::byte> public_bytes(const core::Bytes& b) {
     const auto* p = reinterpret_cast<const std::byte*>(b.data());
@@ -206,8 +211,14 @@ std::string PendingSignature::to_json() const {
         {"preparedSignature", xml::base64_encode(p.structure)},
     };
     if (!p.tsa_url.empty()) j["tsa"] = p.tsa_url;
+    if (!p.container.empty()) {
+        j["format"] = p.container;
+        j["containerSignature"] = format_name(p.format);
+        j["signatureEntry"] = p.entry;
+        j["preparedDocument"] = xml::base64_encode(p.prepared_document);
+    }
     if (p.format == Format::pades) {
-        j["preparedDocument"] = xml::base64_encode(p.prepared_pdf);
+        j["preparedDocument"] = xml::base64_encode(p.prepared_document);
         j["contentsOffset"] = p.contents_offset;
         j["contentsSize"] = p.contents_reserve;
     }
@@ -226,13 +237,22 @@ PendingSignature PendingSignature::from_json(std::string_view text, const std::s
         changed(what, "a version this ltsign does not know");
     auto p = std::make_shared<Impl>();
     const std::string format = text_field(j, "format", what);
-    if (format != "cades" && format != "xades" && format != "pades")
+    if (format != "cades" && format != "xades" && format != "pades" && format != "asic-e" &&
+        format != "asic-s")
         changed(what, "format " + format);
     p->format = format == "xades"   ? Format::xades
                 : format == "pades" ? Format::pades
                                     : Format::cades;
+    if (format.starts_with("asic-")) {
+        p->container = format;
+        const std::string inner = text_field(j, "containerSignature", what);
+        if (inner != "xades" && inner != "cades") changed(what, "containerSignature " + inner);
+        p->format = inner == "xades" ? Format::xades : Format::cades;
+        p->entry = text_field(j, "signatureEntry", what);
+        p->prepared_document = base64_field(j, "preparedDocument", what);
+    }
     if (p->format == Format::pades) {
-        p->prepared_pdf = base64_field(j, "preparedDocument", what);
+        p->prepared_document = base64_field(j, "preparedDocument", what);
         p->contents_offset =
             field(j, "contentsOffset", json::value_t::number_unsigned, what).get<std::size_t>();
         p->contents_reserve =
@@ -281,6 +301,26 @@ PendingSignature PendingSignature::from_json(std::string_view text, const std::s
 
 namespace {
 
+// What every pending signature records of its signer and options: the signing time fixed now
+// (when not given), the expiry, the algorithm the signer must use.
+std::shared_ptr<PendingSignature::Impl> pending_for(const Signer& signer,
+                                                    const SignOptions& options,
+                                                    std::chrono::seconds valid_for) {
+    auto p = std::make_shared<PendingSignature::Impl>();
+    p->level = options.level;
+    p->digest = options.digest;
+    p->padding = options.rsa_padding;
+    p->created = now_utc();
+    p->signing_time = options.signing_time.value_or(p->created);
+    p->expires = p->created + valid_for;
+    X509* cert = detail::impl(signer).cert.get();
+    p->algorithm =
+        crypto::signature_algorithm_name(cert, crypto::evp_md(options.digest), options.rsa_padding);
+    p->certificate_subject = signer.subject();
+    p->certificate_sha256 = ossl::sha256_hex(cert);
+    return p;
+}
+
 // PAdES: the signature's incremental update laid out with room for the value, and the SignedData
 // over its byte range (EN 319 142-1 6.3: no signing-time attribute; /M says when).
 void prepare_pdf(PendingSignature::Impl& p, const fs::path& file, const Signer& signer,
@@ -299,7 +339,7 @@ void prepare_pdf(PendingSignature::Impl& p, const fs::path& file, const Signer& 
         false);
     p.to_be_signed = std::move(u.to_be_signed);
     p.structure = ossl::encode_der(u.cms.get(), i2d_CMS_ContentInfo, "the signature");
-    p.prepared_pdf = std::move(update.file);
+    p.prepared_document = std::move(update.file);
     p.contents_offset = update.contents;
     p.contents_reserve = update.reserve;
 }
@@ -314,22 +354,12 @@ PendingSignature prepare_signature(const fs::path& file, const Signer& signer,
     std::error_code ec;
     if (!fs::is_regular_file(file, ec))
         throw Error(Errc::input_missing, file.string() + ": no such file; check the path");
-    auto p = std::make_shared<PendingSignature::Impl>();
+    auto p = pending_for(signer, options, valid_for);
     p->format = options.format;
     p->packaging = options.packaging;
-    p->level = options.level;
-    p->digest = options.digest;
-    p->padding = options.rsa_padding;
-    p->created = now_utc();
-    p->signing_time = options.signing_time.value_or(p->created);
-    p->expires = p->created + valid_for;
     SignOptions fixed = options;
     fixed.signing_time = p->signing_time;
-    const auto& id = detail::impl(signer);
     const EVP_MD* md = crypto::evp_md(options.digest);
-    p->algorithm = crypto::signature_algorithm_name(id.cert.get(), md, options.rsa_padding);
-    p->certificate_subject = signer.subject();
-    p->certificate_sha256 = ossl::sha256_hex(id.cert.get());
     p->document_name = file.filename().string();
     p->document_size = fs::file_size(file, ec);
     const auto document = validation::DataObject::from_file(file);
@@ -384,6 +414,61 @@ void check_completion(const PendingSignature::Impl& p, const CompleteOptions& op
 
 }  // namespace
 
+namespace {
+
+// The prepared signature completed as for a signature of its own, then put into the prepared
+// archive, which is verified whole. A container whose documents are not what the signature
+// signs (an edited pending file) does not verify: refused as malformed.
+SignedObject complete_in_container(const PendingSignature::Impl& p,
+                                   std::span<const unsigned char> value, const SignOptions& how,
+                                   const cms::TokenSource& tokens,
+                                   const std::vector<core::Bytes>& chain) {
+    core::Bytes archive;
+    try {
+        archive = ops::complete_container(
+            p.prepared_document, p.entry, [&](const validation::DataObjects& documents) {
+                if (p.format == Format::xades)
+                    return xml::complete_xades(p.structure, value, how, tokens, documents, chain);
+                auto cms = ossl::decode_der_exact<CMS_ContentInfo>(p.structure, d2i_CMS_ContentInfo,
+                                                                   "the prepared signature");
+                cms::complete_cms(cms.get(), value);
+                if (p.level == Level::t)
+                    cms::add_signature_timestamps(cms.get(), crypto::evp_md(p.digest), tokens);
+                return ossl::encode_der(cms.get(), i2d_CMS_ContentInfo, "the signature");
+            });
+    } catch (const Error& e) {
+        if (e.code() != Errc::internal) throw;
+        changed("the pending file", std::string("its container does not verify: ") + e.what());
+    }
+    return ops::signed_object(archive, p.container == "asic-s" ? ".asics" : ".asice");
+}
+
+}  // namespace
+
+PendingSignature prepare_container_signature(const std::vector<fs::path>& files,
+                                             const Signer& signer, const SignOptions& options,
+                                             const ContainerOptions& container,
+                                             std::chrono::seconds valid_for) {
+    if (files.empty()) throw Error(Errc::usage, "a container needs a document");
+    auto p = pending_for(signer, options, valid_for);
+    p->format = container.signature;
+    p->container = container.type == ContainerType::asic_s ? "asic-s" : "asic-e";
+    SignOptions fixed = options;
+    fixed.signing_time = p->signing_time;
+    const EVP_MD* md = crypto::evp_md(options.digest);
+    auto prepared = ops::prepare_container(files, signer, fixed, container);
+    p->document_name = files.front().filename().string();
+    std::error_code ec;
+    p->document_size = fs::file_size(files.front(), ec);
+    p->document_digest = crypto::digest_file(md, files.front());
+    p->to_be_signed = std::move(prepared.to_be_signed);
+    p->structure = std::move(prepared.signature);
+    p->prepared_document = std::move(prepared.archive);
+    p->entry = std::move(prepared.entry);
+    if (options.tsa) p->tsa_url = options.tsa->url;
+    return PendingSignature(std::move(p));
+}
+
 SignedObject complete_signature(const PendingSignature& pending, std::span<const std::byte> value,
                                 const CompleteOptions& options) {
     const PendingSignature::Impl& p = *pending.m_impl;
@@ -403,6 +488,7 @@ SignedObject complete_signature(const PendingSignature& pending, std::span<const
     for (const auto& f : options.chain) {
         for (const auto& c : ossl::load_certificates(f)) chain.push_back(ossl::to_der(c.get()));
     }
+    if (!p.container.empty()) return complete_in_container(p, v, how, tokens, chain);
     if (p.format == Format::xades) {
         std::optional<validation::DataObjects> documents;
         if (options.document) {

@@ -85,6 +85,9 @@ core::Bytes complete_xades(std::span<const unsigned char> prepared,
                            const cms::TokenSource& tokens,
                            const std::optional<validation::DataObjects>& documents,
                            const std::vector<core::Bytes>& chain);
+// The same for an ASiC signature over container entries (as sign_xades_entries).
+UnsignedXades prepare_xades_entries(const validation::DataObjects& entries, const Signer& signer,
+                                    const SignOptions& options);
 // What the signature `prepared` signs (its canonical SignedInfo), and the SHA-256 (hex) of its
 // signer's certificate. Error(malformed_input) naming `what` when it is no signature ltsign
 // prepared.

@@ -427,7 +427,13 @@ ossl::Ptr<X509> signer_certificate(xmlNode* sig) {
 core::Bytes complete_value(xmlDoc* doc, xmlNode* sig, std::span<const unsigned char> value,
                            const SignOptions& options, const cms::TokenSource& tokens) {
     const auto cert = signer_certificate(sig);
-    const EVP_MD* md = crypto::evp_md(options.digest);
+    // The digest the SignatureMethod names ("rsa-sha256"), as every verifier will read it.
+    const std::string method = signature_method_name(attribute(
+        child(child(sig, k_dsig_ns, "SignedInfo"), k_dsig_ns, "SignatureMethod"), "Algorithm"));
+    const auto digest = digest_from_string(method.substr(method.rfind('-') + 1));
+    if (method.find('-') == std::string::npos || !digest)
+        throw Error(Errc::malformed_input, "the prepared signature names no method ltsign makes");
+    const EVP_MD* md = crypto::evp_md(*digest);
     if (!crypto::value_matches(cert.get(), signed_info_c14n(doc, sig), value, md,
                                RsaPadding::pkcs1_v15)) {
         throw Error(Errc::key_refused,
@@ -441,8 +447,7 @@ core::Bytes complete_value(xmlDoc* doc, xmlNode* sig, std::span<const unsigned c
     if (options.level == Level::t) {
         if (!tokens)
             throw Error(Errc::usage, "level T needs a time-stamping authority", Remedy::tsa);
-        add_signature_timestamp(doc, sig, qualifying_properties(sig), tokens,
-                                crypto::evp_md(options.digest));
+        add_signature_timestamp(doc, sig, qualifying_properties(sig), tokens, md);
     }
     return serialize(doc, false);
 }
@@ -551,17 +556,41 @@ core::Bytes complete_xades(std::span<const unsigned char> prepared,
     return out;
 }
 
-core::Bytes sign_xades_entries(const validation::DataObjects& entries, const Signer& signer,
-                               const SignOptions& options, const cms::TokenSource& tokens) {
+namespace {
+
+// An asic:XAdESSignatures document and one detached document per container entry.
+Target asic_target(const validation::DataObjects& entries,
+                   std::vector<DetachedDocument>& documents) {
     Target target;
     target.doc.reset(made(xmlNewDoc(BAD_CAST "1.0")));
     target.parent = made(xmlNewNode(nullptr, BAD_CAST "XAdESSignatures"));
     xmlSetNs(target.parent, made(xmlNewNs(target.parent, BAD_CAST k_asic_ns, BAD_CAST "asic")));
     xmlDocSetRootElement(target.doc.get(), target.parent);
-    std::vector<DetachedDocument> documents;
     for (const auto& e : entries)
         documents.push_back({entry_uri(e.name()), mime_type(e.name()), e});
+    return target;
+}
+
+}  // namespace
+
+core::Bytes sign_xades_entries(const validation::DataObjects& entries, const Signer& signer,
+                               const SignOptions& options, const cms::TokenSource& tokens) {
+    std::vector<DetachedDocument> documents;
+    Target target = asic_target(entries, documents);
     return make_signature(target, documents, "", signer, options, tokens);
+}
+
+UnsignedXades prepare_xades_entries(const validation::DataObjects& entries, const Signer& signer,
+                                    const SignOptions& options) {
+    signer.check_usable_at(options.signing_time.value_or(now_utc()));
+    const auto [method, digest_uri] = signing_methods(signer, options, {});
+    std::vector<DetachedDocument> documents;
+    Target target = asic_target(entries, documents);
+    Template t = build_template(target, documents, "", signer, options, method, digest_uri);
+    UnsignedXades out;
+    out.to_be_signed = digest_references(target.doc.get(), t, signer);
+    out.signature = serialize(target.doc.get(), false);
+    return out;
 }
 
 }  // namespace ltsign::xml
