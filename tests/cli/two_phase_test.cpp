@@ -183,6 +183,9 @@ TEST_F(TwoPhase, EditedTruncatedOrExpiredPendingFilesAreRefused) {
         {"truncated", original.substr(0, original.size() / 2)},
         {"not JSON", "%PDF-1.7\n"},
         {"empty", ""},
+        {"type not a string (found by fuzz_pending)",
+         "{\"type\": \"ltsign-pending-signature\", \"type\": 1}"},
+        {"tsa not a string", edited([](json& e) { e["tsa"] = 7; })},
         {"wrong type", edited([](json& e) { e["type"] = "something-else"; })},
         {"digest of other data", edited([](json& e) {
              e["toBeSignedDigest"] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";

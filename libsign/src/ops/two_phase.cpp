@@ -232,7 +232,9 @@ PendingSignature PendingSignature::from_json(std::string_view text, const std::s
     } catch (const json::exception&) {
         changed(what, "not JSON, or cut short");
     }
-    if (!j.is_object() || j.value("type", "") != k_type) changed(what, "not a pending file");
+    // Only the helpers above read fields: each checks the type first, so no JSON exception leaves.
+    if (!j.is_object() || !j.contains("type") || j["type"] != k_type)
+        changed(what, "not a pending file");
     if (field(j, "version", json::value_t::number_unsigned, what).get<unsigned>() != 1)
         changed(what, "a version this ltsign does not know");
     auto p = std::make_shared<Impl>();
@@ -285,7 +287,7 @@ PendingSignature PendingSignature::from_json(std::string_view text, const std::s
     const json& cert = field(j, "certificate", json::value_t::object, what);
     p->certificate_subject = text_field(cert, "subject", what);
     p->certificate_sha256 = text_field(cert, "sha256", what);
-    p->tsa_url = j.value("tsa", "");
+    if (j.contains("tsa")) p->tsa_url = text_field(j, "tsa", what);
     p->to_be_signed = base64_field(j, "toBeSigned", what);
     p->structure = base64_field(j, "preparedSignature", what);
     if (base64_field(j, "toBeSignedDigest", what) !=
