@@ -125,7 +125,7 @@ EVP_PKEY* placeholder_key(X509* cert) {
     const std::lock_guard guard(lock);
     ossl::Ptr<EVP_PKEY>& key = want_rsa ? rsa : ec;
     if (!key) {
-        key.reset(want_rsa ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048})
+        key.reset(want_rsa ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{1024})
                            : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
         if (!key) ossl::fail(Errc::internal, "cannot make a placeholder key");
     }

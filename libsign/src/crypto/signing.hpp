@@ -40,7 +40,8 @@ core::Bytes ecdsa_as(X509* cert, std::span<const unsigned char> value, EcdsaEnco
 
 // A key of the same kind (RSA or EC) as `cert`'s, made once per process and never used for a
 // signature anyone keeps: what xmlsec1 signs with when it computes a SignedInfo's reference
-// digests, before the real key (or an external signer) signs the canonical SignedInfo.
+// digests, before the real key (or an external signer) signs the canonical SignedInfo. RSA 1024:
+// its value is thrown away, so only its speed matters (one signature per XAdES signature).
 EVP_PKEY* placeholder_key(X509* cert);
 
 // "rsa-pkcs1-sha256", "rsa-pss-sha256", "ecdsa-sha384": the algorithm a signer must use.
