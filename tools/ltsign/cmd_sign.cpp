@@ -1,5 +1,9 @@
 // ltsign sign FILE... --key K [--cert C] [--chain P]... -o OUT
+//        sign FILE --prepare --cert C [--to-be-signed F] -o X.pending
+//        sign [FILE] --complete X.pending --signature-value SIG [--chain P]... -o OUT
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <memory>
 
 #include "common.hpp"
@@ -17,7 +21,123 @@ struct SignArgs {
     std::string format = "cades", packaging = "detached", level = "B", digest = "sha256";
     std::string signing_time;
     bool pss = false, force = false;
+    // Two-phase signing.
+    bool prepare = false;
+    std::string complete, signature_value, to_be_signed;
+    double valid_minutes = 60;
 };
+
+// A file read whole, bounded: a pending file or a signature value.
+std::vector<std::byte> read_small_file(const std::string& file, std::uintmax_t limit) {
+    std::error_code ec;
+    if (!fs::is_regular_file(file, ec))
+        throw Error(Errc::input_missing, file + ": no such file; check the path");
+    if (fs::file_size(file, ec) > limit)
+        throw Error(Errc::malformed_input, file + ": too large for what it should hold");
+    std::ifstream in(file, std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in.good() && !in.eof()) throw Error(Errc::io, file + ": cannot read it");
+    const auto* b = reinterpret_cast<const std::byte*>(text.data());
+    return {b, b + text.size()};
+}
+
+// Signing services often answer in base64: a value that is all base64 text is decoded, any
+// other is taken as the raw value.
+std::vector<std::byte> signature_value_bytes(const std::vector<std::byte>& file) {
+    static const std::string alphabet =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::vector<std::byte> out;
+    unsigned bits = 0, count = 0;
+    std::size_t padding = 0;
+    for (const std::byte b : file) {
+        const char c = static_cast<char>(b);
+        if (c == '\n' || c == '\r' || c == ' ' || c == '\t') continue;
+        if (c == '=') {
+            ++padding;
+            continue;
+        }
+        const auto pos = alphabet.find(c);
+        if (pos == std::string::npos || padding > 0) return file;
+        bits = (bits << 6) | static_cast<unsigned>(pos);
+        if ((count += 6) >= 8) {
+            count -= 8;
+            out.push_back(static_cast<std::byte>((bits >> count) & 0xff));
+        }
+    }
+    return out.empty() || padding > 2 ? file : out;
+}
+
+// The container --format asic-e|asic-s makes, and its signature (--packaging xades|cades).
+ContainerOptions container_options(const SignArgs& a) {
+    ContainerOptions how;
+    how.type = a.format == "asic-s" ? ContainerType::asic_s : ContainerType::asic_e;
+    how.overwrite = a.force;
+    if (a.packaging == "cades") {
+        how.signature = Format::cades;
+    } else if (a.packaging != "xades" && a.packaging != "detached") {
+        throw Error(Errc::usage, "--packaging " + a.packaging +
+                                     ": a container's signature is xades (default) or cades");
+    }
+    return how;
+}
+
+int run_prepare(const SignArgs& a, const SignOptions& options, bool container) {
+    if (a.files.size() != 1 && !container)
+        throw Error(Errc::usage, "--prepare makes one pending signature: give one document");
+    if (a.key.cert.empty() || !a.key.key.empty()) {
+        throw Error(Errc::usage,
+                    "--prepare needs the signer's certificate (--cert C) and no --key: the key "
+                    "signs elsewhere");
+    }
+    if (a.valid_minutes <= 0 || a.valid_minutes > 60 * 24 * 30)
+        throw Error(Errc::usage, "--valid-minutes: between 1 minute and 30 days");
+    std::vector<fs::path> chain(a.key.chain.begin(), a.key.chain.end());
+    const Signer signer = Signer::from_certificate(a.key.cert, chain);
+    const std::chrono::seconds valid(static_cast<long long>(a.valid_minutes * 60));
+    const std::vector<fs::path> files(a.files.begin(), a.files.end());
+    const auto pending =
+        container ? prepare_container_signature(files, signer, options, container_options(a), valid)
+                  : prepare_signature(files.front(), signer, options, valid);
+    const std::string json = pending.to_json();
+    const auto* b = reinterpret_cast<const std::byte*>(json.data());
+    std::vector<SignedObject> outputs{SignedObject({b, b + json.size()}, ".pending")};
+    std::vector<fs::path> targets{a.output};
+    if (!a.to_be_signed.empty()) {
+        outputs.emplace_back(pending.to_be_signed(), ".tbs");
+        targets.emplace_back(a.to_be_signed);
+    }
+    save_all(outputs, targets, a.force);
+    std::cout << "prepared " << a.files.front() << " -> " << a.output << ": sign its toBeSigned ("
+              << pending.to_be_signed().size() << " bytes) with " << pending.signature_algorithm()
+              << ", then complete it before " << format_rfc3339(pending.expires()) << "\n";
+    return 0;
+}
+
+int run_complete(const SignArgs& a) {
+    if (a.signature_value.empty())
+        throw Error(Errc::usage, "--complete needs the signer's value: --signature-value FILE");
+    if (a.files.size() > 1)
+        throw Error(Errc::usage, "--complete takes at most one document, the one prepared");
+    const auto json = read_small_file(a.complete, 256ull << 20);
+    const auto pending = PendingSignature::from_json(
+        std::string_view(reinterpret_cast<const char*>(json.data()), json.size()), a.complete);
+    CompleteOptions how;
+    if (!a.files.empty()) how.document = a.files.front();
+    if (!a.key.cert.empty()) how.certificate = a.key.cert;
+    how.chain.assign(a.key.chain.begin(), a.key.chain.end());
+    if (!a.tsa.url.empty()) {
+        how.tsa = make_tsa_client(a.tsa);
+    } else if (!pending.tsa_url().empty()) {
+        TsaArgs recorded = a.tsa;
+        recorded.url = pending.tsa_url();
+        how.tsa = make_tsa_client(recorded);
+    }
+    const auto value = signature_value_bytes(read_small_file(a.signature_value, 64 * 1024));
+    const SignedObject signature = complete_signature(pending, value, how);
+    signature.save(a.output, a.force);
+    std::cout << "completed " << a.complete << " -> " << a.output << "\n";
+    return 0;
+}
 
 // LT and LTA embed what validating the new signature used: it must validate (trust anchors).
 SignedObject raise(const SignedObject& made, const PlannedSignature& p, Level level,
@@ -39,15 +159,7 @@ SignedObject raise(const SignedObject& made, const PlannedSignature& p, Level le
 // ASiC (--format asic-e|asic-s): all FILEs in one container; a FILE that is a container of that
 // type gets one more signature instead.
 int sign_into_container(const SignArgs& a, const SignOptions& options) {
-    ContainerOptions how;
-    how.type = a.format == "asic-s" ? ContainerType::asic_s : ContainerType::asic_e;
-    how.overwrite = a.force;
-    if (a.packaging == "cades") {
-        how.signature = Format::cades;
-    } else if (a.packaging != "xades" && a.packaging != "detached") {
-        throw Error(Errc::usage, "--packaging " + a.packaging +
-                                     ": a container's signature is xades (default) or cades");
-    }
+    const ContainerOptions how = container_options(a);
     const Signer signer = load_signer(a.key);
     std::vector<fs::path> inputs(a.files.begin(), a.files.end());
     if (inputs.size() == 1 && is_container(inputs.front())) {
@@ -65,6 +177,8 @@ int sign_into_container(const SignArgs& a, const SignOptions& options) {
 }
 
 int run_sign(const SignArgs& a) {
+    if (!a.complete.empty()) return run_complete(a);
+    if (a.files.empty()) throw Error(Errc::usage, "name the files to sign");
     SignOptions options;
     const bool container = a.format == "asic-e" || a.format == "asic-s";
     if (a.format == "xades") {
@@ -107,6 +221,14 @@ int run_sign(const SignArgs& a) {
     options.rsa_padding = a.pss ? RsaPadding::pss : RsaPadding::pkcs1_v15;
     if (!a.signing_time.empty())
         options.signing_time = parse_time_option(a.signing_time, "--signing-time");
+    if (a.prepare) {
+        if (long_term) {
+            throw Error(Errc::usage,
+                        "--prepare makes signatures at level B or T; extend them after --complete");
+        }
+        return run_prepare(a, options, container);
+    }
+    if (a.key.key.empty()) throw Error(Errc::usage, "--key is required to sign");
     if (container) {
         if (long_term) options.level = *long_term;
         return sign_into_container(a, options);
@@ -151,8 +273,9 @@ Command add_sign(CLI::App& root) {
     auto args = std::make_shared<SignArgs>();
     CLI::App* app = root.add_subcommand(
         "sign", "Sign files (CAdES detached; XAdES detached, enveloped or enveloping)");
-    app->add_option("FILE", args->files, "Files or folders to sign")->required();
-    add_key_options(app, args->key, true);
+    app->add_option("FILE", args->files,
+                    "Files or folders to sign (with --complete: the document prepared, checked)");
+    add_key_options(app, args->key, false);
     app->add_option("--format", args->format,
                     "cades (default), xades, pades (the signature goes into the PDF; -o names the "
                     "signed copy), asic-e (all FILEs in one container) or asic-s");
@@ -173,6 +296,17 @@ Command add_sign(CLI::App& root) {
     app->add_option("-o,--output", args->output, "Output file (one input) or folder (several)")
         ->required();
     app->add_flag("--force", args->force, "Replace existing output files (atomically)");
+    app->add_flag("--prepare", args->prepare,
+                  "Two-phase signing: write a pending signature (-o X.pending) for --cert, whose "
+                  "key signs elsewhere");
+    app->add_option("--to-be-signed", args->to_be_signed,
+                    "With --prepare: also write the bytes the signer signs to this file");
+    app->add_option("--valid-minutes", args->valid_minutes,
+                    "With --prepare: how long the pending signature can be completed (default 60)");
+    app->add_option("--complete", args->complete,
+                    "Two-phase signing: finish this pending signature with --signature-value");
+    app->add_option("--signature-value", args->signature_value,
+                    "With --complete: the signer's value (binary, or base64 text)");
     return {app, [args] { return run_sign(*args); }};
 }
 

@@ -68,19 +68,30 @@ TimePoint parse_time_option(const std::string& text, const std::string& option) 
 }
 
 void add_key_options(CLI::App* app, KeyArgs& a, bool required) {
-    auto* key = app->add_option("--key", a.key, "Private key: PKCS#12 (.p12/.pfx) or PEM/DER key");
+    auto* key = app->add_option(
+        "--key", a.key,
+        "Private key: PKCS#12 (.p12/.pfx), PEM/DER key, or a token's key as a pkcs11: URI");
     if (required) key->required();
-    app->add_option("--cert", a.cert, "Certificate (PEM/DER) when --key is a bare key");
+    app->add_option("--cert", a.cert,
+                    "Certificate (PEM/DER) when --key is a bare key (or instead of the token's)");
+    app->add_option("--pkcs11-module", a.pkcs11_module,
+                    "PKCS#11 module of the token (default: p11-kit's proxy module)");
     app->add_option("--chain", a.chain, "Intermediate certificates to include (PEM), repeatable");
     app->add_option("--pass-env", a.pass_env,
-                    "Read the key password from this environment variable");
+                    "Read the key password (a token's PIN) from this environment variable");
     app->add_option("--pass-file", a.pass_file,
-                    "Read the key password from the first line of this file");
+                    "Read the key password (a token's PIN) from the first line of this file");
 }
 
 Signer load_signer(const KeyArgs& a) {
     std::string password = read_password(a.pass_env, a.pass_file);
     try {
+        if (a.key.starts_with("pkcs11:")) {
+            std::vector<std::filesystem::path> chain(a.chain.begin(), a.chain.end());
+            auto s = Signer::from_pkcs11(a.key, a.pkcs11_module, password, a.cert, chain);
+            wipe(password);
+            return s;
+        }
         const auto ext = std::filesystem::path(a.key).extension().string();
         if (ext == ".p12" || ext == ".pfx") {
             auto s = Signer::from_pkcs12(a.key, password);

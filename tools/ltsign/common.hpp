@@ -28,6 +28,7 @@ Command add_extend(CLI::App& root);
 Command add_tsa(CLI::App& root);
 Command add_seal(CLI::App& root);
 Command add_renew(CLI::App& root);
+Command add_keys(CLI::App& root);
 
 // What to do about an error, in this CLI's words: the library names the remedy, the CLI its
 // options. Empty for Remedy::none.
@@ -35,12 +36,13 @@ std::string remedy_hint(Remedy remedy);
 
 // --key/--cert/--chain/--pass-env/--pass-file, shared by sign and tsa.
 struct KeyArgs {
-    std::string key, cert, pass_env, pass_file;
+    std::string key, cert, pass_env, pass_file, pkcs11_module;
     std::vector<std::string> chain;
 };
 void add_key_options(CLI::App* app, KeyArgs& args, bool required);
-// PKCS#12 when the key file ends in .p12/.pfx, else a PEM/DER key (with --cert, or a
-// certificate in the key file itself). The password is wiped after use.
+// A PKCS#11 key when --key is a pkcs11: URI (the password is the PIN), PKCS#12 when the key file
+// ends in .p12/.pfx, else a PEM/DER key (with --cert, or a certificate in the key file itself).
+// The password is wiped after use.
 Signer load_signer(const KeyArgs& args);
 
 // --timeout SECONDS: one option for every network call of a command (TSA, OCSP, CRL), however

@@ -6,6 +6,8 @@
 #include "ltsign/error.hpp"
 #include "ltsign/evidence.hpp"
 #include "ltsign/inspect.hpp"
+#include "ltsign/pending.hpp"
+#include "ltsign/pkcs11.hpp"
 #include "ltsign/report.hpp"
 #include "ltsign/sign.hpp"
 #include "ltsign/signer.hpp"

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "crypto/ossl.hpp"
+#include "crypto/pkcs11.hpp"
 #include "crypto/signer_impl.hpp"
 
 namespace ltsign {
@@ -116,6 +117,39 @@ Signer Signer::from_pem(const fs::path& key_file, const fs::path& cert_file,
     return Signer(std::move(impl));
 }
 
+Signer Signer::from_pkcs11(std::string_view uri, const fs::path& module, std::string_view pin,
+                           const fs::path& cert_file, const std::vector<fs::path>& chain_files) {
+    auto impl = crypto::open_pkcs11_key(uri, module, pin, cert_file);
+    for (const auto& f : chain_files) {
+        for (auto& c : ossl::load_certificates(f)) impl->chain.push_back(std::move(c));
+    }
+    check_key_matches(*impl, std::string(uri));
+    return Signer(std::move(impl));
+}
+
+Signer Signer::from_certificate(const fs::path& cert_file,
+                                const std::vector<fs::path>& chain_files) {
+    auto impl = std::make_unique<detail::SignerImpl>();
+    auto certs = ossl::load_certificates(cert_file);
+    impl->cert = std::move(certs.front());
+    for (std::size_t i = 1; i < certs.size(); ++i) impl->chain.push_back(std::move(certs[i]));
+    for (const auto& f : chain_files) {
+        for (auto& c : ossl::load_certificates(f)) impl->chain.push_back(std::move(c));
+    }
+    if (X509_get0_pubkey(impl->cert.get()) == nullptr)
+        ossl::fail(Errc::malformed_input,
+                   cert_file.string() + ": the certificate's key is unreadable");
+    return Signer(std::move(impl));
+}
+
+bool Signer::has_key() const {
+    return m_impl->key != nullptr;
+}
+
+std::string Signer::token_uri() const {
+    return m_impl->token_uri;
+}
+
 std::string Signer::subject() const {
     return ossl::name_to_string(X509_get_subject_name(m_impl->cert.get()));
 }
@@ -129,7 +163,7 @@ TimePoint Signer::not_after() const {
 }
 
 std::string Signer::key_description() const {
-    const EVP_PKEY* key = m_impl->key.get();
+    const EVP_PKEY* key = X509_get0_pubkey(m_impl->cert.get());
     const int bits = EVP_PKEY_get_bits(key);
     if (EVP_PKEY_is_a(key, "RSA") || EVP_PKEY_is_a(key, "RSA-PSS"))
         return "RSA " + std::to_string(bits);
@@ -165,12 +199,7 @@ void Signer::check_usable_at(TimePoint at, Use use) const {
             throw Error(Errc::key_refused,
                         "the certificate of " + who + " cannot sign documents: " + *refusal);
     }
-    if (use == Use::documents) {
-        if (auto refusal = ossl::document_signing_refusal(m_impl->cert.get()))
-            throw Error(Errc::key_refused,
-                        "the certificate of " + who + " cannot sign documents: " + *refusal);
-    }
-    const EVP_PKEY* key = m_impl->key.get();
+    const EVP_PKEY* key = X509_get0_pubkey(m_impl->cert.get());
     const int bits = EVP_PKEY_get_bits(key);
     if ((EVP_PKEY_is_a(key, "RSA") || EVP_PKEY_is_a(key, "RSA-PSS")) && bits < 2048) {
         throw Error(Errc::key_refused,

@@ -141,7 +141,105 @@ void check_level(const SignOptions& options) {
     }
 }
 
+// The documents of a new container from `files` (their entries added to `l`), checked as a
+// container needs them: ASiC-S one, names a document may have, each once.
+validation::DataObjects container_documents(const std::vector<fs::path>& files, Layout& l) {
+    if (l.kind == asic::Kind::asic_s && files.size() != 1) {
+        throw Error(Errc::usage, "an ASiC-S container holds one document (" +
+                                     std::to_string(files.size()) +
+                                     " were given); ASiC-E holds several");
+    }
+    validation::DataObjects documents;
+    std::set<std::string> seen;
+    for (const auto& file : files) {
+        std::error_code ec;
+        if (!fs::is_regular_file(file, ec))
+            throw Error(Errc::input_missing, core::printable(file) + ": no such file");
+        const std::string name = file.filename().string();
+        if (asic::name_problem(name) || asic::role_of(name) != Role::data) {
+            throw Error(Errc::usage,
+                        core::printable(file) + ": its name cannot be a document's in a container");
+        }
+        if (!seen.insert(core::nfc(name)).second) {
+            throw Error(Errc::usage, "two documents are named \"" + core::printable(name) +
+                                         "\"; a container holds each name once");
+        }
+        l.files.emplace_back(name, file);
+        documents.push_back(
+            validation::DataObject::from_entry(name, [file] { return core::open_file(file); }));
+    }
+    return documents;
+}
+
+// A file in the temporary folder for an archive on its way into memory; removed with it.
+core::StagedFile scratch_file() {
+    return core::StagedFile(fs::temp_directory_path() / ("ltsign-" + xml::random_id() + ".zip"),
+                            true);
+}
+
 }  // namespace
+
+namespace ops {
+
+PreparedContainer prepare_container(const std::vector<fs::path>& files, const Signer& signer,
+                                    const SignOptions& options, const ContainerOptions& container) {
+    check_level(options);
+    Layout l;
+    l.kind = kind_of(container.type);
+    const validation::DataObjects documents = container_documents(files, l);
+    SignOptions b = options;
+    b.level = Level::b;  // a time-stamp comes after the value, at completion
+    PreparedContainer out;
+    if (container.signature == Format::xades) {
+        auto u = xml::prepare_xades_entries(documents, signer, b);
+        out.entry = l.kind == asic::Kind::asic_s
+                        ? "META-INF/signatures.xml"
+                        : asic::free_name(nullptr, {}, "signatures", ".xml");
+        out.to_be_signed = std::move(u.to_be_signed);
+        out.signature = std::move(u.signature);
+    } else {
+        validation::DataObject signed_object = documents.front();
+        out.entry = "META-INF/signature.p7s";
+        if (l.kind == asic::Kind::asic_e) {
+            out.entry = asic::free_name(nullptr, {}, "signature", ".p7s");
+            const std::string manifest_name = asic::free_name(nullptr, {}, "ASiCManifest", ".xml");
+            core::Bytes manifest =
+                asic::write_manifest(out.entry, "application/pkcs7-signature", documents,
+                                     crypto::digest_name(crypto::evp_md(options.digest)));
+            signed_object = validation::DataObject::from_bytes(manifest_name, manifest);
+            l.meta[manifest_name] = std::move(manifest);
+        }
+        auto u = cms::prepare_cades(signed_object, signer, b, true);
+        out.to_be_signed = std::move(u.to_be_signed);
+        out.signature = ossl::encode_der(u.cms.get(), i2d_CMS_ContentInfo, "the signature");
+    }
+    l.meta[out.entry] = out.signature;
+    const core::StagedFile scratch = scratch_file();
+    write_layout(scratch.path(), "the prepared container", l);
+    out.archive = core::read_file(scratch.path(), k_max_prepared_container);
+    return out;
+}
+
+core::Bytes complete_container(const core::Bytes& archive, const std::string& entry,
+                               const EntryCompletion& complete) {
+    const core::StagedFile in = scratch_file();
+    core::atomic_write(in.path(), archive, true);
+    const auto c = asic::Container::open(in.path(), "the prepared container");
+    if (c.zip().find(entry) == nullptr || asic::role_of(entry) == Role::data) {
+        throw Error(Errc::malformed_input,
+                    "the prepared container has no signature entry " + entry);
+    }
+    Layout l{c.kind(), &c.zip(), {}, {}};
+    l.meta[entry] = complete(c.data_objects());
+    const core::StagedFile out = scratch_file();
+    write_layout(out.path(), "the completed container", l);
+    check_written(out.path(), "the completed container", false);
+    return core::read_file(out.path(), k_max_prepared_container);
+}
+
+}  // namespace ops
+
+namespace {}  // namespace
 
 bool is_container(const fs::path& file) {
     return ops::zip_head(file) != nullptr;
@@ -173,30 +271,7 @@ void sign_container(const std::vector<fs::path>& files, const fs::path& target,
     check_level(options);
     Layout l;
     l.kind = kind_of(container.type);
-    if (l.kind == asic::Kind::asic_s && files.size() != 1) {
-        throw Error(Errc::usage, "an ASiC-S container holds one document (" +
-                                     std::to_string(files.size()) +
-                                     " were given); ASiC-E holds several");
-    }
-    validation::DataObjects documents;
-    std::set<std::string> seen;
-    for (const auto& file : files) {
-        std::error_code ec;
-        if (!fs::is_regular_file(file, ec))
-            throw Error(Errc::input_missing, core::printable(file) + ": no such file");
-        const std::string name = file.filename().string();
-        if (asic::name_problem(name) || asic::role_of(name) != Role::data) {
-            throw Error(Errc::usage,
-                        core::printable(file) + ": its name cannot be a document's in a container");
-        }
-        if (!seen.insert(core::nfc(name)).second) {
-            throw Error(Errc::usage, "two documents are named \"" + core::printable(name) +
-                                         "\"; a container holds each name once");
-        }
-        l.files.emplace_back(name, file);
-        documents.push_back(
-            validation::DataObject::from_entry(name, [file] { return core::open_file(file); }));
-    }
+    const validation::DataObjects documents = container_documents(files, l);
     l.meta = new_signature(l.kind, nullptr, documents, signer, options, container.signature);
     write_checked(target, container.overwrite, l);
 }

@@ -4,6 +4,7 @@
 // container itself (ZIP, names, limits, manifests) is the asic area's.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "asic/container.hpp"
+#include "ltsign/container.hpp"
 #include "ltsign/sign.hpp"
 #include "ops/formats.hpp"
 
@@ -45,6 +47,27 @@ std::shared_ptr<const core::Bytes> zip_head(const std::filesystem::path& path);
 Evidence container_evidence(const Input& input);
 Evidence container_evidence(const asic::Container& container, const EntryOverrides& overrides);
 Inspection container_inspection(const Input& input);
+
+// Two-phase signing of a new container (EN 319 162-1): the archive with every document and the
+// signature entry `entry` holding the prepared signature (XAdES, or CAdES: in an ASiC-E over a
+// new ASiCManifest), its value missing; what the signer signs. Checks as sign_container.
+struct PreparedContainer {
+    core::Bytes archive;
+    std::string entry;
+    core::Bytes signature;  // the prepared signature, as in the archive
+    core::Bytes to_be_signed;
+};
+// The archive a pending file can hold: larger containers are signed in one step.
+inline constexpr std::uintmax_t k_max_prepared_container = 256ull << 20;
+PreparedContainer prepare_container(const std::vector<std::filesystem::path>& files,
+                                    const Signer& signer, const SignOptions& options,
+                                    const ContainerOptions& container);
+// The archive with `entry` replaced by what `complete` makes of it given the container's
+// documents; read back and verified as verify reads it (Error(internal) when it does not).
+// Error(malformed_input) when `archive` is no container holding that entry.
+using EntryCompletion = std::function<core::Bytes(const validation::DataObjects& documents)>;
+core::Bytes complete_container(const core::Bytes& archive, const std::string& entry,
+                               const EntryCompletion& complete);
 
 // The verdict on a container's evidence: each signature (records beside the file considered when
 // `beside`), each lone time-stamp and each record, with what it covers and the container's notes.

@@ -12,12 +12,17 @@
 #include "core/der.hpp"
 #include "crypto/digests.hpp"
 #include "crypto/ossl.hpp"
+#include "crypto/signer_impl.hpp"
 #include "pdf/pdf_file.hpp"
 
 namespace ltsign::pdf {
 namespace {
 
 using Handle = QPDFObjectHandle;
+
+X509* signer_certificate(const Signer& signer) {
+    return detail::impl(signer).cert.get();
+}
 
 constexpr std::size_t k_byte_range_width = 48;  // "0 a b c" with room for files of many GB
 constexpr std::size_t k_tail_window = 2048;
@@ -325,41 +330,75 @@ core::Bytes covered(const Layout& l) {
 
 }  // namespace
 
+PreparedUpdate prepare_update(std::span<const unsigned char> pdf, const std::string& what,
+                              const NewSignature& signature) {
+    Document doc(pdf, what);
+    PreparedUpdate out;
+    guarded(what, [&] {
+        Layout layout = lay_out(pdf, doc, signature, signature.reserve);
+        out.file = std::move(layout.file);
+        out.contents = layout.open + 1;
+        out.reserve = signature.reserve;
+    });
+    return out;
+}
+
+core::Bytes covered_bytes(const PreparedUpdate& update) {
+    if (update.contents == 0 || update.contents + update.reserve * 2 >= update.file.size())
+        throw Error(Errc::malformed_input, "the prepared PDF has no room for its signature");
+    const auto open = static_cast<std::ptrdiff_t>(update.contents - 1);
+    const auto close = static_cast<std::ptrdiff_t>(update.contents + update.reserve * 2);
+    core::Bytes out(update.file.begin(), update.file.begin() + open);
+    out.insert(out.end(), update.file.begin() + close + 1, update.file.end());
+    return out;
+}
+
+core::Bytes fill_contents(PreparedUpdate update, std::span<const unsigned char> cms) {
+    if (cms.size() > update.reserve) {
+        throw Error(Errc::internal, "the signature (" + std::to_string(cms.size()) +
+                                        " bytes) does not fit the room prepared for it in the PDF");
+    }
+    const std::string digits = hex(cms);
+    std::copy(digits.begin(), digits.end(),
+              update.file.begin() + static_cast<std::ptrdiff_t>(update.contents));
+    return std::move(update.file);
+}
+
 core::Bytes append_signature(std::span<const unsigned char> pdf, const std::string& what,
                              const NewSignature& signature, const ContentsMaker& make) {
-    Document doc(pdf, what);
-    core::Bytes result;
-    guarded(what, [&] {
-        std::size_t reserve = signature.reserve;
-        for (int attempt = 0; attempt < 2; ++attempt) {
-            Layout layout = lay_out(pdf, doc, signature, reserve);
-            const core::Bytes cms = make(covered(layout));
-            if (cms.size() > reserve) {
-                reserve = cms.size() + 1024;
-                continue;
-            }
-            const std::string digits = hex(cms);
-            std::copy(digits.begin(), digits.end(),
-                      layout.file.begin() + static_cast<std::ptrdiff_t>(layout.open) + 1);
-            result = std::move(layout.file);
-            return;
+    NewSignature sized = signature;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        PreparedUpdate update = prepare_update(pdf, what, sized);
+        const core::Bytes cms = make(covered_bytes(update));
+        if (cms.size() > sized.reserve) {
+            sized.reserve = cms.size() + 1024;  // lay the update out again with room for it
+            continue;
         }
-        throw Error(Errc::internal, what + ": the signature did not fit the room made for it");
-    });
-    return result;
+        return fill_contents(std::move(update), cms);
+    }
+    throw Error(Errc::internal, what + ": the signature did not fit the room made for it");
+}
+
+std::size_t contents_reserve(const Signer& signer, const SignOptions& options,
+                             const std::string& what) {
+    // The room for /Contents: the SignedData as prepared over nothing (same certificates and
+    // attributes), the largest value the key can make, and for level T a time-stamp token's usual
+    // size; a larger token lays the update out again. No key operation is spent on it.
+    const auto prepared =
+        cms::prepare_cades(validation::DataObject::borrowing(what, {}), signer, options, false);
+    const auto der =
+        ossl::encode_der(prepared.cms.get(), i2d_CMS_ContentInfo, "the prepared signature");
+    const int value = EVP_PKEY_get_size(X509_get0_pubkey(signer_certificate(signer)));
+    return der.size() + static_cast<std::size_t>(std::max(value, 0)) + 256 +
+           (options.level == Level::t ? 12288 : 0);
 }
 
 core::Bytes sign_pdf(std::span<const unsigned char> pdf, const std::string& what,
                      const Signer& signer, const SignOptions& options,
                      const cms::TokenSource& tokens) {
-    // The room for /Contents: the signature as made over nothing (same certificates, same key),
-    // and for level T a time-stamp token's usual size; a larger token lays the update out again.
-    SignOptions plain = options;
-    plain.level = Level::b;
-    const auto sample = cms::sign_cades_detached({}, what, signer, plain, tokens);
     NewSignature sig;
     sig.when = options.signing_time.value_or(now_utc());
-    sig.reserve = sample.size() + 256 + (options.level == Level::t ? 12288 : 0);
+    sig.reserve = contents_reserve(signer, options, what);
     return append_signature(pdf, what, sig, [&](std::span<const unsigned char> bytes) {
         return cms::sign_cades_detached(bytes, what, signer, options, tokens);
     });

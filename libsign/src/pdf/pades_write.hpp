@@ -33,6 +33,27 @@ struct NewSignature {
 core::Bytes append_signature(std::span<const unsigned char> pdf, const std::string& what,
                              const NewSignature& signature, const ContentsMaker& make);
 
+// ---- The steps sign_pdf shares with two-phase signing.
+
+// The file with one more incremental update as append_signature lays it out, /Contents all zeros
+// with room for `signature.reserve` bytes: its first hex digit is at `contents`.
+struct PreparedUpdate {
+    core::Bytes file;
+    std::size_t contents = 0;
+    std::size_t reserve = 0;
+};
+PreparedUpdate prepare_update(std::span<const unsigned char> pdf, const std::string& what,
+                              const NewSignature& signature);
+// What the byte range covers: the file but /Contents with its angle brackets.
+// Error(malformed_input) when `update` is not laid out so.
+core::Bytes covered_bytes(const PreparedUpdate& update);
+// The file with `cms` in /Contents; Error(internal) when it does not fit.
+core::Bytes fill_contents(PreparedUpdate update, std::span<const unsigned char> cms);
+// The room /Contents needs for a signature by `signer` with `options` (B, or T with a time-stamp of
+// the usual size), found without a key operation.
+std::size_t contents_reserve(const Signer& signer, const SignOptions& options,
+                             const std::string& what);
+
 // The file with one more incremental update adding `data` to the DSS (EN 319 142-1 5.4.2, made
 // when missing): each certificate, CRL and OCSP response not there yet as a stream, and a VRI
 // entry for each signature naming them.

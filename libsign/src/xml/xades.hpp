@@ -64,6 +64,36 @@ XmlSignatures extract_facts(std::span<const unsigned char> bytes, const std::str
 core::Bytes sign_xades(const std::filesystem::path& file, const Signer& signer,
                        const SignOptions& options, const cms::TokenSource& tokens);
 
+// ---- The steps sign_xades shares with two-phase signing (prepare, sign, complete).
+
+// A XAdES B-B signature over `file` for the certificate of `signer` (whose key may be
+// elsewhere), its references digested and its SignatureValue empty, serialised; and what the key
+// signs: the canonical SignedInfo (XMLDSig 3.1.2). The certificate is checked
+// (Signer::check_usable_at) at the signing time.
+struct UnsignedXades {
+    core::Bytes signature;
+    core::Bytes to_be_signed;
+};
+UnsignedXades prepare_xades(const std::filesystem::path& file, const Signer& signer,
+                            const SignOptions& options);
+// The signature `prepared` (as prepare_xades made it) with `value` (ECDSA: DER or raw), checked
+// first against the KeyInfo certificate over the canonical SignedInfo (Error(key_refused) when
+// it does not match), a time-stamp added at options.level T. `documents`, when given, are what
+// its detached references sign: the result is then verified whole before it is returned.
+core::Bytes complete_xades(std::span<const unsigned char> prepared,
+                           std::span<const unsigned char> value, const SignOptions& options,
+                           const cms::TokenSource& tokens,
+                           const std::optional<validation::DataObjects>& documents,
+                           const std::vector<core::Bytes>& chain);
+// The same for an ASiC signature over container entries (as sign_xades_entries).
+UnsignedXades prepare_xades_entries(const validation::DataObjects& entries, const Signer& signer,
+                                    const SignOptions& options);
+// What the signature `prepared` signs (its canonical SignedInfo), and the SHA-256 (hex) of its
+// signer's certificate. Error(malformed_input) naming `what` when it is no signature ltsign
+// prepared.
+core::Bytes prepared_xades_to_be_signed(std::span<const unsigned char> prepared,
+                                        const std::string& what, std::string& cert_sha256);
+
 // ETSI EN 319 162-1 (ASiC): the namespace of ASiCManifest and asic:XAdESSignatures.
 inline constexpr const char* k_asic_ns = "http://uri.etsi.org/02918/v1.2.1#";
 

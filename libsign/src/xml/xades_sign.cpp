@@ -6,10 +6,12 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <set>
 
 #include "cms/cades_timestamp.hpp"
 #include "crypto/digests.hpp"
 #include "crypto/signer_impl.hpp"
+#include "crypto/signing.hpp"
 #include "ltsign/error.hpp"
 #include "xml/xades.hpp"
 #include "xml/xml_doc.hpp"
@@ -227,7 +229,8 @@ std::pair<std::string, std::string> signing_methods(const Signer& signer,
     }
     // SHA-1 and SHA-3 have no signature method here (signature_method_uri says nullopt).
     const std::string digest = crypto::digest_name(crypto::evp_md(options.digest));
-    const auto method = signature_method_uri(detail::impl(signer).key.get(), digest);
+    const auto method =
+        signature_method_uri(X509_get0_pubkey(detail::impl(signer).cert.get()), digest);
     if (!method) {
         throw Error(Errc::usage,
                     "XAdES signatures need an RSA or EC key and the digest sha256, "
@@ -331,24 +334,28 @@ void check_new_signature(const core::Bytes& out, const validation::DataObjects& 
     }
 }
 
-// The signature's parts in `target`: one reference per detached document (or the enveloped or
-// enveloping one), signed, time-stamped at B-T, serialised and checked.
-core::Bytes make_signature(Target& target, const std::vector<DetachedDocument>& documents,
-                           const std::string& content_mime, const Signer& signer,
-                           const SignOptions& options, const cms::TokenSource& tokens) {
+// The signature's parts in `target`, unsigned: one reference per detached document (or the
+// enveloped or enveloping one), the signed properties, the KeyInfo.
+struct Template {
+    xmlNode* signature = nullptr;
+    DetachedData detached;
+    validation::DataObjects objects;
+};
+Template build_template(Target& target, const std::vector<DetachedDocument>& documents,
+                        const std::string& content_mime, const Signer& signer,
+                        const SignOptions& options, const std::string& method,
+                        const std::string& digest_uri) {
     const TimePoint when = options.signing_time.value_or(now_utc());
-    signer.check_usable_at(when);
     const auto& identity = detail::impl(signer);
-    const auto [method, digest_uri] = signing_methods(signer, options, tokens);
     const std::string id = random_id();
     const std::string sig_id = "id-" + id, sp_id = "xades-id-" + id;
     Builder b(target.doc.get());
-    xmlNode* sig = b.signature(target.parent);
+    Template t;
+    xmlNode* sig = t.signature = b.signature(target.parent);
     Builder::set(sig, "Id", sig_id);
     xmlNode* si = b.ds(sig, "SignedInfo");
     Builder::set(b.ds(si, "CanonicalizationMethod"), "Algorithm", k_exc_c14n);
     Builder::set(b.ds(si, "SignatureMethod"), "Algorithm", method);
-    DetachedData detached;
     std::vector<std::pair<std::string, std::string>> formats;
     const std::string object_id = "o-id-" + id + "-1";
     if (documents.empty()) {
@@ -362,7 +369,8 @@ core::Bytes make_signature(Target& target, const std::vector<DetachedDocument>& 
     }
     for (const auto& d : documents) {
         formats.emplace_back("r-id-" + id + "-" + std::to_string(formats.size() + 1), d.mime_type);
-        detached.emplace(d.uri, d.object);
+        t.detached.emplace(d.uri, d.object);
+        t.objects.push_back(d.object);
         b.reference(si, formats.back().first, d.uri, "", {}, digest_uri);
     }
     b.reference(si, "", "#" + sp_id, k_signed_properties_type, {k_exc_c14n}, digest_uri);
@@ -372,10 +380,8 @@ core::Bytes make_signature(Target& target, const std::vector<DetachedDocument>& 
     b.ds(x509, "X509Certificate", base64_encode(signer_der));
     for (const auto& c : identity.chain)
         b.ds(x509, "X509Certificate", base64_encode(ossl::to_der(c.get())));
-
-    const EVP_MD* md = crypto::evp_md(options.digest);
-    xmlNode* qp =
-        add_qualifying_properties(b, sig, sig_id, sp_id, formats, when, signer_der, md, digest_uri);
+    add_qualifying_properties(b, sig, sig_id, sp_id, formats, when, signer_der,
+                              crypto::evp_md(options.digest), digest_uri);
     if (documents.empty() && options.packaging == Packaging::enveloping) {
         xmlNode* obj = b.ds(sig, "Object", base64_encode(target.content));
         Builder::set(obj, "Id", object_id);
@@ -383,12 +389,83 @@ core::Bytes make_signature(Target& target, const std::vector<DetachedDocument>& 
         Builder::set(obj, "MimeType", content_mime);
     }
     register_ids(target.doc.get());
-    sign_core(sig, identity.key.get(), detached);
-    if (options.level == Level::t) add_signature_timestamp(target.doc.get(), sig, qp, tokens, md);
-    const core::Bytes out = serialize(target.doc.get(), false);
-    validation::DataObjects objects;
-    for (const auto& d : documents) objects.push_back(d.object);
-    check_new_signature(out, objects);
+    return t;
+}
+
+// XMLDSig 3.1.2: what the signature value signs, the SignedInfo canonicalised with its
+// CanonicalizationMethod (always exclusive c14n in what ltsign writes).
+core::Bytes signed_info_c14n(xmlDoc* doc, xmlNode* sig) {
+    xmlNode* si = child(sig, k_dsig_ns, "SignedInfo");
+    xmlNode* cm = child(si, k_dsig_ns, "CanonicalizationMethod");
+    if (si == nullptr || attribute(cm, "Algorithm") != k_exc_c14n)
+        throw Error(Errc::malformed_input, "the prepared signature has no SignedInfo ltsign wrote");
+    return canonicalize(doc, si, k_exc_c14n);
+}
+
+// The template signed as far as xmlsec1 goes without the key: the reference digests, computed
+// by xmlsec1 itself with a placeholder key whose value is thrown away. What the key signs is the
+// canonical SignedInfo.
+core::Bytes digest_references(xmlDoc* doc, Template& t, const Signer& signer) {
+    sign_core(t.signature, crypto::placeholder_key(detail::impl(signer).cert.get()), t.detached);
+    xmlNodeSetContent(child(t.signature, k_dsig_ns, "SignatureValue"), nullptr);
+    return signed_info_c14n(doc, t.signature);
+}
+
+// The first KeyInfo certificate: the signer's in what ltsign writes.
+ossl::Ptr<X509> signer_certificate(xmlNode* sig) {
+    xmlNode* xd = child(child(sig, k_dsig_ns, "KeyInfo"), k_dsig_ns, "X509Data");
+    xmlNode* xc = child(xd, k_dsig_ns, "X509Certificate");
+    const auto der = base64_decode(text(xc));
+    const unsigned char* p = der.data();
+    ossl::Ptr<X509> cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+    if (!cert) ossl::fail(Errc::malformed_input, "the prepared signature names no certificate");
+    return cert;
+}
+
+// The value checked against the signer's certificate over the canonical SignedInfo, then put in
+// (ECDSA as r and s, XMLDSig 1.1 6.4.3); the time-stamp at B-T; the result serialised.
+core::Bytes complete_value(xmlDoc* doc, xmlNode* sig, std::span<const unsigned char> value,
+                           const SignOptions& options, const cms::TokenSource& tokens) {
+    const auto cert = signer_certificate(sig);
+    // The digest the SignatureMethod names ("rsa-sha256"), as every verifier will read it.
+    const std::string method = signature_method_name(attribute(
+        child(child(sig, k_dsig_ns, "SignedInfo"), k_dsig_ns, "SignatureMethod"), "Algorithm"));
+    const auto digest = digest_from_string(method.substr(method.rfind('-') + 1));
+    if (method.find('-') == std::string::npos || !digest)
+        throw Error(Errc::malformed_input, "the prepared signature names no method ltsign makes");
+    const EVP_MD* md = crypto::evp_md(*digest);
+    if (!crypto::value_matches(cert.get(), signed_info_c14n(doc, sig), value, md,
+                               RsaPadding::pkcs1_v15)) {
+        throw Error(Errc::key_refused,
+                    "the signature value does not match: it was not made over this SignedInfo "
+                    "with the key of " +
+                        ossl::name_to_string(X509_get_subject_name(cert.get())));
+    }
+    const core::Bytes raw = crypto::ecdsa_as(cert.get(), value, crypto::EcdsaEncoding::raw);
+    xmlNode* sv = child(sig, k_dsig_ns, "SignatureValue");
+    xmlNodeSetContent(sv, BAD_CAST base64_encode(raw).c_str());  // base64 needs no escaping
+    if (options.level == Level::t) {
+        if (!tokens)
+            throw Error(Errc::usage, "level T needs a time-stamping authority", Remedy::tsa);
+        add_signature_timestamp(doc, sig, qualifying_properties(sig), tokens, md);
+    }
+    return serialize(doc, false);
+}
+
+// Prepare, sign with the signer's key, complete: the path every XAdES signature takes.
+core::Bytes make_signature(Target& target, const std::vector<DetachedDocument>& documents,
+                           const std::string& content_mime, const Signer& signer,
+                           const SignOptions& options, const cms::TokenSource& tokens) {
+    signer.check_usable_at(options.signing_time.value_or(now_utc()));
+    const auto [method, digest_uri] = signing_methods(signer, options, tokens);
+    Template t =
+        build_template(target, documents, content_mime, signer, options, method, digest_uri);
+    const core::Bytes tbs = digest_references(target.doc.get(), t, signer);
+    const core::Bytes value =
+        crypto::sign_with_key(detail::impl(signer), tbs, crypto::evp_md(options.digest),
+                              RsaPadding::pkcs1_v15, crypto::EcdsaEncoding::raw);
+    const core::Bytes out = complete_value(target.doc.get(), t.signature, value, options, tokens);
+    check_new_signature(out, t.objects);
     return out;
 }
 
@@ -416,17 +493,104 @@ core::Bytes sign_xades(const fs::path& file, const Signer& signer, const SignOpt
     return make_signature(target, documents, mime_type(file), signer, options, tokens);
 }
 
-core::Bytes sign_xades_entries(const validation::DataObjects& entries, const Signer& signer,
-                               const SignOptions& options, const cms::TokenSource& tokens) {
+UnsignedXades prepare_xades(const fs::path& file, const Signer& signer,
+                            const SignOptions& options) {
+    signer.check_usable_at(options.signing_time.value_or(now_utc()));
+    SignOptions b = options;
+    b.level = Level::b;  // a time-stamp comes after the value, at completion
+    const auto [method, digest_uri] = signing_methods(signer, b, {});
+    Target target = prepare_target(file, options.packaging);
+    std::vector<DetachedDocument> documents;
+    if (options.packaging == Packaging::detached) {
+        documents.push_back({uri_for(file.filename().string()), mime_type(file),
+                             validation::DataObject::from_file(file)});
+    }
+    Template t = build_template(target, documents, mime_type(file), signer, b, method, digest_uri);
+    UnsignedXades out;
+    out.to_be_signed = digest_references(target.doc.get(), t, signer);
+    out.signature = serialize(target.doc.get(), false);
+    return out;
+}
+
+namespace {
+
+// The prepared document parsed, its IDs registered, and its signature: the last top-level one
+// (the root's last child when enveloped).
+std::pair<Doc, xmlNode*> parse_prepared(std::span<const unsigned char> prepared,
+                                        const std::string& what) {
+    Doc doc = parse(prepared, what);
+    register_ids(doc.get());
+    const auto sigs = top_level_signatures(xmlDocGetRootElement(doc.get()));
+    if (sigs.empty()) throw Error(Errc::malformed_input, what + ": holds no signature");
+    xmlNode* sig = sigs.back();
+    return {std::move(doc), sig};
+}
+
+}  // namespace
+
+core::Bytes prepared_xades_to_be_signed(std::span<const unsigned char> prepared,
+                                        const std::string& what, std::string& cert_sha256) {
+    auto [doc, sig] = parse_prepared(prepared, what);
+    cert_sha256 = ossl::sha256_hex(signer_certificate(sig).get());
+    return signed_info_c14n(doc.get(), sig);
+}
+
+core::Bytes complete_xades(std::span<const unsigned char> prepared,
+                           std::span<const unsigned char> value, const SignOptions& options,
+                           const cms::TokenSource& tokens,
+                           const std::optional<validation::DataObjects>& documents,
+                           const std::vector<core::Bytes>& chain) {
+    auto [doc, sig] = parse_prepared(prepared, "the prepared signature");
+    // KeyInfo is not signed (no reference names it): the chain can join it now.
+    xmlNode* x509 = child(child(sig, k_dsig_ns, "KeyInfo"), k_dsig_ns, "X509Data");
+    std::set<std::string> present;
+    for (xmlNode* xc : children(x509, k_dsig_ns, "X509Certificate")) present.insert(text(xc));
+    xmlNs* ds = xmlSearchNsByHref(doc.get(), sig, BAD_CAST k_dsig_ns);
+    for (const auto& der : chain) {
+        const std::string b64 = base64_encode(der);
+        if (x509 != nullptr && present.insert(b64).second)
+            made(xmlNewTextChild(x509, ds, BAD_CAST "X509Certificate", BAD_CAST b64.c_str()));
+    }
+    const core::Bytes out = complete_value(doc.get(), sig, value, options, tokens);
+    if (documents) check_new_signature(out, *documents);
+    return out;
+}
+
+namespace {
+
+// An asic:XAdESSignatures document and one detached document per container entry.
+Target asic_target(const validation::DataObjects& entries,
+                   std::vector<DetachedDocument>& documents) {
     Target target;
     target.doc.reset(made(xmlNewDoc(BAD_CAST "1.0")));
     target.parent = made(xmlNewNode(nullptr, BAD_CAST "XAdESSignatures"));
     xmlSetNs(target.parent, made(xmlNewNs(target.parent, BAD_CAST k_asic_ns, BAD_CAST "asic")));
     xmlDocSetRootElement(target.doc.get(), target.parent);
-    std::vector<DetachedDocument> documents;
     for (const auto& e : entries)
         documents.push_back({entry_uri(e.name()), mime_type(e.name()), e});
+    return target;
+}
+
+}  // namespace
+
+core::Bytes sign_xades_entries(const validation::DataObjects& entries, const Signer& signer,
+                               const SignOptions& options, const cms::TokenSource& tokens) {
+    std::vector<DetachedDocument> documents;
+    Target target = asic_target(entries, documents);
     return make_signature(target, documents, "", signer, options, tokens);
+}
+
+UnsignedXades prepare_xades_entries(const validation::DataObjects& entries, const Signer& signer,
+                                    const SignOptions& options) {
+    signer.check_usable_at(options.signing_time.value_or(now_utc()));
+    const auto [method, digest_uri] = signing_methods(signer, options, {});
+    std::vector<DetachedDocument> documents;
+    Target target = asic_target(entries, documents);
+    Template t = build_template(target, documents, "", signer, options, method, digest_uri);
+    UnsignedXades out;
+    out.to_be_signed = digest_references(target.doc.get(), t, signer);
+    out.signature = serialize(target.doc.get(), false);
+    return out;
 }
 
 }  // namespace ltsign::xml
