@@ -11,6 +11,7 @@
 #include "helpers.hpp"
 #include "responders.hpp"
 #include "test_pki.hpp"
+#include "tsa_process.hpp"
 #include "xml/xml_doc.hpp"
 
 namespace ltsign {
@@ -273,6 +274,106 @@ TEST_F(Revocation, QuietPrintsTheSummaryAndTheOneFailureOnly) {
     EXPECT_NE(r.out.find("HASH_FAILURE  " + (sigs / "beslut-17.txt.p7s").string()),
               std::string::npos)
         << r.out;
+}
+
+// CLI manners: a mistyped command is named with the likely one, every --help has examples and
+// exit codes, an output into a missing folder is 73 before anything is done, a password is asked
+// on a terminal (never echoed) and said to be missing elsewhere, and every writing command can
+// say what it wrote as JSON.
+class Manners : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        ::setenv("LTSIGN_TEST_PASS", test::k_password, 1);
+        fs::create_directories(docs);
+        for (const char* name : {"a.txt", "b.txt", "c.txt"})
+            test::write_text(docs / name, std::string("Handling ") + name + "\n");
+    }
+    test::TempDir dir;
+    fs::path docs = dir / "dokument";
+};
+
+TEST_F(Manners, AMistypedCommandIsNamedAndEveryHelpHasExamplesAndExitCodes) {
+    auto r = ltsign("verfy x.p7s");
+    EXPECT_EQ(r.exit_code, 64);
+    EXPECT_NE(r.err.find("unknown command verfy; did you mean verify?"), std::string::npos)
+        << r.err;
+    for (const char* command :
+         {"sign", "verify", "inspect", "timestamp", "extend", "seal", "renew", "tsa", "keys"}) {
+        r = ltsign(std::string(command) + " --help");
+        EXPECT_EQ(r.exit_code, 0) << command;
+        EXPECT_NE(r.out.find("Examples:\n  ltsign " + std::string(command)), std::string::npos)
+            << command << "\n"
+            << r.out;
+        EXPECT_NE(r.out.find("Exit codes: 0 passed"), std::string::npos) << command;
+    }
+}
+
+TEST_F(Manners, AnOutputIntoAMissingFolderIs73AndNothingIsMade) {
+    auto r = ltsign("sign " + q(docs / "a.txt") + " --key " + q(pki("ec.p12")) +
+                    " --pass-env LTSIGN_TEST_PASS -o " + q(dir / "saknas" / "a.p7s"));
+    EXPECT_EQ(r.exit_code, 73) << r.err;
+    EXPECT_NE(r.err.find("does not exist; create it first"), std::string::npos) << r.err;
+    r = ltsign("timestamp " + q(docs / "a.txt") + " --tsa http://127.0.0.1:1/ -o " +
+               q(dir / "saknas" / "a.tst"));
+    EXPECT_EQ(r.exit_code, 73) << r.err;
+    EXPECT_FALSE(fs::exists(dir / "saknas"));
+    // A batch's output folder is made.
+    r = ltsign("sign " + q(docs) + " --key " + q(pki("ec.p12")) +
+               " --pass-env LTSIGN_TEST_PASS --quiet -o " + q(dir / "ny" / "sig"));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "signed 3 file(s) -> " + (dir / "ny" / "sig").string() + "\n");
+}
+
+TEST_F(Manners, APasswordIsAskedOnATerminalNeverEchoedAndSaidMissingElsewhere) {
+    const std::string sign = std::string(LTSIGN_BINARY) + " sign " + (docs / "a.txt").string() +
+                             " --key " + pki("rsa.p12").string() + " -o ";
+    auto r = ltsign("sign " + q(docs / "a.txt") + " --key " + q(pki("rsa.p12")) + " -o " +
+                    q(dir / "a.p7s"));
+    EXPECT_EQ(r.exit_code, 77);
+    EXPECT_NE(r.err.find("needs a password and none was given"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir / "a.p7s"));
+    // Typed once the prompt is shown: a second's pause, as a person would take.
+    // (test::run gives the command /dev/null as input: the pipe goes inside the parentheses.)
+    r = test::run("{ (sleep 1; echo " + q(test::k_password) + ") | timeout 30 script -qec " +
+                  q(sign + (dir / "a.p7s").string()) + " /dev/null; }");
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("password for "), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find(test::k_password), std::string::npos) << r.out;
+    EXPECT_TRUE(fs::exists(dir / "a.p7s"));
+}
+
+TEST_F(Manners, WritingCommandsSayWhatTheyWroteAsJsonAndExtendTakesAFolderTwice) {
+    auto r = ltsign("sign " + q(docs) + " --key " + q(pki("ec.p12")) +
+                    " --pass-env LTSIGN_TEST_PASS --json -o " + q(dir / "sig"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto j = json::parse(r.out);
+    EXPECT_EQ(j["command"], "sign");
+    EXPECT_EQ(j["signatures"].size(), 3u);
+    test::TsaProcess tsa(dir / "serial", std::string("--test-clock ") + test::k_tsa_clock);
+    r = ltsign("seal " + q(docs) + " --tsa " + tsa.url() + " --json -o " + q(dir / "bevis"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    j = json::parse(r.out);
+    EXPECT_EQ(j["command"], "seal");
+    EXPECT_EQ(j["documents"].size(), 3u);
+    // inspect opens an evidence record: its chain and the digests its time-stamp covers.
+    r = ltsign("inspect " + q(dir / "bevis" / "b.txt.ers") + " --json");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::string digest = test::run("sha256sum " + q(docs / "b.txt")).out.substr(0, 64);
+    EXPECT_NE(r.out.find("\"chain 1\""), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("covered digests"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(digest), std::string::npos) << r.out;
+    // extend DIR: every signature to T; again, nothing to do and exit 0.
+    const std::string extend = "extend " + q(dir / "sig") + " --level T --tsa " + tsa.url() +
+                               " --data " + q(docs) + " --in-place --json";
+    r = ltsign(extend);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    j = json::parse(r.out);
+    EXPECT_EQ(j["summary"]["extended"], 3);
+    r = ltsign(extend);
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    j = json::parse(r.out);
+    EXPECT_EQ(j["summary"]["already"], 3) << r.out;
+    EXPECT_EQ(j["summary"]["extended"], 0);
 }
 
 }  // namespace

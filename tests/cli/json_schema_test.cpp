@@ -26,6 +26,7 @@ TEST(JsonSchemas, VerifyReportSealManifestAndPolicy) {
     ::setenv("LTSIGN_TEST_PASS", test::k_password, 1);
     test::TempDir dir;
     fs::create_directories(dir / "docs");
+    fs::create_directories(dir / "in");  // the folder of a single output must exist
     test::write_text(dir / "docs" / "a.txt", "a");
     test::TsaProcess tsa(dir / "serial", std::string("--test-clock ") + test::k_tsa_clock);
     ASSERT_EQ(ltsign("sign " + q(dir / "docs" / "a.txt") + " --key " + q(pki("ec.p12")) +

@@ -139,6 +139,7 @@ TEST_F(Xades, DetachedBinaryVerifiesWithDataAndFailsAfterOneByteChange) {
 
 TEST_F(Xades, EnvelopingCarriesAnyFileAndBatchPairingFindsDetachedDocuments) {
     const auto sig = dir / "out" / "ritning.tif.xades.xml";
+    fs::create_directories(sig.parent_path());  // the folder of a single output must exist
     ASSERT_EQ(sign(binary, "enveloping", sig).exit_code, 0);
     EXPECT_EQ(verify(sig, 0)["signatures"][0]["indication"], "TOTAL_PASSED");
     // --data DIR pairs NAME.xades.xml with DIR/NAME.

@@ -143,6 +143,7 @@ int run_one(const ExtendArgs& a, Said& said) {
     if (a.tsa.url.empty() && level != Level::lt)
         throw Error(Errc::usage, "--level " + a.level + " needs --tsa URL");
     const std::string target = a.in_place ? a.signature : a.output;
+    require_folder_of(target);
     std::error_code ec;
     if (!a.in_place && !a.overwrite && std::filesystem::exists(target, ec)) {
         throw Error(Errc::cannot_create_output,

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "common.hpp"
+#include "progress.hpp"
 
 namespace ltsign::cli {
 namespace fs = std::filesystem;
@@ -20,7 +21,7 @@ struct SignArgs {
     std::string output;
     std::string format = "cades", packaging = "detached", level = "B", digest = "sha256";
     std::string signing_time;
-    bool pss = false, force = false;
+    bool pss = false, force = false, json = false, quiet = false;
     // Two-phase signing.
     bool prepare = false;
     std::string complete, signature_value, to_be_signed;
@@ -237,6 +238,8 @@ int run_sign(const SignArgs& a) {
     std::vector<fs::path> inputs(a.files.begin(), a.files.end());
     const auto plan = plan_signatures(inputs, a.output, options);
 
+    if (plan.size() == 1 && plan.front().output == fs::path(a.output))
+        require_folder_of(plan.front().output);
     const Signer signer = load_signer(a.key);
     signer.check_usable_at(options.signing_time.value_or(now_utc()));
 
@@ -256,14 +259,25 @@ int run_sign(const SignArgs& a) {
     std::vector<fs::path> targets;
     made.reserve(plan.size());
     const ValidationContext context = make_validation_context(a.validation);
+    std::uint64_t bytes = 0;
+    for (const auto& p : plan) bytes += size_of(p.input.string());
+    Progress shown("signing", plan.size(), bytes, !a.json && !a.quiet);
     for (const auto& p : plan) {
         made.push_back(sign_file(p.input, signer, options));
         targets.push_back(p.output);
         if (long_term) made.back() = raise(made.back(), p, *long_term, options, context);
+        shown.advance(1, size_of(p.input.string()));
     }
     save_all(made, targets, a.force);
-    for (const auto& p : plan)
-        std::cout << "signed " << p.input.string() << " -> " << p.output.string() << "\n";
+    shown.finish();
+    nlohmann::json written = nlohmann::json::array();
+    std::string text;
+    for (const auto& p : plan) {
+        written.push_back({{"input", p.input.string()}, {"output", p.output.string()}});
+        if (!a.quiet) text += "signed " + p.input.string() + " -> " + p.output.string() + "\n";
+    }
+    if (a.quiet) text = "signed " + std::to_string(plan.size()) + " file(s) -> " + a.output + "\n";
+    print_outcome(a.json, "sign", {{"level", a.level}, {"signatures", std::move(written)}}, text);
     return 0;
 }
 
@@ -296,6 +310,8 @@ Command add_sign(CLI::App& root) {
     app->add_option("-o,--output", args->output, "Output file (one input) or folder (several)")
         ->required();
     app->add_flag("--force", args->force, "Replace existing output files (atomically)");
+    app->add_flag("--json", args->json, "Print what was written as one JSON document");
+    app->add_flag("-q,--quiet", args->quiet, "Print one summary line instead of one per file");
     app->add_flag("--prepare", args->prepare,
                   "Two-phase signing: write a pending signature (-o X.pending) for --cert, whose "
                   "key signs elsewhere");

@@ -35,6 +35,7 @@ Command add_timestamp(CLI::App& root) {
             if (!std::filesystem::is_regular_file(args->file, ec)) {
                 throw Error(Errc::input_missing, args->file + ": no such file; check the path");
             }
+            require_folder_of(args->output);
             if (!args->force && std::filesystem::exists(args->output, ec)) {
                 throw Error(Errc::cannot_create_output,
                             args->output +

@@ -1,6 +1,8 @@
 #include "common.hpp"
 
+#include <fcntl.h>
 #include <openssl/crypto.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -83,8 +85,32 @@ void add_key_options(CLI::App* app, KeyArgs& a, bool required) {
                     "Read the key password (a token's PIN) from the first line of this file");
 }
 
-Signer load_signer(const KeyArgs& a) {
-    std::string password = read_password(a.pass_env, a.pass_file);
+namespace {
+
+// A password typed on the terminal, never echoed; nullopt when there is no terminal to ask.
+std::optional<std::string> prompt_password(const std::string& prompt) {
+    const int tty = ::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (tty < 0 || ::isatty(STDIN_FILENO) != 1) {
+        if (tty >= 0) ::close(tty);
+        return std::nullopt;
+    }
+    termios old{};
+    ::tcgetattr(tty, &old);
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(tty, TCSANOW, &quiet);  // keeps what was typed ahead
+    [[maybe_unused]] auto w = ::write(tty, prompt.data(), prompt.size());
+    std::string line;
+    char c = 0;
+    while (::read(tty, &c, 1) == 1 && c != '\n' && line.size() < 4096) line.push_back(c);
+    ::tcsetattr(tty, TCSAFLUSH, &old);
+    w = ::write(tty, "\n", 1);
+    ::close(tty);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    return line;
+}
+
+Signer open_signer(const KeyArgs& a, std::string& password) {
     try {
         if (a.key.starts_with("pkcs11:")) {
             std::vector<std::filesystem::path> chain(a.chain.begin(), a.chain.end());
@@ -105,6 +131,28 @@ Signer load_signer(const KeyArgs& a) {
     } catch (...) {
         wipe(password);
         throw;
+    }
+}
+
+}  // namespace
+
+Signer load_signer(const KeyArgs& a) {
+    std::string password = read_password(a.pass_env, a.pass_file);
+    const bool given = !a.pass_env.empty() || !a.pass_file.empty();
+    try {
+        return open_signer(a, password);
+    } catch (const Error& e) {
+        // No password was given, and one is needed: ask on a terminal, else say it is missing
+        // (not wrong).
+        if (given || e.remedy() != Remedy::password) throw;
+        const std::string what = a.key.starts_with("pkcs11:") ? "PIN" : "password";
+        auto typed = prompt_password(what + " for " + a.key + ": ");
+        if (!typed) {
+            throw Error(Errc::key_refused,
+                        a.key + ": the key needs a " + what + " and none was given",
+                        Remedy::password);
+        }
+        return open_signer(a, *typed);
     }
 }
 

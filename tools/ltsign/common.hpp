@@ -30,6 +30,12 @@ Command add_seal(CLI::App& root);
 Command add_renew(CLI::App& root);
 Command add_keys(CLI::App& root);
 
+// Examples and exit codes in every --help (help.cpp).
+void add_help_texts(CLI::App& root);
+// "ltsign: unknown command verfy; did you mean verify?" when argv's first word is no command
+// (empty when it is one).
+std::string did_you_mean(CLI::App& root, int argc, char** argv);
+
 // What to do about an error, in this CLI's words: the library names the remedy, the CLI its
 // options. Empty for Remedy::none.
 std::string remedy_hint(Remedy remedy);

@@ -1,5 +1,6 @@
 // ltsign: the command-line front end. This file only lists the subcommands; each lives in its
 // own cmd_*.cpp and calls the library.
+#include <algorithm>
 #include <iostream>
 #include <vector>
 
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
         cli::add_keys(app),
     };
     // clang-format on
+    cli::add_help_texts(app);
 
     try {
         app.parse(argc, argv);
@@ -37,6 +39,14 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
+        // A mistyped command is named, with the command it most likely meant.
+        const bool no_command = std::none_of(commands.begin(), commands.end(),
+                                             [](const auto& c) { return c.app->parsed(); });
+        const std::string suggestion = no_command ? cli::did_you_mean(app, argc, argv) : "";
+        if (!suggestion.empty()) {
+            std::cerr << suggestion << "\n";
+            return static_cast<int>(Errc::usage);
+        }
         std::cerr << "ltsign: " << e.what() << "; see ltsign --help\n";
         return static_cast<int>(Errc::usage);
     }

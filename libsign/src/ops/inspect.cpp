@@ -4,6 +4,8 @@
 #include <algorithm>
 
 #include "crypto/digests.hpp"
+#include "ers/hash_tree.hpp"
+#include "ers/record.hpp"
 #include "ops/formats.hpp"
 #include "validation/evidence.hpp"
 
@@ -98,6 +100,45 @@ std::vector<InspectField> timelines(const ops::Evidence& evidence) {
     return out;
 }
 
+std::string hex_of(ers::ByteView bytes) {
+    return ossl::to_hex(bytes.data(), bytes.size());
+}
+
+// An evidence record's structure: its chains, each with its digest algorithm and time-stamps, and
+// the digests the first time-stamp covers (the first list of its reduced hash tree: the data
+// object's own hash and its neighbours; without a tree, the token's imprint is the hash).
+std::vector<InspectField> record_fields(const ers::EvidenceRecord& record) {
+    std::vector<InspectField> out;
+    out.push_back({"encoding",
+                   record.encoding == ers::EvidenceRecord::Encoding::xml ? "XML (RFC 6283)"
+                                                                         : "DER (RFC 4998)",
+                   {}});
+    out.push_back({"archive time-stamp chains", std::to_string(record.chains.size()), {}});
+    for (std::size_t c = 0; c < record.chains.size(); ++c) {
+        const auto& chain = record.chains[c];
+        const EVP_MD* md = ers::chain_digest(chain);
+        InspectField f{"chain " + std::to_string(c + 1),
+                       std::to_string(chain.stamps.size()) + " time-stamp(s), digest " +
+                           (md != nullptr ? crypto::digest_name(md) : std::string("unknown")),
+                       {}};
+        if (!chain.stamps.empty()) {
+            const auto& first = chain.stamps.front();
+            InspectField covered{"covered digests", "", {}};
+            if (first.reduced_hashtree && !first.reduced_hashtree->empty()) {
+                for (const auto& value : first.reduced_hashtree->front())
+                    covered.children.push_back({"digest", hex_of(value), {}});
+            } else {
+                const auto imprint = ers::token_imprint(first.time_stamp).second;
+                covered.value =
+                    "the time-stamp's imprint: " + ossl::to_hex(imprint.data(), imprint.size());
+            }
+            f.children.push_back(std::move(covered));
+        }
+        out.push_back(std::move(f));
+    }
+    return out;
+}
+
 }  // namespace
 
 Inspection inspect_file(const std::filesystem::path& file) {
@@ -109,6 +150,7 @@ Inspection inspect_file(const std::filesystem::path& file) {
     } else if (entry.decode_record != nullptr) {
         out.path = input.path;
         out.format = entry.name == "ers-xml" ? FileFormat::ers_xml : FileFormat::ers_asn1;
+        out.fields = record_fields(entry.decode_record(input));
     } else {
         throw Error(Errc::malformed_input,
                     input.what + ": " + std::string(entry.description) +
