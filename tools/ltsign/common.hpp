@@ -26,6 +26,7 @@ Command add_extend(CLI::App& root);
 Command add_tsa(CLI::App& root);
 Command add_seal(CLI::App& root);
 Command add_renew(CLI::App& root);
+Command add_trust(CLI::App& root);
 
 // What to do about an error, in this CLI's words: the library names the remedy, the CLI its
 // options. Empty for Remedy::none.
@@ -52,9 +53,12 @@ TsaClient make_tsa_client(const TsaArgs& args);
 DigestAlgorithm parse_digest(const std::string& name);
 
 // How signatures are validated (verify, and extend/sign at the long-term levels, which embed what
-// validation used): --trust, --certs, --at, --offline, --crl, --policy.
+// validation used): --trust, --trust-list, --trust-config, --certs, --at, --offline, --crl,
+// --policy.
 struct ValidationArgs {
     std::vector<std::string> trust, certs, crls;
+    std::vector<std::string> trust_configs;  // --trust-config
+    std::string trust_list;                  // --trust-list SNAPSHOT
     std::string at, policy;
     bool offline = false;
 };

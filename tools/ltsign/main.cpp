@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
         cli::add_seal(app),
         cli::add_renew(app),
         cli::add_tsa(app),
+        cli::add_trust(app),
     };
     // clang-format on
 

@@ -298,6 +298,8 @@ BatchReport verify_batch(const std::vector<VerifyJob>& jobs, const ValidationCon
                          const std::function<void(std::size_t, std::size_t)>& progress) {
     BatchReport batch;
     batch.validation_time = validation::validation_time_of(context);
+    // The snapshot the anchors came from: every report cites it (its digest, each list's state).
+    batch.trust_list = detail::impl(context.trust).snapshot;
     // One validation time for the whole batch, so every verdict speaks of the same moment.
     for (const auto& job : jobs) {
         try {
