@@ -282,6 +282,34 @@ TEST_F(TrustedLists, ChangedSnapshotIsRefused) {
     EXPECT_FALSE(fs::exists(dir / "snapshot3"));
 }
 
+// TS 119 612 5.3.2: a list served with a lower sequence number than the snapshot it replaces is an
+// old list replayed; it is refused, and the replaced snapshot is swapped out whole.
+TEST_F(TrustedLists, RolledBackSequenceNumberIsRefused) {
+    test::TlSpec se;
+    se.sequence = 5;
+    se.providers = {tsp("Test TSP AB")};
+    test::write_signed_list(se, dir / "se-op.key", dir / "se-op.pem", www() / "se.xml");
+    publish({{"se.xml", "SE"}});
+    ASSERT_EQ(fetch().exit_code, 0);
+    const std::string first = test::read_text(dir / "snapshot" / "digest");
+    se.sequence = 3;
+    test::write_signed_list(se, dir / "se-op.key", dir / "se-op.pem", www() / "se.xml");
+    const auto again = fetch();
+    EXPECT_EQ(again.exit_code, 2) << again.out << again.err;
+    EXPECT_NE(again.err.find("TSLSequenceNumber 3 is lower than the 5"), std::string::npos)
+        << again.err;
+    EXPECT_NE(test::read_text(dir / "snapshot" / "digest"), first);
+    // Nothing is left beside the snapshot.
+    int entries = 0;
+    for (const auto& e : fs::directory_iterator(dir.path()))
+        entries += e.path().filename().string().rfind(".snapshot", 0) == 0 ? 1 : 0;
+    EXPECT_EQ(entries, 0);
+    const auto sig = sign("signed", pki("ec.p12"), nullptr);
+    const json r = verify(sig, "2026-06-02T00:00:00Z", 2);
+    const std::string why = r["files"][0]["signatures"][0]["explanation"];
+    EXPECT_NE(why.find("lower than the 5"), std::string::npos) << why;
+}
+
 // Named local anchors (a trust configuration) beside or instead of a snapshot.
 TEST_F(TrustedLists, TrustConfigurationNamesLocalAnchors) {
     test::TsaProcess tsa(dir / "serial", std::string("--test-clock ") + test::k_tsa_clock);
