@@ -11,6 +11,8 @@
 
 #include "helpers.hpp"
 #include "ltsign/ltsign.hpp"
+#include "responders.hpp"
+#include "trust/tsl.hpp"
 #include "xml/xml_doc.hpp"
 
 namespace ltsign {
@@ -25,7 +27,7 @@ struct Row {
 const std::vector<std::string> k_supported = {"cades",   "xades", "tst",    "ers-asn1",
                                               "ers-xml", "pades", "asic-e", "asic-s"};
 
-std::vector<Row> rows() {
+std::vector<Row> rows(const std::vector<std::string>& formats = k_supported) {
     std::vector<Row> out;
     const fs::path manifest = test::corpus_dir() / "MANIFEST.tsv";
     std::ifstream in(manifest);
@@ -39,8 +41,7 @@ std::vector<Row> rows() {
         std::string col;
         while (std::getline(ss, col, '\t')) cols.push_back(col);
         if (cols.size() < 8) continue;
-        if (std::find(k_supported.begin(), k_supported.end(), cols[4]) == k_supported.end())
-            continue;
+        if (std::find(formats.begin(), formats.end(), cols[4]) == formats.end()) continue;
         out.push_back({n, cols[0], cols[4], cols[5], cols[6], cols[7]});
     }
     return out;
@@ -185,6 +186,83 @@ std::string row_name(const ::testing::TestParamInfo<Row>& info) {
 
 INSTANTIATE_TEST_SUITE_P(Manifest, Corpus, ::testing::ValuesIn(rows()), row_name);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(Corpus);
+
+// tsl rows (the corpus README): the list judged with the signer named after "TL signer:" at the
+// row's validation time (now when none is given); with "signed file: F", F verified with a
+// snapshot of that list as its only trust source.
+struct TslNeeds {
+    fs::path signer;
+    std::optional<TimePoint> at;
+    std::optional<fs::path> signed_file;
+};
+
+TslNeeds tsl_needs_of(const std::string& text) {
+    TslNeeds n;
+    std::string cleaned = text;
+    for (char& c : cleaned)
+        if (c == ';' || c == ',' || c == '(' || c == ')') c = ' ';
+    std::stringstream words(cleaned);
+    std::string w, previous;
+    while (words >> w) {
+        if (w.rfind("trust/", 0) == 0 && n.signer.empty()) n.signer = test::corpus_dir() / w;
+        if (previous == "time") n.at = parse_rfc3339(w);
+        if (previous == "file:") n.signed_file = test::corpus_dir() / w;
+        previous = w;
+    }
+    return n;
+}
+
+class CorpusTsl : public ::testing::TestWithParam<Row> {};
+
+TEST_P(CorpusTsl, GetsItsExpectedVerdict) {
+    const Row& row = GetParam();
+    const TslNeeds needs = tsl_needs_of(row.needs);
+    ASSERT_FALSE(needs.signer.empty()) << row.needs;
+    const TimePoint at = needs.at.value_or(now_utc());
+    if (!needs.signed_file) {
+        const auto signers = ossl::load_certificates(needs.signer);
+        std::vector<X509*> raw;
+        for (const auto& c : signers) raw.push_back(c.get());
+        const auto bytes = test::read_bytes(test::corpus_dir() / row.file);
+        const auto v = trust::judge_list(bytes, row.file, raw, at, true);
+        if (row.expected == "valid") {
+            EXPECT_EQ(v.problem, "") << row.why;
+        } else if (row.expected == "invalid") {
+            EXPECT_NE(v.problem, "") << row.why;
+        } else if (row.expected == "indeterminate") {
+            // Not by the named signer.
+            EXPECT_TRUE(v.problem.find("not by a signer") != std::string::npos ||
+                        v.problem.find("with the key of") != std::string::npos)
+                << v.problem << "; " << row.why;
+        }
+        return;
+    }
+    // The list served on loopback, fetched into a snapshot, the file verified offline with it.
+    test::TempDir dir;
+    test::CrlServer server(test::corpus_dir() / "tsl");
+    TrustFetchOptions o;
+    o.lotl = false;
+    o.url = server.url(fs::path(row.file).filename().string());
+    o.signer = needs.signer;
+    o.output = dir / "snapshot";
+    o.at = at;
+    fetch_trusted_lists(o);
+    ValidationContext ctx;
+    ctx.trust.add_trusted_lists(dir / "snapshot", at);
+    ctx.validation_time = at;
+    ctx.offline = true;
+    const FileReport r = verify_file(*needs.signed_file, {}, ctx);
+    const std::string verdict =
+        std::string(to_string(r.indication)) + "/" + std::string(to_string(r.sub_indication));
+    if (row.expected == "valid") {
+        EXPECT_NE(r.indication, Indication::total_failed) << verdict << " " << row.why;
+    } else {
+        EXPECT_NE(r.indication, Indication::total_passed) << verdict << " " << row.why;
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Manifest, CorpusTsl, ::testing::ValuesIn(rows({"tsl"})), row_name);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(CorpusTsl);
 
 }  // namespace
 }  // namespace ltsign

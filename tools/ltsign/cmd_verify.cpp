@@ -33,7 +33,8 @@ void print_hints(const BatchReport& report, const VerifyArgs& a) {
         trust |= f.sub_indication == SubIndication::no_certificate_chain_found;
     }
     if (document) std::cout << "hint: give the signed document with --data DOC|DIR\n";
-    if (trust && a.validation.trust.empty())
+    if (trust && a.validation.trust.empty() && a.validation.trust_list.empty() &&
+        a.validation.trust_configs.empty())
         std::cout << "hint: name the trusted roots with --trust PEM|DIR\n";
 }
 

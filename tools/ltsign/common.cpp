@@ -190,6 +190,12 @@ void add_timeout_option(CLI::App* app, double& seconds) {
 void add_validation_options(CLI::App* app, ValidationArgs& a) {
     app->add_option("--trust", a.trust,
                     "Trust anchors: a PEM file or a folder of them; repeatable");
+    app->add_option("--trust-list", a.trust_list,
+                    "A trusted-list snapshot (ltsign trust fetch): its granted CA and TSA services "
+                    "are the anchors, each at the time that matters");
+    app->add_option("--trust-config", a.trust_configs,
+                    "A trust configuration (JSON): named local anchors with purposes and validity "
+                    "periods; repeatable");
     app->add_option("--certs", a.certs,
                     "Extra certificates that may complete a chain (never trusted): a PEM file "
                     "or a folder of them; repeatable");
@@ -208,6 +214,9 @@ ValidationContext make_validation_context(const ValidationArgs& a) {
     for (const auto& t : a.trust) ctx.trust.add(t);
     for (const auto& c : a.certs) ctx.extra_certificates.add(c);
     if (!a.at.empty()) ctx.validation_time = parse_time_option(a.at, "--at");
+    for (const auto& c : a.trust_configs) ctx.trust.add_config(c);
+    if (!a.trust_list.empty())
+        ctx.trust.add_trusted_lists(a.trust_list, ctx.validation_time.value_or(now_utc()));
     if (!a.policy.empty()) ctx.policy = ValidationPolicy::from_file(a.policy);
     ctx.offline = a.offline;
     ctx.revocation_timeout = std::chrono::milliseconds(static_cast<long>(a.timeout_seconds * 1000));

@@ -28,6 +28,7 @@ Command add_extend(CLI::App& root);
 Command add_tsa(CLI::App& root);
 Command add_seal(CLI::App& root);
 Command add_renew(CLI::App& root);
+Command add_trust(CLI::App& root);
 Command add_keys(CLI::App& root);
 
 // Examples and exit codes in every --help (help.cpp).
@@ -66,9 +67,12 @@ TsaClient make_tsa_client(const TsaArgs& args);
 DigestAlgorithm parse_digest(const std::string& name);
 
 // How signatures are validated (verify, and extend/sign at the long-term levels, which embed what
-// validation used): --trust, --certs, --at, --offline, --crl, --policy.
+// validation used): --trust, --trust-list, --trust-config, --certs, --at, --offline, --crl,
+// --policy.
 struct ValidationArgs {
     std::vector<std::string> trust, certs, crls;
+    std::vector<std::string> trust_configs;  // --trust-config
+    std::string trust_list;                  // --trust-list SNAPSHOT
     std::string at, policy;
     bool offline = false;
     double timeout_seconds = 10;  // each OCSP, CRL or certificate request (--timeout)

@@ -54,6 +54,10 @@ const std::map<std::string, std::string>& examples() {
          "Examples:\n"
          "  ltsign tsa --key tsa.p12 --pass-env PASS --listen 127.0.0.1:3180 --serial-file"
          " serial.txt\n"},
+        {"trust",
+         "Examples:\n"
+         "  ltsign trust fetch --lotl URL --lotl-signer lotl-signer.pem -o listor-2026-12/\n"
+         "  ltsign trust show listor-2026-12/ --json\n"},
         {"keys",
          "Examples:\n"
          "  ltsign keys list --pkcs11-module /usr/lib/softhsm/libsofthsm2.so\n"},

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
         cli::add_renew(app),
         cli::add_tsa(app),
         cli::add_keys(app),
+        cli::add_trust(app),
     };
     // clang-format on
     cli::add_help_texts(app);

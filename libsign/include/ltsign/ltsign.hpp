@@ -13,6 +13,7 @@
 #include "ltsign/signer.hpp"
 #include "ltsign/time.hpp"
 #include "ltsign/timestamp.hpp"
+#include "ltsign/trust.hpp"
 #include "ltsign/tsa_server.hpp"
 #include "ltsign/verdict.hpp"
 #include "ltsign/verify.hpp"

@@ -72,6 +72,48 @@ struct AlgorithmInfo {
     bool acceptable = true;
 };
 
+// The trust anchor that closed a chain, and what it was trusted for (ETSI TS 119 612 trusted
+// lists, TS 119 615 for the status that mattered).
+struct AnchorUse {
+    std::string source;   // "trusted-list", "trust-config" or "trust-file" (--trust)
+    std::string label;    // the configuration's label; a service's or certificate's name otherwise
+    std::string tsp;      // trusted lists: the trust service provider's name
+    std::string service;  // trusted lists: the service's name
+    std::string service_type;  // TS 119 612 service type URI (".../Svctype/CA/QC", ...)
+    std::string status;        // status URI in force at the time that mattered
+    std::string territory;     // the list's scheme territory ("SE", "EE", ...)
+    std::string list_url;      // the trusted list that names the service
+    // QES, AdESQC or AdES for signatures (as far as the list and the certificate tell: the QC
+    // statements, a CA/QC service, its qualifiers); QTST or TST for time-stamps; empty when the
+    // anchor is not from a trusted list.
+    std::string qualification;
+    std::string certificate_sha256;    // the anchor certificate
+    std::vector<TimePoint> judged_at;  // the times its status was judged at
+};
+
+// One list of a trusted-list snapshot (ltsign trust fetch), as its index records it.
+struct TrustedListInfo {
+    std::string url;
+    std::string territory;
+    std::string kind;  // "lotl" or "tl"
+    std::string file;  // inside the snapshot folder
+    std::string sha256;
+    std::string sequence_number;
+    std::optional<TimePoint> issued;
+    std::optional<TimePoint> next_update;
+    std::string signer;  // subject of the certificate that signed it
+    bool used = false;
+    std::string problem;  // why it is not used; empty when used
+};
+
+// The snapshot verification used: cited by every report so a verdict can be reproduced.
+struct TrustSnapshotInfo {
+    std::filesystem::path path;
+    std::string digest;  // "sha256:HEX" of its index
+    std::optional<TimePoint> fetched_at;
+    std::vector<TrustedListInfo> lists;
+};
+
 struct SignatureReport {
     EntryType type = EntryType::signature;
     Indication indication = Indication::indeterminate;
@@ -90,6 +132,7 @@ struct SignatureReport {
     std::vector<RevocationInfo> revocation;     // per certificate of the chain below the anchor
     std::vector<SignedDataObject> signed_data;  // XML signatures: each signed reference
     std::vector<AlgorithmInfo> algorithms;      // every algorithm judged by the policy
+    std::optional<AnchorUse> anchored_by;       // the anchor of the chain, when it passed
     // Renewal planning (signatures with time-stamps, evidence records): the proof rests on the
     // latest time-stamp, which must be renewed (extend --level LTA, renew) before renew_by, the
     // earliest of its TSA certificate's expiry and the policy's end for its algorithms;
@@ -191,6 +234,8 @@ struct BatchReport {
     std::vector<SilentService> silent_services;
     // Sealed deliveries among the folders verified (check_deliveries); empty when none.
     std::vector<DeliveryReport> deliveries;
+    // The trusted-list snapshot the anchors came from, when one was used.
+    std::optional<TrustSnapshotInfo> trust_list;
 
     Summary summary() const;
     // For checks that need a signature of each document: every file that holds none (only a

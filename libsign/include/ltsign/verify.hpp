@@ -14,6 +14,7 @@
 
 #include "ltsign/report.hpp"
 #include "ltsign/time.hpp"
+#include "ltsign/trust.hpp"
 
 namespace ltsign {
 
@@ -35,6 +36,20 @@ class TrustStore {
 
     // A PEM file with one or more certificates, or a folder of .pem/.crt/.cer files.
     void add(const std::filesystem::path& file_or_dir);
+    // The anchors of a trusted-list snapshot (ltsign trust fetch): the CA/QC and CA/PKC services
+    // of every list it holds anchor signatures, the TSA services time-stamps, each only while its
+    // status history says granted (ETSI TS 119 612). Every list is checked again (the index's
+    // digest, each file's digest, its signature by the signer its pointing list names, the
+    // starting list's by the pinned signer); a list that fails, or whose NextUpdate is not
+    // after `usable_at` (the validation time), gives no anchors, and a chain that would need it is
+    // INDETERMINATE with the reason. Error(input_missing, malformed_input) when the snapshot
+    // itself cannot be read.
+    void add_trusted_lists(const std::filesystem::path& snapshot, TimePoint usable_at);
+    // A trust configuration (JSON, schemas/trust-config.schema.json): named local anchors with
+    // their purposes (signatures, timestamps) and validity periods. Error(malformed_input) for a
+    // file that does not follow the schema, Error(input_missing) for a certificate it names that
+    // is not there.
+    void add_config(const std::filesystem::path& file);
     std::size_t size() const noexcept;
     // The anchors, in the order added (without their DER), for reports.
     std::vector<CertificateInfo> anchors() const;

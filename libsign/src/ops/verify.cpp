@@ -456,6 +456,8 @@ BatchReport verify_batch(const std::vector<VerifyJob>& jobs, const ValidationCon
         batch.policy_sha256 = ossl::to_hex(d.data(), d.size());
     }
     batch.trust_anchors = context.trust.anchors();
+    // The snapshot the anchors came from: every report cites it (its digest, each list's state).
+    batch.trust_list = detail::impl(context.trust).snapshot;
     // One validation time for the whole batch, so every verdict speaks of the same moment.
     for (const auto& job : jobs) {
         try {

@@ -1,8 +1,10 @@
 // ETSI TS 119 102-2 validation report (XML).
 #include <libxml/tree.h>
 
+#include <algorithm>
 #include <cctype>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "core/text.hpp"
@@ -83,6 +85,27 @@ class Writer {
         return id;
     }
 
+    // The anchor of the chain and the snapshot it came from (ltsign's own report data).
+    void anchor_data(xmlNode* more, const SignatureReport& s) {
+        if (!s.anchored_by) return;
+        {
+            const AnchorUse& a = *s.anchored_by;
+            xmlNode* anchor = add(more, "ReportData");
+            add(anchor, "Type", "urn:ltsign:report:anchored-by");
+            add(anchor, "Value",
+                a.source == "trusted-list"
+                    ? "TSP \"" + a.tsp + "\", service \"" + a.service + "\" (" + a.service_type +
+                          ", " + a.status + ") on the trusted list of " + a.territory + " (" +
+                          a.list_url + ")"
+                    : a.label + " (" + a.source + ")");
+            if (m_trust != nullptr) {
+                xmlNode* snap = add(more, "ReportData");
+                add(snap, "Type", "urn:ltsign:report:trust-list-snapshot");
+                add(snap, "Value", m_trust->digest);
+            }
+        }
+    }
+
     void signature(const SignatureReport& s, const FileReport& file, TimePoint validation_time,
                    xmlNode* parent, const std::string& id) {
         xmlNode* r =
@@ -115,6 +138,11 @@ class Writer {
             ref(who, "SignerCertificate", certificate(s.chain.front()));
             if (!s.signer.empty()) add(who, "Signer", s.signer);
         }
+        if (s.anchored_by && !s.anchored_by->qualification.empty()) {
+            // TS 119 102-2 5.2.7: the qualification the trusted list and certificate support.
+            add(add(r, "SignatureQuality"), "SignatureQualityInformation",
+                "urn:ltsign:qualification:" + s.anchored_by->qualification);
+        }
         xmlNode* status = add(r, "SignatureValidationStatus");
         add(status, "MainIndication", main_indication(s.indication));
         if (s.sub_indication != SubIndication::none) {
@@ -128,6 +156,10 @@ class Writer {
             for (std::size_t i = 1; i + 1 < s.chain.size(); ++i)
                 ref(chain, "IntermediateCertificate", certificate(s.chain[i]));
             ref(chain, "TrustAnchor", certificate(s.chain.back()));
+        }
+        if (s.anchored_by && !s.anchored_by->list_url.empty()) {
+            if (auto list = trusted_list(s.anchored_by->list_url))
+                ref(data, "RelatedValidationObject", *list);
         }
         // Time-stamps and revocation sources are validation objects the report points to.
         for (std::size_t k = 0; k < s.timestamps.size(); ++k) {
@@ -153,6 +185,7 @@ class Writer {
         xmlNode* why = add(more, "ReportData");
         add(why, "Type", "urn:ltsign:report:explanation");
         add(why, "Value", s.explanation);
+        anchor_data(more, s);
         // What an XML signature's references resolved to and were digested over.
         for (const auto& d : s.signed_data) {
             xmlNode* signed_data = add(more, "ReportData");
@@ -177,8 +210,39 @@ class Writer {
         }
     }
 
+    // The validation object of the snapshot's list at `url`, when the report cites it.
+    std::optional<std::string> trusted_list(const std::string& url) {
+        if (m_trust == nullptr) return std::nullopt;
+        for (std::size_t i = 0; i < m_trust->lists.size(); ++i) {
+            if (m_trust->lists[i].url != url) continue;
+            const std::string id = "TL-" + std::to_string(i + 1);
+            if (std::find(m_list_ids.begin(), m_list_ids.end(), i) == m_list_ids.end())
+                m_list_ids.push_back(i);
+            return id;
+        }
+        return std::nullopt;
+    }
+
+    void list_objects(xmlNode* list) {
+        for (std::size_t i : m_list_ids) {
+            const TrustedListInfo& l = m_trust->lists[i];
+            xmlNode* o = add(list, "ValidationObject");
+            const std::string id = "TL-" + std::to_string(i + 1);
+            xml::made(xmlNewProp(o, BAD_CAST "id", BAD_CAST id.c_str()));
+            add(o, "ObjectType", "urn:etsi:019102:validationObject:trustedList");
+            xmlNode* rep = add(o, "ValidationObjectRepresentation");
+            add(rep, "URI", l.url);
+            add(rep, "direct",
+                "sha256:" + l.sha256 + " sequence " + l.sequence_number + " in snapshot " +
+                    m_trust->digest);
+        }
+    }
+
+    void set_trust(const TrustSnapshotInfo* trust) { m_trust = trust; }
+
     void objects() {
-        if (m_cert_order.empty() && m_pending_stamps.empty() && m_revocation_objects.empty())
+        if (m_cert_order.empty() && m_pending_stamps.empty() && m_revocation_objects.empty() &&
+            m_list_ids.empty())
             return;
         xmlNode* list = add(m_root, "SignatureValidationObjects");
         // By index: a time-stamp's own report may queue further time-stamps while this runs.
@@ -209,6 +273,7 @@ class Writer {
                 add(representation, "base64", xml::base64_encode(core::as_uchars(v.evidence)));
             }
         }
+        list_objects(list);
         // Certificates last: the time-stamps' reports above may have added some.
         for (const auto& id : m_cert_order) {
             xmlNode* o = add(list, "ValidationObject");
@@ -248,12 +313,15 @@ class Writer {
     std::vector<PendingStamp> m_pending_stamps;
     std::vector<std::pair<std::string, RevocationInfo>> m_revocation_objects;
     std::set<std::string> m_revocation_ids;
+    const TrustSnapshotInfo* m_trust = nullptr;
+    std::vector<std::size_t> m_list_ids;
 };
 
 }  // namespace
 
 std::string BatchReport::to_etsi_xml() const {
     Writer w;
+    w.set_trust(trust_list ? &*trust_list : nullptr);
     int n = 0;
     for (const auto& f : files) {
         if (f.signatures.empty()) {

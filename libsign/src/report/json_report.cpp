@@ -32,6 +32,42 @@ json certificate(const CertificateInfo& c) {
             {"sha256", c.sha256}};
 }
 
+json anchored_by(const AnchorUse& a) {
+    json at = json::array();
+    for (const auto& t : a.judged_at) at.push_back(format_rfc3339(t));
+    return {{"source", a.source},
+            {"label", a.label},
+            {"tsp", a.tsp},
+            {"service", a.service},
+            {"serviceType", a.service_type},
+            {"status", a.status},
+            {"territory", a.territory},
+            {"trustedList", a.list_url},
+            {"qualification", a.qualification},
+            {"certificateSha256", a.certificate_sha256},
+            {"judgedAt", at}};
+}
+
+json trust_list_json(const TrustSnapshotInfo& t) {
+    json lists = json::array();
+    for (const auto& l : t.lists) {
+        lists.push_back({{"url", l.url},
+                         {"kind", l.kind},
+                         {"territory", l.territory},
+                         {"sha256", l.sha256},
+                         {"sequenceNumber", l.sequence_number},
+                         {"issued", optional_time(l.issued)},
+                         {"nextUpdate", optional_time(l.next_update)},
+                         {"signer", l.signer},
+                         {"used", l.used},
+                         {"problem", l.problem}});
+    }
+    return {{"snapshot", core::printable(t.path)},
+            {"snapshotDigest", t.digest},
+            {"fetchedAt", optional_time(t.fetched_at)},
+            {"lists", lists}};
+}
+
 json signature(const SignatureReport& s) {
     json notes = json::array(), codes = json::array();
     for (const auto& n : s.notes) {
@@ -52,6 +88,7 @@ json signature(const SignatureReport& s) {
               {"digestAlgorithm", s.digest_algorithm},
               {"signatureAlgorithm", s.signature_algorithm},
               {"certificates", json::array()}};
+    if (s.anchored_by) j["anchoredBy"] = anchored_by(*s.anchored_by);
     if (s.renew_by) j["renewBy"] = format_rfc3339(*s.renew_by);
     if (s.renew_from) j["renewFrom"] = format_rfc3339(*s.renew_from);
     for (const auto& t : s.timestamps) j["timestamps"].push_back(signature(t));
@@ -163,6 +200,7 @@ std::string BatchReport::to_json() const {
                   {"signatures", s.signatures},
                   {"timestamps", s.timestamps},
                   {"evidenceRecords", s.evidence_records}}}};
+    if (trust_list) doc["trustList"] = trust_list_json(*trust_list);
     // Only when a sealed delivery was found: verifying signatures prints what it always did.
     if (!deliveries.empty()) {
         doc["deliveries"] = json::array();

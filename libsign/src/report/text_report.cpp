@@ -16,6 +16,26 @@ std::string verdict_text(Indication i, SubIndication s, bool colour) {
     return code + text + "\033[0m";
 }
 
+std::string last_segment(const std::string& uri) {
+    const auto slash = uri.find_last_of('/');
+    return slash == std::string::npos ? uri : uri.substr(slash + 1);
+}
+
+// "anchored by: service X of TSP Y (CA/QC, granted) on the trusted list of SE; supports QES".
+std::string anchor_line(const AnchorUse& a) {
+    if (a.source != "trusted-list") {
+        return (a.source == "trust-config" ? "the trust configuration's anchor \"" + a.label + "\""
+                                           : a.label) +
+               " (" + a.source + ")";
+    }
+    const auto type_at = a.service_type.find("/Svctype/");
+    const std::string type =
+        type_at == std::string::npos ? a.service_type : a.service_type.substr(type_at + 9);
+    return "the service \"" + a.service + "\" of " + a.tsp + " (" + type + ", " +
+           last_segment(a.status) + ") on the trusted list of " + a.territory +
+           (a.qualification.empty() ? "" : "; supports " + a.qualification);
+}
+
 void signature_lines(const SignatureReport& s, const std::string& indent, bool colour,
                      std::string& out) {
     out += indent + std::string(to_string(s.type)) + ": " +
@@ -29,6 +49,7 @@ void signature_lines(const SignatureReport& s, const std::string& indent, bool c
         out += in + "claimed signing time: " + format_rfc3339(*s.signing_time) + "\n";
     if (s.best_signature_time)
         out += in + "best signature time: " + format_rfc3339(*s.best_signature_time) + "\n";
+    if (s.anchored_by) out += in + "anchored by: " + anchor_line(*s.anchored_by) + "\n";
     if (!s.digest_algorithm.empty()) {
         out += in + "algorithms: " + s.digest_algorithm +
                (s.signature_algorithm.empty() ? "" : ", " + s.signature_algorithm) + "\n";
@@ -116,6 +137,19 @@ std::string BatchReport::to_text(const TextOptions& options) const {
            format_rfc3339(validation_time) + ": " + std::to_string(s.passed) + " passed, " +
            std::to_string(s.failed) + " failed, " + std::to_string(s.indeterminate) +
            " indeterminate\n";
+    if (trust_list) {
+        int used = 0;
+        for (const auto& l : trust_list->lists) used += l.used ? 1 : 0;
+        out += "  trusted lists: snapshot " + core::printable(trust_list->path) + " (" +
+               trust_list->digest + "), " + std::to_string(used) + " of " +
+               std::to_string(trust_list->lists.size()) + " list(s) used\n";
+        for (const auto& l : trust_list->lists) {
+            if (!l.used) {
+                out +=
+                    "  not used: the list " + l.territory + " (" + l.url + "): " + l.problem + "\n";
+            }
+        }
+    }
     if (s.timestamps + s.evidence_records > 0) {
         // A token or a record proves existence, not a signature: say how many are which.
         out += "  of these, " + std::to_string(s.signatures) + " hold signatures, " +

@@ -5,6 +5,7 @@
 
 #include "crypto/digests.hpp"
 #include "revocation/revocation.hpp"
+#include "validation/anchors.hpp"
 #include "validation/steps.hpp"
 
 namespace ltsign::validation {
@@ -50,13 +51,16 @@ struct CarriedDer {
     std::vector<core::Bytes> crls, certificates, anchors;
 };
 
-CarriedDer carried_der(const Carried& carried, const ValidationContext& context) {
+// The anchors that may vouch for a responder: those without terms, and a trusted list's OCSP
+// services granted at `at` (TS 119 615: the service's status when the status must be proven).
+CarriedDer carried_der(const Carried& carried, const ValidationContext& context, TimePoint at) {
     CarriedDer out;
     for (X509_CRL* c : carried.crls)
         out.crls.push_back(ossl::encode_der(c, i2d_X509_CRL, "a carried CRL"));
     for (X509* c : carried.certificates) out.certificates.push_back(ossl::to_der(c));
-    for (const auto& a : detail::impl(context.trust).anchors)
-        out.anchors.push_back(ossl::to_der(a.get()));
+    const AnchorQuery query{AnchorPurpose::revocation, {at}, "when the status is to be proven"};
+    for (X509* a : admitted_anchors(detail::impl(context.trust), query))
+        out.anchors.push_back(ossl::to_der(a));
     return out;
 }
 
@@ -158,7 +162,7 @@ RevocationOutcome check_revocation(const SignatureFacts& facts, const Carried& c
                                    const ChainResult& chain, TimePoint at,
                                    std::optional<TimePoint> poe) {
     RevocationOutcome out;
-    const CarriedDer der = carried_der(carried, context);
+    const CarriedDer der = carried_der(carried, context, at);
     RevocationRequest request{{}, {}, spans(der.crls), spans(der.certificates), spans(der.anchors),
                               {}, at};
     for (const core::Bytes* o : carried.ocsp) request.carried_ocsp.emplace_back(*o);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "validation/anchors.hpp"
 #include "validation/steps.hpp"
 
 namespace ltsign::validation {
@@ -77,8 +78,9 @@ std::string chain_sentence(SubIndication sub, int err, int depth, X509* failing,
 // A missing intermediate is fetched from the authorityInfoAccess caIssuers location: a few hops,
 // a few URLs and a bounded time in all, since the certificate naming them is not trusted yet.
 void complete_from_aia(X509* signer, const ValidationContext& context, const IssuerFetcher& fetcher,
-                       TimePoint validation_time, std::vector<ossl::Ptr<X509>>& pool,
-                       ChainResult& chain, std::vector<Note>& notes) {
+                       TimePoint validation_time, const AnchorQuery& query,
+                       std::vector<ossl::Ptr<X509>>& pool, ChainResult& chain,
+                       std::vector<Note>& notes) {
     FetchBudget budget{
         4, std::chrono::steady_clock::now() +
                std::min(2 * context.revocation_timeout, std::chrono::milliseconds(20000))};
@@ -100,8 +102,29 @@ void complete_from_aia(X509* signer, const ValidationContext& context, const Iss
                                  ossl::name_to_string(X509_get_subject_name(last))});
             pool.push_back(std::move(c));
         }
-        chain = validate_chain(signer, pool, detail::impl(context.trust), validation_time);
+        chain = validate_chain(signer, pool, detail::impl(context.trust), validation_time, query);
     }
+}
+
+// TS 119 615 and EN 319 102-1: an anchor with a status history must have been granted when the
+// signer's certificate was issued and when the signature is proven to exist (its proof of
+// existence, else the validation time); a TSA's, at the time-stamp's proof of existence, else
+// its genTime. Anchors without terms are not affected.
+AnchorQuery anchor_query(const SignatureFacts& facts, std::optional<TimePoint> poe,
+                         TimePoint validation_time) {
+    AnchorQuery q;
+    q.purpose = facts.is_timestamp ? AnchorPurpose::timestamps : AnchorPurpose::signatures;
+    if (facts.is_timestamp) {
+        q.at.push_back(poe ? *poe : facts.gen_time.value_or(validation_time));
+        q.when = poe ? "at the time-stamp's proof of existence" : "at the time-stamp's genTime";
+        return q;
+    }
+    if (facts.signer_cert)
+        q.at.push_back(ossl::to_time_point(X509_get0_notBefore(facts.signer_cert.get())));
+    q.at.push_back(poe.value_or(validation_time));
+    q.when = "when the signer's certificate was issued and " +
+             std::string(poe ? "at the signature's proof of existence" : "at the validation time");
+    return q;
 }
 
 }  // namespace
@@ -119,12 +142,13 @@ CertificateInfo describe(const X509* cert) {
 }
 
 ChainResult validate_chain(X509* cert, const std::vector<ossl::Ptr<X509>>& untrusted,
-                           const detail::TrustStoreImpl& trust, TimePoint at) {
+                           const detail::TrustStoreImpl& trust, TimePoint at,
+                           const AnchorQuery& query) {
     ChainResult result;
     ossl::clear_errors();
     ossl::Ptr<X509_STORE> store(ossl::check(X509_STORE_new(), Errc::internal, "out of memory"));
-    for (const auto& a : trust.anchors)
-        ossl::check(X509_STORE_add_cert(store.get(), a.get()), Errc::internal, "out of memory");
+    for (X509* a : admitted_anchors(trust, query))
+        ossl::check(X509_STORE_add_cert(store.get(), a), Errc::internal, "out of memory");
     ossl::Ptr<STACK_OF(X509)> others(
         ossl::check(sk_X509_new_null(), Errc::internal, "out of memory"));
     for (const auto& c : untrusted) ossl::push(others.get(), ossl::up_ref(c.get()));
@@ -150,6 +174,11 @@ ChainResult validate_chain(X509* cert, const std::vector<ossl::Ptr<X509>>& untru
     if (result.chain.empty()) result.chain.push_back(describe(cert));
     if (ok == 1) {
         result.indication = Indication::total_passed;
+        // The first admitted anchor from the target up (OpenSSL may go on past a trusted leaf).
+        for (const auto& c : result.certs) {
+            result.anchored_by = anchor_use(trust, c.get(), cert, query);
+            if (result.anchored_by) break;
+        }
         result.explanation =
             "the certificate chain to a trusted anchor was valid at " + format_rfc3339(at);
         return result;
@@ -166,6 +195,14 @@ ChainResult validate_chain(X509* cert, const std::vector<ossl::Ptr<X509>>& untru
                              ? "no trust anchor was given, so the signer's certificate cannot be "
                                "traced to a trusted root"
                              : chain_sentence(result.sub_indication, err, depth, failing, at);
+    // Fail closed, and say why: an anchor not granted at the time that matters, or a trusted
+    // list that was refused, is named rather than left as a bare "no chain".
+    if (result.sub_indication == SubIndication::no_certificate_chain_found &&
+        (!query.at.empty() || !trust.refused.empty())) {
+        if (auto why = why_no_anchor(cert, untrusted, trust, at, query))
+            result.explanation =
+                chain_sentence(result.sub_indication, err, depth, failing, at) + "; " + *why;
+    }
     return result;
 }
 
@@ -185,18 +222,19 @@ ChainOutcome check_chain(const SignatureFacts& facts, const Carried& carried,
                          std::optional<TimePoint> poe, TimePoint validation_time) {
     ChainOutcome out;
     X509* signer = facts.signer_cert.get();
+    const AnchorQuery query = anchor_query(facts, poe, validation_time);
     std::vector<ossl::Ptr<X509>> pool;
     for (X509* c : carried.certificates) pool.push_back(ossl::up_ref(c));
     for (const auto& c : detail::impl(context.extra_certificates).anchors)
         pool.push_back(ossl::up_ref(c.get()));
-    auto chain = validate_chain(signer, pool, detail::impl(context.trust), validation_time);
-    complete_from_aia(signer, context, fetcher, validation_time, pool, chain, out.notes);
+    auto chain = validate_chain(signer, pool, detail::impl(context.trust), validation_time, query);
+    complete_from_aia(signer, context, fetcher, validation_time, query, pool, chain, out.notes);
     // 5.6.2.x past signature validation: an expired certificate is judged at the proof of
     // existence instead, when one shows the signature existed while it was valid.
     if (chain.indication != Indication::total_passed &&
         chain.sub_indication == SubIndication::out_of_bounds_no_poe && poe &&
         *poe < chain.expired_at) {
-        auto past = validate_chain(signer, pool, detail::impl(context.trust), *poe);
+        auto past = validate_chain(signer, pool, detail::impl(context.trust), *poe, query);
         if (past.indication == Indication::total_passed) {
             out.notes.push_back({NoteCode::past_chain_valid,
                                  "a certificate of the chain expired on " +

@@ -109,6 +109,7 @@ SignatureReport judge(const SignatureFacts& facts, const SignatureFacts* holder,
             append(r.notes, std::move(outcome.notes));
             chain = std::move(outcome.chain);
             r.chain = chain.chain;
+            r.anchored_by = chain.anchored_by;
             return outcome.result;
         },
         [&] { return check_key_usage(facts); },

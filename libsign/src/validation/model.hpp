@@ -15,8 +15,53 @@
 #include "ltsign/verify.hpp"
 
 namespace ltsign::detail {
+// When an anchor may anchor what (a trusted list's service with its status history, a trust
+// configuration's entry with its validity period); an anchor without terms (--trust PEM) anchors
+// anything at any time.
+struct AnchorTerms {
+    bool for_signatures = true;
+    bool for_timestamps = true;
+    bool for_revocation = true;  // may sign OCSP responses (a trusted responder)
+    // The intervals [from, to) in which the anchor is granted; `to` empty: until further notice.
+    // Empty with `always`: no restriction.
+    struct Period {
+        TimePoint from{};
+        std::optional<TimePoint> to;
+        std::string status;  // the status URI in force (trusted lists), else empty
+    };
+    bool always = true;
+    std::vector<Period> periods;
+    // Every status change (trusted lists), oldest first, granted or not: for saying why not.
+    std::vector<std::pair<TimePoint, std::string>> history;
+    // What the report names (AnchorUse); `use.status` is filled from the period that applied.
+    AnchorUse use;
+    // Trusted lists: the service's qualifiers (TS 119 612 5.5.9.2.3 Qualifications), as URIs,
+    // with the certificate policies each applies to (empty: every certificate).
+    struct Qualifier {
+        std::string uri;
+        std::vector<std::string> policies;
+        bool all_policies = false;    // assert="all": every policy in `policies` is needed
+        bool other_criteria = false;  // criteria not evaluated: the qualifier never upgrades
+    };
+    std::vector<Qualifier> qualifiers;
+    bool qualified_type = false;  // service type CA/QC or TSA/QTST
+};
+
+// A trusted list that could not be used (its signature failed, its signer was not the expected
+// one, it expired, it could not be read), with the anchors it would have given when it could be
+// read at all: a chain that needs them is INDETERMINATE with `reason`, never a silent pass.
+struct RefusedList {
+    std::string name;    // "the trusted list of SE (https://...)"
+    std::string reason;  // why it is not used
+    std::vector<ossl::Ptr<X509>> would_anchor;
+};
+
 struct TrustStoreImpl {
+    // Every anchor certificate; terms[i] (when i < terms.size()) says when anchors[i] anchors.
     std::vector<ossl::Ptr<X509>> anchors;
+    std::vector<AnchorTerms> terms;
+    std::vector<RefusedList> refused;
+    std::optional<TrustSnapshotInfo> snapshot;  // the trusted-list snapshot the anchors came from
 };
 
 inline const TrustStoreImpl& impl(const TrustStore& trust) noexcept {
@@ -117,14 +162,25 @@ struct ValidationData {
 // X.509 path validation of `cert` at time `at` to the trust anchors (EN 319 102-1 5.2.6).
 struct ChainResult {
     Indication indication = Indication::indeterminate;
+    std::optional<AnchorUse> anchored_by;  // the anchor that closed the chain (when it passed)
     SubIndication sub_indication = SubIndication::none;
     std::string explanation;
     std::vector<CertificateInfo> chain;  // target first
     std::vector<ossl::Ptr<X509>> certs;  // the same, as certificates (anchor last)
     TimePoint expired_at{};              // for OUT_OF_BOUNDS_NO_POE: when the failing one expired
 };
+// Which anchors count: those meant for `purpose` whose terms grant them at every time of `at`
+// (EN 319 102-1 and TS 119 615: a trusted list's service status at the times that matter).
+// Empty `at`: every anchor, whatever its terms.
+enum class AnchorPurpose { signatures, timestamps, revocation };
+struct AnchorQuery {
+    AnchorPurpose purpose = AnchorPurpose::signatures;
+    std::vector<TimePoint> at;
+    std::string when;  // those times in words, for sentences ("at the proof of existence ...")
+};
 ChainResult validate_chain(X509* cert, const std::vector<ossl::Ptr<X509>>& untrusted,
-                           const detail::TrustStoreImpl& trust, TimePoint at);
+                           const detail::TrustStoreImpl& trust, TimePoint at,
+                           const AnchorQuery& query = {});
 
 CertificateInfo describe(const X509* cert);
 
