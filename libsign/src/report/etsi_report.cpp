@@ -106,6 +106,20 @@ class Writer {
         }
     }
 
+    // vr:SignersDocument: the detached document verified, by its SHA-256.
+    void signers_document(xmlNode* report, const FileReport& file) {
+        // vr:DigestAlgAndValue, of XAdES' DigestAlgAndValueType: ds:DigestMethod,
+        // ds:DigestValue.
+        xmlNode* digest = add(add(report, "SignersDocument"), "DigestAlgAndValue");
+        xmlNs* ds = xml::made(xmlNewNs(digest, BAD_CAST k_ds, BAD_CAST "ds"));
+        xmlNode* method = xml::made(xmlNewChild(digest, ds, BAD_CAST "DigestMethod", nullptr));
+        xml::made(xmlNewProp(method, BAD_CAST "Algorithm",
+                             BAD_CAST "http://www.w3.org/2001/04/xmlenc#sha256"));
+        xml::made(
+            xmlNewTextChild(digest, ds, BAD_CAST "DigestValue",
+                            BAD_CAST xml::base64_encode(hex_bytes(file.data_sha256)).c_str()));
+    }
+
     void signature(const SignatureReport& s, const FileReport& file, TimePoint validation_time,
                    xmlNode* parent, const std::string& id) {
         xmlNode* r =
@@ -121,18 +135,7 @@ class Writer {
         add(best, "POETime", format_rfc3339(s.best_signature_time.value_or(validation_time)));
         add(best, "TypeOfProof", "urn:etsi:019102:poetype:validation");
         // The detached document verified, bound by its digest.
-        if (!file.data_sha256.empty() && parent == m_root) {
-            // vr:DigestAlgAndValue, of XAdES' DigestAlgAndValueType: ds:DigestMethod,
-            // ds:DigestValue.
-            xmlNode* digest = add(add(r, "SignersDocument"), "DigestAlgAndValue");
-            xmlNs* ds = xml::made(xmlNewNs(digest, BAD_CAST k_ds, BAD_CAST "ds"));
-            xmlNode* method = xml::made(xmlNewChild(digest, ds, BAD_CAST "DigestMethod", nullptr));
-            xml::made(xmlNewProp(method, BAD_CAST "Algorithm",
-                                 BAD_CAST "http://www.w3.org/2001/04/xmlenc#sha256"));
-            xml::made(
-                xmlNewTextChild(digest, ds, BAD_CAST "DigestValue",
-                                BAD_CAST xml::base64_encode(hex_bytes(file.data_sha256)).c_str()));
-        }
+        if (!file.data_sha256.empty() && parent == m_root) signers_document(r, file);
         if (!s.chain.empty()) {
             xmlNode* who = add(r, "SignerInformation");
             ref(who, "SignerCertificate", certificate(s.chain.front()));
