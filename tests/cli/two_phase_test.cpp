@@ -215,11 +215,10 @@ TEST_F(TwoPhase, EditedTruncatedOrExpiredPendingFilesAreRefused) {
     const std::string lib = test::faketime_library();
     ASSERT_FALSE(lib.empty()) << "scripts/setup installs faketime";
     // (Under ASan the preloaded library comes before the runtime: allowed, as time_travel.hpp.)
-    const auto r = test::run("LD_PRELOAD=" + lib +
-                             " ASAN_OPTIONS=\"${ASAN_OPTIONS}:verify_asan_link_order=0\"" +
-                             " FAKETIME=+2d " + LTSIGN_BINARY +
-                             " sign --complete " + q(pending) + " --signature-value " +
-                             q(dir / "value") + " -o " + q(dir / "out.xml"));
+    const auto r = test::run(
+        "LD_PRELOAD=" + lib + " ASAN_OPTIONS=\"${ASAN_OPTIONS}:verify_asan_link_order=0\"" +
+        " FAKETIME=+2d " + LTSIGN_BINARY + " sign --complete " + q(pending) +
+        " --signature-value " + q(dir / "value") + " -o " + q(dir / "out.xml"));
     EXPECT_EQ(r.exit_code, 65) << r.err;
     EXPECT_NE(r.err.find("the pending signature expired at"), std::string::npos) << r.err;
     EXPECT_FALSE(fs::exists(dir / "out.xml"));

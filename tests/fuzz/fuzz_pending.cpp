@@ -17,8 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         static_cast<void>(ltsign::complete_signature(pending, zeros, how));
         __builtin_trap();
     });
-    ltsign::fuzz::rejecting_errors([&] {
-        static_cast<void>(ltsign::crypto::parse_pkcs11_uri("pkcs11:" + text));
-    });
+    ltsign::fuzz::rejecting_errors(
+        [&] { static_cast<void>(ltsign::crypto::parse_pkcs11_uri("pkcs11:" + text)); });
     return 0;
 }
