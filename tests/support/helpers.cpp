@@ -110,6 +110,10 @@ std::size_t find_bytes(const std::vector<unsigned char>& hay,
 int spawn(std::vector<std::string> args, int stdout_fd, int stderr_fd) {
     const pid_t pid = ::fork();
     if (pid == 0) {
+        // A parent that takes its signals with sigwait has them blocked; the child must not.
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
         if (stdout_fd >= 0) ::dup2(stdout_fd, STDOUT_FILENO);
         if (stderr_fd >= 0) ::dup2(stderr_fd, STDERR_FILENO);
         std::vector<char*> argv;

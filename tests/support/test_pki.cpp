@@ -3,6 +3,7 @@
 #include <openssl/ec.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/rsa.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -202,7 +203,9 @@ std::string issue(const fs::path& dir, const std::string& name, const CertOption
                   const fs::path& issuer_key, const fs::path& issuer_cert) {
     auto ca_key = read_key(issuer_key.empty() ? pki("ca.key") : issuer_key);
     auto ca = read_cert(issuer_cert.empty() ? pki("ca.pem") : issuer_cert);
-    auto key = ec_key();
+    Ptr<EVP_PKEY> key(options.rsa_bits ? EVP_RSA_gen(static_cast<unsigned>(options.rsa_bits))
+                                       : ec_key().release());
+    need(key != nullptr, "keygen");
     auto cert = make_cert(options, key.get(), ca.get(), ca_key.get());
     write_key(dir / (name + ".key"), key.get());
     write_pem(dir / (name + ".pem"), cert.get());

@@ -55,10 +55,11 @@ struct CertOptions {
     std::string crl_url;            // cRLDistributionPoints
     std::string ca_issuers_url;     // authorityInfoAccess caIssuers
     const char* digest = "sha256";  // the issuer's signature on the certificate hashes with this
+    int rsa_bits = 0;               // an RSA key of this size; 0: EC P-256
 };
-// Issues an EC certificate from `issuer` (a name in the test PKI: "ca", "root", or a folder's
-// NAME.key/NAME.pem) and writes dir/NAME.{key,pem,p12} (the p12 with the issuing chain). Returns
-// the serial in upper-case hex (as openssl ocsp's index wants it).
+// Issues a certificate (EC unless rsa_bits) from `issuer` (a name in the test PKI: "ca", "root", or
+// a folder's NAME.key/NAME.pem) and writes dir/NAME.{key,pem,p12} (the p12 with the issuing chain).
+// Returns the serial in upper-case hex (as openssl ocsp's index wants it).
 std::string issue(const std::filesystem::path& dir, const std::string& name,
                   const CertOptions& options, const std::filesystem::path& issuer_key = {},
                   const std::filesystem::path& issuer_cert = {});

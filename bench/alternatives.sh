@@ -3,7 +3,7 @@
 #   1. hashing a large file: ltsign timestamp's digest path vs sha256sum and openssl dgst
 #   2. sealing N documents with one time-stamp (local TSA) vs N separate `openssl ts` requests
 #   3. verifying N CAdES signatures in one call vs N `openssl cms -verify` calls
-# Usage: bench/compare.sh [N] [SIZE_MiB]   (after scripts/setup)
+# Usage: bench/alternatives.sh [N] [SIZE_MiB]   (after scripts/setup)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${1:-1000}"
