@@ -36,7 +36,9 @@ Command add_seal(CLI::App& root) {
                     "asn1 (RFC 4998, .ers; default) or xml (RFC 6283, .ers.xml)");
     app->add_option("-o,--output", args->output, "Folder for the records and manifest.json")
         ->required();
-    app->add_option("--threads", args->threads, "Hashing threads (default: one per core)");
+    add_jobs_option(app, args->threads);
+    // The option's name before 0.2; kept so that scripts keep working.
+    app->add_option("--threads", args->threads)->group("")->check(CLI::Range(1u, 1024u));
     add_validation_options(app, args->validation);
     app->add_flag("--force", args->force, "Replace existing records (atomically)");
     app->add_flag("--container", args->container,

@@ -24,6 +24,7 @@ struct SignArgs {
     bool pss = false, force = false, json = false, quiet = false;
     // Two-phase signing.
     bool prepare = false;
+    unsigned jobs = 0;
     std::string complete, signature_value, to_be_signed;
     double valid_minutes = 60;
 };
@@ -255,18 +256,17 @@ int run_sign(const SignArgs& a) {
     }
     // Every signature is made before anything is written, and the batch is saved all or none:
     // a failure leaves no partial output and every replaced signature as it was.
-    std::vector<SignedObject> made;
-    std::vector<fs::path> targets;
-    made.reserve(plan.size());
     const ValidationContext context = make_validation_context(a.validation);
     std::uint64_t bytes = 0;
     for (const auto& p : plan) bytes += size_of(p.input.string());
     Progress shown("signing", plan.size(), bytes, !a.json && !a.quiet);
-    for (const auto& p : plan) {
-        made.push_back(sign_file(p.input, signer, options));
-        targets.push_back(p.output);
-        if (long_term) made.back() = raise(made.back(), p, *long_term, options, context);
-        shown.advance(1, size_of(p.input.string()));
+    std::vector<SignedObject> made =
+        sign_files(plan, signer, options, a.jobs,
+                   [&](const PlannedSignature& p) { shown.advance(1, size_of(p.input.string())); });
+    std::vector<fs::path> targets;
+    for (std::size_t i = 0; i < plan.size(); ++i) {
+        targets.push_back(plan[i].output);
+        if (long_term) made[i] = raise(made[i], plan[i], *long_term, options, context);
     }
     save_all(made, targets, a.force);
     shown.finish();
@@ -310,6 +310,7 @@ Command add_sign(CLI::App& root) {
     app->add_option("-o,--output", args->output, "Output file (one input) or folder (several)")
         ->required();
     app->add_flag("--force", args->force, "Replace existing output files (atomically)");
+    add_jobs_option(app, args->jobs);
     app->add_flag("--json", args->json, "Print what was written as one JSON document");
     app->add_flag("-q,--quiet", args->quiet, "Print one summary line instead of one per file");
     app->add_flag("--prepare", args->prepare,

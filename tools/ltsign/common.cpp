@@ -187,6 +187,12 @@ void add_timeout_option(CLI::App* app, double& seconds) {
         ->check(CLI::PositiveNumber);
 }
 
+void add_jobs_option(CLI::App* app, unsigned& jobs) {
+    app->add_option("-j,--jobs", jobs,
+                    "Threads working on the batch at once (default: one per core)")
+        ->check(CLI::Range(1u, 1024u));
+}
+
 void add_validation_options(CLI::App* app, ValidationArgs& a) {
     app->add_option("--trust", a.trust,
                     "Trust anchors: a PEM file or a folder of them; repeatable");

@@ -55,6 +55,8 @@ Signer load_signer(const KeyArgs& args);
 // --timeout SECONDS: one option for every network call of a command (TSA, OCSP, CRL), however
 // many option groups want it; each call to this binds `seconds` to it as well.
 void add_timeout_option(CLI::App* app, double& seconds);
+// -j/--jobs N: the threads of a batch (0, the default, means one per core).
+void add_jobs_option(CLI::App* app, unsigned& jobs);
 
 // --tsa and the options a commercial TSA may need.
 struct TsaArgs {

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -71,6 +72,15 @@ struct PlannedSignature {
     std::filesystem::path input;
     std::filesystem::path output;
 };
+
+// Signs every planned file, in the plan's order, on `jobs` threads (0: one per core; a key in a
+// token signs on one thread, its one session being shared). `done` is called after each
+// signature, one call at a time, from any of the threads. The first failure stops the batch and
+// is thrown; nothing is written (save_all writes).
+std::vector<SignedObject> sign_files(const std::vector<PlannedSignature>& plan,
+                                     const Signer& signer, const SignOptions& options,
+                                     unsigned jobs = 0,
+                                     const std::function<void(const PlannedSignature&)>& done = {});
 
 // Plans signing `inputs` (files, or folders walked recursively) into `out`. One file given
 // directly and `out` not a folder (nor ending in '/'): `out` is the signature. Otherwise `out` is

@@ -47,8 +47,10 @@ void atomic_write(const std::filesystem::path& target, std::span<const unsigned 
 
 // Writes several files so that either all of them take their new content or none does (short of
 // a crash between the final renames, which leaves each file old or new, never partial): every
-// file is first written and fsynced under a hidden name beside its target, then all are renamed
-// into place. Without `overwrite` an existing target is refused before anything is written.
+// file is first written under a hidden name beside its target, all of them are made durable at
+// once (group commit: one syncfs per filesystem, not one fsync per file), then all are renamed
+// into place and each folder fsynced. Without `overwrite` an existing target is refused before
+// anything is written.
 void atomic_write_all(const std::vector<std::pair<std::filesystem::path, Bytes>>& files,
                       bool overwrite);
 

@@ -1,13 +1,11 @@
 // Sealing a batch: one hash tree, one time-stamp, one record per document.
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
-#include <atomic>
 #include <mutex>
-#include <thread>
 
 #include "cms/timestamp_token.hpp"
 #include "core/file_list.hpp"
+#include "core/parallel.hpp"
 #include "core/text.hpp"
 #include "crypto/digests.hpp"
 #include "ers/hash_tree.hpp"
@@ -49,33 +47,19 @@ std::vector<core::ListedFile> collect(const std::vector<fs::path>& inputs,
 // records an XML document is hashed in canonical form (RFC 6283 3.2.1, as other verifiers do).
 void hash_all(std::vector<Input>& items, const EVP_MD* md, unsigned threads, bool xml,
               const SealOptions& options) {
-    std::atomic<std::size_t> next{0};
-    std::mutex failure_mutex;
-    std::exception_ptr failure;
-    auto work = [&] {
-        for (std::size_t i = next++; i < items.size(); i = next++) {
-            try {
-                items[i].size = fs::file_size(items[i].file);
-                std::optional<ers::Bytes> canonical;
-                if (xml)
-                    canonical = ers::canonical_digest(
-                        validation::DataObject::from_file(items[i].file), md, xml::k_c14n10);
-                items[i].digest = canonical ? *canonical : crypto::digest_file(md, items[i].file);
-                if (options.progress) options.progress(1, items[i].size);
-            } catch (...) {
-                std::lock_guard lock(failure_mutex);
-                if (!failure) failure = std::current_exception();
-                next = items.size();
-            }
+    std::mutex progress_mutex;
+    core::parallel_for(items.size(), threads, [&](std::size_t i) {
+        items[i].size = fs::file_size(items[i].file);
+        std::optional<ers::Bytes> canonical;
+        if (xml)
+            canonical = ers::canonical_digest(validation::DataObject::from_file(items[i].file), md,
+                                              xml::k_c14n10);
+        items[i].digest = canonical ? *canonical : crypto::digest_file(md, items[i].file);
+        if (options.progress) {
+            const std::lock_guard lock(progress_mutex);
+            options.progress(1, items[i].size);
         }
-    };
-    if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-    threads = static_cast<unsigned>(std::min<std::size_t>(threads, items.size()));
-    std::vector<std::thread> pool;
-    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
-    work();
-    for (auto& t : pool) t.join();
-    if (failure) std::rethrow_exception(failure);
+    });
 }
 
 // Where a seal writes: one record per document, the manifest and its record; all named, and

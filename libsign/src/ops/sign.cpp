@@ -1,10 +1,14 @@
 // Signing files and batches: the format is chosen here, the signature made by its area.
-#include "ltsign/sign.hpp"
+#include <mutex>
+#include <optional>
+
 #include "cms/cades_sign.hpp"
 #include "core/file_io.hpp"
 #include "core/file_list.hpp"
+#include "core/parallel.hpp"
 #include "core/text.hpp"
 #include "crypto/digests.hpp"
+#include "ltsign/sign.hpp"
 #include "ops/services.hpp"
 #include "pdf/pades_verify.hpp"
 #include "pdf/pades_write.hpp"
@@ -108,6 +112,26 @@ SignedObject sign_file(const std::filesystem::path& file, const Signer& signer,
                                   ".pdf");
     }
     return ops::signed_object(cms::sign_cades(file, signer, options, tokens), ".p7s");
+}
+
+std::vector<SignedObject> sign_files(const std::vector<PlannedSignature>& plan,
+                                     const Signer& signer, const SignOptions& options,
+                                     unsigned jobs,
+                                     const std::function<void(const PlannedSignature&)>& done) {
+    if (!signer.token_uri().empty()) jobs = 1;
+    std::vector<std::optional<SignedObject>> made(plan.size());
+    std::mutex done_mutex;
+    core::parallel_for(plan.size(), jobs, [&](std::size_t i) {
+        made[i].emplace(sign_file(plan[i].input, signer, options));
+        if (done) {
+            const std::lock_guard lock(done_mutex);
+            done(plan[i]);
+        }
+    });
+    std::vector<SignedObject> out;
+    out.reserve(made.size());
+    for (auto& m : made) out.push_back(std::move(*m));
+    return out;
 }
 
 SignedObject add_document_timestamp(const std::filesystem::path& pdf, const TsaClient& tsa) {

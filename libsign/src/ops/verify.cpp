@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <mutex>
 
 #include "core/file_list.hpp"
+#include "core/parallel.hpp"
 #include "core/text.hpp"
 #include "crypto/digests.hpp"
 #include "ers/verify_record.hpp"
@@ -440,11 +442,36 @@ void apply_pairing(const VerifyJob& job, FileReport& report) {
     }
 }
 
+// One job's report; what stops it (an unreadable or malformed file) is its verdict.
+FileReport verify_job(const VerifyJob& job, const ValidationContext& context,
+                      const std::vector<DataDigests>& digests, TimePoint at) {
+    try {
+        FileReport r = verify_file_at(job.file, {job.data, job.more_data, digests}, context, at);
+        apply_pairing(job, r);
+        return r;
+    } catch (const Error& e) {
+        FileReport r;
+        r.path = job.file;
+        r.data = job.data;
+        r.error = e.code();
+        r.error_message = e.what();
+        if (e.code() == Errc::malformed_input) {
+            r.indication = Indication::total_failed;
+            r.sub_indication = SubIndication::format_failure;
+        } else {
+            r.indication = Indication::indeterminate;
+            r.sub_indication = SubIndication::signed_data_not_found;
+        }
+        return r;
+    }
+}
+
 }  // namespace
 
 BatchReport verify_batch(const std::vector<VerifyJob>& jobs, const ValidationContext& context,
                          const std::vector<DataDigests>& digests,
-                         const std::function<void(std::size_t, std::size_t)>& progress) {
+                         const std::function<void(std::size_t, std::size_t)>& progress,
+                         unsigned threads) {
     BatchReport batch;
     batch.validation_time = validation::validation_time_of(context);
     batch.policy_name = context.policy.name;
@@ -458,29 +485,18 @@ BatchReport verify_batch(const std::vector<VerifyJob>& jobs, const ValidationCon
     batch.trust_anchors = context.trust.anchors();
     // The snapshot the anchors came from: every report cites it (its digest, each list's state).
     batch.trust_list = detail::impl(context.trust).snapshot;
-    // One validation time for the whole batch, so every verdict speaks of the same moment.
-    for (const auto& job : jobs) {
-        try {
-            batch.files.push_back(verify_file_at(job.file, {job.data, job.more_data, digests},
-                                                 context, batch.validation_time));
-            apply_pairing(job, batch.files.back());
-        } catch (const Error& e) {
-            FileReport r;
-            r.path = job.file;
-            r.data = job.data;
-            r.error = e.code();
-            r.error_message = e.what();
-            if (e.code() == Errc::malformed_input) {
-                r.indication = Indication::total_failed;
-                r.sub_indication = SubIndication::format_failure;
-            } else {
-                r.indication = Indication::indeterminate;
-                r.sub_indication = SubIndication::signed_data_not_found;
-            }
-            batch.files.push_back(std::move(r));
+    // One validation time for the whole batch, so every verdict speaks of the same moment. The
+    // services the context holds are shared by the threads (each is safe to call from any).
+    batch.files.resize(jobs.size());
+    std::mutex progress_mutex;
+    std::size_t done = 0;
+    core::parallel_for(jobs.size(), threads, [&](std::size_t i) {
+        batch.files[i] = verify_job(jobs[i], context, digests, batch.validation_time);
+        if (progress) {
+            const std::lock_guard lock(progress_mutex);
+            progress(++done, jobs.size());
         }
-        if (progress) progress(batch.files.size(), jobs.size());
-    }
+    });
     if (auto source = validation::revocation_source_of(context)) {
         for (const auto& silent : revocation::services_not_answering(*source))
             batch.silent_services.push_back({silent.service, silent.why, silent.spared});

@@ -279,7 +279,9 @@ std::optional<RevocationAnswer> ask_ocsp_once(const std::string& url, X509* cert
                                               std::string& why) {
     const std::string key = ocsp_key(url, cert, issuer);
     const auto file = ocsp_cache_file(s, key);
+    std::unique_lock<std::recursive_mutex> mine;
     if (s.memory != nullptr && !key.empty()) {
+        mine = s.memory->one_at_a_time("ocsp " + key);
         if (auto known = s.memory->ocsp(key, s.max_age)) {
             why = known->why;
             return known->answer;
@@ -646,7 +648,9 @@ Ptr<X509_CRL> download_crl(const std::string& url, const Sources& s, std::string
 // once (a cached copy used when the service did not answer is not remembered, so a service
 // that comes back is asked again).
 Ptr<X509_CRL> fetch_crl(const std::string& url, const Sources& s, std::string& why, bool& cached) {
+    std::unique_lock<std::recursive_mutex> mine;
     if (s.memory != nullptr) {
+        mine = s.memory->one_at_a_time("crl " + url);
         if (auto known = s.memory->crl(url)) {
             why = known->second;
             return std::move(known->first);
@@ -870,6 +874,17 @@ std::string RunMemory::silence_of(const std::string& url) {
 void RunMemory::silence(const std::string& url, const std::string& why) {
     const std::lock_guard lock(m_mutex);
     m_silent.try_emplace(service_of(url), Silent{service_of(url), why, 0});
+}
+
+std::unique_lock<std::recursive_mutex> RunMemory::one_at_a_time(const std::string& key) {
+    std::recursive_mutex* fetching = nullptr;
+    {
+        const std::lock_guard lock(m_mutex);
+        auto& slot = m_fetching[key];
+        if (!slot) slot = std::make_unique<std::recursive_mutex>();
+        fetching = slot.get();  // never removed: one per URL or request of the run
+    }
+    return std::unique_lock(*fetching);
 }
 
 std::vector<RunMemory::Silent> RunMemory::silenced() {

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -48,9 +49,15 @@ class RunMemory {
         int spared = 0;
     };
     std::vector<Silent> silenced();
+    // Held while one thread looks up and, if need be, fetches what `key` names (a CRL URL, an
+    // OCSP request): the batch's other threads asking for the same wait for that answer instead
+    // of asking the service again. Recursive: checking an answer may, on hostile input, need the
+    // same thing again on the same thread, which must not hang.
+    std::unique_lock<std::recursive_mutex> one_at_a_time(const std::string& key);
 
   private:
     std::mutex m_mutex;
+    std::map<std::string, std::unique_ptr<std::recursive_mutex>> m_fetching;
     struct KnownCrl {
         ossl::Ptr<X509_CRL> crl;
         std::string why;

@@ -2,6 +2,10 @@
 // services could be passed in (DESIGN.md), with the CRL files read once, when the source is made.
 #include "revocation/revocation.hpp"
 
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
 namespace ltsign {
 namespace {
 
@@ -10,11 +14,38 @@ ossl::Ptr<T> parse(std::span<const unsigned char> der, D2I d2i, std::string_view
     return ossl::decode_der_exact<T>(core::Bytes(der.begin(), der.end()), d2i, what);
 }
 
-std::vector<ossl::Ptr<X509>> parse_all(const std::vector<std::span<const unsigned char>>& ders) {
-    std::vector<ossl::Ptr<X509>> out;
-    for (const auto& der : ders) out.push_back(parse<X509>(der, d2i_X509, "a certificate"));
-    return out;
-}
+// Certificates parsed once per run: the requests of a batch name the same few certificates (the
+// issuers, the anchors, the chains carried), and parsing one costs more than checking its status
+// from memory (OpenSSL 3 decodes every public key through its provider machinery). Parsed
+// certificates are shared read-only by the threads of the batch.
+class ParsedCertificates {
+  public:
+    ossl::Ptr<X509> get(std::span<const unsigned char> der, std::string_view what) const {
+        std::string key(reinterpret_cast<const char*>(der.data()), der.size());
+        {
+            const std::lock_guard lock(m_mutex);
+            if (const auto it = m_parsed.find(key); it != m_parsed.end())
+                return ossl::up_ref(it->second.get());
+        }
+        auto cert = parse<X509>(der, d2i_X509, what);
+        const std::lock_guard lock(m_mutex);
+        if (m_parsed.size() >= k_most) m_parsed.clear();  // a bound, not an eviction policy
+        m_parsed.emplace(std::move(key), ossl::up_ref(cert.get()));
+        return cert;
+    }
+
+    std::vector<ossl::Ptr<X509>> get_all(
+        const std::vector<std::span<const unsigned char>>& ders) const {
+        std::vector<ossl::Ptr<X509>> out;
+        for (const auto& der : ders) out.push_back(get(der, "a certificate"));
+        return out;
+    }
+
+  private:
+    static constexpr std::size_t k_most = 4096;
+    mutable std::mutex m_mutex;
+    mutable std::unordered_map<std::string, ossl::Ptr<X509>> m_parsed;
+};
 
 std::vector<X509*> raw(const std::vector<ossl::Ptr<X509>>& certs) {
     std::vector<X509*> out;
@@ -43,10 +74,10 @@ class DefaultRevocationSource final : public RevocationSource {
     }
 
     RevocationAnswer status(const RevocationRequest& q) const override {
-        const auto cert = parse<X509>(q.certificate, d2i_X509, "the certificate");
-        const auto issuer = parse<X509>(q.issuer, d2i_X509, "the issuer's certificate");
-        const auto anchors = parse_all(q.anchors);
-        const auto untrusted = parse_all(q.carried_certificates);
+        const auto cert = m_parsed.get(q.certificate, "the certificate");
+        const auto issuer = m_parsed.get(q.issuer, "the issuer's certificate");
+        const auto anchors = m_parsed.get_all(q.anchors);
+        const auto untrusted = m_parsed.get_all(q.carried_certificates);
         std::vector<ossl::Ptr<X509_CRL>> carried;
         revocation::Sources sources = m_sources;
         sources.now = m_clock->now();
@@ -67,6 +98,7 @@ class DefaultRevocationSource final : public RevocationSource {
     // The run's: the source is made once per batch (ValidationContext's defaults), and status()
     // is const for its callers while what it learns is shared by every request.
     std::unique_ptr<revocation::RunMemory> m_memory = std::make_unique<revocation::RunMemory>();
+    ParsedCertificates m_parsed;
     std::vector<ossl::Ptr<X509_CRL>> m_files;  // read once; shared read-only by every request
     revocation::Sources m_sources;             // holds m_files' CRLs
 };

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "validation/anchors.hpp"
+#include "validation/memo.hpp"
 #include "validation/steps.hpp"
 
 namespace ltsign::validation {
@@ -144,6 +145,11 @@ CertificateInfo describe(const X509* cert) {
 ChainResult validate_chain(X509* cert, const std::vector<ossl::Ptr<X509>>& untrusted,
                            const detail::TrustStoreImpl& trust, TimePoint at,
                            const AnchorQuery& query) {
+    std::string memo_key;
+    if (trust.memo) {
+        memo_key = Memo::chain_key(cert, untrusted, at, query, trust.anchors.size());
+        if (auto known = trust.memo->chain(memo_key)) return std::move(*known);
+    }
     ChainResult result;
     ossl::clear_errors();
     ossl::Ptr<X509_STORE> store(ossl::check(X509_STORE_new(), Errc::internal, "out of memory"));
@@ -181,6 +187,7 @@ ChainResult validate_chain(X509* cert, const std::vector<ossl::Ptr<X509>>& untru
         }
         result.explanation =
             "the certificate chain to a trusted anchor was valid at " + format_rfc3339(at);
+        if (trust.memo) trust.memo->remember(memo_key, result);
         return result;
     }
     const int err = X509_STORE_CTX_get_error(ctx.get());

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "validation/memo.hpp"
 #include "validation/steps.hpp"
 
 namespace ltsign::validation {
@@ -131,7 +132,8 @@ BagCheck check_certificate_bag(const std::vector<ossl::Ptr<X509>>& certs,
                 break;
             }
             tried.push_back(key);
-            if (X509_verify(c.get(), key) == 1) {
+            if (trust.memo ? trust.memo->certificate_verifies(c.get(), issuer)
+                           : X509_verify(c.get(), key) == 1) {
                 verified = true;
                 break;
             }

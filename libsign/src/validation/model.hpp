@@ -14,6 +14,10 @@
 #include "ltsign/report.hpp"
 #include "ltsign/verify.hpp"
 
+namespace ltsign::validation {
+class Memo;  // validation/memo.hpp
+}  // namespace ltsign::validation
+
 namespace ltsign::detail {
 // When an anchor may anchor what (a trusted list's service with its status history, a trust
 // configuration's entry with its validity period); an anchor without terms (--trust PEM) anchors
@@ -62,6 +66,9 @@ struct TrustStoreImpl {
     std::vector<AnchorTerms> terms;
     std::vector<RefusedList> refused;
     std::optional<TrustSnapshotInfo> snapshot;  // the trusted-list snapshot the anchors came from
+    // What validations with these anchors need not work out twice; none for a store made on the
+    // side (validation/memo.hpp).
+    std::shared_ptr<validation::Memo> memo;
 };
 
 inline const TrustStoreImpl& impl(const TrustStore& trust) noexcept {

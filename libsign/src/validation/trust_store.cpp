@@ -2,12 +2,15 @@
 #include <algorithm>
 
 #include "ltsign/verify.hpp"
+#include "validation/memo.hpp"
 #include "validation/model.hpp"
 
 namespace ltsign {
 namespace fs = std::filesystem;
 
-TrustStore::TrustStore() : m_impl(std::make_unique<detail::TrustStoreImpl>()) {}
+TrustStore::TrustStore() : m_impl(std::make_unique<detail::TrustStoreImpl>()) {
+    m_impl->memo = std::make_shared<validation::Memo>();
+}
 TrustStore::TrustStore(TrustStore&&) noexcept = default;
 TrustStore& TrustStore::operator=(TrustStore&&) noexcept = default;
 TrustStore::~TrustStore() = default;
