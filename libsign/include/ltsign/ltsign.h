@@ -100,8 +100,8 @@ LTSIGN_C_API void ltsign_context_free(ltsign_context* context);
  * embedded is what validating with it found), else may be NULL. `json_out`, when not NULL,
  * receives the CLI's `sign --json` document (free with ltsign_result_free). */
 LTSIGN_C_API ltsign_status ltsign_sign(const ltsign_signer* signer, const ltsign_context* context,
-                                       const char* document, const char* output,
-                                       const char* format, const char* level, const char* tsa_url,
+                                       const char* document, const char* output, const char* format,
+                                       const char* level, const char* tsa_url,
                                        ltsign_result** json_out);
 
 /* Verifies a signature, time-stamp token or evidence record; `data` is the detached document or
@@ -116,9 +116,9 @@ LTSIGN_C_API ltsign_status ltsign_timestamp(const char* file, const char* tsa_ur
 
 /* Seals `count` files or folders with one time-stamp: an evidence record per document in
  * `out_dir`, plus manifest.json and its record. format: "asn1" (default when NULL) or "xml". */
-LTSIGN_C_API ltsign_status ltsign_seal(const char* const* inputs, size_t count,
-                                       const char* out_dir, const char* tsa_url,
-                                       const char* format, ltsign_result** json_out);
+LTSIGN_C_API ltsign_status ltsign_seal(const char* const* inputs, size_t count, const char* out_dir,
+                                       const char* tsa_url, const char* format,
+                                       ltsign_result** json_out);
 
 /* Raises a CAdES or XAdES signature to `level` ("T", "LT", "LTA"; LTA again renews) into
  * `output`. `data`: the detached document or NULL. A signature that does not validate is not
