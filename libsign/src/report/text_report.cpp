@@ -88,10 +88,25 @@ std::string verdict_sentence(const FileReport& f) {
     return why.empty() ? sentence + "." : sentence + ": " + why + ".";
 }
 
+// What an entry is, as a word for people (the JSON keeps the code, to_string(EntryType)).
+std::string entry_word(EntryType type) {
+    switch (type) {
+        case EntryType::signature:
+            return tr("signature");
+        case EntryType::timestamp:
+            return tr("timestamp");
+        case EntryType::evidence_record:
+            return tr("evidence-record");
+        case EntryType::archive_timestamp:
+            return tr("archive-timestamp");
+    }
+    return std::string(to_string(type));
+}
+
 void signature_lines(const SignatureReport& s, const std::string& indent, bool colour,
                      std::string& out) {
-    out += indent + std::string(to_string(s.type)) + ": " +
-           verdict_text(s.indication, s.sub_indication, colour);
+    out +=
+        indent + entry_word(s.type) + ": " + verdict_text(s.indication, s.sub_indication, colour);
     if (s.level != SignatureLevel::none) out += "  " + trf("level {0}", {to_string(s.level)});
     out += "\n";
     const std::string in = indent + "  ";
