@@ -189,25 +189,25 @@ int run_one(const ExtendArgs& a, Said& said) {
 Command add_extend(CLI::App& root) {
     auto args = std::make_shared<ExtendArgs>();
     CLI::App* app = root.add_subcommand(
-        "extend", "Raise a CAdES or XAdES signature's level (T, LT, LTA); LTA again renews it");
+        "extend", tr("Raise a CAdES or XAdES signature's level (T, LT, LTA); LTA again renews it"));
     app->add_option("SIG", args->signature,
-                    "The signature to extend, or a folder: every signature in it")
+                    tr("The signature to extend, or a folder: every signature in it"))
         ->required();
     app->add_option("--level", args->level,
-                    "T, LT, LTA, or ERS (embed an evidence record over the signature)")
+                    tr("T, LT, LTA, or ERS (embed an evidence record over the signature)"))
         ->required();
     add_tsa_options(app, args->tsa);
     add_validation_options(app, args->validation);
     app->add_option("--data", args->data,
-                    "The signed document of a detached signature (LTA covers it)");
+                    tr("The signed document of a detached signature (LTA covers it)"));
     auto* out =
-        app->add_option("-o,--output", args->output, "Where to write the extended signature");
-    auto* in_place = app->add_flag("--in-place", args->in_place, "Replace SIG atomically");
+        app->add_option("-o,--output", args->output, tr("Where to write the extended signature"));
+    auto* in_place = app->add_flag("--in-place", args->in_place, tr("Replace SIG atomically"));
     out->excludes(in_place);
-    app->add_flag("--overwrite", args->overwrite, "Replace an existing -o file (atomically)");
+    app->add_flag("--overwrite", args->overwrite, tr("Replace an existing -o file (atomically)"));
     app->add_flag("--force", args->force,
-                  "Extend even a signature that does not validate (it stays as bad as it is)");
-    app->add_flag("--json", args->json, "Print what was written as one JSON document");
+                  tr("Extend even a signature that does not validate (it stays as bad as it is)"));
+    app->add_flag("--json", args->json, tr("Print what was written as one JSON document"));
     return {app, [args] { return run_extend(*args); }};
 }
 

@@ -86,17 +86,18 @@ int run_keys_list(const KeysArgs& a) {
 
 Command add_keys(CLI::App& root) {
     auto args = std::make_shared<KeysArgs>();
-    CLI::App* app = root.add_subcommand("keys", "Keys in PKCS#11 tokens (smart cards, HSMs)");
+    CLI::App* app = root.add_subcommand("keys", tr("Keys in PKCS#11 tokens (smart cards, HSMs)"));
     app->require_subcommand(1);
     CLI::App* list = app->add_subcommand(
-        "list", "Show the tokens a PKCS#11 module sees, with their keys and certificates");
+        "list", tr("Show the tokens a PKCS#11 module sees, with their keys and certificates"));
     list->add_option("--pkcs11-module", args->module,
-                     "PKCS#11 module (default: p11-kit's proxy module)");
-    list->add_option("--pass-env", args->pass_env,
-                     "Read the token's PIN from this environment variable (lists private keys)");
+                     tr("PKCS#11 module (default: p11-kit's proxy module)"));
+    list->add_option(
+        "--pass-env", args->pass_env,
+        tr("Read the token's PIN from this environment variable (lists private keys)"));
     list->add_option("--pass-file", args->pass_file,
-                     "Read the token's PIN from the first line of this file");
-    list->add_flag("--json", args->json, "Print JSON");
+                     tr("Read the token's PIN from the first line of this file"));
+    list->add_flag("--json", args->json, tr("Print JSON"));
     return {app, [args] { return run_keys_list(*args); }};
 }
 

@@ -27,24 +27,24 @@ Command add_seal(CLI::App& root) {
     };
     auto args = std::make_shared<Args>();
     CLI::App* app = root.add_subcommand(
-        "seal", "Seal documents with one time-stamp: an evidence record per document");
-    app->add_option("FILE", args->inputs, "Files or folders to seal")->required();
+        "seal", tr("Seal documents with one time-stamp: an evidence record per document"));
+    app->add_option("FILE", args->inputs, tr("Files or folders to seal"))->required();
     add_tsa_options(app, args->tsa);
     app->add_option("--digest", args->tsa.digest,
-                    "Hash algorithm: sha256 (default), sha384, sha512, sha3-256, sha3-512");
+                    tr("Hash algorithm: sha256 (default), sha384, sha512, sha3-256, sha3-512"));
     app->add_option("--format", args->format,
-                    "asn1 (RFC 4998, .ers; default) or xml (RFC 6283, .ers.xml)");
-    app->add_option("-o,--output", args->output, "Folder for the records and manifest.json")
+                    tr("asn1 (RFC 4998, .ers; default) or xml (RFC 6283, .ers.xml)"));
+    app->add_option("-o,--output", args->output, tr("Folder for the records and manifest.json"))
         ->required();
     add_jobs_option(app, args->threads);
     // The option's name before 0.2; kept so that scripts keep working.
     app->add_option("--threads", args->threads)->group("")->check(CLI::Range(1u, 1024u));
     add_validation_options(app, args->validation);
-    app->add_flag("--force", args->force, "Replace existing records (atomically)");
+    app->add_flag("--force", args->force, tr("Replace existing records (atomically)"));
     app->add_flag("--container", args->container,
-                  "FILE is an ASiC container: write one record over its documents into it, "
-                  "-o being the new container");
-    app->add_flag("--json", args->json, "Print what was written as one JSON document");
+                  tr("FILE is an ASiC container: write one record over its documents into it, "
+                     "-o being the new container"));
+    app->add_flag("--json", args->json, tr("Print what was written as one JSON document"));
     return {app, [args] {
                 if (args->tsa.url.empty())
                     throw Error(Errc::usage, "add --tsa URL: sealing needs a time-stamp");
@@ -109,17 +109,18 @@ Command add_renew(CLI::App& root) {
         bool json = false;
     };
     auto args = std::make_shared<Args>();
-    CLI::App* app = root.add_subcommand("renew", "Renew evidence records with one new time-stamp");
-    app->add_option("RECORD", args->records, "Records (.ers, .ers.xml) or folders of them")
+    CLI::App* app =
+        root.add_subcommand("renew", tr("Renew evidence records with one new time-stamp"));
+    app->add_option("RECORD", args->records, tr("Records (.ers, .ers.xml) or folders of them"))
         ->required();
     add_tsa_options(app, args->tsa);
     app->add_option("--digest", args->digest,
-                    "Hash-tree renewal with this stronger algorithm (needs --data); without it, "
-                    "time-stamp renewal");
+                    tr("Hash-tree renewal with this stronger algorithm (needs --data); without it, "
+                       "time-stamp renewal"));
     app->add_option("--data", args->data,
-                    "The documents (files, or folders where NAME.ers finds NAME)");
+                    tr("The documents (files, or folders where NAME.ers finds NAME)"));
     add_validation_options(app, args->validation);
-    app->add_flag("--json", args->json, "Print what was renewed as one JSON document");
+    app->add_flag("--json", args->json, tr("Print what was renewed as one JSON document"));
     return {
         app, [args] {
             if (args->tsa.url.empty())

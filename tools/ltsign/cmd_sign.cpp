@@ -286,44 +286,49 @@ int run_sign(const SignArgs& a) {
 Command add_sign(CLI::App& root) {
     auto args = std::make_shared<SignArgs>();
     CLI::App* app = root.add_subcommand(
-        "sign", "Sign files (CAdES detached; XAdES detached, enveloped or enveloping)");
-    app->add_option("FILE", args->files,
-                    "Files or folders to sign (with --complete: the document prepared, checked)");
+        "sign", tr("Sign files (CAdES detached; XAdES detached, enveloped or enveloping)"));
+    app->add_option(
+        "FILE", args->files,
+        tr("Files or folders to sign (with --complete: the document prepared, checked)"));
     add_key_options(app, args->key, false);
-    app->add_option("--format", args->format,
-                    "cades (default), xades, pades (the signature goes into the PDF; -o names the "
-                    "signed copy), asic-e (all FILEs in one container) or asic-s");
+    app->add_option(
+        "--format", args->format,
+        tr("cades (default), xades, pades (the signature goes into the PDF; -o names the "
+           "signed copy), asic-e (all FILEs in one container) or asic-s"));
     app->add_option("--packaging", args->packaging,
-                    "detached (default); enveloped (XML input) or enveloping, XAdES only; for "
-                    "asic-e/asic-s the signature inside: xades (default) or cades");
+                    tr("detached (default); enveloped (XML input) or enveloping, XAdES only; for "
+                       "asic-e/asic-s the signature inside: xades (default) or cades"));
     app->add_option("--level", args->level,
-                    "B (default), T (a signature time-stamp from --tsa), LT (and the validation "
-                    "data: needs --trust), LTA (and an archive time-stamp)");
+                    tr("B (default), T (a signature time-stamp from --tsa), LT (and the validation "
+                       "data: needs --trust), LTA (and an archive time-stamp)"));
     add_tsa_options(app, args->tsa);
     add_validation_options(app, args->validation);
     app->add_option("--digest", args->digest,
-                    "sha256 (default), sha384, sha512, sha3-256, sha3-512");
-    app->add_flag("--rsa-pss", args->pss, "Use RSASSA-PSS instead of PKCS#1 v1.5 with an RSA key");
+                    tr("sha256 (default), sha384, sha512, sha3-256, sha3-512"));
+    app->add_flag("--rsa-pss", args->pss,
+                  tr("Use RSASSA-PSS instead of PKCS#1 v1.5 with an RSA key"));
     app->add_option(
         "--signing-time", args->signing_time,
-        "The claimed signing time (RFC 3339); default now. The certificate must be valid then");
-    app->add_option("-o,--output", args->output, "Output file (one input) or folder (several)")
+        tr("The claimed signing time (RFC 3339); default now. The certificate must be valid then"));
+    app->add_option("-o,--output", args->output, tr("Output file (one input) or folder (several)"))
         ->required();
-    app->add_flag("--force", args->force, "Replace existing output files (atomically)");
+    app->add_flag("--force", args->force, tr("Replace existing output files (atomically)"));
     add_jobs_option(app, args->jobs);
-    app->add_flag("--json", args->json, "Print what was written as one JSON document");
-    app->add_flag("-q,--quiet", args->quiet, "Print one summary line instead of one per file");
-    app->add_flag("--prepare", args->prepare,
-                  "Two-phase signing: write a pending signature (-o X.pending) for --cert, whose "
-                  "key signs elsewhere");
+    app->add_flag("--json", args->json, tr("Print what was written as one JSON document"));
+    app->add_flag("-q,--quiet", args->quiet, tr("Print one summary line instead of one per file"));
+    app->add_flag(
+        "--prepare", args->prepare,
+        tr("Two-phase signing: write a pending signature (-o X.pending) for --cert, whose "
+           "key signs elsewhere"));
     app->add_option("--to-be-signed", args->to_be_signed,
-                    "With --prepare: also write the bytes the signer signs to this file");
-    app->add_option("--valid-minutes", args->valid_minutes,
-                    "With --prepare: how long the pending signature can be completed (default 60)");
+                    tr("With --prepare: also write the bytes the signer signs to this file"));
+    app->add_option(
+        "--valid-minutes", args->valid_minutes,
+        tr("With --prepare: how long the pending signature can be completed (default 60)"));
     app->add_option("--complete", args->complete,
-                    "Two-phase signing: finish this pending signature with --signature-value");
+                    tr("Two-phase signing: finish this pending signature with --signature-value"));
     app->add_option("--signature-value", args->signature_value,
-                    "With --complete: the signer's value (binary, or base64 text)");
+                    tr("With --complete: the signer's value (binary, or base64 text)"));
     return {app, [args] { return run_sign(*args); }};
 }
 

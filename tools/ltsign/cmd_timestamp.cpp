@@ -14,19 +14,20 @@ Command add_timestamp(CLI::App& root) {
     };
     auto args = std::make_shared<Args>();
     CLI::App* app =
-        root.add_subcommand("timestamp", "Get an RFC 3161 time-stamp token over a file");
-    app->add_option("FILE", args->file, "The file to time-stamp (streamed)")->required();
+        root.add_subcommand("timestamp", tr("Get an RFC 3161 time-stamp token over a file"));
+    app->add_option("FILE", args->file, tr("The file to time-stamp (streamed)"))->required();
     add_tsa_options(app, args->tsa);
     app->add_option("--digest", args->tsa.digest,
-                    "Imprint digest: sha256 (default), sha384, sha512, sha3-256, sha3-512");
-    app->add_option("--format", args->format,
-                    "tst (default): the token alone (DER); pades: a document time-stamp added to "
-                    "the PDF FILE, written to -o; asic-s: an ASiC-S container holding FILE and "
-                    "META-INF/timestamp.tst");
-    app->add_option("-o,--output", args->output, "Where to write the token, PDF or container")
+                    tr("Imprint digest: sha256 (default), sha384, sha512, sha3-256, sha3-512"));
+    app->add_option(
+        "--format", args->format,
+        tr("tst (default): the token alone (DER); pades: a document time-stamp added to "
+           "the PDF FILE, written to -o; asic-s: an ASiC-S container holding FILE and "
+           "META-INF/timestamp.tst"));
+    app->add_option("-o,--output", args->output, tr("Where to write the token, PDF or container"))
         ->required();
-    app->add_flag("--force", args->force, "Replace an existing output (atomically)");
-    app->add_flag("--json", args->json, "Print what was written as one JSON document");
+    app->add_flag("--force", args->force, tr("Replace an existing output (atomically)"));
+    app->add_flag("--json", args->json, tr("Print what was written as one JSON document"));
     return {
         app, [args] {
             if (args->tsa.url.empty())

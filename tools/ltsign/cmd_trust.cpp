@@ -72,25 +72,25 @@ Command add_trust(CLI::App& root) {
     };
     auto show = std::make_shared<ShowArgs>();
     CLI::App* app = root.add_subcommand(
-        "trust", "EU trusted lists (ETSI TS 119 612): fetch a pinned snapshot, show one");
+        "trust", tr("EU trusted lists (ETSI TS 119 612): fetch a pinned snapshot, show one"));
     app->require_subcommand(1);
     CLI::App* f = app->add_subcommand(
-        "fetch",
-        "Download the LOTL and the lists it points to (or one list), check each, and "
-        "write a snapshot that verify --trust-list reads offline");
-    f->add_option("--lotl", fetch->lotl, "URL of the list of trusted lists");
+        "fetch", tr("Download the LOTL and the lists it points to (or one list), check each, and "
+                    "write a snapshot that verify --trust-list reads offline"));
+    f->add_option("--lotl", fetch->lotl, tr("URL of the list of trusted lists"));
     f->add_option("--lotl-signer", fetch->lotl_signer,
-                  "Certificate(s) (PEM) that must have signed the LOTL");
-    f->add_option("--tl", fetch->tl, "URL of a single trusted list (instead of --lotl)");
+                  tr("Certificate(s) (PEM) that must have signed the LOTL"));
+    f->add_option("--tl", fetch->tl, tr("URL of a single trusted list (instead of --lotl)"));
     f->add_option("--tl-signer", fetch->tl_signer,
-                  "Certificate(s) (PEM) that must have signed that list");
-    f->add_option("-o,--output", fetch->output, "The snapshot folder to write")->required();
-    f->add_option("--timeout", fetch->timeout_seconds, "Seconds for each download (default 30)");
-    f->add_flag("--json", fetch->json, "Print the snapshot as trust show --json does");
+                  tr("Certificate(s) (PEM) that must have signed that list"));
+    f->add_option("-o,--output", fetch->output, tr("The snapshot folder to write"))->required();
+    f->add_option("--timeout", fetch->timeout_seconds,
+                  tr("Seconds for each download (default 30)"));
+    f->add_flag("--json", fetch->json, tr("Print the snapshot as trust show --json does"));
     CLI::App* s = app->add_subcommand(
-        "show", "Territories, providers, services, their status and status history");
-    s->add_option("SNAPSHOT", show->snapshot, "A snapshot folder")->required();
-    s->add_flag("--json", show->json, "Print JSON");
+        "show", tr("Territories, providers, services, their status and status history"));
+    s->add_option("SNAPSHOT", show->snapshot, tr("A snapshot folder"))->required();
+    s->add_flag("--json", show->json, tr("Print JSON"));
     return {app, [f, fetch, show] {
                 if (f->parsed()) return run_fetch(*fetch);
                 const TrustSnapshotView view = describe_snapshot(show->snapshot);

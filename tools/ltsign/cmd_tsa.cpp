@@ -82,24 +82,26 @@ int serve(const TsaServeArgs& a) {
 
 Command add_tsa(CLI::App& root) {
     auto args = std::make_shared<TsaServeArgs>();
-    CLI::App* app = root.add_subcommand("tsa", "Run an RFC 3161 time-stamping authority over HTTP");
+    CLI::App* app =
+        root.add_subcommand("tsa", tr("Run an RFC 3161 time-stamping authority over HTTP"));
     add_key_options(app, args->key, true);
     app->add_option("--listen", args->listen,
-                    "HOST:PORT to listen on (default 127.0.0.1:3161; port 0 picks one)");
+                    tr("HOST:PORT to listen on (default 127.0.0.1:3161; port 0 picks one)"));
     app->add_option("--serial-file", args->serial_file,
-                    "File keeping the last serial number issued")
+                    tr("File keeping the last serial number issued"))
         ->required();
-    app->add_option("--policy", args->policy, "The TSA policy OID put in every token");
+    app->add_option("--policy", args->policy, tr("The TSA policy OID put in every token"));
     app->add_option("--accuracy", args->accuracy,
-                    "Accuracy in seconds stated in tokens (default 1)");
+                    tr("Accuracy in seconds stated in tokens (default 1)"));
     app->add_option("--max-connections-per-address", args->per_address,
-                    "Connections from one client address served at once (default 4; more "
-                    "wait their turn, up to 64); raise it behind a proxy, where every client "
-                    "has the proxy's address");
+                    tr("Connections from one client address served at once (default 4; more "
+                       "wait their turn, up to 64); raise it behind a proxy, where every client "
+                       "has the proxy's address"));
     app->add_flag("--allow-remote", args->allow_remote,
-                  "Allow listening on a non-loopback address");
-    app->add_option("--test-clock", args->test_clock,
-                    "FOR TESTS ONLY: put this RFC 3339 time in every token instead of the clock's");
+                  tr("Allow listening on a non-loopback address"));
+    app->add_option(
+        "--test-clock", args->test_clock,
+        tr("FOR TESTS ONLY: put this RFC 3339 time in every token instead of the clock's"));
     return {app, [args] { return serve(*args); }};
 }
 

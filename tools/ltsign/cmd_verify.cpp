@@ -136,37 +136,38 @@ int run_verify(const VerifyArgs& a) {
 
 Command add_verify(CLI::App& root) {
     auto args = std::make_shared<VerifyArgs>();
-    CLI::App* app =
-        root.add_subcommand("verify", "Verify signatures and report ETSI EN 319 102-1 verdicts");
-    app->add_option("FILE", args->files, "Signature files or folders of them")->required();
+    CLI::App* app = root.add_subcommand(
+        "verify", tr("Verify signatures and report ETSI EN 319 102-1 verdicts"));
+    app->add_option("FILE", args->files, tr("Signature files or folders of them"))->required();
     app->add_option("--data", args->data,
-                    "The signed document, or a folder where NAME.p7s finds NAME; repeatable");
+                    tr("The signed document, or a folder where NAME.p7s finds NAME; repeatable"));
     app->add_option(
         "--data-digest", args->data_digests,
-        "A data object known only by its digest, ALG:BASE64 (evidence records); repeatable");
+        tr("A data object known only by its digest, ALG:BASE64 (evidence records); repeatable"));
     add_validation_options(app, args->validation);
-    app->add_option("--require", args->require,
-                    "signed: a file holding only a time-stamp token or an evidence record fails; "
-                    "any (default): each is judged as what it is")
+    app->add_option(
+           "--require", args->require,
+           tr("signed: a file holding only a time-stamp token or an evidence record fails; "
+              "any (default): each is judged as what it is"))
         ->check(CLI::IsMember({"signed", "any"}));
     app->add_option("--ers-hash-order", args->ers_hash_order,
-                    "How an evidence record's hash-tree renewal may join h(d) and ha: sorted "
-                    "(RFC 6283), unsorted (RFC 4998 5.2), both (default)")
+                    tr("How an evidence record's hash-tree renewal may join h(d) and ha: sorted "
+                       "(RFC 6283), unsorted (RFC 4998 5.2), both (default)"))
         ->check(CLI::IsMember({"sorted", "unsorted", "both"}));
     add_jobs_option(app, args->jobs);
-    app->add_flag("--json", args->json, "Print one JSON document for programs");
+    app->add_flag("--json", args->json, tr("Print one JSON document for programs"));
     app->add_flag("-q,--quiet", args->quiet,
-                  "Print only the summary and one line for each file that did not pass");
+                  tr("Print only the summary and one line for each file that did not pass"));
     app->add_flag("--only-problems", args->only_problems,
-                  "Print in full only the files that did not pass, then the summary");
+                  tr("Print in full only the files that did not pass, then the summary"));
     app->add_option("--extract-revision", args->extract_revision,
-                    "Write revision N of a PDF (what a signature covering it signed) to -o, "
-                    "instead of verifying");
-    app->add_option("-o,--output", args->output, "Where --extract-revision writes");
-    app->add_flag("--force", args->force, "Replace an existing --report-xml or -o file");
+                    tr("Write revision N of a PDF (what a signature covering it signed) to -o, "
+                       "instead of verifying"));
+    app->add_option("-o,--output", args->output, tr("Where --extract-revision writes"));
+    app->add_flag("--force", args->force, tr("Replace an existing --report-xml or -o file"));
     app->add_option(
         "--report-xml", args->report_xml,
-        "Also write the ETSI TS 119 102-2 XML validation report to this file (atomically)");
+        tr("Also write the ETSI TS 119 102-2 XML validation report to this file (atomically)"));
     return {app, [args] { return run_verify(*args); }};
 }
 

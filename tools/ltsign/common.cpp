@@ -72,17 +72,19 @@ TimePoint parse_time_option(const std::string& text, const std::string& option) 
 void add_key_options(CLI::App* app, KeyArgs& a, bool required) {
     auto* key = app->add_option(
         "--key", a.key,
-        "Private key: PKCS#12 (.p12/.pfx), PEM/DER key, or a token's key as a pkcs11: URI");
+        tr("Private key: PKCS#12 (.p12/.pfx), PEM/DER key, or a token's key as a pkcs11: URI"));
     if (required) key->required();
-    app->add_option("--cert", a.cert,
-                    "Certificate (PEM/DER) when --key is a bare key (or instead of the token's)");
+    app->add_option(
+        "--cert", a.cert,
+        tr("Certificate (PEM/DER) when --key is a bare key (or instead of the token's)"));
     app->add_option("--pkcs11-module", a.pkcs11_module,
-                    "PKCS#11 module of the token (default: p11-kit's proxy module)");
-    app->add_option("--chain", a.chain, "Intermediate certificates to include (PEM), repeatable");
+                    tr("PKCS#11 module of the token (default: p11-kit's proxy module)"));
+    app->add_option("--chain", a.chain,
+                    tr("Intermediate certificates to include (PEM), repeatable"));
     app->add_option("--pass-env", a.pass_env,
-                    "Read the key password (a token's PIN) from this environment variable");
+                    tr("Read the key password (a token's PIN) from this environment variable"));
     app->add_option("--pass-file", a.pass_file,
-                    "Read the key password (a token's PIN) from the first line of this file");
+                    tr("Read the key password (a token's PIN) from the first line of this file"));
 }
 
 namespace {
@@ -166,13 +168,16 @@ DigestAlgorithm parse_digest(const std::string& name) {
 }
 
 void add_tsa_options(CLI::App* app, TsaArgs& a) {
-    app->add_option("--tsa", a.url, "Time-stamping authority URL (RFC 3161 over HTTP or HTTPS)");
-    app->add_option("--tsa-policy", a.policy, "TSA policy OID to request");
-    app->add_option("--tsa-user", a.user, "User name for a TSA that requires basic authentication");
-    app->add_option("--tsa-pass-env", a.pass_env, "Environment variable holding the TSA password");
+    app->add_option("--tsa", a.url,
+                    tr("Time-stamping authority URL (RFC 3161 over HTTP or HTTPS)"));
+    app->add_option("--tsa-policy", a.policy, tr("TSA policy OID to request"));
+    app->add_option("--tsa-user", a.user,
+                    tr("User name for a TSA that requires basic authentication"));
+    app->add_option("--tsa-pass-env", a.pass_env,
+                    tr("Environment variable holding the TSA password"));
     app->add_option("--tsa-cert", a.client_cert,
-                    "Client certificate (PEM) for a TSA that requires one");
-    app->add_option("--tsa-key", a.client_key, "Key (PEM) of the client certificate");
+                    tr("Client certificate (PEM) for a TSA that requires one"));
+    app->add_option("--tsa-key", a.client_key, tr("Key (PEM) of the client certificate"));
     add_timeout_option(app, a.timeout_seconds);
 }
 
@@ -181,36 +186,40 @@ void add_timeout_option(CLI::App* app, double& seconds) {
         existing->each([&seconds](const std::string& value) { seconds = std::stod(value); });
         return;
     }
-    app->add_option("--timeout", seconds,
-                    "Seconds to wait for each network call (TSA, OCSP, CRL); a service that does "
-                    "not answer is not asked again in the same run")
+    app->add_option(
+           "--timeout", seconds,
+           tr("Seconds to wait for each network call (TSA, OCSP, CRL); a service that does "
+              "not answer is not asked again in the same run"))
         ->check(CLI::PositiveNumber);
 }
 
 void add_jobs_option(CLI::App* app, unsigned& jobs) {
     app->add_option("-j,--jobs", jobs,
-                    "Threads working on the batch at once (default: one per core)")
+                    tr("Threads working on the batch at once (default: one per core)"))
         ->check(CLI::Range(1u, 1024u));
 }
 
 void add_validation_options(CLI::App* app, ValidationArgs& a) {
     app->add_option("--trust", a.trust,
-                    "Trust anchors: a PEM file or a folder of them; repeatable");
-    app->add_option("--trust-list", a.trust_list,
-                    "A trusted-list snapshot (ltsign trust fetch): its granted CA and TSA services "
-                    "are the anchors, each at the time that matters");
-    app->add_option("--trust-config", a.trust_configs,
-                    "A trust configuration (JSON): named local anchors with purposes and validity "
-                    "periods; repeatable");
+                    tr("Trust anchors: a PEM file or a folder of them; repeatable"));
+    app->add_option(
+        "--trust-list", a.trust_list,
+        tr("A trusted-list snapshot (ltsign trust fetch): its granted CA and TSA services "
+           "are the anchors, each at the time that matters"));
+    app->add_option(
+        "--trust-config", a.trust_configs,
+        tr("A trust configuration (JSON): named local anchors with purposes and validity "
+           "periods; repeatable"));
     app->add_option("--certs", a.certs,
-                    "Extra certificates that may complete a chain (never trusted): a PEM file "
-                    "or a folder of them; repeatable");
-    app->add_option("--at", a.at, "Validation time (RFC 3339), default now");
+                    tr("Extra certificates that may complete a chain (never trusted): a PEM file "
+                       "or a folder of them; repeatable"));
+    app->add_option("--at", a.at, tr("Validation time (RFC 3339), default now"));
     app->add_flag("--offline", a.offline,
-                  "Fetch nothing: use only revocation data in the signature and --crl files");
-    app->add_option("--crl", a.crls, "A CRL file (DER or PEM) to use for revocation; repeatable");
+                  tr("Fetch nothing: use only revocation data in the signature and --crl files"));
+    app->add_option("--crl", a.crls,
+                    tr("A CRL file (DER or PEM) to use for revocation; repeatable"));
     app->add_option("--policy", a.policy,
-                    "Validation policy (JSON): algorithm end dates, revocation requirement");
+                    tr("Validation policy (JSON): algorithm end dates, revocation requirement"));
     add_timeout_option(app, a.timeout_seconds);
 }
 
@@ -294,27 +303,71 @@ std::string remedy_hint(Remedy remedy) {
         case Remedy::none:
             return "";
         case Remedy::document:
-            return "give the document with --data DOC|DIR";
+            return tr("give the document with --data DOC|DIR");
         case Remedy::password:
-            return "give the password with --pass-env VAR or --pass-file F";
+            return tr("give the password with --pass-env VAR or --pass-file F");
         case Remedy::certificate:
-            return "give the matching certificate with --cert";
+            return tr("give the matching certificate with --cert");
         case Remedy::tsa:
-            return "add --tsa URL";
+            return tr("add --tsa URL");
         case Remedy::digest:
-            return "choose it with --digest";
+            return tr("choose it with --digest");
         case Remedy::packaging:
-            return "choose it with --packaging";
+            return tr("choose it with --packaging");
         case Remedy::overwrite:
-            return "give --force to replace it";
+            return tr("give --force to replace it");
         case Remedy::serial_file:
-            return "give --serial-file F";
+            return tr("give --serial-file F");
         case Remedy::tsa_policy:
-            return "give the policy as an OID with --policy";
+            return tr("give the policy as an OID with --policy");
         case Remedy::rsa_padding:
-            return "leave out --rsa-pss";
+            return tr("leave out --rsa-pss");
     }
     return "";
+}
+
+int choose_language(int& argc, char** argv) {
+    std::optional<std::string> asked;
+    int kept = 1;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        if (arg == "--lang" && i + 1 < argc) {
+            asked = argv[++i];
+        } else if (arg.starts_with("--lang=")) {
+            asked = std::string(arg.substr(7));
+        } else {
+            argv[kept++] = argv[i];
+        }
+    }
+    argc = kept;
+    argv[argc] = nullptr;
+    if (!asked) {
+        set_language(language_from_environment());
+        return 0;
+    }
+    const auto chosen = language_from_string(*asked);
+    if (!chosen) {
+        std::cerr << "ltsign: --lang " << *asked << ": unknown language; use en or sv\n";
+        return static_cast<int>(Errc::usage);
+    }
+    set_language(*chosen);
+    return 0;
+}
+
+void translate_help_labels(CLI::App& root) {
+    auto formatter = root.get_formatter();
+    const std::pair<const char*, std::string> labels[] = {{"Usage", tr("Usage")},
+                                                          {"OPTIONS", tr("OPTIONS")},
+                                                          {"SUBCOMMAND", tr("SUBCOMMAND")},
+                                                          {"SUBCOMMANDS", tr("SUBCOMMANDS")},
+                                                          {"Positionals", tr("Positionals")},
+                                                          {"Options", tr("Options")},
+                                                          {"Subcommands", tr("Subcommands")},
+                                                          {"REQUIRED", tr("REQUIRED")},
+                                                          {"Excludes", tr("Excludes")},
+                                                          {"Needs", tr("Needs")}};
+    for (const auto& [label, text] : labels) formatter->label(label, text);
+    root.set_help_flag("-h,--help", tr("Print this help message and exit"));
 }
 
 }  // namespace ltsign::cli

@@ -41,6 +41,13 @@ std::string did_you_mean(CLI::App& root, int argc, char** argv);
 // options. Empty for Remedy::none.
 std::string remedy_hint(Remedy remedy);
 
+// The language of every message (ltsign/language.hpp): `--lang en|sv` (taken out of argv before
+// CLI11 sees it, so it works before or after the command), else LC_ALL, LC_MESSAGES, LANG.
+// Returns 0, or the exit status (64) after saying the language is unknown.
+int choose_language(int& argc, char** argv);
+// CLI11's own words in --help (Usage, Options, ...) in that language.
+void translate_help_labels(CLI::App& root);
+
 // --key/--cert/--chain/--pass-env/--pass-file, shared by sign and tsa.
 struct KeyArgs {
     std::string key, cert, pass_env, pass_file, pkcs11_module;

@@ -8,11 +8,6 @@
 namespace ltsign::cli {
 namespace {
 
-const char* const k_exit_codes =
-    "\nExit codes: 0 passed (or done), 1 something failed, 2 indeterminate, 64 usage,\n"
-    "65 malformed input, 66 input missing, 69 service unavailable, 70 internal error,\n"
-    "73 cannot create output, 74 I/O error, 77 key or password refused (docs/cli.md).\n";
-
 const std::map<std::string, std::string>& examples() {
     static const std::map<std::string, std::string> table = {
         {"sign",
@@ -80,14 +75,35 @@ std::size_t distance(const std::string& a, const std::string& b) {
     return row[b.size()];
 }
 
+// CLI11 names the groups of options and of subcommands "Options" and "Subcommands" itself (not
+// through its formatter's labels): each option and subcommand, nested ones too, gets the group's
+// name in the chosen language.
+void translate_groups(CLI::App& app, const std::string& options, const std::string& commands) {
+    for (CLI::Option* option : app.get_options()) {
+        if (option->get_group() == "Options") option->group(options);
+    }
+    for (CLI::App* sub : app.get_subcommands({})) {
+        if (sub->get_group() == "Subcommands") sub->group(commands);
+        translate_groups(*sub, options, commands);
+    }
+}
+
 }  // namespace
 
 void add_help_texts(CLI::App& root) {
-    root.footer(std::string("Run ltsign COMMAND --help for a command's options and examples.\n") +
-                k_exit_codes);
+    translate_groups(root, tr("Options"), tr("Subcommands"));
+    const std::string exit_codes =
+        tr("\nExit codes: 0 passed (or done), 1 something failed, 2 indeterminate, 64 usage,\n"
+           "65 malformed input, 66 input missing, 69 service unavailable, 70 internal error,\n"
+           "73 cannot create output, 74 I/O error, 77 key or password refused (docs/cli.md).\n");
+    root.footer(tr("Run ltsign COMMAND --help for a command's options and examples.\n") +
+                exit_codes);
     for (CLI::App* sub : root.get_subcommands({})) {
         const auto found = examples().find(sub->get_name());
-        sub->footer((found == examples().end() ? std::string() : found->second) + k_exit_codes);
+        std::string text = found == examples().end() ? std::string() : found->second;
+        // The examples are command lines; only their heading is words.
+        if (text.starts_with("Examples:")) text = tr("Examples:") + text.substr(9);
+        sub->footer(text + exit_codes);
     }
 }
 
@@ -110,8 +126,8 @@ std::string did_you_mean(CLI::App& root, int argc, char** argv) {
             best = sub->get_name();
         }
     }
-    return best.empty() ? "ltsign: unknown command " + word + "; see ltsign --help"
-                        : "ltsign: unknown command " + word + "; did you mean " + best + "?";
+    return best.empty() ? "ltsign: " + trf("unknown command {0}; see ltsign --help", {word})
+                        : "ltsign: " + trf("unknown command {0}; did you mean {1}?", {word, best});
 }
 
 }  // namespace ltsign::cli

@@ -8,12 +8,22 @@
 
 int main(int argc, char** argv) {
     using namespace ltsign;
-    CLI::App app{"ltsign: long-term archival signatures (CAdES, time-stamps, evidence records)",
+    // The language first (--lang, else the locale's variables): every text below is made in it.
+    if (const int refused = cli::choose_language(argc, argv)) return refused;
+    CLI::App app{tr("ltsign: long-term archival signatures (CAdES, time-stamps, evidence records)"),
                  "ltsign"};
-    app.set_version_flag("--version", std::string(version()));
+    cli::translate_help_labels(app);
+    app.set_version_flag("--version", std::string(version()),
+                         tr("Display program version information and exit"));
     app.require_subcommand(1);
     bool verbose = false;
-    app.add_flag("-v,--verbose", verbose, "On errors, also print the underlying library messages");
+    app.add_flag("-v,--verbose", verbose,
+                 tr("On errors, also print the underlying library messages"));
+    // Read by choose_language before parsing (so it also works after the command); listed here.
+    std::string lang;
+    app.add_option("--lang", lang,
+                   tr("Language of messages and help: en or sv (default: from LC_ALL, "
+                      "LC_MESSAGES, LANG)"));
 
     // clang-format off
     std::vector<cli::Command> commands = {
@@ -48,7 +58,7 @@ int main(int argc, char** argv) {
             std::cerr << suggestion << "\n";
             return static_cast<int>(Errc::usage);
         }
-        std::cerr << "ltsign: " << e.what() << "; see ltsign --help\n";
+        std::cerr << "ltsign: " << e.what() << tr("; see ltsign --help") << "\n";
         return static_cast<int>(Errc::usage);
     }
 
@@ -61,12 +71,13 @@ int main(int argc, char** argv) {
             std::cerr << "ltsign " << c.app->get_name() << ": " << e.what()
                       << (hint.empty() ? "" : "; " + hint) << "\n";
             if (verbose) {
-                for (const auto& cause : e.causes()) std::cerr << "  caused by: " << cause << "\n";
+                for (const auto& cause : e.causes())
+                    std::cerr << "  " << tr("caused by:") << " " << cause << "\n";
             }
             return e.exit_code();
         } catch (const std::exception& e) {
-            std::cerr << "ltsign " << c.app->get_name() << ": internal error: " << e.what()
-                      << "; please report this\n";
+            std::cerr << "ltsign " << c.app->get_name() << ": "
+                      << trf("internal error: {0}; please report this", {e.what()}) << "\n";
             return static_cast<int>(Errc::internal);
         }
     }

@@ -2,6 +2,8 @@
 // Validation outcomes are values (see report.hpp), never exceptions.
 #pragma once
 
+#include "ltsign/export.hpp"
+
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -37,7 +39,7 @@ enum class Remedy {
     rsa_padding,  // another RSA padding (PKCS#1 v1.5 instead of PSS)
 };
 
-class Error : public std::runtime_error {
+class LTSIGN_API Error : public std::runtime_error {
   public:
     // `causes` are the underlying library messages (the whole OpenSSL error queue), outermost
     // first; `message` is the one line a person reads: what is wrong (and, in the API's terms,

@@ -2,6 +2,8 @@
 // and renew that proof for decades.
 #pragma once
 
+#include "ltsign/export.hpp"
+
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -19,7 +21,7 @@ namespace ltsign {
 
 enum class RecordFormat { asn1, xml };
 
-struct SealOptions {
+struct LTSIGN_API SealOptions {
     TsaClient tsa;
     DigestAlgorithm digest = DigestAlgorithm::sha256;
     RecordFormat format = RecordFormat::asn1;
@@ -37,14 +39,14 @@ struct SealOptions {
     std::function<void(std::size_t files, std::uint64_t bytes)> progress{};
 };
 
-struct SealedDocument {
+struct LTSIGN_API SealedDocument {
     std::filesystem::path document;
     std::filesystem::path record;
     std::uintmax_t size = 0;
     std::string digest;  // hex, with SealOptions::digest
 };
 
-struct SealResult {
+struct LTSIGN_API SealResult {
     std::vector<SealedDocument> documents;
     TimePoint time{};  // the time-stamp's genTime
     std::filesystem::path manifest;
@@ -63,10 +65,10 @@ struct SealResult {
 // that would share a record give Error(usage), an unreadable link Error(input_missing), an output
 // that is or lies below a symbolic link Error(cannot_create_output), all before anything is
 // hashed or written.
-SealResult seal(const std::vector<std::filesystem::path>& inputs,
-                const std::filesystem::path& out_dir, const SealOptions& options);
+LTSIGN_API SealResult seal(const std::vector<std::filesystem::path>& inputs,
+                           const std::filesystem::path& out_dir, const SealOptions& options);
 
-struct RenewOptions {
+struct LTSIGN_API RenewOptions {
     TsaClient tsa;
     // Hash-tree renewal (RFC 4998 5.2): a new chain with this algorithm, over the documents
     // (`data`: files, or folders where NAME.ers finds NAME). Empty: time-stamp renewal.
@@ -78,7 +80,7 @@ struct RenewOptions {
     std::shared_ptr<const ValidationContext> validation;
 };
 
-struct RenewResult {
+struct LTSIGN_API RenewResult {
     std::vector<std::filesystem::path> records;
     TimePoint time{};
 };
@@ -86,6 +88,7 @@ struct RenewResult {
 // Renews every record given (folders are walked) with ONE new time-stamp: a time-stamp renewal
 // hashes each record's last time-stamp; a hash-tree renewal rehashes the documents with the new
 // algorithm together with all earlier chains. Records are replaced atomically, all or none.
-RenewResult renew(const std::vector<std::filesystem::path>& records, const RenewOptions& options);
+LTSIGN_API RenewResult renew(const std::vector<std::filesystem::path>& records,
+                             const RenewOptions& options);
 
 }  // namespace ltsign

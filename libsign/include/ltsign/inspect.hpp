@@ -1,6 +1,8 @@
 // A look inside a signature file without judging it.
 #pragma once
 
+#include "ltsign/export.hpp"
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -9,13 +11,13 @@
 
 namespace ltsign {
 
-struct InspectField {
+struct LTSIGN_API InspectField {
     std::string name;
     std::string value;
     std::vector<InspectField> children;
 };
 
-struct Inspection {
+struct LTSIGN_API Inspection {
     std::filesystem::path path;
     FileFormat format = FileFormat::unknown;
     std::vector<InspectField> fields;
@@ -25,6 +27,6 @@ struct Inspection {
 };
 
 // Throws Error(malformed_input / input_missing) like verify_file.
-Inspection inspect_file(const std::filesystem::path& file);
+LTSIGN_API Inspection inspect_file(const std::filesystem::path& file);
 
 }  // namespace ltsign

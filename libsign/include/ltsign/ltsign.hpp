@@ -6,6 +6,7 @@
 #include "ltsign/error.hpp"
 #include "ltsign/evidence.hpp"
 #include "ltsign/inspect.hpp"
+#include "ltsign/language.hpp"
 #include "ltsign/pending.hpp"
 #include "ltsign/pkcs11.hpp"
 #include "ltsign/report.hpp"

@@ -4,6 +4,8 @@
 // SignedInfo (XAdES).
 #pragma once
 
+#include "ltsign/export.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
@@ -19,7 +21,7 @@
 
 namespace ltsign {
 
-class PendingSignature {
+class LTSIGN_API PendingSignature {
   public:
     // What the signer signs (hash-and-sign): the DER signed attributes (CAdES and PAdES, RFC 5652
     // 5.4) or the canonical SignedInfo (XAdES, XMLDSig 3.1.2).
@@ -66,21 +68,21 @@ class PendingSignature {
 // valid for `valid_for`. The certificate is checked at the signing time as sign_file checks it
 // (Error(key_refused)). PAdES: the pending signature holds the PDF with the signature's update,
 // whose /Contents completion fills.
-PendingSignature prepare_signature(const std::filesystem::path& file, const Signer& signer,
-                                   const SignOptions& options,
-                                   std::chrono::seconds valid_for = std::chrono::hours(1));
+LTSIGN_API PendingSignature prepare_signature(
+    const std::filesystem::path& file, const Signer& signer, const SignOptions& options,
+    std::chrono::seconds valid_for = std::chrono::hours(1));
 
 // Prepares a new ASiC container of `files` (as sign_container: ASiC-S one document, ASiC-E
 // several) with one signature (container.signature: XAdES, or CAdES) whose value a signer
 // elsewhere makes. The pending signature holds the whole archive (up to 256 MiB); the document
 // recorded (and checked at completion when given) is the first file. Completion yields the
 // container.
-PendingSignature prepare_container_signature(
-    const std::vector<std::filesystem::path>& files, const Signer& signer,
-    const SignOptions& options, const ContainerOptions& container,
-    std::chrono::seconds valid_for = std::chrono::hours(1));
+LTSIGN_API PendingSignature
+prepare_container_signature(const std::vector<std::filesystem::path>& files, const Signer& signer,
+                            const SignOptions& options, const ContainerOptions& container,
+                            std::chrono::seconds valid_for = std::chrono::hours(1));
 
-struct CompleteOptions {
+struct LTSIGN_API CompleteOptions {
     // The document: checked to be the one prepared (its digest), and the result verified whole.
     std::optional<std::filesystem::path> document;
     // Must be the certificate the signature was prepared for (Error(key_refused) otherwise).
@@ -98,7 +100,8 @@ struct CompleteOptions {
 // when it does not match (another key, other data) or the certificate is not the one prepared
 // for, Error(malformed_input) when the pending signature expired, was changed, or the document
 // is not the one prepared.
-SignedObject complete_signature(const PendingSignature& pending, std::span<const std::byte> value,
-                                const CompleteOptions& options);
+LTSIGN_API SignedObject complete_signature(const PendingSignature& pending,
+                                           std::span<const std::byte> value,
+                                           const CompleteOptions& options);
 
 }  // namespace ltsign

@@ -2,6 +2,8 @@
 // with such a key: Signer::from_pkcs11.
 #pragma once
 
+#include "ltsign/export.hpp"
+
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -10,7 +12,7 @@
 namespace ltsign {
 
 // An object on a token, with the RFC 7512 URI that names it.
-struct TokenObject {
+struct LTSIGN_API TokenObject {
     enum class Kind { private_key, public_key, certificate };
     Kind kind = Kind::private_key;
     std::string label;
@@ -19,7 +21,7 @@ struct TokenObject {
     std::string uri;          // pkcs11:token=...;object=...;id=...;type=...
 };
 
-struct TokenInfo {
+struct LTSIGN_API TokenInfo {
     unsigned long slot_id = 0;
     std::string label, manufacturer, model, serial;
     bool login_required = false;
@@ -29,12 +31,12 @@ struct TokenInfo {
 
 // The PKCS#11 module used when none is named: p11-kit's proxy module, which loads the modules
 // the system has registered. Empty when this system has none.
-std::filesystem::path default_pkcs11_module();
+LTSIGN_API std::filesystem::path default_pkcs11_module();
 
 // Every initialised token the module `module` (empty: default_pkcs11_module()) sees, with its
 // certificates and public keys, and its private keys when `pin` is given (logged in with it).
 // Error(input_missing) when the module cannot be loaded, Error(key_refused) for a wrong PIN.
-std::vector<TokenInfo> list_pkcs11_tokens(const std::filesystem::path& module,
-                                          std::string_view pin);
+LTSIGN_API std::vector<TokenInfo> list_pkcs11_tokens(const std::filesystem::path& module,
+                                                     std::string_view pin);
 
 }  // namespace ltsign

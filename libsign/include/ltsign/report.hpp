@@ -1,6 +1,8 @@
 // Verification results: values carrying ETSI indications and an explanation a person can read.
 #pragma once
 
+#include "ltsign/export.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -14,7 +16,7 @@
 
 namespace ltsign {
 
-struct CertificateInfo {
+struct LTSIGN_API CertificateInfo {
     std::string subject;
     std::string issuer;
     std::string serial;  // hex
@@ -41,7 +43,7 @@ inline bool is_ocsp(RevocationKind kind) {
            kind == RevocationKind::ocsp_cached;
 }
 
-struct RevocationInfo {
+struct LTSIGN_API RevocationInfo {
     std::string certificate;  // subject
     RevocationStatus status = RevocationStatus::unavailable;
     // What decided, as a sentence's words ("OCSP http://...", "CRL file ...", ...); the same is
@@ -57,14 +59,14 @@ struct RevocationInfo {
 
 // One thing a signature signs, as its reference names it and as ltsign resolved it: what the
 // report calls signed is exactly what was digested.
-struct SignedDataObject {
+struct LTSIGN_API SignedDataObject {
     std::string uri;        // the reference's URI ("" for the whole document)
     std::string target;     // what it resolved to: "element ds:Object Id=o-1", "file a.pdf", ...
     std::string mime_type;  // from the signed DataObjectFormat, when given
 };
 
 // One algorithm the verdict relies on, as the algorithm policy (ETSI TS 119 312) judged it.
-struct AlgorithmInfo {
+struct LTSIGN_API AlgorithmInfo {
     std::string purpose;    // what it protects: "signed data digest", "certificate of CN=...", ...
     std::string algorithm;  // policy name: "sha256", "rsa-2048", "ec-256", ...
     std::optional<TimePoint> acceptable_until;  // the policy's end date; empty: no end known
@@ -74,7 +76,7 @@ struct AlgorithmInfo {
 
 // The trust anchor that closed a chain, and what it was trusted for (ETSI TS 119 612 trusted
 // lists, TS 119 615 for the status that mattered).
-struct AnchorUse {
+struct LTSIGN_API AnchorUse {
     std::string source;   // "trusted-list", "trust-config" or "trust-file" (--trust)
     std::string label;    // the configuration's label; a service's or certificate's name otherwise
     std::string tsp;      // trusted lists: the trust service provider's name
@@ -92,7 +94,7 @@ struct AnchorUse {
 };
 
 // One list of a trusted-list snapshot (ltsign trust fetch), as its index records it.
-struct TrustedListInfo {
+struct LTSIGN_API TrustedListInfo {
     std::string url;
     std::string territory;
     std::string kind;  // "lotl" or "tl"
@@ -107,14 +109,14 @@ struct TrustedListInfo {
 };
 
 // The snapshot verification used: cited by every report so a verdict can be reproduced.
-struct TrustSnapshotInfo {
+struct LTSIGN_API TrustSnapshotInfo {
     std::filesystem::path path;
     std::string digest;  // "sha256:HEX" of its index
     std::optional<TimePoint> fetched_at;
     std::vector<TrustedListInfo> lists;
 };
 
-struct SignatureReport {
+struct LTSIGN_API SignatureReport {
     EntryType type = EntryType::signature;
     Indication indication = Indication::indeterminate;
     SubIndication sub_indication = SubIndication::none;
@@ -143,13 +145,13 @@ struct SignatureReport {
 };
 
 // A data object of an ASiC container (an entry outside META-INF) and what covers it.
-struct ContainerEntry {
+struct LTSIGN_API ContainerEntry {
     std::string name;  // its path in the container
     std::uint64_t size = 0;
     std::vector<std::size_t> covered_by;  // indices into FileReport::signatures; empty: nothing
 };
 
-struct FileReport {
+struct LTSIGN_API FileReport {
     std::filesystem::path path;
     std::optional<std::filesystem::path> data;  // the detached document used, if any
     std::string data_sha256;                    // its SHA-256 (hex), binding the report to it
@@ -167,7 +169,7 @@ struct FileReport {
     std::string error_message;
 };
 
-struct Summary {
+struct LTSIGN_API Summary {
     int total = 0;
     int passed = 0;
     int failed = 0;
@@ -182,7 +184,7 @@ struct Summary {
 // A delivery sealed by ltsign seal, checked against its manifest.json: is everything it lists
 // still there, unchanged, and nothing else beside it? Names are written as the manifest writes
 // them (relative, '/' between folders, bytes that are not UTF-8 as \xNN).
-struct DeliveryReport {
+struct LTSIGN_API DeliveryReport {
     std::filesystem::path manifest;                        // RECORDS/manifest.json
     std::optional<std::filesystem::path> manifest_record;  // RECORDS/manifest.json.ers, when there
     // The manifest's hash leads through its record to the delivery's time-stamp: it is as it
@@ -209,7 +211,7 @@ struct DeliveryReport {
 
 // A service (OCSP responder, CRL server) that did not answer during a batch and was then not
 // asked again: reported once, not once per signature.
-struct SilentService {
+struct LTSIGN_API SilentService {
     std::string service;  // scheme://host:port
     std::string reason;   // the first failure
     int requests_spared = 0;
@@ -217,13 +219,13 @@ struct SilentService {
 
 // How a text report is told: everything (the default), only what did not pass, or only the
 // summary and the list of what did not pass.
-struct TextOptions {
+struct LTSIGN_API TextOptions {
     bool colour = false;
     bool only_problems = false;
     bool quiet = false;
 };
 
-struct BatchReport {
+struct LTSIGN_API BatchReport {
     std::vector<FileReport> files;  // in input order
     TimePoint validation_time{};
     // What the verdicts rest on, so that a report read years later says it: the policy (its

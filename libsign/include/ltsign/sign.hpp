@@ -1,6 +1,8 @@
 // Creating signatures.
 #pragma once
 
+#include "ltsign/export.hpp"
+
 #include <cstddef>
 #include <filesystem>
 #include <functional>
@@ -31,7 +33,7 @@ enum class Packaging { detached, enveloped, enveloping };
 enum class Level { b, t, lt, lta, ers };
 enum class RsaPadding { pkcs1_v15, pss };
 
-struct SignOptions {
+struct LTSIGN_API SignOptions {
     Format format = Format::cades;
     Packaging packaging = Packaging::detached;
     Level level = Level::b;
@@ -45,7 +47,7 @@ struct SignOptions {
 };
 
 // A finished signature, held in memory until saved.
-class SignedObject {
+class LTSIGN_API SignedObject {
   public:
     explicit SignedObject(std::vector<std::byte> bytes, std::string extension)
         : m_bytes(std::move(bytes)), m_extension(std::move(extension)) {}
@@ -64,11 +66,11 @@ class SignedObject {
 };
 
 // Signs one file; the file is streamed, never read whole into memory.
-SignedObject sign_file(const std::filesystem::path& file, const Signer& signer,
-                       const SignOptions& options);
+LTSIGN_API SignedObject sign_file(const std::filesystem::path& file, const Signer& signer,
+                                  const SignOptions& options);
 
 // Where a batch of signatures goes: one per input file.
-struct PlannedSignature {
+struct LTSIGN_API PlannedSignature {
     std::filesystem::path input;
     std::filesystem::path output;
 };
@@ -77,7 +79,7 @@ struct PlannedSignature {
 // token signs on one thread, its one session being shared). `done` is called after each
 // signature, one call at a time, from any of the threads. The first failure stops the batch and
 // is thrown; nothing is written (save_all writes).
-std::vector<SignedObject> sign_files(const std::vector<PlannedSignature>& plan,
+LTSIGN_API std::vector<SignedObject> sign_files(const std::vector<PlannedSignature>& plan,
                                      const Signer& signer, const SignOptions& options,
                                      unsigned jobs = 0,
                                      const std::function<void(const PlannedSignature&)>& done = {});
@@ -91,30 +93,31 @@ std::vector<SignedObject> sign_files(const std::vector<PlannedSignature>& plan,
 // Throws Error(usage) when two inputs would share an output, Error(input_missing) for an input
 // that cannot be read (e.g. a link that loops), Error(cannot_create_output) when an output is a
 // symbolic link or lies below one inside `out`; all before anything is written.
-std::vector<PlannedSignature> plan_signatures(const std::vector<std::filesystem::path>& inputs,
-                                              const std::filesystem::path& out,
-                                              const SignOptions& options);
+LTSIGN_API std::vector<PlannedSignature> plan_signatures(
+    const std::vector<std::filesystem::path>& inputs, const std::filesystem::path& out,
+    const SignOptions& options);
 
 // Saves a batch all or none: every signature is first written beside its target under a
 // temporary name, then all are moved into place; if any step fails every target is left as it
 // was, replaced files included, and folders made for the batch are removed. Refuses existing
 // targets unless `overwrite`, and a target that is a symbolic link always.
-void save_all(const std::vector<SignedObject>& signatures,
-              const std::vector<std::filesystem::path>& targets, bool overwrite);
+LTSIGN_API void save_all(const std::vector<SignedObject>& signatures,
+                         const std::vector<std::filesystem::path>& targets, bool overwrite);
 
 // Raises an existing CAdES signature to level T (a signature-time-stamp over each SignerInfo
 // that has none). The signed part is untouched; the result is checked to still verify before it
 // is returned. Error(usage) when it has one already.
-SignedObject extend_signature(const std::filesystem::path& signature, Level level,
-                              const TsaClient& tsa);
+LTSIGN_API SignedObject extend_signature(const std::filesystem::path& signature, Level level,
+                                         const TsaClient& tsa);
 
 // Adds a document time-stamp (ETSI.RFC3161, EN 319 142-1 5.4.3) to a PDF, as an incremental
 // update over the whole file as it is: proof that the document, and every signature in it, existed
 // at that time. Error(malformed_input) when the file is no PDF ltsign can read,
 // Error(service_unavailable) when the TSA fails.
-SignedObject add_document_timestamp(const std::filesystem::path& pdf, const TsaClient& tsa);
+LTSIGN_API SignedObject add_document_timestamp(const std::filesystem::path& pdf,
+                                               const TsaClient& tsa);
 
-struct ExtendOptions {
+struct LTSIGN_API ExtendOptions {
     Level level = Level::t;
     // The TSA of the signature-time-stamp (T, when missing) and of the archive time-stamp (LTA).
     std::optional<TsaClient> tsa;
@@ -124,7 +127,7 @@ struct ExtendOptions {
     bool force = false;
 };
 
-struct ExtendResult {
+struct LTSIGN_API ExtendResult {
     // Empty when refused: the signature does not validate now (see `before`) and `force` was not
     // given. A signer certificate that expired after a time-stamp proved the signature is no
     // reason to refuse: the engine validates it at that proof of existence.
@@ -145,11 +148,14 @@ struct ExtendResult {
 // validation data of that new time-stamp, so the result verifies offline at once. Extending an
 // LTA signature to LTA again renews it. The input file is never changed; Error as for
 // verify_file, Error(service_unavailable) when the TSA fails.
-ExtendResult extend_signature(const std::filesystem::path& signature, const ExtendOptions& options,
-                              const ValidationContext& context);
+LTSIGN_API ExtendResult extend_signature(const std::filesystem::path& signature,
+                                         const ExtendOptions& options,
+                                         const ValidationContext& context);
 // The same for a signature in memory (sign_file's result, made at level T); `name` is how
 // messages and the report call it.
-ExtendResult extend_signature(const SignedObject& signature, const std::filesystem::path& name,
-                              const ExtendOptions& options, const ValidationContext& context);
+LTSIGN_API ExtendResult extend_signature(const SignedObject& signature,
+                                         const std::filesystem::path& name,
+                                         const ExtendOptions& options,
+                                         const ValidationContext& context);
 
 }  // namespace ltsign

@@ -1,6 +1,8 @@
 // A signing identity: private key, its certificate and the chain to include in signatures.
 #pragma once
 
+#include "ltsign/export.hpp"
+
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -16,7 +18,7 @@ struct SignerImpl;
 struct Access;
 }  // namespace detail
 
-class Signer {
+class LTSIGN_API Signer {
   public:
     // PKCS#12 (.p12/.pfx). A wrong password throws Error(Errc::key_refused).
     static Signer from_pkcs12(const std::filesystem::path& file, std::string_view password);

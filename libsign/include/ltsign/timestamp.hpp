@@ -1,6 +1,8 @@
 // RFC 3161 time-stamps: asking a time-stamping authority (TSA) for a token.
 #pragma once
 
+#include "ltsign/export.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
@@ -14,7 +16,7 @@
 namespace ltsign {
 
 // How to reach a TSA. Nothing happens until a token is requested.
-struct TsaClient {
+struct LTSIGN_API TsaClient {
     std::string url;                    // http:// or https://
     std::optional<std::string> policy;  // TSA policy OID to ask for (reqPolicy)
     DigestAlgorithm digest = DigestAlgorithm::sha256;
@@ -29,9 +31,11 @@ struct TsaClient {
 // nonce, message imprint, requested policy, the token's own signature) before it is returned.
 // Throws Error(service_unavailable) when the TSA cannot be reached, answers an HTTP error, or
 // rejects the request (its status text and failure info are in the message).
-std::vector<std::byte> request_timestamp(const TsaClient& tsa, std::span<const std::byte> data);
+LTSIGN_API std::vector<std::byte> request_timestamp(const TsaClient& tsa,
+                                                    std::span<const std::byte> data);
 
 // The same over a file, which is streamed (never read whole).
-std::vector<std::byte> timestamp_file(const std::filesystem::path& file, const TsaClient& tsa);
+LTSIGN_API std::vector<std::byte> timestamp_file(const std::filesystem::path& file,
+                                                 const TsaClient& tsa);
 
 }  // namespace ltsign

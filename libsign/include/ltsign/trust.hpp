@@ -3,6 +3,8 @@
 // TrustStore: TrustStore::add_trusted_lists, TrustStore::add_config (ltsign/verify.hpp).
 #pragma once
 
+#include "ltsign/export.hpp"
+
 #include <chrono>
 #include <filesystem>
 #include <optional>
@@ -14,7 +16,7 @@
 
 namespace ltsign {
 
-struct TrustFetchOptions {
+struct LTSIGN_API TrustFetchOptions {
     // The list to start from: the LOTL (whose pointers name every national list and its signers)
     // or a single trusted list, with the certificate(s) that must have signed it (PEM).
     std::string url;
@@ -34,15 +36,15 @@ struct TrustFetchOptions {
 // starting list cannot be downloaded, Error(malformed_input) when it is refused (nothing is
 // written then), Error(cannot_create_output) when the snapshot cannot be written. Lists the
 // starting list points to that are unreachable or refused are recorded as such.
-TrustSnapshotInfo fetch_trusted_lists(const TrustFetchOptions& options);
+LTSIGN_API TrustSnapshotInfo fetch_trusted_lists(const TrustFetchOptions& options);
 
 // A snapshot read back: its index, its digest checked. Error(malformed_input) when the index does
 // not match its digest or cannot be read, Error(input_missing) when there is no snapshot.
-TrustSnapshotInfo read_snapshot_index(const std::filesystem::path& snapshot);
+LTSIGN_API TrustSnapshotInfo read_snapshot_index(const std::filesystem::path& snapshot);
 
 // What a snapshot's lists say (ltsign trust show): per list its territory and state, its trust
 // service providers, their services with type, current status and status history.
-struct TrustServiceView {
+struct LTSIGN_API TrustServiceView {
     std::string name;
     std::string type;  // URI
     std::string status;
@@ -51,21 +53,21 @@ struct TrustServiceView {
     std::vector<std::string> certificates;                   // subjects
     std::vector<std::string> certificate_sha256;
 };
-struct TrustProviderView {
+struct LTSIGN_API TrustProviderView {
     std::string name;
     std::vector<TrustServiceView> services;
 };
-struct TrustListView {
+struct LTSIGN_API TrustListView {
     TrustedListInfo list;
     std::vector<TrustProviderView> providers;
     std::vector<std::string> pointers;  // LOTL: the lists it points to
 };
-struct TrustSnapshotView {
+struct LTSIGN_API TrustSnapshotView {
     TrustSnapshotInfo snapshot;
     std::vector<TrustListView> lists;
     std::string to_json() const;
     std::string to_text() const;
 };
-TrustSnapshotView describe_snapshot(const std::filesystem::path& snapshot);
+LTSIGN_API TrustSnapshotView describe_snapshot(const std::filesystem::path& snapshot);
 
 }  // namespace ltsign

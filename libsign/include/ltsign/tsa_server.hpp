@@ -1,6 +1,8 @@
 // ltsign's own time-stamping authority: RFC 3161 over HTTP, for tests and internal use.
 #pragma once
 
+#include "ltsign/export.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -16,7 +18,7 @@
 
 namespace ltsign {
 
-struct TsaServerOptions {
+struct LTSIGN_API TsaServerOptions {
     std::string host = "127.0.0.1";
     int port = 0;                         // 0: any free port (see TsaServer::port())
     std::filesystem::path serial_file;    // the last serial issued, hex; replaced atomically
@@ -36,7 +38,7 @@ struct TsaServerOptions {
     std::function<void(const std::string&)> log;
 };
 
-class TsaServer {
+class LTSIGN_API TsaServer {
   public:
     // Checks the identity (its certificate must carry the critical timeStamping extended key
     // usage, RFC 3161 2.3; Error(key_refused) otherwise), locks and reads the serial file, and

@@ -2,6 +2,8 @@
 // standard, and the codes that say what a report holds and notes.
 #pragma once
 
+#include "ltsign/export.hpp"
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,20 +41,20 @@ enum class SubIndication {
     generic,
 };
 
-std::string_view to_string(Indication indication) noexcept;
-std::string_view to_string(SubIndication sub) noexcept;  // "" for none
-std::optional<Indication> indication_from_string(std::string_view text) noexcept;
-std::optional<SubIndication> sub_indication_from_string(std::string_view text) noexcept;
+LTSIGN_API std::string_view to_string(Indication indication) noexcept;
+LTSIGN_API std::string_view to_string(SubIndication sub) noexcept;  // "" for none
+LTSIGN_API std::optional<Indication> indication_from_string(std::string_view text) noexcept;
+LTSIGN_API std::optional<SubIndication> sub_indication_from_string(std::string_view text) noexcept;
 
 // Orders verdicts from best to worst: TOTAL_PASSED < INDETERMINATE < TOTAL_FAILED.
-int severity(Indication indication) noexcept;
+LTSIGN_API int severity(Indication indication) noexcept;
 
 // What an entry of a report is: a signature, an RFC 3161 time-stamp, or an evidence record.
 // archive_timestamp: a time-stamp over the signature and its validation data (CAdES
 // archive-time-stamp-v3, XAdES ArchiveTimeStamp), listed among a signature's time-stamps.
 enum class EntryType { signature, timestamp, evidence_record, archive_timestamp };
 // "signature", "timestamp", "evidence-record", "archive-timestamp"
-std::string_view to_string(EntryType type) noexcept;
+LTSIGN_API std::string_view to_string(EntryType type) noexcept;
 
 // What a file holds, as the format registry read it; unknown when it could not be read.
 // pades: a PDF with its signatures and document time-stamps (EN 319 142-1); asic_e, asic_s: an ASiC
@@ -69,7 +71,8 @@ enum class FileFormat {
     asic_e,
     asic_s,
 };
-std::string_view to_string(FileFormat format) noexcept;  // "cades", "tst", ..., "" for unknown
+LTSIGN_API std::string_view to_string(
+    FileFormat format) noexcept;  // "cades", "tst", ..., "" for unknown
 
 // How a signature is built: an ETSI baseline level (EN 319 122-1, EN 319 132-1), the older
 // XAdES name of a signature that is no baseline one (TS 101 903), or what it is without either.
@@ -87,12 +90,13 @@ enum class SignatureLevel {
     xades_a,
     xades_without_signing_certificate,
 };
-std::string_view to_string(SignatureLevel level) noexcept;  // "B-B", "XAdES-T", "CMS", ...
+LTSIGN_API std::string_view to_string(
+    SignatureLevel level) noexcept;  // "B-B", "XAdES-T", "CMS", ...
 
 // A certificate's revocation status as the report gives it: unavailable when no source answered,
 // unpublished when the certificate names none.
 enum class RevocationStatus { good, revoked, unknown, unavailable, unpublished };
-std::string_view to_string(RevocationStatus status) noexcept;  // "good", "revoked", ...
+LTSIGN_API std::string_view to_string(RevocationStatus status) noexcept;  // "good", "revoked", ...
 
 // Stable codes for what a report notes besides its verdict (DESIGN.md, Verdicts): programs match
 // the code, people read the text made beside it. A code is never renamed or reused; new ones are
@@ -134,9 +138,9 @@ enum class NoteCode {
     container_layout,                 // an ASiC container departs from EN 319 162-1 A.1
     entry_not_covered,                // a container entry no signature, time-stamp or record covers
 };
-std::string_view to_string(NoteCode code) noexcept;  // "not_checked", "poe_used", ...
+LTSIGN_API std::string_view to_string(NoteCode code) noexcept;  // "not_checked", "poe_used", ...
 
-struct Note {
+struct LTSIGN_API Note {
     NoteCode code = NoteCode::not_checked;
     std::string text;  // the sentence for people, in English
 

@@ -1,6 +1,8 @@
 // Verifying signatures.
 #pragma once
 
+#include "ltsign/export.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
@@ -23,11 +25,11 @@ struct TrustStoreImpl;
 struct Access;
 struct DefaultServices;
 // The defaults a ValidationContext makes for services it is not given (internal).
-std::shared_ptr<DefaultServices> make_default_services();
+LTSIGN_API std::shared_ptr<DefaultServices> make_default_services();
 }  // namespace detail
 
 // Trust anchors: only what is added here is trusted (never the system store).
-class TrustStore {
+class LTSIGN_API TrustStore {
   public:
     TrustStore();
     TrustStore(TrustStore&&) noexcept;
@@ -60,7 +62,7 @@ class TrustStore {
 };
 
 // When algorithms stop being trusted (ETSI TS 119 312), and what revocation data is required.
-struct ValidationPolicy {
+struct LTSIGN_API ValidationPolicy {
     // End dates by name: digests ("md5", "sha1", "sha224", ...; a digest not named is never
     // acceptable) and key sizes ("rsa-1024", "rsa-2048", "ec-256", ...: a key of N bits falls
     // under the largest entry not above N). 9999-12-31 means no end.
@@ -106,7 +108,7 @@ enum class ErsHashOrder { sorted, unsorted, both };
 // source stands for.
 
 // The validation time when none is given, and "now" for checking an OCSP responder's certificate.
-class Clock {
+class LTSIGN_API Clock {
   public:
     virtual ~Clock() = default;
     virtual TimePoint now() const = 0;
@@ -114,7 +116,7 @@ class Clock {
 
 // What a RevocationSource is asked: the status of one certificate at the validation time, with
 // what may answer it or check an answer (EN 319 102-1 5.2.5).
-struct RevocationRequest {
+struct LTSIGN_API RevocationRequest {
     std::span<const unsigned char> certificate;  // DER
     std::span<const unsigned char> issuer;       // DER; the CRL's or OCSP response's signer
     std::vector<std::span<const unsigned char>> carried_crls;          // the signature's, DER
@@ -132,7 +134,7 @@ struct RevocationRequest {
     bool past = false;
 };
 
-struct RevocationAnswer {
+struct LTSIGN_API RevocationAnswer {
     RevocationStatus status = RevocationStatus::unavailable;
     std::optional<TimePoint> revoked_at;
     RevocationKind kind = RevocationKind::none;  // what decided
@@ -147,21 +149,21 @@ struct RevocationAnswer {
     std::vector<unsigned char> evidence{};
 };
 
-class RevocationSource {
+class LTSIGN_API RevocationSource {
   public:
     virtual ~RevocationSource() = default;
     virtual RevocationAnswer status(const RevocationRequest& request) const = 0;
 };
 
 // What fetching on behalf of a certificate not yet trusted may still spend: URLs and time.
-struct FetchBudget {
+struct LTSIGN_API FetchBudget {
     int urls = 4;
     std::chrono::steady_clock::time_point deadline;
 };
 
 // The issuer certificates a certificate's authorityInfoAccess caIssuers locations hold (RFC 5280
 // 4.2.2.1), DER; each URL fetched takes from `budget`, none after its deadline.
-class IssuerFetcher {
+class LTSIGN_API IssuerFetcher {
   public:
     virtual ~IssuerFetcher() = default;
     virtual std::vector<std::vector<unsigned char>> fetch(
@@ -176,11 +178,13 @@ struct ValidationContext;
 // cache_dir), with the policy's OCSP nonce and age rules and revocation_timeout for each call;
 // offline, it reads crl_files and carried CRLs only. The issuer fetcher fetches nothing offline.
 // Error(malformed_input) if a CRL file cannot be read.
-std::shared_ptr<const RevocationSource> make_revocation_source(const ValidationContext& context);
-std::shared_ptr<const IssuerFetcher> make_issuer_fetcher(const ValidationContext& context);
-std::shared_ptr<const Clock> system_clock();
+LTSIGN_API std::shared_ptr<const RevocationSource> make_revocation_source(
+    const ValidationContext& context);
+LTSIGN_API std::shared_ptr<const IssuerFetcher> make_issuer_fetcher(
+    const ValidationContext& context);
+LTSIGN_API std::shared_ptr<const Clock> system_clock();
 
-struct ValidationContext {
+struct LTSIGN_API ValidationContext {
     TrustStore trust;
     // Further certificates that may complete a chain or identify a signer (intermediates, a TSA
     // certificate left out of a token): used, never trusted.
@@ -207,15 +211,15 @@ struct ValidationContext {
 };
 
 // A data object known only by its digests (one per algorithm), as archives often keep them.
-struct DataDigests {
+struct LTSIGN_API DataDigests {
     std::vector<std::pair<std::string, std::vector<std::byte>>> digests;  // {"sha256", value}
 };
 
 // "sha256:BASE64" -> a data object known by that digest; "sha256:B64,sha512:B64" -> one object
 // known by both. Error(usage) if malformed.
-DataDigests parse_data_digest(const std::string& text);
+LTSIGN_API DataDigests parse_data_digest(const std::string& text);
 
-struct VerifyOptions {
+struct LTSIGN_API VerifyOptions {
     std::optional<std::filesystem::path> data;  // the detached document
     // Further data objects, for evidence records over groups of documents.
     std::vector<std::filesystem::path> more_data{};
@@ -227,10 +231,10 @@ struct VerifyOptions {
 // Revision `revision` (1 = the first) of a PDF exactly as it was written: the bytes a signature
 // covering that revision signed (the report's pdf_revision note names it). Error(usage) when the
 // file has no such revision, Error(malformed_input) when it is no PDF.
-std::vector<std::byte> pdf_revision(const std::filesystem::path& pdf, int revision);
+LTSIGN_API std::vector<std::byte> pdf_revision(const std::filesystem::path& pdf, int revision);
 
-FileReport verify_file(const std::filesystem::path& file, const VerifyOptions& options,
-                       const ValidationContext& context);
+LTSIGN_API FileReport verify_file(const std::filesystem::path& file, const VerifyOptions& options,
+                                  const ValidationContext& context);
 
 // Expands folders into the signature files they hold (recursively, sorted) and pairs each with
 // its detached document per the CLI contract, names compared in Unicode NFC: a `data` folder is
@@ -240,7 +244,7 @@ FileReport verify_file(const std::filesystem::path& file, const VerifyOptions& o
 // whatever its name (name_mismatch says when the signature's name names another document,
 // NAME.pdf.p7s against other.pdf: should that document not be the one signed, the verdict is
 // INDETERMINATE, "does not match this signature's name", not HASH_FAILURE).
-struct VerifyJob {
+struct LTSIGN_API VerifyJob {
     std::filesystem::path file;
     std::optional<std::filesystem::path> data;
     std::vector<std::filesystem::path> more_data{};
@@ -249,17 +253,19 @@ struct VerifyJob {
     // found under DIR"): the explanation of a verdict that misses its document.
     std::string pairing_problem{};
 };
-std::vector<VerifyJob> plan_verification(const std::vector<std::filesystem::path>& inputs,
-                                         const std::vector<std::filesystem::path>& data);
+LTSIGN_API std::vector<VerifyJob> plan_verification(
+    const std::vector<std::filesystem::path>& inputs,
+    const std::vector<std::filesystem::path>& data);
 
 // Verifies every job on `threads` threads (0: one per core), the files in the jobs' order in
 // the report; a failing or unreadable file never stops the others. `digests` are data objects
 // known by digest only, given to every job. `progress`, when set, is called after each file with
 // (done, total), one call at a time, from any of the threads.
-BatchReport verify_batch(const std::vector<VerifyJob>& jobs, const ValidationContext& context,
-                         const std::vector<DataDigests>& digests = {},
-                         const std::function<void(std::size_t, std::size_t)>& progress = {},
-                         unsigned threads = 0);
+LTSIGN_API BatchReport
+verify_batch(const std::vector<VerifyJob>& jobs, const ValidationContext& context,
+             const std::vector<DataDigests>& digests = {},
+             const std::function<void(std::size_t, std::size_t)>& progress = {},
+             unsigned threads = 0);
 
 // Sealed deliveries: each folder among `inputs` that holds, at its top, a manifest.json written by
 // seal() (or the manifest's record, manifest.json.ers / .ers.xml) is checked against it. The
@@ -269,7 +275,8 @@ BatchReport verify_batch(const std::vector<VerifyJob>& jobs, const ValidationCon
 // in one of them and every other file there is reported as unsealed. Whether each document still
 // matches its record is each record's own verdict (verify_batch). Folders without a manifest give
 // no entry: a set of records is judged record by record, as before.
-std::vector<DeliveryReport> check_deliveries(const std::vector<std::filesystem::path>& inputs,
-                                             const std::vector<std::filesystem::path>& data);
+LTSIGN_API std::vector<DeliveryReport> check_deliveries(
+    const std::vector<std::filesystem::path>& inputs,
+    const std::vector<std::filesystem::path>& data);
 
 }  // namespace ltsign

@@ -1,7 +1,9 @@
 #pragma once
 
+#include "ltsign/export.hpp"
+
 #include <string_view>
 
 namespace ltsign {
-std::string_view version() noexcept;
+LTSIGN_API std::string_view version() noexcept;
 }

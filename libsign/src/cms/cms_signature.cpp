@@ -9,6 +9,7 @@
 #include "cms/timestamp_token.hpp"
 #include "core/der.hpp"
 #include "crypto/digests.hpp"
+#include "ltsign/language.hpp"
 
 namespace ltsign::cms {
 namespace {
@@ -411,7 +412,7 @@ void check_message_digest(const ASN1_OCTET_STRING* expected, const EVP_MD* md, C
     }
     const core::Bytes actual = *content.data()->digest(md);
     f.data_digest = validation::compare_digest(
-        expected, actual, "the signature's " + f.digest_algorithm + " digest is");
+        expected, actual, trf("the signature's {0} digest is", {f.digest_algorithm}));
     const auto& given_document = content.given_document();
     if (f.data_digest.status == Check::passed && given_document) f.data_digest = *given_document;
 }

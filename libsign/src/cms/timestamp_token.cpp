@@ -1,6 +1,7 @@
 #include "cms/timestamp_token.hpp"
 
 #include "cms/cades_archive.hpp"
+#include "ltsign/language.hpp"
 
 #include <cstring>
 
@@ -120,7 +121,8 @@ validation::SignatureFacts token_facts(CMS_ContentInfo* cms_info,
     f.algorithms.push_back({"the time-stamp's message imprint",
                             md != nullptr ? crypto::digest_name(md) : oid_text(alg_oid), "", 0});
     if (source.digest) {
-        f.imprint = validation::compare_digest(expected, *source.digest, "the token's imprint is");
+        f.imprint =
+            validation::compare_digest(expected, *source.digest, tr("the token's imprint is"));
         return f;
     }
     if (md == nullptr) {
@@ -137,7 +139,7 @@ validation::SignatureFacts token_facts(CMS_ContentInfo* cms_info,
         return f;
     }
     f.imprint = validation::compare_digest(
-        expected, *actual, "the token's " + crypto::digest_name(md) + " imprint is");
+        expected, *actual, trf("the token's {0} imprint is", {crypto::digest_name(md)}));
     return f;
 }
 

@@ -10,6 +10,7 @@
 #include "cms/cms_signature.hpp"
 #include "cms/timestamp_token.hpp"
 #include "core/der.hpp"
+#include "ltsign/language.hpp"
 #include "pdf/changes.hpp"
 #include "pdf/pdf_file.hpp"
 #include "validation/data_object.hpp"
@@ -226,8 +227,8 @@ void check_sha1_content(CMS_ContentInfo* cms, const Checked& c, SignatureFacts& 
     if (!c.covered) return;
     auto actual = c.covered->digest(EVP_sha1());
     if (f.data_digest.status == Check::failed) return;
-    f.data_digest =
-        validation::compare_digest(*content, *actual, "the SHA-1 digest the signature carries is");
+    f.data_digest = validation::compare_digest(*content, *actual,
+                                               tr("the SHA-1 digest the signature carries is"));
 }
 
 std::vector<SignatureFacts> signature_facts(const Checked& c, const std::string& what) {

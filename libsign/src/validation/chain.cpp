@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "ltsign/language.hpp"
 #include "validation/anchors.hpp"
 #include "validation/memo.hpp"
 #include "validation/steps.hpp"
@@ -48,31 +49,34 @@ std::string chain_sentence(SubIndication sub, int err, int depth, X509* failing,
     const std::string who = failing != nullptr
                                 ? ossl::name_to_string(X509_get_subject_name(failing))
                                 : std::string("a certificate");
-    const std::string role = depth == 0 ? "the signer's certificate (" + who + ")"
-                                        : "the certificate of " + who + " in the chain";
+    const std::string role = depth == 0 ? trf("the signer's certificate ({0})", {who})
+                                        : trf("the certificate of {0} in the chain", {who});
     switch (sub) {
         case SubIndication::out_of_bounds_no_poe:
-            return role + " had expired on " +
-                   format_rfc3339(ossl::to_time_point(X509_get0_notAfter(failing))) +
-                   ", before the validation time " + format_rfc3339(at) +
-                   ", and nothing proves the signature existed before then";
+            return trf(
+                "{0} had expired on {1}, before the validation time {2}, and nothing "
+                "proves the signature existed before then",
+                {role, format_rfc3339(ossl::to_time_point(X509_get0_notAfter(failing))),
+                 format_rfc3339(at)});
         case SubIndication::not_yet_valid:
-            return role + " was not yet valid at the validation time " + format_rfc3339(at);
+            return trf("{0} was not yet valid at the validation time {1}",
+                       {role, format_rfc3339(at)});
         case SubIndication::no_certificate_chain_found:
             if (err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
                 err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
                 err == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE) {
                 // The chain is incomplete: name what is missing rather than suggest trusting
                 // whatever comes next (an intermediate is completed, not trusted).
-                return "no chain from " + role +
-                       " to a trusted anchor could be built: its issuer " +
-                       ossl::name_to_string(X509_get_issuer_name(failing)) +
-                       " is neither carried, supplied as an extra certificate, nor trusted";
+                return trf(
+                    "no chain from {0} to a trusted anchor could be built: its issuer {1} "
+                    "is neither carried, supplied as an extra certificate, nor trusted",
+                    {role, ossl::name_to_string(X509_get_issuer_name(failing))});
             }
-            return "no chain from " + role + " to a trusted anchor could be built (" +
-                   X509_verify_cert_error_string(err) + ")";
+            return trf("no chain from {0} to a trusted anchor could be built ({1})",
+                       {role, X509_verify_cert_error_string(err)});
         default:
-            return role + " failed path validation: " + X509_verify_cert_error_string(err);
+            return trf("{0} failed path validation: {1}",
+                       {role, X509_verify_cert_error_string(err)});
     }
 }
 
@@ -186,7 +190,7 @@ ChainResult validate_chain(X509* cert, const std::vector<ossl::Ptr<X509>>& untru
             if (result.anchored_by) break;
         }
         result.explanation =
-            "the certificate chain to a trusted anchor was valid at " + format_rfc3339(at);
+            trf("the certificate chain to a trusted anchor was valid at {0}", {format_rfc3339(at)});
         if (trust.memo) trust.memo->remember(memo_key, result);
         return result;
     }
@@ -199,8 +203,8 @@ ChainResult validate_chain(X509* cert, const std::vector<ossl::Ptr<X509>>& untru
         trust.anchors.empty() ? SubIndication::no_certificate_chain_found : map_chain_error(err);
     result.indication = Indication::indeterminate;
     result.explanation = trust.anchors.empty()
-                             ? "no trust anchor was given, so the signer's certificate cannot be "
-                               "traced to a trusted root"
+                             ? tr("no trust anchor was given, so the signer's certificate cannot "
+                                  "be traced to a trusted root")
                              : chain_sentence(result.sub_indication, err, depth, failing, at);
     // Fail closed, and say why: an anchor not granted at the time that matters, or a trusted
     // list that was refused, is named rather than left as a bare "no chain".

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "ltsign/language.hpp"
 #include "validation/memo.hpp"
 #include "validation/steps.hpp"
 
@@ -12,10 +13,6 @@ namespace {
 
 StepResult fail(Indication i, SubIndication s, std::string why) {
     return {i, s, std::move(why)};
-}
-
-std::string what_of(const SignatureFacts& facts) {
-    return facts.is_timestamp ? "time-stamp" : "signature";
 }
 
 // At most this many certificates in one signature: more is no real signature (an LTA signature
@@ -37,9 +34,10 @@ std::optional<std::string> tsa_certificate_problem(X509* cert, const std::string
     ossl::clear_errors();
     if (!eku || critical != 1 || sk_ASN1_OBJECT_num(eku.get()) != 1 ||
         OBJ_obj2nid(sk_ASN1_OBJECT_value(eku.get(), 0)) != NID_time_stamp) {
-        return "the TSA certificate (" + who +
-               ") does not carry exactly one, critical, extended key usage timeStamping (RFC "
-               "3161 2.3), so it is not a time-stamping certificate";
+        return trf(
+            "the TSA certificate ({0}) does not carry exactly one, critical, extended key "
+            "usage timeStamping (RFC 3161 2.3), so it is not a time-stamping certificate",
+            {who});
     }
     return std::nullopt;
 }
@@ -51,8 +49,9 @@ CheckResult compare_digest(const ASN1_OCTET_STRING* expected, const core::Bytes&
     const auto len = static_cast<std::size_t>(expected->length);
     if (len == actual.size() && CRYPTO_memcmp(expected->data, actual.data(), len) == 0)
         return {Check::passed, ""};
-    return {Check::failed, mismatch + " " + ossl::to_hex(expected->data, len) +
-                               ", but the data's is " + ossl::to_hex(actual.data(), actual.size())};
+    return {Check::failed,
+            trf("{0} {1}, but the data's is {2}", {mismatch, ossl::to_hex(expected->data, len),
+                                                   ossl::to_hex(actual.data(), actual.size())})};
 }
 
 StepResult check_format(const SignatureFacts& facts) {
@@ -60,11 +59,16 @@ StepResult check_format(const SignatureFacts& facts) {
         return fail(Indication::total_failed, SubIndication::format_failure, *facts.format_problem);
     }
     if (facts.certificates.size() > k_max_certificates) {
+        const std::string n = std::to_string(facts.certificates.size()),
+                          most = std::to_string(k_max_certificates);
         return fail(Indication::total_failed, SubIndication::format_failure,
-                    "the " + what_of(facts) + " carries " +
-                        std::to_string(facts.certificates.size()) +
-                        " certificates, more than the " + std::to_string(k_max_certificates) +
-                        " any genuine one needs");
+                    facts.is_timestamp
+                        ? trf("the time-stamp carries {0} certificates, more than the {1} any "
+                              "genuine one needs",
+                              {n, most})
+                        : trf("the signature carries {0} certificates, more than the {1} any "
+                              "genuine one needs",
+                              {n, most}));
     }
     return {};
 }
@@ -72,27 +76,35 @@ StepResult check_format(const SignatureFacts& facts) {
 StepResult identify_signing_certificate(const SignatureFacts& facts) {
     if (facts.signer_cert) return {};
     return fail(Indication::indeterminate, SubIndication::no_signing_certificate_found,
-                "the " + what_of(facts) +
-                    "'s signing certificate is not in it and is neither among the trust "
-                    "anchors nor the extra certificates supplied, so its signature value "
-                    "cannot be checked");
+                facts.is_timestamp
+                    ? tr("the time-stamp's signing certificate is not in it and is neither among "
+                         "the trust anchors nor the extra certificates supplied, so its "
+                         "signature value cannot be checked")
+                    : tr("the signature's signing certificate is not in it and is neither among "
+                         "the trust anchors nor the extra certificates supplied, so its "
+                         "signature value cannot be checked"));
 }
 
 // A failure here is final whatever the chain says.
 StepResult check_signature_value(const SignatureFacts& facts) {
-    const std::string what = what_of(facts);
+    const std::string& detail = facts.signature_value.detail;
     if (facts.data_digest.status == Check::failed) {
-        return fail(
-            Indication::total_failed, SubIndication::hash_failure,
-            facts.is_timestamp
-                ? "the time-stamp's TSTInfo has changed since the TSA signed it: " +
-                      facts.data_digest.detail
-                : "the signed data has changed since it was signed: " + facts.data_digest.detail);
+        return fail(Indication::total_failed, SubIndication::hash_failure,
+                    facts.is_timestamp
+                        ? trf("the time-stamp's TSTInfo has changed since the TSA signed it: {0}",
+                              {facts.data_digest.detail})
+                        : trf("the signed data has changed since it was signed: {0}",
+                              {facts.data_digest.detail}));
     }
     if (facts.signature_value.status == Check::failed) {
         return fail(Indication::total_failed, SubIndication::sig_crypto_failure,
-                    "the " + what + " value does not verify with the signer's public key: " +
-                        facts.signature_value.detail);
+                    facts.is_timestamp
+                        ? trf("the time-stamp value does not verify with the signer's public "
+                              "key: {0}",
+                              {detail})
+                        : trf("the signature value does not verify with the signer's public "
+                              "key: {0}",
+                              {detail}));
     }
     if (facts.signature_value.status == Check::not_possible &&
         facts.data_digest.status == Check::not_possible && !facts.data_digest.detail.empty()) {
@@ -104,7 +116,9 @@ StepResult check_signature_value(const SignatureFacts& facts) {
     }
     if (facts.signature_value.status == Check::not_possible) {
         return fail(Indication::indeterminate, SubIndication::crypto_constraints_failure,
-                    "the " + what + " value could not be checked: " + facts.signature_value.detail);
+                    facts.is_timestamp
+                        ? trf("the time-stamp value could not be checked: {0}", {detail})
+                        : trf("the signature value could not be checked: {0}", {detail}));
     }
     return {};
 }
@@ -144,9 +158,10 @@ BagCheck check_certificate_bag(const std::vector<ossl::Ptr<X509>>& certs,
             continue;
         }
         if (named && !verified) {
-            out.altered =
-                "the certificate of " + ossl::name_to_string(X509_get_subject_name(c.get())) +
-                " carried in it does not verify with its issuer's key: it has been altered";
+            out.altered = trf(
+                "the certificate of {0} carried in it does not verify with its issuer's key: it "
+                "has been altered",
+                {ossl::name_to_string(X509_get_subject_name(c.get()))});
             return out;
         }
         if (!named) out.unchecked.push_back(c.get());
@@ -169,9 +184,9 @@ std::vector<Note> unchecked_certificate_notes(const BagCheck& bag,
         if (!used) {
             notes.push_back(
                 {NoteCode::unchecked_certificate,
-                 "it also carries the certificate of " +
-                     ossl::name_to_string(X509_get_subject_name(c)) +
-                     ", whose issuer is unknown; it was not needed and could not be checked"});
+                 trf("it also carries the certificate of {0}, whose issuer is unknown; it was not "
+                     "needed and could not be checked",
+                     {ossl::name_to_string(X509_get_subject_name(c))})});
         }
     }
     return notes;
@@ -180,14 +195,19 @@ std::vector<Note> unchecked_certificate_notes(const BagCheck& bag,
 StepResult check_references(const SignatureFacts& facts) {
     if (facts.is_timestamp && facts.imprint.status == Check::failed) {
         return fail(Indication::total_failed, SubIndication::hash_failure,
-                    "the time-stamp is over other data: " + facts.imprint.detail);
+                    trf("the time-stamp is over other data: {0}", {facts.imprint.detail}));
     }
     if (facts.binding == Binding::mismatch) {
         return fail(Indication::indeterminate, SubIndication::no_signing_certificate_found,
-                    "the signed signing-certificate reference does not match the certificate "
-                    "that verifies the " +
-                        what_of(facts) + " (" + facts.binding_detail +
-                        "); the certificate may have been substituted");
+                    facts.is_timestamp
+                        ? trf("the signed signing-certificate reference does not match the "
+                              "certificate that verifies the time-stamp ({0}); the certificate "
+                              "may have been substituted",
+                              {facts.binding_detail})
+                        : trf("the signed signing-certificate reference does not match the "
+                              "certificate that verifies the signature ({0}); the certificate "
+                              "may have been substituted",
+                              {facts.binding_detail}));
     }
     if (facts.data_digest.status == Check::not_possible) {
         return fail(Indication::indeterminate, SubIndication::signed_data_not_found,
@@ -207,9 +227,9 @@ StepResult check_timestamp_constraints(const SignatureFacts& facts, std::optiona
     if (!facts.is_timestamp) {
         if (poe && *poe < issued) {
             return fail(Indication::total_failed, SubIndication::not_yet_valid,
-                        "the signature is proven to have existed on " + format_rfc3339(*poe) +
-                            ", before the signer's certificate was issued (" +
-                            format_rfc3339(issued) + ")");
+                        trf("the signature is proven to have existed on {0}, before the "
+                            "signer's certificate was issued ({1})",
+                            {format_rfc3339(*poe), format_rfc3339(issued)}));
         }
         return {};
     }
@@ -220,16 +240,15 @@ StepResult check_timestamp_constraints(const SignatureFacts& facts, std::optiona
     // issued is back-dated (EN 319 102-1 5.3.4: best-signature-time before notBefore).
     if (facts.gen_time && *facts.gen_time < issued) {
         return fail(Indication::total_failed, SubIndication::not_yet_valid,
-                    "the time-stamp's time " + format_rfc3339(*facts.gen_time) +
-                        " is before its TSA certificate was issued (" + format_rfc3339(issued) +
-                        ")");
+                    trf("the time-stamp's time {0} is before its TSA certificate was issued ({1})",
+                        {format_rfc3339(*facts.gen_time), format_rfc3339(issued)}));
     }
     // Proof dated after the validation time proves nothing at that time.
     if (facts.gen_time && *facts.gen_time > validation_time) {
         return fail(Indication::indeterminate, SubIndication::no_poe,
-                    "the time-stamp's time " + format_rfc3339(*facts.gen_time) +
-                        " is after the validation time " + format_rfc3339(validation_time) +
-                        ", so it proves nothing at that time");
+                    trf("the time-stamp's time {0} is after the validation time {1}, so it proves "
+                        "nothing at that time",
+                        {format_rfc3339(*facts.gen_time), format_rfc3339(validation_time)}));
     }
     return {};
 }
@@ -239,11 +258,11 @@ StepResult check_key_usage(const SignatureFacts& facts) {
     const uint32_t usage = X509_get_key_usage(facts.signer_cert.get());
     if (usage != UINT32_MAX && (usage & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) == 0) {
         return fail(Indication::indeterminate, SubIndication::chain_constraints_failure,
-                    "the signer's certificate does not allow digital signatures (key usage)");
+                    tr("the signer's certificate does not allow digital signatures (key usage)"));
     }
     if (auto refusal = ossl::document_signing_refusal(facts.signer_cert.get())) {
         return fail(Indication::indeterminate, SubIndication::chain_constraints_failure,
-                    "the signer's certificate may not sign documents: " + *refusal);
+                    trf("the signer's certificate may not sign documents: {0}", {*refusal}));
     }
     return {};
 }

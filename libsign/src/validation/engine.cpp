@@ -3,6 +3,7 @@
 // gives for the chain and revocation.
 #include <algorithm>
 
+#include "ltsign/language.hpp"
 #include "validation/evidence.hpp"
 #include "validation/services.hpp"
 #include "validation/steps.hpp"
@@ -47,15 +48,15 @@ SignatureReport report_of(const SignatureFacts& facts, TimePoint validation_time
 StepResult all_passed(const SignatureFacts& facts, TimePoint validation_time) {
     if (facts.is_timestamp) {
         return {Indication::total_passed, SubIndication::none,
-                "the time-stamped data matches, the TSA's signature verifies, and its certificate "
-                "chains to a trusted anchor at " +
-                    format_rfc3339(validation_time) + "; it proves the data existed at " +
-                    format_rfc3339(*facts.gen_time)};
+                trf("the time-stamped data matches, the TSA's signature verifies, and its "
+                    "certificate chains to a trusted anchor at {0}; it proves the data existed at "
+                    "{1}",
+                    {format_rfc3339(validation_time), format_rfc3339(*facts.gen_time)})};
     }
     return {Indication::total_passed, SubIndication::none,
-            "the signed data is intact, the signature value verifies, and the signer's "
-            "certificate chains to a trusted anchor at " +
-                format_rfc3339(validation_time)};
+            trf("the signed data is intact, the signature value verifies, and the signer's "
+                "certificate chains to a trusted anchor at {0}",
+                {format_rfc3339(validation_time)})};
 }
 
 SignatureReport conclude(SignatureReport r, StepResult verdict, const std::string& what) {
