@@ -196,6 +196,20 @@ TEST_F(IngestCli, ReceiptVerifiesWithLtsignAndXmlsec1AndTamperingIsDetected) {
     EXPECT_NE(xml.find("ingest-receipt-json"), std::string::npos);
     EXPECT_NE(xml.find("refused (require valid)"), std::string::npos);
 
+    // verify says what the receipt records, and that receipt.json beside it is the one bound.
+    EXPECT_NE(r.out.find("receipt.json beside it is the one it binds"), std::string::npos)
+        << r.out.substr(0, 3000);
+    EXPECT_NE(r.out.find("refused (require valid)"), std::string::npos);
+
+    // receipt.json edited after ingest: the signed receipt no longer vouches for it.
+    const fs::path json = dir / "out" / "receipt.json";
+    const std::string original = test::read_text(json);
+    test::replace_first(json, "\"accepted\": false", "\"accepted\": true");
+    r = verify(q(receipt));
+    EXPECT_EQ(r.exit_code, 2) << r.out.substr(0, 2000);
+    EXPECT_NE(r.out.find("changed after ingest"), std::string::npos) << r.out.substr(0, 2000);
+    test::write_text(json, original);
+
     test::replace_first(receipt, "refused (require valid)", "accepted (require valid)");
     r = verify(q(receipt));
     EXPECT_EQ(r.exit_code, 1) << r.out.substr(0, 2000);
@@ -245,6 +259,74 @@ TEST_F(IngestCli, EachTokenVerifiesWithPyJwtAndBindsTheRightHashes) {
     test::write_text(svt, token);
     r = jwt_check(dir / "out");
     EXPECT_NE(r.exit_code, 0);
+}
+
+TEST_F(IngestCli, LtsignVerifiesTokensAndRefusesOnesForAnotherSignatureOrAnUntrustedKey) {
+    ASSERT_EQ(ingest(pkg, dir / "out").exit_code, 1);
+    const fs::path data = pkg / "representations" / "rep1" / "data";
+    const fs::path tokens = dir / "out" / "svt" / "representations" / "rep1" / "data";
+    auto r = verify(q(tokens / "beslut.txt.p7s.svt") + " --data " + q(data / "beslut.txt.p7s"));
+    ASSERT_EQ(r.exit_code, 0) << r.out.substr(0, 3000) << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["files"][0]["format"], "svt");
+    EXPECT_NE(j["files"][0]["signatures"][0]["signer"].get<std::string>().find("Test Signer EC"),
+              std::string::npos)
+        << j["files"][0]["signatures"][0]["signer"];
+    EXPECT_NE(
+        j.dump().find("the token records PASSED for representations/rep1/data/beslut.txt.p7s"),
+        std::string::npos);
+
+    // Every token of the output, each paired with its signature in the delivery.
+    r = verify(q(dir / "out" / "svt") + " --data " + q(pkg));
+    ASSERT_EQ(r.exit_code, 0) << r.out.substr(0, 3000);
+    EXPECT_EQ(nlohmann::json::parse(r.out)["summary"]["passed"], 2);
+
+    // A token given another signature: by another name, said to be a mismatch (not passed);
+    // under the signature's own name, it binds nothing there.
+    r = verify(q(tokens / "protokoll.xml.svt") + " --data " + q(data / "beslut.txt.p7s"));
+    EXPECT_EQ(r.exit_code, 2) << r.out.substr(0, 2000);
+    fs::create_directories(dir / "swapped");
+    fs::copy_file(tokens / "protokoll.xml.svt", dir / "swapped" / "beslut.txt.p7s.svt");
+    r = verify(q(dir / "swapped" / "beslut.txt.p7s.svt") + " --data " + q(data / "beslut.txt.p7s"));
+    EXPECT_EQ(r.exit_code, 1) << r.out.substr(0, 2000);
+    EXPECT_NE(r.out.find("binds another signature"), std::string::npos) << r.out.substr(0, 2000);
+
+    // Signed by a key the verifier does not trust: not passed.
+    r = ltsign("verify " + q(tokens / "beslut.txt.p7s.svt") + " --data " +
+               q(data / "beslut.txt.p7s") + " --trust " + q(pki("other-root.pem")) +
+               " --at 2026-06-02T00:00:00Z --json");
+    EXPECT_EQ(r.exit_code, 2) << r.out.substr(0, 2000);
+
+    // The signed document changed after ingest: the token's data hash no longer matches.
+    test::flip_byte(data / "beslut.txt", 0);
+    r = verify(q(tokens / "beslut.txt.p7s.svt") + " --data " + q(data / "beslut.txt.p7s"));
+    EXPECT_EQ(r.exit_code, 1) << r.out.substr(0, 2000);
+    test::flip_byte(data / "beslut.txt", 0);
+
+    // A token whose claims were edited: its JWS no longer verifies.
+    std::string token = test::read_text(tokens / "beslut.txt.p7s.svt");
+    const auto dot = token.find('.');
+    token[dot + 12] = token[dot + 12] == 'A' ? 'B' : 'A';
+    test::write_text(tokens / "beslut.txt.p7s.svt", token);
+    r = verify(q(tokens / "beslut.txt.p7s.svt") + " --data " + q(data / "beslut.txt.p7s"));
+    EXPECT_EQ(r.exit_code, 1) << r.out.substr(0, 2000);
+}
+
+TEST_F(IngestCli, ReceiptFollowsItsSchema) {
+    ASSERT_EQ(ingest(pkg, dir / "out").exit_code, 1);
+    const auto check = [&](const fs::path& doc, const char* schema) {
+        return test::run(
+            "/usr/bin/python3 -c 'import json,sys,jsonschema; "
+            "jsonschema.validate(json.load(open(sys.argv[1])), "
+            "json.load(open(sys.argv[2])))' " +
+            q(doc) + " " + q(fs::path(LTSIGN_SOURCE_DIR) / "schemas" / schema));
+    };
+    auto r = check(dir / "out" / "receipt.json", "ingest-receipt.schema.json");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(std::ifstream(dir / "out" / "receipt.json"));
+    test::write_text(dir / "report.json", j["report"].dump());
+    r = check(dir / "report.json", "verify-report.schema.json");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
 TEST_F(IngestCli, RecordsVerifyAndASealedFileChangedAfterIngestIsDetected) {

@@ -41,7 +41,7 @@ std::string problems_text(const IngestResult& r) {
 
 Command add_ingest(CLI::App& root) {
     struct Args {
-        std::string delivery, output, require = "valid", seal = "per-file", issuer, issued_at;
+        std::string delivery, output, require = "valid", issuer, issued_at;
         KeyArgs key;
         TsaArgs tsa;
         ValidationArgs validation;
@@ -63,8 +63,6 @@ Command add_ingest(CLI::App& root) {
     add_validation_options(app, args->validation);
     app->add_option("--require", args->require,
                     "Accept (exit 0) or refuse (exit 1): signed, valid (default) or any");
-    app->add_option("--seal", args->seal,
-                    "Evidence records: per-file (default) or package (one over all files)");
     app->add_option("--issuer", args->issuer,
                     "The tokens' issuer URI (default: the archive certificate's ni: URI)");
     app->add_option("--signing-time", args->issued_at,
@@ -78,9 +76,6 @@ Command add_ingest(CLI::App& root) {
                             "add --tsa URL: the receipt and the seal need a time-stamp");
             IngestOptions o;
             o.require = parse_requirement(args->require);
-            if (args->seal != "per-file" && args->seal != "package")
-                throw Error(Errc::usage, "--seal " + args->seal + ": choose per-file or package");
-            o.seal = args->seal == "package" ? IngestSeal::package : IngestSeal::per_file;
             o.tsa = make_tsa_client(args->tsa);
             o.issuer = args->issuer;
             if (!args->issued_at.empty())

@@ -25,9 +25,10 @@ namespace ltsign {
 enum class IngestRequirement { any, signed_documents, valid };
 std::string_view to_string(IngestRequirement requirement) noexcept;  // "any", "signed", "valid"
 
-// One evidence record per file, or one for the whole delivery with its files as one data group
-// (RFC 4998 4.2).
-enum class IngestSeal { per_file, package };
+// One evidence record per file (what ltsign seal writes). One record for the whole delivery
+// with its files as one data group (RFC 4998 4.2) is not offered yet: verify cannot yet be
+// given such a group as a folder.
+enum class IngestSeal { per_file };
 
 struct IngestOptions {
     TsaClient tsa;  // the receipt's signature time-stamp and the seal's time-stamp

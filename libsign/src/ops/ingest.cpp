@@ -283,6 +283,11 @@ IngestResult ingest(const fs::path& delivery, const fs::path& out, const Signer&
 
     SealOptions seal_options;
     seal_options.tsa = options.tsa;
+    // With anchors, the seal's token is validated and carries its TSA's validation data, so the
+    // records verify offline (as seal --trust); the context outlives the call.
+    if (context.trust.size() > 0)
+        seal_options.validation = std::shared_ptr<const ValidationContext>(
+            std::shared_ptr<const ValidationContext>(), &context);
     std::size_t sealing_total = 0;
     std::atomic<std::size_t> sealing_done{0};
     seal_options.total = [&](std::size_t files_total, std::uint64_t) {

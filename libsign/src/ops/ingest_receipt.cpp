@@ -7,14 +7,17 @@
 
 #include "core/text.hpp"
 #include "crypto/digests.hpp"
+#include "crypto/ossl.hpp"
 #include "ltsign/version.hpp"
 #include "xml/xml_doc.hpp"
 
 namespace ltsign::ops {
+namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* k_vr = "http://uri.etsi.org/19102/v1.4.1#";
 constexpr const char* k_dsig = "http://www.w3.org/2000/09/xmldsig#";
+constexpr const char* k_receipt_object = "ingest-receipt-json";
 
 std::size_t count_kind(const PackageCheck& p, PackageProblem::Kind kind) {
     return static_cast<std::size_t>(std::count_if(p.problems.begin(), p.problems.end(),
@@ -100,7 +103,7 @@ core::Bytes etsi_receipt(const IngestResult& result, const core::Bytes& receipt_
     // The JSON receipt as a validation object of type "other", by its digest: the XAdES
     // signature over this report then covers the JSON too.
     xmlNode* o = add(list, vr, "ValidationObject");
-    xml::made(xmlNewProp(o, BAD_CAST "id", BAD_CAST "ingest-receipt-json"));
+    xml::made(xmlNewProp(o, BAD_CAST "id", BAD_CAST k_receipt_object));
     add(o, vr, "ObjectType", "urn:etsi:019102:validationObject:other");
     xmlNode* rep = add(o, vr, "ValidationObjectRepresentation");
     add(rep, vr, "direct",
@@ -115,6 +118,58 @@ core::Bytes etsi_receipt(const IngestResult& result, const core::Bytes& receipt_
         xml::base64_encode(crypto::digest_bytes(EVP_sha256(), receipt_json)));
     add(rep, vr, "URI", "receipt.json");
     return xml::serialize(doc.get(), true);
+}
+
+namespace {
+
+xmlNode* receipt_object(xmlNode* node) {
+    for (xmlNode* n = node; n != nullptr; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE) continue;
+        if (xmlStrEqual(n->name, BAD_CAST "ValidationObject") &&
+            xml::attribute(n, "id") == k_receipt_object)
+            return n;
+        if (xmlNode* found = receipt_object(n->children)) return found;
+    }
+    return nullptr;
+}
+
+std::string text_of(xmlNode* parent, const char* ns, const char* name) {
+    xmlNode* n = parent ? xml::child(parent, ns, name) : nullptr;
+    return n ? xml::text(n) : std::string();
+}
+
+}  // namespace
+
+void note_receipt(const Input& in, std::vector<validation::SignatureFacts>& facts) {
+    const std::string_view bytes(reinterpret_cast<const char*>(in.bytes->data()), in.bytes->size());
+    if (facts.empty() || bytes.find(k_receipt_object) == std::string_view::npos) return;
+    const xml::Doc doc = xml::parse(*in.bytes, in.what);
+    xmlNode* object = receipt_object(xmlDocGetRootElement(doc.get()));
+    xmlNode* rep = object ? xml::child(object, k_vr, "ValidationObjectRepresentation") : nullptr;
+    if (rep == nullptr) return;
+    const std::string recorded = text_of(rep, k_vr, "direct");
+    const auto digest = xml::base64_decode(
+        text_of(xml::child(rep, k_vr, "DigestAlgAndValue"), k_dsig, "DigestValue"));
+    // Only a plain name beside the receipt: the receipt never points elsewhere.
+    const std::string name = text_of(rep, k_vr, "URI");
+    std::string about;
+    std::optional<std::string> problem;
+    const fs::path json = in.path.parent_path() / name;
+    std::error_code ec;
+    if (name.empty() || name.find('/') != std::string::npos || name.starts_with(".") ||
+        !fs::is_regular_file(json, ec)) {
+        about = "; the " + core::printable(name) + " it binds was not found beside it";
+    } else if (crypto::digest_file(EVP_sha256(), json) == digest) {
+        about = "; " + core::printable(name) + " beside it is the one it binds";
+    } else {
+        problem = core::printable(name) +
+                  " beside the receipt is not the one its signature binds: it was changed after "
+                  "ingest";
+    }
+    for (auto& f : facts) {
+        f.notes.push_back({NoteCode::ingest_recorded, core::printable(recorded) + about});
+        if (problem) f.constraints_problem = problem;
+    }
 }
 
 }  // namespace ltsign::ops
@@ -170,7 +225,7 @@ std::string to_json(const IngestResult& r) {
           {"accepted", r.accepted},
           {"decision", r.decision},
           {"require", std::string(to_string(r.require))},
-          {"seal", r.seal == IngestSeal::package ? "package" : "per-file"},
+          {"seal", "per-file"},
           {"policy", {{"name", r.report.policy_name}, {"sha256", r.report.policy_sha256}}}}},
         {"package",
          {{"isPackage", r.package.is_package},

@@ -12,6 +12,7 @@
 #include "core/file_io.hpp"
 #include "ltsign/report.hpp"
 #include "ltsign/signer.hpp"
+#include "ops/formats.hpp"
 
 namespace ltsign::ops {
 
@@ -76,5 +77,9 @@ std::string base64url(std::span<const unsigned char> bytes);
 // The tokens of an .svt file: one JWS compact serialization a line.
 std::vector<std::string> svt_lines(const core::Bytes& bytes);
 bool looks_like_svt(std::span<const unsigned char> bytes);
+
+// An .svt file for the engine: one signature per token, by the token's x5c signer, over the
+// signature it names (the first data object given, a file).
+Evidence svt_evidence(const Input& in, const validation::DataObjects& objects);
 
 }  // namespace ltsign::ops

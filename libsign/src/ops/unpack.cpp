@@ -112,9 +112,13 @@ std::optional<std::string> pax_path(const std::string& records) {
     std::size_t at = 0;
     while (at < records.size()) {
         const auto space = records.find(' ', at);
-        if (space == std::string::npos) return std::nullopt;
-        const std::size_t len = std::stoul(records.substr(at, space - at));
-        if (len == 0 || at + len > records.size()) return std::nullopt;
+        if (space == std::string::npos || space == at || space - at > 9) return std::nullopt;
+        std::size_t len = 0;
+        for (std::size_t i = at; i < space; ++i) {
+            if (records[i] < '0' || records[i] > '9') return std::nullopt;
+            len = len * 10 + static_cast<std::size_t>(records[i] - '0');
+        }
+        if (at + len > records.size() || at + len < space + 2) return std::nullopt;
         const std::string record = records.substr(space + 1, at + len - space - 2);
         if (record.starts_with("path=")) return record.substr(5);
         at += len;
@@ -248,8 +252,14 @@ ArchiveKind archive_kind(const fs::path& file) {
 }
 
 void unpack(const fs::path& archive, ArchiveKind kind, const fs::path& dest) {
-    if (kind == ArchiveKind::zip) return unpack_zip(archive, dest);
-    if (kind == ArchiveKind::tar) return TarReader(archive, dest).run();
+    try {
+        if (kind == ArchiveKind::zip) return unpack_zip(archive, dest);
+        if (kind == ArchiveKind::tar) return TarReader(archive, dest).run();
+    } catch (const fs::filesystem_error& e) {
+        // A file where the archive later wants a folder (or the other way round).
+        refuse(archive, "its entries cannot be laid out as files and folders (" +
+                            core::printable(e.path1().lexically_relative(dest)) + ")");
+    }
     refuse(archive, "it is neither a ZIP nor a POSIX tar archive");
 }
 
