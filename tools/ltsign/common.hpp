@@ -30,6 +30,7 @@ Command add_seal(CLI::App& root);
 Command add_renew(CLI::App& root);
 Command add_trust(CLI::App& root);
 Command add_keys(CLI::App& root);
+Command add_ingest(CLI::App& root);
 
 // Examples and exit codes in every --help (help.cpp).
 void add_help_texts(CLI::App& root);

@@ -45,6 +45,13 @@ const std::map<std::string, std::string>& examples() {
          "Examples:\n"
          "  ltsign renew bevis/ --tsa URL --trust rot.pem\n"
          "  ltsign renew bevis/ --tsa URL --digest sha512 --data leverans/\n"},
+        {"ingest",
+         "Examples:\n"
+         "  ltsign ingest leverans.zip -o mottaget/leverans --key arkivet.p12 --pass-env PIN"
+         " --tsa URL --trust rotar/\n"
+         "  ltsign ingest leverans/ -o mottaget/leverans --key arkivet.p12 --pass-env PIN"
+         " --tsa URL --trust rotar/ --require signed --json\n"
+         "  ltsign verify mottaget/leverans/svt --data leverans/ --trust arkivrot.pem\n"},
         {"tsa",
          "Examples:\n"
          "  ltsign tsa --key tsa.p12 --pass-env PASS --listen 127.0.0.1:3180 --serial-file"

@@ -5,6 +5,7 @@
 #include "ltsign/digest.hpp"
 #include "ltsign/error.hpp"
 #include "ltsign/evidence.hpp"
+#include "ltsign/ingest.hpp"
 #include "ltsign/inspect.hpp"
 #include "ltsign/language.hpp"
 #include "ltsign/pending.hpp"

@@ -70,6 +70,7 @@ enum class FileFormat {
     pades,
     asic_e,
     asic_s,
+    svt,  // RFC 9321 signature validation tokens (ltsign ingest): one JWT a line
 };
 LTSIGN_API std::string_view to_string(
     FileFormat format) noexcept;  // "cades", "tst", ..., "" for unknown
@@ -137,6 +138,7 @@ enum class NoteCode {
     pdf_a,                            // the PDF claims PDF/A conformance
     container_layout,                 // an ASiC container departs from EN 319 162-1 A.1
     entry_not_covered,                // a container entry no signature, time-stamp or record covers
+    ingest_recorded,  // what an ingest receipt or SVT records about the validation on receipt
 };
 LTSIGN_API std::string_view to_string(NoteCode code) noexcept;  // "not_checked", "poe_used", ...
 

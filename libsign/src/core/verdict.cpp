@@ -36,14 +36,15 @@ constexpr std::array<std::string_view, 24> k_sub_indications{"",
                                                              "GENERIC"};
 constexpr std::array<std::string_view, 4> k_entry_types{"signature", "timestamp", "evidence-record",
                                                         "archive-timestamp"};
-constexpr std::array<std::string_view, 10> k_file_formats{
-    "", "cades", "tst", "xades", "xmldsig", "ers-asn1", "ers-xml", "pades", "asic-e", "asic-s"};
+constexpr std::array<std::string_view, 11> k_file_formats{"",        "cades",    "tst",     "xades",
+                                                          "xmldsig", "ers-asn1", "ers-xml", "pades",
+                                                          "asic-e",  "asic-s",   "svt"};
 constexpr std::array<std::string_view, 12> k_levels{
     "",      "CMS",       "XMLDSig", "B-B",       "B-T",     "B-LT",
     "B-LTA", "XAdES-BES", "XAdES-T", "XAdES-X-L", "XAdES-A", "XAdES (no signing certificate)"};
 constexpr std::array<std::string_view, 5> k_revocation_statuses{"good", "revoked", "unknown",
                                                                 "unavailable", "unpublished"};
-constexpr std::array<std::string_view, 35> k_note_codes{"not_checked",
+constexpr std::array<std::string_view, 36> k_note_codes{"not_checked",
                                                         "not_baseline",
                                                         "no_signed_attributes",
                                                         "signing_certificate_supplied",
@@ -77,7 +78,8 @@ constexpr std::array<std::string_view, 35> k_note_codes{"not_checked",
                                                         "pdf_changes",
                                                         "pdf_a",
                                                         "container_layout",
-                                                        "entry_not_covered"};
+                                                        "entry_not_covered",
+                                                        "ingest_recorded"};
 
 template <class E>
 constexpr std::size_t count(E last) {
@@ -86,10 +88,10 @@ constexpr std::size_t count(E last) {
 static_assert(k_indications.size() == count(Indication::indeterminate));
 static_assert(k_sub_indications.size() == count(SubIndication::generic));
 static_assert(k_entry_types.size() == count(EntryType::archive_timestamp));
-static_assert(k_file_formats.size() == count(FileFormat::asic_s));
+static_assert(k_file_formats.size() == count(FileFormat::svt));
 static_assert(k_levels.size() == count(SignatureLevel::xades_without_signing_certificate));
 static_assert(k_revocation_statuses.size() == count(RevocationStatus::unpublished));
-static_assert(k_note_codes.size() == count(NoteCode::entry_not_covered));
+static_assert(k_note_codes.size() == count(NoteCode::ingest_recorded));
 
 // The name of `value`; the first name for a value outside the enum (a cast from bad input).
 template <class E, std::size_t N>

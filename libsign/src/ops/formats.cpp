@@ -12,7 +12,9 @@
 #include "ers/verify_record.hpp"
 #include "ers/xml_record.hpp"
 #include "ops/container.hpp"
+#include "ops/ingest_receipt.hpp"
 #include "ops/services.hpp"
+#include "ops/svt.hpp"
 #include "pdf/pades_verify.hpp"
 #include "pdf/pades_write.hpp"
 #include "xml/xades.hpp"
@@ -75,6 +77,7 @@ bool xml_signature_sniff(const Input& in) {
 Evidence xml_signature_extract(const Input& in, const validation::DataObjects& objects) {
     auto found = xml::extract_facts(*in.bytes, in.what, objects);
     ers::add_embedded_records(found, in.what);
+    note_receipt(in, found.facts);  // an ingest receipt: what it records
     return {found.format, std::move(found.facts), false, std::nullopt};
 }
 Inspection xml_signature_inspect(const Input& in) {
@@ -247,7 +250,12 @@ Inspection response_inspect(const Input& in) {
     return token_or_cms_inspect(in, response_token(in));
 }
 
-const std::array<FormatEntry, 7> k_formats{{
+// RFC 9321 signature validation tokens (.svt, as ltsign ingest writes them).
+bool svt_sniff(const Input& in) {
+    return !in.head_only && looks_like_svt(*in.bytes);
+}
+
+const std::array<FormatEntry, 8> k_formats{{
     {"asic", "an ASiC container", asic_sniff, asic_extract, asic_inspect, asic_extend, nullptr, ""},
     {"pdf", "a signed PDF (PAdES)", pdf_sniff, pdf_extract, pdf_inspect, pdf_extend, nullptr,
      ".pdf", pdf_add_validation_data, pdf_add_archive_timestamp},
@@ -263,6 +271,8 @@ const std::array<FormatEntry, 7> k_formats{{
      nullptr, der_record_decode, ""},
     {"timestamp-response", "an RFC 3161 TimeStampResp", response_sniff, response_extract,
      response_inspect, nullptr, nullptr, ""},
+    {"svt", "an RFC 9321 signature validation token", svt_sniff, svt_evidence, nullptr, nullptr,
+     nullptr, ""},
 }};
 
 }  // namespace

@@ -173,7 +173,7 @@ FileReport verify_input(const Input& input, const validation::DataObjects& objec
 namespace {
 
 const std::vector<std::string> k_signature_extensions = {
-    ".p7s", ".p7m", ".pkcs7", ".p7", ".cms", ".tst", ".tsr", ".ers", ".er",
+    ".p7s", ".p7m", ".pkcs7", ".p7", ".cms", ".tst", ".tsr", ".ers", ".er", ".svt",
     // ASiC containers (EN 319 162-1 A.1; .sce/.scs are the long forms, .bdoc the Estonian one)
     ".asice", ".asics", ".sce", ".scs", ".bdoc"};
 
@@ -405,6 +405,7 @@ bool judged_as_detached(const FileReport& report, const SignatureReport& s) {
         case FileFormat::timestamp_token:
         case FileFormat::ers_asn1:
         case FileFormat::ers_xml:
+        case FileFormat::svt:
             return true;
         case FileFormat::xades:
         case FileFormat::xmldsig:

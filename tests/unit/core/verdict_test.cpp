@@ -39,7 +39,7 @@ TEST(Verdict, SeverityOrdersPassedIndeterminateFailed) {
 // of the report lists exactly those names.
 TEST(Verdict, NoteCodesHaveDistinctNamesTheSchemaLists) {
     std::set<std::string> names;
-    for (int i = 0; i <= static_cast<int>(NoteCode::entry_not_covered); ++i) {
+    for (int i = 0; i <= static_cast<int>(NoteCode::ingest_recorded); ++i) {
         const std::string name(to_string(static_cast<NoteCode>(i)));
         EXPECT_FALSE(name.empty()) << i;
         EXPECT_TRUE(names.insert(name).second) << name << " is used twice";

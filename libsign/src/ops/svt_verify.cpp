@@ -1,0 +1,171 @@
+// An .svt file as verify reads it: each token is a signature by the archive's key (its x5c
+// certificate, judged by the engine like any signer: chain, trust, revocation, algorithms), over
+// the signature it names (RFC 9321 section 5: its value, Signed Bytes and signed data recomputed
+// from the signature file given and compared with the token's hashes).
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+#include "core/text.hpp"
+#include "crypto/digests.hpp"
+#include "ops/formats.hpp"
+#include "ops/svt.hpp"
+
+namespace ltsign::ops {
+namespace fs = std::filesystem;
+namespace {
+
+std::string ext_value(const std::string& claims, const char* key) {
+    try {
+        const auto j = nlohmann::json::parse(claims);
+        const auto& ext = j.at("sig_val_claims").at("sig").at(0).at("ext");
+        return ext.contains(key) && ext[key].is_string() ? ext[key].get<std::string>() : "";
+    } catch (const std::exception&) {
+        return {};
+    }
+}
+
+// The delivery's root, from the signature file's path and the name the token gives it (ext
+// "file", relative to the delivery); empty when the path does not end with that name.
+std::optional<fs::path> delivery_root(const fs::path& signature, const std::string& name) {
+    if (name.empty()) return std::nullopt;
+    fs::path root = signature.lexically_normal();
+    const fs::path rel = fs::path(name).lexically_normal();
+    std::vector<fs::path> parts(rel.begin(), rel.end());
+    for (auto it = parts.rbegin(); it != parts.rend(); ++it) {
+        if (root.filename() != *it) return std::nullopt;
+        root = root.parent_path();
+    }
+    return root;
+}
+
+// The signed data a token names (ltsign's CMS profile: a detached document, by its path in the
+// delivery), looked for among the objects given and beside the signature.
+std::optional<fs::path> named_document(const ParsedSvt& token, const fs::path& signature,
+                                       const validation::DataObjects& objects) {
+    if (token.binding.data.empty() || token.binding.profile != k_svt_profile_cms)
+        return std::nullopt;
+    const std::string ref = token.binding.data.front().ref;
+    if (ref == "eContent" || ref.empty()) return std::nullopt;
+    for (const auto& o : objects) {
+        if (o.file() && o.file()->filename() == fs::path(ref).filename() && *o.file() != signature)
+            return o.file();
+    }
+    if (auto root = delivery_root(signature, ext_value(token.claims_json, "file"))) {
+        std::error_code ec;
+        if (fs::is_regular_file(*root / ref, ec)) return *root / ref;
+    }
+    return std::nullopt;
+}
+
+// RFC 9321 section 5 steps 3-5 for one token against the signature file.
+validation::CheckResult binding_check(const ParsedSvt& token, const fs::path& signature,
+                                      const validation::DataObjects& objects,
+                                      std::vector<Note>& notes) {
+    using validation::Check;
+    const auto document = named_document(token, signature, objects);
+    std::vector<SignatureBinding> found;
+    try {
+        found = bindings_of(signature, document,
+                            token.binding.data.empty() ? "" : token.binding.data.front().ref);
+    } catch (const Error& e) {
+        return {Check::failed, "the signature it names cannot be read: " + std::string(e.what())};
+    }
+    const auto match = std::find_if(found.begin(), found.end(), [&](const SignatureBinding& b) {
+        return b.sig_hash == token.binding.sig_hash;
+    });
+    if (match == found.end())
+        return {Check::failed, "it binds another signature: no signature in " +
+                                   core::printable(signature.filename()) +
+                                   " has the signature value it names"};
+    if (match->sb_hash != token.binding.sb_hash || match->profile != token.binding.profile)
+        return {Check::failed, "the signature's signed bytes are not those it names"};
+    if (match->data.size() != token.binding.data.size())
+        return {Check::failed, "the signature signs other data than it names"};
+    for (std::size_t i = 0; i < match->data.size(); ++i) {
+        const auto& have = match->data[i];
+        const auto& want = token.binding.data[i];
+        if (have.ref != want.ref)
+            return {Check::failed, "the signed data reference " + want.ref + " differs"};
+        if (have.hash.empty()) {
+            notes.push_back({NoteCode::not_checked,
+                             "the signed document " + core::printable(want.ref) +
+                                 " was not given, so its hash in the token was not compared; "
+                                 "the token's binding to the signature itself was checked"});
+            continue;
+        }
+        if (have.hash != want.hash)
+            return {Check::failed, "the signed data " + core::printable(want.ref) +
+                                       " has changed since the token was issued"};
+    }
+    return {Check::passed, {}};
+}
+
+validation::SignatureFacts token_facts(const std::string& line, const Input& in,
+                                       const validation::DataObjects& objects) {
+    validation::SignatureFacts f;
+    f.type = EntryType::signature;
+    f.digest_algorithm = "sha256";
+    const ParsedSvt token = parse_svt(line);
+    if (!token.x5c.empty()) {
+        for (std::size_t i = 0; i < token.x5c.size(); ++i) {
+            const unsigned char* p = token.x5c[i].data();
+            ossl::Ptr<X509> cert(d2i_X509(nullptr, &p, static_cast<long>(token.x5c[i].size())));
+            if (!cert) continue;
+            if (i == 0) {
+                f.signer_cert.reset(X509_dup(cert.get()));
+                f.binding = validation::Binding::matches;
+                f.binding_detail = "the token's x5c header names its signer";
+            }
+            f.certificates.push_back(std::move(cert));
+        }
+    }
+    if (!f.signer_cert && token.problem.empty()) {
+        f.format_problem = "the token's x5c certificate cannot be read";
+        return f;
+    }
+    f.signature_algorithm = token.alg == "ES256"   ? "ecdsa-sha256"
+                            : token.alg == "PS256" ? "rsa-pss-sha256"
+                                                   : "rsa-sha256";
+    if (!token.problem.empty()) {
+        if (token.problem.find("does not verify") != std::string::npos) {
+            f.signature_value = {validation::Check::failed, "the token's " + token.problem};
+        } else {
+            f.format_problem = "the token is malformed: " + token.problem;
+        }
+        return f;
+    }
+    f.signature_value = {validation::Check::passed, {}};
+    f.claimed_signing_time = token.issued_at;
+    const auto signature = std::find_if(objects.begin(), objects.end(),
+                                        [](const auto& o) { return o.file().has_value(); });
+    if (signature == objects.end()) {
+        f.data_digest = {validation::Check::not_possible,
+                         "the signature the token names was not given (--data SIGNATURE)"};
+    } else {
+        f.data_digest = binding_check(token, *signature->file(), objects, f.notes);
+    }
+    const std::string file = ext_value(token.claims_json, "file");
+    f.notes.push_back(
+        {NoteCode::ingest_recorded,
+         "the token records " + token.result + " for " +
+             (file.empty() ? std::string("its signature") : core::printable(file)) +
+             (token.message.empty() ? "" : " (" + core::printable(token.message) + ")") +
+             ", issued by " + core::printable(token.issuer) + " at " +
+             format_rfc3339(*token.issued_at)});
+    (void)in;
+    return f;
+}
+
+}  // namespace
+
+Evidence svt_evidence(const Input& in, const validation::DataObjects& objects) {
+    Evidence ev;
+    ev.format = FileFormat::svt;
+    for (const auto& line : svt_lines(*in.bytes))
+        ev.signatures.push_back(token_facts(line, in, objects));
+    if (ev.signatures.empty()) throw Error(Errc::malformed_input, in.what + ": holds no token");
+    return ev;
+}
+
+}  // namespace ltsign::ops

@@ -1,0 +1,115 @@
+// ltsign ingest DELIVERY -o OUT --key K --tsa URL [--trust ...] [--require signed|valid|any]
+#include <iostream>
+#include <memory>
+
+#include "common.hpp"
+#include "progress.hpp"
+
+namespace ltsign::cli {
+namespace {
+
+IngestRequirement parse_requirement(const std::string& text) {
+    if (text == "any") return IngestRequirement::any;
+    if (text == "signed") return IngestRequirement::signed_documents;
+    if (text == "valid") return IngestRequirement::valid;
+    throw Error(Errc::usage, "--require " + text + ": choose signed, valid or any");
+}
+
+std::string summary_line(const IngestResult& r) {
+    const Summary s = r.report.summary();
+    std::string line =
+        std::string(r.accepted ? "ACCEPTED" : "REFUSED") + "  " + r.decision + "\n  " +
+        std::to_string(r.report.files.size()) + " signature file(s): " + std::to_string(s.passed) +
+        " passed, " + std::to_string(s.failed) + " failed, " + std::to_string(s.indeterminate) +
+        " indeterminate; " + std::to_string(r.unsigned_files.size()) + " file(s) without signature";
+    if (r.package.is_package) {
+        line += "; package " + r.package.mets_id + ": " + std::to_string(r.package.listed) +
+                " listed, " + std::to_string(r.package.verified) + " checksums verified";
+    }
+    return line + "\n";
+}
+
+std::string problems_text(const IngestResult& r) {
+    std::string out;
+    for (const auto& p : r.package.problems)
+        out += "  " + std::string(to_string(p.kind)) + ": " + p.path + " (" + p.detail + ")\n";
+    for (const auto& f : r.unsigned_files) out += "  no signature: " + f + "\n";
+    return out;
+}
+
+}  // namespace
+
+Command add_ingest(CLI::App& root) {
+    struct Args {
+        std::string delivery, output, require = "valid", issuer, issued_at;
+        KeyArgs key;
+        TsaArgs tsa;
+        ValidationArgs validation;
+        bool json = false, quiet = false;
+    };
+    auto args = std::make_shared<Args>();
+    CLI::App* app = root.add_subcommand(
+        "ingest",
+        "Verify a whole delivery once; keep a signed receipt, a token per signature and "
+        "evidence records");
+    app->add_option("DELIVERY", args->delivery,
+                    "A folder, or an E-ARK/FGS package (METS.xml at its root, or a .zip/.tar)")
+        ->required();
+    app->add_option("-o,--output", args->output,
+                    "New folder for the receipt, tokens (svt/) and records (records/)")
+        ->required();
+    add_key_options(app, args->key, true);
+    add_tsa_options(app, args->tsa);
+    add_validation_options(app, args->validation);
+    app->add_option("--require", args->require,
+                    "Accept (exit 0) or refuse (exit 1): signed, valid (default) or any");
+    app->add_option("--issuer", args->issuer,
+                    "The tokens' issuer URI (default: the archive certificate's ni: URI)");
+    app->add_option("--signing-time", args->issued_at,
+                    "When the receipt is signed and the tokens issued (RFC 3339; default: now)");
+    app->add_flag("--json", args->json, "Print the receipt as one JSON document");
+    app->add_flag("-q,--quiet", args->quiet, "Print the summary and problems only");
+    return {
+        app, [args] {
+            if (args->tsa.url.empty())
+                throw Error(Errc::usage,
+                            "add --tsa URL: the receipt and the seal need a time-stamp");
+            IngestOptions o;
+            o.require = parse_requirement(args->require);
+            o.tsa = make_tsa_client(args->tsa);
+            o.issuer = args->issuer;
+            if (!args->issued_at.empty())
+                o.issued_at = parse_time_option(args->issued_at, "--signing-time");
+            const Signer archive = load_signer(args->key);
+            const ValidationContext context = make_validation_context(args->validation);
+            std::unique_ptr<Progress> shown;
+            std::string stage;
+            o.progress = [&](const std::string& s, std::size_t done, std::size_t total) {
+                if (s != stage) {
+                    if (shown) shown->finish();
+                    stage = s;
+                    shown = std::make_unique<Progress>(s, total, 0, !args->json && !args->quiet);
+                }
+                (void)done;
+                shown->advance(1, 0);
+            };
+            const IngestResult r = ingest(args->delivery, args->output, archive, context, o);
+            if (shown) shown->finish();
+            if (args->json) {
+                nlohmann::json j = nlohmann::json::parse(to_json(r));
+                j["output"] = args->output;
+                j["sealedAt"] = format_rfc3339(r.sealed_at);
+                j["records"] = r.records.size();
+                std::cout << j.dump(2) << "\n";
+            } else {
+                if (!args->quiet)
+                    std::cout << r.report.to_text(stdout_is_terminal() && !no_color());
+                std::cout << problems_text(r) << summary_line(r) << "  receipt, " << r.token_count
+                          << " token(s) and " << r.records.size() << " record(s) sealed at "
+                          << format_rfc3339(r.sealed_at) << " in " << args->output << "\n";
+            }
+            return r.accepted ? 0 : 1;
+        }};
+}
+
+}  // namespace ltsign::cli
