@@ -19,30 +19,11 @@ struct TsaServeArgs {
     bool allow_remote = false;
 };
 
-bool is_loopback(const std::string& host) {
-    return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-}
-
 int serve(const TsaServeArgs& a) {
-    const auto colon = a.listen.rfind(':');
-    if (colon == std::string::npos)
-        throw Error(Errc::usage, "--listen " + a.listen + ": write HOST:PORT");
     TsaServerOptions opt;
-    opt.host = a.listen.substr(0, colon);
-    if (opt.host.size() > 2 && opt.host.front() == '[' && opt.host.back() == ']') {
-        opt.host = opt.host.substr(1, opt.host.size() - 2);
-    }
-    try {
-        opt.port = std::stoi(a.listen.substr(colon + 1));
-    } catch (const std::exception&) {
-        throw Error(Errc::usage, "--listen " + a.listen + ": the port is not a number");
-    }
-    if (opt.port < 0 || opt.port > 65535) throw Error(Errc::usage, "--listen: port out of range");
-    if (!is_loopback(opt.host) && !a.allow_remote) {
-        throw Error(Errc::usage, "--listen " + opt.host +
-                                     " is not a loopback address; add --allow-remote "
-                                     "to serve other machines");
-    }
+    const ListenAddress where = parse_listen(a.listen, a.allow_remote);
+    opt.host = where.host;
+    opt.port = where.port;
     opt.serial_file = a.serial_file;
     opt.policy = a.policy;
     opt.accuracy_seconds = a.accuracy;

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
         cli::add_tsa(app),
         cli::add_keys(app),
         cli::add_trust(app),
+        cli::add_serve(app),
     };
     // clang-format on
     cli::add_help_texts(app);
