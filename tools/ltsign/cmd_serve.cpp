@@ -41,6 +41,11 @@ thread_local std::optional<Answer> t_refusal;
 // client would then lose the answer. Past that the connection is closed anyway.
 constexpr std::uint64_t k_drain_bytes = 64ull << 20;
 
+// Each read from a client waits this long at most (the whole upload: the request timeout).
+std::chrono::seconds per_read_timeout(const Limits& limits) {
+    return std::min(limits.request_timeout, std::chrono::seconds(30));
+}
+
 class AccessLog {
   public:
     explicit AccessLog(const std::string& file) {
@@ -187,6 +192,7 @@ class Receiver {
     }
 
     bool data(const char* bytes, std::size_t n) {
+        m_last = Clock::now();
         if (m_refusal) return drain(n);
         if (Clock::now() > m_deadline) {
             return refuse(408,
@@ -215,6 +221,8 @@ class Receiver {
         return std::move(m_up);
     }
     const std::optional<Answer>& refusal() const { return m_refusal; }
+    // When the client last sent something (the start, before any part).
+    Clock::time_point last_activity() const { return m_last; }
 
   private:
     // `reason` is what the access log says: a kind, never a file name.
@@ -235,6 +243,7 @@ class Receiver {
     fs::path m_dir;
     const std::set<std::string>& m_fields;
     Clock::time_point m_deadline;
+    Clock::time_point m_last = Clock::now();
     std::ofstream m_out;
     Uploads m_up;
     std::string m_name;
@@ -309,12 +318,21 @@ void handle_post(Operations& ops, const std::string& endpoint, const httplib::Re
     if (in.refusal()) {
         send(res, *in.refusal());
     } else if (!read) {
-        const bool too_large = res.status == 413;
-        t_facts.reason = too_large ? "body over the limit" : "unreadable multipart";
-        send(res, too_large
-                      ? problem(413, "the request is over " +
-                                         std::to_string(ops.config.limits.max_body) + " bytes")
-                      : problem(400, "the upload could not be read as multipart/form-data"));
+        // The body was over the limit (httplib's status, from Content-Length); or a client
+        // silent for a whole read timeout stalled (408); or it was not multipart/form-data.
+        const auto silent = Clock::now() - in.last_activity();
+        const Limits& l = ops.config.limits;
+        if (res.status == 413) {
+            t_facts.reason = "body over the limit";
+            send(res, problem(413, "the request is over " + std::to_string(l.max_body) + " bytes"));
+        } else if (silent + std::chrono::milliseconds(200) >= per_read_timeout(l)) {
+            t_facts.reason = "upload too slow";
+            send(res, problem(408, "the upload stalled for " +
+                                       std::to_string(per_read_timeout(l).count()) + " s"));
+        } else {
+            t_facts.reason = "unreadable multipart";
+            send(res, problem(400, "the upload could not be read as multipart/form-data"));
+        }
     } else {
         Answer a = run_operation(ops, endpoint, up, req, dir.path());
         const bool file = std::any_of(a.headers.begin(), a.headers.end(), [](const auto& h) {
@@ -395,7 +413,7 @@ void configure(httplib::Server& svr, const Config& c, AccessLog& log) {
     // Requests beyond the limit wait in the pool's queue for a free worker.
     svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     svr.set_payload_max_length(c.limits.max_body);
-    const auto per_read = std::min<long>(c.limits.request_timeout.count(), 30);
+    const auto per_read = per_read_timeout(c.limits).count();
     svr.set_read_timeout(per_read, 0);
     svr.set_write_timeout(per_read, 0);
     svr.set_keep_alive_max_count(1);  // a worker never waits for an idle connection
@@ -450,6 +468,9 @@ int run_serve(const ServeArgs& a) {
         throw Error(Errc::usage,
                     "a service on another address than loopback needs tokens in "
                     "its configuration");
+    // The trust, policy and CRL files are read once now, so that a wrong path stops the service
+    // at start rather than failing every request.
+    (void)make_validation_context(c.validation);
     Operations ops{c, std::nullopt, {}};
     if (c.signer) ops.signer.emplace(load_signer(*c.signer));
     WorkDir work(c.work_dir);
