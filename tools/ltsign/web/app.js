@@ -222,7 +222,9 @@
   }
 
   async function downloadEtsi() {
-    const res = await post("?report=etsi");
+    // At the shown report's validation time, so that both reports say the same.
+    const at = lastReport ? JSON.parse(lastReport.json).validationTime : "";
+    const res = await post("?report=etsi" + (at ? "&at=" + encodeURIComponent(at) : ""));
     if (!res.ok) { setStatus(t("failedRequest", { detail: await problemText(res) }), true); return; }
     download(await res.text(), "validation-report.xml", "application/xml");
   }
