@@ -805,5 +805,45 @@ TEST_F(Serve, ConfigurationErrorsStopItAtOnce) {
     EXPECT_EQ(ltsign("serve --config " + q(dir / "absent.json")).exit_code, 66);
 }
 
+// SIGTERM while a request is being received: the service stops accepting, answers it, removes
+// its files and exits 0.
+TEST_F(Serve, SigtermAnswersTheRequestInFlightThenStops) {
+    start();
+    const int sock = connect_to(server->port());
+    ASSERT_GE(sock, 0);
+    const std::string body =
+        "--b\r\nContent-Disposition: form-data; name=\"signature\"; "
+        "filename=\"junk.p7s\"\r\n\r\nnot a signature\r\n--b--\r\n";
+    const std::string head =
+        "POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: "
+        "multipart/form-data; boundary=b\r\nContent-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n";
+    const std::size_t split = body.find("not a") + 3;  // the part's head and a few bytes
+    const std::string first = head + body.substr(0, split);
+    ASSERT_GT(::send(sock, first.data(), first.size(), 0), 0);
+    bool held = false;
+    for (int i = 0; i < 100 && !held; ++i) {
+        for (const auto& e : fs::recursive_directory_iterator(work))
+            held |= e.path().filename() == "junk.p7s";
+        if (!held) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_TRUE(held);
+    ::kill(server->pid(), SIGTERM);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_LT(connect_to(server->port()), 0) << "no new connections once stopping";
+    const std::string rest = body.substr(split);
+    ASSERT_GT(::send(sock, rest.data(), rest.size(), 0), 0);
+    std::string answer;
+    char buf[4096];
+    for (ssize_t n; (n = ::recv(sock, buf, sizeof buf, 0)) > 0;) answer.append(buf, n);
+    ::close(sock);
+    EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << answer;
+    EXPECT_NE(answer.find("Ltsign-Exit-Status: 65"), std::string::npos) << answer;
+    EXPECT_EQ(server->stop(), 0);
+    std::size_t left = 0;
+    for (const auto& e : fs::directory_iterator(work)) left += e.path().filename() != ".lock";
+    EXPECT_EQ(left, 0u);
+}
+
 }  // namespace
 }  // namespace ltsign
