@@ -117,6 +117,26 @@ int connect_to(int port) {
     return sock;
 }
 
+// What the service sends back on a raw connection, read until it closes it; closes `sock`.
+std::string answer_of(int sock) {
+    std::string answer;
+    char buf[4096];
+    for (ssize_t n; (n = ::recv(sock, buf, sizeof buf, 0)) > 0;) answer.append(buf, n);
+    ::close(sock);
+    return answer;
+}
+
+// Whether an upload of that name appears in the work folder within 5 s (it is streamed there).
+bool arrives(const fs::path& work, const std::string& name) {
+    for (int i = 0; i < 100; ++i) {
+        for (const auto& e : fs::recursive_directory_iterator(work)) {
+            if (e.path().filename() == name) return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+}
+
 long peak_kib(pid_t pid) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/status");
     for (std::string line; std::getline(in, line);) {
@@ -624,12 +644,7 @@ TEST_F(Serve, KillingTheServiceMidRequestLeavesNoTemporaryFilesAfterRestart) {
         "multipart/form-data; boundary=b\r\nContent-Length: 10000000\r\n\r\n";
     ASSERT_GT(::send(sock, head.data(), head.size(), 0), 0);
     ASSERT_GT(::send(sock, part.data(), part.size(), 0), 0);
-    bool held = false;
-    for (int i = 0; i < 100 && !held; ++i) {
-        for (const auto& e : fs::recursive_directory_iterator(work))
-            held |= e.path().filename() == "half.p7s";
-        if (!held) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    const bool held = arrives(work, "half.p7s");
     ASSERT_TRUE(held) << "the upload is streamed to the work folder";
     server->kill9();
     ::close(sock);
@@ -767,10 +782,7 @@ TEST_F(Serve, AStalledUploadIsCutOffWith408) {
         "boundary=b\r\nContent-Length: 1000\r\n\r\n--b\r\nContent-Disposition: form-data; "
         "name=\"signature\"; filename=\"slow.p7s\"\r\n\r\nabc";
     ASSERT_GT(::send(sock, start_of_request.data(), start_of_request.size(), 0), 0);
-    std::string answer;
-    char buf[4096];
-    for (ssize_t n; (n = ::recv(sock, buf, sizeof buf, 0)) > 0;) answer.append(buf, n);
-    ::close(sock);
+    const std::string answer = answer_of(sock);
     EXPECT_EQ(answer.rfind("HTTP/1.1 408", 0), 0u) << answer;
     server->stop();
     EXPECT_NE(test::read_text(log).find("\"reason\":\"upload too slow\""), std::string::npos);
@@ -821,22 +833,14 @@ TEST_F(Serve, SigtermAnswersTheRequestInFlightThenStops) {
     const std::size_t split = body.find("not a") + 3;  // the part's head and a few bytes
     const std::string first = head + body.substr(0, split);
     ASSERT_GT(::send(sock, first.data(), first.size(), 0), 0);
-    bool held = false;
-    for (int i = 0; i < 100 && !held; ++i) {
-        for (const auto& e : fs::recursive_directory_iterator(work))
-            held |= e.path().filename() == "junk.p7s";
-        if (!held) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    const bool held = arrives(work, "junk.p7s");
     ASSERT_TRUE(held);
     ::kill(server->pid(), SIGTERM);
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     EXPECT_LT(connect_to(server->port()), 0) << "no new connections once stopping";
     const std::string rest = body.substr(split);
     ASSERT_GT(::send(sock, rest.data(), rest.size(), 0), 0);
-    std::string answer;
-    char buf[4096];
-    for (ssize_t n; (n = ::recv(sock, buf, sizeof buf, 0)) > 0;) answer.append(buf, n);
-    ::close(sock);
+    const std::string answer = answer_of(sock);
     EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << answer;
     EXPECT_NE(answer.find("Ltsign-Exit-Status: 65"), std::string::npos) << answer;
     EXPECT_EQ(server->stop(), 0);

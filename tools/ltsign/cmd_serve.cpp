@@ -3,14 +3,12 @@
 // private folder, limits, the access log and shutdown; the work is in serve_ops.cpp.
 #include <httplib.h>
 #include <openssl/crypto.h>
-#include <signal.h>
 #include <sys/socket.h>
 
 #include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <thread>
 
 #include "serve.hpp"
 
@@ -460,6 +458,8 @@ int hash_token() {
 
 int run_serve(const ServeArgs& a) {
     if (a.hash_token) return hash_token();
+    // Before any thread starts (a PKCS#11 module's, the server's), so that all inherit the mask.
+    StopSignals signals;
     Config c = load_config(a.config.empty() ? std::nullopt : std::optional<fs::path>(a.config));
     if (!a.listen.empty()) c.listen = a.listen;
     const ListenAddress where = parse_listen(c.listen, a.allow_remote || c.allow_remote);
@@ -477,12 +477,6 @@ int run_serve(const ServeArgs& a) {
     c.work_dir = work.path();
     AccessLog log(c.access_log);
 
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-
     Server svr;
     configure(svr, c, log);
     add_routes(svr, ops);
@@ -494,14 +488,8 @@ int run_serve(const ServeArgs& a) {
               << (where.host.find(':') != std::string::npos ? "[" + where.host + "]" : where.host)
               << ":" << port << "/ (work folder " << work.path().string() << ", "
               << work.leftovers_removed() << " leftover(s) removed)" << std::endl;
-    std::thread waiter([&] {
-        int sig = 0;
-        sigwait(&stop_signals, &sig);
-        svr.stop();
-    });
-    svr.listen_after_bind();  // returns after stop(), once the requests being served are answered
-    pthread_kill(waiter.native_handle(), SIGTERM);
-    waiter.join();
+    // listen_after_bind returns after stop(), once the requests being served are answered.
+    signals.run([&] { svr.listen_after_bind(); }, [&] { svr.stop(); });
     std::cerr << "ltsign serve: stopped" << std::endl;
     return 0;
 }

@@ -1,10 +1,7 @@
 // ltsign tsa --key K --listen 127.0.0.1:PORT --serial-file F [--policy OID]
 //            [--max-connections-per-address N]
-#include <signal.h>
-
 #include <iostream>
 #include <memory>
-#include <thread>
 
 #include "common.hpp"
 
@@ -32,29 +29,14 @@ int serve(const TsaServeArgs& a) {
     opt.max_connections_per_address = a.per_address;
     if (!a.test_clock.empty()) opt.fixed_time = parse_time_option(a.test_clock, "--test-clock");
 
-    // SIGINT/SIGTERM end the server cleanly: they are taken by one thread with sigwait, so no
-    // handler runs inside the HTTP threads.
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-
+    StopSignals signals;  // before the server starts its threads
     TsaServer server(load_signer(a.key), opt);
     std::cout << "ltsign tsa: listening on http://" << opt.host << ":" << server.port() << "/"
               << (opt.fixed_time
                       ? " (TEST CLOCK: every token says " + format_rfc3339(*opt.fixed_time) + ")"
                       : "")
               << std::endl;
-    std::thread waiter([&] {
-        int sig = 0;
-        sigwait(&stop_signals, &sig);
-        server.stop();
-    });
-    server.run();
-    // run() also returns if listening fails; wake the waiter so it can be joined.
-    pthread_kill(waiter.native_handle(), SIGTERM);
-    waiter.join();
+    signals.run([&] { server.run(); }, [&] { server.stop(); });
     std::cerr << "ltsign tsa: stopped" << std::endl;
     return 0;
 }

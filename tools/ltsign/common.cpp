@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 namespace ltsign::cli {
 
@@ -37,6 +38,25 @@ bool is_loopback(const std::string& host) {
     return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
 }
 }  // namespace
+
+StopSignals::StopSignals() {
+    sigemptyset(&m_set);
+    sigaddset(&m_set, SIGINT);
+    sigaddset(&m_set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &m_set, nullptr);
+}
+
+void StopSignals::run(const std::function<void()>& serve, const std::function<void()>& stop) {
+    std::thread waiter([this, &stop] {
+        int sig = 0;
+        sigwait(&m_set, &sig);
+        stop();
+    });
+    serve();
+    // serve() also returns if listening fails; wake the waiter so it can be joined.
+    pthread_kill(waiter.native_handle(), SIGTERM);
+    waiter.join();
+}
 
 ListenAddress parse_listen(const std::string& text, bool allow_remote) {
     const auto colon = text.rfind(':');

@@ -1,6 +1,7 @@
 // What every subcommand shares: how it is registered, passwords, and reading times.
 #pragma once
 
+#include <signal.h>
 #include <CLI/CLI.hpp>
 
 #include <nlohmann/json.hpp>
@@ -61,6 +62,19 @@ struct ListenAddress {
     bool loopback = true;
 };
 ListenAddress parse_listen(const std::string& text, bool allow_remote);
+
+// SIGINT/SIGTERM end a server (tsa, serve) cleanly: made before the server starts its threads,
+// this blocks both signals (the threads inherit the mask, so no handler runs inside them); run()
+// then serves until one of them arrives, taken by one thread with sigwait, which calls `stop`.
+class StopSignals {
+  public:
+    StopSignals();
+    // `serve` returns after `stop` (or when listening fails).
+    void run(const std::function<void()>& serve, const std::function<void()>& stop);
+
+  private:
+    sigset_t m_set{};
+};
 
 // --timeout SECONDS: one option for every network call of a command (TSA, OCSP, CRL), however
 // many option groups want it; each call to this binds `seconds` to it as well.
