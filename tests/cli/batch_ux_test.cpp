@@ -297,8 +297,8 @@ TEST_F(Manners, AMistypedCommandIsNamedAndEveryHelpHasExamplesAndExitCodes) {
     EXPECT_EQ(r.exit_code, 64);
     EXPECT_NE(r.err.find("unknown command verfy; did you mean verify?"), std::string::npos)
         << r.err;
-    for (const char* command :
-         {"sign", "verify", "inspect", "timestamp", "extend", "seal", "renew", "tsa", "keys"}) {
+    for (const char* command : {"sign", "verify", "inspect", "timestamp", "extend", "seal", "renew",
+                                "tsa", "keys", "serve"}) {
         r = ltsign(std::string(command) + " --help");
         EXPECT_EQ(r.exit_code, 0) << command;
         EXPECT_NE(r.out.find("Examples:\n  ltsign " + std::string(command)), std::string::npos)

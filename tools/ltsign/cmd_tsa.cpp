@@ -1,10 +1,7 @@
 // ltsign tsa --key K --listen 127.0.0.1:PORT --serial-file F [--policy OID]
 //            [--max-connections-per-address N]
-#include <signal.h>
-
 #include <iostream>
 #include <memory>
-#include <thread>
 
 #include "common.hpp"
 
@@ -19,30 +16,11 @@ struct TsaServeArgs {
     bool allow_remote = false;
 };
 
-bool is_loopback(const std::string& host) {
-    return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-}
-
 int serve(const TsaServeArgs& a) {
-    const auto colon = a.listen.rfind(':');
-    if (colon == std::string::npos)
-        throw Error(Errc::usage, "--listen " + a.listen + ": write HOST:PORT");
     TsaServerOptions opt;
-    opt.host = a.listen.substr(0, colon);
-    if (opt.host.size() > 2 && opt.host.front() == '[' && opt.host.back() == ']') {
-        opt.host = opt.host.substr(1, opt.host.size() - 2);
-    }
-    try {
-        opt.port = std::stoi(a.listen.substr(colon + 1));
-    } catch (const std::exception&) {
-        throw Error(Errc::usage, "--listen " + a.listen + ": the port is not a number");
-    }
-    if (opt.port < 0 || opt.port > 65535) throw Error(Errc::usage, "--listen: port out of range");
-    if (!is_loopback(opt.host) && !a.allow_remote) {
-        throw Error(Errc::usage, "--listen " + opt.host +
-                                     " is not a loopback address; add --allow-remote "
-                                     "to serve other machines");
-    }
+    const ListenAddress where = parse_listen(a.listen, a.allow_remote);
+    opt.host = where.host;
+    opt.port = where.port;
     opt.serial_file = a.serial_file;
     opt.policy = a.policy;
     opt.accuracy_seconds = a.accuracy;
@@ -51,29 +29,14 @@ int serve(const TsaServeArgs& a) {
     opt.max_connections_per_address = a.per_address;
     if (!a.test_clock.empty()) opt.fixed_time = parse_time_option(a.test_clock, "--test-clock");
 
-    // SIGINT/SIGTERM end the server cleanly: they are taken by one thread with sigwait, so no
-    // handler runs inside the HTTP threads.
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-
+    StopSignals signals;  // before the server starts its threads
     TsaServer server(load_signer(a.key), opt);
     std::cout << "ltsign tsa: listening on http://" << opt.host << ":" << server.port() << "/"
               << (opt.fixed_time
                       ? " (TEST CLOCK: every token says " + format_rfc3339(*opt.fixed_time) + ")"
                       : "")
               << std::endl;
-    std::thread waiter([&] {
-        int sig = 0;
-        sigwait(&stop_signals, &sig);
-        server.stop();
-    });
-    server.run();
-    // run() also returns if listening fails; wake the waiter so it can be joined.
-    pthread_kill(waiter.native_handle(), SIGTERM);
-    waiter.join();
+    signals.run([&] { server.run(); }, [&] { server.stop(); });
     std::cerr << "ltsign tsa: stopped" << std::endl;
     return 0;
 }

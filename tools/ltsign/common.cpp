@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 namespace ltsign::cli {
 
@@ -30,6 +31,55 @@ int exit_status(const BatchReport& report) {
     if (malformed) return static_cast<int>(Errc::malformed_input);
     if (other_error) return static_cast<int>(Errc::io);
     return worst == 2 ? 1 : worst == 1 ? 2 : 0;
+}
+
+namespace {
+bool is_loopback(const std::string& host) {
+    return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+}  // namespace
+
+StopSignals::StopSignals() {
+    sigemptyset(&m_set);
+    sigaddset(&m_set, SIGINT);
+    sigaddset(&m_set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &m_set, nullptr);
+}
+
+void StopSignals::run(const std::function<void()>& serve, const std::function<void()>& stop) {
+    std::thread waiter([this, &stop] {
+        int sig = 0;
+        sigwait(&m_set, &sig);
+        stop();
+    });
+    serve();
+    // serve() also returns if listening fails; wake the waiter so it can be joined.
+    pthread_kill(waiter.native_handle(), SIGTERM);
+    waiter.join();
+}
+
+ListenAddress parse_listen(const std::string& text, bool allow_remote) {
+    const auto colon = text.rfind(':');
+    if (colon == std::string::npos)
+        throw Error(Errc::usage, "--listen " + text + ": write HOST:PORT");
+    ListenAddress out;
+    out.host = text.substr(0, colon);
+    if (out.host.size() > 2 && out.host.front() == '[' && out.host.back() == ']') {
+        out.host = out.host.substr(1, out.host.size() - 2);
+    }
+    try {
+        out.port = std::stoi(text.substr(colon + 1));
+    } catch (const std::exception&) {
+        throw Error(Errc::usage, "--listen " + text + ": the port is not a number");
+    }
+    if (out.port < 0 || out.port > 65535) throw Error(Errc::usage, "--listen: port out of range");
+    out.loopback = is_loopback(out.host);
+    if (!out.loopback && !allow_remote) {
+        throw Error(Errc::usage, "--listen " + out.host +
+                                     " is not a loopback address; add --allow-remote "
+                                     "to serve other machines");
+    }
+    return out;
 }
 
 std::string read_password(const std::string& env_var, const std::string& file) {

@@ -1,6 +1,7 @@
 // What every subcommand shares: how it is registered, passwords, and reading times.
 #pragma once
 
+#include <signal.h>
 #include <CLI/CLI.hpp>
 
 #include <nlohmann/json.hpp>
@@ -31,6 +32,7 @@ Command add_renew(CLI::App& root);
 Command add_trust(CLI::App& root);
 Command add_keys(CLI::App& root);
 Command add_ingest(CLI::App& root);
+Command add_serve(CLI::App& root);
 
 // Examples and exit codes in every --help (help.cpp).
 void add_help_texts(CLI::App& root);
@@ -59,6 +61,28 @@ void add_key_options(CLI::App* app, KeyArgs& args, bool required);
 // ends in .p12/.pfx, else a PEM/DER key (with --cert, or a certificate in the key file itself).
 // The password is wiped after use.
 Signer load_signer(const KeyArgs& args);
+
+// --listen HOST:PORT (or [IPv6]:PORT; port 0 picks a free one) for the servers (tsa, serve). A
+// host that is not loopback needs `allow_remote` (Error(usage) otherwise, naming --allow-remote).
+struct ListenAddress {
+    std::string host;
+    int port = 0;
+    bool loopback = true;
+};
+ListenAddress parse_listen(const std::string& text, bool allow_remote);
+
+// SIGINT/SIGTERM end a server (tsa, serve) cleanly: made before the server starts its threads,
+// this blocks both signals (the threads inherit the mask, so no handler runs inside them); run()
+// then serves until one of them arrives, taken by one thread with sigwait, which calls `stop`.
+class StopSignals {
+  public:
+    StopSignals();
+    // `serve` returns after `stop` (or when listening fails).
+    void run(const std::function<void()>& serve, const std::function<void()>& stop);
+
+  private:
+    sigset_t m_set{};
+};
 
 // --timeout SECONDS: one option for every network call of a command (TSA, OCSP, CRL), however
 // many option groups want it; each call to this binds `seconds` to it as well.

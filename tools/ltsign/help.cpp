@@ -63,6 +63,10 @@ const std::map<std::string, std::string>& examples() {
         {"keys",
          "Examples:\n"
          "  ltsign keys list --pkcs11-module /usr/lib/softhsm/libsofthsm2.so\n"},
+        {"serve",
+         "Examples:\n"
+         "  ltsign serve --listen 127.0.0.1:8080 --config /etc/ltsign/serve.json\n"
+         "  printf %s \"$TOKEN\" | ltsign serve --hash-token\n"},
     };
     return table;
 }

@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
         cli::add_keys(app),
         cli::add_trust(app),
         cli::add_ingest(app),
+        cli::add_serve(app),
     };
     // clang-format on
     cli::add_help_texts(app);
