@@ -233,10 +233,10 @@ namespace {
 
 // Checked before anything is staged: a batch that cannot replace every target changes none. A
 // link is never replaced (its target might be another archive's file).
-void check_batch_targets(const std::vector<std::pair<fs::path, Bytes>>& files, bool overwrite) {
+void check_batch_targets(const std::vector<fs::path>& files, bool overwrite) {
     std::error_code ec;
     std::set<fs::path> seen;
-    for (const auto& [target, bytes] : files) {
+    for (const auto& target : files) {
         const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
         if (!fs::is_directory(dir, ec)) {
             throw Error(
@@ -357,6 +357,14 @@ std::size_t files_per_round() {
 }  // namespace
 
 void atomic_write_all(const std::vector<std::pair<fs::path, Bytes>>& files, bool overwrite) {
+    std::vector<fs::path> targets;
+    for (const auto& f : files) targets.push_back(f.first);
+    atomic_write_all(
+        targets, [&](std::size_t i) { return files[i].second; }, overwrite);
+}
+
+void atomic_write_all(const std::vector<fs::path>& files,
+                      const std::function<Bytes(std::size_t)>& content, bool overwrite) {
     check_batch_targets(files, overwrite);
     std::vector<fs::path> backups(files.size());  // the replaced files, kept until all succeed
     std::size_t committed = 0;
@@ -364,7 +372,7 @@ void atomic_write_all(const std::vector<std::pair<fs::path, Bytes>>& files, bool
     auto roll_back = [&] {
         // Undo in reverse: each committed target gets its old file back, or goes if it was new.
         for (std::size_t k = committed; k-- > 0;) {
-            const auto& target = files[k].first;
+            const auto& target = files[k];
             if (!backups[k].empty()) {
                 ::rename(backups[k].c_str(), target.c_str());
             } else {
@@ -383,13 +391,13 @@ void atomic_write_all(const std::vector<std::pair<fs::path, Bytes>>& files, bool
             const std::size_t last = std::min(files.size(), first + round);
             staged.clear();
             for (std::size_t i = first; i < last; ++i)
-                staged.push_back(stage(files[i].first, files[i].second));
+                staged.push_back(stage(files[i], content(i)));
             std::vector<int> fds;
             for (const auto& s : staged) fds.push_back(s.fd->get());
             // Durable before any is put in place: a crash leaves every target old or whole.
-            flush_batch(fds, files[first].first.parent_path());
+            flush_batch(fds, files[first].parent_path());
             for (std::size_t i = first; i < last; ++i) {
-                place(staged[i - first], files[i].first, overwrite, backups[i]);
+                place(staged[i - first], files[i], overwrite, backups[i]);
                 ++committed;
             }
         }
@@ -402,7 +410,7 @@ void atomic_write_all(const std::vector<std::pair<fs::path, Bytes>>& files, bool
         if (!b.empty()) ::unlink(b.c_str());
     }
     std::set<fs::path> dirs;
-    for (const auto& [target, bytes] : files)
+    for (const auto& target : files)
         dirs.insert(target.has_parent_path() ? target.parent_path() : fs::path("."));
     for (const auto& d : dirs) fsync_dir(d);
 }

@@ -53,6 +53,10 @@ void atomic_write(const std::filesystem::path& target, std::span<const unsigned 
 // anything is written.
 void atomic_write_all(const std::vector<std::pair<std::filesystem::path, Bytes>>& files,
                       bool overwrite);
+// The same for a batch too large to hold in memory: the content of targets[i] is made by
+// content(i) when that file is staged, and not kept after it is written.
+void atomic_write_all(const std::vector<std::filesystem::path>& targets,
+                      const std::function<Bytes(std::size_t)>& content, bool overwrite);
 
 // An output another library writes by path (a ZIP container through libzip), made atomic the
 // same way: it is written under a hidden name beside `target` (path(), which does not exist yet),

@@ -184,32 +184,39 @@ SealResult seal(const std::vector<fs::path>& inputs, const fs::path& out_dir,
         ops::token_validation_data(token, options.validation.get(), "the TSA's time-stamp");
     const auto token_info = cms::token_facts(token, {.digest = top});
 
-    std::vector<std::pair<fs::path, ers::Bytes>> files;
     SealResult result;
     result.time = token_info.gen_time.value_or(now_utc());
+    // Every record is made when it is written, never all held at once: memory stays flat however
+    // many documents a batch seals.
+    std::vector<fs::path> written;
     for (std::size_t i = 0; i < items.size(); ++i) {
-        // The document's own first list, its path through the documents' tree (identical
-        // documents share one leaf), then the manifest's hash as the last sibling.
-        auto reduced = tree.reduced(i);
-        reduced.push_back({ers::ByteView(manifest_hash)});
-        files.emplace_back(targets.records[i],
-                           record_bytes(xml, md, std::move(reduced), token, verification));
+        written.push_back(targets.records[i]);
         const std::string hex = ossl::to_hex(items[i].digest.data(), items[i].digest.size());
         result.documents.push_back({items[i].file, targets.records[i], items[i].size, hex});
     }
-    files.emplace_back(
-        targets.manifest_record,
-        record_bytes(xml, md, {{ers::ByteView(manifest_hash)}, {ers::ByteView(tree.root())}}, token,
-                     verification));
-    files.emplace_back(targets.manifest, manifest);
+    written.push_back(targets.manifest_record);
+    written.push_back(targets.manifest);
+    auto content = [&](std::size_t i) -> ers::Bytes {
+        if (i < items.size()) {
+            // The document's own first list, its path through the documents' tree (identical
+            // documents share one leaf), then the manifest's hash as the last sibling.
+            auto reduced = tree.reduced(i);
+            reduced.push_back({ers::ByteView(manifest_hash)});
+            return record_bytes(xml, md, std::move(reduced), token, verification);
+        }
+        if (i == items.size()) {
+            return record_bytes(xml, md,
+                                {{ers::ByteView(manifest_hash)}, {ers::ByteView(tree.root())}},
+                                token, verification);
+        }
+        return manifest;
+    };
 
     // The TSA took its time: check again that no link was put in the way meanwhile.
-    std::vector<fs::path> written;
-    for (const auto& f : files) written.push_back(f.first);
     core::refuse_links_below(out_dir, written);
     std::error_code ec;
-    for (const auto& [path, bytes] : files) fs::create_directories(path.parent_path(), ec);
-    core::atomic_write_all(files, options.overwrite);
+    for (const auto& path : written) fs::create_directories(path.parent_path(), ec);
+    core::atomic_write_all(written, content, options.overwrite);
     result.manifest = targets.manifest;
     result.manifest_record = targets.manifest_record;
     return result;
