@@ -79,10 +79,9 @@ struct LTSIGN_API PlannedSignature {
 // token signs on one thread, its one session being shared). `done` is called after each
 // signature, one call at a time, from any of the threads. The first failure stops the batch and
 // is thrown; nothing is written (save_all writes).
-LTSIGN_API std::vector<SignedObject> sign_files(const std::vector<PlannedSignature>& plan,
-                                     const Signer& signer, const SignOptions& options,
-                                     unsigned jobs = 0,
-                                     const std::function<void(const PlannedSignature&)>& done = {});
+LTSIGN_API std::vector<SignedObject> sign_files(
+    const std::vector<PlannedSignature>& plan, const Signer& signer, const SignOptions& options,
+    unsigned jobs = 0, const std::function<void(const PlannedSignature&)>& done = {});
 
 // Plans signing `inputs` (files, or folders walked recursively) into `out`. One file given
 // directly and `out` not a folder (nor ending in '/'): `out` is the signature. Otherwise `out` is

@@ -261,11 +261,10 @@ LTSIGN_API std::vector<VerifyJob> plan_verification(
 // the report; a failing or unreadable file never stops the others. `digests` are data objects
 // known by digest only, given to every job. `progress`, when set, is called after each file with
 // (done, total), one call at a time, from any of the threads.
-LTSIGN_API BatchReport
-verify_batch(const std::vector<VerifyJob>& jobs, const ValidationContext& context,
-             const std::vector<DataDigests>& digests = {},
-             const std::function<void(std::size_t, std::size_t)>& progress = {},
-             unsigned threads = 0);
+LTSIGN_API BatchReport verify_batch(
+    const std::vector<VerifyJob>& jobs, const ValidationContext& context,
+    const std::vector<DataDigests>& digests = {},
+    const std::function<void(std::size_t, std::size_t)>& progress = {}, unsigned threads = 0);
 
 // Sealed deliveries: each folder among `inputs` that holds, at its top, a manifest.json written by
 // seal() (or the manifest's record, manifest.json.ers / .ers.xml) is checked against it. The
