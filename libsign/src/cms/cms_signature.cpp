@@ -8,6 +8,7 @@
 
 #include "cms/timestamp_token.hpp"
 #include "core/der.hpp"
+#include "crypto/certificate_cache.hpp"
 #include "crypto/digests.hpp"
 #include "ltsign/language.hpp"
 
@@ -602,6 +603,75 @@ core::Bytes der_of_pem(const core::Bytes& bytes, const std::string& what) {
     return core::Bytes(data, data + len);
 }
 
+namespace {
+
+// A SignedData of definite lengths whose certificates are all plain X.509 certificates, split
+// into the encoding without its `certificates` field and those certificates, decoded through the
+// process's shared cache (certificate_cache.hpp). nullopt (decode the whole as it is) for
+// anything else: BER, other CertificateChoices, a repeated certificate, large encapsulated
+// content (copying it would cost more than the decoding saved).
+struct SplitSignedData {
+    core::Bytes without_certificates;
+    std::vector<ossl::Ptr<X509>> certificates;
+};
+
+std::optional<SplitSignedData> split_certificates(const core::Bytes& bytes) {
+    constexpr std::size_t k_largest = 256 * 1024;
+    if (bytes.size() > k_largest) return std::nullopt;
+    const auto ci = der::read(bytes);
+    if (!ci || ci->tag != der::k_sequence || ci->all.size() != bytes.size()) return std::nullopt;
+    const auto ci_parts = der::children(*ci);
+    if (!ci_parts || ci_parts->size() != 2 || (*ci_parts)[1].tag != 0xa0) return std::nullopt;
+    const auto explicit0 = der::children((*ci_parts)[1]);
+    if (!explicit0 || explicit0->size() != 1 || (*explicit0)[0].tag != der::k_sequence)
+        return std::nullopt;
+    const auto sd = der::children((*explicit0)[0]);
+    if (!sd || sd->size() < 5 || (*sd)[3].tag != 0xa0) return std::nullopt;
+    const auto certs = der::children((*sd)[3]);
+    if (!certs || certs->empty()) return std::nullopt;
+    SplitSignedData out;
+    for (std::size_t i = 0; i < certs->size(); ++i) {
+        const auto& c = (*certs)[i];
+        if (c.tag != der::k_sequence) return std::nullopt;
+        for (std::size_t j = 0; j < i; ++j) {
+            if (std::ranges::equal((*certs)[j].all, c.all)) return std::nullopt;
+        }
+        auto cert = ossl::shared_certificate(c.all);
+        if (!cert) return std::nullopt;
+        out.certificates.push_back(std::move(cert));
+    }
+    std::vector<core::Bytes> fields;
+    for (std::size_t i = 0; i < sd->size(); ++i) {
+        if (i != 3) fields.emplace_back((*sd)[i].all.begin(), (*sd)[i].all.end());
+    }
+    out.without_certificates = der::wrap(
+        der::k_sequence, {core::Bytes((*ci_parts)[0].all.begin(), (*ci_parts)[0].all.end()),
+                          der::wrap(0xa0, {der::wrap(der::k_sequence, fields)})});
+    return out;
+}
+
+// d2i_CMS_ContentInfo, with the certificates taken from the shared cache where the encoding
+// allows: the same structure as decoding the whole, the same certificates in the same order.
+ossl::Ptr<CMS_ContentInfo> decode_content_info(const core::Bytes& bytes, const std::string& what) {
+    if (auto split = split_certificates(bytes)) {
+        const core::Bytes& der = split->without_certificates;
+        const unsigned char* p = der.data();
+        ossl::Ptr<CMS_ContentInfo> cms(
+            d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())));
+        bool whole = cms && p == der.data() + der.size();
+        for (auto& cert : split->certificates) {
+            if (!whole) break;
+            whole = CMS_add0_cert(cms.get(), cert.get()) == 1;
+            if (whole) (void)cert.release();
+        }
+        if (whole) return cms;
+        ossl::clear_errors();
+    }
+    return ossl::decode_der_exact<CMS_ContentInfo>(bytes, d2i_CMS_ContentInfo, what);
+}
+
+}  // namespace
+
 ossl::Ptr<CMS_ContentInfo> parse_signed_data(const core::Bytes& given, const std::string& what) {
     ossl::clear_errors();
     const std::string_view text(reinterpret_cast<const char*>(given.data()),
@@ -609,8 +679,7 @@ ossl::Ptr<CMS_ContentInfo> parse_signed_data(const core::Bytes& given, const std
     const bool pem = text.starts_with("-----BEGIN");
     const core::Bytes converted = pem ? der_of_pem(given, what) : core::Bytes{};
     const core::Bytes& bytes = pem ? converted : given;
-    ossl::Ptr<CMS_ContentInfo> cms =
-        ossl::decode_der_exact<CMS_ContentInfo>(bytes, d2i_CMS_ContentInfo, what);
+    ossl::Ptr<CMS_ContentInfo> cms = decode_content_info(bytes, what);
     if (OBJ_obj2nid(CMS_get0_type(cms.get())) != NID_pkcs7_signed) {
         ossl::fail(Errc::malformed_input, what + ": a CMS structure, but not SignedData");
     }
