@@ -123,7 +123,7 @@ int run_verify(const VerifyArgs& a) {
             .save(a.report_xml, true);
     }
     if (a.json) {
-        std::cout << report.to_json();
+        report.write_json(std::cout);
     } else {
         std::cout << report.to_text(
             TextOptions{stdout_is_terminal() && !no_color(), a.only_problems, a.quiet});

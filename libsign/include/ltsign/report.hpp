@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <vector>
@@ -245,6 +246,9 @@ struct LTSIGN_API BatchReport {
     // the reason, whatever its own verdict was.
     void require_signatures();
     std::string to_json() const;  // the DESIGN.md contract
+    // The same JSON written as it is made: the files' entries on every core, a slice at a time,
+    // so a batch of thousands never holds its whole report as one string.
+    void write_json(std::ostream& out) const;
     std::string to_text(bool colour) const;
     std::string to_text(const TextOptions& options) const;
     // ETSI TS 119 102-2 validation report (XML, namespace http://uri.etsi.org/19102/v1.4.1#):

@@ -33,6 +33,9 @@ constexpr std::uintmax_t k_max_signature_file = 256ull << 20;
 // Throws Error(input_missing) if absent or unreadable, Error(io) on a read error,
 // Error(malformed_input) if larger than `max_size`.
 Bytes read_file(const std::filesystem::path& file, std::uintmax_t max_size);
+// The first `count` bytes of a regular file (fewer when it is shorter); empty when it cannot be
+// opened or is no regular file. For telling formats apart by their first bytes.
+Bytes read_head(const std::filesystem::path& file, std::size_t count);
 
 // Feeds the file to `sink` in chunks of at most 1 MiB.
 void stream_file(const std::filesystem::path& file,

@@ -363,9 +363,8 @@ bool is_zip(std::span<const unsigned char> b) {
 }
 
 std::shared_ptr<const core::Bytes> zip_head(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    core::Bytes head(4);
-    if (!in.read(reinterpret_cast<char*>(head.data()), 4) || !is_zip(head)) return nullptr;
+    core::Bytes head = core::read_head(path, 4);
+    if (head.size() != 4 || !is_zip(head)) return nullptr;
     return std::make_shared<const core::Bytes>(std::move(head));
 }
 

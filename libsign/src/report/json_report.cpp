@@ -1,6 +1,12 @@
 // The --json report: the DESIGN.md contract (files[].signatures[] and summary), plus details.
 #include <nlohmann/json.hpp>
 
+#include <cstring>
+#include <ostream>
+#include <sstream>
+
+#include "core/parallel.hpp"
+
 #include "core/text.hpp"
 #include "ltsign/inspect.hpp"
 #include "ltsign/report.hpp"
@@ -147,34 +153,59 @@ json delivery(const DeliveryReport& d) {
 
 }  // namespace
 
-std::string BatchReport::to_json() const {
-    json files_json = json::array();
-    for (const auto& f : files) {
-        json j = {{"path", core::printable(f.path)},
-                  {"data", f.data ? json(core::printable(*f.data)) : json(nullptr)},
-                  {"dataDigest", f.data_sha256.empty()
-                                     ? json(nullptr)
-                                     : json{{"algorithm", "sha256"}, {"value", f.data_sha256}}},
-                  {"format", to_string(f.format)},
-                  {"indication", to_string(f.indication)},
-                  {"subIndication", sub(f.sub_indication)},
-                  {"signatures", json::array()}};
-        if (f.error) {
-            j["error"] = {{"exitCode", static_cast<int>(*f.error)},
-                          {"message", core::printable(f.error_message)}};
-        }
-        for (const auto& s : f.signatures) j["signatures"].push_back(signature(s));
-        if (!f.entries.empty()) {
-            // An ASiC container's documents, each with the indices of what covers it.
-            j["entries"] = json::array();
-            for (const auto& e : f.entries) {
-                j["entries"].push_back({{"name", core::printable(e.name)},
-                                        {"size", e.size},
-                                        {"coveredBy", e.covered_by}});
-            }
-        }
-        files_json.push_back(std::move(j));
+namespace {
+
+json file_json(const FileReport& f) {
+    json j = {{"path", core::printable(f.path)},
+              {"data", f.data ? json(core::printable(*f.data)) : json(nullptr)},
+              {"dataDigest", f.data_sha256.empty()
+                                 ? json(nullptr)
+                                 : json{{"algorithm", "sha256"}, {"value", f.data_sha256}}},
+              {"format", to_string(f.format)},
+              {"indication", to_string(f.indication)},
+              {"subIndication", sub(f.sub_indication)},
+              {"signatures", json::array()}};
+    if (f.error) {
+        j["error"] = {{"exitCode", static_cast<int>(*f.error)},
+                      {"message", core::printable(f.error_message)}};
     }
+    for (const auto& s : f.signatures) j["signatures"].push_back(signature(s));
+    if (!f.entries.empty()) {
+        // An ASiC container's documents, each with the indices of what covers it.
+        j["entries"] = json::array();
+        for (const auto& e : f.entries) {
+            j["entries"].push_back(
+                {{"name", core::printable(e.name)}, {"size", e.size}, {"coveredBy", e.covered_by}});
+        }
+    }
+    return j;
+}
+
+// Paths use core::printable; any other text that is not UTF-8 gets U+FFFD, never an exception.
+std::string dump(const json& j) {
+    return j.dump(2, ' ', false, json::error_handler_t::replace);
+}
+
+// One file's entry as it stands in the report's "files" array: indented two levels.
+std::string file_entry(const FileReport& f) {
+    const std::string flat = dump(file_json(f));
+    std::string out;
+    out.reserve(flat.size() + flat.size() / 8);
+    out += "    ";
+    for (const char c : flat) {
+        out += c;
+        if (c == '\n') out += "    ";
+    }
+    return out;
+}
+
+// Where the files array goes in the report's frame; a key-value pair no string value can spell
+// (its quotes would be escaped).
+const char* const k_files_slot = "\"files\": \"files-slot\"";
+
+}  // namespace
+
+void BatchReport::write_json(std::ostream& out) const {
     const Summary s = summary();
     json anchors = json::array();
     for (const auto& a : trust_anchors)
@@ -191,7 +222,7 @@ std::string BatchReport::to_json() const {
                 {"policy", {{"name", policy_name}, {"sha256", policy_sha256}}},
                 {"trustAnchors", std::move(anchors)},
                 {"servicesNotAnswering", std::move(silent)},
-                {"files", std::move(files_json)},
+                {"files", "files-slot"},
                 {"summary",
                  {{"total", s.total},
                   {"passed", s.passed},
@@ -206,8 +237,28 @@ std::string BatchReport::to_json() const {
         doc["deliveries"] = json::array();
         for (const auto& d : deliveries) doc["deliveries"].push_back(delivery(d));
     }
-    // Paths use core::printable; any other text that is not UTF-8 gets U+FFFD, never an exception.
-    return doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+    const std::string frame = dump(doc);
+    const std::size_t slot = frame.find(k_files_slot);
+    out << std::string_view(frame).substr(0, slot) << "\"files\": [";
+    // The files' entries are made on every core, a slice at a time, and written as they are
+    // made: a batch of thousands never holds its whole report as JSON.
+    constexpr std::size_t k_slice = 256;
+    std::vector<std::string> entries;
+    for (std::size_t from = 0; from < files.size(); from += k_slice) {
+        entries.assign(std::min(k_slice, files.size() - from), std::string());
+        core::parallel_for(entries.size(), 0,
+                           [&](std::size_t i) { entries[i] = file_entry(files[from + i]); });
+        for (std::size_t i = 0; i < entries.size(); ++i)
+            out << (from + i == 0 ? "\n" : ",\n") << entries[i];
+    }
+    out << (files.empty() ? "]" : "\n  ]")
+        << std::string_view(frame).substr(slot + std::strlen(k_files_slot)) << "\n";
+}
+
+std::string BatchReport::to_json() const {
+    std::ostringstream out;
+    write_json(out);
+    return std::move(out).str();
 }
 
 std::string Inspection::to_json() const {

@@ -1,5 +1,9 @@
 // The ETSI TS 119 102-2 XML report: schema-valid, one SignatureValidationReport per signature.
+// The JSON report: written a slice of files at a time, yet the very text one JSON document gives.
 #include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "helpers.hpp"
 #include "ltsign/ltsign.hpp"
@@ -72,6 +76,37 @@ TEST(EtsiReport, IsSchemaValidAndNamesEachVerdict) {
         " xmllint --nonet --noout --schema " + q(xml::schema_dir() / "1910202xmlSchema.xsd") + " " +
         q(dir / "report.xml"));
     EXPECT_EQ(lint.exit_code, 0) << lint.err;
+}
+
+// write_json makes the files' entries on several threads and splices them into the report's
+// frame: the text must be exactly what one nlohmann document dumped with the same settings
+// gives, for no files, one, and more than one slice of them, whatever their text holds.
+TEST(JsonReport, SlicedWritingGivesTheTextOfOneDocument) {
+    for (const std::size_t count : {0u, 1u, 600u}) {
+        BatchReport report;
+        report.validation_time = test::t("2026-06-02T00:00:00Z");
+        report.policy_name = "default \"quoted\"";
+        for (std::size_t i = 0; i < count; ++i) {
+            FileReport f;
+            f.path = "docs/f" + std::to_string(i) + (i % 7 == 0 ? "\xff\n\"odd\".p7s" : ".p7s");
+            f.format = FileFormat::cades;
+            f.indication = i % 3 == 0 ? Indication::total_failed : Indication::total_passed;
+            SignatureReport s;
+            s.explanation = "line one\nline two \t \\ \xc3\xa5";
+            s.signer = "CN=Signer " + std::to_string(i);
+            f.signatures.push_back(s);
+            if (i % 5 == 0) f.signatures.push_back(s);
+            report.files.push_back(f);
+        }
+        std::ostringstream written;
+        report.write_json(written);
+        const std::string text = written.str();
+        EXPECT_EQ(text, report.to_json());
+        const auto whole = nlohmann::json::parse(text);
+        EXPECT_EQ(whole["files"].size(), count);
+        EXPECT_EQ(text, whole.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n")
+            << count << " files";
+    }
 }
 
 }  // namespace
