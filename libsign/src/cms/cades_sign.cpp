@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "cms/cms_signature.hpp"
 #include "core/der.hpp"
 #include "core/file_io.hpp"
 #include "crypto/digests.hpp"
@@ -122,7 +123,7 @@ UnsignedCms prepare_object(const validation::DataObject& document, const Signer&
     // Read back from its DER, as completion of a pending file reads it: the signed attributes are
     // then in DER order in memory too, which is the order OpenSSL re-encodes when it verifies.
     const core::Bytes der = ossl::encode_der(out.cms.get(), i2d_CMS_ContentInfo, "the signature");
-    out.cms = ossl::decode_der_exact<CMS_ContentInfo>(der, d2i_CMS_ContentInfo, "the signature");
+    out.cms = decode_content_info(der, "the signature");
     return out;
 }
 

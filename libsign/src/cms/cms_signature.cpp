@@ -650,8 +650,8 @@ std::optional<SplitSignedData> split_certificates(const core::Bytes& bytes) {
     return out;
 }
 
-// d2i_CMS_ContentInfo, with the certificates taken from the shared cache where the encoding
-// allows: the same structure as decoding the whole, the same certificates in the same order.
+}  // namespace
+
 ossl::Ptr<CMS_ContentInfo> decode_content_info(const core::Bytes& bytes, const std::string& what) {
     if (auto split = split_certificates(bytes)) {
         const core::Bytes& der = split->without_certificates;
@@ -669,8 +669,6 @@ ossl::Ptr<CMS_ContentInfo> decode_content_info(const core::Bytes& bytes, const s
     }
     return ossl::decode_der_exact<CMS_ContentInfo>(bytes, d2i_CMS_ContentInfo, what);
 }
-
-}  // namespace
 
 ossl::Ptr<CMS_ContentInfo> parse_signed_data(const core::Bytes& given, const std::string& what) {
     ossl::clear_errors();

@@ -22,6 +22,10 @@ core::Bytes der_of_pem(const core::Bytes& bytes, const std::string& what);
 // Parses a ContentInfo holding SignedData. BER is accepted (RFC 5652 allows indefinite lengths);
 // trailing bytes are not. Error(malformed_input) naming `what` otherwise.
 ossl::Ptr<CMS_ContentInfo> parse_signed_data(const core::Bytes& bytes, const std::string& what);
+// d2i_CMS_ContentInfo (every byte consumed, Error(malformed_input) otherwise), the certificates
+// taken from the process's shared cache where the encoding allows (crypto/certificate_cache.hpp):
+// the same structure as decoding the whole, the same certificates in the same order.
+ossl::Ptr<CMS_ContentInfo> decode_content_info(const core::Bytes& bytes, const std::string& what);
 
 // The encapsulated content type of a SignedData ("id-data", "id-ct-TSTInfo", ...).
 int econtent_nid(const CMS_ContentInfo* cms);

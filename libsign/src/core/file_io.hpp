@@ -57,7 +57,8 @@ void atomic_write(const std::filesystem::path& target, std::span<const unsigned 
 void atomic_write_all(const std::vector<std::pair<std::filesystem::path, Bytes>>& files,
                       bool overwrite);
 // The same for a batch too large to hold in memory: the content of targets[i] is made by
-// content(i) when that file is staged, and not kept after it is written.
+// content(i) when that file is staged, and not kept after it is written. Files are made and
+// staged on every core: `content` is called from several threads at once.
 void atomic_write_all(const std::vector<std::filesystem::path>& targets,
                       const std::function<Bytes(std::size_t)>& content, bool overwrite);
 

@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cms/cades_sign.hpp"
+#include "cms/cms_signature.hpp"
 #include "core/file_io.hpp"
 #include "crypto/digests.hpp"
 #include "crypto/signer_impl.hpp"
@@ -140,7 +141,7 @@ void check_byte_range(const PendingSignature::Impl& p, CMS_SignerInfo* si,
 core::Bytes structure_to_be_signed(const PendingSignature::Impl& p, const std::string& what,
                                    std::string& cert_sha256) {
     if (p.format != Format::xades) {
-        auto cms = ossl::decode_der_exact<CMS_ContentInfo>(p.structure, d2i_CMS_ContentInfo, what);
+        auto cms = cms::decode_content_info(p.structure, what);
         STACK_OF(CMS_SignerInfo)* infos = CMS_get0_SignerInfos(cms.get());
         if (infos == nullptr || sk_CMS_SignerInfo_num(infos) != 1)
             changed(what, "the prepared signature does not hold one SignerInfo");
@@ -431,8 +432,7 @@ SignedObject complete_in_container(const PendingSignature::Impl& p,
             p.prepared_document, p.entry, [&](const validation::DataObjects& documents) {
                 if (p.format == Format::xades)
                     return xml::complete_xades(p.structure, value, how, tokens, documents, chain);
-                auto cms = ossl::decode_der_exact<CMS_ContentInfo>(p.structure, d2i_CMS_ContentInfo,
-                                                                   "the prepared signature");
+                auto cms = cms::decode_content_info(p.structure, "the prepared signature");
                 cms::complete_cms(cms.get(), value);
                 if (p.level == Level::t)
                     cms::add_signature_timestamps(cms.get(), crypto::evp_md(p.digest), tokens);
@@ -501,8 +501,7 @@ SignedObject complete_signature(const PendingSignature& pending, std::span<const
         return ops::signed_object(
             xml::complete_xades(p.structure, v, how, tokens, documents, chain), ".xades.xml");
     }
-    auto cms = ossl::decode_der_exact<CMS_ContentInfo>(p.structure, d2i_CMS_ContentInfo,
-                                                       "the prepared signature");
+    auto cms = cms::decode_content_info(p.structure, "the prepared signature");
     cms::complete_cms(cms.get(), v);
     const ossl::Ptr<STACK_OF(X509)> present(CMS_get1_certs(cms.get()));
     for (const auto& der : chain) {
