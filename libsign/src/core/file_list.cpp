@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <map>
+#include <set>
 
 #include "core/text.hpp"
 #include "ltsign/error.hpp"
@@ -83,9 +84,11 @@ std::vector<ListedFile> list_files(const std::vector<fs::path>& inputs,
         for (auto it = fs::recursive_directory_iterator(in, ec);
              !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
             const fs::path& path = it->path();
+            // The entry's type as the folder listing gave it (no system call unless the
+            // filesystem did not say); only links are followed, with a stat of their own.
             std::error_code sec;
-            const auto link = it->symlink_status(sec);
-            if (fs::is_directory(link)) {
+            const bool is_link = it->is_symlink(sec);
+            if (!is_link && it->is_directory(sec)) {
                 // The output folder is never an input, however it is spelled.
                 if (options.output_dir && same_file(path, *options.output_dir))
                     it.disable_recursion_pending();
@@ -96,6 +99,11 @@ std::vector<ListedFile> list_files(const std::vector<fs::path>& inputs,
             fs::path relative = path.lexically_relative(in);
             if (out_rel && options.is_output &&
                 options.is_output((*out_rel / relative).lexically_normal())) {
+                continue;
+            }
+            if (!is_link && !sec) {
+                if (it->is_regular_file(sec) && options.wanted(path))
+                    found.push_back({path, std::move(relative)});
                 continue;
             }
             const auto status = it->status(sec);
@@ -161,11 +169,12 @@ std::vector<fs::path> output_paths(const std::vector<ListedFile>& files, const f
 void refuse_links_below(const fs::path& out_dir, const std::vector<fs::path>& outputs) {
     // Every folder between out_dir and the output, and the output itself, must not be a link:
     // create_directories and rename would otherwise write wherever it points.
+    std::set<fs::path> checked;  // a folder shared by many outputs is looked at once
     for (const auto& target : outputs) {
         fs::path step = out_dir;
         for (const auto& part : target.lexically_relative(out_dir)) {
             step /= part;
-            refuse_link(step);
+            if (checked.insert(step).second) refuse_link(step);
         }
     }
 }

@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include <mutex>
+#include <set>
 
 #include "cms/timestamp_token.hpp"
 #include "core/file_list.hpp"
@@ -215,7 +216,9 @@ SealResult seal(const std::vector<fs::path>& inputs, const fs::path& out_dir,
     // The TSA took its time: check again that no link was put in the way meanwhile.
     core::refuse_links_below(out_dir, written);
     std::error_code ec;
-    for (const auto& path : written) fs::create_directories(path.parent_path(), ec);
+    std::set<fs::path> folders;
+    for (const auto& path : written) folders.insert(path.parent_path());
+    for (const auto& folder : folders) fs::create_directories(folder, ec);
     core::atomic_write_all(written, content, options.overwrite);
     result.manifest = targets.manifest;
     result.manifest_record = targets.manifest_record;
