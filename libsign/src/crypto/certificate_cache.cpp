@@ -9,10 +9,27 @@ namespace {
 
 constexpr std::size_t k_kept = 512;
 
+using Sha256 = std::array<unsigned char, 32>;
+
 struct Cache {
     std::mutex lock;
     std::unordered_map<std::string, Ptr<X509>> by_encoding;
+    // Only for certificates held in by_encoding (which keeps them alive, so an address is never
+    // another certificate's while it is here); emptied with it.
+    std::unordered_map<const X509*, Sha256> digests;
 };
+
+Sha256 sha256_of(std::span<const unsigned char> bytes) {
+    static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    Sha256 out{};
+    unsigned int n = 0;
+    if (sha256 == nullptr ||
+        EVP_Digest(bytes.data(), bytes.size(), out.data(), &n, sha256, nullptr) != 1 ||
+        n != out.size()) {
+        fail(Errc::internal, "cannot compute SHA-256");
+    }
+    return out;
+}
 
 Cache& cache() {
     static Cache* instance = new Cache;  // never destroyed: callers may run during exit
@@ -39,10 +56,24 @@ Ptr<X509> shared_certificate(std::span<const unsigned char> der) {
     // by whichever thread asks first.
     X509_check_purpose(cert.get(), -1, 0);
     clear_errors();
+    const Sha256 digest = sha256_of(der);
     const std::lock_guard<std::mutex> hold(c.lock);
-    if (c.by_encoding.size() >= k_kept) c.by_encoding.clear();
+    if (c.by_encoding.size() >= k_kept) {
+        c.by_encoding.clear();
+        c.digests.clear();
+    }
     auto [it, fresh] = c.by_encoding.emplace(std::move(key), std::move(cert));
+    if (fresh) c.digests.emplace(it->second.get(), digest);
     return up_ref(it->second.get());
+}
+
+std::array<unsigned char, 32> certificate_sha256(const X509* cert) {
+    Cache& c = cache();
+    {
+        const std::lock_guard<std::mutex> hold(c.lock);
+        if (auto it = c.digests.find(cert); it != c.digests.end()) return it->second;
+    }
+    return sha256_of(encode_der(cert, i2d_X509, "a certificate"));
 }
 
 }  // namespace ltsign::ossl

@@ -4,6 +4,7 @@
 // thousands of times, so each distinct encoding is decoded once and shared (reference counted).
 #pragma once
 
+#include <array>
 #include <span>
 
 #include "crypto/ossl.hpp"
@@ -15,5 +16,9 @@ namespace ltsign::ossl {
 // encoding, so a changed byte is a different certificate. Thread-safe; at most a few hundred
 // certificates are kept, the oldest generation dropped when full.
 Ptr<X509> shared_certificate(std::span<const unsigned char> der);
+
+// SHA-256 of the certificate's encoding: remembered for the shared certificates, computed (with a
+// digest fetched once, not per call) for any other.
+std::array<unsigned char, 32> certificate_sha256(const X509* cert);
 
 }  // namespace ltsign::ossl

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <limits>
 
+#include "crypto/certificate_cache.hpp"
+
 namespace ltsign::ossl {
 
 std::vector<std::string> drain_errors() {
@@ -93,10 +95,8 @@ core::Bytes to_der(const X509* cert) {
 }
 
 std::string sha256_hex(const X509* cert) {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    check(X509_digest(cert, EVP_sha256(), md, &len), Errc::internal, "cannot hash a certificate");
-    return to_hex(md, len);
+    const auto md = certificate_sha256(cert);
+    return to_hex(md.data(), md.size());
 }
 
 Ptr<X509> up_ref(X509* cert) {

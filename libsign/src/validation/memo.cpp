@@ -2,14 +2,14 @@
 
 #include <openssl/x509.h>
 
+#include "crypto/certificate_cache.hpp"
+
 namespace ltsign::validation {
 namespace {
 
 void append_digest(std::string& key, const X509* cert) {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    if (X509_digest(cert, EVP_sha256(), md, &n) != 1) throw Error(Errc::internal, "out of memory");
-    key.append(reinterpret_cast<const char*>(md), n);
+    const auto md = ossl::certificate_sha256(cert);
+    key.append(reinterpret_cast<const char*>(md.data()), md.size());
 }
 
 ChainResult copy_of(const ChainResult& r) {

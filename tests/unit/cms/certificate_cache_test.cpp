@@ -69,6 +69,18 @@ TEST_F(CertificateCache, SameBytesShareOneCertificateAndOtherBytesDoNot) {
     ASSERT_TRUE(c);
     EXPECT_NE(c.get(), a.get());
     EXPECT_EQ(ossl::encode_der(c.get(), i2d_X509, "certificate"), changed);
+    // The remembered digest of a shared certificate and the computed one of any other are what
+    // OpenSSL's X509_digest gives.
+    for (X509* cert : {a.get(), c.get()}) {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int n = 0;
+        ASSERT_EQ(X509_digest(cert, EVP_sha256(), md, &n), 1);
+        const auto ours = ossl::certificate_sha256(cert);
+        EXPECT_TRUE(std::equal(ours.begin(), ours.end(), md, md + n));
+    }
+    const auto unshared = ossl::decode_der_exact<X509>(changed, d2i_X509, "certificate");
+    EXPECT_EQ(ossl::certificate_sha256(unshared.get()), ossl::certificate_sha256(c.get()));
+    EXPECT_NE(ossl::certificate_sha256(unshared.get()), ossl::certificate_sha256(a.get()));
     core::Bytes trailing = der;
     trailing.push_back(0);
     EXPECT_FALSE(ossl::shared_certificate(trailing)) << "bytes after the certificate";
