@@ -140,6 +140,23 @@ TEST_F(BatchOutputs, SignForceWithALaterOutputFailingKeepsTheOldSignatures) {
     EXPECT_EQ(r.exit_code, 0) << r.out;
 }
 
+// Signatures are made as they are written (sign_and_save): a document that cannot be signed
+// halfway through the batch must still leave nothing behind, not even the folders made for it.
+TEST_F(BatchOutputs, ASigningFailureHalfwayLeavesNoOutputAndNoFolder) {
+    const fs::path xml = dir / "xml";
+    fs::create_directories(xml);
+    for (int i = 0; i < 40; ++i) {
+        test::write_text(xml / ("d" + std::to_string(100 + i) + ".xml"),
+                         i == 25 ? "<beslut>not closed\n" : "<beslut>ja</beslut>\n");
+    }
+    const fs::path out = dir / "new" / "sigs";
+    const auto r = ltsign("sign " + q(xml) + sign_args() +
+                          "--format xades --packaging enveloped -j 2 -o " + q(out));
+    EXPECT_EQ(r.exit_code, 65) << r.err;
+    EXPECT_NE(r.err.find("d125.xml"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir / "new")) << "the folders made for the batch are removed";
+}
+
 // 11.8 / 12.1: two roots holding the same relative path once gave "already exists" for a file
 // that did not, and with --force one record for two documents and a manifest naming it twice.
 TEST_F(BatchOutputs, SameNameFromTwoRootsIsRefusedBeforeAnythingIsWritten) {

@@ -254,21 +254,27 @@ int run_sign(const SignArgs& a) {
             }
         }
     }
-    // Every signature is made before anything is written, and the batch is saved all or none:
-    // a failure leaves no partial output and every replaced signature as it was.
+    // The batch is saved all or none: a failure leaves no partial output and every replaced
+    // signature as it was. Without a long-term level each signature is made as it is written;
+    // LT and LTA raise every signature before anything is written.
     const ValidationContext context = make_validation_context(a.validation);
     std::uint64_t bytes = 0;
     for (const auto& p : plan) bytes += size_of(p.input.string());
     Progress shown("signing", plan.size(), bytes, !a.json && !a.quiet);
-    std::vector<SignedObject> made =
-        sign_files(plan, signer, options, a.jobs,
-                   [&](const PlannedSignature& p) { shown.advance(1, size_of(p.input.string())); });
-    std::vector<fs::path> targets;
-    for (std::size_t i = 0; i < plan.size(); ++i) {
-        targets.push_back(plan[i].output);
-        if (long_term) made[i] = raise(made[i], plan[i], *long_term, options, context);
+    const auto advance = [&](const PlannedSignature& p) {
+        shown.advance(1, size_of(p.input.string()));
+    };
+    if (!long_term) {
+        sign_and_save(plan, signer, options, a.force, a.jobs, advance);
+    } else {
+        std::vector<SignedObject> made = sign_files(plan, signer, options, a.jobs, advance);
+        std::vector<fs::path> targets;
+        for (std::size_t i = 0; i < plan.size(); ++i) {
+            targets.push_back(plan[i].output);
+            made[i] = raise(made[i], plan[i], *long_term, options, context);
+        }
+        save_all(made, targets, a.force);
     }
-    save_all(made, targets, a.force);
     shown.finish();
     nlohmann::json written = nlohmann::json::array();
     std::string text;

@@ -103,6 +103,14 @@ LTSIGN_API std::vector<PlannedSignature> plan_signatures(
 LTSIGN_API void save_all(const std::vector<SignedObject>& signatures,
                          const std::vector<std::filesystem::path>& targets, bool overwrite);
 
+// sign_files and save_all in one pass for a batch that needs nothing done between them: each
+// signature is made on the thread that writes it (`jobs` threads as sign_files), so signing and
+// file creation overlap, and none is held after it is written. The same guarantees as save_all:
+// all or none, existing targets refused (checked before anything is signed) unless `overwrite`.
+LTSIGN_API void sign_and_save(const std::vector<PlannedSignature>& plan, const Signer& signer,
+                              const SignOptions& options, bool overwrite, unsigned jobs = 0,
+                              const std::function<void(const PlannedSignature&)>& done = {});
+
 // Raises an existing CAdES signature to level T (a signature-time-stamp over each SignerInfo
 // that has none). The signed part is untouched; the result is checked to still verify before it
 // is returned. Error(usage) when it has one already.

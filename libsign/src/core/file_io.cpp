@@ -401,7 +401,8 @@ void atomic_write_all(const std::vector<std::pair<fs::path, Bytes>>& files, bool
 }
 
 void atomic_write_all(const std::vector<fs::path>& files,
-                      const std::function<Bytes(std::size_t)>& content, bool overwrite) {
+                      const std::function<Bytes(std::size_t)>& content, bool overwrite,
+                      unsigned jobs) {
     check_batch_targets(files, overwrite);
     std::vector<fs::path> backups(files.size());  // the replaced files, kept until all succeed
     std::size_t committed = 0;
@@ -430,7 +431,7 @@ void atomic_write_all(const std::vector<fs::path>& files,
             // writing a small one, and making a record or signature costs as much again.
             staged.clear();
             staged.resize(last - first);
-            parallel_for(last - first, 0, [&](std::size_t k) {
+            parallel_for(last - first, jobs, [&](std::size_t k) {
                 staged[k] = stage(files[first + k], content(first + k));
             });
             std::vector<int> fds;

@@ -58,9 +58,10 @@ void atomic_write_all(const std::vector<std::pair<std::filesystem::path, Bytes>>
                       bool overwrite);
 // The same for a batch too large to hold in memory: the content of targets[i] is made by
 // content(i) when that file is staged, and not kept after it is written. Files are made and
-// staged on every core: `content` is called from several threads at once.
+// staged on `jobs` threads (0: every core): `content` is called from several threads at once.
 void atomic_write_all(const std::vector<std::filesystem::path>& targets,
-                      const std::function<Bytes(std::size_t)>& content, bool overwrite);
+                      const std::function<Bytes(std::size_t)>& content, bool overwrite,
+                      unsigned jobs = 0);
 
 // An output another library writes by path (a ZIP container through libzip), made atomic the
 // same way: it is written under a hidden name beside `target` (path(), which does not exist yet),

@@ -1,6 +1,7 @@
 // Signing files and batches: the format is chosen here, the signature made by its area.
 #include <mutex>
 #include <optional>
+#include <set>
 
 #include "cms/cades_sign.hpp"
 #include "core/file_io.hpp"
@@ -62,22 +63,24 @@ std::vector<PlannedSignature> plan_signatures(const std::vector<fs::path>& input
     return plan;
 }
 
-void save_all(const std::vector<SignedObject>& signatures, const std::vector<fs::path>& targets,
-              bool overwrite) {
-    if (signatures.size() != targets.size())
-        throw Error(Errc::internal, "save_all: one target per signature");
-    // Folders the batch makes are removed again if it fails: a failed batch leaves nothing.
+namespace {
+
+void remove_folders(const std::vector<fs::path>& made) {
+    std::error_code ignored;
+    for (auto it = made.rbegin(); it != made.rend(); ++it) fs::remove(*it, ignored);
+}
+
+// The folders the targets need and lack, made parents first; those made are returned, so that a
+// failed batch can remove them again and leave nothing.
+std::vector<fs::path> make_folders(const std::vector<fs::path>& targets) {
     std::vector<fs::path> made;
-    std::vector<std::pair<fs::path, core::Bytes>> files;
-    auto remove_made = [&] {
-        std::error_code ignored;
-        for (auto it = made.rbegin(); it != made.rend(); ++it) fs::remove(*it, ignored);
-    };
+    std::set<fs::path> seen;
     try {
-        for (std::size_t i = 0; i < targets.size(); ++i) {
+        for (const auto& target : targets) {
+            if (!seen.insert(target.parent_path()).second) continue;
             std::vector<fs::path> missing;
             std::error_code ec;
-            for (fs::path d = targets[i].parent_path(); !d.empty() && !fs::exists(d, ec);
+            for (fs::path d = target.parent_path(); !d.empty() && !fs::exists(d, ec);
                  d = d.parent_path()) {
                 missing.push_back(d);
             }
@@ -89,12 +92,59 @@ void save_all(const std::vector<SignedObject>& signatures, const std::vector<fs:
                 }
                 made.push_back(*it);
             }
-            const auto* b = reinterpret_cast<const unsigned char*>(signatures[i].bytes().data());
-            files.emplace_back(targets[i], core::Bytes(b, b + signatures[i].bytes().size()));
         }
-        core::atomic_write_all(files, overwrite);
     } catch (...) {
-        remove_made();
+        remove_folders(made);
+        throw;
+    }
+    return made;
+}
+
+}  // namespace
+
+void save_all(const std::vector<SignedObject>& signatures, const std::vector<fs::path>& targets,
+              bool overwrite) {
+    if (signatures.size() != targets.size())
+        throw Error(Errc::internal, "save_all: one target per signature");
+    const auto made = make_folders(targets);
+    try {
+        core::atomic_write_all(
+            targets,
+            [&](std::size_t i) {
+                const auto* b =
+                    reinterpret_cast<const unsigned char*>(signatures[i].bytes().data());
+                return core::Bytes(b, b + signatures[i].bytes().size());
+            },
+            overwrite);
+    } catch (...) {
+        remove_folders(made);
+        throw;
+    }
+}
+
+void sign_and_save(const std::vector<PlannedSignature>& plan, const Signer& signer,
+                   const SignOptions& options, bool overwrite, unsigned jobs,
+                   const std::function<void(const PlannedSignature&)>& done) {
+    if (!signer.token_uri().empty()) jobs = 1;  // one token session, one thread
+    std::vector<fs::path> targets;
+    for (const auto& p : plan) targets.push_back(p.output);
+    const auto made = make_folders(targets);
+    std::mutex done_mutex;
+    try {
+        core::atomic_write_all(
+            targets,
+            [&](std::size_t i) {
+                const SignedObject signature = sign_file(plan[i].input, signer, options);
+                if (done) {
+                    const std::lock_guard lock(done_mutex);
+                    done(plan[i]);
+                }
+                const auto* b = reinterpret_cast<const unsigned char*>(signature.bytes().data());
+                return core::Bytes(b, b + signature.bytes().size());
+            },
+            overwrite, jobs);
+    } catch (...) {
+        remove_folders(made);
         throw;
     }
 }
