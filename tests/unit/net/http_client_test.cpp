@@ -51,15 +51,19 @@ class CountingServer {
     int requests = 0;
 };
 
+void post_and_check(CountingServer& server, int i) {
+    const std::string body = "request " + std::to_string(i);
+    const auto r =
+        net::post(server.url("/ocsp"), "application/ocsp-request",
+                  {reinterpret_cast<const unsigned char*>(body.data()), body.size()}, {});
+    ASSERT_EQ(r.status, 200);
+    EXPECT_EQ(std::string(r.body.begin(), r.body.end()), "answer to " + body);
+}
+
 TEST(HttpClient, RequestsToOneServerShareOneConnection) {
     CountingServer server(100);
     for (int i = 0; i < 12; ++i) {
-        const std::string body = "request " + std::to_string(i);
-        const auto r =
-            net::post(server.url("/ocsp"), "application/ocsp-request",
-                      {reinterpret_cast<const unsigned char*>(body.data()), body.size()}, {});
-        ASSERT_EQ(r.status, 200);
-        EXPECT_EQ(std::string(r.body.begin(), r.body.end()), "answer to " + body);
+        post_and_check(server, i);
         EXPECT_EQ(net::get(server.url("/crl"), {}).status, 200);
     }
     EXPECT_EQ(server.requests, 24);
@@ -69,12 +73,7 @@ TEST(HttpClient, RequestsToOneServerShareOneConnection) {
 TEST(HttpClient, AServerThatClosesEachConnectionIsStillAnswered) {
     CountingServer server(1);
     for (int i = 0; i < 6; ++i) {
-        const std::string body = "request " + std::to_string(i);
-        const auto r =
-            net::post(server.url("/ocsp"), "application/ocsp-request",
-                      {reinterpret_cast<const unsigned char*>(body.data()), body.size()}, {});
-        ASSERT_EQ(r.status, 200);
-        EXPECT_EQ(std::string(r.body.begin(), r.body.end()), "answer to " + body);
+        post_and_check(server, i);
     }
     EXPECT_EQ(server.requests, 6);
     EXPECT_EQ(server.connections(), 6u);
