@@ -13,7 +13,10 @@
 #include <chrono>
 #include <fstream>
 #include <iterator>
+#include <mutex>
+#include <random>
 #include <stdexcept>
+#include <utility>
 
 #include "helpers.hpp"
 #include "test_pki.hpp"
@@ -21,16 +24,49 @@
 namespace ltsign::test {
 namespace fs = std::filesystem;
 
-int free_port() {
+namespace {
+
+// The kernel's range for the local ports of outgoing connections: a port chosen inside it may be
+// taken by any client connection (of this or a parallel test) before the server binds it.
+std::pair<int, int> ephemeral_range() {
+    std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+    int low = 32768, high = 60999;
+    in >> low >> high;
+    return {low, high};
+}
+
+bool bindable(int port) {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
     ::close(fd);
-    return ntohs(addr.sin_port);
+    return ok;
+}
+
+}  // namespace
+
+int free_port() {
+    // A free port below the ephemeral range, picked at random: servers started some seconds
+    // later (after certificates naming their URL are issued) still find it free, because no
+    // outgoing connection is given it and parallel tests pick among thousands.
+    const auto [low, high] = ephemeral_range();
+    const int top = low > 20000 ? low - 1 : 65535;
+    const int bottom = low > 20000 ? 20000 : high + 1;
+    static std::mutex lock;
+    static std::mt19937 random(std::random_device{}() ^ static_cast<unsigned>(::getpid()));
+    const std::lock_guard<std::mutex> hold(lock);
+    std::uniform_int_distribution<int> pick(bottom, top);
+    for (int i = 0; i < 200; ++i) {
+        const int port = pick(random);
+        if (bindable(port)) return port;
+    }
+    throw std::runtime_error("no free loopback port between " + std::to_string(bottom) + " and " +
+                             std::to_string(top));
 }
 
 namespace {
@@ -97,11 +133,22 @@ OcspResponder::OcspResponder(const fs::path& dir, const std::vector<IndexEntry>&
         std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
         return text.find("waiting for OCSP client connections") != std::string::npos;
     };
-    for (int i = 0; i < 100 && !ready(); ++i)
+    // Up to 20 s on a loaded machine; at once when the responder has exited (its log says why).
+    auto exited = [&] {
+        int status = 0;
+        if (::waitpid(m_pid, &status, WNOHANG) != m_pid) return false;
+        m_pid = -1;
+        return true;
+    };
+    for (int i = 0; i < 400 && !ready() && !exited(); ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     if (!ready()) {
         stop();
-        throw std::runtime_error("openssl ocsp did not start");
+        std::ifstream in(dir / "ocsp.log");
+        const std::string log_text((std::istreambuf_iterator<char>(in)),
+                                   std::istreambuf_iterator<char>());
+        throw std::runtime_error("openssl ocsp did not start on port " + std::to_string(port) +
+                                 ": " + log_text);
     }
     m_url = url_for(port);
 }
