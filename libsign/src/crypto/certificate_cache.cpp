@@ -7,7 +7,12 @@
 namespace ltsign::ossl {
 namespace {
 
+// Bounds, so that hostile input cannot grow the cache: at most this many certificates and bytes
+// of encodings are kept (the cache starts afresh when either is reached), and a certificate
+// larger than any real one is decoded for its caller alone.
 constexpr std::size_t k_kept = 512;
+constexpr std::size_t k_kept_bytes = 4u << 20;
+constexpr std::size_t k_largest_kept = 16u << 10;
 
 using Sha256 = std::array<unsigned char, 32>;
 
@@ -17,6 +22,7 @@ struct Cache {
     // Only for certificates held in by_encoding (which keeps them alive, so an address is never
     // another certificate's while it is here); emptied with it.
     std::unordered_map<const X509*, Sha256> digests;
+    std::size_t bytes = 0;  // of the encodings kept
 };
 
 Sha256 sha256_of(std::span<const unsigned char> bytes) {
@@ -56,14 +62,19 @@ Ptr<X509> shared_certificate(std::span<const unsigned char> der) {
     // by whichever thread asks first.
     X509_check_purpose(cert.get(), -1, 0);
     clear_errors();
+    if (der.size() > k_largest_kept) return cert;
     const Sha256 digest = sha256_of(der);
     const std::lock_guard<std::mutex> hold(c.lock);
-    if (c.by_encoding.size() >= k_kept) {
+    if (c.by_encoding.size() >= k_kept || c.bytes + der.size() > k_kept_bytes) {
         c.by_encoding.clear();
         c.digests.clear();
+        c.bytes = 0;
     }
     auto [it, fresh] = c.by_encoding.emplace(std::move(key), std::move(cert));
-    if (fresh) c.digests.emplace(it->second.get(), digest);
+    if (fresh) {
+        c.digests.emplace(it->second.get(), digest);
+        c.bytes += der.size();
+    }
     return up_ref(it->second.get());
 }
 

@@ -13,8 +13,9 @@ namespace ltsign::ossl {
 
 // The certificate encoded by exactly `der` (every byte consumed), shared with every other caller
 // that gave the same bytes; nullptr when `der` is not one certificate. Lookups compare the whole
-// encoding, so a changed byte is a different certificate. Thread-safe; at most a few hundred
-// certificates are kept, the oldest generation dropped when full.
+// encoding, so a changed byte is a different certificate. Thread-safe and bounded: at most 512
+// certificates and 4 MiB of encodings are kept (all dropped when either is reached), and one
+// larger than 16 KiB is decoded for its caller alone.
 Ptr<X509> shared_certificate(std::span<const unsigned char> der);
 
 // SHA-256 of the certificate's encoding: remembered for the shared certificates, computed (with a

@@ -87,6 +87,36 @@ TEST_F(CertificateCache, SameBytesShareOneCertificateAndOtherBytesDoNot) {
     EXPECT_FALSE(ossl::shared_certificate(core::Bytes{0x30, 0x03, 0x02, 0x01, 0x00}));
 }
 
+// A certificate far larger than any real one (here a 20 KB comment) is decoded for its caller
+// and not kept: hostile signatures cannot make the cache grow.
+TEST_F(CertificateCache, AHugeCertificateIsDecodedButNotKept) {
+    ossl::Ptr<EVP_PKEY> key(EVP_EC_gen("P-256"));
+    ASSERT_TRUE(key);
+    ossl::Ptr<X509> cert(X509_new());
+    X509_set_version(cert.get(), 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 7);
+    X509_gmtime_adj(X509_getm_notBefore(cert.get()), 0);
+    X509_gmtime_adj(X509_getm_notAfter(cert.get()), 3600);
+    X509_NAME_add_entry_by_txt(X509_get_subject_name(cert.get()), "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char*>("huge"), -1, -1, 0);
+    X509_set_issuer_name(cert.get(), X509_get_subject_name(cert.get()));
+    X509_set_pubkey(cert.get(), key.get());
+    const std::string comment(20000, 'x');
+    ossl::Ptr<X509_EXTENSION> ext(
+        X509V3_EXT_conf_nid(nullptr, nullptr, NID_netscape_comment, comment.c_str()));
+    ASSERT_TRUE(ext);
+    X509_add_ext(cert.get(), ext.get(), -1);
+    ASSERT_GT(X509_sign(cert.get(), key.get(), EVP_sha256()), 0);
+    const core::Bytes der = ossl::encode_der(cert.get(), i2d_X509, "certificate");
+    ASSERT_GT(der.size(), 16u << 10);
+    const auto a = ossl::shared_certificate(der);
+    const auto b = ossl::shared_certificate(der);
+    ASSERT_TRUE(a && b);
+    EXPECT_NE(a.get(), b.get()) << "not kept";
+    EXPECT_EQ(ossl::encode_der(a.get(), i2d_X509, "certificate"), der);
+    EXPECT_EQ(ossl::certificate_sha256(a.get()), ossl::certificate_sha256(b.get()));
+}
+
 TEST_F(CertificateCache, DecodedSignedDataEqualsAPlainDecode) {
     const auto cached = cms::parse_signed_data(good, "good");
     const auto plain = ossl::decode_der_exact<CMS_ContentInfo>(good, d2i_CMS_ContentInfo, "good");
