@@ -151,9 +151,9 @@ TEST_F(IngestCli, PackageProblemsAreNamedAndTheDeliveryIsRefused) {
     EXPECT_EQ(unsigned_files.size(), 5u);  // and the descriptive metadata
     EXPECT_EQ(j["report"]["summary"]["passed"], 2);
     EXPECT_EQ(j["tokenCount"], 2);
-    // Nothing in the delivery changed; two TSA requests (the receipt's B-T, the seal).
+    // Nothing in the delivery changed; one TSA request (the seal's), whatever the delivery.
     EXPECT_EQ(tree_digests(pkg), before);
-    EXPECT_EQ(test::read_text(dir / "serial"), "02\n");
+    EXPECT_EQ(test::read_text(dir / "serial"), "01\n");
     for (const char* f :
          {"receipt.xml", "receipt.json", "records/manifest.json", "records/receipt.xml.ers",
           "svt/representations/rep1/data/beslut.txt.p7s.svt"})
@@ -213,6 +213,41 @@ TEST_F(IngestCli, ReceiptVerifiesWithLtsignAndXmlsec1AndTamperingIsDetected) {
     test::replace_first(receipt, "refused (require valid)", "accepted (require valid)");
     r = verify(q(receipt));
     EXPECT_EQ(r.exit_code, 1) << r.out.substr(0, 2000);
+}
+
+// The receipt is signed B-B: its proof of existence is the seal's record of it, found in
+// records/ beside it, so the delivery's one time-stamp proves it too, and renewing the records
+// renews it. A record changed since proves nothing, and says so.
+TEST_F(IngestCli, TheReceiptIsProvenByItsRecordFromTheOneTimeStamp) {
+    ASSERT_EQ(ingest(pkg, dir / "out", "--require any").exit_code, 0);
+    const fs::path receipt = dir / "out" / "receipt.xml";
+    auto r = verify(q(receipt));
+    ASSERT_EQ(r.exit_code, 0) << r.out.substr(0, 2000);
+    auto s = nlohmann::json::parse(r.out)["files"][0]["signatures"][0];
+    EXPECT_EQ(s["level"], "B-B") << s.dump(2);
+    EXPECT_NE(s.dump().find("the evidence record records/receipt.xml.ers proves the signature "
+                            "existed"),
+              std::string::npos)
+        << s.dump(2);
+    EXPECT_EQ(s["bestSignatureTime"], test::k_tsa_clock) << s.dump(2);
+
+    // A receipt moved away from its records is still a valid B-B signature, with no such proof.
+    fs::create_directories(dir / "alone");
+    fs::copy_file(receipt, dir / "alone" / "receipt.xml");
+    r = verify(q(dir / "alone" / "receipt.xml"));
+    EXPECT_EQ(r.exit_code, 0) << r.out.substr(0, 2000);
+    EXPECT_EQ(r.out.find("records/receipt.xml.ers"), std::string::npos);
+
+    // The record changed: it proves nothing, and the report says so; the verdict is never
+    // resting on it.
+    const fs::path record = dir / "out" / "records" / "receipt.xml.ers";
+    auto bytes = test::read_bytes(record);
+    bytes[bytes.size() / 2] ^= 0x01;
+    test::write_bytes(record, bytes);
+    r = verify(q(receipt));
+    s = nlohmann::json::parse(r.out)["files"][0]["signatures"][0];
+    EXPECT_EQ(s.dump().find("proves the signature existed"), std::string::npos) << s.dump(2);
+    EXPECT_NE(s.dump().find("records/receipt.xml.ers beside it"), std::string::npos) << s.dump(2);
 }
 
 TEST_F(IngestCli, EachTokenVerifiesWithPyJwtAndBindsTheRightHashes) {

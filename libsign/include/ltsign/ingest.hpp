@@ -31,7 +31,7 @@ std::string_view to_string(IngestRequirement requirement) noexcept;  // "any", "
 enum class IngestSeal { per_file };
 
 struct IngestOptions {
-    TsaClient tsa;  // the receipt's signature time-stamp and the seal's time-stamp
+    TsaClient tsa;  // the seal's time-stamp: the one request an ingest makes
     IngestRequirement require = IngestRequirement::valid;
     IngestSeal seal = IngestSeal::per_file;
     // The SVTs' issuer (RFC 9321 "iss", a URI); empty: the archive certificate named by its
@@ -94,12 +94,13 @@ struct IngestResult {
 // the folder `out`, which must not exist or be empty: verifies every signature (the verify
 // operation's discovery and pairing), checks a package's METS checksums and lists missing and
 // unlisted files, writes receipt.json and receipt.xml (the ETSI TS 119 102-2 report, signed by
-// `archive` as enveloped XAdES B-T, binding receipt.json by its digest), one RFC 9321 SVT per
+// `archive` as enveloped XAdES B-B, binding receipt.json by its digest), one RFC 9321 SVT per
 // signature (svt/<signature file>.svt, one JWT a line) and evidence records over the delivery,
-// the receipt and the tokens under one time-stamp (records/). Everything is made in a private
-// staging folder beside `out` and renamed into place at the end: `out` holds all of it or
-// nothing. The delivery is never changed. Error(malformed_input) for a METS or archive that
-// cannot be read, Error(input_missing) for a delivery that is not there,
+// the receipt and the tokens under one time-stamp (records/; records/receipt.xml.ers is the
+// receipt's proof of existence, which verify finds beside it): one TSA request per delivery.
+// Everything is made in a private staging folder beside `out` and renamed into place at the end:
+// `out` holds all of it or nothing. The delivery is never changed. Error(malformed_input) for a
+// METS or archive that cannot be read, Error(input_missing) for a delivery that is not there,
 // Error(cannot_create_output) when `out` exists and is not empty, Error(service_unavailable)
 // when the TSA fails, Error(key_refused) for a key that cannot sign SVTs (RSA, EC P-256).
 IngestResult ingest(const std::filesystem::path& delivery, const std::filesystem::path& out,

@@ -175,7 +175,10 @@ std::string policy_uri(const BatchReport& batch) {
     return "urn:ltsign:validation-policy:sha256:" + batch.policy_sha256;
 }
 
-// The receipt's XML report signed by the archive key, enveloped XAdES B-T.
+// The receipt's XML report signed by the archive key, enveloped XAdES B-B. Its proof of
+// existence is the seal's record of it (records/receipt.xml.ers, which verify finds): the
+// delivery's one time-stamp, renewable with the rest, where a signature time-stamp would be a
+// second request and expire with its TSA.
 core::Bytes signed_receipt(const core::Bytes& report, const fs::path& staging,
                            const Signer& archive, const IngestOptions& options) {
     const fs::path unsigned_report = staging / ".receipt-unsigned.xml";
@@ -183,8 +186,7 @@ core::Bytes signed_receipt(const core::Bytes& report, const fs::path& staging,
     SignOptions sign;
     sign.format = Format::xades;
     sign.packaging = Packaging::enveloped;
-    sign.level = Level::t;
-    sign.tsa = options.tsa;
+    sign.level = Level::b;
     sign.signing_time = options.issued_at;
     const SignedObject signed_xml = sign_file(unsigned_report, archive, sign);
     fs::remove(unsigned_report);

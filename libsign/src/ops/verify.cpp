@@ -45,7 +45,8 @@ validation::DataObjects data_objects(const VerifyOptions& options) {
     return out;
 }
 
-// What the evidence records kept beside a signature file (NAME.p7s.ers, NAME.p7s.ers.xml) say
+// What the evidence records kept beside a signature file (NAME.p7s.ers, NAME.p7s.ers.xml, or the
+// same names in a folder records/ beside it, where ingest and `seal . -o records` put them) say
 // about it: the first that verifies over the file proves the signature existed at its first
 // time-stamp; each one that does not proves nothing, and the signature's report says so rather
 // than leave a reader to think it was used.
@@ -59,11 +60,17 @@ RecordsBeside records_beside(const fs::path& signature, const ValidationContext&
     RecordsBeside out;
     // One data object for both records: the signature file is hashed once per algorithm.
     const validation::DataObjects over_signature{validation::DataObject::from_file(signature)};
+    std::vector<std::pair<fs::path, std::string>> candidates;  // the record, how it is named
     for (const char* ext : {".ers", ".ers.xml"}) {
-        const fs::path record = signature.string() + ext;
+        const fs::path name = signature.filename().string() + ext;
+        candidates.emplace_back(signature.parent_path() / name,
+                                "the evidence record " + name.string());
+        candidates.emplace_back(signature.parent_path() / "records" / name,
+                                "the evidence record records/" + name.string());
+    }
+    for (const auto& [record, name] : candidates) {
         std::error_code ec;
         if (!fs::is_regular_file(record, ec)) continue;
-        const std::string name = "the evidence record " + record.filename().string();
         try {
             const auto r =
                 ers::verify_record(ops::read_record(record), over_signature, context, at);
