@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -128,13 +129,21 @@ int spawn(std::vector<std::string> args, int stdout_fd, int stderr_fd) {
 }
 
 std::pair<int, long> ltsign_measured(std::vector<std::string> args) {
-    args.insert(args.begin(), LTSIGN_BINARY);
+    const TempDir dir;
+    const fs::path peak = dir / "peak";
+    args.insert(args.begin(), {"/usr/bin/time", "-f", "%M", "-o", peak.string(), LTSIGN_BINARY});
     const int null = ::open("/dev/null", O_WRONLY);
     const int pid = spawn(args, null, ::dup(null));
     int status = 0;
-    struct rusage usage {};
-    ::wait4(pid, &status, 0, &usage);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, usage.ru_maxrss};
+    ::waitpid(pid, &status, 0);
+    // time's last line is the peak in KiB (a line before it says so when the command failed).
+    std::ifstream in(peak);
+    long kib = -1;
+    for (std::string line; std::getline(in, line);) {
+        if (!line.empty() && std::isdigit(static_cast<unsigned char>(line[0])))
+            kib = std::stol(line);
+    }
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, kib};
 }
 
 void terminate(int& pid) {

@@ -76,7 +76,10 @@ std::string faketime_library();
 // program; its stdout and stderr go to the given descriptors (closed in the parent afterwards).
 int spawn(std::vector<std::string> args, int stdout_fd, int stderr_fd);
 // Runs the ltsign binary under test with `args` (no shell, output discarded) and returns its exit
-// status and peak resident memory in KiB (wait4's ru_maxrss of that one process).
+// status and peak resident memory in KiB, of that process alone: it is started by GNU time
+// (Debian package time), because a child forked from this test process starts with the test's
+// own peak as its ru_maxrss (Linux copies the memory high-water mark at fork and keeps it across
+// exec), which would be measured instead of ltsign's whenever the test is the larger.
 std::pair<int, long> ltsign_measured(std::vector<std::string> args);
 // SIGTERM, then wait; sets `pid` to -1. Does nothing for pid <= 0.
 void terminate(int& pid);
