@@ -271,17 +271,21 @@ IngestResult ingest(const fs::path& delivery, const fs::path& out, const Signer&
     for (const auto& [path, bytes] : files) result.tokens.push_back(path);
     ops::decide(result, options.require);
 
-    const std::string json = to_json(result);
-    const core::Bytes json_bytes(json.begin(), json.end());
-    files.emplace_back("receipt.json", json_bytes);
-    for (auto& [path, bytes] : files) {
-        fs::create_directories((staging.path() / path).parent_path());
-        path = staging.path() / path;
+    {
+        // Written, then let go before the seal: a large delivery's receipt is megabytes.
+        const std::string json = to_json(result);
+        files.emplace_back("receipt.json", core::Bytes(json.begin(), json.end()));
+        for (auto& [path, bytes] : files) {
+            fs::create_directories((staging.path() / path).parent_path());
+            path = staging.path() / path;
+        }
+        core::atomic_write_all(files, false);
+        files = {};
+        const core::Bytes receipt =
+            signed_receipt(ops::etsi_receipt(result, core::Bytes(json.begin(), json.end())),
+                           staging.path(), archive, options);
+        core::atomic_write(staging.path() / "receipt.xml", receipt, false);
     }
-    core::atomic_write_all(files, false);
-    const core::Bytes receipt =
-        signed_receipt(ops::etsi_receipt(result, json_bytes), staging.path(), archive, options);
-    core::atomic_write(staging.path() / "receipt.xml", receipt, false);
 
     SealOptions seal_options;
     seal_options.tsa = options.tsa;

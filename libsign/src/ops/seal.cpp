@@ -22,9 +22,11 @@ namespace ltsign {
 namespace fs = std::filesystem;
 namespace {
 
+// Names as plain strings: a std::filesystem::path also holds each of its parts, which for 10,000
+// documents is megabytes more than their names.
 struct Input {
-    fs::path file;
-    fs::path relative;
+    std::string file;
+    std::string relative;
     std::uintmax_t size = 0;
     ers::Bytes digest;
 };
@@ -107,25 +109,28 @@ SealTargets plan_targets(const std::vector<core::ListedFile>& listed, const fs::
 ers::Bytes manifest_bytes(const std::vector<Input>& items, const ers::HashTree& tree,
                           const SealOptions& options, const std::string& ext,
                           const fs::path& manifest_record) {
-    nlohmann::json docs = nlohmann::json::array();
-    for (const auto& it : items) {
-        // The manifest names exactly the files written; names that are not UTF-8 as \xNN.
-        docs.push_back(
-            {{"path", core::printable(it.relative.lexically_normal().generic_string())},
-             {"size", it.size},
-             {"digest", ossl::to_hex(it.digest.data(), it.digest.size())},
-             {"record",
-              core::printable(
-                  fs::path(it.relative.lexically_normal().native() + ext).generic_string())}});
-    }
+    // Written as text, as nlohmann's dump(2) of the same document would be (keys sorted): a
+    // document tree of 10,000 entries would hold ten times the text's memory at once.
+    const auto str = [](const std::string& text) { return nlohmann::json(text).dump(); };
     const bool xml = options.format == RecordFormat::xml;
-    const nlohmann::json m = {{"tsa", options.tsa.url},
-                              {"digestAlgorithm", to_string(options.digest)},
-                              {"format", xml ? "xml" : "asn1"},
-                              {"rootHash", ossl::to_hex(tree.root().data(), tree.root().size())},
-                              {"manifestRecord", manifest_record.filename().string()},
-                              {"documents", docs}};
-    const std::string text = m.dump(2) + "\n";
+    std::string text = "{\n  \"digestAlgorithm\": " + str(std::string(to_string(options.digest))) +
+                       ",\n  \"documents\": [";
+    text.reserve(items.size() * (220 + ext.size()));
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        const auto& it = items[i];
+        // The manifest names exactly the files written; names that are not UTF-8 as \xNN.
+        const fs::path relative = fs::path(it.relative).lexically_normal();
+        const std::string name = relative.generic_string();
+        text += std::string(i == 0 ? "" : ",") + "\n    {\n      \"digest\": \"" +
+                ossl::to_hex(it.digest.data(), it.digest.size()) +
+                "\",\n      \"path\": " + str(core::printable(name)) + ",\n      \"record\": " +
+                str(core::printable(fs::path(relative.native() + ext).generic_string())) +
+                ",\n      \"size\": " + std::to_string(it.size) + "\n    }";
+    }
+    text += "\n  ],\n  \"format\": " + str(xml ? "xml" : "asn1") +
+            ",\n  \"manifestRecord\": " + str(manifest_record.filename().string()) +
+            ",\n  \"rootHash\": " + str(ossl::to_hex(tree.root().data(), tree.root().size())) +
+            ",\n  \"tsa\": " + str(options.tsa.url) + "\n}\n";
     return ers::Bytes(text.begin(), text.end());
 }
 
@@ -155,10 +160,13 @@ SealResult seal(const std::vector<fs::path>& inputs, const fs::path& out_dir,
                 const SealOptions& options) {
     const bool xml = options.format == RecordFormat::xml;
     const std::string ext = xml ? ".ers.xml" : ".ers";
-    const auto listed = collect(inputs, out_dir);
-    const SealTargets targets = plan_targets(listed, out_dir, ext, options.overwrite);
+    auto listed = collect(inputs, out_dir);
+    SealTargets targets = plan_targets(listed, out_dir, ext, options.overwrite);
+    // Each name is held once from here on: 10,000 documents' paths are megabytes.
     std::vector<Input> items;
-    for (const auto& f : listed) items.push_back({f.file, f.relative, 0, {}});
+    items.reserve(listed.size());
+    for (auto& f : listed) items.push_back({f.file.native(), f.relative.native(), 0, {}});
+    listed = {};
 
     const EVP_MD* md = crypto::evp_md(options.digest);
     if (options.total) {
@@ -189,11 +197,12 @@ SealResult seal(const std::vector<fs::path>& inputs, const fs::path& out_dir,
     result.time = token_info.gen_time.value_or(now_utc());
     // Every record is made when it is written, never all held at once: memory stays flat however
     // many documents a batch seals.
-    std::vector<fs::path> written;
+    std::vector<fs::path> written = std::move(targets.records);
+    result.documents.reserve(items.size());
     for (std::size_t i = 0; i < items.size(); ++i) {
-        written.push_back(targets.records[i]);
         const std::string hex = ossl::to_hex(items[i].digest.data(), items[i].digest.size());
-        result.documents.push_back({items[i].file, targets.records[i], items[i].size, hex});
+        result.documents.push_back(
+            {fs::path(std::move(items[i].file)), written[i], items[i].size, hex});
     }
     written.push_back(targets.manifest_record);
     written.push_back(targets.manifest);

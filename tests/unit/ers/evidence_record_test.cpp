@@ -113,8 +113,11 @@ TEST_P(Records, BatchesOf1To1000ShareOneTimestampAndEachVerifies) {
                     << name;
             }
         }
-        const auto manifest = nlohmann::json::parse(std::ifstream(out / "manifest.json"));
+        const std::string text = test::read_text(out / "manifest.json");
+        const auto manifest = nlohmann::json::parse(text);
         EXPECT_EQ(manifest["documents"].size(), n);
+        // Written as text, it reads as the JSON document it is, laid out as nlohmann lays it out.
+        EXPECT_EQ(manifest.dump(2) + "\n", text);
     }
 }
 
@@ -122,8 +125,11 @@ TEST_P(Records, IdenticalAndEmptyDocuments) {
     test::write_text(docs / "a.txt", "same");
     test::write_text(docs / "b.txt", "same");
     test::write_text(docs / "empty.bin", "");
+    test::write_text(docs / "citat \"x\" \\ \u00e5.txt", "a name the manifest escapes");
     auto tsa = tsa_at("2026-06-01T12:00:00Z");
     seal_docs(tsa->url());
+    const std::string text = test::read_text(out / "manifest.json");
+    EXPECT_EQ(nlohmann::json::parse(text).dump(2) + "\n", text);
     for (const char* name : {"a.txt", "b.txt", "empty.bin"}) {
         EXPECT_EQ(verify_one(out / (std::string(name) + ext()), docs / name).indication,
                   Indication::total_passed)
