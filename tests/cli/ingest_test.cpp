@@ -379,6 +379,42 @@ TEST_F(IngestCli, RecordsVerifyAndASealedFileChangedAfterIngestIsDetected) {
     EXPECT_EQ(j["summary"]["failed"], 1);
 }
 
+// --seal package: the package's files as one data group under one record (records/sip-1.ers),
+// still one TSA request; the records folder verifies against the package, and a file changed or
+// removed afterwards is caught by the group's record and named by the manifest.
+TEST_F(IngestCli, APackageSealedAsOneDataGroupVerifiesAndCatchesChanges) {
+    auto r = ingest(pkg, dir / "out", "--require any --seal package");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto receipt = nlohmann::json::parse(r.out);
+    EXPECT_EQ(receipt["ingest"]["seal"], "package");
+    EXPECT_EQ(test::read_text(dir / "serial"), "01\n");
+    const fs::path records = dir / "out" / "records";
+    EXPECT_TRUE(fs::exists(records / "sip-1.ers"));
+    EXPECT_FALSE(fs::exists(records / "METS.xml.ers"));
+    EXPECT_TRUE(fs::exists(records / "receipt.xml.ers"));
+    // The group's record, receipt.xml's and receipt.json's, and one per token file (two).
+    EXPECT_EQ(receipt["records"], 5) << receipt["records"];
+
+    const std::string args = q(records) + " --data " + q(pkg) + " --data " + q(dir / "out");
+    r = verify(args);
+    ASSERT_EQ(r.exit_code, 0) << r.out.substr(0, 3000);
+    EXPECT_EQ(nlohmann::json::parse(r.out)["deliveries"][0]["complete"], true);
+    // The receipt is proven by its own record, as with a record per file.
+    r = verify(q(dir / "out" / "receipt.xml"));
+    EXPECT_NE(r.out.find("records/receipt.xml.ers proves"), std::string::npos);
+
+    const fs::path bilaga = pkg / "representations" / "rep1" / "data" / "bilaga.txt";
+    const std::string original = test::read_text(bilaga);
+    test::flip_byte(bilaga, 0);
+    r = verify(args);
+    EXPECT_EQ(r.exit_code, 1) << r.out.substr(0, 3000);
+    test::write_text(bilaga, original);
+    fs::remove(bilaga);
+    r = verify(args);
+    EXPECT_NE(r.exit_code, 0) << r.out.substr(0, 3000);
+    EXPECT_NE(r.out.find("representations/rep1/data/bilaga.txt"), std::string::npos);
+}
+
 TEST_F(IngestCli, ZipAndTarPackagesAreUnpackedPrivately) {
     const auto made = test::run(std::string(k_python) +
                                 " -c \"import shutil,sys; shutil.make_archive(sys.argv[1], 'zip', "

@@ -77,6 +77,73 @@ TEST_F(SealCli, TwoHundredDocumentsOneTimestampEachRecordVerifies) {
     EXPECT_EQ(k["summary"]["passed"], 200);
 }
 
+// seal --group: the 200 documents of the folder as one data group (RFC 4998 4.2), one record
+// named after it; verify takes the folder as the group, and the group holds only whole and
+// unchanged: a file changed, added or removed is never passed. DER and XML records alike.
+TEST_F(SealCli, AFolderSealedAsOneDataGroupHoldsOnlyWholeAndUnchanged) {
+    for (const std::string format : {"asn1", "xml"}) {
+        const std::string ext = format == "xml" ? ".ers.xml" : ".ers";
+        const fs::path out = dir / ("group-" + format);
+        auto r = ltsign("seal --group " + q(docs) + " --format " + format + " --tsa " + tsa->url() +
+                        " -o " + q(out));
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        std::size_t records = 0;
+        for (const auto& e : fs::recursive_directory_iterator(out))
+            records += e.path().filename().string().ends_with(ext);
+        EXPECT_EQ(records, 2u) << "the group's record and the manifest's";
+        const auto manifest = nlohmann::json::parse(std::ifstream(out / "manifest.json"));
+        EXPECT_EQ(manifest["documents"].size(), 200u);
+        EXPECT_EQ(manifest["documents"][0]["record"], "leverans" + ext);
+
+        const fs::path record = out / ("leverans" + ext);
+        const auto one = [&](const fs::path& data) {
+            return ltsign("verify " + q(record) + " --data " + q(data) + " --trust " +
+                          q(pki("root.pem")) + " --at 2026-12-01T00:00:00Z --json");
+        };
+        r = one(docs);
+        ASSERT_EQ(r.exit_code, 0) << r.out.substr(0, 2000);
+        r = verify(out);
+        ASSERT_EQ(r.exit_code, 0) << r.out.substr(0, 2000);
+        EXPECT_EQ(nlohmann::json::parse(r.out)["deliveries"][0]["complete"], true);
+
+        // A copy of the folder, then changed: one file's content, one file added, one removed.
+        const fs::path copy = dir / "copy" / "leverans";
+        const auto fresh = [&] {
+            fs::remove_all(dir / "copy");
+            fs::create_directories(copy.parent_path());
+            fs::copy(docs, copy, fs::copy_options::recursive);
+        };
+        fresh();
+        test::flip_byte(copy / "arende-3" / "handling-3.txt", 0);
+        r = one(copy);
+        EXPECT_EQ(r.exit_code, 1) << r.out.substr(0, 2000);
+        EXPECT_EQ(nlohmann::json::parse(r.out)["files"][0]["subIndication"], "HASH_FAILURE");
+        fresh();
+        test::write_text(copy / "arende-3" / "tillagd.txt", "added afterwards\n");
+        r = one(copy);
+        EXPECT_EQ(r.exit_code, 1) << r.out.substr(0, 2000);
+        fresh();
+        fs::remove(copy / "arende-3" / "handling-3.txt");
+        r = one(copy);
+        EXPECT_EQ(r.exit_code, 2) << r.out.substr(0, 2000);
+        const auto j = nlohmann::json::parse(r.out)["files"][0];
+        EXPECT_EQ(j["subIndication"], "SIGNED_DATA_NOT_FOUND") << j.dump(2);
+        EXPECT_NE(j.dump().find("1 of them are not among the files given"), std::string::npos)
+            << j.dump(2);
+        // The records folder with the manifest names the missing file.
+        r = ltsign("verify " + q(out) + " --data " + q(copy) + " --trust " + q(pki("root.pem")) +
+                   " --at 2026-12-01T00:00:00Z --json");
+        EXPECT_NE(r.exit_code, 0);
+        EXPECT_NE(r.out.find("arende-3/handling-3.txt"), std::string::npos)
+            << r.out.substr(0, 3000);
+    }
+    // Only folders make groups.
+    const auto r = ltsign("seal --group " + q(docs / "arende-1" / "handling-1.txt") + " --tsa " +
+                          tsa->url() + " -o " + q(dir / "file-group"));
+    EXPECT_EQ(r.exit_code, 64) << r.err;
+    EXPECT_FALSE(fs::exists(dir / "file-group" / "manifest.json"));
+}
+
 // The record of one document given another, of another name: not passed, and said to be the
 // wrong document (exit 2) rather than a changed one (issue 23); the same name changed is exit 1.
 TEST_F(SealCli, RecordOfAnotherDocumentIsAMismatchAndAChangedOneFails) {

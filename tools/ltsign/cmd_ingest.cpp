@@ -8,6 +8,12 @@
 namespace ltsign::cli {
 namespace {
 
+IngestSeal parse_seal(const std::string& text) {
+    if (text == "per-file") return IngestSeal::per_file;
+    if (text == "package") return IngestSeal::package;
+    throw Error(Errc::usage, "--seal " + text + ": choose per-file or package");
+}
+
 IngestRequirement parse_requirement(const std::string& text) {
     if (text == "any") return IngestRequirement::any;
     if (text == "signed") return IngestRequirement::signed_documents;
@@ -33,7 +39,14 @@ std::string problems_text(const IngestResult& r) {
     std::string out;
     for (const auto& p : r.package.problems)
         out += "  " + std::string(to_string(p.kind)) + ": " + p.path + " (" + p.detail + ")\n";
-    for (const auto& f : r.unsigned_files) out += "  no signature: " + f + "\n";
+    // A delivery of thousands of unsigned files: the first ones here, all of them in the receipt.
+    constexpr std::size_t shown = 50;
+    for (std::size_t i = 0; i < r.unsigned_files.size() && i < shown; ++i)
+        out += "  no signature: " + r.unsigned_files[i] + "\n";
+    if (r.unsigned_files.size() > shown) {
+        out += "  ... and " + std::to_string(r.unsigned_files.size() - shown) +
+               " more without signature (receipt.json lists them all)\n";
+    }
     return out;
 }
 
@@ -41,7 +54,7 @@ std::string problems_text(const IngestResult& r) {
 
 Command add_ingest(CLI::App& root) {
     struct Args {
-        std::string delivery, output, require = "valid", issuer, issued_at;
+        std::string delivery, output, require = "valid", seal = "per-file", issuer, issued_at;
         KeyArgs key;
         TsaArgs tsa;
         ValidationArgs validation;
@@ -63,6 +76,9 @@ Command add_ingest(CLI::App& root) {
     add_validation_options(app, args->validation);
     app->add_option("--require", args->require,
                     "Accept (exit 0) or refuse (exit 1): signed, valid (default) or any");
+    app->add_option("--seal", args->seal,
+                    "per-file (default): a record per file; package: one record for the "
+                    "delivery folder's files as one data group");
     app->add_option("--issuer", args->issuer,
                     "The tokens' issuer URI (default: the archive certificate's ni: URI)");
     app->add_option("--signing-time", args->issued_at,
@@ -76,6 +92,7 @@ Command add_ingest(CLI::App& root) {
                             "add --tsa URL: the receipt and the seal need a time-stamp");
             IngestOptions o;
             o.require = parse_requirement(args->require);
+            o.seal = parse_seal(args->seal);
             o.tsa = make_tsa_client(args->tsa);
             o.issuer = args->issuer;
             if (!args->issued_at.empty())

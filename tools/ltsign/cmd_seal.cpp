@@ -23,7 +23,7 @@ Command add_seal(CLI::App& root) {
         TsaArgs tsa;
         ValidationArgs validation;
         unsigned threads = 0;
-        bool force = false, container = false, json = false;
+        bool force = false, container = false, json = false, group = false;
     };
     auto args = std::make_shared<Args>();
     CLI::App* app = root.add_subcommand(
@@ -41,6 +41,9 @@ Command add_seal(CLI::App& root) {
     app->add_option("--threads", args->threads)->group("")->check(CLI::Range(1u, 1024u));
     add_validation_options(app, args->validation);
     app->add_flag("--force", args->force, tr("Replace existing records (atomically)"));
+    app->add_flag("--group", args->group,
+                  tr("Seal each folder given as one data group: one record, NAME.ers, for all "
+                     "the files of the folder NAME"));
     app->add_flag("--container", args->container,
                   tr("FILE is an ASiC container: write one record over its documents into it, "
                      "-o being the new container"));
@@ -57,6 +60,7 @@ Command add_seal(CLI::App& root) {
                 o.format = args->format == "xml" ? RecordFormat::xml : RecordFormat::asn1;
                 o.overwrite = args->force;
                 o.threads = args->threads;
+                if (args->group) o.groups.assign(args->inputs.begin(), args->inputs.end());
                 o.validation = validation_for_records(args->validation);
                 if (args->container) {
                     if (args->inputs.size() != 1)

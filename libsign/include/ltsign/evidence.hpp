@@ -37,6 +37,12 @@ struct LTSIGN_API SealOptions {
     // (from any hashing thread: it must be thread-safe).
     std::function<void(std::size_t files, std::uint64_t bytes)> total{};
     std::function<void(std::size_t files, std::uint64_t bytes)> progress{};
+    // Folders among the inputs whose files are sealed as one data group each (RFC 4998 4.2): one
+    // record for the whole folder, `out_dir`/NAME.ers for the folder NAME, whose first hash list
+    // holds the hashes of all its files. The manifest lists each file with that record; verify
+    // takes the folder as the group (verify NAME.ers --data NAME). Error(usage) for one that is
+    // not a folder or whose record would take another record's name.
+    std::vector<std::filesystem::path> groups{};
 };
 
 struct LTSIGN_API SealedDocument {

@@ -25,10 +25,13 @@ namespace ltsign {
 enum class IngestRequirement { any, signed_documents, valid };
 std::string_view to_string(IngestRequirement requirement) noexcept;  // "any", "signed", "valid"
 
-// One evidence record per file (what ltsign seal writes). One record for the whole delivery
-// with its files as one data group (RFC 4998 4.2) is not offered yet: verify cannot yet be
-// given such a group as a folder.
-enum class IngestSeal { per_file };
+// How the delivery is sealed: one evidence record per file (what ltsign seal writes), or, for a
+// delivery folder, one record for the whole package with its files as one data group (RFC 4998
+// 4.2; what seal --group writes: records/NAME.ers for the folder NAME, which verify takes with
+// --data NAME and which holds only when every file is there unchanged). The receipt, receipt.json
+// and the tokens get a record each either way. A .zip or .tar delivery is one file: one record.
+enum class IngestSeal { per_file, package };
+std::string_view to_string(IngestSeal seal) noexcept;  // "per-file", "package"
 
 struct IngestOptions {
     TsaClient tsa;  // the seal's time-stamp: the one request an ingest makes

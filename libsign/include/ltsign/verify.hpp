@@ -224,6 +224,10 @@ struct LTSIGN_API VerifyOptions {
     // Further data objects, for evidence records over groups of documents.
     std::vector<std::filesystem::path> more_data{};
     std::vector<DataDigests> data_digests{};
+    // data and more_data are every file of a folder sealed as one data group (seal --group): an
+    // evidence record over it must also hold no hash the folder lacks (a file removed or
+    // changed since), else INDETERMINATE/SIGNED_DATA_NOT_FOUND naming how many.
+    bool whole_group = false;
 };
 
 // Verifies one file. Throws Error for input that is missing (66) or malformed (65); every
@@ -249,6 +253,9 @@ struct LTSIGN_API VerifyJob {
     std::optional<std::filesystem::path> data;
     std::vector<std::filesystem::path> more_data{};
     bool name_mismatch = false;
+    // An evidence record NAME.ers paired with a folder NAME (a --data folder of that name, or one
+    // below a --data folder): its files are the data group (data, more_data), which must be whole.
+    bool whole_group = false;
     // Why no document was paired although documents were given ("no document named NAME was
     // found under DIR"): the explanation of a verdict that misses its document.
     std::string pairing_problem{};

@@ -148,21 +148,50 @@ std::optional<FirstStamp> check_manifest(const fs::path& manifest, const fs::pat
     }
 }
 
-// One listed record: present, readable, under the delivery's time-stamp (when known), and leading
-// from the listed digest to it.
-bool record_matches(const fs::path& file, const std::string& hex,
-                    const std::optional<FirstStamp>& delivery) {
-    try {
-        const auto record = ops::read_record(file);
-        const auto own = first_stamp(record);
+// The listed records, each read once: a folder sealed as one data group lists all its files with
+// one record, whose first hash list holds all their hashes.
+class RecordCheck {
+  public:
+    explicit RecordCheck(const std::optional<FirstStamp>& delivery) : m_delivery(delivery) {}
+
+    // One listed record: present, readable, under the delivery's time-stamp (when known), and
+    // leading from the listed digest to it.
+    bool matches(const fs::path& file, const std::string& hex) {
+        auto [at, fresh] = m_read.try_emplace(file);
+        if (fresh) at->second = read(file);
         const auto digest = from_hex(hex);
-        if (!own || !digest) return false;
-        if (delivery && (own->token != delivery->token || own->md != delivery->md)) return false;
-        return leads_to_stamp(record, *own, *digest);
-    } catch (const Error&) {
-        return false;
+        return at->second.leads && digest && at->second.first_list.contains(*digest);
     }
-}
+
+  private:
+    struct Read {
+        bool leads = false;  // its first list leads to the delivery's time-stamp
+        std::set<core::Bytes> first_list;
+    };
+    Read read(const fs::path& file) const {
+        Read r;
+        try {
+            const auto record = ops::read_record(file);
+            const auto own = first_stamp(record);
+            if (!own) return r;
+            if (m_delivery && (own->token != m_delivery->token || own->md != m_delivery->md))
+                return r;
+            const auto& ats = record.chains.front().stamps.front();
+            if (ats.reduced_hashtree && !ats.reduced_hashtree->empty()) {
+                for (const auto& h : ats.reduced_hashtree->front())
+                    r.first_list.emplace(h.begin(), h.end());
+            } else {
+                r.first_list.insert(own->imprint);  // no tree: the document's hash is the imprint
+            }
+            r.leads = !r.first_list.empty() && leads_to_stamp(record, *own, *r.first_list.begin());
+        } catch (const Error&) {
+            r.leads = false;
+        }
+        return r;
+    }
+    const std::optional<FirstStamp>& m_delivery;
+    std::map<fs::path, Read> m_read;
+};
 
 DeliveryReport check_delivery(const fs::path& folder, const std::vector<fs::path>& data_dirs) {
     DeliveryReport report;
@@ -217,6 +246,7 @@ DeliveryReport check_delivery(const fs::path& folder, const std::vector<fs::path
     report.documents_checked = !data_dirs.empty();
 
     std::set<std::string> listed_documents, listed_records;
+    RecordCheck check(delivery);
     for (const auto& entry : manifest["documents"]) {
         const auto text = [&](const char* key) {
             return entry.contains(key) && entry[key].is_string() ? entry[key].get<std::string>()
@@ -230,9 +260,11 @@ DeliveryReport check_delivery(const fs::path& folder, const std::vector<fs::path
             report.missing_documents.push_back(path);
         const auto found = records.find(record);
         if (found == records.end()) {
-            report.missing_records.push_back(record);
-        } else if (!record_matches(found->second, digest, delivery)) {
-            report.changed_records.push_back(record);
+            if (!std::count(report.missing_records.begin(), report.missing_records.end(), record))
+                report.missing_records.push_back(record);
+        } else if (!check.matches(found->second, digest)) {
+            if (!std::count(report.changed_records.begin(), report.changed_records.end(), record))
+                report.changed_records.push_back(record);
         }
     }
     for (const auto& [name, file] : documents) {

@@ -193,6 +193,34 @@ core::Bytes signed_receipt(const core::Bytes& report, const fs::path& staging,
     return core::from_public_bytes(signed_xml.bytes());
 }
 
+// The delivery as received (a folder, or the archive file) and everything written into
+// `staging`, sealed under one time-stamp into staging/records.
+SealResult seal_delivery(const fs::path& delivery, const fs::path& staging,
+                         const ValidationContext& context, const IngestOptions& options) {
+    SealOptions seal_options;
+    seal_options.tsa = options.tsa;
+    // With anchors, the seal's token is validated and carries its TSA's validation data, so the
+    // records verify offline (as seal --trust); the context outlives the call.
+    if (context.trust.size() > 0)
+        seal_options.validation = std::shared_ptr<const ValidationContext>(
+            std::shared_ptr<const ValidationContext>(), &context);
+    // A package's files as one data group: one record over the folder as received.
+    std::error_code ec;
+    if (options.seal == IngestSeal::package && fs::is_directory(delivery, ec))
+        seal_options.groups = {delivery};
+    std::size_t sealing_total = 0;
+    std::atomic<std::size_t> sealing_done{0};
+    seal_options.total = [&](std::size_t files_total, std::uint64_t) {
+        sealing_total = files_total;
+    };
+    std::mutex progress_mutex;  // seal hashes on several threads
+    seal_options.progress = [&](std::size_t, std::uint64_t) {
+        const std::lock_guard lock(progress_mutex);
+        if (options.progress) options.progress("sealing", ++sealing_done, sealing_total);
+    };
+    return seal({delivery, staging}, staging / "records", seal_options);
+}
+
 // The folder to ingest: the delivery itself, or the package a .zip/.tar unpacks to (in
 // `unpacked`, a private folder beside `out`); a package's METS checked into `result`.
 fs::path open_delivery(const fs::path& delivery, const fs::path& out,
@@ -287,26 +315,7 @@ IngestResult ingest(const fs::path& delivery, const fs::path& out, const Signer&
         core::atomic_write(staging.path() / "receipt.xml", receipt, false);
     }
 
-    SealOptions seal_options;
-    seal_options.tsa = options.tsa;
-    // With anchors, the seal's token is validated and carries its TSA's validation data, so the
-    // records verify offline (as seal --trust); the context outlives the call.
-    if (context.trust.size() > 0)
-        seal_options.validation = std::shared_ptr<const ValidationContext>(
-            std::shared_ptr<const ValidationContext>(), &context);
-    std::size_t sealing_total = 0;
-    std::atomic<std::size_t> sealing_done{0};
-    seal_options.total = [&](std::size_t files_total, std::uint64_t) {
-        sealing_total = files_total;
-    };
-    std::mutex progress_mutex;  // seal hashes on several threads
-    seal_options.progress = [&](std::size_t, std::uint64_t) {
-        const std::lock_guard lock(progress_mutex);
-        if (options.progress) options.progress("sealing", ++sealing_done, sealing_total);
-    };
-    // The delivery as received (a folder, or the archive file) and everything written above.
-    const SealResult seal_result =
-        seal({delivery, staging.path()}, staging.path() / "records", seal_options);
+    const SealResult seal_result = seal_delivery(delivery, staging.path(), context, options);
     result.sealed_at = seal_result.time;
 
     staging.commit(out);
@@ -314,8 +323,12 @@ IngestResult ingest(const fs::path& delivery, const fs::path& out, const Signer&
     result.receipt_xml = out / "receipt.xml";
     result.receipt_json = out / "receipt.json";
     for (auto& t : result.tokens) t = out / t;
-    for (const auto& d : seal_result.documents)
-        result.records.push_back(out / d.record.lexically_relative(staging.path()));
+    // Each record once: a data group's files share one.
+    std::set<fs::path> records;
+    for (const auto& d : seal_result.documents) {
+        if (records.insert(d.record).second)
+            result.records.push_back(out / d.record.lexically_relative(staging.path()));
+    }
     return result;
 }
 

@@ -187,6 +187,10 @@ std::string_view to_string(IngestRequirement r) noexcept {
     }
 }
 
+std::string_view to_string(IngestSeal s) noexcept {
+    return s == IngestSeal::package ? "package" : "per-file";
+}
+
 std::string_view to_string(PackageProblem::Kind k) noexcept {
     using K = PackageProblem::Kind;
     switch (k) {
@@ -225,7 +229,7 @@ std::string to_json(const IngestResult& r) {
           {"accepted", r.accepted},
           {"decision", r.decision},
           {"require", std::string(to_string(r.require))},
-          {"seal", "per-file"},
+          {"seal", std::string(to_string(r.seal))},
           {"policy", {{"name", r.report.policy_name}, {"sha256", r.report.policy_sha256}}}}},
         {"package",
          {{"isPackage", r.package.is_package},

@@ -1,6 +1,7 @@
 // Sealing a batch: one hash tree, one time-stamp, one record per document.
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <mutex>
 #include <set>
 
@@ -33,16 +34,18 @@ struct Input {
 
 // The records' folder is never an input, nor are the records and manifest an earlier seal
 // wrote among the documents (-o the input folder itself).
-std::vector<core::ListedFile> collect(const std::vector<fs::path>& inputs,
-                                      const fs::path& out_dir) {
+std::vector<core::ListedFile> collect(const std::vector<fs::path>& inputs, const fs::path& out_dir,
+                                      bool none_is_error = true) {
     core::ListOptions list;
     list.output_dir = out_dir;
     list.is_output = [](const fs::path& relative) {
         const std::string name = relative.filename().string();
         return relative == "manifest.json" || name.ends_with(".ers") || name.ends_with(".ers.xml");
     };
+    if (inputs.empty()) return {};
     auto files = core::list_files(inputs, list);
-    if (files.empty()) throw Error(Errc::input_missing, "no files to seal in the folders given");
+    if (files.empty() && none_is_error)
+        throw Error(Errc::input_missing, "no files to seal in the folders given");
     return files;
 }
 
@@ -102,13 +105,69 @@ SealTargets plan_targets(const std::vector<core::ListedFile>& listed, const fs::
     return t;
 }
 
+// A folder sealed as one data group (RFC 4998 4.2): its files are items[first, first + count),
+// their distinct hashes the record's first list, and the record is named after the folder.
+struct Group {
+    std::size_t first = 0, count = 0;
+    fs::path record;
+    std::vector<ers::Bytes> hashes;  // distinct, as hashed into the group's node
+};
+
+bool is_group(const fs::path& input, const SealOptions& options) {
+    std::error_code ec;
+    return std::any_of(options.groups.begin(), options.groups.end(),
+                       [&](const fs::path& g) { return fs::equivalent(g, input, ec); });
+}
+
+// The group folders' files after `items`, and where each group's record goes: `out_dir`/NAME.ers
+// for the folder NAME, never the name of another record.
+std::vector<Group> collect_groups(const std::vector<fs::path>& folders, const fs::path& out_dir,
+                                  const std::string& ext, const SealTargets& targets,
+                                  bool overwrite, std::vector<Input>& items) {
+    std::set<fs::path> taken(targets.records.begin(), targets.records.end());
+    taken.insert(targets.manifest_record);
+    std::vector<Group> groups;
+    for (const auto& folder : folders) {
+        std::error_code ec;
+        if (!fs::is_directory(folder, ec)) {
+            throw Error(Errc::usage, core::printable(folder) +
+                                         " is not a folder: only a folder's files can be sealed "
+                                         "as one data group");
+        }
+        fs::path name = fs::absolute(folder, ec).lexically_normal();
+        if (name.filename().empty()) name = name.parent_path();
+        Group g{items.size(), 0, out_dir / (name.filename().native() + ext), {}};
+        if (!taken.insert(g.record).second) {
+            throw Error(Errc::usage, core::printable(g.record) +
+                                         " would be the record of the folder " +
+                                         core::printable(folder) +
+                                         " and of another input; give folders of other names");
+        }
+        core::refuse_link(g.record);
+        if (!overwrite && fs::exists(fs::symlink_status(g.record, ec))) {
+            throw Error(Errc::cannot_create_output,
+                        core::printable(g.record) + " already exists; choose another output folder",
+                        Remedy::overwrite);
+        }
+        for (auto& f : collect({folder}, out_dir, false))
+            items.push_back({f.file.native(), f.relative.native(), 0, {}});
+        g.count = items.size() - g.first;
+        if (g.count == 0) {
+            throw Error(Errc::input_missing,
+                        "no files to seal in the folder " + core::printable(folder));
+        }
+        groups.push_back(std::move(g));
+    }
+    return groups;
+}
+
 // The manifest is one more data object under the same time-stamp (its own record,
 // manifest.json.ers), so that a delivery cannot lose a document and its manifest entry
 // unnoticed. It is written before the time-stamp exists and therefore holds nothing that comes
 // from it: the time is the token's genTime, in every record.
-ers::Bytes manifest_bytes(const std::vector<Input>& items, const ers::HashTree& tree,
-                          const SealOptions& options, const std::string& ext,
-                          const fs::path& manifest_record) {
+ers::Bytes manifest_bytes(const std::vector<Input>& items, const std::vector<Group>& groups,
+                          const ers::HashTree& tree, const SealOptions& options,
+                          const std::string& ext, const fs::path& manifest_record) {
     // Written as text, as nlohmann's dump(2) of the same document would be (keys sorted): a
     // document tree of 10,000 entries would hold ten times the text's memory at once.
     const auto str = [](const std::string& text) { return nlohmann::json(text).dump(); };
@@ -116,15 +175,20 @@ ers::Bytes manifest_bytes(const std::vector<Input>& items, const ers::HashTree& 
     std::string text = "{\n  \"digestAlgorithm\": " + str(std::string(to_string(options.digest))) +
                        ",\n  \"documents\": [";
     text.reserve(items.size() * (220 + ext.size()));
+    std::size_t group = 0;
     for (std::size_t i = 0; i < items.size(); ++i) {
         const auto& it = items[i];
+        while (group < groups.size() && i >= groups[group].first + groups[group].count) ++group;
+        const bool member = group < groups.size() && i >= groups[group].first;
         // The manifest names exactly the files written; names that are not UTF-8 as \xNN.
         const fs::path relative = fs::path(it.relative).lexically_normal();
         const std::string name = relative.generic_string();
+        const std::string record = member ? groups[group].record.filename().generic_string()
+                                          : fs::path(relative.native() + ext).generic_string();
         text += std::string(i == 0 ? "" : ",") + "\n    {\n      \"digest\": \"" +
                 ossl::to_hex(it.digest.data(), it.digest.size()) +
-                "\",\n      \"path\": " + str(core::printable(name)) + ",\n      \"record\": " +
-                str(core::printable(fs::path(relative.native() + ext).generic_string())) +
+                "\",\n      \"path\": " + str(core::printable(name)) +
+                ",\n      \"record\": " + str(core::printable(record)) +
                 ",\n      \"size\": " + std::to_string(it.size) + "\n    }";
     }
     text += "\n  ],\n  \"format\": " + str(xml ? "xml" : "asn1") +
@@ -160,13 +224,18 @@ SealResult seal(const std::vector<fs::path>& inputs, const fs::path& out_dir,
                 const SealOptions& options) {
     const bool xml = options.format == RecordFormat::xml;
     const std::string ext = xml ? ".ers.xml" : ".ers";
-    auto listed = collect(inputs, out_dir);
+    std::vector<fs::path> singles, group_folders;
+    for (const auto& in : inputs) (is_group(in, options) ? group_folders : singles).push_back(in);
+    auto listed = collect(singles, out_dir, group_folders.empty());
     SealTargets targets = plan_targets(listed, out_dir, ext, options.overwrite);
     // Each name is held once from here on: 10,000 documents' paths are megabytes.
     std::vector<Input> items;
     items.reserve(listed.size());
     for (auto& f : listed) items.push_back({f.file.native(), f.relative.native(), 0, {}});
     listed = {};
+    const std::size_t singles_count = items.size();
+    std::vector<Group> groups =
+        collect_groups(group_folders, out_dir, ext, targets, options.overwrite, items);
 
     const EVP_MD* md = crypto::evp_md(options.digest);
     if (options.total) {
@@ -179,10 +248,19 @@ SealResult seal(const std::vector<fs::path>& inputs, const fs::path& out_dir,
         options.total(items.size(), bytes);
     }
     hash_all(items, md, options.threads, xml, options);
+    // The leaves: each document sealed on its own, then each group's node over its files' hashes
+    // (RFC 4998 4.2: a data group's hashes are the first list of its reduced hash tree).
     std::vector<ers::Bytes> leaves;
-    for (const auto& it : items) leaves.push_back(it.digest);
+    for (std::size_t i = 0; i < singles_count; ++i) leaves.push_back(items[i].digest);
+    for (auto& g : groups) {
+        std::set<ers::Bytes> distinct;
+        for (std::size_t i = g.first; i < g.first + g.count; ++i) distinct.insert(items[i].digest);
+        g.hashes.assign(distinct.begin(), distinct.end());
+        leaves.push_back(ers::node_hash(md, g.hashes));
+    }
     const ers::HashTree tree(md, leaves);
-    const ers::Bytes manifest = manifest_bytes(items, tree, options, ext, targets.manifest_record);
+    const ers::Bytes manifest =
+        manifest_bytes(items, groups, tree, options, ext, targets.manifest_record);
     const ers::Bytes manifest_hash = crypto::digest_bytes(md, manifest);
 
     // RFC 4998 4.2/4.3: one time-stamp over the root covers the whole batch. The root joins the
@@ -198,23 +276,32 @@ SealResult seal(const std::vector<fs::path>& inputs, const fs::path& out_dir,
     // Every record is made when it is written, never all held at once: memory stays flat however
     // many documents a batch seals.
     std::vector<fs::path> written = std::move(targets.records);
+    for (const auto& g : groups) written.push_back(g.record);
     result.documents.reserve(items.size());
-    for (std::size_t i = 0; i < items.size(); ++i) {
+    for (std::size_t i = 0, g = 0; i < items.size(); ++i) {
+        while (g < groups.size() && i >= groups[g].first + groups[g].count) ++g;
         const std::string hex = ossl::to_hex(items[i].digest.data(), items[i].digest.size());
-        result.documents.push_back(
-            {fs::path(std::move(items[i].file)), written[i], items[i].size, hex});
+        result.documents.push_back({fs::path(std::move(items[i].file)),
+                                    i < singles_count ? written[i] : groups[g].record,
+                                    items[i].size, hex});
     }
     written.push_back(targets.manifest_record);
     written.push_back(targets.manifest);
+    const std::size_t records = singles_count + groups.size();
     auto content = [&](std::size_t i) -> ers::Bytes {
-        if (i < items.size()) {
-            // The document's own first list, its path through the documents' tree (identical
-            // documents share one leaf), then the manifest's hash as the last sibling.
+        if (i < records) {
+            // The document's own first list (a group's: all its files' hashes), its path through
+            // the documents' tree (identical documents share one leaf), then the manifest's hash
+            // as the last sibling.
             auto reduced = tree.reduced(i);
+            if (i >= singles_count) {
+                const auto& g = groups[i - singles_count];
+                reduced.front().assign(g.hashes.begin(), g.hashes.end());
+            }
             reduced.push_back({ers::ByteView(manifest_hash)});
             return record_bytes(xml, md, std::move(reduced), token, verification);
         }
-        if (i == items.size()) {
+        if (i == records) {
             return record_bytes(xml, md,
                                 {{ers::ByteView(manifest_hash)}, {ers::ByteView(tree.root())}},
                                 token, verification);

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "core/file_list.hpp"
 #include "core/parallel.hpp"
@@ -114,6 +115,45 @@ void judge_signatures(std::vector<validation::SignatureFacts> signatures, const 
     }
 }
 
+// A folder sealed as one data group must be whole: every hash of the record's group (its first
+// chain's first list) among the folder's files, or files were removed or changed since. The files
+// were hashed already for the record's verdict; this asks for the same digests again.
+void check_group_whole(const fs::path& record_file, const validation::DataObjects& objects,
+                       FileReport& report) {
+    const auto record = ops::read_record(record_file);
+    if (record.chains.empty() || record.chains.front().stamps.empty()) return;
+    const auto& ats = record.chains.front().stamps.front();
+    const EVP_MD* md = ers::chain_digest(record.chains.front());
+    if (md == nullptr || !ats.reduced_hashtree || ats.reduced_hashtree->empty()) return;
+    std::set<core::Bytes> group;
+    for (const auto& h : ats.reduced_hashtree->front()) group.emplace(h.begin(), h.end());
+    const bool xml = record.encoding == ers::EvidenceRecord::Encoding::xml;
+    std::size_t found = 0;
+    std::set<core::Bytes> seen;
+    for (const auto& object : objects) {
+        std::optional<core::Bytes> d;
+        if (xml) d = ers::canonical_digest(object, md, xml::k_c14n10);
+        if (!d) d = object.digest(md);
+        if (d && group.contains(*d) && seen.insert(*d).second) ++found;
+    }
+    if (found == group.size()) return;
+    const std::string why = "this record seals " + std::to_string(group.size()) +
+                            " distinct files as one group, and " +
+                            std::to_string(group.size() - found) +
+                            " of them are not among the files given: removed or changed since "
+                            "it was sealed";
+    for (auto& s : report.signatures) {
+        if (s.indication == Indication::total_passed) {
+            s.indication = Indication::indeterminate;
+            s.sub_indication = SubIndication::signed_data_not_found;
+            s.explanation = why;
+        } else {
+            s.notes.push_back({NoteCode::record_summary, why});
+        }
+    }
+    ops::summarise(report);
+}
+
 FileReport verify_file_at(const fs::path& file, const VerifyOptions& options,
                           const ValidationContext& context, TimePoint at) {
     const ops::Input input = ops::read_input(file);
@@ -125,6 +165,9 @@ FileReport verify_file_at(const fs::path& file, const VerifyOptions& options,
     }
     const auto objects = data_objects(options);
     FileReport report = ops::verify_input(input, objects, context, at, true);
+    if (options.whole_group && !objects.empty() &&
+        (report.format == FileFormat::ers_asn1 || report.format == FileFormat::ers_xml))
+        check_group_whole(file, objects, report);
     report.data = options.data;
     if (options.data) {
         // Usually known already: a signature over the document hashed it with SHA-256.
@@ -329,6 +372,41 @@ std::vector<fs::path> places(const fs::path& signature, const fs::path& document
     return out;
 }
 
+bool is_record_name(const fs::path& file) {
+    const std::string name = file.filename().string();
+    return name.ends_with(".ers") || name.ends_with(".ers.xml") || name.ends_with(".er");
+}
+
+// A record NAME.ers that found no file NAME takes a folder NAME as its data group (seal --group):
+// a --data folder of that name, or one directly below a --data folder. Its files are listed as
+// seal listed them (records and manifests an earlier seal wrote there left out).
+void pair_with_group(VerifyJob& job, const std::string& wanted,
+                     const std::vector<fs::path>& data_dirs) {
+    std::optional<fs::path> folder;
+    std::error_code ec;
+    for (const auto& dir : data_dirs) {
+        fs::path own = fs::absolute(dir, ec).lexically_normal();
+        if (own.filename().empty()) own = own.parent_path();
+        if (core::nfc(own.filename().string()) == wanted)
+            folder = dir;
+        else if (fs::is_directory(dir / wanted, ec))
+            folder = dir / wanted;
+        if (folder) break;
+    }
+    if (!folder) return;
+    core::ListOptions list;
+    list.missing_is_error = false;
+    list.output_dir = job.file.parent_path();
+    list.is_output = [](const fs::path& relative) {
+        return relative == "manifest.json" || is_record_name(relative);
+    };
+    auto files = core::list_files({*folder}, list);
+    if (files.empty()) return;
+    job.data = files.front().file;
+    for (std::size_t i = 1; i < files.size(); ++i) job.more_data.push_back(files[i].file);
+    job.whole_group = true;
+}
+
 std::string list_of(const std::vector<fs::path>& paths) {
     std::string out;
     for (const auto& p : paths) out += (out.empty() ? "" : ", ") + core::printable(p.string());
@@ -365,6 +443,7 @@ std::vector<VerifyJob> plan_verification(const std::vector<fs::path>& inputs,
         for (const auto& f : data_files) {
             if (!job.data && core::nfc(f.filename().string()) == wanted) job.data = f;
         }
+        if (!job.data && is_record_name(in.file)) pair_with_group(job, wanted, data_dirs);
         if (!job.data && !data.empty()) {
             const std::string name = core::printable(document_rel.filename().string());
             job.pairing_problem =
@@ -454,7 +533,8 @@ void apply_pairing(const VerifyJob& job, FileReport& report) {
 FileReport verify_job(const VerifyJob& job, const ValidationContext& context,
                       const std::vector<DataDigests>& digests, TimePoint at) {
     try {
-        FileReport r = verify_file_at(job.file, {job.data, job.more_data, digests}, context, at);
+        FileReport r = verify_file_at(job.file, {job.data, job.more_data, digests, job.whole_group},
+                                      context, at);
         apply_pairing(job, r);
         return r;
     } catch (const Error& e) {
