@@ -7,6 +7,7 @@
 
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "helpers.hpp"
 #include "test_pki.hpp"
@@ -345,6 +346,71 @@ TEST_F(IngestCli, LtsignVerifiesTokensAndRefusesOnesForAnotherSignatureOrAnUntru
     test::write_text(tokens / "beslut.txt.p7s.svt", token);
     r = verify(q(tokens / "beslut.txt.p7s.svt") + " --data " + q(data / "beslut.txt.p7s"));
     EXPECT_EQ(r.exit_code, 1) << r.out.substr(0, 2000);
+}
+
+// ASiC containers get tokens too: one per signature inside, XAdES in ASiC-S and ASiC-E by the XML
+// profile (references naming entries), CAdES in ASiC-E (over its ASiCManifest) by ltsign's CMS
+// profile; and so does a detached XAdES signature beside its document. Each verifies with PyJWT
+// and with ltsign, and an entry changed afterwards fails it.
+TEST_F(IngestCli, AsicContainersGetATokenPerSignature) {
+    const fs::path delivery = dir / "leverans";
+    fs::create_directories(delivery);
+    test::write_text(dir / "beslut.txt", "Beslut om bygglov\n");
+    test::write_text(dir / "ritning.txt", "Ritning\n");
+    const std::string docs = q(dir / "beslut.txt") + " " + q(dir / "ritning.txt");
+    sign(dir / "beslut.txt", " --format asic-s", delivery / "beslut.asics");
+    ASSERT_EQ(ltsign("sign " + docs + " --format asic-e --key " + q(pki("rsa.p12")) +
+                     " --pass-env LTSIGN_TEST_PASS -o " + q(delivery / "arende.asice"))
+                  .exit_code,
+              0);
+    ASSERT_EQ(
+        ltsign("sign " + docs + " --format asic-e --packaging cades --key " + q(pki("rsa.p12")) +
+               " --pass-env LTSIGN_TEST_PASS -o " + q(delivery / "arende-cades.asice"))
+            .exit_code,
+        0);
+    test::write_text(delivery / "protokoll.txt", "Protokoll\n");
+    sign(delivery / "protokoll.txt", " --format xades", delivery / "protokoll.txt.xades.xml");
+    auto r = ingest(delivery, dir / "out");
+    ASSERT_EQ(r.exit_code, 0) << r.out.substr(0, 3000) << r.err;
+    EXPECT_EQ(nlohmann::json::parse(r.out)["tokenCount"], 4);
+    r = jwt_check(dir / "out");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto claims = nlohmann::json::parse(r.out);
+    ASSERT_EQ(claims.size(), 4u);
+    std::set<std::string> profiles;
+    for (const auto& c : claims) {
+        const auto& sig = c["sig_val_claims"]["sig"][0];
+        profiles.insert(c["sig_val_claims"]["profile"].get<std::string>());
+        EXPECT_EQ(sig["sig_val"][0]["res"], "PASSED") << c.dump(2);
+        EXPECT_FALSE(sig["sig_data_ref"].empty()) << c.dump(2);
+    }
+    EXPECT_TRUE(profiles.contains("XML")) << r.out;
+
+    for (const char* name :
+         {"beslut.asics", "arende.asice", "arende-cades.asice", "protokoll.txt.xades.xml"}) {
+        r = verify(q(dir / "out" / "svt" / (std::string(name) + ".svt")) + " --data " +
+                   q(delivery / name));
+        EXPECT_EQ(r.exit_code, 0) << name << "\n" << r.out.substr(0, 3000);
+    }
+    // The detached XAdES signature's document changed: its token binds other data.
+    test::flip_byte(delivery / "protokoll.txt", 0);
+    r = verify(q(dir / "out" / "svt" / "protokoll.txt.xades.xml.svt") + " --data " +
+               q(delivery / "protokoll.txt.xades.xml"));
+    EXPECT_EQ(r.exit_code, 1) << r.out.substr(0, 3000);
+    // An entry of the container changed: the token binds other data (or another signature).
+    fs::create_directories(dir / "changed");
+    const fs::path copy = dir / "changed" / "arende.asice";
+    // Rewritten with Python, so that the archive itself stays sound.
+    ASSERT_EQ(test::run(std::string(k_python) + " -c \"import zipfile\nsrc=zipfile.ZipFile('" +
+                        (delivery / "arende.asice").string() + "')\ndst=zipfile.ZipFile('" +
+                        copy.string() +
+                        "','w')\nfor i in src.infolist():\n d=src.read(i.filename)\n if "
+                        "i.filename=='ritning.txt': d=b'Ritning 2\\\\n'\n dst.writestr(i,d)\n"
+                        "dst.close()\"")
+                  .exit_code,
+              0);
+    r = verify(q(dir / "out" / "svt" / "arende.asice.svt") + " --data " + q(copy));
+    EXPECT_EQ(r.exit_code, 1) << r.out.substr(0, 3000);
 }
 
 TEST_F(IngestCli, ReceiptFollowsItsSchema) {

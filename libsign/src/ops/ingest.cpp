@@ -138,9 +138,7 @@ std::vector<std::pair<fs::path, core::Bytes>> make_tokens(const fs::path& root,
         std::vector<const SignatureReport*> sigs;
         for (const auto& s : report.signatures)
             if (s.type == EntryType::signature) sigs.push_back(&s);
-        if (sigs.empty() || report.format == FileFormat::asic_e ||
-            report.format == FileFormat::asic_s)
-            continue;
+        if (sigs.empty()) continue;
         std::vector<ops::SignatureBinding> bindings;
         try {
             bindings = ops::bindings_of(jobs[i].file, jobs[i].data,

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 
+#include "asic/container.hpp"
 #include "cms/cades_sign.hpp"
 #include "cms/cms_signature.hpp"
 #include "core/text.hpp"
@@ -174,10 +175,16 @@ void carried_certificates(xmlNode* node, std::vector<core::Bytes>& out) {
 // RFC 9321 Appendix A: the Id, the decoded SignatureValue, the canonical SignedInfo, and per
 // ds:Reference its URI and the hash of the bytes its DigestValue was computed over (after every
 // transform), as xmlsec1 computed them validating the signature with its certificate.
-std::vector<SignatureBinding> xml_file(const core::Bytes& bytes, const std::string& what,
-                                       const std::optional<fs::path>& document) {
-    validation::DataObjects objects;
-    if (document) objects.push_back(validation::DataObject::from_file(*document));
+// What a detached reference's URI names, if it can be had, and its size.
+struct Detached {
+    validation::DataObject object;
+    std::uintmax_t size = 0;
+};
+using Resolve = std::function<std::optional<Detached>(const std::string& uri)>;
+
+std::vector<SignatureBinding> xml_bindings(const core::Bytes& bytes, const std::string& what,
+                                           const validation::DataObjects& objects,
+                                           const Resolve& resolve) {
     const auto found = xml::extract_facts(bytes, what, objects);
     const xml::Doc doc = xml::parse(bytes, what);
     xml::register_ids(doc.get());
@@ -204,10 +211,14 @@ std::vector<SignatureBinding> xml_file(const core::Bytes& bytes, const std::stri
         carried_certificates(sig->children, b.certificates);
         const auto references = xml::children(signed_info, xml::k_dsig_ns, "Reference");
         xml::DetachedData detached;
+        std::uintmax_t detached_size = 0;
         for (xmlNode* r : references) {
             const std::string uri = xml::attribute(r, "URI");
-            if (document && !uri.empty() && uri.front() != '#')
-                detached.emplace(uri, validation::DataObject::from_file(*document));
+            if (uri.empty() || uri.front() == '#') continue;
+            if (auto found = resolve(uri)) {
+                detached_size += found->size;
+                detached.emplace(uri, std::move(found->object));
+            }
         }
         X509* cert = i < found.facts.size() ? found.facts[i].signer_cert.get() : nullptr;
         if (cert == nullptr) {
@@ -216,13 +227,91 @@ std::vector<SignatureBinding> xml_file(const core::Bytes& bytes, const std::stri
             out.push_back(std::move(b));
             continue;
         }
-        const auto core = xml::verify_core(sig, cert, detached);
+        // The data each reference signed, as xmlsec1 digested it: detached documents are then
+        // held whole while they are digested, so only up to a bound.
+        constexpr std::uintmax_t max_detached = 64u << 20;
+        if (detached_size > max_detached) {
+            b.problem =
+                "its detached data is larger than 64 MiB, more than a token's binding "
+                "is computed for";
+            out.push_back(std::move(b));
+            continue;
+        }
+        const auto core = xml::verify_core(sig, cert, detached, false, true);
         for (std::size_t k = 0; k < references.size() && k < core.digested.size(); ++k)
             b.data.push_back({xml::attribute(references[k], "URI"), core.digested[k]});
         if (core.digested.size() < references.size())
             b.problem = "reference " + std::to_string(core.digested.size() + 1) +
                         " could not be computed: " + core.detail;
         out.push_back(std::move(b));
+    }
+    return out;
+}
+
+std::vector<SignatureBinding> xml_file(const core::Bytes& bytes, const std::string& what,
+                                       const std::optional<fs::path>& document) {
+    validation::DataObjects objects;
+    if (document) objects.push_back(validation::DataObject::from_file(*document));
+    return xml_bindings(bytes, what, objects, [&](const std::string&) -> std::optional<Detached> {
+        if (objects.empty()) return std::nullopt;
+        std::error_code ec;
+        return Detached{objects.front(), fs::file_size(*document, ec)};
+    });
+}
+
+// An ASiC container's signatures, in the order its report lists them: each XAdES signature file's
+// signatures (the XML profile, references naming entries), then each CAdES signature's (ltsign's
+// CMS profile, its signed data the ASiCManifest that names it, or ASiC-S's one data object).
+std::vector<SignatureBinding> asic_file(const fs::path& file, const std::string& what) {
+    using asic::Role;
+    const auto c = asic::Container::open(file, what);
+    const bool asic_s = c.kind() == asic::Kind::asic_s;
+    validation::DataObjects objects;
+    if (asic_s) {
+        objects = c.data_objects();
+    } else {
+        for (const auto& e : c.zip().entries()) {
+            const Role r = asic::role_of(e.name);
+            if (r != Role::mimetype && r != Role::folder) objects.push_back(c.object(e));
+        }
+    }
+    const Resolve resolve = [&](const std::string& uri) -> std::optional<Detached> {
+        // ASiC-S: its one data object, whatever the URI (EN 319 162-1 4.3.3.2).
+        const auto* entry = asic_s ? c.entries_of(asic::Role::data).front()
+                                   : c.zip().find(asic::entry_name_of(uri));
+        if (entry == nullptr) return std::nullopt;
+        return Detached{c.object(*entry), entry->size};
+    };
+    std::vector<SignatureBinding> out;
+    for (const auto* e : c.entries_of(Role::xades)) {
+        auto found = xml_bindings(c.zip().read(*e, core::k_max_signature_file),
+                                  what + ": " + e->name, objects, resolve);
+        std::move(found.begin(), found.end(), std::back_inserter(out));
+    }
+    for (const auto* e : c.entries_of(Role::cades)) {
+        const auto bytes = c.zip().read(*e, core::k_max_signature_file);
+        const auto cms = cms::parse_signed_data(bytes, what + ": " + e->name);
+        std::optional<SignatureBinding::Data> signed_data;
+        if (asic_s) {
+            const auto object = c.data_objects().front();
+            if (auto d = object.digest(EVP_sha256())) signed_data = {object.name(), *d};
+        } else {
+            for (const auto* m : c.entries_of(Role::manifest)) {
+                const auto manifest = c.zip().read(*m, core::k_max_signature_file);
+                if (asic::entry_name_of(
+                        asic::parse_manifest(manifest, what + ": " + m->name).signature_uri) ==
+                    e->name)
+                    signed_data = {m->name, sha256(manifest)};
+            }
+        }
+        if (!signed_data) {
+            SignatureBinding b;
+            b.problem = e->name + " has no ASiCManifest naming it";
+            out.push_back(std::move(b));
+            continue;
+        }
+        auto found = cms_bindings(cms.get(), k_svt_profile_cms, {*signed_data}, signed_data->hash);
+        std::move(found.begin(), found.end(), std::back_inserter(out));
     }
     return out;
 }
@@ -287,8 +376,12 @@ nlohmann::json cert_reference(const SignatureBinding& b, const SignatureReport& 
 std::vector<SignatureBinding> bindings_of(const fs::path& file,
                                           const std::optional<fs::path>& document,
                                           const std::string& document_ref) {
-    const core::Bytes bytes = core::read_file(file, core::k_max_signature_file);
     const std::string what = core::printable(file);
+    // A container may be far larger than a signature file: opened, never read whole.
+    const auto head = core::read_head(file, 4);
+    if (head.size() == 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4)
+        return asic_file(file, what);
+    const core::Bytes bytes = core::read_file(file, core::k_max_signature_file);
     if (pdf::looks_like_pdf(bytes)) return pdf_file(bytes, what);
     if (cms::looks_like_cms(bytes)) return cms_file(bytes, what, document, document_ref);
     if (xml::looks_like_xml(bytes) && xml::has_xml_signature(bytes))

@@ -39,10 +39,33 @@ std::optional<fs::path> delivery_root(const fs::path& signature, const std::stri
     return root;
 }
 
+// The detached document an XML signature's reference names (its URI, relative to the signature
+// file): among the objects given, else beside the signature. Never outside its folder.
+std::optional<fs::path> referenced_document(const ParsedSvt& token, const fs::path& signature,
+                                            const validation::DataObjects& objects) {
+    for (const auto& d : token.binding.data) {
+        const fs::path ref(d.ref);
+        if (d.ref.empty() || d.ref.front() == '#' || d.ref.find(':') != std::string::npos ||
+            ref.is_absolute() ||
+            std::any_of(ref.begin(), ref.end(), [](const fs::path& p) { return p == ".."; }))
+            continue;
+        for (const auto& o : objects) {
+            if (o.file() && o.file()->filename() == ref.filename() && *o.file() != signature)
+                return o.file();
+        }
+        std::error_code ec;
+        const fs::path beside = signature.parent_path() / ref;
+        if (fs::is_regular_file(beside, ec)) return beside;
+    }
+    return std::nullopt;
+}
+
 // The signed data a token names (ltsign's CMS profile: a detached document, by its path in the
-// delivery), looked for among the objects given and beside the signature.
+// delivery; the XML profile: a detached reference's URI), looked for among the objects given and
+// beside the signature.
 std::optional<fs::path> named_document(const ParsedSvt& token, const fs::path& signature,
                                        const validation::DataObjects& objects) {
+    if (token.binding.profile == "XML") return referenced_document(token, signature, objects);
     if (token.binding.data.empty() || token.binding.profile != k_svt_profile_cms)
         return std::nullopt;
     const std::string ref = token.binding.data.front().ref;

@@ -195,8 +195,8 @@ std::string xmlsec_message(const char* fallback) {
 
 }  // namespace
 
-CoreResult verify_core(xmlNode* signature, X509* cert, const DetachedData& detached,
-                       bool keep_data) {
+CoreResult verify_core(xmlNode* signature, X509* cert, const DetachedData& detached, bool keep_data,
+                       bool digest_detached) {
     init();
     Scope scope(detached);
     Ctx ctx = locked_down_context();
@@ -218,7 +218,8 @@ CoreResult verify_core(xmlNode* signature, X509* cert, const DetachedData& detac
     // entries: gigabytes at times) are then held whole by xmlsec1, so they are streamed instead
     // unless the caller needs their octets (an archive time-stamp); what a detached reference's
     // transforms select is then reported as not evaluated.
-    if (detached.empty() || keep_data) ctx->flags |= XMLSEC_DSIG_FLAGS_STORE_SIGNEDINFO_REFERENCES;
+    if (detached.empty() || keep_data || digest_detached)
+        ctx->flags |= XMLSEC_DSIG_FLAGS_STORE_SIGNEDINFO_REFERENCES;
     const int rc = xmlSecDSigCtxVerify(ctx.get(), signature);
     for (xmlSecSize i = 0; i < xmlSecPtrListGetSize(&ctx->signedInfoReferences); ++i) {
         auto* ref = static_cast<xmlSecDSigReferenceCtx*>(

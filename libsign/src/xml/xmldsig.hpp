@@ -44,10 +44,12 @@ struct CoreResult {
 };
 
 // Verifies `signature` (a ds:Signature element of a parsed document) with the public key of
-// `cert`; `keep_data`: CoreResult::data is filled too.
+// `cert`; `keep_data`: CoreResult::data is filled too. CoreResult::digested covers detached
+// references only with `keep_data` or `digest_detached` (xmlsec1 then holds each detached
+// document whole while it digests it: the caller bounds their size).
 // Same-document references must already be registered as IDs (see register_ids).
 CoreResult verify_core(xmlNode* signature, X509* cert, const DetachedData& detached,
-                       bool keep_data = false);
+                       bool keep_data = false, bool digest_detached = false);
 
 // Computes the reference digests and the signature value of a ds:Signature template. Throws
 // Error(internal) with xmlsec's message when signing fails.
