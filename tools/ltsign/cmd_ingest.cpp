@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "common.hpp"
+#include "ltsign/language.hpp"
 #include "progress.hpp"
 
 namespace ltsign::cli {
@@ -12,28 +13,39 @@ IngestRequirement parse_requirement(const std::string& text) {
     if (text == "any") return IngestRequirement::any;
     if (text == "signed") return IngestRequirement::signed_documents;
     if (text == "valid") return IngestRequirement::valid;
-    throw Error(Errc::usage, "--require " + text + ": choose signed, valid or any");
+    throw Error(Errc::usage, trf("--require {0}: choose signed, valid or any", {text}));
 }
 
 std::string summary_line(const IngestResult& r) {
     const Summary s = r.report.summary();
     std::string line =
         std::string(r.accepted ? "ACCEPTED" : "REFUSED") + "  " + r.decision + "\n  " +
-        std::to_string(r.report.files.size()) + " signature file(s): " + std::to_string(s.passed) +
-        " passed, " + std::to_string(s.failed) + " failed, " + std::to_string(s.indeterminate) +
-        " indeterminate; " + std::to_string(r.unsigned_files.size()) + " file(s) without signature";
+        trf("{0} signature file(s): {1} passed, {2} failed, {3} indeterminate; {4} file(s) "
+            "without signature",
+            {std::to_string(r.report.files.size()), std::to_string(s.passed),
+             std::to_string(s.failed), std::to_string(s.indeterminate),
+             std::to_string(r.unsigned_files.size())});
     if (r.package.is_package) {
-        line += "; package " + r.package.mets_id + ": " + std::to_string(r.package.listed) +
-                " listed, " + std::to_string(r.package.verified) + " checksums verified";
+        line += trf("; package {0}: {1} listed, {2} checksums verified",
+                    {r.package.mets_id, std::to_string(r.package.listed),
+                     std::to_string(r.package.verified)});
     }
     return line + "\n";
+}
+
+// The stage the library reports progress for, in the reader's language.
+std::string stage_name(const std::string& stage) {
+    if (stage == "checksums") return tr("checksums");
+    if (stage == "signatures") return tr("signatures");
+    if (stage == "sealing") return tr("sealing");
+    return stage;
 }
 
 std::string problems_text(const IngestResult& r) {
     std::string out;
     for (const auto& p : r.package.problems)
         out += "  " + std::string(to_string(p.kind)) + ": " + p.path + " (" + p.detail + ")\n";
-    for (const auto& f : r.unsigned_files) out += "  no signature: " + f + "\n";
+    for (const auto& f : r.unsigned_files) out += "  " + trf("no signature: {0}", {f}) + "\n";
     return out;
 }
 
@@ -50,30 +62,31 @@ Command add_ingest(CLI::App& root) {
     auto args = std::make_shared<Args>();
     CLI::App* app = root.add_subcommand(
         "ingest",
-        "Verify a whole delivery once; keep a signed receipt, a token per signature and "
-        "evidence records");
+        tr("Verify a whole delivery once; keep a signed receipt, a token per signature and "
+           "evidence records"));
     app->add_option("DELIVERY", args->delivery,
-                    "A folder, or an E-ARK/FGS package (METS.xml at its root, or a .zip/.tar)")
+                    tr("A folder, or an E-ARK/FGS package (METS.xml at its root, or a .zip/.tar)"))
         ->required();
     app->add_option("-o,--output", args->output,
-                    "New folder for the receipt, tokens (svt/) and records (records/)")
+                    tr("New folder for the receipt, tokens (svt/) and records (records/)"))
         ->required();
     add_key_options(app, args->key, true);
     add_tsa_options(app, args->tsa);
     add_validation_options(app, args->validation);
     app->add_option("--require", args->require,
-                    "Accept (exit 0) or refuse (exit 1): signed, valid (default) or any");
+                    tr("Accept (exit 0) or refuse (exit 1): signed, valid (default) or any"));
     app->add_option("--issuer", args->issuer,
-                    "The tokens' issuer URI (default: the archive certificate's ni: URI)");
-    app->add_option("--signing-time", args->issued_at,
-                    "When the receipt is signed and the tokens issued (RFC 3339; default: now)");
-    app->add_flag("--json", args->json, "Print the receipt as one JSON document");
-    app->add_flag("-q,--quiet", args->quiet, "Print the summary and problems only");
+                    tr("The tokens' issuer URI (default: the archive certificate's ni: URI)"));
+    app->add_option(
+        "--signing-time", args->issued_at,
+        tr("When the receipt is signed and the tokens issued (RFC 3339; default: now)"));
+    app->add_flag("--json", args->json, tr("Print the receipt as one JSON document"));
+    app->add_flag("-q,--quiet", args->quiet, tr("Print the summary and problems only"));
     return {
         app, [args] {
             if (args->tsa.url.empty())
                 throw Error(Errc::usage,
-                            "add --tsa URL: the receipt and the seal need a time-stamp");
+                            tr("add --tsa URL: the receipt and the seal need a time-stamp"));
             IngestOptions o;
             o.require = parse_requirement(args->require);
             o.tsa = make_tsa_client(args->tsa);
@@ -88,7 +101,8 @@ Command add_ingest(CLI::App& root) {
                 if (s != stage) {
                     if (shown) shown->finish();
                     stage = s;
-                    shown = std::make_unique<Progress>(s, total, 0, !args->json && !args->quiet);
+                    shown = std::make_unique<Progress>(stage_name(s), total, 0,
+                                                       !args->json && !args->quiet);
                 }
                 (void)done;
                 shown->advance(1, 0);
@@ -104,9 +118,11 @@ Command add_ingest(CLI::App& root) {
             } else {
                 if (!args->quiet)
                     std::cout << r.report.to_text(stdout_is_terminal() && !no_color());
-                std::cout << problems_text(r) << summary_line(r) << "  receipt, " << r.token_count
-                          << " token(s) and " << r.records.size() << " record(s) sealed at "
-                          << format_rfc3339(r.sealed_at) << " in " << args->output << "\n";
+                std::cout << problems_text(r) << summary_line(r) << "  "
+                          << trf("receipt, {0} token(s) and {1} record(s) sealed at {2} in {3}",
+                                 {std::to_string(r.token_count), std::to_string(r.records.size()),
+                                  format_rfc3339(r.sealed_at), args->output})
+                          << "\n";
             }
             return r.accepted ? 0 : 1;
         }};

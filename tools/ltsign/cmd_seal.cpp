@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "common.hpp"
+#include "ltsign/language.hpp"
 #include "progress.hpp"
 
 namespace ltsign::cli {
@@ -47,9 +48,10 @@ Command add_seal(CLI::App& root) {
     app->add_flag("--json", args->json, tr("Print what was written as one JSON document"));
     return {app, [args] {
                 if (args->tsa.url.empty())
-                    throw Error(Errc::usage, "add --tsa URL: sealing needs a time-stamp");
+                    throw Error(Errc::usage, tr("add --tsa URL: sealing needs a time-stamp"));
                 if (args->format != "asn1" && args->format != "xml") {
-                    throw Error(Errc::usage, "--format " + args->format + ": choose asn1 or xml");
+                    throw Error(Errc::usage,
+                                trf("--format {0}: choose asn1 or xml", {args->format}));
                 }
                 SealOptions o;
                 o.tsa = make_tsa_client(args->tsa);
@@ -60,7 +62,7 @@ Command add_seal(CLI::App& root) {
                 o.validation = validation_for_records(args->validation);
                 if (args->container) {
                     if (args->inputs.size() != 1)
-                        throw Error(Errc::usage, "--container seals one container at a time");
+                        throw Error(Errc::usage, tr("--container seals one container at a time"));
                     const TimePoint t = seal_container(args->inputs.front(), args->output, o);
                     print_outcome(args->json, "seal",
                                   {{"container", args->inputs.front()},
@@ -71,7 +73,7 @@ Command add_seal(CLI::App& root) {
                     return 0;
                 }
                 std::vector<std::filesystem::path> inputs(args->inputs.begin(), args->inputs.end());
-                Progress shown("hashing", 0, 0, !args->json);
+                Progress shown(tr("hashing"), 0, 0, !args->json);
                 o.total = [&shown](std::size_t files, std::uint64_t bytes) {
                     shown.set_total(files, bytes);
                 };
@@ -124,7 +126,7 @@ Command add_renew(CLI::App& root) {
     return {
         app, [args] {
             if (args->tsa.url.empty())
-                throw Error(Errc::usage, "add --tsa URL: renewal needs a time-stamp");
+                throw Error(Errc::usage, tr("add --tsa URL: renewal needs a time-stamp"));
             RenewOptions o;
             o.tsa = make_tsa_client(args->tsa);
             if (!args->digest.empty()) {

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "common.hpp"
+#include "ltsign/language.hpp"
 
 namespace ltsign::cli {
 namespace {
@@ -36,15 +37,15 @@ void print_fetched(const TrustSnapshotInfo& info, bool json) {
 int run_fetch(const FetchArgs& a) {
     const bool lotl = !a.lotl.empty();
     if (lotl == !a.tl.empty())
-        throw Error(Errc::usage, "name where to start: --lotl URL or --tl URL (one of them)");
+        throw Error(Errc::usage, tr("name where to start: --lotl URL or --tl URL (one of them)"));
     TrustFetchOptions o;
     o.lotl = lotl;
     o.url = lotl ? a.lotl : a.tl;
     o.signer = lotl ? a.lotl_signer : a.tl_signer;
     if (o.signer.empty()) {
+        const char* option = lotl ? "--lotl-signer PEM" : "--tl-signer PEM";
         throw Error(Errc::usage,
-                    std::string("name the certificate that must have signed the list: ") +
-                        (lotl ? "--lotl-signer PEM" : "--tl-signer PEM"));
+                    trf("name the certificate that must have signed the list: {0}", {option}));
     }
     o.output = a.output;
     o.timeout = std::chrono::milliseconds(static_cast<long>(a.timeout_seconds * 1000));

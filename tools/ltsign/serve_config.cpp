@@ -9,6 +9,7 @@
 #include <fstream>
 #include <random>
 
+#include "ltsign/language.hpp"
 #include "serve.hpp"
 
 namespace ltsign::cli::serve {
@@ -19,7 +20,7 @@ namespace {
 
 [[noreturn]] void bad(const fs::path& file, const std::string& what) {
     throw Error(Errc::malformed_input,
-                file.string() + ": " + what + " (see schemas/serve-config.schema.json)");
+                trf("{0}: {1} (see schemas/serve-config.schema.json)", {file.string(), what}));
 }
 
 std::string resolved(const fs::path& base, const std::string& p) {
@@ -168,7 +169,8 @@ Config load_config(const std::optional<fs::path>& file) {
     if (file) {
         std::ifstream in(*file, std::ios::binary);
         if (!in)
-            throw Error(Errc::input_missing, file->string() + ": cannot open the configuration");
+            throw Error(Errc::input_missing,
+                        trf("{0}: cannot open the configuration", {file->string()}));
         try {
             read_config(json::parse(in), c, *file);
         } catch (const json::exception& e) {
@@ -184,19 +186,22 @@ WorkDir::WorkDir(const fs::path& dir) : m_dir(dir) {
     if (!fs::exists(fs::symlink_status(dir, ec))) {
         fs::create_directories(dir.parent_path(), ec);
         if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
-            throw Error(Errc::cannot_create_output, dir.string() + ": cannot make the work folder");
+            throw Error(Errc::cannot_create_output,
+                        trf("{0}: cannot make the work folder", {dir.string()}));
     }
     struct stat st {};
     if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-        throw Error(Errc::cannot_create_output, dir.string() + ": the work folder is not a folder");
-    if (st.st_uid != ::geteuid())
         throw Error(Errc::cannot_create_output,
-                    dir.string() + ": the work folder belongs to another user; choose another");
+                    trf("{0}: the work folder is not a folder", {dir.string()}));
+    if (st.st_uid != ::geteuid())
+        throw Error(
+            Errc::cannot_create_output,
+            trf("{0}: the work folder belongs to another user; choose another", {dir.string()}));
     if ((st.st_mode & 0777) != 0700) ::chmod(dir.c_str(), 0700);
     m_lock = ::open((dir / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (m_lock < 0 || ::flock(m_lock, LOCK_EX | LOCK_NB) != 0) {
         throw Error(Errc::cannot_create_output,
-                    dir.string() + ": another ltsign serve uses this work folder");
+                    trf("{0}: another ltsign serve uses this work folder", {dir.string()}));
     }
     // Locked: whatever else is here was left by a service that was killed.
     for (const auto& entry : fs::directory_iterator(dir)) {
@@ -212,7 +217,7 @@ WorkDir::~WorkDir() {
 RequestDir::RequestDir(const fs::path& work_dir) {
     std::string name = (work_dir / "request-XXXXXX").string();
     if (::mkdtemp(name.data()) == nullptr)
-        throw Error(Errc::cannot_create_output, "cannot make a folder for the request's files");
+        throw Error(Errc::cannot_create_output, tr("cannot make a folder for the request's files"));
     m_dir = name;
 }
 
@@ -284,7 +289,7 @@ std::string sha256_hex(const std::string& text) {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     if (EVP_Digest(text.data(), text.size(), md, &len, EVP_sha256(), nullptr) != 1)
-        throw Error(Errc::internal, "SHA-256 failed");
+        throw Error(Errc::internal, tr("SHA-256 failed"));
     static const char* hex = "0123456789abcdef";
     std::string out;
     for (unsigned int i = 0; i < len; ++i) {

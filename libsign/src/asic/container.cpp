@@ -5,6 +5,7 @@
 
 #include "core/text.hpp"
 #include "crypto/digests.hpp"
+#include "ltsign/language.hpp"
 #include "xml/xades.hpp"
 #include "xml/xml_doc.hpp"
 #include "xml/xmldsig.hpp"
@@ -55,9 +56,10 @@ std::vector<Note> layout_notes(const ZipArchive& zip) {
     }
     if (!wrong.empty()) {
         notes.push_back({NoteCode::container_layout,
-                         "the \"mimetype\" entry does not follow EN 319 162-1 A.1 (" + wrong +
-                             "), so tools that recognise containers by their first bytes will "
-                             "not recognise this one; its content was read all the same"});
+                         trf("the \"mimetype\" entry does not follow EN 319 162-1 A.1 ({0}), so "
+                             "tools that recognise containers by their first bytes will not "
+                             "recognise this one; its content was read all the same",
+                             {wrong})});
     }
     return notes;
 }
@@ -196,7 +198,7 @@ core::Bytes write_manifest(const std::string& signature_uri, const std::string& 
     const EVP_MD* md = EVP_get_digestbyname(digest.c_str());
     const auto method = xml::digest_method_uri(digest);
     if (md == nullptr || !method)
-        throw Error(Errc::usage, digest + " cannot be used in a manifest");
+        throw Error(Errc::usage, trf("{0} cannot be used in a manifest", {digest}));
     for (const auto& object : covered) {
         xmlNode* ref = xml::add_element(root, xml::k_asic_ns, "asic", "DataObjectReference");
         xml::made(xmlNewProp(ref, BAD_CAST "URI", BAD_CAST object.name().c_str()));

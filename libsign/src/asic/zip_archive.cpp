@@ -9,6 +9,7 @@
 
 #include "core/text.hpp"
 #include "ltsign/error.hpp"
+#include "ltsign/language.hpp"
 
 LTSIGN_C_FREE(zip_file_t, zip_fclose);  // a read-only entry: closing it cannot fail usefully
 
@@ -68,10 +69,9 @@ class Layout {
     };
 
     [[noreturn]] void fail(const std::string& why) const {
-        throw Error(Errc::malformed_input,
-                    m_what + ": " + why +
-                        "; other ZIP readers may see other documents in it, so ltsign does not "
-                        "read it");
+        throw Error(Errc::malformed_input, trf("{0}: {1}; other ZIP readers may see other "
+                                               "documents in it, so ltsign does not read it",
+                                               {m_what, why}));
     }
 
     core::Bytes bytes(std::uint64_t at, std::size_t n) {
@@ -325,12 +325,12 @@ std::shared_ptr<const ZipArchive> ZipArchive::open(const std::filesystem::path& 
                                                    const std::string& what, const Limits& limits) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(file, ec))
-        throw Error(Errc::input_missing, what + ": no such file");
+        throw Error(Errc::input_missing, trf("{0}: no such file", {what}));
     int code = 0;
     ::zip* z = zip_open(file.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &code);
     if (z == nullptr) {
         if (code == ZIP_ER_OPEN || code == ZIP_ER_READ)
-            throw Error(Errc::input_missing, what + ": cannot be read");
+            throw Error(Errc::input_missing, trf("{0}: cannot be read", {what}));
         refuse(what, open_failure(code));
     }
     std::shared_ptr<ZipArchive> a(new ZipArchive());
@@ -401,9 +401,9 @@ class EntryReader final : public core::Reader {
 
   private:
     [[noreturn]] void fail(const std::string& why) const {
-        throw Error(Errc::malformed_input, m_archive.what() + ": the entry \"" +
-                                               core::printable(m_entry.name) +
-                                               "\" cannot be read: " + why);
+        throw Error(Errc::malformed_input,
+                    trf("{0}: the entry \"{1}\" cannot be read: {2}",
+                        {m_archive.what(), core::printable(m_entry.name), why}));
     }
     std::shared_ptr<const ZipArchive> m_keep;  // an entry's reader keeps its archive open
     const ZipArchive& m_archive;

@@ -4,6 +4,7 @@
 
 #include "core/text.hpp"
 #include "ltsign/error.hpp"
+#include "ltsign/language.hpp"
 
 namespace ltsign::asic {
 namespace {
@@ -20,7 +21,7 @@ class Writer {
             zip_error_init_with_code(&e, code);
             const std::string why = zip_error_strerror(&e);
             zip_error_fini(&e);
-            throw Error(Errc::cannot_create_output, "cannot create " + what + ": " + why);
+            throw Error(Errc::cannot_create_output, trf("cannot create {0}: {1}", {what, why}));
         }
     }
     ~Writer() {
@@ -50,9 +51,8 @@ class Writer {
 
   private:
     [[noreturn]] void fail(const std::string& why) {
-        throw Error(Errc::io, m_what + ": " + why + " (" +
-                                  zip_error_strerror(zip_get_error(m_zip)) +
-                                  "); check free space and permissions");
+        throw Error(Errc::io, trf("{0}: {1} ({2}); check free space and permissions",
+                                  {m_what, why, zip_error_strerror(zip_get_error(m_zip))}));
     }
     std::string m_what;
     ::zip* m_zip = nullptr;
@@ -86,8 +86,8 @@ void write_container(const std::filesystem::path& path, const std::string& what,
                      const std::string& mimetype, const std::vector<NewEntry>& entries) {
     for (const auto& e : entries) {
         if (auto problem = name_problem(e.name)) {
-            throw Error(Errc::usage, "\"" + core::printable(e.name) + "\" cannot name an entry (" +
-                                         *problem + ")");
+            throw Error(Errc::usage, trf("\"{0}\" cannot name an entry ({1})",
+                                         {core::printable(e.name), *problem}));
         }
     }
     Writer w(path, what);

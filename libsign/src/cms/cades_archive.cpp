@@ -9,6 +9,7 @@
 #include "cms/cms_signature.hpp"
 #include "cms/timestamp_token.hpp"
 #include "crypto/digests.hpp"
+#include "ltsign/language.hpp"
 
 namespace ltsign::cms {
 namespace {
@@ -295,7 +296,8 @@ Bytes rebuild(const SignedDataParts& p, const Edit& e) {
 
 SignedDataParts slice_or_fail(const Bytes& bytes, const std::string& what) {
     auto parts = slice_signed_data(std::make_shared<const Bytes>(as_der(bytes, what)));
-    if (!parts) throw Error(Errc::malformed_input, what + ": its SignedData cannot be sliced");
+    if (!parts)
+        throw Error(Errc::malformed_input, trf("{0}: its SignedData cannot be sliced", {what}));
     return std::move(*parts);
 }
 
@@ -303,7 +305,7 @@ SignedDataParts slice_or_fail(const Bytes& bytes, const std::string& what) {
 Bytes with_index(const Bytes& token, const Bytes& index) {
     const SignedDataParts p = slice_or_fail(token, "the archive time-stamp token");
     if (p.signers.size() != 1)
-        throw Error(Errc::internal, "a time-stamp token with several signers");
+        throw Error(Errc::internal, tr("a time-stamp token with several signers"));
     Edit e = unchanged(p);
     e.signer = 0;
     for (const auto& a : p.signers[0].unsigned_attrs) e.attrs.push_back(bytes_of(a.all));
@@ -484,9 +486,9 @@ core::Bytes add_archive_timestamp(const core::Bytes& signature, const std::strin
         const auto content_hash = content != nullptr ? content->digest(md) : std::nullopt;
         if (!content_hash) {
             throw Error(Errc::input_missing,
-                        what +
-                            " is detached: an archive time-stamp covers its document, which "
-                            "was not given",
+                        trf("{0} is detached: an archive time-stamp covers its document, which was "
+                            "not given",
+                            {what}),
                         Remedy::document);
         }
         const Bytes index = hash_index_v3(p, i, md);

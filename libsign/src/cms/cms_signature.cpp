@@ -262,10 +262,10 @@ void identify_signer(CMS_SignerInfo* si, STACK_OF(X509) * certs,
         if (f.signer_cert) break;
         if (CMS_SignerInfo_cert_cmp(si, c) == 0) {
             f.signer_cert = ossl::up_ref(c);
-            f.notes.push_back(
-                {NoteCode::signing_certificate_supplied,
-                 "the signing certificate (" + ossl::name_to_string(X509_get_subject_name(c)) +
-                     ") is not carried; it was found among the certificates supplied"});
+            f.notes.push_back({NoteCode::signing_certificate_supplied,
+                               trf("the signing certificate ({0}) is not carried; it was found "
+                                   "among the certificates supplied",
+                                   {ossl::name_to_string(X509_get_subject_name(c))})});
         }
     }
 }
@@ -309,8 +309,8 @@ void check_without_attributes(CMS_SignerInfo* si, const EVP_MD* md, Content& con
                               SignatureFacts& f) {
     f.level = SignatureLevel::cms;
     f.notes.push_back({NoteCode::no_signed_attributes,
-                       "no signed attributes: the signature covers the content directly and "
-                       "names no signing time or signing certificate"});
+                       tr("no signed attributes: the signature covers the content directly and "
+                          "names no signing time or signing certificate")});
     if (!f.signer_cert) return;
     if (auto why = content_unavailable(md, content, f.digest_algorithm)) {
         if (md == nullptr) {
@@ -398,8 +398,9 @@ void read_unsigned_attributes(CMS_SignerInfo* si, SignatureFacts& f) {
         const std::string oid = ossl::oid_text(obj, true);
         if (oid == k_archive_timestamp_v3 || oid == k_er_internal || oid == k_er_external) continue;
         f.notes.push_back(
-            {NoteCode::not_checked, std::string("unsigned attribute ") + name +
-                                        " is not verified by this version and was not used"});
+            {NoteCode::not_checked,
+             trf("unsigned attribute {0} is not verified by this version and was not used",
+                 {name})});
     }
     if (f.level == SignatureLevel::b_b && !f.timestamps.empty()) f.level = SignatureLevel::b_t;
 }
@@ -432,9 +433,8 @@ void check_with_attributes(CMS_ContentInfo* cms, CMS_SignerInfo* si, const EVP_M
     if (f.format_problem) return;
     f.level = f.binding == Binding::absent ? SignatureLevel::cms : SignatureLevel::b_b;
     if (f.binding == Binding::absent) {
-        f.notes.push_back({NoteCode::not_baseline,
-                           "no signing-certificate attribute: this is a plain CMS signature, not "
-                           "CAdES baseline"});
+        f.notes.push_back({NoteCode::not_baseline, tr("no signing-certificate attribute: this is a "
+                                                      "plain CMS signature, not CAdES baseline")});
     }
     read_unsigned_attributes(si, f);
 
@@ -688,9 +688,9 @@ ossl::Ptr<CMS_ContentInfo> parse_signed_data(const core::Bytes& given, const std
     // Co-signatures are a handful; thousands of SignerInfos are only work for the verifier.
     if (sk_CMS_SignerInfo_num(infos) > k_max_signer_infos) {
         throw Error(Errc::malformed_input,
-                    what + ": " + std::to_string(sk_CMS_SignerInfo_num(infos)) +
-                        " SignerInfos, more than the " + std::to_string(k_max_signer_infos) +
-                        " ltsign reads");
+                    trf("{0}: {1} SignerInfos, more than the {2} ltsign reads",
+                        {what, std::to_string(sk_CMS_SignerInfo_num(infos)),
+                         std::to_string(k_max_signer_infos)}));
     }
     if (auto problem =
             unsigned_header_problem(bytes, infos, econtent_nid(cms.get()) != NID_pkcs7_data)) {

@@ -51,7 +51,8 @@ validation::SignatureFacts token_facts(CMS_ContentInfo* cms_info,
         Guard() { ++depth; }
         ~Guard() { --depth; }
     } guard;
-    if (depth > 4) throw Error(Errc::malformed_input, "time-stamp tokens nested more than 4 deep");
+    if (depth > 4)
+        throw Error(Errc::malformed_input, tr("time-stamp tokens nested more than 4 deep"));
     auto all = extract_facts(cms_info, nullptr, candidates);
     validation::SignatureFacts f = std::move(all.front());
     // OCSP responses the token carries for its TSA (added by ltsign seal/renew, RFC 4998 4.2).
@@ -67,8 +68,8 @@ validation::SignatureFacts token_facts(CMS_ContentInfo* cms_info,
     f.notes.clear();
     if (supplied) {
         f.notes.push_back({NoteCode::signing_certificate_supplied,
-                           "the TSA's certificate is not in the token (made without certReq); "
-                           "it was found among the certificates supplied"});
+                           tr("the TSA's certificate is not in the token (made without certReq); "
+                              "it was found among the certificates supplied")});
     }
     f.with_candidates = nullptr;
     if (!f.signer_cert && candidates.empty()) {
@@ -180,8 +181,8 @@ std::optional<core::Bytes> token_from_response_bytes(const core::Bytes& bytes,
     const bool granted = code.size() == 1 && (code[0] == 0 || code[0] == 1);
     if (!granted || parts->size() != 2) {
         throw Error(Errc::malformed_input,
-                    what + ": a TimeStampResp without a granted token (status " +
-                        (code.size() == 1 ? std::to_string(code[0]) : std::string("?")) + ")");
+                    trf("{0}: a TimeStampResp without a granted token (status {1})",
+                        {what, (code.size() == 1 ? std::to_string(code[0]) : std::string("?"))}));
     }
     const auto& token = (*parts)[1];
     return core::Bytes(token.all.begin(), token.all.end());

@@ -7,6 +7,7 @@
 #include "crypto/ossl.hpp"
 #include "crypto/pkcs11.hpp"
 #include "crypto/signer_impl.hpp"
+#include "ltsign/language.hpp"
 
 namespace ltsign {
 namespace fs = std::filesystem;
@@ -180,35 +181,37 @@ std::string Signer::key_description() const {
 void Signer::check_usable_at(TimePoint at, Use use) const {
     const std::string who = subject();
     if (at < not_before()) {
-        throw Error(Errc::key_refused, "the certificate of " + who + " is not valid until " +
-                                           format_rfc3339(not_before()) +
-                                           "; a signature made now could never be validated");
+        throw Error(Errc::key_refused, trf("the certificate of {0} is not valid until {1}; a "
+                                           "signature made now could never be validated",
+                                           {who, format_rfc3339(not_before())}));
     }
     if (at > not_after()) {
-        throw Error(Errc::key_refused, "the certificate of " + who + " expired on " +
-                                           format_rfc3339(not_after()) +
-                                           "; renew it before signing");
+        throw Error(Errc::key_refused,
+                    trf("the certificate of {0} expired on {1}; renew it before signing",
+                        {who, format_rfc3339(not_after())}));
     }
     const uint32_t usage = X509_get_key_usage(m_impl->cert.get());
     if (usage != UINT32_MAX && (usage & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) == 0) {
-        throw Error(Errc::key_refused,
-                    "the certificate of " + who + " does not allow digital signatures (key usage)");
+        throw Error(
+            Errc::key_refused,
+            trf("the certificate of {0} does not allow digital signatures (key usage)", {who}));
     }
     if (use == Use::documents) {
         if (auto refusal = ossl::document_signing_refusal(m_impl->cert.get()))
             throw Error(Errc::key_refused,
-                        "the certificate of " + who + " cannot sign documents: " + *refusal);
+                        trf("the certificate of {0} cannot sign documents: {1}", {who, *refusal}));
     }
     const EVP_PKEY* key = X509_get0_pubkey(m_impl->cert.get());
     const int bits = EVP_PKEY_get_bits(key);
     if ((EVP_PKEY_is_a(key, "RSA") || EVP_PKEY_is_a(key, "RSA-PSS")) && bits < 2048) {
         throw Error(Errc::key_refused,
-                    "RSA keys of " + std::to_string(bits) +
-                        " bits are too weak to sign with; use 2048 bits or more");
+                    trf("RSA keys of {0} bits are too weak to sign with; use 2048 bits or more",
+                        {std::to_string(bits)}));
     }
     if (EVP_PKEY_is_a(key, "EC") && bits < 256) {
-        throw Error(Errc::key_refused, "EC keys of " + std::to_string(bits) +
-                                           " bits are too weak to sign with; use P-256 or larger");
+        throw Error(Errc::key_refused,
+                    trf("EC keys of {0} bits are too weak to sign with; use P-256 or larger",
+                        {std::to_string(bits)}));
     }
 }
 

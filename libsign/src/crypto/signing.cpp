@@ -8,6 +8,7 @@
 #include "crypto/digests.hpp"
 #include "crypto/ossl.hpp"
 #include "crypto/signer_impl.hpp"
+#include "ltsign/language.hpp"
 
 LTSIGN_C_FREE(ECDSA_SIG, ECDSA_SIG_free);
 
@@ -66,10 +67,9 @@ core::Bytes ecdsa_as(X509* cert, std::span<const unsigned char> value, EcdsaEnco
     core::Bytes as_raw = raw ? core::Bytes(value.begin(), value.end()) : der_to_raw(value, half);
     ossl::clear_errors();
     if (as_raw.empty()) {
-        throw Error(Errc::key_refused,
-                    "the signature value is not an ECDSA value for this certificate's key (DER, "
-                    "or r and s of " +
-                        std::to_string(half) + " bytes each)");
+        throw Error(Errc::key_refused, trf("the signature value is not an ECDSA value for this "
+                                           "certificate's key (DER, or r and s of {0} bytes each)",
+                                           {std::to_string(half)}));
     }
     return encoding == EcdsaEncoding::raw ? as_raw : raw_to_der(as_raw);
 }
@@ -78,8 +78,8 @@ core::Bytes sign_with_key(const detail::SignerImpl& signer, std::span<const unsi
                           const EVP_MD* md, RsaPadding padding, EcdsaEncoding encoding) {
     if (!signer.key) {
         throw Error(Errc::usage,
-                    "this signer has only a certificate, its key is elsewhere: prepare the "
-                    "signature, have the key sign it, then complete it");
+                    tr("this signer has only a certificate, its key is elsewhere: prepare the "
+                       "signature, have the key sign it, then complete it"));
     }
     ossl::clear_errors();
     ossl::Ptr<EVP_MD_CTX> ctx(EVP_MD_CTX_new());

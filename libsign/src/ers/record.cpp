@@ -5,12 +5,14 @@
 #include "cms/cades_archive.hpp"
 #include "core/der.hpp"
 #include "crypto/digests.hpp"
+#include "ltsign/language.hpp"
 
 namespace ltsign::ers {
 namespace {
 
 [[noreturn]] void bad(const std::string& what, const std::string& why) {
-    throw Error(Errc::malformed_input, what + ": not a valid RFC 4998 evidence record: " + why);
+    throw Error(Errc::malformed_input,
+                trf("{0}: not a valid RFC 4998 evidence record: {1}", {what, why}));
 }
 
 // Calls `each` for every TLV inside a constructed value, in order, without collecting them (a
@@ -156,8 +158,10 @@ EvidenceRecord decode_der(std::shared_ptr<const Bytes> input, const std::string&
         } else {
             number = "of " + std::to_string(version.value.size()) + " bytes";
         }
-        throw Error(Errc::malformed_input, what + ": unsupported evidence-record version " +
-                                               number + " (ltsign reads version 1, RFC 4998)");
+        throw Error(
+            Errc::malformed_input,
+            trf("{0}: unsupported evidence-record version {1} (ltsign reads version 1, RFC 4998)",
+                {what, number}));
     }
     EvidenceRecord rec;
     rec.storage.push_back(input);  // every view below points into it
@@ -370,7 +374,8 @@ std::pair<const EVP_MD*, Bytes> token_imprint(ByteView token) {
     ossl::Ptr<PKCS7> p7(d2i_PKCS7(nullptr, &p, static_cast<long>(token.size())));
     ossl::Ptr<TS_TST_INFO> tst(p7 ? PKCS7_to_TS_TST_INFO(p7.get()) : nullptr);
     ossl::clear_errors();
-    if (!tst) throw Error(Errc::malformed_input, "an archive time-stamp's token cannot be read");
+    if (!tst)
+        throw Error(Errc::malformed_input, tr("an archive time-stamp's token cannot be read"));
     TS_MSG_IMPRINT* mi = TS_TST_INFO_get_msg_imprint(tst.get());
     const ASN1_OBJECT* alg = nullptr;
     X509_ALGOR_get0(&alg, nullptr, nullptr, TS_MSG_IMPRINT_get_algo(mi));

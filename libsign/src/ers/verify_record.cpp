@@ -5,6 +5,7 @@
 #include "cms/timestamp_token.hpp"
 #include "crypto/digests.hpp"
 #include "ers/hash_tree.hpp"
+#include "ltsign/language.hpp"
 #include "xml/xml_doc.hpp"
 
 namespace ltsign::ers {
@@ -51,10 +52,10 @@ void check_renewal_work(const EvidenceRecord& rec, const std::string& what_chain
     const std::size_t limit = 8 * total + (64u << 20);
     if (work > limit) {
         throw Error(Errc::malformed_input,
-                    what_chains + ": checking its " + std::to_string(rec.chains.size()) +
-                        " hash-tree renewals would hash " + std::to_string(work >> 20) +
-                        " MiB, more than ltsign allows for a record of this size (" +
-                        std::to_string(limit >> 20) + " MiB)");
+                    trf("{0}: checking its {1} hash-tree renewals would hash {2} MiB, more than "
+                        "ltsign allows for a record of this size ({3} MiB)",
+                        {what_chains, std::to_string(rec.chains.size()), std::to_string(work >> 20),
+                         std::to_string(limit >> 20)}));
     }
 }
 
@@ -330,9 +331,9 @@ validation::EvidenceRecordFacts record_facts_of_chains(const EvidenceRecord& rec
         if (facts.chains.back().md == nullptr) break;
     }
     if (xml && !rec.schema_validated) {
-        facts.notes.push_back({NoteCode::schema_not_performed,
-                               "schema validation was not performed: no standard schemas installed "
-                               "(LTSIGN_SCHEMA_DIR)"});
+        facts.notes.push_back(
+            {NoteCode::schema_not_performed, tr("schema validation was not performed: no standard "
+                                                "schemas installed (LTSIGN_SCHEMA_DIR)")});
     }
     return facts;
 }

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "crypto/digests.hpp"
+#include "ltsign/language.hpp"
 #include "xml/xml_doc.hpp"
 
 namespace ltsign::ers {
@@ -22,7 +23,8 @@ constexpr std::array<std::pair<int, const char*>, 8> k_digest_uris{{
 }};
 
 [[noreturn]] void bad(const std::string& what, const std::string& why) {
-    throw Error(Errc::malformed_input, what + ": not a valid RFC 6283 evidence record: " + why);
+    throw Error(Errc::malformed_input,
+                trf("{0}: not a valid RFC 6283 evidence record: {1}", {what, why}));
 }
 
 // Elements carrying Order="n" (RFC 6283 3.1), sorted by it; duplicates or non-numbers refused.
@@ -130,7 +132,7 @@ std::string digest_uri(int nid) {
     for (const auto& [n, uri] : k_digest_uris) {
         if (n == nid) return uri;
     }
-    throw Error(Errc::usage, "no XML identifier for this digest algorithm");
+    throw Error(Errc::usage, tr("no XML identifier for this digest algorithm"));
 }
 
 int digest_nid_from_uri(const std::string& uri) {
@@ -150,7 +152,7 @@ Bytes piece_of(xmlDoc* doc, xmlNode* seq, xmlNode* child, const std::string& met
     Trimmed trimmed(seq, std::vector<xmlNode*>{child});
     Bytes all = xml::canonicalize(doc, seq, method);
     if (all.size() < start_size + end_size)
-        throw Error(Errc::internal, "an unexpected canonical form of ArchiveTimeStampSequence");
+        throw Error(Errc::internal, tr("an unexpected canonical form of ArchiveTimeStampSequence"));
     return Bytes(all.begin() + static_cast<std::ptrdiff_t>(start_size),
                  all.end() - static_cast<std::ptrdiff_t>(end_size));
 }
@@ -193,7 +195,7 @@ std::vector<Bytes> renewal_hashes(xmlDoc* doc, xmlNode* seq, const std::vector<x
         }();
         std::size_t split = empty.size();
         while (split > 1 && !(empty[split - 2] == '<' && empty[split - 1] == '/')) --split;
-        if (split <= 1) throw Error(Errc::internal, "no end tag in a canonical form");
+        if (split <= 1) throw Error(Errc::internal, tr("no end tag in a canonical form"));
         const std::size_t start_size = split - 2;
         const ByteView start(empty.data(), start_size),
             end(empty.data() + start_size, empty.size() - start_size);
@@ -287,6 +289,13 @@ bool looks_like_xml_record(std::span<const unsigned char> bytes) {
            head.find(k_ers_ns) != std::string_view::npos;
 }
 
+// The decoded bytes are reserved up front: growing would move what earlier views point into.
+namespace {
+[[noreturn]] void outgrew_buffer() {
+    throw Error(Errc::internal, tr("the evidence record's decoded bytes outgrew their buffer"));
+}
+}  // namespace
+
 EvidenceRecord decode_xml(std::span<const unsigned char> bytes, const std::string& what) {
     auto doc = xml::parse(bytes, what);
     xmlNode* root = xmlDocGetRootElement(doc.get());
@@ -304,8 +313,7 @@ EvidenceRecord decode_xml(std::span<const unsigned char> bytes, const std::strin
     rec.storage.push_back(decoded);
     rec.storage.push_back(canonical);
     const auto keep_decoded = [&](const Bytes& b) {
-        if (decoded->size() + b.size() > decoded->capacity())
-            throw Error(Errc::internal, "the evidence record's decoded bytes outgrew their buffer");
+        if (decoded->size() + b.size() > decoded->capacity()) outgrew_buffer();
         decoded->insert(decoded->end(), b.begin(), b.end());
         return ByteView(decoded->data() + decoded->size() - b.size(), b.size());
     };
@@ -316,8 +324,10 @@ EvidenceRecord decode_xml(std::span<const unsigned char> bytes, const std::strin
     if (version != "1.0" && version != "1" && version != "1.00") {
         if (version.empty()) bad(what, "the EvidenceRecord has no Version attribute");
         const std::string shown = version.size() > 20 ? version.substr(0, 20) + "..." : version;
-        throw Error(Errc::malformed_input, what + ": unsupported evidence-record version " + shown +
-                                               " (ltsign reads version 1.0, RFC 6283)");
+        throw Error(
+            Errc::malformed_input,
+            trf("{0}: unsupported evidence-record version {1} (ltsign reads version 1.0, RFC 6283)",
+                {what, shown}));
     }
     const auto schema = xml::validate(doc.get(), "rfc6283_ers.xsd");
     if (schema.problem) bad(what, "schema: " + *schema.problem);

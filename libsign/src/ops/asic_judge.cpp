@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "core/text.hpp"
+#include "ltsign/language.hpp"
 #include "ops/container.hpp"
 #include "validation/evidence.hpp"
 
@@ -57,9 +58,9 @@ void judge_container(Evidence& evidence, const std::filesystem::path&,
         report.signatures.push_back(validation::evaluate(ce.tokens[i], context, at));
         report.signatures.back().notes.push_back(
             {NoteCode::timestamp_token_only,
-             ce.token_items[i].entry +
-                 " is an RFC 3161 time-stamp token: it proves that what it covers existed at "
-                 "its time, never who signed it"});
+             trf("{0} is an RFC 3161 time-stamp token: it proves that what it covers existed at "
+                 "its time, never who signed it",
+                 {ce.token_items[i].entry})});
         items.push_back(&ce.token_items[i]);
     }
     for (std::size_t i = 0; i < ce.records.size(); ++i) {

@@ -8,6 +8,7 @@
 
 #include "core/text.hpp"
 #include "ers/verify_record.hpp"
+#include "ltsign/language.hpp"
 #include "ops/container.hpp"
 #include "validation/evidence.hpp"
 
@@ -37,7 +38,7 @@ class View {
     core::Bytes bytes(const std::string& name) const {
         if (auto it = m_overrides.find(name); it != m_overrides.end()) return it->second;
         const auto* e = m_c.zip().find(name);
-        if (e == nullptr) throw Error(Errc::internal, name + " is not in the container");
+        if (e == nullptr) throw Error(Errc::internal, trf("{0} is not in the container", {name}));
         return m_c.zip().read(*e, core::k_max_signature_file);
     }
 
@@ -63,7 +64,7 @@ const FormatEntry& entry_named(std::string_view name) {
     for (const auto& f : formats()) {
         if (f.name == name) return f;
     }
-    throw Error(Errc::internal, "no format entry " + std::string(name));
+    throw Error(Errc::internal, trf("no format entry {0}", {std::string(name)}));
 }
 
 // A manifest as read: its name, content and what it says; or why it could not be read.
@@ -295,8 +296,8 @@ void extract_records(Extraction& x) {
         // A record holds digests: which name each document had is not part of what it proves
         // (the manifest naming them is covered by nothing), unlike a signature's manifest.
         facts.notes.push_back({NoteCode::record_summary,
-                               "the record proves the content of the entries it covers, not "
-                               "their names: an entry renamed since would still pass"});
+                               tr("the record proves the content of the entries it covers, not "
+                                  "their names: an entry renamed since would still pass")});
         x.ce->records.push_back(std::move(facts));
         x.ce->record_items.push_back({name, covers});
     }
@@ -350,9 +351,9 @@ void list_entries(Extraction& x) {
     for (const auto* e : c.entries_of(Role::data)) x.ce->entries.push_back({e->name, e->size, {}});
     for (const auto* e : c.entries_of(Role::other)) {
         x.ce->notes.push_back(
-            {NoteCode::not_checked, "the entry \"" + core::printable(e->name) +
-                                        "\" in META-INF is not one EN 319 162-1 defines for "
-                                        "signatures; it was not examined"});
+            {NoteCode::not_checked, trf("the entry \"{0}\" in META-INF is not one EN 319 162-1 "
+                                        "defines for signatures; it was not examined",
+                                        {core::printable(e->name)})});
     }
 }
 

@@ -15,6 +15,7 @@
 #include "core/text.hpp"
 #include "crypto/digests.hpp"
 #include "crypto/ossl.hpp"
+#include "ltsign/language.hpp"
 #include "xml/xml_doc.hpp"
 
 namespace ltsign::ops {
@@ -172,9 +173,9 @@ MetsDocument read_mets(const fs::path& file, const std::string& what, const std:
     const xml::Doc doc = xml::parse(bytes, what);
     xmlNode* root = xmlDocGetRootElement(doc.get());
     if (root == nullptr || !is_mets(root, "mets")) {
-        throw Error(
-            Errc::malformed_input,
-            what + " is not a METS document (its root is not mets:mets in " + k_mets_ns + ")");
+        throw Error(Errc::malformed_input,
+                    trf("{0} is not a METS document (its root is not mets:mets in {1})",
+                        {what, k_mets_ns}));
     }
     MetsDocument out;
     out.objid = xml::attribute(root, "OBJID");

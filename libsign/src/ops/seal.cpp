@@ -14,6 +14,7 @@
 #include "ers/verify_record.hpp"
 #include "ers/xml_record.hpp"
 #include "ltsign/evidence.hpp"
+#include "ltsign/language.hpp"
 #include "ops/services.hpp"
 #include "tsp/tsp_client.hpp"
 #include "xml/xml_doc.hpp"
@@ -40,7 +41,8 @@ std::vector<core::ListedFile> collect(const std::vector<fs::path>& inputs,
         return relative == "manifest.json" || name.ends_with(".ers") || name.ends_with(".ers.xml");
     };
     auto files = core::list_files(inputs, list);
-    if (files.empty()) throw Error(Errc::input_missing, "no files to seal in the folders given");
+    if (files.empty())
+        throw Error(Errc::input_missing, tr("no files to seal in the folders given"));
     return files;
 }
 
@@ -79,11 +81,11 @@ SealTargets plan_targets(const std::vector<core::ListedFile>& listed, const fs::
     core::refuse_link(t.manifest_record);
     for (std::size_t i = 0; i < t.records.size(); ++i) {
         if (t.records[i] == t.manifest_record) {
-            throw Error(Errc::usage,
-                        core::printable(listed[i].file) +
-                            ": a document named manifest.json at the top of the folder would "
-                            "share its record with the manifest's; seal its folder from one "
-                            "level up, or rename it");
+            throw Error(
+                Errc::usage,
+                trf("{0}: a document named manifest.json at the top of the folder would share its "
+                    "record with the manifest's; seal its folder from one level up, or rename it",
+                    {core::printable(listed[i].file)}));
         }
     }
     if (overwrite) return t;
@@ -92,9 +94,10 @@ SealTargets plan_targets(const std::vector<core::ListedFile>& listed, const fs::
     std::error_code ec;
     for (const fs::path& target : all) {
         if (fs::exists(fs::symlink_status(target, ec))) {
-            throw Error(Errc::cannot_create_output,
-                        core::printable(target) + " already exists; choose another output folder",
-                        Remedy::overwrite);
+            throw Error(
+                Errc::cannot_create_output,
+                trf("{0} already exists; choose another output folder", {core::printable(target)}),
+                Remedy::overwrite);
         }
     }
     return t;

@@ -14,6 +14,7 @@
 #include "crypto/digests.hpp"
 #include "crypto/signer_impl.hpp"
 #include "crypto/signing.hpp"
+#include "ltsign/language.hpp"
 #include "pdf/pades_verify.hpp"
 #include "pdf/pdf_file.hpp"
 #include "xml/xades.hpp"
@@ -245,9 +246,8 @@ JwsAlgorithm jws_algorithm(EVP_PKEY* key) {
             (std::string(group) == "prime256v1" || std::string(group) == "P-256"))
             return {"ES256", RsaPadding::pkcs1_v15};
     }
-    throw Error(Errc::key_refused,
-                "the archive key must be RSA or EC P-256 to sign RFC 9321 tokens with SHA-256 "
-                "(RS256, PS256, ES256)");
+    throw Error(Errc::key_refused, tr("the archive key must be RSA or EC P-256 to sign RFC 9321 "
+                                      "tokens with SHA-256 (RS256, PS256, ES256)"));
 }
 
 std::string result_of(Indication i) {
@@ -299,7 +299,7 @@ std::vector<SignatureBinding> bindings_of(const fs::path& file,
 std::string make_svt(const SignatureBinding& binding, const SignatureReport& report,
                      const Signer& archive, const SvtIssue& issue) {
     const auto& key = detail::impl(archive);
-    if (!key.key) throw Error(Errc::usage, "SVTs need the archive's private key");
+    if (!key.key) throw Error(Errc::usage, tr("SVTs need the archive's private key"));
     const JwsAlgorithm alg = jws_algorithm(key.key.get());
 
     nlohmann::json sig_ref = {{"sig_hash", b64(binding.sig_hash)},
@@ -336,7 +336,8 @@ std::string make_svt(const SignatureBinding& binding, const SignatureReport& rep
     if (!times.empty()) sig["time_val"] = times;
 
     unsigned char id[16];
-    if (RAND_bytes(id, sizeof id) != 1) throw Error(Errc::internal, "no random bytes for a jti");
+    if (RAND_bytes(id, sizeof id) != 1)
+        throw Error(Errc::internal, tr("no random bytes for a jti"));
     const nlohmann::json claims = {{"jti", ossl::to_hex(id, sizeof id)},
                                    {"iss", issue.issuer},
                                    {"iat", seconds_of(issue.issued_at)},

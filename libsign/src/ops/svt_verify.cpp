@@ -8,6 +8,7 @@
 
 #include "core/text.hpp"
 #include "crypto/digests.hpp"
+#include "ltsign/language.hpp"
 #include "ops/formats.hpp"
 #include "ops/svt.hpp"
 
@@ -88,10 +89,11 @@ validation::CheckResult binding_check(const ParsedSvt& token, const fs::path& si
         if (have.ref != want.ref)
             return {Check::failed, "the signed data reference " + want.ref + " differs"};
         if (have.hash.empty()) {
-            notes.push_back({NoteCode::not_checked,
-                             "the signed document " + core::printable(want.ref) +
-                                 " was not given, so its hash in the token was not compared; "
-                                 "the token's binding to the signature itself was checked"});
+            notes.push_back(
+                {NoteCode::not_checked,
+                 trf("the signed document {0} was not given, so its hash in the token was not "
+                     "compared; the token's binding to the signature itself was checked",
+                     {core::printable(want.ref)})});
             continue;
         }
         if (have.hash != want.hash)
@@ -148,11 +150,10 @@ validation::SignatureFacts token_facts(const std::string& line, const Input& in,
     const std::string file = ext_value(token.claims_json, "file");
     f.notes.push_back(
         {NoteCode::ingest_recorded,
-         "the token records " + token.result + " for " +
-             (file.empty() ? std::string("its signature") : core::printable(file)) +
-             (token.message.empty() ? "" : " (" + core::printable(token.message) + ")") +
-             ", issued by " + core::printable(token.issuer) + " at " +
-             format_rfc3339(*token.issued_at)});
+         trf("the token records {0} for {1}{2}, issued by {3} at {4}",
+             {token.result, file.empty() ? tr("its signature") : core::printable(file),
+              (token.message.empty() ? "" : " (" + core::printable(token.message) + ")"),
+              core::printable(token.issuer), format_rfc3339(*token.issued_at)})});
     (void)in;
     return f;
 }
@@ -164,7 +165,8 @@ Evidence svt_evidence(const Input& in, const validation::DataObjects& objects) {
     ev.format = FileFormat::svt;
     for (const auto& line : svt_lines(*in.bytes))
         ev.signatures.push_back(token_facts(line, in, objects));
-    if (ev.signatures.empty()) throw Error(Errc::malformed_input, in.what + ": holds no token");
+    if (ev.signatures.empty())
+        throw Error(Errc::malformed_input, trf("{0}: holds no token", {in.what}));
     return ev;
 }
 

@@ -7,6 +7,7 @@
 #include "crypto/digests.hpp"
 #include "crypto/signer_impl.hpp"
 #include "crypto/signing.hpp"
+#include "ltsign/language.hpp"
 #include "ltsign/pending.hpp"
 #include "ops/container.hpp"
 #include "ops/services.hpp"
@@ -82,8 +83,10 @@ core::Bytes from_hex(const std::string& hex) {
 }
 
 [[noreturn]] void changed(const std::string& what, const std::string& why) {
-    throw Error(Errc::malformed_input, what + ": not a pending signature ltsign can complete (" +
-                                           why + "); prepare the signature again");
+    throw Error(
+        Errc::malformed_input,
+        trf("{0}: not a pending signature ltsign can complete ({1}); prepare the signature again",
+            {what, why}));
 }
 
 const json& field(const json& j, const char* name, json::value_t type, const std::string& what) {
@@ -330,7 +333,8 @@ void prepare_pdf(PendingSignature::Impl& p, const fs::path& file, const Signer& 
                  const SignOptions& options) {
     const auto bytes = core::read_file(file, core::k_max_signature_file);
     if (!pdf::looks_like_pdf(bytes))
-        throw Error(Errc::malformed_input, file.string() + ": not a PDF; PAdES signs PDFs");
+        throw Error(Errc::malformed_input,
+                    trf("{0}: not a PDF; PAdES signs PDFs", {file.string()}));
     pdf::NewSignature sig;
     sig.when = p.signing_time;
     sig.reserve = pdf::contents_reserve(signer, options, file.string());
@@ -353,10 +357,10 @@ PendingSignature prepare_signature(const fs::path& file, const Signer& signer,
                                    const SignOptions& options, std::chrono::seconds valid_for) {
     if (options.level != Level::b && options.level != Level::t)
         throw Error(Errc::usage,
-                    "a prepared signature is completed at level B or T; extend it after");
+                    tr("a prepared signature is completed at level B or T; extend it after"));
     std::error_code ec;
     if (!fs::is_regular_file(file, ec))
-        throw Error(Errc::input_missing, file.string() + ": no such file; check the path");
+        throw Error(Errc::input_missing, trf("{0}: no such file; check the path", {file.string()}));
     auto p = pending_for(signer, options, valid_for);
     p->format = options.format;
     p->packaging = options.packaging;
@@ -389,28 +393,26 @@ namespace {
 void check_completion(const PendingSignature::Impl& p, const CompleteOptions& options) {
     const TimePoint now = options.now.value_or(now_utc());
     if (now > p.expires) {
-        throw Error(Errc::malformed_input, "the pending signature expired at " +
-                                               format_rfc3339(p.expires) + " (prepared at " +
-                                               format_rfc3339(p.created) +
-                                               "); prepare the signature again");
+        throw Error(Errc::malformed_input,
+                    trf("the pending signature expired at {0} (prepared at {1}); prepare the "
+                        "signature again",
+                        {format_rfc3339(p.expires), format_rfc3339(p.created)}));
     }
     if (options.certificate) {
         const auto certs = ossl::load_certificates(*options.certificate);
         if (ossl::sha256_hex(certs.front().get()) != p.certificate_sha256) {
             throw Error(Errc::key_refused,
-                        options.certificate->string() +
-                            ": not the certificate the signature was prepared for (" +
-                            p.certificate_subject + ")",
+                        trf("{0}: not the certificate the signature was prepared for ({1})",
+                            {options.certificate->string(), p.certificate_subject}),
                         Remedy::certificate);
         }
     }
     if (options.document) {
         const auto digest = crypto::digest_file(crypto::evp_md(p.digest), *options.document);
         if (digest != p.document_digest) {
-            throw Error(Errc::malformed_input,
-                        options.document->string() +
-                            ": not the document the signature was prepared for (" +
-                            p.document_name + "): its digest differs");
+            throw Error(Errc::malformed_input, trf("{0}: not the document the signature was "
+                                                   "prepared for ({1}): its digest differs",
+                                                   {options.document->string(), p.document_name}));
         }
     }
 }
@@ -451,7 +453,7 @@ PendingSignature prepare_container_signature(const std::vector<fs::path>& files,
                                              const Signer& signer, const SignOptions& options,
                                              const ContainerOptions& container,
                                              std::chrono::seconds valid_for) {
-    if (files.empty()) throw Error(Errc::usage, "a container needs a document");
+    if (files.empty()) throw Error(Errc::usage, tr("a container needs a document"));
     auto p = pending_for(signer, options, valid_for);
     p->format = container.signature;
     p->container = container.type == ContainerType::asic_s ? "asic-s" : "asic-e";
@@ -484,7 +486,7 @@ SignedObject complete_signature(const PendingSignature& pending, std::span<const
     how.digest = p.digest;
     how.rsa_padding = p.padding;
     if (p.level == Level::t && !options.tsa)
-        throw Error(Errc::usage, "level T needs a time-stamping authority", Remedy::tsa);
+        throw Error(Errc::usage, tr("level T needs a time-stamping authority"), Remedy::tsa);
     const auto tokens = options.tsa ? ops::token_source(*options.tsa) : cms::TokenSource{};
     std::vector<core::Bytes> chain;
     for (const auto& f : options.chain) {

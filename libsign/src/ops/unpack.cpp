@@ -15,6 +15,7 @@
 #include "core/file_io.hpp"
 #include "core/text.hpp"
 #include "ltsign/error.hpp"
+#include "ltsign/language.hpp"
 
 namespace ltsign::ops {
 namespace fs = std::filesystem;
@@ -25,8 +26,8 @@ constexpr std::size_t k_max_entries = 1'000'000;
 constexpr std::uint64_t k_max_total = 1ull << 40;  // 1 TiB, as the ZIP limits
 
 [[noreturn]] void refuse(const fs::path& archive, const std::string& why) {
-    throw Error(Errc::malformed_input,
-                core::printable(archive.filename()) + ": " + why + "; the package is refused");
+    throw Error(Errc::malformed_input, trf("{0}: {1}; the package is refused",
+                                           {core::printable(archive.filename()), why}));
 }
 
 // A file created for the entry `name` below `dest`, never through an existing file or link.
@@ -35,7 +36,7 @@ class EntryFile {
     EntryFile(const fs::path& dest, const std::string& name) : m_path(dest / fs::path(name)) {
         fs::create_directories(m_path.parent_path());
         m_fd = ::open(m_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (m_fd < 0) throw Error(Errc::io, "cannot create " + core::printable(m_path));
+        if (m_fd < 0) throw Error(Errc::io, trf("cannot create {0}", {core::printable(m_path)}));
     }
     ~EntryFile() {
         if (m_fd >= 0) ::close(m_fd);
@@ -45,7 +46,7 @@ class EntryFile {
     void write(const unsigned char* data, std::size_t n) {
         while (n > 0) {
             const auto w = ::write(m_fd, data, n);
-            if (w <= 0) throw Error(Errc::io, "cannot write " + core::printable(m_path));
+            if (w <= 0) throw Error(Errc::io, trf("cannot write {0}", {core::printable(m_path)}));
             data += w;
             n -= static_cast<std::size_t>(w);
         }
@@ -130,7 +131,8 @@ class TarReader {
   public:
     TarReader(const fs::path& archive, const fs::path& dest)
         : m_archive(archive), m_dest(dest), m_in(archive, std::ios::binary) {
-        if (!m_in) throw Error(Errc::input_missing, "cannot read " + core::printable(archive));
+        if (!m_in)
+            throw Error(Errc::input_missing, trf("cannot read {0}", {core::printable(archive)}));
     }
 
     void run() {

@@ -183,14 +183,14 @@ core::Bytes cms_of(const Checked& c, const std::string& what) {
         d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(bytes.size())));
     ossl::clear_errors();
     if (!parsed)
-        throw Error(Errc::malformed_input, what + ": its /Contents holds no CMS SignedData");
+        throw Error(Errc::malformed_input,
+                    trf("{0}: its /Contents holds no CMS SignedData", {what}));
     auto used = static_cast<std::size_t>(p - bytes.data());
     if (std::any_of(bytes.begin() + static_cast<std::ptrdiff_t>(used), bytes.end(),
                     [](unsigned char b) { return b != 0; })) {
-        throw Error(Errc::malformed_input,
-                    what +
-                        ": its /Contents holds bytes after the CMS SignedData other than the "
-                        "zero padding");
+        throw Error(Errc::malformed_input, trf("{0}: its /Contents holds bytes after the CMS "
+                                               "SignedData other than the zero padding",
+                                               {what}));
     }
     return core::Bytes(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(used));
 }
@@ -297,17 +297,20 @@ std::string change_list(const std::vector<Change>& changes, Change::Kind kind) {
 void describe_coverage(const Checked& c, std::size_t revisions, std::size_t file_size,
                        SignatureFacts& f) {
     if (c.revision == 0) return;
-    const std::string what = f.is_timestamp ? "time-stamp" : "signature";
+    const std::string what = f.is_timestamp ? tr("the time-stamp") : tr("the signature");
     f.notes.push_back(
         {NoteCode::pdf_revision,
-         "it covers revision " + std::to_string(c.revision) + " of " + std::to_string(revisions) +
-             " (bytes 0 to " + std::to_string(c.end) + " of " + std::to_string(file_size) + ")" +
-             (c.end == file_size ? ", the whole file"
-                                 : "; that revision can be extracted to see exactly what was "
-                                   "signed")});
+         c.end == file_size
+             ? trf("it covers revision {0} of {1} (bytes 0 to {2} of {3}), the whole file",
+                   {std::to_string(c.revision), std::to_string(revisions), std::to_string(c.end),
+                    std::to_string(file_size)})
+             : trf("it covers revision {0} of {1} (bytes 0 to {2} of {3}); that revision can be "
+                   "extracted to see exactly what was signed",
+                   {std::to_string(c.revision), std::to_string(revisions), std::to_string(c.end),
+                    std::to_string(file_size)})});
     if (auto allowed = change_list(c.changes, Change::Kind::allowed); !allowed.empty()) {
         f.notes.push_back({NoteCode::pdf_changes,
-                           "changes made after the " + what + " that it permits: " + allowed});
+                           trf("changes made after {0} that it permits: {1}", {what, allowed})});
     }
     auto pages = change_list(c.changes, Change::Kind::pages);
     auto undefined = change_list(c.changes, Change::Kind::undefined);
@@ -316,8 +319,9 @@ void describe_coverage(const Checked& c, std::size_t revisions, std::size_t file
                            "): the document shown is not the one that was signed";
     }
     if (!undefined.empty()) {
-        f.notes.push_back({NoteCode::pdf_changes, "changes made after the " + what +
-                                                      " that it does not permit: " + undefined});
+        f.notes.push_back(
+            {NoteCode::pdf_changes,
+             trf("changes made after {0} that it does not permit: {1}", {what, undefined})});
         f.constraints_problem = "the document was changed after the " + what +
                                 " was made in ways it does not permit (" + undefined +
                                 "): what the document shows may differ from what was signed, "
@@ -358,13 +362,13 @@ std::vector<SignatureFacts> pades_facts(std::shared_ptr<const core::Bytes> file,
     Document doc(*file, what);
     auto fields = signature_fields(doc);
     if (fields.empty()) {
-        throw Error(Errc::malformed_input,
-                    what +
-                        ": a PDF without any signature or document time-stamp; nothing to "
-                        "verify");
+        throw Error(
+            Errc::malformed_input,
+            trf("{0}: a PDF without any signature or document time-stamp; nothing to verify",
+                {what}));
     }
     auto ends = revision_ends(*file);
-    if (ends.empty()) throw Error(Errc::malformed_input, what + ": a PDF without %%EOF");
+    if (ends.empty()) throw Error(Errc::malformed_input, trf("{0}: a PDF without %%EOF", {what}));
     const int permission = docmdp_permission(doc);
     auto dss = dss_of(doc);
     auto pdfa = pdfa_claim(doc);
@@ -394,8 +398,9 @@ std::vector<SignatureFacts> pades_facts(std::shared_ptr<const core::Bytes> file,
             set_level(c, checked, item_count(dss), f);
             describe_coverage(c, ends.size(), file->size(), f);
             if (pdfa) {
-                f.notes.push_back({NoteCode::pdf_a, "the document claims " + *pdfa +
-                                                        " conformance (not checked here)"});
+                f.notes.push_back(
+                    {NoteCode::pdf_a,
+                     trf("the document claims {0} conformance (not checked here)", {*pdfa})});
             }
             out.push_back(std::move(f));
         }
@@ -439,8 +444,8 @@ std::vector<InspectField> pades_inspect(std::shared_ptr<const core::Bytes> file,
 core::Bytes revision(std::span<const unsigned char> file, const std::string& what, int n) {
     auto ends = revision_ends(file);
     if (n < 1 || static_cast<std::size_t>(n) > ends.size()) {
-        throw Error(Errc::usage, what + " has " + std::to_string(ends.size()) +
-                                     " revision(s); there is no revision " + std::to_string(n));
+        throw Error(Errc::usage, trf("{0} has {1} revision(s); there is no revision {2}",
+                                     {what, std::to_string(ends.size()), std::to_string(n)}));
     }
     auto end = ends[static_cast<std::size_t>(n) - 1];
     return core::Bytes(file.begin(), file.begin() + static_cast<std::ptrdiff_t>(end));

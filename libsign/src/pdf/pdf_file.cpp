@@ -6,6 +6,7 @@
 #include <set>
 
 #include "ltsign/error.hpp"
+#include "ltsign/language.hpp"
 
 namespace ltsign::pdf {
 namespace {
@@ -144,8 +145,9 @@ struct FieldWalk {
         if (type == "/Sig" && value.isDictionary() && !known) {
             if (found.size() == k_max_signatures) {
                 throw Error(Errc::malformed_input,
-                            doc.what() + ": more than " + std::to_string(k_max_signatures) +
-                                " signatures; ltsign verifies at most that many in one PDF");
+                            trf("{0}: more than {1} signatures; ltsign verifies at most that many "
+                                "in one PDF",
+                                {doc.what(), std::to_string(k_max_signatures)}));
             }
             found.push_back(read_signature(doc, xref, value, name));
         } else if (type == "/Sig" && !value.isNull() && !value.isDictionary() && !known) {
@@ -169,9 +171,9 @@ void collect(QPDFObjectHandle array, std::set<QPDFObjGen>& seen, std::vector<cor
         out.push_back(decoded(item, k_max_dss_item, what + ": a DSS entry"));
         total += out.back().size();
         if (total > k_max_dss_total) {
-            throw Error(Errc::malformed_input, what + ": the DSS holds more than " +
-                                                   std::to_string(k_max_dss_total >> 20) +
-                                                   " MiB; no genuine one does");
+            throw Error(Errc::malformed_input,
+                        trf("{0}: the DSS holds more than {1} MiB; no genuine one does",
+                            {what, std::to_string(k_max_dss_total >> 20)}));
         }
     }
 }
@@ -204,11 +206,11 @@ core::Bytes decoded(QPDFObjectHandle stream, std::size_t limit, const std::strin
         sink.over = true;
     }
     if (sink.over) {
-        throw Error(Errc::malformed_input, what + " decodes to more than " +
-                                               std::to_string(limit >> 20) +
-                                               " MiB; ltsign refuses it (a compression bomb?)");
+        throw Error(Errc::malformed_input,
+                    trf("{0} decodes to more than {1} MiB; ltsign refuses it (a compression bomb?)",
+                        {what, std::to_string(limit >> 20)}));
     }
-    if (!filtered) throw Error(Errc::malformed_input, what + " cannot be decoded");
+    if (!filtered) throw Error(Errc::malformed_input, trf("{0} cannot be decoded", {what}));
     return sink.take();
 }
 
@@ -246,9 +248,9 @@ std::vector<std::string> find_ambiguities(Document& doc) {
                                   doc.what() + ": object stream " + std::to_string(number));
         total += data.size();
         if (total > k_max_object_streams)
-            throw Error(Errc::malformed_input, doc.what() +
-                                                   ": its object streams decode to more "
-                                                   "than ltsign reads");
+            throw Error(
+                Errc::malformed_input,
+                trf("{0}: its object streams decode to more than ltsign reads", {doc.what()}));
         auto n = stream.getDict().getKey("/N");
         const long long count = n.isInteger() ? n.getIntValue() : 0;
         // The header: count pairs "object-number offset".
@@ -282,7 +284,8 @@ void guarded(const std::string& what, const std::function<void()>& body) {
     } catch (const Error&) {
         throw;
     } catch (const std::exception& e) {
-        throw Error(Errc::malformed_input, what + ": a damaged PDF (" + first_line(e.what()) + ")");
+        throw Error(Errc::malformed_input,
+                    trf("{0}: a damaged PDF ({1})", {what, first_line(e.what())}));
     }
 }
 
@@ -297,11 +300,11 @@ Document::Document(std::span<const unsigned char> bytes, const std::string& what
                                   bytes.size());
     } catch (const std::exception& e) {
         throw Error(Errc::malformed_input,
-                    what + ": not a PDF ltsign can read (" + first_line(e.what()) + ")");
+                    trf("{0}: not a PDF ltsign can read ({1})", {what, first_line(e.what())}));
     }
     if (m_qpdf->isEncrypted()) {
         throw Error(Errc::malformed_input,
-                    what + ": an encrypted PDF; ltsign reads only unencrypted PDFs");
+                    trf("{0}: an encrypted PDF; ltsign reads only unencrypted PDFs", {what}));
     }
     guarded(what, [&] { m_ambiguities = find_ambiguities(*this); });
 }

@@ -7,6 +7,7 @@
 
 #include "core/file_io.hpp"
 #include "crypto/digests.hpp"
+#include "ltsign/language.hpp"
 #include "net/http_client.hpp"
 
 namespace ltsign::revocation {
@@ -727,7 +728,8 @@ std::vector<ossl::Ptr<X509_CRL>> load_crls(const std::filesystem::path& file) {
     }
     ossl::clear_errors();
     if (out.empty())
-        throw Error(Errc::malformed_input, file.string() + ": not a CRL (expected DER or PEM)");
+        throw Error(Errc::malformed_input,
+                    trf("{0}: not a CRL (expected DER or PEM)", {file.string()}));
     return out;
 }
 

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "crypto/digests.hpp"
+#include "ltsign/language.hpp"
 #include "ltsign/trust.hpp"
 #include "net/http_client.hpp"
 
@@ -58,13 +59,13 @@ TrustedListInfo list_from(const json& l) {
     i.problem = l.value("problem", "");
     if (i.file.find("..") != std::string::npos || (!i.file.empty() && i.file[0] == '/'))
         throw Error(Errc::malformed_input,
-                    "a snapshot entry names the file \"" + i.file + "\" outside the snapshot");
+                    trf("a snapshot entry names the file \"{0}\" outside the snapshot", {i.file}));
     return i;
 }
 
 std::string random_hex() {
     unsigned char b[8];
-    if (RAND_bytes(b, sizeof b) != 1) throw Error(Errc::internal, "no random bytes");
+    if (RAND_bytes(b, sizeof b) != 1) throw Error(Errc::internal, tr("no random bytes"));
     return ossl::to_hex(b, sizeof b);
 }
 
@@ -90,7 +91,7 @@ Fetched fetch_one(const std::string& url, const std::string& kind,
         const auto r = net::get(url, http);
         if (r.status != 200) {
             throw Error(Errc::service_unavailable,
-                        url + ": the server answered HTTP " + std::to_string(r.status));
+                        trf("{0}: the server answered HTTP {1}", {url, std::to_string(r.status)}));
         }
         f.bytes = r.body;
     } catch (const Error& e) {
@@ -141,9 +142,9 @@ void write_snapshot(const fs::path& output, const std::vector<Fetched>& lists,
     std::error_code ec;
     if (fs::exists(output, ec) && !fs::exists(output / "index.json", ec)) {
         throw Error(Errc::cannot_create_output,
-                    output.string() +
-                        " exists and is not a trusted-list snapshot; name a new "
-                        "folder or an earlier snapshot to replace");
+                    trf("{0} exists and is not a trusted-list snapshot; name a new folder or an "
+                        "earlier snapshot to replace",
+                        {output.string()}));
     }
     const fs::path parent = output.has_parent_path() ? output.parent_path() : fs::path(".");
     const fs::path staging = parent / ("." + output.filename().string() + ".tmp-" + random_hex());
@@ -168,7 +169,7 @@ void write_snapshot(const fs::path& output, const std::vector<Fetched>& lists,
     } catch (const fs::filesystem_error& e) {
         fs::remove_all(staging, ec);
         throw Error(Errc::cannot_create_output,
-                    "cannot write the snapshot " + output.string() + ": " + e.what());
+                    trf("cannot write the snapshot {0}: {1}", {output.string(), e.what()}));
     } catch (...) {
         fs::remove_all(staging, ec);
         throw;
@@ -230,8 +231,9 @@ TrustSnapshotInfo fetch_trusted_lists(const TrustFetchOptions& options) {
     lists.push_back(
         fetch_one(options.url, options.lotl ? "lotl" : "tl", raw(pinned), http, at, true));
     if (!lists[0].info.used) {
-        throw Error(Errc::malformed_input, options.url + ": " + list_name(lists[0].info) +
-                                               " is refused: " + lists[0].info.problem);
+        throw Error(Errc::malformed_input,
+                    trf("{0}: {1} is refused: {2}",
+                        {options.url, list_name(lists[0].info), lists[0].info.problem}));
     }
     if (options.lotl) {
         for (const auto& p : lists[0].verdict.list->pointers) {
@@ -260,9 +262,10 @@ TrustSnapshotInfo fetch_trusted_lists(const TrustFetchOptions& options) {
 TrustSnapshotInfo read_snapshot_index(const fs::path& snapshot) {
     std::error_code ec;
     if (!fs::is_regular_file(snapshot / "index.json", ec)) {
-        throw Error(Errc::input_missing, snapshot.string() +
-                                             ": no trusted-list snapshot here (no index.json); "
-                                             "make one with trust fetch");
+        throw Error(
+            Errc::input_missing,
+            trf("{0}: no trusted-list snapshot here (no index.json); make one with trust fetch",
+                {snapshot.string()}));
     }
     const core::Bytes index = core::read_file(snapshot / "index.json", 16u << 20);
     const core::Bytes digest = core::read_file(snapshot / "digest", 1024);
@@ -274,23 +277,24 @@ TrustSnapshotInfo read_snapshot_index(const fs::path& snapshot) {
         recorded.pop_back();
     if (recorded != info.digest) {
         throw Error(Errc::malformed_input,
-                    snapshot.string() + ": the snapshot's index does not match its digest (" +
-                        recorded + " recorded, " + info.digest +
-                        " found): it was changed after it was fetched; fetch it again");
+                    trf("{0}: the snapshot's index does not match its digest ({1} recorded, {2} "
+                        "found): it was changed after it was fetched; fetch it again",
+                        {snapshot.string(), recorded, info.digest}));
     }
     try {
         const json j = json::parse(index.begin(), index.end());
         if (j.value("format", "") != k_snapshot_format)
             throw Error(Errc::malformed_input,
-                        "not a " + std::string(k_snapshot_format) + " index");
+                        trf("not a {0} index", {std::string(k_snapshot_format)}));
         info.fetched_at = time_from(j, "fetchedAt");
         for (const auto& l : j.at("lists")) info.lists.push_back(list_from(l));
     } catch (const json::exception& e) {
         throw Error(Errc::malformed_input,
-                    snapshot.string() + ": unreadable index.json: " + e.what());
+                    trf("{0}: unreadable index.json: {1}", {snapshot.string(), e.what()}));
     }
     if (info.lists.empty())
-        throw Error(Errc::malformed_input, snapshot.string() + ": the snapshot holds no list");
+        throw Error(Errc::malformed_input,
+                    trf("{0}: the snapshot holds no list", {snapshot.string()}));
     return info;
 }
 

@@ -100,11 +100,11 @@ void complete_from_aia(X509* signer, const ValidationContext& context, const Iss
             ossl::Ptr<X509> c(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
             ossl::clear_errors();
             if (!c) continue;
-            notes.push_back({NoteCode::issuer_fetched,
-                             "the certificate of " +
-                                 ossl::name_to_string(X509_get_subject_name(c.get())) +
-                                 " was fetched from the authorityInfoAccess of " +
-                                 ossl::name_to_string(X509_get_subject_name(last))});
+            notes.push_back(
+                {NoteCode::issuer_fetched,
+                 trf("the certificate of {0} was fetched from the authorityInfoAccess of {1}",
+                     {ossl::name_to_string(X509_get_subject_name(c.get())),
+                      ossl::name_to_string(X509_get_subject_name(last))})});
             pool.push_back(std::move(c));
         }
         chain = validate_chain(signer, pool, detail::impl(context.trust), validation_time, query);
@@ -248,10 +248,9 @@ ChainOutcome check_chain(const SignatureFacts& facts, const Carried& carried,
         auto past = validate_chain(signer, pool, detail::impl(context.trust), *poe, query);
         if (past.indication == Indication::total_passed) {
             out.notes.push_back({NoteCode::past_chain_valid,
-                                 "a certificate of the chain expired on " +
-                                     format_rfc3339(chain.expired_at) +
-                                     ", but the signature is proven to have existed on " +
-                                     format_rfc3339(*poe) + ", when the chain was valid"});
+                                 trf("a certificate of the chain expired on {0}, but the signature "
+                                     "is proven to have existed on {1}, when the chain was valid",
+                                     {format_rfc3339(chain.expired_at), format_rfc3339(*poe)})});
             chain = std::move(past);
         }
     }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "crypto/digests.hpp"
+#include "ltsign/language.hpp"
 #include "validation/evidence.hpp"
 
 namespace ltsign::validation {
@@ -148,10 +149,10 @@ std::optional<TimePoint> leave_out_later(Walk& w, TimePoint at, std::vector<Note
         ++later;
     }
     if (later > 0) {
-        notes.push_back({NoteCode::record_later_stamps_ignored,
-                         std::to_string(later) +
-                             " archive time-stamp(s) made after the validation time " +
-                             format_rfc3339(at) + " were left out"});
+        notes.push_back(
+            {NoteCode::record_later_stamps_ignored,
+             trf("{0} archive time-stamp(s) made after the validation time {1} were left out",
+                 {std::to_string(later), format_rfc3339(at)})});
     }
     return first_after;
 }
@@ -250,24 +251,24 @@ void decide(SignatureReport& r, const Walk& w, const std::optional<std::string>&
     for (const auto& ts : r.timestamps) {
         if (ts.indication == Indication::total_failed) {
             return set_verdict(r, Indication::total_failed, ts.sub_indication,
-                               "an archive time-stamp is broken: " + ts.explanation);
+                               trf("an archive time-stamp is broken: {0}", {ts.explanation}));
         }
     }
     if (w.stamps.empty()) {
         return set_verdict(r, Indication::indeterminate, SubIndication::no_poe,
-                           "the record's first time-stamp is dated " +
-                               (first_after ? format_rfc3339(*first_after) : std::string("?")) +
-                               ", after the validation time " + format_rfc3339(at) +
-                               ": it proves nothing about the document at that time");
+                           trf("the record's first time-stamp is dated {0}, after the validation "
+                               "time {1}: it proves nothing about the document at that time",
+                               {(first_after ? format_rfc3339(*first_after) : std::string("?")),
+                                format_rfc3339(at)}));
     }
     for (std::size_t k = 1; k < w.stamps.size(); ++k) {
         const auto& now = w.stamps[k].token->gen_time;
         const auto& before = w.stamps[k - 1].token->gen_time;
         if (now && before && *now < *before) {
-            return set_verdict(r, Indication::indeterminate, SubIndication::timestamp_order_failure,
-                               w.stamps[k].facts->where + " is dated " + format_rfc3339(*now) +
-                                   ", before the time-stamp it renews (" + format_rfc3339(*before) +
-                                   ")");
+            return set_verdict(
+                r, Indication::indeterminate, SubIndication::timestamp_order_failure,
+                trf("{0} is dated {1}, before the time-stamp it renews ({2})",
+                    {w.stamps[k].facts->where, format_rfc3339(*now), format_rfc3339(*before)}));
         }
     }
     if (weak) {
@@ -277,27 +278,28 @@ void decide(SignatureReport& r, const Walk& w, const std::optional<std::string>&
     if (w.data_missing) {
         return set_verdict(r, Indication::indeterminate, SubIndication::signed_data_not_found,
                            !w.missing_digest
-                               ? "the protected document was not given, so the record cannot be "
-                                 "checked against it"
-                               : "the document given is known by no " + *w.missing_digest +
-                                     " digest, which the record needs: give the document "
-                                     "itself, or that digest too");
+                               ? tr("the protected document was not given, so the record cannot be "
+                                    "checked against it")
+                               : trf("the document given is known by no {0} digest, which the "
+                                     "record needs: give the document itself, or that digest too",
+                                     {*w.missing_digest}));
     }
     for (const auto& ts : r.timestamps) {
         if (ts.indication == Indication::indeterminate) {
-            return set_verdict(r, Indication::indeterminate, ts.sub_indication,
-                               "an archive time-stamp could not be confirmed: " + ts.explanation);
+            return set_verdict(
+                r, Indication::indeterminate, ts.sub_indication,
+                trf("an archive time-stamp could not be confirmed: {0}", {ts.explanation}));
         }
     }
     r.best_signature_time = r.signing_time;
     const std::string first = r.signing_time ? format_rfc3339(*r.signing_time) : "?";
     const auto& last_time = w.stamps.back().token->gen_time;
     const std::string last = last_time ? format_rfc3339(*last_time) : "?";
-    set_verdict(r, Indication::total_passed, SubIndication::none,
-                "the record's hash tree covers the document and its " +
-                    std::to_string(w.stamps.size()) +
-                    " archive time-stamp(s) form an unbroken chain from " + first + " to " + last +
-                    ": the document existed, unchanged, on " + first);
+    set_verdict(
+        r, Indication::total_passed, SubIndication::none,
+        trf("the record's hash tree covers the document and its {0} archive time-stamp(s) form an "
+            "unbroken chain from {1} to {2}: the document existed, unchanged, on {3}",
+            {std::to_string(w.stamps.size()), first, last, first}));
 }
 
 }  // namespace
@@ -319,9 +321,9 @@ SignatureReport judge_evidence_record(const EvidenceRecordFacts& facts,
     }
     for (const auto& c : w.chains)
         r.digest_algorithm += (r.digest_algorithm.empty() ? "" : ", ") + crypto::digest_name(c.md);
-    r.notes.push_back({NoteCode::record_summary, std::to_string(facts.chain_count) + " chain(s), " +
-                                                     std::to_string(w.stamps.size()) +
-                                                     " archive time-stamp(s)"});
+    r.notes.push_back({NoteCode::record_summary,
+                       trf("{0} chain(s), {1} archive time-stamp(s)",
+                           {std::to_string(facts.chain_count), std::to_string(w.stamps.size())})});
     const auto weak = judge_algorithms(w, context, at, r);
     if (!w.stamps.empty() && w.stamps.front().token->gen_time) {
         r.signing_time = w.stamps.front().token->gen_time;

@@ -13,6 +13,7 @@
 #include "core/text.hpp"
 #include "crypto/digests.hpp"
 #include "ltsign/error.hpp"
+#include "ltsign/language.hpp"
 #include "validation/model.hpp"
 #include "xml/xades.hpp"
 #include "xml/xml_doc.hpp"
@@ -461,8 +462,9 @@ class SignatureChecker {
         std::string why;
         for (const auto& r : m_not_baseline) why += (why.empty() ? "" : "; ") + r;
         m_facts.notes.push_back(
-            {NoteCode::not_baseline, "not an EN 319 132-1 baseline signature (" + why +
-                                         "), so its level has the older XAdES name"});
+            {NoteCode::not_baseline, trf("not an EN 319 132-1 baseline signature ({0}), so its "
+                                         "level has the older XAdES name",
+                                         {why})});
     }
 
     // The first reason the signed data cannot be said to be what the signature covers.
@@ -542,8 +544,9 @@ class SignatureChecker {
         }
         if (child(cv, k_xades132_ns, "OtherCertificate") != nullptr) {
             m_facts.notes.push_back(
-                {NoteCode::not_checked, "the OtherCertificate values in " + where +
-                                            " (certificates of another kind) were not used"});
+                {NoteCode::not_checked, trf("the OtherCertificate values in {0} (certificates of "
+                                            "another kind) were not used",
+                                            {where})});
         }
     }
 
@@ -571,9 +574,10 @@ class SignatureChecker {
             }
         }
         if (child(rv, k_xades132_ns, "OtherValues") != nullptr) {
-            m_facts.notes.push_back({NoteCode::revocation_data_not_used,
-                                     "the OtherValues in " + where +
-                                         " (revocation data of another kind) were not used"});
+            m_facts.notes.push_back(
+                {NoteCode::revocation_data_not_used,
+                 trf("the OtherValues in {0} (revocation data of another kind) were not used",
+                     {where})});
         }
     }
 
@@ -599,11 +603,12 @@ class SignatureChecker {
             // Its own ds:Object holds it and its SignedProperties must still be the signed one;
             // only the Target attribute is off (seen in the wild: "#Signature" for Id "signature").
             m_qp = found.front();
+            const std::string target = attribute(m_qp, "Target");
             m_facts.notes.push_back(
                 {NoteCode::properties_target_mismatch,
-                 "the xades:QualifyingProperties Target \"" + attribute(m_qp, "Target") +
-                     "\" does not name this signature (Id \"" + id +
-                     "\"); they were used because the signature holds no others"});
+                 trf("the xades:QualifyingProperties Target \"{0}\" does not name this signature "
+                     "(Id \"{1}\"); they were used because the signature holds no others",
+                     {target, id})});
             return;
         }
         if (targeting.empty()) {
@@ -639,10 +644,11 @@ class SignatureChecker {
         }
         for (const char* stamp : {"AllDataObjectsTimeStamp", "IndividualDataObjectsTimeStamp"}) {
             if (child(m_sdop, k_xades132_ns, stamp) != nullptr) {
-                m_facts.notes.push_back({NoteCode::not_checked,
-                                         std::string("the signed ") + stamp +
-                                             " (a time-stamp over the data before signing) is not "
-                                             "verified by this version and was not used"});
+                m_facts.notes.push_back(
+                    {NoteCode::not_checked,
+                     trf("the signed {0} (a time-stamp over the data before signing) is not "
+                         "verified by this version and was not used",
+                         {stamp})});
             }
         }
         bool v1 = false;
@@ -656,8 +662,8 @@ class SignatureChecker {
         if (m_cert_refs.empty()) {
             m_facts.notes.push_back(
                 {NoteCode::signing_certificate_not_bound,
-                 "the signed properties name no signing certificate (SigningCertificateV2), so "
-                 "the certificate is not bound to the signature (not a baseline signature)"});
+                 tr("the signed properties name no signing certificate (SigningCertificateV2), so "
+                    "the certificate is not bound to the signature (not a baseline signature)")});
             m_facts.level = SignatureLevel::xades_without_signing_certificate;
         } else if (v1) {
             m_not_baseline.push_back(
@@ -759,9 +765,10 @@ class SignatureChecker {
                       "ltsign cannot tell what that is");
             return false;
         }
-        m_facts.notes.push_back({NoteCode::reference_whole_document,
-                                 n + " has no URI; with its enveloped-signature transform "
-                                     "it was taken as the whole document"});
+        m_facts.notes.push_back(
+            {NoteCode::reference_whole_document, trf("{0} has no URI; with its enveloped-signature "
+                                                     "transform it was taken as the whole document",
+                                                     {n})});
         return true;
     }
 
@@ -864,10 +871,11 @@ class SignatureChecker {
         }
         if (is(target, k_dsig_ns, "Manifest") ||
             type == "http://www.w3.org/2000/09/xmldsig#Manifest") {
-            m_facts.notes.push_back({NoteCode::manifest_references_not_checked,
-                                     n + " signs a ds:Manifest: the manifest itself is signed, "
-                                         "but the references it lists are not checked "
-                                         "(XMLDSig 5.1 leaves them to the application)"});
+            m_facts.notes.push_back(
+                {NoteCode::manifest_references_not_checked,
+                 trf("{0} signs a ds:Manifest: the manifest itself is signed, but the references "
+                     "it lists are not checked (XMLDSig 5.1 leaves them to the application)",
+                     {n})});
         }
         if (own_part) {
             target_text += " (part of the signature)";
@@ -904,15 +912,17 @@ class SignatureChecker {
                 target = *whole;
                 continue;
             }
-            const std::string n = "reference " + std::to_string(use.index + 1);
+            const std::string n = std::to_string(use.index + 1);
+            const std::string rest = use.whole ? tr("the document") : use.target_text;
             m_facts.notes.push_back(
                 {NoteCode::partly_signed,
-                 n + " signs only what its transforms select (" + use.selection +
-                     "); the rest of " +
-                     (use.whole ? std::string("the document") : use.target_text) +
-                     " is not signed" +
-                     (use.index < m_digested.size() ? ""
-                                                    : " (what they select was not evaluated)")});
+                 use.index < m_digested.size()
+                     ? trf("reference {0} signs only what its transforms select ({1}); the rest "
+                           "of {2} is not signed",
+                           {n, use.selection, rest})
+                     : trf("reference {0} signs only what its transforms select ({1}); the rest "
+                           "of {2} is not signed (what they select was not evaluated)",
+                           {n, use.selection, rest})});
         }
     }
 
@@ -1011,8 +1021,8 @@ class SignatureChecker {
             if (carries(use, given, parsed ? parsed->get() : nullptr)) {
                 m_facts.notes.push_back(
                     {NoteCode::document_is_carried_content,
-                     "the document given is the content the signature carries (" +
-                         m_facts.signed_data[use.signed_data].target + ")"});
+                     trf("the document given is the content the signature carries ({0})",
+                         {m_facts.signed_data[use.signed_data].target})});
                 return;
             }
         }
@@ -1083,9 +1093,9 @@ class SignatureChecker {
                 file = files.front();
                 if (!name.empty() && file->file()->filename().string() != name) {
                     m_facts.notes.push_back({NoteCode::document_name_differs,
-                                             "the detached document is named \"" + name +
-                                                 "\" in the signature; " + file->name() +
-                                                 " was used in its place"});
+                                             trf("the detached document is named \"{0}\" in the "
+                                                 "signature; {1} was used in its place",
+                                                 {name, file->name()})});
                 }
             }
             if (file == nullptr) {
@@ -1113,10 +1123,9 @@ class SignatureChecker {
                 if (!is(c, k_xadesen_ns, "SealingEvidenceRecords")) {
                     m_facts.notes.push_back(
                         {NoteCode::not_checked,
-                         "the unsigned property " +
-                             std::string(reinterpret_cast<const char*>(c->name)) + " (" +
-                             (c->ns ? reinterpret_cast<const char*>(c->ns->href) : "") +
-                             ") is not verified by this version"});
+                         trf("the unsigned property {0} ({1}) is not verified by this version",
+                             {std::string(reinterpret_cast<const char*>(c->name)),
+                              (c->ns ? reinterpret_cast<const char*>(c->ns->href) : "")})});
                 }
                 remove_node(c);
             }
@@ -1142,10 +1151,9 @@ class SignatureChecker {
         shorten_serial_numbers(root);
         const auto r = validate_xades(copy.get());
         if (!r.performed) {
-            m_facts.notes.push_back(
-                {NoteCode::schema_not_performed,
-                 "schema validation was not performed: no standard schemas installed "
-                 "(LTSIGN_SCHEMA_DIR)"});
+            m_facts.notes.push_back({NoteCode::schema_not_performed,
+                                     tr("schema validation was not performed: no standard schemas "
+                                        "installed (LTSIGN_SCHEMA_DIR)")});
         } else if (r.problem) {
             m_facts.format_problem =
                 "the signature does not conform to the XMLDSig/XAdES schema: " + *r.problem;
@@ -1269,7 +1277,7 @@ class SignatureChecker {
                 t.is_timestamp = true;
                 const auto der = base64_decode(text(et));
                 try {
-                    if (der.empty()) throw Error(Errc::malformed_input, "not base64");
+                    if (der.empty()) throw Error(Errc::malformed_input, tr("not base64"));
                     const core::Bytes value = canonicalize(m_doc, sv, c14n);
                     t = cms::token_facts(der, {.data = validation::DataObject::from_bytes(
                                                    "the canonicalised SignatureValue", value)});
@@ -1304,8 +1312,8 @@ class SignatureChecker {
                 raise_to_long_term();
                 m_facts.notes.push_back(
                     {NoteCode::not_checked,
-                     "its xades:ArchiveTimeStamp (the XAdES 1.3.2 form of TS 101 903) is not "
-                     "verified by this version and was not used"});
+                     tr("its xades:ArchiveTimeStamp (the XAdES 1.3.2 form of TS 101 903) is not "
+                        "verified by this version and was not used")});
             }
         }
     }
@@ -1321,7 +1329,7 @@ class SignatureChecker {
             if (v132 && name == "CounterSignature") {
                 m_facts.notes.push_back(
                     {NoteCode::not_checked,
-                     "it carries a counter-signature, which is not verified by this version"});
+                     tr("it carries a counter-signature, which is not verified by this version")});
             } else if (v141 && (name == "TimeStampValidationData" || name == "ArchiveTimeStamp")) {
                 continue;  // read above
             } else if (v141 || (v132 && std::find(std::begin(k_long_term), std::end(k_long_term),
@@ -1334,8 +1342,9 @@ class SignatureChecker {
         std::string list;
         for (const auto& n : unverified) list += (list.empty() ? "" : ", ") + n;
         m_facts.notes.push_back(
-            {NoteCode::not_checked, "the unsigned properties " + list +
-                                        " are not verified by this version and were not used"});
+            {NoteCode::not_checked,
+             trf("the unsigned properties {0} are not verified by this version and were not used",
+                 {list})});
     }
 
     xmlDoc* m_doc;
@@ -1396,7 +1405,7 @@ std::vector<Checked> check_all(xmlDoc* doc, const std::string& what,
                                const validation::DataObjects& objects, bool keep_reference_data) {
     const auto signatures = top_level_signatures(xmlDocGetRootElement(doc));
     if (signatures.empty())
-        throw Error(Errc::malformed_input, what + ": the XML holds no ds:Signature");
+        throw Error(Errc::malformed_input, trf("{0}: the XML holds no ds:Signature", {what}));
     const auto duplicates = register_ids(doc);
     std::vector<Checked> out;
     for (xmlNode* sig : signatures) {
@@ -1435,7 +1444,7 @@ std::vector<InspectField> inspect_xml(std::span<const unsigned char> bytes,
     Doc doc = parse(bytes, what);
     const auto signatures = top_level_signatures(xmlDocGetRootElement(doc.get()));
     if (signatures.empty())
-        throw Error(Errc::malformed_input, what + ": the XML holds no ds:Signature");
+        throw Error(Errc::malformed_input, trf("{0}: the XML holds no ds:Signature", {what}));
     std::vector<InspectField> out;
     for (xmlNode* sig : signatures) {
         InspectField s{"ds:Signature", attribute(sig, "Id"), {}};
