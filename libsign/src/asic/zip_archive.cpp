@@ -43,24 +43,28 @@ class Layout {
 
     void check(std::uint64_t entries) {
         const auto [cd_offset, cd_size, count, end_of_entries] = end_records();
-        if (count != entries) fail("its end record and central directory disagree on the entries");
+        if (count != entries)
+            fail(tr("its end record and central directory disagree on the entries"));
         std::vector<std::pair<std::uint64_t, std::uint64_t>> spans;  // local entry: start, end
         std::uint64_t at = cd_offset;
         for (std::uint64_t i = 0; i < count; ++i) spans.push_back(central_entry(at));
-        if (at != cd_offset + cd_size) fail("its central directory is not the size it declares");
+        if (at != cd_offset + cd_size)
+            fail(tr("its central directory is not the size it declares"));
         if (cd_offset + cd_size != end_of_entries)
-            fail("bytes lie between its central directory and its end records");
+            fail(tr("bytes lie between its central directory and its end records"));
         std::sort(spans.begin(), spans.end());
         std::uint64_t expected = 0;
         for (const auto& [start, end] : spans) {
             if (start != expected) {
-                fail(start > expected ? "bytes at offset " + std::to_string(expected) +
-                                            " belong to no entry of its central directory"
-                                      : "two of its entries overlap");
+                fail(start > expected
+                         ? trf("bytes at offset {0} belong to no entry of its central directory",
+                               {std::to_string(expected)})
+                         : tr("two of its entries overlap"));
             }
             expected = end;
         }
-        if (expected != cd_offset) fail("bytes before its central directory belong to no entry");
+        if (expected != cd_offset)
+            fail(tr("bytes before its central directory belong to no entry"));
     }
 
   private:
@@ -75,11 +79,11 @@ class Layout {
     }
 
     core::Bytes bytes(std::uint64_t at, std::size_t n) {
-        if (at > m_size || n > m_size - at) fail("it is truncated");
+        if (at > m_size || n > m_size - at) fail(tr("it is truncated"));
         core::Bytes out(n);
         m_in.seekg(static_cast<std::streamoff>(at));
         m_in.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(n));
-        if (!m_in) fail("it cannot be read");
+        if (!m_in) fail(tr("it cannot be read"));
         return out;
     }
     static std::uint64_t le(const core::Bytes& b, std::size_t at, int n) {
@@ -108,29 +112,29 @@ class Layout {
             }
         }
         if (found.size() != 1)
-            fail(found.empty() ? "it has no end record" : "it has several end records");
+            fail(found.empty() ? tr("it has no end record") : tr("it has several end records"));
         const std::size_t e = found.front();
-        if (has_record(b, e + 22, b.size())) fail("its comment holds ZIP records");
+        if (has_record(b, e + 22, b.size())) fail(tr("its comment holds ZIP records"));
         Ends out{le(b, e + 16, 4), le(b, e + 12, 4), le(b, e + 10, 2), m_size - tail + e};
         // APPNOTE 4.3.15, 4.3.14: a ZIP64 locator right before it points at the ZIP64 end record.
         const bool locator =
             out.end_of_entries >= 20 && le(bytes(out.end_of_entries - 20, 4), 0, 4) == 0x07064b50;
         const bool zip64 =
             out.cd_offset == 0xffffffff || out.cd_size == 0xffffffff || out.count == 0xffff;
-        if (!locator && zip64) fail("its ZIP64 end records are missing");
+        if (!locator && zip64) fail(tr("its ZIP64 end records are missing"));
         if (!locator) return out;
         const auto loc = bytes(out.end_of_entries - 20, 20);
         const std::uint64_t z = le(loc, 8, 8);
         const auto rec = bytes(z, 56);
         if (le(rec, 0, 4) != 0x06064b50 || z + 12 + le(rec, 4, 8) != out.end_of_entries - 20)
-            fail("its ZIP64 end record is not where its locator says");
+            fail(tr("its ZIP64 end record is not where its locator says"));
         return {le(rec, 48, 8), le(rec, 40, 8), le(rec, 32, 8), z};
     }
 
     // One central directory entry at `at` (moved past it): the span of the local entry it names.
     std::pair<std::uint64_t, std::uint64_t> central_entry(std::uint64_t& at) {
         const auto h = bytes(at, 46);
-        if (le(h, 0, 4) != 0x02014b50) fail("its central directory is damaged");
+        if (le(h, 0, 4) != 0x02014b50) fail(tr("its central directory is damaged"));
         const std::uint64_t flags = le(h, 8, 2);
         std::uint64_t compressed = le(h, 20, 4), size = le(h, 24, 4), offset = le(h, 42, 4);
         const std::size_t name = le(h, 28, 2), extra = le(h, 30, 2), comment = le(h, 32, 2);
@@ -138,12 +142,13 @@ class Layout {
         // ZIP64 extended information (APPNOTE 4.5.3): the fields that were 0xffffffff, in order.
         for (std::size_t i = 0; i + 4 <= x.size();) {
             const std::size_t id = le(x, i, 2), len = le(x, i + 2, 2);
-            if (i + 4 + len > x.size()) fail("an extra field of its central directory is damaged");
+            if (i + 4 + len > x.size())
+                fail(tr("an extra field of its central directory is damaged"));
             if (id == 1) {
                 std::size_t j = i + 4;
                 auto take = [&](std::uint64_t& v) {
                     if (v != 0xffffffff) return;
-                    if (j + 8 > i + 4 + len) fail("a ZIP64 extra field is too short");
+                    if (j + 8 > i + 4 + len) fail(tr("a ZIP64 extra field is too short"));
                     v = le(x, j, 8);
                     j += 8;
                 };
@@ -156,9 +161,7 @@ class Layout {
         at += 46 + name + extra + comment;
         const auto l = bytes(offset, 30);
         if (le(l, 0, 4) != 0x04034b50)
-            fail(
-                "an entry's local header is not where its central "
-                "directory says");
+            fail(tr("an entry's local header is not where its central directory says"));
         std::uint64_t end = offset + 30 + le(l, 26, 2) + le(l, 28, 2) + compressed;
         if ((flags & 8) != 0) {
             // A data descriptor: its signature is optional, its sizes 4 or 8 bytes (ZIP64).
@@ -349,9 +352,9 @@ std::shared_ptr<const ZipArchive> ZipArchive::open(const std::filesystem::path& 
     for (std::uint64_t i = 0; i < static_cast<std::uint64_t>(count); ++i) {
         ZipEntry e = entry_at(z, i, what);
         if (auto problem = name_problem(e.name)) {
-            refuse(what, "the entry \"" + core::printable(e.name) + "\" has " + *problem +
-                             "; ltsign refuses such names (they could point outside a folder "
-                             "it is unpacked into)");
+            refuse(what, trf("the entry \"{0}\" has {1}; ltsign refuses such names (they could "
+                             "point outside a folder it is unpacked into)",
+                             {core::printable(e.name), *problem}));
         }
         check_limits(e, total, limits, what);
         a->m_entries.push_back(std::move(e));
@@ -394,8 +397,9 @@ class EntryReader final : public core::Reader {
             if (n < 0) fail(zip_error_strerror(zip_file_get_error(m_file.get())));
         }
         m_done += static_cast<std::uint64_t>(n);
-        if (m_done > m_entry.size) fail("it holds more bytes than its header declares");
-        if (n == 0 && m_done != m_entry.size) fail("it holds fewer bytes than its header declares");
+        if (m_done > m_entry.size) fail(tr("it holds more bytes than its header declares"));
+        if (n == 0 && m_done != m_entry.size)
+            fail(tr("it holds fewer bytes than its header declares"));
         return static_cast<std::size_t>(n);
     }
 

@@ -31,21 +31,22 @@ class Writer {
     Writer& operator=(const Writer&) = delete;
 
     void add(const std::string& name, zip_source_t* source, bool store) {
-        if (source == nullptr) fail("cannot read what goes into \"" + core::printable(name) + "\"");
+        if (source == nullptr)
+            fail(trf("cannot read what goes into \"{0}\"", {core::printable(name)}));
         const zip_int64_t index =
             zip_file_add(m_zip, name.c_str(), source, ZIP_FL_ENC_UTF_8 | ZIP_FL_OVERWRITE);
         if (index < 0) {
             zip_source_free(source);
-            fail("cannot add \"" + core::printable(name) + "\"");
+            fail(trf("cannot add \"{0}\"", {core::printable(name)}));
         }
         const auto i = static_cast<zip_uint64_t>(index);
         if (zip_set_file_compression(m_zip, i, store ? ZIP_CM_STORE : ZIP_CM_DEFLATE, 0) != 0)
-            fail("cannot set the compression of \"" + core::printable(name) + "\"");
+            fail(trf("cannot set the compression of \"{0}\"", {core::printable(name)}));
     }
     ::zip* get() const { return m_zip; }
 
     void close() {
-        if (zip_close(m_zip) != 0) fail("writing it failed");
+        if (zip_close(m_zip) != 0) fail(tr("writing it failed"));
         m_zip = nullptr;
     }
 

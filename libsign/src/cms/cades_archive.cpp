@@ -221,7 +221,7 @@ SignatureFacts archive_timestamp(const SignedDataParts& parts, std::size_t signe
     try {
         cms = parse_signed_data(bytes_of(token.all), "the archive time-stamp");
     } catch (const Error& e) {
-        broken.format_problem = std::string("an archive time-stamp is malformed: ") + e.what();
+        broken.format_problem = trf("an archive time-stamp is malformed: {0}", {e.what()});
         return broken;
     }
     const EVP_MD* md = imprint_md(cms.get());
@@ -229,7 +229,7 @@ SignatureFacts archive_timestamp(const SignedDataParts& parts, std::size_t signe
     cms::ImprintSource source;
     std::optional<std::string> problem;
     if (!index) {
-        problem = "it carries no ats-hash-index-v3, so what it covers cannot be told";
+        problem = tr("it carries no ats-hash-index-v3, so what it covers cannot be told");
     } else if (md != nullptr && content != nullptr && content->digest(md)) {
         problem = index_problem(parts, signer, index->first, index->second);
         source.data = validation::DataObject::from_bytes(
@@ -239,11 +239,13 @@ SignatureFacts archive_timestamp(const SignedDataParts& parts, std::size_t signe
     SignatureFacts f = token_facts(cms.get(), token.all, source);
     f.type = EntryType::archive_timestamp;
     if (problem) {
-        f.imprint = {Check::failed,
-                     "the archive time-stamp no longer matches the signature: " + *problem};
+        f.imprint = {
+            Check::failed,
+            trf("the archive time-stamp no longer matches the signature: {0}", {*problem})};
     } else if (f.imprint.status == Check::not_possible && content == nullptr) {
-        f.imprint = {Check::not_possible,
-                     "the archive time-stamp covers the detached document, which was not given"};
+        f.imprint = {
+            Check::not_possible,
+            tr("the archive time-stamp covers the detached document, which was not given")};
     }
     return f;
 }
@@ -365,7 +367,7 @@ std::shared_ptr<const core::Bytes> der_form(std::shared_ptr<const core::Bytes> s
 
 core::Bytes oid_der(const char* dotted) {
     const ossl::Ptr<ASN1_OBJECT> obj(OBJ_txt2obj(dotted, 1));
-    if (!obj) ossl::fail(Errc::internal, std::string("cannot encode OID ") + dotted);
+    if (!obj) ossl::fail(Errc::internal, trf("cannot encode OID {0}", {dotted}));
     return ossl::encode_der(obj.get(), i2d_ASN1_OBJECT, "an OID");
 }
 
@@ -558,7 +560,8 @@ void add_long_term_facts(std::shared_ptr<const core::Bytes> signature, const std
     for (std::size_t i = 0; i < facts.size(); ++i) {
         auto& f = facts[i];
         if (malformed && !f.format_problem)
-            f.format_problem = "an OCSP response the signature carries (in its crls) is malformed";
+            f.format_problem =
+                tr("an OCSP response the signature carries (in its crls) is malformed");
         f.ocsp_responses = ocsp;
         f.archive_timestamps = archive_timestamps(*parts, i, document);
         // What a time-stamp over BER covered are the BER encodings, which the DER slices above
@@ -566,8 +569,8 @@ void add_long_term_facts(std::shared_ptr<const core::Bytes> signature, const std
         for (auto& ats : f.archive_timestamps) {
             if (reencoded && ats.imprint.status == Check::failed) {
                 ats.imprint = {Check::not_possible,
-                               "the signature is BER-encoded (indefinite lengths), and ltsign "
-                               "checks archive time-stamps over DER encodings only"};
+                               tr("the signature is BER-encoded (indefinite lengths), and ltsign "
+                                  "checks archive time-stamps over DER encodings only")};
             }
         }
         const bool validation_data = !f.crls.empty() || !ocsp.empty();

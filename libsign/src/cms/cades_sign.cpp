@@ -180,7 +180,7 @@ void complete_cms(CMS_ContentInfo* cms, std::span<const unsigned char> value) {
         ossl::clear_errors();
         if (CMS_set1_signers_certs(cms, nullptr, 0) != 1) {
             ossl::fail(Errc::malformed_input,
-                       "the prepared signature does not hold its signer's certificate");
+                       tr("the prepared signature does not hold its signer's certificate"));
         }
         CMS_SignerInfo_get0_algs(si, nullptr, &cert, nullptr, nullptr);
     }
@@ -193,10 +193,9 @@ void complete_cms(CMS_ContentInfo* cms, std::span<const unsigned char> value) {
     ossl::clear_errors();
     if (CMS_SignerInfo_verify(si) != 1) {
         check(ASN1_OCTET_STRING_set(slot, nullptr, 0), Errc::internal, "cannot reset the value");
-        ossl::fail(Errc::key_refused,
-                   "the signature value does not match: it was not made over these signed "
-                   "attributes with the key of " +
-                       ossl::name_to_string(X509_get_subject_name(cert)));
+        ossl::fail(Errc::key_refused, trf("the signature value does not match: it was not made "
+                                          "over these signed attributes with the key of {0}",
+                                          {ossl::name_to_string(X509_get_subject_name(cert))}));
     }
     ossl::clear_errors();
 }

@@ -32,14 +32,12 @@ const ASN1_TYPE* single_signed_attr(CMS_SignerInfo* si, int nid,
     const int idx = CMS_signed_get_attr_by_NID(si, nid, -1);
     if (idx < 0) return nullptr;
     if (CMS_signed_get_attr_by_NID(si, nid, idx) >= 0) {
-        problem =
-            std::string("the signed attribute ") + OBJ_nid2ln(nid) + " appears more than once";
+        problem = trf("the signed attribute {0} appears more than once", {OBJ_nid2ln(nid)});
         return nullptr;
     }
     X509_ATTRIBUTE* attr = CMS_signed_get_attr(si, idx);
     if (X509_ATTRIBUTE_count(attr) != 1) {
-        problem =
-            std::string("the signed attribute ") + OBJ_nid2ln(nid) + " must have exactly one value";
+        problem = trf("the signed attribute {0} must have exactly one value", {OBJ_nid2ln(nid)});
         return nullptr;
     }
     return X509_ATTRIBUTE_get0_type(attr, 0);
@@ -93,13 +91,13 @@ void check_binding(CMS_SignerInfo* si, X509* signer, SignatureFacts& f) {
     auto decode = [&](const ASN1_TYPE* t, auto d2i, auto& out, const char* name) {
         if (t == nullptr) return;
         if (t->type != V_ASN1_SEQUENCE) {
-            f.format_problem = std::string("the ") + name + " attribute is not a SEQUENCE";
+            f.format_problem = trf("the {0} attribute is not a SEQUENCE", {name});
             return;
         }
         const unsigned char* p = t->value.sequence->data;
         out.reset(d2i(nullptr, &p, t->value.sequence->length));
         if (!out || p != t->value.sequence->data + t->value.sequence->length) {
-            f.format_problem = std::string("the ") + name + " attribute cannot be decoded";
+            f.format_problem = trf("the {0} attribute cannot be decoded", {name});
             return;
         }
         const core::Bytes first = first_cert_id_only(
@@ -118,8 +116,8 @@ void check_binding(CMS_SignerInfo* si, X509* signer, SignatureFacts& f) {
         f.binding = Binding::matches;
     } else {
         f.binding = Binding::mismatch;
-        f.binding_detail = std::string(v2 ? "signing-certificate-v2" : "signing-certificate") +
-                           " names another certificate or issuer/serial";
+        const char* attribute = v2 ? "signing-certificate-v2" : "signing-certificate";
+        f.binding_detail = trf("{0} names another certificate or issuer/serial", {attribute});
     }
     ossl::clear_errors();
 }
@@ -187,9 +185,10 @@ class Content {
                 if (m_carried->digest(md) == m_document->digest(md)) {
                     *m_given = validation::CheckResult{Check::passed, ""};
                 } else {
-                    *m_given = validation::CheckResult{
-                        Check::failed, "the document given (" + m_document->name() +
-                                           ") differs from the content the signature carries"};
+                    *m_given = validation::CheckResult{Check::failed,
+                                                       trf("the document given ({0}) differs from "
+                                                           "the content the signature carries",
+                                                           {m_document->name()})};
                 }
             }
         }
@@ -209,7 +208,7 @@ Check verify_without_attributes(CMS_SignerInfo* si, X509* signer, const EVP_MD* 
     ossl::Ptr<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
     EVP_PKEY* pub = X509_get0_pubkey(signer);
     if (!ctx || pub == nullptr || EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, pub) != 1) {
-        detail = "the signer's key cannot verify this algorithm";
+        detail = tr("the signer's key cannot verify this algorithm");
         ossl::clear_errors();
         return Check::not_possible;
     }
@@ -221,7 +220,7 @@ Check verify_without_attributes(CMS_SignerInfo* si, X509* signer, const EVP_MD* 
     const int ok = EVP_DigestVerifyFinal(ctx.get(), sig->data, static_cast<size_t>(sig->length));
     ossl::clear_errors();
     if (ok == 1) return Check::passed;
-    detail = "the signature over the content does not verify";
+    detail = tr("the signature over the content does not verify");
     return Check::failed;
 }
 
@@ -231,7 +230,7 @@ SignatureFacts signature_timestamp(const ASN1_TYPE* value, const core::Bytes& si
     ts.type = EntryType::timestamp;
     ts.is_timestamp = true;
     if (value == nullptr || value->type != V_ASN1_SEQUENCE) {
-        ts.format_problem = "the signature-time-stamp attribute does not hold a token";
+        ts.format_problem = tr("the signature-time-stamp attribute does not hold a token");
         return ts;
     }
     try {
@@ -240,7 +239,7 @@ SignatureFacts signature_timestamp(const ASN1_TYPE* value, const core::Bytes& si
                       static_cast<std::size_t>(value->value.sequence->length)),
             {.data = validation::DataObject::from_bytes("the signature value", signature_value)});
     } catch (const Error& e) {
-        ts.format_problem = std::string("the signature-time-stamp is malformed: ") + e.what();
+        ts.format_problem = trf("the signature-time-stamp is malformed: {0}", {e.what()});
         return ts;
     }
 }
@@ -296,10 +295,11 @@ Algorithms read_algorithms(CMS_SignerInfo* si, SignatureFacts& f) {
 std::optional<validation::CheckResult> content_unavailable(const EVP_MD* md, Content& content,
                                                            const std::string& digest) {
     if (md == nullptr)
-        return validation::CheckResult{Check::not_possible, "unknown digest algorithm " + digest};
+        return validation::CheckResult{Check::not_possible,
+                                       trf("unknown digest algorithm {0}", {digest})};
     if (content.data() == nullptr) {
         return validation::CheckResult{Check::not_possible,
-                                       "the signature is detached and no document was given"};
+                                       tr("the signature is detached and no document was given")};
     }
     return std::nullopt;
 }
@@ -317,7 +317,7 @@ void check_without_attributes(CMS_SignerInfo* si, const EVP_MD* md, Content& con
             f.signature_value = *why;
         } else {
             f.data_digest = *why;
-            f.signature_value = {Check::not_possible, "the signed document was not given"};
+            f.signature_value = {Check::not_possible, tr("the signed document was not given")};
         }
         return;
     }
@@ -330,8 +330,8 @@ void check_without_attributes(CMS_SignerInfo* si, const EVP_MD* md, Content& con
     if (c == Check::failed) {
         // Without signed attributes a changed document and a changed signature look the same.
         f.signature_value.detail =
-            "the signature over the content does not verify (the content "
-            "or the signature was changed)";
+            tr("the signature over the content does not verify (the content or the signature was "
+               "changed)");
     }
 }
 
@@ -345,16 +345,16 @@ const ASN1_OCTET_STRING* read_signed_attributes(CMS_ContentInfo* cms, CMS_Signer
         signing_time(single_signed_attr(si, NID_pkcs9_signingTime, f.format_problem));
     if (f.format_problem) return nullptr;
     if (ctype == nullptr || ctype->type != V_ASN1_OBJECT) {
-        f.format_problem = "the content-type signed attribute is missing (RFC 5652 5.3)";
+        f.format_problem = tr("the content-type signed attribute is missing (RFC 5652 5.3)");
         return nullptr;
     }
     if (OBJ_cmp(ctype->value.object, CMS_get0_eContentType(cms)) != 0) {
         f.format_problem =
-            "the content-type signed attribute differs from the encapsulated content type";
+            tr("the content-type signed attribute differs from the encapsulated content type");
         return nullptr;
     }
     if (mdigest == nullptr || mdigest->type != V_ASN1_OCTET_STRING) {
-        f.format_problem = "the message-digest signed attribute is missing (RFC 5652 5.3)";
+        f.format_problem = tr("the message-digest signed attribute is missing (RFC 5652 5.3)");
         return nullptr;
     }
     return mdigest->value.octet_string;
@@ -443,14 +443,14 @@ void check_with_attributes(CMS_ContentInfo* cms, CMS_SignerInfo* si, const EVP_M
     CMS_SignerInfo_set1_signer_cert(si, f.signer_cert.get());
     if (!signed_attributes_in_der_order(si)) {
         f.signature_value = {Check::failed,
-                             "the signed attributes are not in DER order (RFC 5652 5.4 signs "
-                             "their DER encoding, a sorted SET OF); the value was made over "
-                             "another encoding and does not verify over theirs"};
+                             tr("the signed attributes are not in DER order (RFC 5652 5.4 signs "
+                                "their DER encoding, a sorted SET OF); the value was made over "
+                                "another encoding and does not verify over theirs")};
     } else if (CMS_SignerInfo_verify(si) == 1) {
         f.signature_value = {Check::passed, ""};
     } else {
         const auto errs = ossl::drain_errors();
-        f.signature_value = {Check::failed, errs.empty() ? "verification failed" : errs.back()};
+        f.signature_value = {Check::failed, errs.empty() ? tr("verification failed") : errs.back()};
     }
     check_message_digest(message_digest, md, content, f);
 }
@@ -589,14 +589,14 @@ core::Bytes der_of_pem(const core::Bytes& bytes, const std::string& what) {
     const ossl::Ptr<char> owned_name(name), owned_header(header);
     const ossl::Ptr<char> owned_data(reinterpret_cast<char*>(data));
     if (ok != 1 || (std::string_view(name) != "CMS" && std::string_view(name) != "PKCS7"))
-        ossl::fail(Errc::malformed_input, what + ": not a valid PEM CMS signature");
+        ossl::fail(Errc::malformed_input, trf("{0}: not a valid PEM CMS signature", {what}));
     if (header != nullptr && *header != '\0')
-        ossl::fail(Errc::malformed_input, what + ": a PEM CMS block with headers");
+        ossl::fail(Errc::malformed_input, trf("{0}: a PEM CMS block with headers", {what}));
     char rest[256];
     for (int n = 0; (n = BIO_read(bio.get(), rest, sizeof rest)) > 0;) {
         for (int i = 0; i < n; ++i) {
             if (std::isspace(static_cast<unsigned char>(rest[i])) == 0)
-                ossl::fail(Errc::malformed_input, what + ": data after its PEM block");
+                ossl::fail(Errc::malformed_input, trf("{0}: data after its PEM block", {what}));
         }
     }
     ossl::clear_errors();
@@ -679,11 +679,11 @@ ossl::Ptr<CMS_ContentInfo> parse_signed_data(const core::Bytes& given, const std
     const core::Bytes& bytes = pem ? converted : given;
     ossl::Ptr<CMS_ContentInfo> cms = decode_content_info(bytes, what);
     if (OBJ_obj2nid(CMS_get0_type(cms.get())) != NID_pkcs7_signed) {
-        ossl::fail(Errc::malformed_input, what + ": a CMS structure, but not SignedData");
+        ossl::fail(Errc::malformed_input, trf("{0}: a CMS structure, but not SignedData", {what}));
     }
     STACK_OF(CMS_SignerInfo)* infos = CMS_get0_SignerInfos(cms.get());
     if (infos == nullptr || sk_CMS_SignerInfo_num(infos) == 0) {
-        ossl::fail(Errc::malformed_input, what + ": SignedData without any SignerInfo");
+        ossl::fail(Errc::malformed_input, trf("{0}: SignedData without any SignerInfo", {what}));
     }
     // Co-signatures are a handful; thousands of SignerInfos are only work for the verifier.
     if (sk_CMS_SignerInfo_num(infos) > k_max_signer_infos) {

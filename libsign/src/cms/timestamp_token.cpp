@@ -79,16 +79,16 @@ validation::SignatureFacts token_facts(CMS_ContentInfo* cms_info,
         };
     }
     if (!is_token(cms_info)) {
-        f.format_problem = "the token does not encapsulate a TSTInfo (RFC 3161 2.4.2)";
+        f.format_problem = tr("the token does not encapsulate a TSTInfo (RFC 3161 2.4.2)");
         return f;
     }
     if (all.size() != 1) {
-        f.format_problem = "a time-stamp token must have exactly one signer (RFC 3161 2.4.2)";
+        f.format_problem = tr("a time-stamp token must have exactly one signer (RFC 3161 2.4.2)");
         return f;
     }
     ASN1_OCTET_STRING** content = CMS_get0_content(cms_info);
     if (content == nullptr || *content == nullptr) {
-        f.format_problem = "the token does not carry its TSTInfo";
+        f.format_problem = tr("the token does not carry its TSTInfo");
         return f;
     }
     const unsigned char* p = (*content)->data;
@@ -96,7 +96,7 @@ validation::SignatureFacts token_facts(CMS_ContentInfo* cms_info,
     if (!tst || p != (*content)->data + (*content)->length ||
         TS_TST_INFO_get_version(tst.get()) != 1) {
         ossl::clear_errors();
-        f.format_problem = "the TSTInfo inside the token cannot be decoded (RFC 3161 2.4.2)";
+        f.format_problem = tr("the TSTInfo inside the token cannot be decoded (RFC 3161 2.4.2)");
         return f;
     }
     f.gen_time = ossl::to_time_point(TS_TST_INFO_get_time(tst.get()));
@@ -108,7 +108,7 @@ validation::SignatureFacts token_facts(CMS_ContentInfo* cms_info,
     f.notes.push_back({NoteCode::timestamp_info, std::move(about)});
     if (f.signer_cert && f.binding == validation::Binding::absent && !f.format_problem) {
         f.format_problem =
-            "the token has no signing-certificate attribute (RFC 3161 2.4.1, RFC 5816)";
+            tr("the token has no signing-certificate attribute (RFC 3161 2.4.1, RFC 5816)");
     }
 
     // RFC 3161 2.4.2: messageImprint is the hash of the time-stamped data.
@@ -128,7 +128,7 @@ validation::SignatureFacts token_facts(CMS_ContentInfo* cms_info,
     }
     if (md == nullptr) {
         f.imprint = {Check::not_possible,
-                     "the imprint's digest algorithm " + oid_text(alg_oid) + " is unknown"};
+                     trf("the imprint's digest algorithm {0} is unknown", {oid_text(alg_oid)})};
         return f;
     }
     const std::optional<core::Bytes> actual =
@@ -136,7 +136,7 @@ validation::SignatureFacts token_facts(CMS_ContentInfo* cms_info,
     if (!actual) {
         f.imprint = {
             Check::not_possible,
-            "the time-stamped data was not given, so the message imprint cannot be checked"};
+            tr("the time-stamped data was not given, so the message imprint cannot be checked")};
         return f;
     }
     f.imprint = validation::compare_digest(

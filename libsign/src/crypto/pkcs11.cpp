@@ -152,15 +152,16 @@ class Module {
     explicit Module(const fs::path& path) {
         ossl::clear_errors();
         m_ctx.reset(PKCS11_CTX_new());
-        if (!m_ctx) ossl::fail(Errc::internal, "cannot create a PKCS#11 context");
+        if (!m_ctx) ossl::fail(Errc::internal, tr("cannot create a PKCS#11 context"));
         std::error_code ec;
         if (!fs::exists(path, ec) || PKCS11_CTX_load(m_ctx.get(), path.c_str()) != 0) {
-            ossl::fail(Errc::input_missing,
-                       path.string() + ": cannot load this PKCS#11 module; check the path");
+            ossl::fail(
+                Errc::input_missing,
+                trf("{0}: cannot load this PKCS#11 module; check the path", {path.string()}));
         }
         m_loaded = true;
         if (PKCS11_enumerate_slots(m_ctx.get(), &m_slots, &m_count) != 0)
-            ossl::fail(Errc::io, path.string() + ": the PKCS#11 module lists no slots");
+            ossl::fail(Errc::io, trf("{0}: the PKCS#11 module lists no slots", {path.string()}));
     }
     ~Module() {
         if (m_slots != nullptr) PKCS11_release_all_slots(m_ctx.get(), m_slots, m_count);
@@ -252,9 +253,9 @@ void login(PKCS11_SLOT& slot, std::string_view pin) {
     OPENSSL_cleanse(const_cast<char*>(copy.data()), copy.size());
     if (rc != 0) {
         ossl::fail(Errc::key_refused,
-                   "token " + label +
-                       " refused the PIN (a token locks itself after a few wrong "
-                       "PINs; check it before trying again)",
+                   trf("token {0} refused the PIN (a token locks itself after a few wrong PINs; "
+                       "check it before trying again)",
+                       {label}),
                    Remedy::password);
     }
 }
@@ -276,7 +277,7 @@ PKCS11_KEY& find_key(PKCS11_SLOT& slot, const Pkcs11Uri& uri, std::string_view t
     PKCS11_KEY* keys = nullptr;
     unsigned int count = 0;
     if (PKCS11_enumerate_keys(slot.token, &keys, &count) != 0)
-        ossl::fail(Errc::io, std::string(text) + ": cannot list the token's keys");
+        ossl::fail(Errc::io, trf("{0}: cannot list the token's keys", {std::string(text)}));
     PKCS11_KEY* found = nullptr;
     for (unsigned int i = 0; i < count; ++i) {
         if (!key_matches(keys[i], uri)) continue;
@@ -389,7 +390,8 @@ std::unique_ptr<detail::SignerImpl> open_pkcs11_key(std::string_view text, const
     auto impl = std::make_unique<detail::SignerImpl>();
     impl->keep_alive = loaded;
     impl->key.reset(PKCS11_get_private_key(&key));
-    if (!impl->key) ossl::fail(Errc::key_refused, std::string(text) + ": cannot use this key");
+    if (!impl->key)
+        ossl::fail(Errc::key_refused, trf("{0}: cannot use this key", {std::string(text)}));
     impl->token_uri = std::string(text);
     if (cert.empty()) {
         impl->cert = token_certificate(key, slot, text);

@@ -52,7 +52,7 @@ core::Bytes raw_to_der(std::span<const unsigned char> raw) {
     ossl::Ptr<BIGNUM> r(BN_bin2bn(raw.data(), half, nullptr));
     ossl::Ptr<BIGNUM> s(BN_bin2bn(raw.data() + half, half, nullptr));
     if (!sig || !r || !s || ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1)
-        ossl::fail(Errc::internal, "cannot encode an ECDSA value");
+        ossl::fail(Errc::internal, tr("cannot encode an ECDSA value"));
     static_cast<void>(r.release());  // the ECDSA_SIG's now
     static_cast<void>(s.release());
     return ossl::encode_der(sig.get(), i2d_ECDSA_SIG, "the ECDSA value");
@@ -85,14 +85,14 @@ core::Bytes sign_with_key(const detail::SignerImpl& signer, std::span<const unsi
     ossl::Ptr<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
     EVP_PKEY_CTX* pctx = nullptr;
     if (!ctx || EVP_DigestSignInit(ctx.get(), &pctx, md, nullptr, signer.key.get()) != 1)
-        ossl::fail(Errc::key_refused, "the key cannot sign with this digest");
+        ossl::fail(Errc::key_refused, tr("the key cannot sign with this digest"));
     if (padding == RsaPadding::pss && is_rsa(signer.key.get())) use_pss(pctx, md);
     std::size_t len = 0;
     if (EVP_DigestSign(ctx.get(), nullptr, &len, tbs.data(), tbs.size()) != 1)
-        ossl::fail(Errc::key_refused, "the key refused to sign");
+        ossl::fail(Errc::key_refused, tr("the key refused to sign"));
     core::Bytes value(len);
     if (EVP_DigestSign(ctx.get(), value.data(), &len, tbs.data(), tbs.size()) != 1)
-        ossl::fail(Errc::key_refused, "the key refused to sign");
+        ossl::fail(Errc::key_refused, tr("the key refused to sign"));
     value.resize(len);
     return ecdsa_as(signer.cert.get(), value, encoding);
 }
@@ -127,7 +127,7 @@ EVP_PKEY* placeholder_key(X509* cert) {
     if (!key) {
         key.reset(want_rsa ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{1024})
                            : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
-        if (!key) ossl::fail(Errc::internal, "cannot make a placeholder key");
+        if (!key) ossl::fail(Errc::internal, tr("cannot make a placeholder key"));
     }
     return key.get();
 }

@@ -190,7 +190,7 @@ core::Bytes xades_covered_digest(const EVP_MD* md, const std::vector<core::Bytes
 void add_embedded_records(xml::XmlSignatures& found, const std::string& what) {
     for (const auto& embedded : found.records) {
         auto& facts = found.facts.at(embedded.signature);
-        const std::string where = what + ": its embedded evidence record";
+        const std::string where = trf("{0}: its embedded evidence record", {what});
         EvidenceRecord record;
         try {
             record = embedded.asn1 ? decode_der(embedded.bytes, where)

@@ -155,12 +155,16 @@ std::optional<Bytes> walk(const EVP_MD* md, const ArchiveTimeStamp& ats, ByteVie
     if (joins || absent) {
         s.reading_note =
             Note{NoteCode::record_reading,
-                 s.where +
-                     ": a list of its reduced hash tree already holds the value computed so far; "
-                     "it verifies only if that value joins the list " +
-                     (joins ? "anyway" : "only when absent") +
-                     " (one of two readings of RFC 4998 4.3): verifiers that read it the other "
-                     "way reject it"};
+                 joins ? trf("{0}: a list of its reduced hash tree already holds the value "
+                             "computed so far; it verifies only if that value joins the list "
+                             "anyway (one of two readings of RFC 4998 4.3): verifiers that read "
+                             "it the other way reject it",
+                             {s.where})
+                       : trf("{0}: a list of its reduced hash tree already holds the value "
+                             "computed so far; it verifies only if that value joins the list "
+                             "only when absent (one of two readings of RFC 4998 4.3): verifiers "
+                             "that read it the other way reject it",
+                             {s.where})};
     }
     return absent && !joins ? other : value;
 }
@@ -223,8 +227,7 @@ void read_token(const ArchiveTimeStamp& ats, const std::optional<Bytes>& root,
         validation::SignatureFacts broken;
         broken.type = EntryType::timestamp;
         broken.is_timestamp = true;
-        broken.format_problem =
-            std::string("the token of ") + s.where + " is malformed: " + e.what();
+        broken.format_problem = trf("the token of {0} is malformed: {1}", {s.where, e.what()});
         s.token = std::move(broken);
     }
 }
@@ -239,7 +242,7 @@ ArchiveStampFacts read_stamp(const EvidenceRecord& rec, std::size_t i, std::size
     const auto& chain = rec.chains[i];
     const auto& ats = chain.stamps[j];
     ArchiveStampFacts s;
-    s.where = "chain " + std::to_string(i + 1) + ", time-stamp " + std::to_string(j + 1);
+    s.where = trf("chain {0}, time-stamp {1}", {std::to_string(i + 1), std::to_string(j + 1)});
     s.renewal = j > 0;
     std::optional<Bytes> root;
     if (j == 0) {
@@ -252,8 +255,10 @@ ArchiveStampFacts read_stamp(const EvidenceRecord& rec, std::size_t i, std::size
             crypto::digest_bytes(md, xml ? prev.xml_time_stamp_c14n : prev.time_stamp);
         root = walk(md, ats, start, s);
         if (!root) {
-            s.not_renewing = s.where + " does not cover the time-stamp it renews (its hash " +
-                             hex(start) + " is not in the first hash list)";
+            s.not_renewing =
+                trf("{0} does not cover the time-stamp it renews (its hash {1} is not in the first "
+                    "hash list)",
+                    {s.where, hex(start)});
         }
     }
     read_token(ats, root, s);

@@ -119,17 +119,17 @@ validation::CheckResult check_references(const View& view, const ReadManifest& m
         if (!object || md == nullptr) {
             if (missing.status == validation::Check::passed) {
                 missing = {validation::Check::not_possible,
-                           !object ? "the entry \"" + core::printable(name) + "\" that " + m.name +
-                                         " lists is not in the container"
-                                   : m.name + " names an unknown digest algorithm for \"" +
-                                         core::printable(name) + "\""};
+                           !object ? trf("the entry \"{0}\" that {1} lists is not in the container",
+                                         {core::printable(name), m.name})
+                                   : trf("{0} names an unknown digest algorithm for \"{1}\"",
+                                         {m.name, core::printable(name)})};
             }
             continue;
         }
         if (*object->digest(md) != r.digest) {
-            return {validation::Check::failed, "the entry \"" + core::printable(name) +
-                                                   "\" does not match its digest in " + m.name +
-                                                   ": it has changed since it was signed"};
+            return {validation::Check::failed, trf("the entry \"{0}\" does not match its digest in "
+                                                   "{1}: it has changed since it was signed",
+                                                   {core::printable(name), m.name})};
         }
     }
     return missing;
@@ -144,9 +144,10 @@ validation::SignatureFacts broken(EntryType type, std::string why) {
 }
 
 std::string no_manifest(const std::string& name, const Manifests& manifests) {
-    std::string why = "no ASiCManifest names " + name +
-                      " as its SigReference, so what it covers cannot be told (EN 319 162-1 "
-                      "4.4.3.2)";
+    std::string why =
+        trf("no ASiCManifest names {0} as its SigReference, so what it covers cannot be told (EN "
+            "319 162-1 4.4.3.2)",
+            {name});
     for (const auto& p : manifests.problems) why += "; " + p;
     return why;
 }

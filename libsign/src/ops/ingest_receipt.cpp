@@ -8,6 +8,7 @@
 #include "core/text.hpp"
 #include "crypto/digests.hpp"
 #include "crypto/ossl.hpp"
+#include "ltsign/language.hpp"
 #include "ltsign/version.hpp"
 #include "xml/xml_doc.hpp"
 
@@ -65,13 +66,13 @@ void decide(IngestResult& r, IngestRequirement require) {
     }
     std::string why;
     const auto problems = r.package.is_package ? package_problems(r.package) : std::string();
-    if (!problems.empty()) why = "the package does not match its METS (" + problems + ")";
+    if (!problems.empty()) why = trf("the package does not match its METS ({0})", {problems});
     if (why.empty() && unsigned_documents > 0)
-        why = std::to_string(unsigned_documents) + " document(s) carry no signature";
+        why = trf("{0} document(s) carry no signature", {std::to_string(unsigned_documents)});
     if (why.empty() && unreadable > 0)
-        why = std::to_string(unreadable) + " signature file(s) cannot be read";
+        why = trf("{0} signature file(s) cannot be read", {std::to_string(unreadable)});
     if (why.empty() && require == IngestRequirement::valid && not_passed > 0)
-        why = std::to_string(not_passed) + " signature file(s) did not pass validation";
+        why = trf("{0} signature file(s) did not pass validation", {std::to_string(not_passed)});
     const std::string policy = "require " + std::string(to_string(require));
     if (require == IngestRequirement::any) {
         r.accepted = true;
@@ -162,9 +163,10 @@ void note_receipt(const Input& in, std::vector<validation::SignatureFacts>& fact
     } else if (crypto::digest_file(EVP_sha256(), json) == digest) {
         about = "; " + core::printable(name) + " beside it is the one it binds";
     } else {
-        problem = core::printable(name) +
-                  " beside the receipt is not the one its signature binds: it was changed after "
-                  "ingest";
+        problem =
+            trf("{0} beside the receipt is not the one its signature binds: it was changed after "
+                "ingest",
+                {core::printable(name)});
     }
     for (auto& f : facts) {
         f.notes.push_back({NoteCode::ingest_recorded, core::printable(recorded) + about});

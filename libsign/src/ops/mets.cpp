@@ -60,19 +60,19 @@ std::string resolve_href(const std::string& href, const std::string& folder, std
     if (path.starts_with("file:") && !path.starts_with("file://")) path = path.substr(5);
     path = percent_decoded(path);
     if (path.empty()) {
-        problem = "an empty xlink:href";
+        problem = tr("an empty xlink:href");
         return {};
     }
     if (path.find("://") != std::string::npos || path.front() == '/' ||
         path.find('\\') != std::string::npos || path.find('\0') != std::string::npos) {
-        problem = "xlink:href " + core::printable(href) + " is not a path inside the package";
+        problem = trf("xlink:href {0} is not a path inside the package", {core::printable(href)});
         return {};
     }
     fs::path joined = fs::path(folder) / path;
     fs::path normal = joined.lexically_normal();
     for (const auto& part : normal) {
         if (part == "..") {
-            problem = "xlink:href " + core::printable(href) + " leads outside the package";
+            problem = trf("xlink:href {0} leads outside the package", {core::printable(href)});
             return {};
         }
     }

@@ -70,24 +70,26 @@ validation::CheckResult binding_check(const ParsedSvt& token, const fs::path& si
         found = bindings_of(signature, document,
                             token.binding.data.empty() ? "" : token.binding.data.front().ref);
     } catch (const Error& e) {
-        return {Check::failed, "the signature it names cannot be read: " + std::string(e.what())};
+        return {Check::failed,
+                trf("the signature it names cannot be read: {0}", {std::string(e.what())})};
     }
     const auto match = std::find_if(found.begin(), found.end(), [&](const SignatureBinding& b) {
         return b.sig_hash == token.binding.sig_hash;
     });
     if (match == found.end())
-        return {Check::failed, "it binds another signature: no signature in " +
-                                   core::printable(signature.filename()) +
-                                   " has the signature value it names"};
+        return {
+            Check::failed,
+            trf("it binds another signature: no signature in {0} has the signature value it names",
+                {core::printable(signature.filename())})};
     if (match->sb_hash != token.binding.sb_hash || match->profile != token.binding.profile)
-        return {Check::failed, "the signature's signed bytes are not those it names"};
+        return {Check::failed, tr("the signature's signed bytes are not those it names")};
     if (match->data.size() != token.binding.data.size())
-        return {Check::failed, "the signature signs other data than it names"};
+        return {Check::failed, tr("the signature signs other data than it names")};
     for (std::size_t i = 0; i < match->data.size(); ++i) {
         const auto& have = match->data[i];
         const auto& want = token.binding.data[i];
         if (have.ref != want.ref)
-            return {Check::failed, "the signed data reference " + want.ref + " differs"};
+            return {Check::failed, trf("the signed data reference {0} differs", {want.ref})};
         if (have.hash.empty()) {
             notes.push_back(
                 {NoteCode::not_checked,
@@ -97,8 +99,8 @@ validation::CheckResult binding_check(const ParsedSvt& token, const fs::path& si
             continue;
         }
         if (have.hash != want.hash)
-            return {Check::failed, "the signed data " + core::printable(want.ref) +
-                                       " has changed since the token was issued"};
+            return {Check::failed, trf("the signed data {0} has changed since the token was issued",
+                                       {core::printable(want.ref)})};
     }
     return {Check::passed, {}};
 }
@@ -117,23 +119,24 @@ validation::SignatureFacts token_facts(const std::string& line, const Input& in,
             if (i == 0) {
                 f.signer_cert.reset(X509_dup(cert.get()));
                 f.binding = validation::Binding::matches;
-                f.binding_detail = "the token's x5c header names its signer";
+                f.binding_detail = tr("the token's x5c header names its signer");
             }
             f.certificates.push_back(std::move(cert));
         }
     }
     if (!f.signer_cert && token.problem.empty()) {
-        f.format_problem = "the token's x5c certificate cannot be read";
+        f.format_problem = tr("the token's x5c certificate cannot be read");
         return f;
     }
     f.signature_algorithm = token.alg == "ES256"   ? "ecdsa-sha256"
                             : token.alg == "PS256" ? "rsa-pss-sha256"
                                                    : "rsa-sha256";
     if (!token.problem.empty()) {
-        if (token.problem.find("does not verify") != std::string::npos) {
-            f.signature_value = {validation::Check::failed, "the token's " + token.problem};
+        if (token.signature_fails) {
+            f.signature_value = {validation::Check::failed,
+                                 trf("the token's {0}", {token.problem})};
         } else {
-            f.format_problem = "the token is malformed: " + token.problem;
+            f.format_problem = trf("the token is malformed: {0}", {token.problem});
         }
         return f;
     }
@@ -143,7 +146,7 @@ validation::SignatureFacts token_facts(const std::string& line, const Input& in,
                                         [](const auto& o) { return o.file().has_value(); });
     if (signature == objects.end()) {
         f.data_digest = {validation::Check::not_possible,
-                         "the signature the token names was not given (--data SIGNATURE)"};
+                         tr("the signature the token names was not given (--data SIGNATURE)")};
     } else {
         f.data_digest = binding_check(token, *signature->file(), objects, f.notes);
     }

@@ -194,7 +194,7 @@ class TarReader {
     void check_name(std::string& name) {
         while (name.starts_with("./")) name.erase(0, 2);
         if (auto problem = asic::name_problem(name))
-            refuse(m_archive, "entry " + core::printable(name) + ": " + *problem);
+            refuse(m_archive, trf("entry {0}: {1}", {core::printable(name), *problem}));
     }
     bool read_block(std::array<unsigned char, k_block>& h) {
         m_in.read(reinterpret_cast<char*>(h.data()), k_block);

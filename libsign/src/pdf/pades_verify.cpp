@@ -155,14 +155,13 @@ Checked check_field(SignatureField field, Document& doc, Revisions& revisions,
         if (b == before.end() || n == now.end() || b->second.getType() != 1 ||
             b->second.getOffset() != n->second.getOffset()) {
             c.problem =
-                "the signature dictionary is not part of the revision its /ByteRange "
-                "covers";
+                tr("the signature dictionary is not part of the revision its /ByteRange covers");
             return c;
         }
         c.dss_items = signed_revision.dss_items;
         c.changes = signed_revision.changes;
     } catch (const Error& e) {
-        c.problem = std::string("the revision it covers cannot be read: ") + e.what();
+        c.problem = trf("the revision it covers cannot be read: {0}", {e.what()});
     }
     return c;
 }
@@ -221,7 +220,7 @@ SignatureFacts timestamp_facts(const Checked& c, const std::string& what) {
 void check_sha1_content(CMS_ContentInfo* cms, const Checked& c, SignatureFacts& f) {
     ASN1_OCTET_STRING** content = CMS_get0_content(cms);
     if (content == nullptr || *content == nullptr) {
-        f.data_digest = {Check::failed, "the adbe.pkcs7.sha1 signature carries no digest"};
+        f.data_digest = {Check::failed, tr("the adbe.pkcs7.sha1 signature carries no digest")};
         return;
     }
     if (!c.covered) return;
@@ -315,18 +314,20 @@ void describe_coverage(const Checked& c, std::size_t revisions, std::size_t file
     auto pages = change_list(c.changes, Change::Kind::pages);
     auto undefined = change_list(c.changes, Change::Kind::undefined);
     if (!pages.empty() && !f.format_problem) {
-        f.format_problem = "pages were added or removed after the " + what + " was made (" + pages +
-                           "): the document shown is not the one that was signed";
+        f.format_problem =
+            trf("pages were added or removed after {0} was made ({1}): the document shown is "
+                "not the one that was signed",
+                {what, pages});
     }
     if (!undefined.empty()) {
         f.notes.push_back(
             {NoteCode::pdf_changes,
              trf("changes made after {0} that it does not permit: {1}", {what, undefined})});
-        f.constraints_problem = "the document was changed after the " + what +
-                                " was made in ways it does not permit (" + undefined +
-                                "): what the document shows may differ from what was signed, "
-                                "which only revision " +
-                                std::to_string(c.revision) + " shows";
+        f.constraints_problem =
+            trf("the document was changed after {0} was made in ways it does not permit ({1}): "
+                "what the document shows may differ from what was signed, which only revision {2} "
+                "shows",
+                {what, undefined, std::to_string(c.revision)});
     }
 }
 

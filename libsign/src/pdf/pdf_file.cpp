@@ -153,7 +153,7 @@ struct FieldWalk {
         } else if (type == "/Sig" && !value.isNull() && !value.isDictionary() && !known) {
             SignatureField f;
             f.name = name;
-            f.problem = "the signature field's value is no signature dictionary";
+            f.problem = tr("the signature field's value is no signature dictionary");
             found.push_back(std::move(f));
         }
         auto kids = field.getKey("/Kids");

@@ -4,6 +4,7 @@
 // (xmldsig.cpp, the same locked-down xmlsec1 core as XAdES); this file only decides what the
 // signature must cover, so that what is used is what was signed.
 #include <algorithm>
+#include "ltsign/language.hpp"
 
 #include "trust/tsl.hpp"
 #include "xml/xml_doc.hpp"
@@ -148,25 +149,26 @@ ListVerdict judge_list(std::span<const unsigned char> bytes, const std::string& 
         doc = xml::parse(bytes, what);
         out.list = read_trusted_list(doc.get(), what);
     } catch (const Error& e) {
-        out.problem = std::string("it cannot be read: ") + e.what();
+        out.problem = trf("it cannot be read: {0}", {e.what()});
         return out;
     }
     const auto schema = xml::validate(doc.get(), "ts_119612v020101_xsd.xsd");
     out.schema_checked = schema.performed;
     if (schema.problem) {
-        out.problem = "it does not follow the ETSI TS 119 612 schema: " + *schema.problem;
+        out.problem = trf("it does not follow the ETSI TS 119 612 schema: {0}", {*schema.problem});
         return out;
     }
     xmlNode* root = xmlDocGetRootElement(doc.get());
     std::vector<xmlNode*> sigs;
     all_signatures(root, sigs);
     if (sigs.empty()) {
-        out.problem = "it is not signed";
+        out.problem = tr("it is not signed");
         return out;
     }
     if (sigs.size() != 1 || sigs[0]->parent != root) {
-        out.problem = "it holds " + std::to_string(sigs.size()) +
-                      " XML signatures; a trusted list has exactly one, a child of its root";
+        out.problem =
+            trf("it holds {0} XML signatures; a trusted list has exactly one, a child of its root",
+                {std::to_string(sigs.size())});
         return out;
     }
     const auto duplicates = xml::register_ids(doc.get());

@@ -56,7 +56,7 @@ TrustedListInfo list_from(const json& l) {
     i.next_update = time_from(l, "nextUpdate");
     i.signer = l.value("signer", "");
     i.used = l.value("used", false);
-    i.problem = l.value("problem", "");
+    i.problem = l.value("problem", "");  // untranslated: the index's JSON key
     if (i.file.find("..") != std::string::npos || (!i.file.empty() && i.file[0] == '/'))
         throw Error(Errc::malformed_input,
                     trf("a snapshot entry names the file \"{0}\" outside the snapshot", {i.file}));
@@ -96,7 +96,7 @@ Fetched fetch_one(const std::string& url, const std::string& kind,
         f.bytes = r.body;
     } catch (const Error& e) {
         if (must_answer) throw;
-        f.info.problem = std::string("it could not be downloaded: ") + e.what();
+        f.info.problem = trf("it could not be downloaded: {0}", {e.what()});
         return f;
     }
     f.info.sha256 = sha256_of(f.bytes);
@@ -119,8 +119,10 @@ void check_rollback(Fetched& f, const std::map<std::string, std::string>& previo
     if (!f.info.used || it == previous.end() || it->second.empty()) return;
     if (std::stoll(f.info.sequence_number) < std::stoll(it->second)) {
         f.info.used = false;
-        f.info.problem = "its TSLSequenceNumber " + f.info.sequence_number + " is lower than the " +
-                         it->second + " of the snapshot it replaces: an older list was served";
+        f.info.problem =
+            trf("its TSLSequenceNumber {0} is lower than the {1} of the snapshot it replaces: an "
+                "older list was served",
+                {f.info.sequence_number, it->second});
     }
 }
 
@@ -313,13 +315,13 @@ std::vector<JudgedList> judge_snapshot(const fs::path& snapshot, const TrustSnap
         j.info.problem.clear();
         j.info.used = false;
         if (j.info.file.empty()) {
-            j.info.problem = recorded.empty() ? "it was not fetched" : recorded;
+            j.info.problem = recorded.empty() ? tr("it was not fetched") : recorded;
             out.push_back(std::move(j));
             continue;
         }
         const core::Bytes bytes = core::read_file(snapshot / j.info.file, k_max_list);
         if (sha256_of(bytes) != j.info.sha256) {
-            j.info.problem = "its file " + j.info.file + " differs from the list fetched";
+            j.info.problem = trf("its file {0} differs from the list fetched", {j.info.file});
             out.push_back(std::move(j));
             continue;
         }
@@ -336,8 +338,9 @@ std::vector<JudgedList> judge_snapshot(const fs::path& snapshot, const TrustSnap
         // A list refused when it was fetched (a rolled-back sequence number) stays refused.
         if (j.info.problem.empty()) j.info.problem = recorded;
         if (i > 0 && j.info.problem.empty() && !out[0].info.used) {
-            j.info.problem = "the list of trusted lists that names its signer is not used (" +
-                             out[0].info.problem + ")";
+            j.info.problem =
+                trf("the list of trusted lists that names its signer is not used ({0})",
+                    {out[0].info.problem});
         }
         j.info.used = j.info.problem.empty();
         j.info.signer = j.verdict.signer;

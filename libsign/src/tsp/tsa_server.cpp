@@ -212,7 +212,7 @@ struct TsaServer::Impl {
         const ossl::Ptr<BIO> in = ossl::memory_bio(request);
         ossl::Ptr<TS_RESP> resp(TS_RESP_create_response(ctx.get(), in.get()));
         ossl::clear_errors();
-        if (!resp) ossl::fail(Errc::internal, "the TSA could not build a response");
+        if (!resp) ossl::fail(Errc::internal, tr("the TSA could not build a response"));
         TS_STATUS_INFO* info = TS_RESP_get_status_info(resp.get());
         const long status = ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(info));
         if (status == TS_STATUS_GRANTED) {

@@ -87,7 +87,6 @@ SignatureReport judge(const SignatureFacts& facts, const SignatureFacts* holder,
                       const ValidationContext& context, std::optional<TimePoint> poe,
                       TimePoint validation_time) {
     SignatureReport r = report_of(facts, validation_time);
-    const std::string what = facts.is_timestamp ? "time-stamp" : "signature";
     const Carried carried = carried_by(facts, holder);
     // The revocation status that matters is the one when what was signed is proven to exist: at
     // the proof of existence, else at a time-stamp's own time, else now.
@@ -127,8 +126,8 @@ SignatureReport judge(const SignatureFacts& facts, const SignatureFacts* holder,
             return outcome.result;
         },
         [&] {
-            auto outcome =
-                check_algorithms(uses, context.policy, poe.value_or(validation_time), what);
+            auto outcome = check_algorithms(uses, context.policy, poe.value_or(validation_time),
+                                            facts.is_timestamp);
             r.algorithms = std::move(outcome.listed);
             return outcome.result;
         },

@@ -98,9 +98,9 @@ SignatureFacts encapsulated_facts(xmlNode* et, const std::optional<validation::D
         t.imprint = {Check::not_possible, why_not};
     } else if (t.imprint.status == Check::failed) {
         t.imprint.detail =
-            "the archive time-stamp no longer matches the signature and the unsigned properties "
-            "it covers (one was removed, added or altered): " +
-            t.imprint.detail;
+            trf("the archive time-stamp no longer matches the signature and the unsigned "
+                "properties it covers (one was removed, added or altered): {0}",
+                {t.imprint.detail});
     }
     return t;
 }
@@ -166,9 +166,9 @@ std::vector<validation::SignatureFacts> archive_timestamp_facts(
     if (child(ats, k_xades132_ns, "XMLTimeStamp") != nullptr) {
         // Proves nothing here, but is no sign of tampering either.
         SignatureFacts f = archive_facts(std::nullopt);
-        f.imprint = {Check::not_possible,
-                     "the archive time-stamp is an XML time-stamp, which this version does not "
-                     "read"};
+        f.imprint = {
+            Check::not_possible,
+            tr("the archive time-stamp is an XML time-stamp, which this version does not read")};
         out.push_back(std::move(f));
     } else {
         out.push_back(archive_facts("an ArchiveTimeStamp holds no time-stamp token"));

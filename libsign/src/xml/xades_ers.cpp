@@ -157,9 +157,10 @@ void find_embedded_records(const std::shared_ptr<xmlDoc>& doc, CheckedSignature&
             } else if (is(c, "urn:ietf:params:xml:ns:ers", "EvidenceRecord")) {
                 r.bytes = standalone(c);
             } else {
-                facts.format_problem = "its xadesen:SealingEvidenceRecords holds an element " +
-                                       std::string(reinterpret_cast<const char*>(c->name)) +
-                                       ", which is no evidence record (ETSI TS 119 132-3)";
+                facts.format_problem =
+                    trf("its xadesen:SealingEvidenceRecords holds an element {0}, which is no "
+                        "evidence record (ETSI TS 119 132-3)",
+                        {std::string(reinterpret_cast<const char*>(c->name))});
                 continue;
             }
             if (why_not.empty()) {
@@ -171,7 +172,8 @@ void find_embedded_records(const std::shared_ptr<xmlDoc>& doc, CheckedSignature&
             ++found;
         }
         if (found == 0 && !facts.format_problem)
-            facts.format_problem = "its xadesen:SealingEvidenceRecords holds no evidence record";
+            facts.format_problem =
+                tr("its xadesen:SealingEvidenceRecords holds no evidence record");
     }
 }
 

@@ -421,7 +421,7 @@ ossl::Ptr<X509> signer_certificate(xmlNode* sig) {
     const auto der = base64_decode(text(xc));
     const unsigned char* p = der.data();
     ossl::Ptr<X509> cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-    if (!cert) ossl::fail(Errc::malformed_input, "the prepared signature names no certificate");
+    if (!cert) ossl::fail(Errc::malformed_input, tr("the prepared signature names no certificate"));
     return cert;
 }
 

@@ -365,7 +365,7 @@ class SignatureChecker {
         xmlNode* si = child(m_sig, k_dsig_ns, "SignedInfo");
         xmlNode* sv = child(m_sig, k_dsig_ns, "SignatureValue");
         if (si == nullptr || sv == nullptr) {
-            f.format_problem = "the ds:Signature lacks SignedInfo or SignatureValue";
+            f.format_problem = tr("the ds:Signature lacks SignedInfo or SignatureValue");
             out.signature = result();
             return out;
         }
@@ -412,10 +412,11 @@ class SignatureChecker {
         const std::size_t budget = 2 * document + (std::size_t{16} << 20);
         if (total > budget) {
             m_facts.format_problem =
-                "its " + std::to_string(m_resolved.size()) + " references would digest " +
-                std::to_string(total >> 20) + " MiB of a " + std::to_string(document >> 10) +
-                " KiB document, more than any genuine signature needs (a denial-of-service "
-                "guard: at most twice the document and 16 MiB)";
+                trf("its {0} references would digest {1} MiB of a {2} KiB document, more than any "
+                    "genuine signature needs (a denial-of-service guard: at most twice the "
+                    "document and 16 MiB)",
+                    {std::to_string(m_resolved.size()), std::to_string(total >> 20),
+                     std::to_string(document >> 10)});
         }
     }
 
@@ -479,7 +480,7 @@ class SignatureChecker {
                 auto cert = decode_certificate(text(xc));
                 if (!cert) {
                     m_facts.format_problem =
-                        "a KeyInfo X509Certificate is not a valid DER certificate";
+                        tr("a KeyInfo X509Certificate is not a valid DER certificate");
                     return;
                 }
                 m_facts.certificates.push_back(std::move(cert));
@@ -500,13 +501,13 @@ class SignatureChecker {
 
     bool add_crl(ossl::Ptr<X509_CRL> crl, const std::string& what) {
         if (!crl) {
-            m_facts.format_problem = what + " is not a valid DER CRL";
+            m_facts.format_problem = trf("{0} is not a valid DER CRL", {what});
             return false;
         }
         if (m_facts.crls.size() == k_max_crls) {
-            m_facts.format_problem = "the signature carries more than " +
-                                     std::to_string(k_max_crls) +
-                                     " CRLs, more than any genuine one needs";
+            m_facts.format_problem =
+                trf("the signature carries more than {0} CRLs, more than any genuine one needs",
+                    {std::to_string(k_max_crls)});
             return false;
         }
         m_facts.crls.push_back(std::move(crl));
@@ -517,13 +518,19 @@ class SignatureChecker {
     // checked against its issuer, each response read for every certificate of every chain.
     static constexpr std::size_t k_max_carried = 256;
 
-    // Whether the signature may carry one more (it carries `carried` `what`); a format problem
+    // Whether the signature may carry one more (it carries `carried` certificates, or OCSP
+    // responses); a format problem
     // otherwise.
-    bool room_for(std::size_t carried, const char* what) {
+    bool room_for(std::size_t carried, bool certificates) {
         if (carried < k_max_carried) return true;
-        m_facts.format_problem = "the signature carries more than " +
-                                 std::to_string(k_max_carried) + " " + what +
-                                 ", more than any genuine one needs";
+        const std::string most = std::to_string(k_max_carried);
+        m_facts.format_problem =
+            certificates ? trf("the signature carries more than {0} certificates, more than any "
+                               "genuine one needs",
+                               {most})
+                         : trf("the signature carries more than {0} OCSP responses, more than any "
+                               "genuine one needs",
+                               {most});
         return false;
     }
 
@@ -535,11 +542,12 @@ class SignatureChecker {
         for (xmlNode* v : children(cv, k_xades132_ns, "EncapsulatedX509Certificate")) {
             auto cert = decode_certificate(text(v));
             if (!cert) {
-                m_facts.format_problem = "an EncapsulatedX509Certificate in " + where +
-                                         " is not a valid DER certificate";
+                m_facts.format_problem =
+                    trf("an EncapsulatedX509Certificate in {0} is not a valid DER certificate",
+                        {where});
                 return;
             }
-            if (!room_for(m_facts.certificates.size(), "certificates")) return;
+            if (!room_for(m_facts.certificates.size(), true)) return;
             m_facts.certificates.push_back(std::move(cert));
         }
         if (child(cv, k_xades132_ns, "OtherCertificate") != nullptr) {
@@ -566,10 +574,10 @@ class SignatureChecker {
                 auto response = der.empty() ? std::nullopt : ocsp_response_der(der);
                 if (!response) {
                     m_facts.format_problem =
-                        "an EncapsulatedOCSPValue in " + where + " is not a DER OCSP response";
+                        trf("an EncapsulatedOCSPValue in {0} is not a DER OCSP response", {where});
                     return;
                 }
-                if (!room_for(m_facts.ocsp_responses.size(), "OCSP responses")) return;
+                if (!room_for(m_facts.ocsp_responses.size(), false)) return;
                 m_facts.ocsp_responses.push_back(std::move(*response));
             }
         }
@@ -596,7 +604,7 @@ class SignatureChecker {
         }
         if (targeting.size() > 1) {
             m_facts.format_problem =
-                "more than one xades:QualifyingProperties targets this signature";
+                tr("more than one xades:QualifyingProperties targets this signature");
             return;
         }
         if (targeting.empty() && found.size() == 1) {
@@ -625,7 +633,7 @@ class SignatureChecker {
         auto sps = children(m_qp, k_xades132_ns, "SignedProperties");
         if (sps.size() != 1) {
             m_facts.format_problem =
-                "the xades:QualifyingProperties must hold one SignedProperties";
+                tr("the xades:QualifyingProperties must hold one SignedProperties");
             return;
         }
         m_sp = sps.front();
@@ -637,7 +645,7 @@ class SignatureChecker {
             auto parsed = parse_rfc3339(t);
             if (!parsed) parsed = parse_rfc3339(t + "Z");
             if (!parsed) {
-                m_facts.format_problem = "xades:SigningTime \"" + t + "\" is not a date-time";
+                m_facts.format_problem = trf("xades:SigningTime \"{0}\" is not a date-time", {t});
                 return;
             }
             m_facts.claimed_signing_time = parsed;
@@ -680,7 +688,7 @@ class SignatureChecker {
         const auto refs = children(si, k_dsig_ns, "Reference");
         m_reference_count = refs.size();
         if (refs.empty()) {
-            m_facts.format_problem = "SignedInfo has no Reference";
+            m_facts.format_problem = tr("SignedInfo has no Reference");
             return;
         }
         ReferenceCounts counts;
@@ -785,15 +793,15 @@ class SignatureChecker {
         }
         if (uri[0] != '#') {
             use.external = true;
-            target_text = "a detached document";
+            target_text = tr("a detached document");
             return Found::target;
         }
         if (const auto id = fragment_id(uri);
             id && std::find(m_duplicates.begin(), m_duplicates.end(), *id) != m_duplicates.end()) {
-            m_facts.format_problem = "the ID \"" + *id + "\" that " + n +
-                                     " signs occurs more than once in the document; "
-                                     "which element was signed is ambiguous (signature "
-                                     "wrapping)";
+            m_facts.format_problem =
+                trf("the ID \"{0}\" that {1} signs occurs more than once in the document; which "
+                    "element was signed is ambiguous (signature wrapping)",
+                    {*id, n});
             return Found::stop;
         }
         const Fragment fragment = resolve_fragment(m_doc, use.ref, uri);
@@ -833,8 +841,8 @@ class SignatureChecker {
         }
         use.target_text = target_text;
         if (!use.selection.empty()) {
-            target_text = "part of " + (use.whole ? std::string("the document") : target_text) +
-                          ": only what its transforms select (" + use.selection + ")";
+            target_text = trf("part of {0}: only what its transforms select ({1})",
+                              {use.whole ? tr("the document") : target_text, use.selection});
         }
     }
 
@@ -1026,9 +1034,8 @@ class SignatureChecker {
                 return;
             }
         }
-        m_facts.data_digest = {Check::failed,
-                               "the document given with the data option differs from the "
-                               "content the signature carries"};
+        m_facts.data_digest = {Check::failed, tr("the document given with the data option differs "
+                                                 "from the content the signature carries")};
     }
 
     // Whether `given` (parsed: `doc`, null when it is not XML) is the content `use` signs: the
@@ -1155,8 +1162,8 @@ class SignatureChecker {
                                      tr("schema validation was not performed: no standard schemas "
                                         "installed (LTSIGN_SCHEMA_DIR)")});
         } else if (r.problem) {
-            m_facts.format_problem =
-                "the signature does not conform to the XMLDSig/XAdES schema: " + *r.problem;
+            m_facts.format_problem = trf(
+                "the signature does not conform to the XMLDSig/XAdES schema: {0}", {*r.problem});
         }
     }
 
@@ -1173,15 +1180,15 @@ class SignatureChecker {
             f.binding = match ? validation::Binding::matches : validation::Binding::mismatch;
             if (!match) {
                 f.binding_detail =
-                    "no CertDigest of the signed SigningCertificate matches the "
-                    "KeyInfo certificate";
+                    tr("no CertDigest of the signed SigningCertificate matches the KeyInfo "
+                       "certificate");
             }
         }
         if (f.format_problem) return;
         if (!m_data_problem.empty()) f.data_digest = {Check::not_possible, m_data_problem};
         if (signature_method_name(method) == method) {
             f.signature_value = {Check::not_possible,
-                                 "the SignatureMethod " + method + " is not supported"};
+                                 trf("the SignatureMethod {0} is not supported", {method})};
             return;
         }
         if (!m_unsupported.empty()) {
@@ -1190,12 +1197,12 @@ class SignatureChecker {
         }
         if (m_unresolved || signer == nullptr) {
             f.signature_value = {Check::not_possible,
-                                 "not checked: not every reference could be resolved"};
+                                 tr("not checked: not every reference could be resolved")};
             return;
         }
         if (!m_broken_content.empty()) {
             f.data_digest = {Check::failed, m_broken_content};
-            f.signature_value = {Check::passed, "not reached"};
+            f.signature_value = {Check::passed, tr("not reached")};
             return;
         }
         const CheckResult pending = m_data_problem.empty()
@@ -1213,14 +1220,14 @@ class SignatureChecker {
                 break;
             case CoreResult::Status::reference_failed:
                 f.data_digest = {Check::failed, r.detail};
-                f.signature_value = {Check::passed, "not reached"};
+                f.signature_value = {Check::passed, tr("not reached")};
                 break;
             case CoreResult::Status::signature_failed:
                 f.data_digest = pending;
                 f.signature_value = {Check::failed, r.detail};
                 break;
             case CoreResult::Status::error:
-                f.format_problem = "the XML signature cannot be processed: " + r.detail;
+                f.format_problem = trf("the XML signature cannot be processed: {0}", {r.detail});
                 break;
         }
     }
@@ -1283,7 +1290,7 @@ class SignatureChecker {
                                                    "the canonicalised SignatureValue", value)});
                 } catch (const Error& e) {
                     t.format_problem =
-                        std::string("the SignatureTimeStamp cannot be read: ") + e.what();
+                        trf("the SignatureTimeStamp cannot be read: {0}", {e.what()});
                 }
                 // The signature's validation data serves its time-stamps too (EN 319 132-1
                 // 5.5.2): the engine hands it to them.

@@ -294,7 +294,8 @@ SchemaResult run_schema(xmlSchema* schema, xmlDoc* doc, const std::string& name)
     const int rc = xmlSchemaValidateDoc(vctx.get(), doc);
     SchemaResult r;
     r.performed = true;
-    if (rc != 0) r.problem = errors.first.empty() ? "not valid against " + name : errors.first;
+    if (rc != 0)
+        r.problem = errors.first.empty() ? trf("not valid against {0}", {name}) : errors.first;
     // Long values (a whole certificate in base64) would drown the message.
     if (r.problem && r.problem->size() > 400) *r.problem = r.problem->substr(0, 400) + "...";
     return r;

@@ -205,13 +205,13 @@ CoreResult verify_core(xmlNode* signature, X509* cert, const DetachedData& detac
     ossl::Ptr<EVP_PKEY> pub(X509_get_pubkey(cert));
     ossl::clear_errors();
     if (!pub) {
-        r.detail = "the signing certificate's public key cannot be decoded";
+        r.detail = tr("the signing certificate's public key cannot be decoded");
         return r;
     }
     try {
         ctx->signKey = make_key(pub.get()).release();  // the context's now
     } catch (const Error&) {
-        r.detail = "the signing certificate's key type cannot be used for XML signatures";
+        r.detail = tr("the signing certificate's key type cannot be used for XML signatures");
         return r;
     }
     // Keep what each reference digested, to judge what its transforms selected (the caller has
@@ -233,7 +233,7 @@ CoreResult verify_core(xmlNode* signature, X509* cert, const DetachedData& detac
     }
     if (rc < 0) {
         r.status = CoreResult::Status::error;
-        r.detail = xmlsec_message("the signature cannot be processed");
+        r.detail = xmlsec_message(tr("the signature cannot be processed").c_str());
         return r;
     }
     if (ctx->status == xmlSecDSigStatusSucceeded) {
@@ -246,14 +246,15 @@ CoreResult verify_core(xmlNode* signature, X509* cert, const DetachedData& detac
             xmlSecPtrListGetItem(&ctx->signedInfoReferences, i));
         if (ref != nullptr && ref->status != xmlSecDSigStatusSucceeded) {
             r.status = CoreResult::Status::reference_failed;
-            r.detail = "the digest of reference " + std::to_string(i + 1) + " (URI \"" +
-                       (ref->uri != nullptr ? reinterpret_cast<const char*>(ref->uri) : "") +
-                       "\") does not match what it points at";
+            r.detail =
+                trf("the digest of reference {0} (URI \"{1}\") does not match what it points at",
+                    {std::to_string(i + 1),
+                     (ref->uri != nullptr ? reinterpret_cast<const char*>(ref->uri) : "")});
             return r;
         }
     }
     r.status = CoreResult::Status::signature_failed;
-    r.detail = "the SignatureValue does not verify over SignedInfo";
+    r.detail = tr("the SignatureValue does not verify over SignedInfo");
     return r;
 }
 
