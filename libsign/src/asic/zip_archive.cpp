@@ -17,8 +17,8 @@ namespace ltsign::asic {
 namespace {
 
 std::string mib(std::uint64_t bytes) {
-    return bytes >= (1ull << 20) ? std::to_string(bytes >> 20) + " MiB"
-                                 : std::to_string(bytes) + " bytes";
+    return bytes >= (1ull << 20) ? trf("{0} MiB", {std::to_string(bytes >> 20)})
+                                 : trf("{0} bytes", {std::to_string(bytes)});
 }
 
 [[noreturn]] void refuse(const std::string& what, const std::string& why) {
@@ -181,21 +181,23 @@ class Layout {
 std::string open_failure(int code) {
     switch (code) {
         case ZIP_ER_NOZIP:
-            return "not a complete ZIP archive (its central directory is missing or truncated)";
+            return tr("not a complete ZIP archive (its central directory is missing or truncated)");
         case ZIP_ER_INCONS:
-            return "an inconsistent ZIP archive (a local header disagrees with the central "
-                   "directory, entries overlap, or it is truncated)";
+            return tr(
+                "an inconsistent ZIP archive (a local header disagrees with the central directory, "
+                "entries overlap, or it is truncated)");
         case ZIP_ER_EXISTS:
-            return "an entry name occurs twice in its central directory; which one is meant "
-                   "cannot be told";
+            return tr(
+                "an entry name occurs twice in its central directory; which one is meant cannot be "
+                "told");
         case ZIP_ER_MEMORY:
-            return "too large a central directory to read";
+            return tr("too large a central directory to read");
         default: {
             zip_error_t e;
             zip_error_init_with_code(&e, code);
             std::string text = zip_error_strerror(&e);
             zip_error_fini(&e);
-            return "cannot be read as a ZIP archive (" + text + ")";
+            return trf("cannot be read as a ZIP archive ({0})", {text});
         }
     }
 }
@@ -204,19 +206,18 @@ void check_limits(const ZipEntry& e, std::uint64_t& total, const Limits& limits,
                   const std::string& what) {
     const std::string name = "the entry \"" + core::printable(e.name) + "\"";
     if (e.size > limits.max_total_size - std::min(total, limits.max_total_size)) {
-        refuse(what, "its entries expand to more than " + mib(limits.max_total_size) +
-                         ", the most ltsign reads from one container; unpack it with a tool "
-                         "you trust if it is genuine");
+        refuse(what, trf("its entries expand to more than {0}, the most ltsign reads from one "
+                         "container; unpack it with a tool you trust if it is genuine",
+                         {mib(limits.max_total_size)}));
     }
     total += e.size;
     if (e.size > limits.ratio_floor &&
         e.size / std::max<std::uint64_t>(e.compressed_size, 1) > limits.max_ratio) {
-        refuse(what, name + " expands " +
-                         std::to_string(e.size / std::max<std::uint64_t>(e.compressed_size, 1)) +
-                         " times (" + mib(e.compressed_size) + " to " + mib(e.size) +
-                         "), more than the " + std::to_string(limits.max_ratio) +
-                         " times ltsign accepts (a ZIP bomb guard); unpack it with a tool you "
-                         "trust if it is genuine");
+        refuse(what,
+               trf("{0} expands {1} times ({2} to {3}), more than the {4} times ltsign accepts (a "
+                   "ZIP bomb guard); unpack it with a tool you trust if it is genuine",
+                   {name, std::to_string(e.size / std::max<std::uint64_t>(e.compressed_size, 1)),
+                    mib(e.compressed_size), mib(e.size), std::to_string(limits.max_ratio)}));
     }
 }
 
@@ -227,7 +228,7 @@ ZipEntry entry_at(::zip* z, std::uint64_t i, const std::string& what) {
     // CP437 and turn control characters into symbols.
     if (zip_stat_index(z, i, ZIP_FL_ENC_RAW, &st) != 0 || (st.valid & ZIP_STAT_NAME) == 0) {
         refuse(what,
-               "entry " + std::to_string(i + 1) + " cannot be read from the central directory");
+               trf("entry {0} cannot be read from the central directory", {std::to_string(i + 1)}));
     }
     ZipEntry e;
     e.name = st.name;
@@ -238,13 +239,14 @@ ZipEntry entry_at(::zip* z, std::uint64_t i, const std::string& what) {
     e.directory = !e.name.empty() && e.name.back() == '/';
     e.has_extra_field = zip_file_extra_fields_count(z, i, ZIP_FL_LOCAL | ZIP_FL_CENTRAL) > 0;
     if (st.encryption_method != ZIP_EM_NONE) {
-        refuse(what, "the entry \"" + core::printable(e.name) +
-                         "\" is encrypted; ASiC containers hold no encrypted entries");
+        refuse(what,
+               trf("the entry \"{0}\" is encrypted; ASiC containers hold no encrypted entries",
+                   {core::printable(e.name)}));
     }
     if (e.method != ZIP_CM_STORE && e.method != ZIP_CM_DEFLATE) {
-        refuse(what, "the entry \"" + core::printable(e.name) + "\" uses compression method " +
-                         std::to_string(e.method) +
-                         "; ASiC containers store or deflate their entries (EN 319 162-1 A.1)");
+        refuse(what, trf("the entry \"{0}\" uses compression method {1}; ASiC containers store or "
+                         "deflate their entries (EN 319 162-1 A.1)",
+                         {core::printable(e.name), std::to_string(e.method)}));
     }
     return e;
 }
@@ -259,19 +261,24 @@ void check_unique(const std::vector<ZipEntry>& entries, const std::string& what)
         if (e.directory) key.pop_back();
         if (auto [it, fresh] = seen.emplace(key, e.name); !fresh) {
             const bool same = it->second == e.name;
+            const std::string name = core::printable(e.name);
             refuse(what,
-                   "the entry name \"" + core::printable(e.name) + "\" occurs twice" +
-                       (same ? "" : " (written differently, equal after Unicode normalisation)") +
-                       "; which one is meant cannot be told");
+                   same ? trf("the entry name \"{0}\" occurs twice; which one is meant cannot "
+                              "be told",
+                              {name})
+                        : trf("the entry name \"{0}\" occurs twice (written differently, equal "
+                              "after Unicode normalisation); which one is meant cannot be told",
+                              {name}));
         }
         for (std::size_t s = key.find('/'); s != std::string::npos; s = key.find('/', s + 1))
             folders.insert(key.substr(0, s));
     }
     for (const auto& e : entries) {
         if (!e.directory && folders.count(core::nfc(e.name)) != 0) {
-            refuse(what, "\"" + core::printable(e.name) +
-                             "\" is both a file and a folder in it; which one is meant cannot "
-                             "be told");
+            refuse(
+                what,
+                trf("\"{0}\" is both a file and a folder in it; which one is meant cannot be told",
+                    {core::printable(e.name)}));
         }
     }
 }
@@ -302,22 +309,22 @@ LeadingEntry leading_entry(const std::filesystem::path& file) {
 }  // namespace
 
 std::optional<std::string> name_problem(std::string_view name) {
-    if (name.empty()) return "an empty name";
-    if (!core::is_utf8(name)) return "a name that is not UTF-8";
-    if (name.front() == '/') return "an absolute path";
-    if (name.size() >= 2 && name[1] == ':') return "a drive letter";
+    if (name.empty()) return tr("an empty name");
+    if (!core::is_utf8(name)) return tr("a name that is not UTF-8");
+    if (name.front() == '/') return tr("an absolute path");
+    if (name.size() >= 2 && name[1] == ':') return tr("a drive letter");
     for (unsigned char c : name) {
-        if (c < 0x20 || c == 0x7f) return "a control character in its name";
-        if (c == '\\') return "a backslash in its name";
+        if (c < 0x20 || c == 0x7f) return tr("a control character in its name");
+        if (c == '\\') return tr("a backslash in its name");
     }
     std::string_view rest = name;
     if (rest.back() == '/') rest.remove_suffix(1);
     for (std::size_t start = 0;;) {
         const std::size_t slash = rest.find('/', start);
         const std::string_view segment = rest.substr(start, slash - start);
-        if (segment.empty()) return "an empty folder name";
-        if (segment == "..") return "a path that leaves the container (\"..\")";
-        if (segment == ".") return "a \".\" segment";
+        if (segment.empty()) return tr("an empty folder name");
+        if (segment == "..") return tr("a path that leaves the container (\"..\")");
+        if (segment == ".") return tr("a \".\" segment");
         if (slash == std::string_view::npos) break;
         start = slash + 1;
     }
@@ -342,10 +349,9 @@ std::shared_ptr<const ZipArchive> ZipArchive::open(const std::filesystem::path& 
     a->m_what = what;
     const zip_int64_t count = zip_get_num_entries(z, 0);
     if (count < 0 || static_cast<std::uint64_t>(count) > limits.max_entries) {
-        refuse(what, "it holds " + std::to_string(count) + " entries, more than the " +
-                         std::to_string(limits.max_entries) +
-                         " ltsign reads from one container; unpack it with a tool you trust if "
-                         "it is genuine");
+        refuse(what, trf("it holds {0} entries, more than the {1} ltsign reads from one container; "
+                         "unpack it with a tool you trust if it is genuine",
+                         {std::to_string(count), std::to_string(limits.max_entries)}));
     }
     Layout(file, what).check(static_cast<std::uint64_t>(count));
     std::uint64_t total = 0;
@@ -422,8 +428,8 @@ std::unique_ptr<core::Reader> ZipArchive::reader(const ZipEntry& entry) const {
 
 core::Bytes ZipArchive::read(const ZipEntry& entry, std::uint64_t max_size) const {
     if (entry.size > max_size) {
-        refuse(m_what, "the entry \"" + core::printable(entry.name) + "\" (" + mib(entry.size) +
-                           ") is larger than the " + mib(max_size) + " ltsign reads whole");
+        refuse(m_what, trf("the entry \"{0}\" ({1}) is larger than the {2} ltsign reads whole",
+                           {core::printable(entry.name), mib(entry.size), mib(max_size)}));
     }
     core::Bytes out(static_cast<std::size_t>(entry.size));
     auto r = reader(entry);

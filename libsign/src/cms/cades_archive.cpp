@@ -152,27 +152,28 @@ std::optional<std::string> index_problem(const SignedDataParts& parts, std::size
                                          std::span<const unsigned char> index_der, bool v3) {
     const auto index = der::read(index_der);
     auto fields = index ? der::children(*index) : std::nullopt;
-    if (!fields || index->tag != der::k_sequence) return "its hash index is not DER";
+    if (!fields || index->tag != der::k_sequence) return tr("its hash index is not DER");
     const EVP_MD* md = EVP_sha256();
     if (fields->size() == 4) {
         md = digest_of_algorithm((*fields)[0]);
-        if (md == nullptr) return "its hash index names a hash algorithm ltsign does not know";
+        if (md == nullptr) return tr("its hash index names a hash algorithm ltsign does not know");
         fields->erase(fields->begin());
     }
-    if (fields->size() != 3) return "its hash index does not have three lists";
+    if (fields->size() != 3) return tr("its hash index does not have three lists");
     const std::set<Bytes> present[3] = {
         hashes_of(parts.certificates, md), hashes_of(parts.crls, md),
         attribute_hashes(parts.signers[signer].unsigned_attrs, md, v3)};
     const char* what[3] = {"a certificate", "a revocation value", "an unsigned attribute"};
     for (int k = 0; k < 3; ++k) {
         const auto entries = der::children((*fields)[static_cast<std::size_t>(k)]);
-        if (!entries) return "its hash index is not DER";
+        if (!entries) return tr("its hash index is not DER");
         for (const auto& e : *entries) {
-            if (e.tag != der::k_octet_string) return "its hash index is not DER";
+            if (e.tag != der::k_octet_string) return tr("its hash index is not DER");
             if (!present[k].contains(bytes_of(e.value))) {
-                return std::string(what[k]) + " it covered (hash " +
-                       ossl::to_hex(e.value.data(), e.value.size()) +
-                       ") is no longer in the signature: it was removed or altered";
+                return trf(
+                    "{0} it covered (hash {1}) is no longer in the signature: it was removed or "
+                    "altered",
+                    {std::string(what[k]), ossl::to_hex(e.value.data(), e.value.size())});
             }
         }
     }

@@ -133,7 +133,7 @@ std::optional<std::string> signature_algorithm_problem(const X509_ALGOR* sig_alg
     X509_ALGOR_get0(&oid, nullptr, nullptr, sig_alg);
     const int nid = OBJ_obj2nid(oid);
     const EVP_PKEY* key = X509_get0_pubkey(signer);
-    if (key == nullptr) return "the signer's public key cannot be read";
+    if (key == nullptr) return tr("the signer's public key cannot be read");
     const int key_type = EVP_PKEY_get_base_id(key);
     int md_nid = NID_undef, pk_nid = NID_undef;
     if (nid == NID_rsaEncryption || nid == NID_rsassaPss) {
@@ -141,16 +141,17 @@ std::optional<std::string> signature_algorithm_problem(const X509_ALGOR* sig_alg
     } else if (nid == NID_X9_62_id_ecPublicKey) {
         pk_nid = EVP_PKEY_EC;
     } else if (OBJ_find_sigid_algs(nid, &md_nid, &pk_nid) != 1) {
-        return "the signature algorithm " + algorithm_name(sig_alg) + " is not one ltsign knows";
+        return trf("the signature algorithm {0} is not one ltsign knows",
+                   {algorithm_name(sig_alg)});
     }
     const bool key_ok =
         pk_nid == key_type || (pk_nid == EVP_PKEY_RSA && key_type == EVP_PKEY_RSA_PSS);
     if (!key_ok)
-        return "the signature algorithm " + algorithm_name(sig_alg) +
-               " does not fit the signer's key";
+        return trf("the signature algorithm {0} does not fit the signer's key",
+                   {algorithm_name(sig_alg)});
     if (md_nid != NID_undef && md_nid != OBJ_obj2nid(digest_oid)) {
-        return "the signature algorithm " + algorithm_name(sig_alg) +
-               " names another digest than the SignerInfo";
+        return trf("the signature algorithm {0} names another digest than the SignerInfo",
+                   {algorithm_name(sig_alg)});
     }
     return std::nullopt;
 }
@@ -515,16 +516,18 @@ std::optional<std::string> unsigned_header_problem(const core::Bytes& bytes,
     if (version.tag != der::k_integer || version.value.size() != 1 ||
         (version.value[0] != 1 && version.value[0] != 3 && version.value[0] != 4 &&
          version.value[0] != 5)) {
-        return "the SignedData version is not one RFC 5652 5.1 allows";
+        return tr("the SignedData version is not one RFC 5652 5.1 allows");
     }
     // RFC 5652 5.1: version 1 only when the content is id-data (and nothing else asks for more).
     if (version.value[0] == 1 && non_data_content)
-        return "the SignedData version is 1, but RFC 5652 5.1 requires 3 or more for content "
-               "other than id-data";
+        return tr(
+            "the SignedData version is 1, but RFC 5652 5.1 requires 3 or more for content other "
+            "than id-data");
     const auto algs = der::children((*sd)[1]);
-    if ((*sd)[1].tag != der::k_set || !algs) return "the SignedData digestAlgorithms is not a SET";
+    if ((*sd)[1].tag != der::k_set || !algs)
+        return tr("the SignedData digestAlgorithms is not a SET");
     for (const auto& alg : *algs) {
-        if (!plausible_algorithm(alg)) return "a SignedData digestAlgorithms entry is damaged";
+        if (!plausible_algorithm(alg)) return tr("a SignedData digestAlgorithms entry is damaged");
     }
     for (int i = 0; i < sk_CMS_SignerInfo_num(infos); ++i) {
         X509_ALGOR* dig = nullptr;
@@ -541,23 +544,24 @@ std::optional<std::string> unsigned_header_problem(const core::Bytes& bytes,
                                 want.end());
         }
         if (!found)
-            return "the SignedData digestAlgorithms does not name the digest a SignerInfo uses";
+            return tr("the SignedData digestAlgorithms does not name the digest a SignerInfo uses");
     }
     const auto& signer_infos = sd->back();
     const auto sis = der::children(signer_infos);
-    if (signer_infos.tag != der::k_set || !sis) return "the SignedData signerInfos is not a SET";
+    if (signer_infos.tag != der::k_set || !sis)
+        return tr("the SignedData signerInfos is not a SET");
     for (const auto& si : *sis) {
         const auto f = der::children(si);
-        if (!f || f->size() < 5) return "a SignerInfo is damaged";
+        if (!f || f->size() < 5) return tr("a SignerInfo is damaged");
         const auto& v = (*f)[0];
         if (v.tag != der::k_integer || v.value.size() != 1 ||
             (v.value[0] != 1 && v.value[0] != 3)) {
-            return "a SignerInfo version is not 1 or 3 (RFC 5652 5.3)";
+            return tr("a SignerInfo version is not 1 or 3 (RFC 5652 5.3)");
         }
         const std::size_t sig_alg = (*f)[3].tag == 0xa0 ? 4 : 3;
         if (!plausible_algorithm((*f)[2]) || sig_alg >= f->size() ||
             !plausible_algorithm((*f)[sig_alg])) {
-            return "a SignerInfo algorithm identifier is damaged";
+            return tr("a SignerInfo algorithm identifier is damaged");
         }
     }
     return std::nullopt;

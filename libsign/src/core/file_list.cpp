@@ -20,11 +20,11 @@ std::string unreadable_reason(const fs::path& p) {
     if (!ec && fs::is_symlink(link)) {
         struct stat st {};
         if (::stat(p.c_str(), &st) != 0 && errno == ELOOP)
-            return "a symbolic link that loops; remove or fix the link";
-        return "a symbolic link that points to nothing; remove or fix the link";
+            return tr("a symbolic link that loops; remove or fix the link");
+        return tr("a symbolic link that points to nothing; remove or fix the link");
     }
-    if (!ec && fs::exists(link)) return "not a regular file";
-    return "no such file or folder; check the path";
+    if (!ec && fs::exists(link)) return tr("not a regular file");
+    return tr("no such file or folder; check the path");
 }
 
 namespace {

@@ -155,8 +155,8 @@ std::optional<std::string> document_signing_refusal(X509* cert) {
         }
         names += std::string(names.empty() ? "" : ", ") + OBJ_nid2ln(nid);
     }
-    return "its extended key usage allows only " + names +
-           ", not signing documents (RFC 5280 4.2.1.12)";
+    return trf("its extended key usage allows only {0}, not signing documents (RFC 5280 4.2.1.12)",
+               {names});
 }
 
 }  // namespace ltsign::ossl

@@ -171,7 +171,7 @@ std::optional<Bytes> walk(const EVP_MD* md, const ArchiveTimeStamp& ats, ByteVie
 
 // The token's facts with its imprint checked against `root`; without one, why it cannot be.
 validation::SignatureFacts token(const ArchiveTimeStamp& ats, const std::optional<Bytes>& root,
-                                 const char* why_no_root) {
+                                 const std::string& why_no_root) {
     cms::ImprintSource src;
     if (root) src.digest = *root;
     auto facts = cms::token_facts(ats.time_stamp, src);
@@ -184,15 +184,21 @@ validation::SignatureFacts token(const ArchiveTimeStamp& ats, const std::optiona
     return facts;
 }
 
-constexpr const char* k_renewal_no_root =
-    "its message imprint is the root hash of its reduced hash tree, which does not start from "
-    "the time-stamp it renews";
-constexpr const char* k_not_led_to =
-    "its message imprint is the root hash of the record's hash tree, which the document given "
-    "does not lead to (see the record)";
-constexpr const char* k_no_document =
-    "its message imprint is the root hash of the record's hash tree, which needs the protected "
-    "document's hash: none was given";
+std::string renewal_no_root() {
+    return tr(
+        "its message imprint is the root hash of its reduced hash tree, which does not start "
+        "from the time-stamp it renews");
+}
+std::string not_led_to() {
+    return tr(
+        "its message imprint is the root hash of the record's hash tree, which the document "
+        "given does not lead to (see the record)");
+}
+std::string no_document() {
+    return tr(
+        "its message imprint is the root hash of the record's hash tree, which needs the "
+        "protected document's hash: none was given");
+}
 
 // The token of `ats`, read as RFC 3161 requires, its imprint against `root`.
 void read_token(const ArchiveTimeStamp& ats, const std::optional<Bytes>& root,
@@ -207,14 +213,14 @@ void read_token(const ArchiveTimeStamp& ats, const std::optional<Bytes>& root,
     };
     try {
         s.token = token(ats, root,
-                        s.renewal   ? k_renewal_no_root
-                        : uncovered ? k_not_led_to
-                                    : k_no_document);
+                        s.renewal   ? renewal_no_root()
+                        : uncovered ? not_led_to()
+                                    : no_document());
         // Every fit needs one hash order: in the other, the data objects lead nowhere.
         if (root && !s.renewal &&
             (!fits_any(&validation::CoverageFit::sorted) ||
              !fits_any(&validation::CoverageFit::unsorted))) {
-            s.token_without_root = token(ats, std::nullopt, k_not_led_to);
+            s.token_without_root = token(ats, std::nullopt, not_led_to());
         }
         try {
             s.imprint_md = token_imprint(ats.time_stamp).first;
@@ -291,15 +297,16 @@ validation::ArchiveChainFacts read_chain(const EvidenceRecord& rec, std::size_t 
     const int nid = EVP_MD_get_type(c.md);
     for (const auto& s : chain.stamps) {
         if (s.digest_nid != 0 && s.digest_nid != nid) {
-            c.format_problems.push_back("the time-stamps of chain " + std::to_string(i + 1) +
-                                        " use different digest algorithms (RFC 4998 5.3)");
+            c.format_problems.push_back(
+                trf("the time-stamps of chain {0} use different digest algorithms (RFC 4998 5.3)",
+                    {std::to_string(i + 1)}));
         }
     }
     if (!xml && std::find(rec.digest_algorithms.begin(), rec.digest_algorithms.end(), nid) ==
                     rec.digest_algorithms.end()) {
-        c.format_problems.push_back("digestAlgorithms does not list " + crypto::digest_name(c.md) +
-                                    ", which chain " + std::to_string(i + 1) +
-                                    " uses (RFC 4998 4.1)");
+        c.format_problems.push_back(
+            trf("digestAlgorithms does not list {0}, which chain {1} uses (RFC 4998 4.1)",
+                {crypto::digest_name(c.md), std::to_string(i + 1)}));
     }
     // RFC 4998 5.2 step 4: hash-tree renewal binds the new chain to all earlier ones.
     std::optional<Bytes> ha;

@@ -109,8 +109,8 @@ HttpResponse exchange(const std::string& url, const std::string_view* content_ty
 
     const CURLcode rc = curl_easy_perform(c);
     if (rc != CURLE_OK) {
-        std::string reason = sink.overflow ? "the answer is larger than " +
-                                                 std::to_string(options.max_response >> 20) + " MiB"
+        std::string reason = sink.overflow ? trf("the answer is larger than {0} MiB",
+                                                 {std::to_string(options.max_response >> 20)})
                                            : (error[0] != '\0' ? error : curl_easy_strerror(rc));
         throw Error(Errc::service_unavailable, url + ": " + reason);
     }

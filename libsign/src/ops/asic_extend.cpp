@@ -209,8 +209,10 @@ ContainerExtendResult extend_container(const fs::path& container, const fs::path
     }
     const std::string why = ops::extend_refusal(options.level, result.before);
     if (!why.empty() && !options.force) {
-        result.refusal = what + " does not validate (" + why +
-                         "); extending it would carry forward signatures that prove nothing";
+        result.refusal =
+            trf("{0} does not validate ({1}); extending it would carry forward signatures that "
+                "prove nothing",
+                {what, why});
         return result;
     }
     raise(x, options, result.before, what);

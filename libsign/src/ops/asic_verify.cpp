@@ -238,7 +238,8 @@ validation::SignatureFacts token_over(Extraction& x, const std::string& name,
     try {
         Evidence found = entry_named("cms").extract(x.view.input(name), {document});
         if (!found.timestamp_token || found.signatures.size() != 1) {
-            return broken(EntryType::timestamp, name + " is not an RFC 3161 time-stamp token");
+            return broken(EntryType::timestamp,
+                          trf("{0} is not an RFC 3161 time-stamp token", {name}));
         }
         validation::SignatureFacts f = std::move(found.signatures.front());
         if (m != nullptr && f.imprint.status == validation::Check::passed) {

@@ -144,8 +144,10 @@ ExtendResult extend_input(const ops::Input& original, const ExtendOptions& optio
     }
     const std::string why = refusal_for(options.level, result.before);
     if (!why.empty() && !options.force) {
-        result.refusal = original.what + " does not validate (" + why +
-                         "); extending it would carry forward a signature that proves nothing";
+        result.refusal =
+            trf("{0} does not validate ({1}); extending it would carry forward a signature that "
+                "proves nothing",
+                {original.what, why});
         return result;
     }
     ops::Input current = original;

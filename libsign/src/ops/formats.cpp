@@ -122,8 +122,10 @@ std::optional<std::string> several_documents(const validation::DataObjects& obje
         names += (count++ == 0 ? "" : ", ") + o.name();
     }
     if (count < 2) return std::nullopt;
-    return std::to_string(count) + " documents were given (" + names +
-           "), but it covers one: which is meant cannot be told, so none was checked";
+    return trf(
+        "{0} documents were given ({1}), but it covers one: which is meant cannot be told, so none "
+        "was checked",
+        {std::to_string(count), names});
 }
 
 // Data objects known only by digest are for evidence records; beside a signature or a token,

@@ -33,15 +33,18 @@ bool has_signature(const FileReport& f) {
 std::string package_problems(const PackageCheck& p) {
     using K = PackageProblem::Kind;
     std::string out;
-    const auto add = [&](K kind, const char* what) {
+    const auto add = [&](K kind, std::string (*say)(const std::string&)) {
         if (const auto n = count_kind(p, kind); n > 0)
-            out += (out.empty() ? "" : ", ") + std::to_string(n) + " " + what;
+            out += (out.empty() ? "" : ", ") + say(std::to_string(n));
     };
-    add(K::checksum_mismatch, "checksum mismatch(es)");
-    add(K::missing, "missing file(s)");
-    add(K::unlisted, "unlisted file(s)");
-    add(K::no_checksum, "file(s) without a usable checksum");
-    add(K::bad_reference, "reference(s) outside the package");
+    add(K::checksum_mismatch,
+        [](const std::string& n) { return trf("{0} checksum mismatch(es)", {n}); });
+    add(K::missing, [](const std::string& n) { return trf("{0} missing file(s)", {n}); });
+    add(K::unlisted, [](const std::string& n) { return trf("{0} unlisted file(s)", {n}); });
+    add(K::no_checksum,
+        [](const std::string& n) { return trf("{0} file(s) without a usable checksum", {n}); });
+    add(K::bad_reference,
+        [](const std::string& n) { return trf("{0} reference(s) outside the package", {n}); });
     return out;
 }
 
@@ -76,12 +79,14 @@ void decide(IngestResult& r, IngestRequirement require) {
     const std::string policy = "require " + std::string(to_string(require));
     if (require == IngestRequirement::any) {
         r.accepted = true;
-        r.decision = "accepted (" + policy + ": every delivery is accepted" +
-                     (why.empty() ? "" : "; recorded: " + why) + ")";
+        r.decision = why.empty() ? trf("accepted ({0}: every delivery is accepted)", {policy})
+                                 : trf("accepted ({0}: every delivery is accepted; recorded: {1})",
+                                       {policy, why});
         return;
     }
     r.accepted = why.empty();
-    r.decision = r.accepted ? "accepted (" + policy + ")" : "refused (" + policy + "): " + why;
+    r.decision =
+        r.accepted ? trf("accepted ({0})", {policy}) : trf("refused ({0}): {1}", {policy, why});
 }
 
 core::Bytes etsi_receipt(const IngestResult& result, const core::Bytes& receipt_json) {

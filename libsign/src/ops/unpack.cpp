@@ -140,20 +140,21 @@ class TarReader {
         std::optional<std::string> long_name;
         while (true) {
             if (!read_block(h))
-                refuse(m_archive, "the archive ends without its end-of-archive blocks");
+                refuse(m_archive, tr("the archive ends without its end-of-archive blocks"));
             if (std::all_of(h.begin(), h.end(), [](unsigned char c) { return c == 0; })) return;
-            if (!header_checksum_ok(h)) refuse(m_archive, "a tar header's checksum is wrong");
+            if (!header_checksum_ok(h)) refuse(m_archive, tr("a tar header's checksum is wrong"));
             if (std::memcmp(h.data() + 257, "ustar", 5) != 0)
-                refuse(m_archive, "a header is not POSIX ustar");
+                refuse(m_archive, tr("a header is not POSIX ustar"));
             const auto size = tar_number(h.data() + 124, 12);
             if (!size || *size > k_max_total || (m_total += *size) > k_max_total)
-                refuse(m_archive, "an entry's size is out of bounds");
-            if (++m_entries > k_max_entries) refuse(m_archive, "more entries than ltsign unpacks");
+                refuse(m_archive, tr("an entry's size is out of bounds"));
+            if (++m_entries > k_max_entries)
+                refuse(m_archive, tr("more entries than ltsign unpacks"));
             const char type = static_cast<char>(h[156]);
             std::string name = long_name.value_or(name_of(h));
             long_name.reset();
             if (type == 'x' || type == 'L') {
-                if (*size > (1u << 20)) refuse(m_archive, "an extended header is too large");
+                if (*size > (1u << 20)) refuse(m_archive, tr("an extended header is too large"));
                 const std::string text = read_text(*size);
                 long_name =
                     type == 'L'
@@ -167,9 +168,9 @@ class TarReader {
                 continue;
             }
             if (type != '0' && type != '\0' && type != '5') {
-                refuse(m_archive, "entry " + core::printable(name) +
-                                      " is a link, device or other special file, which a "
-                                      "package must not hold");
+                refuse(m_archive, trf("entry {0} is a link, device or other special file, which a "
+                                      "package must not hold",
+                                      {core::printable(name)}));
             }
             if (type == '5' || name.ends_with("/")) {
                 while (name.ends_with("/")) name.pop_back();
@@ -180,7 +181,7 @@ class TarReader {
             }
             check_name(name);
             if (!m_names.insert(core::nfc(name)).second)
-                refuse(m_archive, "entry " + core::printable(name) + " occurs twice");
+                refuse(m_archive, trf("entry {0} occurs twice", {core::printable(name)}));
             copy(name, *size);
         }
     }
@@ -204,7 +205,7 @@ class TarReader {
         std::string text(size, '\0');
         m_in.read(text.data(), static_cast<std::streamsize>(size));
         if (m_in.gcount() != static_cast<std::streamsize>(size))
-            refuse(m_archive, "the archive is truncated");
+            refuse(m_archive, tr("the archive is truncated"));
         pad(size);
         return text;
     }
@@ -212,7 +213,7 @@ class TarReader {
         const std::uint64_t rest = (k_block - size % k_block) % k_block;
         m_in.ignore(static_cast<std::streamsize>(rest));
         if (m_in.gcount() != static_cast<std::streamsize>(rest))
-            refuse(m_archive, "the archive is truncated");
+            refuse(m_archive, tr("the archive is truncated"));
     }
     void skip(std::uint64_t size) {
         m_in.seekg(static_cast<std::streamoff>(size), std::ios::cur);
@@ -225,7 +226,7 @@ class TarReader {
             const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(left, buffer.size()));
             m_in.read(reinterpret_cast<char*>(buffer.data()), static_cast<std::streamsize>(n));
             if (m_in.gcount() != static_cast<std::streamsize>(n))
-                refuse(m_archive, "the archive is truncated");
+                refuse(m_archive, tr("the archive is truncated"));
             out.write(buffer.data(), n);
             left -= n;
         }
@@ -259,10 +260,10 @@ void unpack(const fs::path& archive, ArchiveKind kind, const fs::path& dest) {
         if (kind == ArchiveKind::tar) return TarReader(archive, dest).run();
     } catch (const fs::filesystem_error& e) {
         // A file where the archive later wants a folder (or the other way round).
-        refuse(archive, "its entries cannot be laid out as files and folders (" +
-                            core::printable(e.path1().lexically_relative(dest)) + ")");
+        refuse(archive, trf("its entries cannot be laid out as files and folders ({0})",
+                            {core::printable(e.path1().lexically_relative(dest))}));
     }
-    refuse(archive, "it is neither a ZIP nor a POSIX tar archive");
+    refuse(archive, tr("it is neither a ZIP nor a POSIX tar archive"));
 }
 
 }  // namespace ltsign::ops
