@@ -80,7 +80,7 @@ struct Checked {
 };
 
 std::string span_text(long long from, long long to) {
-    return "bytes " + std::to_string(from) + " to " + std::to_string(to);
+    return trf("bytes {0} to {1}", {std::to_string(from), std::to_string(to)});
 }
 
 // ISO 32000-2 12.8.1, EN 319 142-1 5.1: one gap, exactly the signature's own /Contents hex string,
@@ -89,33 +89,41 @@ std::optional<std::string> byte_range_problem(const SignatureField& f, std::size
                                               const std::vector<std::size_t>& ends, Checked& out) {
     const auto& r = f.byte_range;
     if (r.size() != 4) {
-        return "the /ByteRange has " + std::to_string(r.size()) +
-               " numbers; a signature's has four (one gap: its /Contents)";
+        return trf(
+            "the /ByteRange has {0} numbers; a signature's has four (one gap: its /Contents)",
+            {std::to_string(r.size())});
     }
     if (std::any_of(r.begin(), r.end(), [](long long v) { return v < 0 || v > (1LL << 40); }))
-        return "the /ByteRange holds negative or impossible numbers";
-    if (r[0] != 0) return "the /ByteRange does not start at the beginning of the file";
-    if (r[1] >= r[2]) return "the two parts of the /ByteRange overlap";
+        return tr("the /ByteRange holds negative or impossible numbers");
+    if (r[0] != 0) return tr("the /ByteRange does not start at the beginning of the file");
+    if (r[1] >= r[2]) return tr("the two parts of the /ByteRange overlap");
     auto end = static_cast<std::size_t>(r[2] + r[3]);
     if (end > file_size) {
-        return "the /ByteRange runs to byte " + std::to_string(end) +
-               ", past the end of the file (" + std::to_string(file_size) + " bytes)";
+        return trf("the /ByteRange runs to byte {0}, past the end of the file ({1} bytes)",
+                   {std::to_string(end), std::to_string(file_size)});
     }
     if (!f.contents_span || static_cast<std::size_t>(r[1]) != f.contents_span->first ||
         static_cast<std::size_t>(r[2]) != f.contents_span->second) {
-        return "the gap in the /ByteRange (" + span_text(r[1], r[2]) +
-               ") is not this signature's own /Contents" +
-               (f.contents_span ? " (" +
-                                      span_text(static_cast<long long>(f.contents_span->first),
-                                                static_cast<long long>(f.contents_span->second)) +
-                                      ")"
-                                : std::string()) +
-               ": signed bytes were moved or the dictionary was copied from another signature";
+        const std::string gap = span_text(r[1], r[2]);
+        if (!f.contents_span) {
+            return trf(
+                "the gap in the /ByteRange ({0}) is not this signature's own /Contents: "
+                "signed bytes were moved or the dictionary was copied from another "
+                "signature",
+                {gap});
+        }
+        return trf(
+            "the gap in the /ByteRange ({0}) is not this signature's own /Contents ({1}): "
+            "signed bytes were moved or the dictionary was copied from another signature",
+            {gap, span_text(static_cast<long long>(f.contents_span->first),
+                            static_cast<long long>(f.contents_span->second))});
     }
     auto at = std::find(ends.begin(), ends.end(), end);
     if (at == ends.end()) {
-        return "the /ByteRange ends at byte " + std::to_string(end) +
-               ", which is not the end of a revision (no %%EOF ends there)";
+        return trf(
+            "the /ByteRange ends at byte {0}, which is not the end of a revision (no %%EOF ends "
+            "there)",
+            {std::to_string(end)});
     }
     out.end = end;
     out.revision = static_cast<int>(at - ends.begin()) + 1;
@@ -195,7 +203,7 @@ core::Bytes cms_of(const Checked& c, const std::string& what) {
 }
 
 std::string name_of(const Checked& c, const std::string& what) {
-    return what + " field " + c.field.name;
+    return trf("{0} field {1}", {what, c.field.name});
 }
 
 SignatureFacts timestamp_facts(const Checked& c, const std::string& what) {
@@ -204,7 +212,7 @@ SignatureFacts timestamp_facts(const Checked& c, const std::string& what) {
         auto der = cms_of(c, name);
         auto token = cms::parse_signed_data(der, name);
         if (!cms::is_token(token.get()))
-            return shell(c, "the document time-stamp's /Contents holds no time-stamp token");
+            return shell(c, tr("the document time-stamp's /Contents holds no time-stamp token"));
         cms::ImprintSource source;
         if (c.covered) source.data = *c.covered;
         auto f = cms::token_facts(token.get(), der, source);

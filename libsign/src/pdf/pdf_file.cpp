@@ -73,10 +73,10 @@ std::optional<std::size_t> hex_string_end(std::span<const unsigned char> file, s
 // The byte range as integers; a problem when it is no array of integers.
 std::optional<std::string> read_byte_range(QPDFObjectHandle v, SignatureField& f) {
     auto br = v.getKey("/ByteRange");
-    if (!br.isArray()) return "the signature dictionary has no /ByteRange array";
-    if (br.getArrayNItems() > 64) return "the /ByteRange has more than 64 numbers";
+    if (!br.isArray()) return tr("the signature dictionary has no /ByteRange array");
+    if (br.getArrayNItems() > 64) return tr("the /ByteRange has more than 64 numbers");
     for (auto item : br.aitems()) {
-        if (!item.isInteger()) return "the /ByteRange holds something other than integers";
+        if (!item.isInteger()) return tr("the /ByteRange holds something other than integers");
         f.byte_range.push_back(item.getIntValue());
     }
     return std::nullopt;
@@ -89,20 +89,21 @@ using XRef = std::map<QPDFObjGen, QPDFXRefEntry>;
 std::optional<std::string> read_contents(Document& doc, const XRef& xref, QPDFObjectHandle v,
                                          SignatureField& f) {
     auto contents = v.getKey("/Contents");
-    if (!contents.isString()) return "the signature dictionary has no /Contents string";
+    if (!contents.isString()) return tr("the signature dictionary has no /Contents string");
     const std::string value = contents.getStringValue();
     f.contents = core::Bytes(value.begin(), value.end());
-    if (!v.isIndirect()) return "the signature dictionary is not an indirect object";
+    if (!v.isIndirect()) return tr("the signature dictionary is not an indirect object");
     auto entry = xref.find(v.getObjGen());
     if (entry == xref.end() || entry->second.getType() != 1) {
-        return "the signature dictionary lies in an object stream, where byte ranges cannot "
-               "locate its /Contents";
+        return tr(
+            "the signature dictionary lies in an object stream, where byte ranges cannot locate "
+            "its /Contents");
     }
     auto offset = contents.getParsedOffset();
-    if (offset < 0) return "the position of the /Contents string is unknown";
+    if (offset < 0) return tr("the position of the /Contents string is unknown");
     auto start = static_cast<std::size_t>(offset);
     auto end = hex_string_end(doc.bytes(), start);
-    if (!end) return "the /Contents of the signature dictionary is not a hexadecimal string";
+    if (!end) return tr("the /Contents of the signature dictionary is not a hexadecimal string");
     f.contents_span = std::make_pair(start, *end);
     return std::nullopt;
 }

@@ -60,7 +60,7 @@ CarriedDer carried_der(const Carried& carried, const ValidationContext& context,
     for (X509_CRL* c : carried.crls)
         out.crls.push_back(ossl::encode_der(c, i2d_X509_CRL, "a carried CRL"));
     for (X509* c : carried.certificates) out.certificates.push_back(ossl::to_der(c));
-    const AnchorQuery query{AnchorPurpose::revocation, {at}, "when the status is to be proven"};
+    const AnchorQuery query{AnchorPurpose::revocation, {at}, tr("when the status is to be proven")};
     for (X509* a : admitted_anchors(detail::impl(context.trust), query))
         out.anchors.push_back(ossl::to_der(a));
     return out;

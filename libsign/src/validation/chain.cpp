@@ -121,14 +121,16 @@ AnchorQuery anchor_query(const SignatureFacts& facts, std::optional<TimePoint> p
     q.purpose = facts.is_timestamp ? AnchorPurpose::timestamps : AnchorPurpose::signatures;
     if (facts.is_timestamp) {
         q.at.push_back(poe ? *poe : facts.gen_time.value_or(validation_time));
-        q.when = poe ? "at the time-stamp's proof of existence" : "at the time-stamp's genTime";
+        q.when =
+            poe ? tr("at the time-stamp's proof of existence") : tr("at the time-stamp's genTime");
         return q;
     }
     if (facts.signer_cert)
         q.at.push_back(ossl::to_time_point(X509_get0_notBefore(facts.signer_cert.get())));
     q.at.push_back(poe.value_or(validation_time));
-    q.when = "when the signer's certificate was issued and " +
-             std::string(poe ? "at the signature's proof of existence" : "at the validation time");
+    q.when = poe ? tr("when the signer's certificate was issued and at the signature's proof of "
+                      "existence")
+                 : tr("when the signer's certificate was issued and at the validation time");
     return q;
 }
 

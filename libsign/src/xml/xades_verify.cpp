@@ -621,8 +621,9 @@ class SignatureChecker {
         }
         if (targeting.empty()) {
             m_qp = found.front();
-            not_found("none of the xades:QualifyingProperties targets this signature (Id \"" + id +
-                      "\")");
+            not_found(
+                trf("none of the xades:QualifyingProperties targets this signature (Id \"{0}\")",
+                    {id}));
             return;
         }
         m_qp = targeting.front();
@@ -675,10 +676,10 @@ class SignatureChecker {
             m_facts.level = SignatureLevel::xades_without_signing_certificate;
         } else if (v1) {
             m_not_baseline.push_back(
-                "the signing certificate is named by xades:SigningCertificate, not "
-                "SigningCertificateV2");
+                tr("the signing certificate is named by xades:SigningCertificate, not "
+                   "SigningCertificateV2"));
         }
-        if (!m_facts.claimed_signing_time) m_not_baseline.push_back("it has no SigningTime");
+        if (!m_facts.claimed_signing_time) m_not_baseline.push_back(tr("it has no SigningTime"));
     }
 
     // XMLDSig 4.4.3: every Reference resolved to exactly what xmlsec1 will digest, and what it
@@ -698,13 +699,13 @@ class SignatureChecker {
         }
         if (m_sp != nullptr && counts.signed_properties == 0) {
             not_found(
-                "no reference signs the xades:SignedProperties, so the signing time and "
-                "signing certificate are not protected by the signature");
+                tr("no reference signs the xades:SignedProperties, so the signing time and signing "
+                   "certificate are not protected by the signature"));
         }
         if (counts.data_objects == 0) {
             not_found(
-                "the signature signs no data object: every reference points at the "
-                "signature's own properties (the signed data was removed)");
+                tr("the signature signs no data object: every reference points at the signature's "
+                   "own properties (the signed data was removed)"));
         }
         match_detached(external);
     }
@@ -720,7 +721,7 @@ class SignatureChecker {
 
     Found resolve_reference(xmlNode* ref, std::size_t i, ReferenceCounts& counts,
                             std::vector<std::pair<std::string, std::size_t>>& external) {
-        const std::string n = "reference " + std::to_string(i + 1);
+        const std::string n = trf("reference {0}", {std::to_string(i + 1)});
         record_reference_digest(ref, i, n);
         if (!names_its_target(ref, n)) return Found::none;
         Resolved use;
@@ -736,8 +737,9 @@ class SignatureChecker {
         // that error path): the signed bytes cannot be what was signed.
         if (use.target != nullptr && has_transform(ref, k_base64_transform) &&
             !valid_base64(text(use.target))) {
-            m_broken_content = n + " signs the base64 content of " + describe(use.target) +
-                               ", which is no longer valid base64";
+            m_broken_content =
+                trf("{0} signs the base64 content of {1}, which is no longer valid base64",
+                    {n, describe(use.target)});
         }
         classify(std::move(use), n, target_text, counts);
         return Found::target;
@@ -755,7 +757,7 @@ class SignatureChecker {
              dname.empty() ? alg : dname, "", 0});
         m_reference_digests.push_back(dname);
         if (dname.empty())
-            m_unsupported = "the DigestMethod " + alg + " of " + n + " is not supported";
+            m_unsupported = trf("the DigestMethod {0} of {1} is not supported", {alg, n});
     }
 
     // A reference without URI signs what an application decides (XMLDSig 4.4.3.1); with an
@@ -768,9 +770,10 @@ class SignatureChecker {
             enveloped = enveloped || attribute(t, "Algorithm") == k_enveloped_transform;
         if (!enveloped) {
             m_unresolved = true;
-            not_found(n +
-                      " has no URI: what it signs is left to an application, and "
-                      "ltsign cannot tell what that is");
+            not_found(
+                trf("{0} has no URI: what it signs is left to an application, and ltsign cannot "
+                    "tell what that is",
+                    {n}));
             return false;
         }
         m_facts.notes.push_back(
@@ -793,7 +796,7 @@ class SignatureChecker {
         }
         if (uri[0] != '#') {
             use.external = true;
-            target_text = tr("a detached document");
+            target_text = "a detached document";  // matched in ops/verify.cpp
             return Found::target;
         }
         if (const auto id = fragment_id(uri);
@@ -808,7 +811,7 @@ class SignatureChecker {
         use.comments = uri.rfind("#xpointer(", 0) == 0 || uri.rfind("#xmlns(", 0) == 0;
         if (fragment.kind == Fragment::Kind::none) {
             m_unresolved = true;
-            not_found(n + " signs \"" + uri + "\", which is not in the document");
+            not_found(trf("{0} signs \"{1}\", which is not in the document", {n, uri}));
             return Found::none;
         }
         if (fragment.kind == Fragment::Kind::document) {
@@ -821,12 +824,12 @@ class SignatureChecker {
             target_text = describe(use.target);
             return Found::target;
         }
-        m_unsupported = n + " uses the XPointer form " + uri +
-                        (fragment.kind == Fragment::Kind::other
-                             ? ", which selects " + std::to_string(fragment.count) +
-                                   " nodes rather than one element or the document; that is "
-                                   "not supported"
-                             : ", which is not supported");
+        m_unsupported =
+            fragment.kind == Fragment::Kind::other
+                ? trf("{0} uses the XPointer form {1}, which selects {2} nodes rather than one "
+                      "element or the document; that is not supported",
+                      {n, uri, std::to_string(fragment.count)})
+                : trf("{0} uses the XPointer form {1}, which is not supported", {n, uri});
         return Found::none;
     }
 
@@ -841,8 +844,8 @@ class SignatureChecker {
         }
         use.target_text = target_text;
         if (!use.selection.empty()) {
-            target_text = trf("part of {0}: only what its transforms select ({1})",
-                              {use.whole ? tr("the document") : target_text, use.selection});
+            target_text = "part of " + (use.whole ? std::string("the document") : target_text) +
+                          ": only what its transforms select (" + use.selection + ")";
         }
     }
 
@@ -856,17 +859,19 @@ class SignatureChecker {
         if (type == k_signed_properties_type || is(target, k_xades132_ns, "SignedProperties")) {
             ++counts.signed_properties;
             if (m_sp == nullptr || target != m_sp) {
-                not_found(n +
-                          " signs a SignedProperties element that is not the one in this "
-                          "signature's QualifyingProperties; the properties in use are "
-                          "not signed (signature wrapping)");
+                not_found(
+                    trf("{0} signs a SignedProperties element that is not the one in this "
+                        "signature's QualifyingProperties; the properties in use are not signed "
+                        "(signature wrapping)",
+                        {n}));
             }
             return;
         }
         if (is(target, k_dsig_ns, "Object") && target->parent != m_sig) {
-            not_found(n +
-                      " signs a ds:Object that is not a child of this signature; the "
-                      "object in use is not the signed one (signature wrapping)");
+            not_found(
+                trf("{0} signs a ds:Object that is not a child of this signature; the object in "
+                    "use is not the signed one (signature wrapping)",
+                    {n}));
         }
         // Signing parts of the signature itself (KeyInfo) is allowed, but they are not data
         // objects; the content of a ds:Object is.
@@ -891,7 +896,7 @@ class SignatureChecker {
             ++counts.data_objects;
             use.data_object = true;
             if (m_sp != nullptr && !has_data_object_format(m_sdop, attribute(ref, "Id")))
-                m_not_baseline.push_back(n + " has no DataObjectFormat");
+                m_not_baseline.push_back(trf("{0} has no DataObjectFormat", {n}));
         }
         use.signed_data = m_facts.signed_data.size();
         m_facts.signed_data.push_back(
@@ -1091,9 +1096,10 @@ class SignatureChecker {
             if (same_name > 1) {
                 // Two documents answer the reference: judging either could pass the wrong one.
                 m_unresolved = true;
-                not_found(std::to_string(same_name) + " documents named \"" + name +
-                          "\" were given for the reference \"" + uri +
-                          "\": which is meant cannot be told");
+                not_found(
+                    trf("{0} documents named \"{1}\" were given for the reference \"{2}\": which "
+                        "is meant cannot be told",
+                        {std::to_string(same_name), name, uri}));
                 continue;
             }
             if (file == nullptr && external.size() == 1 && files.size() == 1) {
@@ -1108,7 +1114,7 @@ class SignatureChecker {
             if (file == nullptr) {
                 m_unresolved = true;
                 m_document_missing = true;
-                not_found("the detached document \"" + uri + "\" was not supplied");
+                not_found(trf("the detached document \"{0}\" was not supplied", {uri}));
                 continue;
             }
             m_detached.emplace(uri, *file);
@@ -1306,9 +1312,9 @@ class SignatureChecker {
     void read_archive_timestamps(xmlNode* usp) {
         const std::string why_not =
             m_document_missing
-                ? "the archive time-stamp covers the detached document, which was not given"
-                : "what the archive time-stamp covers cannot be computed: the signature's "
-                  "references were not all processed";
+                ? tr("the archive time-stamp covers the detached document, which was not given")
+                : tr("what the archive time-stamp covers cannot be computed: the signature's "
+                     "references were not all processed");
         for (xmlNode* c = usp->children; c != nullptr; c = c->next) {
             if (is(c, k_xades141_ns, "ArchiveTimeStamp")) {
                 auto facts =
