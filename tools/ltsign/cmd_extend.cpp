@@ -50,8 +50,9 @@ int nothing_to_do(const ExtendArgs& a, const FileReport& before, Said& said) {
 // A signature that does not validate is not extended (unless --force): said on stderr, and in
 // the JSON.
 int refused(const ExtendArgs& a, const std::string& refusal, const FileReport& before, Said& said) {
-    std::cerr << "ltsign: " << refusal
-              << "; nothing was written (give --force to extend it anyway)\n";
+    std::cerr << "ltsign: "
+              << trf("{0}; nothing was written (give --force to extend it anyway)", {refusal})
+              << "\n";
     said.fields = {{"input", a.signature}, {"written", false}, {"refusal", refusal}};
     return before.indication == Indication::total_failed ? 1 : 2;
 }

@@ -110,9 +110,11 @@ int run_prepare(const SignArgs& a, const SignOptions& options, bool container) {
         targets.emplace_back(a.to_be_signed);
     }
     save_all(outputs, targets, a.force);
-    std::cout << "prepared " << a.files.front() << " -> " << a.output << ": sign its toBeSigned ("
-              << pending.to_be_signed().size() << " bytes) with " << pending.signature_algorithm()
-              << ", then complete it before " << format_rfc3339(pending.expires()) << "\n";
+    std::cout << trf("prepared {0} -> {1}: sign its toBeSigned ({2} bytes) with {3}, then "
+                     "complete it before {4}",
+                     {a.files.front(), a.output, std::to_string(pending.to_be_signed().size()),
+                      pending.signature_algorithm(), format_rfc3339(pending.expires())})
+              << "\n";
     return 0;
 }
 
@@ -138,7 +140,7 @@ int run_complete(const SignArgs& a) {
     const auto value = signature_value_bytes(read_small_file(a.signature_value, 64 * 1024));
     const SignedObject signature = complete_signature(pending, value, how);
     signature.save(a.output, a.force);
-    std::cout << "completed " << a.complete << " -> " << a.output << "\n";
+    std::cout << trf("completed {0} -> {1}", {a.complete, a.output}) << "\n";
     return 0;
 }
 
@@ -170,12 +172,13 @@ int sign_into_container(const SignArgs& a, const SignOptions& options) {
             throw Error(Errc::usage,
                         tr("a signature is added at level B or T; extend the container after"));
         add_container_signature(inputs.front(), a.output, signer, options, how);
-        std::cout << "added a signature to " << a.files.front() << " -> " << a.output << "\n";
+        std::cout << trf("added a signature to {0} -> {1}", {a.files.front(), a.output}) << "\n";
         return 0;
     }
     const ValidationContext context = make_validation_context(a.validation);
     sign_container(inputs, a.output, signer, options, how, &context);
-    std::cout << "signed " << inputs.size() << " file(s) -> " << a.output << "\n";
+    std::cout << trf("signed {0} file(s) -> {1}", {std::to_string(inputs.size()), a.output})
+              << "\n";
     return 0;
 }
 

@@ -23,14 +23,16 @@ void print_fetched(const TrustSnapshotInfo& info, bool json) {
     }
     int used = 0;
     for (const auto& l : info.lists) used += l.used ? 1 : 0;
-    std::cout << "snapshot " << info.path.string() << " written (" << info.digest << "): " << used
-              << " of " << info.lists.size() << " list(s) usable\n";
+    std::cout << trf("snapshot {0} written ({1}): {2} of {3} list(s) usable",
+                     {info.path.string(), info.digest, std::to_string(used),
+                      std::to_string(info.lists.size())})
+              << "\n";
     for (const auto& l : info.lists) {
         std::cout << (l.used ? "  used     " : "  REFUSED  ")
                   << (l.territory.empty() ? "?" : l.territory) << "  " << l.url;
-        if (l.used) std::cout << "  sequence " << l.sequence_number;
+        if (l.used) std::cout << "  " << trf("sequence {0}", {l.sequence_number});
         std::cout << "\n";
-        if (!l.used) std::cout << "    why: " << l.problem << "\n";
+        if (!l.used) std::cout << "    " << tr("why:") << " " << l.problem << "\n";
     }
 }
 
@@ -53,8 +55,10 @@ int run_fetch(const FetchArgs& a) {
     print_fetched(info, a.json);
     for (const auto& l : info.lists) {
         if (!l.used) {
-            std::cerr << "ltsign trust fetch: " << (l.territory.empty() ? l.url : l.territory)
-                      << " refused: " << l.problem << "\n";
+            std::cerr << "ltsign trust fetch: "
+                      << trf("{0} refused: {1}",
+                             {l.territory.empty() ? l.url : l.territory, l.problem})
+                      << "\n";
         }
     }
     // Written, but not everything is usable: like an INDETERMINATE verdict.

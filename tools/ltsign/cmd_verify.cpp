@@ -34,10 +34,10 @@ void print_hints(const BatchReport& report, const VerifyArgs& a) {
                     !f.error && a.data.empty() && a.data_digests.empty() && !manifest_record;
         trust |= f.sub_indication == SubIndication::no_certificate_chain_found;
     }
-    if (document) std::cout << "hint: give the signed document with --data DOC|DIR\n";
+    if (document) std::cout << tr("hint: give the signed document with --data DOC|DIR") << "\n";
     if (trust && a.validation.trust.empty() && a.validation.trust_list.empty() &&
         a.validation.trust_configs.empty())
-        std::cout << "hint: name the trusted roots with --trust PEM|DIR\n";
+        std::cout << tr("hint: name the trusted roots with --trust PEM|DIR") << "\n";
 }
 
 // The report must never replace what is being verified, nor an existing file unless asked: the
@@ -71,8 +71,10 @@ int extract_revision(const VerifyArgs& a) {
     require_folder_of(a.output);
     const auto bytes = pdf_revision(a.files.front(), a.extract_revision);
     SignedObject(bytes, ".pdf").save(a.output, a.force);
-    std::cout << "wrote revision " << a.extract_revision << " of " << a.files.front() << " ("
-              << bytes.size() << " bytes) -> " << a.output << "\n";
+    std::cout << trf("wrote revision {0} of {1} ({2} bytes) -> {3}",
+                     {std::to_string(a.extract_revision), a.files.front(),
+                      std::to_string(bytes.size()), a.output})
+              << "\n";
     return 0;
 }
 

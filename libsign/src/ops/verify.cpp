@@ -64,7 +64,7 @@ RecordsBeside records_beside(const fs::path& signature, const ValidationContext&
         const fs::path record = signature.string() + ext;
         std::error_code ec;
         if (!fs::is_regular_file(record, ec)) continue;
-        const std::string name = "the evidence record " + record.filename().string();
+        const std::string name = trf("the evidence record {0}", {record.filename().string()});
         try {
             const auto r =
                 ers::verify_record(ops::read_record(record), over_signature, context, at);
