@@ -42,8 +42,9 @@ int nothing_to_do(const ExtendArgs& a, const FileReport& before, Said& said) {
     }
     said.fields = {
         {"input", a.signature}, {"level", a.level}, {"written", false}, {"alreadyAt", levels}};
-    said.text = a.signature + " is at " + levels + " already (level " + a.level +
-                " asked): nothing to do, nothing written\n";
+    said.text = trf("{0} is at {1} already (level {2} asked): nothing to do, nothing written",
+                    {a.signature, levels, a.level}) +
+                "\n";
     return 0;
 }
 
@@ -120,8 +121,9 @@ int run_extend_folder(const ExtendArgs& a) {
         text += said.text;
     }
     shown.finish();
-    text += std::to_string(extended) + " extended, " + std::to_string(already) +
-            " at the level already, " + std::to_string(failed) + " not extended\n";
+    text += trf("{0} extended, {1} at the level already, {2} not extended",
+                {std::to_string(extended), std::to_string(already), std::to_string(failed)}) +
+            "\n";
     print_outcome(a.json, "extend",
                   {{"files", std::move(files)},
                    {"summary", {{"extended", extended}, {"already", already}, {"failed", failed}}}},
@@ -178,7 +180,8 @@ int run_one(const ExtendArgs& a, Said& said) {
                              {"indication", to_string(result.after.indication)}};
     for (const auto& s : result.after.signatures) {
         if (s.renew_by) {
-            text += "renew by " + format_rfc3339(*s.renew_by) + " (extend --level LTA again)\n";
+            text += trf("renew by {0} (extend --level LTA again)", {format_rfc3339(*s.renew_by)}) +
+                    "\n";
             fields["renewBy"] = format_rfc3339(*s.renew_by);
             break;
         }

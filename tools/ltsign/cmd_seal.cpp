@@ -68,8 +68,9 @@ Command add_seal(CLI::App& root) {
                                   {{"container", args->inputs.front()},
                                    {"output", args->output},
                                    {"time", format_rfc3339(t)}},
-                                  "sealed " + args->inputs.front() + " with a time-stamp at " +
-                                      format_rfc3339(t) + " -> " + args->output + "\n");
+                                  trf("sealed {0} with a time-stamp at {1} -> {2}",
+                                      {args->inputs.front(), format_rfc3339(t), args->output}) +
+                                      "\n");
                     return 0;
                 }
                 std::vector<std::filesystem::path> inputs(args->inputs.begin(), args->inputs.end());
@@ -94,10 +95,11 @@ Command add_seal(CLI::App& root) {
                                {"manifest", r.manifest.string()},
                                {"manifestRecord", r.manifest_record.string()},
                                {"documents", std::move(documents)}},
-                              "sealed " + std::to_string(r.documents.size()) +
-                                  " document(s) with one time-stamp at " + format_rfc3339(r.time) +
-                                  "; records and " + r.manifest.filename().string() + " in " +
-                                  args->output + "\n");
+                              trf("sealed {0} document(s) with one time-stamp at {1}; records "
+                                  "and {2} in {3}",
+                                  {std::to_string(r.documents.size()), format_rfc3339(r.time),
+                                   r.manifest.filename().string(), args->output}) +
+                                  "\n");
                 return 0;
             }};
 }
@@ -139,13 +141,17 @@ Command add_renew(CLI::App& root) {
             const RenewResult r = renew(records, o);
             nlohmann::json renewed = nlohmann::json::array();
             for (const auto& f : r.records) renewed.push_back(f.string());
-            print_outcome(args->json, "renew",
-                          {{"kind", o.new_digest ? "hash-tree" : "time-stamp"},
-                           {"time", format_rfc3339(r.time)},
-                           {"records", std::move(renewed)}},
-                          std::string(o.new_digest ? "hash-tree renewal" : "time-stamp renewal") +
-                              " of " + std::to_string(r.records.size()) +
-                              " record(s) with one time-stamp at " + format_rfc3339(r.time) + "\n");
+            print_outcome(
+                args->json, "renew",
+                {{"kind", o.new_digest ? "hash-tree" : "time-stamp"},
+                 {"time", format_rfc3339(r.time)},
+                 {"records", std::move(renewed)}},
+                (o.new_digest ? trf("hash-tree renewal of {0} record(s) with one time-stamp at {1}",
+                                    {std::to_string(r.records.size()), format_rfc3339(r.time)})
+                              : trf("time-stamp renewal of {0} record(s) with one time-stamp at "
+                                    "{1}",
+                                    {std::to_string(r.records.size()), format_rfc3339(r.time)})) +
+                    "\n");
             return 0;
         }};
 }

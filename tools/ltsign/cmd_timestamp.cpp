@@ -62,7 +62,8 @@ Command add_timestamp(CLI::App& root) {
                 print_outcome(
                     args->json, "timestamp",
                     {{"input", args->file}, {"output", args->output}, {"format", "pades"}},
-                    "added a document time-stamp to " + args->file + " -> " + args->output + "\n");
+                    trf("added a document time-stamp to {0} -> {1}", {args->file, args->output}) +
+                        "\n");
                 return 0;
             }
             SignedObject token(timestamp_file(args->file, tsa), ".tst");
