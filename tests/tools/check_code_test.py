@@ -84,6 +84,8 @@ unmarked = {
     "a note": 'void f(R& r) {\n    r.notes.push_back({NoteCode::poe_used,\n'
               '                      "the record proves it"});\n}\n',
     "a verdict": 'void f(R& r) { set_verdict(r, I::x, S::y, "it proves nothing"); }\n',
+    "a format area's refusal": 'void f(std::string w) { bad(w, "not a DER SEQUENCE"); }\n',
+    "a reason field": 'void f(F& f) {\n    f.format_problem = "the token is malformed";\n}\n',
     "a word inside trf's values":
         'void f(bool b) { throw Error(Errc::usage, trf("{0} is wrong", {b ? "this" : "that"})); }\n',
 }
@@ -103,6 +105,7 @@ marked = {
     "an opt-out": 'void f() {\n    // untranslated: matched by the other program\n'
                   '    throw Error(Errc::internal, "sentinel failure");\n}\n',
     "a standard exception": 'void f() { throw std::runtime_error("internal, caught below"); }\n',
+    "an HTTP answer": 'void f() { refuse(413, "too many files", "too many files"); }\n',
     "a comment about a throw": '// throw Error(Errc::usage, "never");\nint x;\n',
 }
 for name, text in marked.items():
