@@ -7,6 +7,7 @@
 
 #include "helpers.hpp"
 #include "test_pki.hpp"
+#include "tsa_process.hpp"
 
 namespace ltsign {
 namespace {
@@ -131,6 +132,56 @@ TEST_F(Swedish, HelpAndHintsAreSwedish) {
     EXPECT_EQ(typo.exit_code, 64);
     EXPECT_NE(typo.err.find("okänt kommando verfy; menade du verify?"), std::string::npos)
         << typo.err;
+}
+
+// Issue 22, scope 4: errors, the format areas' reasons and every command's help are Swedish too.
+void expect_swedish(const std::string& text, const std::string& swedish,
+                    const std::string& english) {
+    EXPECT_NE(text.find(swedish), std::string::npos) << swedish << "\n" << text;
+    EXPECT_EQ(text.find(english), std::string::npos) << english << "\n" << text;
+}
+
+TEST_F(Swedish, UsageErrorsAreSwedish) {
+    const auto r = run("LANG=sv_SE.UTF-8", "extend " + q(m_dir / "beslut.txt.p7s") +
+                                               " --level Q -o " + q(m_dir / "ut.p7s"));
+    EXPECT_EQ(r.exit_code, 64);
+    expect_swedish(r.err, "--level Q är inte en nivå; använd T, LT, LTA eller ERS",
+                   "is not a level");
+}
+
+TEST_F(Swedish, AnEvidenceRecordThatDoesNotCoverTheDocumentSaysWhyInSwedish) {
+    const test::TsaProcess tsa{m_dir / "serial", std::string("--test-clock ") + test::k_tsa_clock};
+    test::write_text(m_dir / "protokoll.txt", "Protokoll 2026-06-01\n");
+    const auto sealed = run("LANG=C", "seal " + q(m_dir / "protokoll.txt") + " --tsa " + tsa.url() +
+                                          " -o " + q(m_dir / "bevis"));
+    ASSERT_EQ(sealed.exit_code, 0) << sealed.err;
+    test::write_text(m_dir / "protokoll.txt", "Protokoll 2026-06-02\n");
+    const auto r =
+        run("LANG=sv_SE.UTF-8", "verify " + q(m_dir / "bevis" / "protokoll.txt.ers") + " --data " +
+                                    q(m_dir / "protokoll.txt") + " --trust " + q(pki("root.pem")) +
+                                    " --at 2026-12-01T00:00:00Z");
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    expect_swedish(r.out, "bevisposten omfattar inte det angivna dokumentet",
+                   "the record does not cover the document given");
+    EXPECT_NE(r.out.find("TOTAL_FAILED/HASH_FAILURE"), std::string::npos) << r.out;
+}
+
+TEST_F(Swedish, APdfLtsignCannotReadIsNamedInSwedish) {
+    test::write_text(m_dir / "beslut.pdf", "%PDF-1.7\n1 0 obj <</Type/Catalog>> endobj\n%%EOF\n");
+    const auto r = run("LANG=sv_SE.UTF-8", "verify " + q(m_dir / "beslut.pdf"));
+    EXPECT_EQ(r.exit_code, 65) << r.err;
+    expect_swedish(r.out, "inte en PDF-fil som ltsign kan läsa", "not a PDF ltsign can read");
+}
+
+TEST_F(Swedish, IngestAndServeHelpAreSwedish) {
+    const auto ingest = run("LANG=sv_SE.UTF-8", "ingest --help");
+    EXPECT_EQ(ingest.exit_code, 0);
+    expect_swedish(ingest.out, "Verifiera en hel leverans en gång", "Verify a whole delivery once");
+    expect_swedish(ingest.out, "Ny mapp för kvittot", "New folder for the receipt");
+    const auto serve = run("", "--lang sv serve --help");
+    EXPECT_EQ(serve.exit_code, 0);
+    expect_swedish(serve.out, "Kör HTTP-tjänsten", "Run the HTTP service");
+    expect_swedish(serve.out, "Driftsättningens konfiguration", "The deployment's configuration");
 }
 
 TEST_F(Swedish, UnknownLanguageIsAUsageError) {

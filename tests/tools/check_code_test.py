@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """scripts/check-code on fabricated trees: it must fail on an include the area table does not
-allow, on a cycle in the table, on a CLI file that includes internals, and on a long function;
-and pass on the project's own tree."""
+allow, on a cycle in the table, on a CLI file that includes internals, on a long function and on
+a sentence for people that is not marked for translation; and pass on the project's own tree."""
 import pathlib
 import subprocess
 import sys
@@ -68,6 +68,48 @@ longer["libsign/src/core/e.cpp"] = short_body + long_body
 expect("a long function fails", run(tree(longer), "--max-function-lines", "10"), 1,
        "f is 15 lines long")
 expect("within the limit passes", run(tree(longer), "--max-function-lines", "15"), 0, "")
+
+def with_source(path, text):
+    files = dict(layered)
+    files[path] = text
+    return tree(files)
+
+
+# Sentences for people are marked for translation (docs/architecture.md, Languages).
+unmarked = {
+    "a thrown message": 'void f() { throw Error(Errc::usage, "no files to sign"); }\n',
+    "a thrown sentence built from pieces":
+        'void f(std::string n) {\n    throw Error(Errc::io, n + ": cannot be read");\n}\n',
+    "an explanation": 'void f(R& r) {\n    r.explanation = "the chain is broken";\n}\n',
+    "a note": 'void f(R& r) {\n    r.notes.push_back({NoteCode::poe_used,\n'
+              '                      "the record proves it"});\n}\n',
+    "a verdict": 'void f(R& r) { set_verdict(r, I::x, S::y, "it proves nothing"); }\n',
+    "a format area's refusal": 'void f(std::string w) { bad(w, "not a DER SEQUENCE"); }\n',
+    "a reason field": 'void f(F& f) {\n    f.format_problem = "the token is malformed";\n}\n',
+    "a word inside trf's values":
+        'void f(bool b) { throw Error(Errc::usage, trf("{0} is wrong", {b ? "this" : "that"})); }\n',
+}
+for name, text in unmarked.items():
+    expect(f"{name} without tr() fails", run(with_source("libsign/src/core/m.cpp", text)), 1,
+           "m.cpp:")
+expect("an unmarked message in the CLI fails",
+       run(with_source("tools/cli/cmd.cpp", unmarked["a thrown message"])), 1, "cmd.cpp:1:")
+expect("the finding names the line", run(with_source("libsign/src/core/m.cpp", unmarked["a note"])),
+       1, 'm.cpp:3: "the record proves it"')
+
+marked = {
+    "tr": 'void f() { throw Error(Errc::usage, tr("no files to sign")); }\n',
+    "trf over lines": 'void f(std::string n) {\n    throw Error(Errc::io, trf("{0}: cannot be "\n'
+                      '                                 "read", {n}));\n}\n',
+    "punctuation only": 'void f(std::string n) { throw Error(Errc::io, n + ": " + tr("gone")); }\n',
+    "an opt-out": 'void f() {\n    // untranslated: matched by the other program\n'
+                  '    throw Error(Errc::internal, "sentinel failure");\n}\n',
+    "a standard exception": 'void f() { throw std::runtime_error("internal, caught below"); }\n',
+    "an HTTP answer": 'void f() { refuse(413, "too many files", "too many files"); }\n',
+    "a comment about a throw": '// throw Error(Errc::usage, "never");\nint x;\n',
+}
+for name, text in marked.items():
+    expect(f"{name} passes", run(with_source("libsign/src/core/m.cpp", text)), 0, "")
 
 expect("the project's own tree passes", run(PROJECT, "--max-function-lines", PROJECT_LIMIT), 0, "")
 

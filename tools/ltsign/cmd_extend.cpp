@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "common.hpp"
+#include "ltsign/language.hpp"
 #include "progress.hpp"
 
 namespace ltsign::cli {
@@ -27,7 +28,7 @@ Level parse_level(const std::string& text) {
     if (text == "LT" || text == "lt") return Level::lt;
     if (text == "LTA" || text == "lta") return Level::lta;
     if (text == "ERS" || text == "ers") return Level::ers;
-    throw Error(Errc::usage, "--level " + text + " is not a level; use T, LT, LTA or ERS");
+    throw Error(Errc::usage, trf("--level {0} is not a level; use T, LT, LTA or ERS", {text}));
 }
 
 // Extending to a level every signature has reached is no error: scripts re-run over a delivery
@@ -41,16 +42,18 @@ int nothing_to_do(const ExtendArgs& a, const FileReport& before, Said& said) {
     }
     said.fields = {
         {"input", a.signature}, {"level", a.level}, {"written", false}, {"alreadyAt", levels}};
-    said.text = a.signature + " is at " + levels + " already (level " + a.level +
-                " asked): nothing to do, nothing written\n";
+    said.text = trf("{0} is at {1} already (level {2} asked): nothing to do, nothing written",
+                    {a.signature, levels, a.level}) +
+                "\n";
     return 0;
 }
 
 // A signature that does not validate is not extended (unless --force): said on stderr, and in
 // the JSON.
 int refused(const ExtendArgs& a, const std::string& refusal, const FileReport& before, Said& said) {
-    std::cerr << "ltsign: " << refusal
-              << "; nothing was written (give --force to extend it anyway)\n";
+    std::cerr << "ltsign: "
+              << trf("{0}; nothing was written (give --force to extend it anyway)", {refusal})
+              << "\n";
     said.fields = {{"input", a.signature}, {"written", false}, {"refusal", refusal}};
     return before.indication == Indication::total_failed ? 1 : 2;
 }
@@ -83,15 +86,16 @@ int run_one(const ExtendArgs& a, Said& said);
 int run_extend_folder(const ExtendArgs& a) {
     const fs::path dir = a.signature;
     if (!a.in_place && a.output.empty())
-        throw Error(Errc::usage, "say where the results go: -o OUTDIR, or --in-place");
+        throw Error(Errc::usage, tr("say where the results go: -o OUTDIR, or --in-place"));
     std::vector<fs::path> data;
     if (!a.data.empty()) data.emplace_back(a.data);
     const auto jobs = plan_verification({dir}, data);
-    if (jobs.empty()) throw Error(Errc::input_missing, a.signature + ": no signature files in it");
+    if (jobs.empty())
+        throw Error(Errc::input_missing, trf("{0}: no signature files in it", {a.signature}));
     nlohmann::json files = nlohmann::json::array();
     int worst = 0, extended = 0, already = 0, failed = 0;
     std::string text;
-    Progress shown("extending", jobs.size(), 0, !a.json);
+    Progress shown(tr("extending"), jobs.size(), 0, !a.json);
     for (const auto& job : jobs) {
         ExtendArgs one = a;
         one.signature = job.file.string();
@@ -117,8 +121,9 @@ int run_extend_folder(const ExtendArgs& a) {
         text += said.text;
     }
     shown.finish();
-    text += std::to_string(extended) + " extended, " + std::to_string(already) +
-            " at the level already, " + std::to_string(failed) + " not extended\n";
+    text += trf("{0} extended, {1} at the level already, {2} not extended",
+                {std::to_string(extended), std::to_string(already), std::to_string(failed)}) +
+            "\n";
     print_outcome(a.json, "extend",
                   {{"files", std::move(files)},
                    {"summary", {{"extended", extended}, {"already", already}, {"failed", failed}}}},
@@ -139,15 +144,16 @@ int run_extend(const ExtendArgs& a) {
 int run_one(const ExtendArgs& a, Said& said) {
     const Level level = parse_level(a.level);
     if (a.output.empty() && !a.in_place)
-        throw Error(Errc::usage, "say where the result goes: -o OUT, or --in-place");
+        throw Error(Errc::usage, tr("say where the result goes: -o OUT, or --in-place"));
     if (a.tsa.url.empty() && level != Level::lt)
-        throw Error(Errc::usage, "--level " + a.level + " needs --tsa URL");
+        throw Error(Errc::usage, trf("--level {0} needs --tsa URL", {a.level}));
     const std::string target = a.in_place ? a.signature : a.output;
     require_folder_of(target);
     std::error_code ec;
     if (!a.in_place && !a.overwrite && std::filesystem::exists(target, ec)) {
-        throw Error(Errc::cannot_create_output,
-                    target + " already exists; remove it, choose another -o, or give --overwrite");
+        throw Error(
+            Errc::cannot_create_output,
+            trf("{0} already exists; remove it, choose another -o, or give --overwrite", {target}));
     }
     ExtendOptions options;
     options.level = level;
@@ -174,7 +180,8 @@ int run_one(const ExtendArgs& a, Said& said) {
                              {"indication", to_string(result.after.indication)}};
     for (const auto& s : result.after.signatures) {
         if (s.renew_by) {
-            text += "renew by " + format_rfc3339(*s.renew_by) + " (extend --level LTA again)\n";
+            text += trf("renew by {0} (extend --level LTA again)", {format_rfc3339(*s.renew_by)}) +
+                    "\n";
             fields["renewBy"] = format_rfc3339(*s.renew_by);
             break;
         }

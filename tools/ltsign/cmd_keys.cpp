@@ -50,13 +50,16 @@ nlohmann::json to_json(const std::vector<TokenInfo>& tokens) {
 }
 
 void print_text(const std::vector<TokenInfo>& tokens) {
-    if (tokens.empty()) std::cout << "no initialised token in this module\n";
+    if (tokens.empty()) std::cout << tr("no initialised token in this module") << "\n";
     for (const auto& t : tokens) {
-        std::cout << "token " << t.label << " (slot " << t.slot_id << ", " << t.manufacturer << " "
-                  << t.model << ", serial " << t.serial << ")\n";
+        std::cout << trf("token {0} (slot {1}, {2} {3}, serial {4})",
+                         {t.label, std::to_string(t.slot_id), t.manufacturer, t.model, t.serial})
+                  << "\n";
         if (t.login_required && !t.logged_in)
-            std::cout << "  private keys are listed after a login: give the PIN with --pass-env "
-                         "or --pass-file\n";
+            std::cout << "  "
+                      << tr("private keys are listed after a login: give the PIN with --pass-env "
+                            "or --pass-file")
+                      << "\n";
         for (const auto& o : t.objects) {
             std::cout << "  " << kind_name(o.kind) << "  " << o.label << "  " << o.description
                       << "\n    " << o.uri << "\n";

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "common.hpp"
+#include "ltsign/language.hpp"
 #include "progress.hpp"
 
 namespace ltsign::cli {
@@ -50,9 +51,10 @@ Command add_seal(CLI::App& root) {
     app->add_flag("--json", args->json, tr("Print what was written as one JSON document"));
     return {app, [args] {
                 if (args->tsa.url.empty())
-                    throw Error(Errc::usage, "add --tsa URL: sealing needs a time-stamp");
+                    throw Error(Errc::usage, tr("add --tsa URL: sealing needs a time-stamp"));
                 if (args->format != "asn1" && args->format != "xml") {
-                    throw Error(Errc::usage, "--format " + args->format + ": choose asn1 or xml");
+                    throw Error(Errc::usage,
+                                trf("--format {0}: choose asn1 or xml", {args->format}));
                 }
                 SealOptions o;
                 o.tsa = make_tsa_client(args->tsa);
@@ -64,18 +66,19 @@ Command add_seal(CLI::App& root) {
                 o.validation = validation_for_records(args->validation);
                 if (args->container) {
                     if (args->inputs.size() != 1)
-                        throw Error(Errc::usage, "--container seals one container at a time");
+                        throw Error(Errc::usage, tr("--container seals one container at a time"));
                     const TimePoint t = seal_container(args->inputs.front(), args->output, o);
                     print_outcome(args->json, "seal",
                                   {{"container", args->inputs.front()},
                                    {"output", args->output},
                                    {"time", format_rfc3339(t)}},
-                                  "sealed " + args->inputs.front() + " with a time-stamp at " +
-                                      format_rfc3339(t) + " -> " + args->output + "\n");
+                                  trf("sealed {0} with a time-stamp at {1} -> {2}",
+                                      {args->inputs.front(), format_rfc3339(t), args->output}) +
+                                      "\n");
                     return 0;
                 }
                 std::vector<std::filesystem::path> inputs(args->inputs.begin(), args->inputs.end());
-                Progress shown("hashing", 0, 0, !args->json);
+                Progress shown(tr("hashing"), 0, 0, !args->json);
                 o.total = [&shown](std::size_t files, std::uint64_t bytes) {
                     shown.set_total(files, bytes);
                 };
@@ -96,10 +99,11 @@ Command add_seal(CLI::App& root) {
                                {"manifest", r.manifest.string()},
                                {"manifestRecord", r.manifest_record.string()},
                                {"documents", std::move(documents)}},
-                              "sealed " + std::to_string(r.documents.size()) +
-                                  " document(s) with one time-stamp at " + format_rfc3339(r.time) +
-                                  "; records and " + r.manifest.filename().string() + " in " +
-                                  args->output + "\n");
+                              trf("sealed {0} document(s) with one time-stamp at {1}; records "
+                                  "and {2} in {3}",
+                                  {std::to_string(r.documents.size()), format_rfc3339(r.time),
+                                   r.manifest.filename().string(), args->output}) +
+                                  "\n");
                 return 0;
             }};
 }
@@ -128,7 +132,7 @@ Command add_renew(CLI::App& root) {
     return {
         app, [args] {
             if (args->tsa.url.empty())
-                throw Error(Errc::usage, "add --tsa URL: renewal needs a time-stamp");
+                throw Error(Errc::usage, tr("add --tsa URL: renewal needs a time-stamp"));
             RenewOptions o;
             o.tsa = make_tsa_client(args->tsa);
             if (!args->digest.empty()) {
@@ -141,13 +145,17 @@ Command add_renew(CLI::App& root) {
             const RenewResult r = renew(records, o);
             nlohmann::json renewed = nlohmann::json::array();
             for (const auto& f : r.records) renewed.push_back(f.string());
-            print_outcome(args->json, "renew",
-                          {{"kind", o.new_digest ? "hash-tree" : "time-stamp"},
-                           {"time", format_rfc3339(r.time)},
-                           {"records", std::move(renewed)}},
-                          std::string(o.new_digest ? "hash-tree renewal" : "time-stamp renewal") +
-                              " of " + std::to_string(r.records.size()) +
-                              " record(s) with one time-stamp at " + format_rfc3339(r.time) + "\n");
+            print_outcome(
+                args->json, "renew",
+                {{"kind", o.new_digest ? "hash-tree" : "time-stamp"},
+                 {"time", format_rfc3339(r.time)},
+                 {"records", std::move(renewed)}},
+                (o.new_digest ? trf("hash-tree renewal of {0} record(s) with one time-stamp at {1}",
+                                    {std::to_string(r.records.size()), format_rfc3339(r.time)})
+                              : trf("time-stamp renewal of {0} record(s) with one time-stamp at "
+                                    "{1}",
+                                    {std::to_string(r.records.size()), format_rfc3339(r.time)})) +
+                    "\n");
             return 0;
         }};
 }

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "ltsign/language.hpp"
 #include "serve.hpp"
 
 namespace ltsign::cli {
@@ -50,7 +51,7 @@ class AccessLog {
         if (file.empty()) return;
         m_file = std::fopen(file.c_str(), "ae");
         if (m_file == nullptr)
-            throw Error(Errc::cannot_create_output, file + ": cannot open the access log");
+            throw Error(Errc::cannot_create_output, trf("{0}: cannot open the access log", {file}));
     }
     ~AccessLog() {
         if (m_file != nullptr) std::fclose(m_file);
@@ -450,7 +451,7 @@ struct ServeArgs {
 int hash_token() {
     std::string token;
     std::getline(std::cin, token);
-    if (token.empty()) throw Error(Errc::usage, "give the token on standard input");
+    if (token.empty()) throw Error(Errc::usage, tr("give the token on standard input"));
     std::cout << sha256_hex(token) << "\n";
     wipe(token);
     return 0;
@@ -465,9 +466,9 @@ int run_serve(const ServeArgs& a) {
     const ListenAddress where = parse_listen(c.listen, a.allow_remote || c.allow_remote);
     // Without tokens everything is open: only for this machine's own clients.
     if (c.tokens.empty() && !where.loopback)
-        throw Error(Errc::usage,
-                    "a service on another address than loopback needs tokens in "
-                    "its configuration");
+        throw Error(
+            Errc::usage,
+            tr("a service on another address than loopback needs tokens in its configuration"));
     // The trust, policy and CRL files are read once now, so that a wrong path stops the service
     // at start rather than failing every request.
     (void)make_validation_context(c.validation);
@@ -482,7 +483,7 @@ int run_serve(const ServeArgs& a) {
     add_routes(svr, ops);
     const int port = where.port == 0 ? svr.bind_to_any_port(where.host)
                                      : (svr.bind_to_port(where.host, where.port) ? where.port : -1);
-    if (port < 0) throw Error(Errc::cannot_create_output, "cannot listen on " + c.listen);
+    if (port < 0) throw Error(Errc::cannot_create_output, trf("cannot listen on {0}", {c.listen}));
     svr.widen_backlog();
     std::cout << "ltsign serve: listening on http://"
               << (where.host.find(':') != std::string::npos ? "[" + where.host + "]" : where.host)
@@ -499,17 +500,17 @@ int run_serve(const ServeArgs& a) {
 Command add_serve(CLI::App& root) {
     auto args = std::make_shared<ServeArgs>();
     CLI::App* app = root.add_subcommand(
-        "serve", "Run the HTTP service: REST API under /v1 and the verification page at /");
+        "serve", tr("Run the HTTP service: REST API under /v1 and the verification page at /"));
     app->add_option("--listen", args->listen,
-                    "HOST:PORT to listen on (default 127.0.0.1:8080 or the configuration's; "
-                    "port 0 picks one)");
+                    tr("HOST:PORT to listen on (default 127.0.0.1:8080 or the configuration's; "
+                       "port 0 picks one)"));
     app->add_option("--config", args->config,
-                    "The deployment's configuration (JSON, schemas/serve-config.schema.json)");
+                    tr("The deployment's configuration (JSON, schemas/serve-config.schema.json)"));
     app->add_flag("--allow-remote", args->allow_remote,
-                  "Allow listening on a non-loopback address (tokens required)");
+                  tr("Allow listening on a non-loopback address (tokens required)"));
     app->add_flag("--hash-token", args->hash_token,
-                  "Print the SHA-256 of the token read from standard input, for the "
-                  "configuration's tokens, and exit");
+                  tr("Print the SHA-256 of the token read from standard input, for the "
+                     "configuration's tokens, and exit"));
     return {app, [args] { return run_serve(*args); }};
 }
 

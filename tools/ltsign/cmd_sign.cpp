@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "common.hpp"
+#include "ltsign/language.hpp"
 #include "progress.hpp"
 
 namespace ltsign::cli {
@@ -33,12 +34,12 @@ struct SignArgs {
 std::vector<std::byte> read_small_file(const std::string& file, std::uintmax_t limit) {
     std::error_code ec;
     if (!fs::is_regular_file(file, ec))
-        throw Error(Errc::input_missing, file + ": no such file; check the path");
+        throw Error(Errc::input_missing, trf("{0}: no such file; check the path", {file}));
     if (fs::file_size(file, ec) > limit)
-        throw Error(Errc::malformed_input, file + ": too large for what it should hold");
+        throw Error(Errc::malformed_input, trf("{0}: too large for what it should hold", {file}));
     std::ifstream in(file, std::ios::binary);
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (!in.good() && !in.eof()) throw Error(Errc::io, file + ": cannot read it");
+    if (!in.good() && !in.eof()) throw Error(Errc::io, trf("{0}: cannot read it", {file}));
     const auto* b = reinterpret_cast<const std::byte*>(text.data());
     return {b, b + text.size()};
 }
@@ -77,22 +78,22 @@ ContainerOptions container_options(const SignArgs& a) {
     if (a.packaging == "cades") {
         how.signature = Format::cades;
     } else if (a.packaging != "xades" && a.packaging != "detached") {
-        throw Error(Errc::usage, "--packaging " + a.packaging +
-                                     ": a container's signature is xades (default) or cades");
+        throw Error(Errc::usage,
+                    trf("--packaging {0}: a container's signature is xades (default) or cades",
+                        {a.packaging}));
     }
     return how;
 }
 
 int run_prepare(const SignArgs& a, const SignOptions& options, bool container) {
     if (a.files.size() != 1 && !container)
-        throw Error(Errc::usage, "--prepare makes one pending signature: give one document");
+        throw Error(Errc::usage, tr("--prepare makes one pending signature: give one document"));
     if (a.key.cert.empty() || !a.key.key.empty()) {
-        throw Error(Errc::usage,
-                    "--prepare needs the signer's certificate (--cert C) and no --key: the key "
-                    "signs elsewhere");
+        throw Error(Errc::usage, tr("--prepare needs the signer's certificate (--cert C) and no "
+                                    "--key: the key signs elsewhere"));
     }
     if (a.valid_minutes <= 0 || a.valid_minutes > 60 * 24 * 30)
-        throw Error(Errc::usage, "--valid-minutes: between 1 minute and 30 days");
+        throw Error(Errc::usage, tr("--valid-minutes: between 1 minute and 30 days"));
     std::vector<fs::path> chain(a.key.chain.begin(), a.key.chain.end());
     const Signer signer = Signer::from_certificate(a.key.cert, chain);
     const std::chrono::seconds valid(static_cast<long long>(a.valid_minutes * 60));
@@ -109,17 +110,19 @@ int run_prepare(const SignArgs& a, const SignOptions& options, bool container) {
         targets.emplace_back(a.to_be_signed);
     }
     save_all(outputs, targets, a.force);
-    std::cout << "prepared " << a.files.front() << " -> " << a.output << ": sign its toBeSigned ("
-              << pending.to_be_signed().size() << " bytes) with " << pending.signature_algorithm()
-              << ", then complete it before " << format_rfc3339(pending.expires()) << "\n";
+    std::cout << trf("prepared {0} -> {1}: sign its toBeSigned ({2} bytes) with {3}, then "
+                     "complete it before {4}",
+                     {a.files.front(), a.output, std::to_string(pending.to_be_signed().size()),
+                      pending.signature_algorithm(), format_rfc3339(pending.expires())})
+              << "\n";
     return 0;
 }
 
 int run_complete(const SignArgs& a) {
     if (a.signature_value.empty())
-        throw Error(Errc::usage, "--complete needs the signer's value: --signature-value FILE");
+        throw Error(Errc::usage, tr("--complete needs the signer's value: --signature-value FILE"));
     if (a.files.size() > 1)
-        throw Error(Errc::usage, "--complete takes at most one document, the one prepared");
+        throw Error(Errc::usage, tr("--complete takes at most one document, the one prepared"));
     const auto json = read_small_file(a.complete, 256ull << 20);
     const auto pending = PendingSignature::from_json(
         std::string_view(reinterpret_cast<const char*>(json.data()), json.size()), a.complete);
@@ -137,7 +140,7 @@ int run_complete(const SignArgs& a) {
     const auto value = signature_value_bytes(read_small_file(a.signature_value, 64 * 1024));
     const SignedObject signature = complete_signature(pending, value, how);
     signature.save(a.output, a.force);
-    std::cout << "completed " << a.complete << " -> " << a.output << "\n";
+    std::cout << trf("completed {0} -> {1}", {a.complete, a.output}) << "\n";
     return 0;
 }
 
@@ -151,9 +154,9 @@ SignedObject raise(const SignedObject& made, const PlannedSignature& p, Level le
         options.data = p.input;
     auto result = extend_signature(made, p.output, options, context);
     if (!result.signature) {
-        throw Error(Errc::usage, result.refusal +
-                                     "; levels LT and LTA embed the validation data, "
-                                     "so name the trusted roots with --trust");
+        throw Error(Errc::usage, trf("{0}; levels LT and LTA embed the validation data, so name "
+                                     "the trusted roots with --trust",
+                                     {result.refusal}));
     }
     return std::move(*result.signature);
 }
@@ -167,20 +170,21 @@ int sign_into_container(const SignArgs& a, const SignOptions& options) {
     if (inputs.size() == 1 && is_container(inputs.front())) {
         if (options.level != Level::b && options.level != Level::t)
             throw Error(Errc::usage,
-                        "a signature is added at level B or T; extend the container after");
+                        tr("a signature is added at level B or T; extend the container after"));
         add_container_signature(inputs.front(), a.output, signer, options, how);
-        std::cout << "added a signature to " << a.files.front() << " -> " << a.output << "\n";
+        std::cout << trf("added a signature to {0} -> {1}", {a.files.front(), a.output}) << "\n";
         return 0;
     }
     const ValidationContext context = make_validation_context(a.validation);
     sign_container(inputs, a.output, signer, options, how, &context);
-    std::cout << "signed " << inputs.size() << " file(s) -> " << a.output << "\n";
+    std::cout << trf("signed {0} file(s) -> {1}", {std::to_string(inputs.size()), a.output})
+              << "\n";
     return 0;
 }
 
 int run_sign(const SignArgs& a) {
     if (!a.complete.empty()) return run_complete(a);
-    if (a.files.empty()) throw Error(Errc::usage, "name the files to sign");
+    if (a.files.empty()) throw Error(Errc::usage, tr("name the files to sign"));
     SignOptions options;
     const bool container = a.format == "asic-e" || a.format == "asic-s";
     if (a.format == "xades") {
@@ -189,7 +193,7 @@ int run_sign(const SignArgs& a) {
         options.format = Format::pades;
     } else if (a.format != "cades" && !container) {
         throw Error(Errc::usage,
-                    "--format " + a.format + ": choose cades, xades, pades, asic-e or asic-s");
+                    trf("--format {0}: choose cades, xades, pades, asic-e or asic-s", {a.format}));
     }
     if (container) {
         // --packaging names the signature inside the container (sign_into_container).
@@ -198,26 +202,27 @@ int run_sign(const SignArgs& a) {
     } else if (a.packaging == "enveloping") {
         options.packaging = Packaging::enveloping;
     } else if (a.packaging != "detached") {
-        throw Error(Errc::usage,
-                    "--packaging " + a.packaging + ": choose detached, enveloped or enveloping");
+        throw Error(Errc::usage, trf("--packaging {0}: choose detached, enveloped or enveloping",
+                                     {a.packaging}));
     }
     if (options.format != Format::xades && options.packaging != Packaging::detached) {
-        throw Error(Errc::usage, std::string(options.format == Format::pades ? "PAdES" : "CAdES") +
-                                     " signatures take no --packaging; " + a.packaging +
-                                     " needs --format xades");
+        const char* format = options.format == Format::pades ? "PAdES" : "CAdES";
+        throw Error(Errc::usage, trf("{0} signatures take no --packaging; {1} needs --format xades",
+                                     {format, a.packaging}));
     }
     std::optional<Level> long_term;
     if (a.level == "LT" || a.level == "lt") long_term = Level::lt;
     if (a.level == "LTA" || a.level == "lta") long_term = Level::lta;
     if (a.level == "T" || a.level == "t" || long_term) {
         if (a.tsa.url.empty()) {
-            throw Error(Errc::usage,
-                        "--level " + a.level + " needs a time-stamping authority: add --tsa URL");
+            throw Error(
+                Errc::usage,
+                trf("--level {0} needs a time-stamping authority: add --tsa URL", {a.level}));
         }
         options.level = Level::t;
         options.tsa = make_tsa_client(a.tsa);
     } else if (a.level != "B" && a.level != "b") {
-        throw Error(Errc::usage, "--level " + a.level + ": choose B, T, LT or LTA");
+        throw Error(Errc::usage, trf("--level {0}: choose B, T, LT or LTA", {a.level}));
     }
     options.digest = parse_digest(a.digest);
     options.rsa_padding = a.pss ? RsaPadding::pss : RsaPadding::pkcs1_v15;
@@ -225,12 +230,13 @@ int run_sign(const SignArgs& a) {
         options.signing_time = parse_time_option(a.signing_time, "--signing-time");
     if (a.prepare) {
         if (long_term) {
-            throw Error(Errc::usage,
-                        "--prepare makes signatures at level B or T; extend them after --complete");
+            throw Error(
+                Errc::usage,
+                tr("--prepare makes signatures at level B or T; extend them after --complete"));
         }
         return run_prepare(a, options, container);
     }
-    if (a.key.key.empty()) throw Error(Errc::usage, "--key is required to sign");
+    if (a.key.key.empty()) throw Error(Errc::usage, tr("--key is required to sign"));
     if (container) {
         if (long_term) options.level = *long_term;
         return sign_into_container(a, options);
@@ -249,8 +255,8 @@ int run_sign(const SignArgs& a) {
             std::error_code ec;
             if (fs::exists(fs::symlink_status(p.output, ec))) {
                 throw Error(Errc::cannot_create_output,
-                            p.output.string() +
-                                " already exists; remove it, choose another -o, or give --force");
+                            trf("{0} already exists; remove it, choose another -o, or give --force",
+                                {p.output.string()}));
             }
         }
     }
@@ -260,7 +266,7 @@ int run_sign(const SignArgs& a) {
     const ValidationContext context = make_validation_context(a.validation);
     std::uint64_t bytes = 0;
     for (const auto& p : plan) bytes += size_of(p.input.string());
-    Progress shown("signing", plan.size(), bytes, !a.json && !a.quiet);
+    Progress shown(tr("signing"), plan.size(), bytes, !a.json && !a.quiet);
     const auto advance = [&](const PlannedSignature& p) {
         shown.advance(1, size_of(p.input.string()));
     };

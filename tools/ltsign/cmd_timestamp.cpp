@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "common.hpp"
+#include "ltsign/language.hpp"
 
 namespace ltsign::cli {
 
@@ -31,20 +32,21 @@ Command add_timestamp(CLI::App& root) {
     return {
         app, [args] {
             if (args->tsa.url.empty())
-                throw Error(Errc::usage, "add --tsa URL: the time-stamping authority to ask");
+                throw Error(Errc::usage, tr("add --tsa URL: the time-stamping authority to ask"));
             std::error_code ec;
             if (!std::filesystem::is_regular_file(args->file, ec)) {
-                throw Error(Errc::input_missing, args->file + ": no such file; check the path");
+                throw Error(Errc::input_missing,
+                            trf("{0}: no such file; check the path", {args->file}));
             }
             require_folder_of(args->output);
             if (!args->force && std::filesystem::exists(args->output, ec)) {
                 throw Error(Errc::cannot_create_output,
-                            args->output +
-                                " already exists; remove it, choose another -o, or give --force");
+                            trf("{0} already exists; remove it, choose another -o, or give --force",
+                                {args->output}));
             }
             if (args->format != "tst" && args->format != "pades" && args->format != "asic-s") {
                 throw Error(Errc::usage,
-                            "--format " + args->format + ": choose tst, pades or asic-s");
+                            trf("--format {0}: choose tst, pades or asic-s", {args->format}));
             }
             const TsaClient tsa = make_tsa_client(args->tsa);
             if (args->format == "asic-s") {
@@ -60,7 +62,8 @@ Command add_timestamp(CLI::App& root) {
                 print_outcome(
                     args->json, "timestamp",
                     {{"input", args->file}, {"output", args->output}, {"format", "pades"}},
-                    "added a document time-stamp to " + args->file + " -> " + args->output + "\n");
+                    trf("added a document time-stamp to {0} -> {1}", {args->file, args->output}) +
+                        "\n");
                 return 0;
             }
             SignedObject token(timestamp_file(args->file, tsa), ".tst");

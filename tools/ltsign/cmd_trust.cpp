@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "common.hpp"
+#include "ltsign/language.hpp"
 
 namespace ltsign::cli {
 namespace {
@@ -22,29 +23,31 @@ void print_fetched(const TrustSnapshotInfo& info, bool json) {
     }
     int used = 0;
     for (const auto& l : info.lists) used += l.used ? 1 : 0;
-    std::cout << "snapshot " << info.path.string() << " written (" << info.digest << "): " << used
-              << " of " << info.lists.size() << " list(s) usable\n";
+    std::cout << trf("snapshot {0} written ({1}): {2} of {3} list(s) usable",
+                     {info.path.string(), info.digest, std::to_string(used),
+                      std::to_string(info.lists.size())})
+              << "\n";
     for (const auto& l : info.lists) {
         std::cout << (l.used ? "  used     " : "  REFUSED  ")
                   << (l.territory.empty() ? "?" : l.territory) << "  " << l.url;
-        if (l.used) std::cout << "  sequence " << l.sequence_number;
+        if (l.used) std::cout << "  " << trf("sequence {0}", {l.sequence_number});
         std::cout << "\n";
-        if (!l.used) std::cout << "    why: " << l.problem << "\n";
+        if (!l.used) std::cout << "    " << tr("why:") << " " << l.problem << "\n";
     }
 }
 
 int run_fetch(const FetchArgs& a) {
     const bool lotl = !a.lotl.empty();
     if (lotl == !a.tl.empty())
-        throw Error(Errc::usage, "name where to start: --lotl URL or --tl URL (one of them)");
+        throw Error(Errc::usage, tr("name where to start: --lotl URL or --tl URL (one of them)"));
     TrustFetchOptions o;
     o.lotl = lotl;
     o.url = lotl ? a.lotl : a.tl;
     o.signer = lotl ? a.lotl_signer : a.tl_signer;
     if (o.signer.empty()) {
+        const char* option = lotl ? "--lotl-signer PEM" : "--tl-signer PEM";
         throw Error(Errc::usage,
-                    std::string("name the certificate that must have signed the list: ") +
-                        (lotl ? "--lotl-signer PEM" : "--tl-signer PEM"));
+                    trf("name the certificate that must have signed the list: {0}", {option}));
     }
     o.output = a.output;
     o.timeout = std::chrono::milliseconds(static_cast<long>(a.timeout_seconds * 1000));
@@ -52,8 +55,10 @@ int run_fetch(const FetchArgs& a) {
     print_fetched(info, a.json);
     for (const auto& l : info.lists) {
         if (!l.used) {
-            std::cerr << "ltsign trust fetch: " << (l.territory.empty() ? l.url : l.territory)
-                      << " refused: " << l.problem << "\n";
+            std::cerr << "ltsign trust fetch: "
+                      << trf("{0} refused: {1}",
+                             {l.territory.empty() ? l.url : l.territory, l.problem})
+                      << "\n";
         }
     }
     // Written, but not everything is usable: like an INDETERMINATE verdict.

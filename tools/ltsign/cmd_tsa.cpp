@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "common.hpp"
+#include "ltsign/language.hpp"
 
 namespace ltsign::cli {
 namespace {
@@ -25,7 +26,7 @@ int serve(const TsaServeArgs& a) {
     opt.policy = a.policy;
     opt.accuracy_seconds = a.accuracy;
     if (a.per_address == 0)
-        throw Error(Errc::usage, "--max-connections-per-address: give at least 1");
+        throw Error(Errc::usage, tr("--max-connections-per-address: give at least 1"));
     opt.max_connections_per_address = a.per_address;
     if (!a.test_clock.empty()) opt.fixed_time = parse_time_option(a.test_clock, "--test-clock");
 

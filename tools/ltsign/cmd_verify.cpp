@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "common.hpp"
+#include "ltsign/language.hpp"
 #include "progress.hpp"
 
 namespace ltsign::cli {
@@ -33,10 +34,10 @@ void print_hints(const BatchReport& report, const VerifyArgs& a) {
                     !f.error && a.data.empty() && a.data_digests.empty() && !manifest_record;
         trust |= f.sub_indication == SubIndication::no_certificate_chain_found;
     }
-    if (document) std::cout << "hint: give the signed document with --data DOC|DIR\n";
+    if (document) std::cout << tr("hint: give the signed document with --data DOC|DIR") << "\n";
     if (trust && a.validation.trust.empty() && a.validation.trust_list.empty() &&
         a.validation.trust_configs.empty())
-        std::cout << "hint: name the trusted roots with --trust PEM|DIR\n";
+        std::cout << tr("hint: name the trusted roots with --trust PEM|DIR") << "\n";
 }
 
 // The report must never replace what is being verified, nor an existing file unless asked: the
@@ -50,33 +51,36 @@ void check_report_target(const fs::path& report, const std::vector<VerifyJob>& j
         inputs.insert(inputs.end(), job.more_data.begin(), job.more_data.end());
         for (const auto& in : inputs) {
             if (fs::equivalent(report, in, ec)) {
-                throw Error(Errc::usage, report.string() +
-                                             ": --report-xml names a file being verified; "
-                                             "write the report elsewhere");
+                throw Error(
+                    Errc::usage,
+                    trf("{0}: --report-xml names a file being verified; write the report elsewhere",
+                        {report.string()}));
             }
         }
     }
     if (!force) {
         throw Error(Errc::cannot_create_output,
-                    report.string() + ": already exists; give --force to replace it");
+                    trf("{0}: already exists; give --force to replace it", {report.string()}));
     }
 }
 
 // --extract-revision N -o OUT: the bytes a PDF signature covering revision N signed, as they are.
 int extract_revision(const VerifyArgs& a) {
     if (a.files.size() != 1 || a.output.empty())
-        throw Error(Errc::usage, "--extract-revision takes one PDF and -o OUT");
+        throw Error(Errc::usage, tr("--extract-revision takes one PDF and -o OUT"));
     require_folder_of(a.output);
     const auto bytes = pdf_revision(a.files.front(), a.extract_revision);
     SignedObject(bytes, ".pdf").save(a.output, a.force);
-    std::cout << "wrote revision " << a.extract_revision << " of " << a.files.front() << " ("
-              << bytes.size() << " bytes) -> " << a.output << "\n";
+    std::cout << trf("wrote revision {0} of {1} ({2} bytes) -> {3}",
+                     {std::to_string(a.extract_revision), a.files.front(),
+                      std::to_string(bytes.size()), a.output})
+              << "\n";
     return 0;
 }
 
 int run_verify(const VerifyArgs& a) {
     if (a.extract_revision != 0) return extract_revision(a);
-    if (!a.output.empty()) throw Error(Errc::usage, "-o goes with --extract-revision N");
+    if (!a.output.empty()) throw Error(Errc::usage, tr("-o goes with --extract-revision N"));
     ValidationContext ctx = make_validation_context(a.validation);
     ctx.ers_hash_order = a.ers_hash_order == "sorted"     ? ErsHashOrder::sorted
                          : a.ers_hash_order == "unsorted" ? ErsHashOrder::unsorted
@@ -84,13 +88,14 @@ int run_verify(const VerifyArgs& a) {
     for (const auto& d : a.data) {
         std::error_code ec;
         if (!fs::exists(d, ec))
-            throw Error(Errc::input_missing, d + ": no such document or folder; check --data");
+            throw Error(Errc::input_missing,
+                        trf("{0}: no such document or folder; check --data", {d}));
     }
     std::vector<fs::path> inputs(a.files.begin(), a.files.end());
     std::vector<fs::path> data(a.data.begin(), a.data.end());
     const auto jobs = plan_verification(inputs, data);
     if (jobs.empty())
-        throw Error(Errc::input_missing, "no signature files found in the folders given");
+        throw Error(Errc::input_missing, tr("no signature files found in the folders given"));
     if (!a.report_xml.empty()) {
         require_folder_of(a.report_xml);
         check_report_target(a.report_xml, jobs, a.force);
@@ -105,7 +110,7 @@ int run_verify(const VerifyArgs& a) {
         sizes.push_back(size_of(job.file.string()) + (job.data ? size_of(job.data->string()) : 0));
         total += sizes.back();
     }
-    Progress shown("verifying", jobs.size(), total, !a.json && !a.quiet);
+    Progress shown(tr("verifying"), jobs.size(), total, !a.json && !a.quiet);
     // Files finish out of order on several threads: the bytes shown are those of as many files
     // as are done (the same total at the end).
     BatchReport report = verify_batch(

@@ -11,6 +11,8 @@
 #include <iostream>
 #include <thread>
 
+#include "ltsign/language.hpp"
+
 namespace ltsign::cli {
 
 int exit_status(const BatchReport& report) {
@@ -61,7 +63,7 @@ void StopSignals::run(const std::function<void()>& serve, const std::function<vo
 ListenAddress parse_listen(const std::string& text, bool allow_remote) {
     const auto colon = text.rfind(':');
     if (colon == std::string::npos)
-        throw Error(Errc::usage, "--listen " + text + ": write HOST:PORT");
+        throw Error(Errc::usage, trf("--listen {0}: write HOST:PORT", {text}));
     ListenAddress out;
     out.host = text.substr(0, colon);
     if (out.host.size() > 2 && out.host.front() == '[' && out.host.back() == ']') {
@@ -70,33 +72,35 @@ ListenAddress parse_listen(const std::string& text, bool allow_remote) {
     try {
         out.port = std::stoi(text.substr(colon + 1));
     } catch (const std::exception&) {
-        throw Error(Errc::usage, "--listen " + text + ": the port is not a number");
+        throw Error(Errc::usage, trf("--listen {0}: the port is not a number", {text}));
     }
-    if (out.port < 0 || out.port > 65535) throw Error(Errc::usage, "--listen: port out of range");
+    if (out.port < 0 || out.port > 65535)
+        throw Error(Errc::usage, tr("--listen: port out of range"));
     out.loopback = is_loopback(out.host);
     if (!out.loopback && !allow_remote) {
-        throw Error(Errc::usage, "--listen " + out.host +
-                                     " is not a loopback address; add --allow-remote "
-                                     "to serve other machines");
+        throw Error(Errc::usage, trf("--listen {0} is not a loopback address; add --allow-remote "
+                                     "to serve other machines",
+                                     {out.host}));
     }
     return out;
 }
 
 std::string read_password(const std::string& env_var, const std::string& file) {
     if (!env_var.empty() && !file.empty()) {
-        throw Error(Errc::usage, "give the password with --pass-env or --pass-file, not both");
+        throw Error(Errc::usage, tr("give the password with --pass-env or --pass-file, not both"));
     }
     if (!env_var.empty()) {
         const char* value = std::getenv(env_var.c_str());
         if (value == nullptr) {
             throw Error(Errc::usage,
-                        "--pass-env " + env_var + ": that environment variable is not set");
+                        trf("--pass-env {0}: that environment variable is not set", {env_var}));
         }
         return value;
     }
     if (!file.empty()) {
         std::ifstream in(file, std::ios::binary);
-        if (!in) throw Error(Errc::input_missing, file + ": cannot open the password file");
+        if (!in)
+            throw Error(Errc::input_missing, trf("{0}: cannot open the password file", {file}));
         std::string line;
         std::getline(in, line);
         if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -113,8 +117,9 @@ void wipe(std::string& secret) noexcept {
 TimePoint parse_time_option(const std::string& text, const std::string& option) {
     const auto t = parse_rfc3339(text);
     if (!t) {
-        throw Error(Errc::usage, option + " " + text +
-                                     ": not an RFC 3339 time; write e.g. 2026-03-01T12:00:00Z");
+        throw Error(
+            Errc::usage,
+            trf("{0} {1}: not an RFC 3339 time; write e.g. 2026-03-01T12:00:00Z", {option, text}));
     }
     return *t;
 }
@@ -201,7 +206,7 @@ Signer load_signer(const KeyArgs& a) {
         auto typed = prompt_password(what + " for " + a.key + ": ");
         if (!typed) {
             throw Error(Errc::key_refused,
-                        a.key + ": the key needs a " + what + " and none was given",
+                        trf("{0}: the key needs a {1} and none was given", {a.key, what}),
                         Remedy::password);
         }
         return open_signer(a, *typed);
@@ -211,8 +216,9 @@ Signer load_signer(const KeyArgs& a) {
 DigestAlgorithm parse_digest(const std::string& name) {
     const auto d = digest_from_string(name);
     if (!d) {
-        throw Error(Errc::usage,
-                    "--digest " + name + ": choose sha256, sha384, sha512, sha3-256 or sha3-512");
+        throw Error(
+            Errc::usage,
+            trf("--digest {0}: choose sha256, sha384, sha512, sha3-256 or sha3-512", {name}));
     }
     return *d;
 }
@@ -288,7 +294,7 @@ ValidationContext make_validation_context(const ValidationArgs& a) {
     for (const auto& c : a.crls) {
         std::error_code ec;
         if (!fs::is_regular_file(c, ec))
-            throw Error(Errc::input_missing, c + ": no such CRL file; check --crl");
+            throw Error(Errc::input_missing, trf("{0}: no such CRL file; check --crl", {c}));
         ctx.crl_files.emplace_back(c);
     }
     if (const char* cache = std::getenv("LTSIGN_CACHE_DIR")) {
@@ -316,8 +322,8 @@ void require_folder_of(const std::filesystem::path& target) {
     std::error_code ec;
     if (target.has_parent_path() && !std::filesystem::is_directory(target.parent_path(), ec)) {
         throw Error(Errc::cannot_create_output,
-                    target.string() + ": the folder " + target.parent_path().string() +
-                        " does not exist; create it first or choose another -o");
+                    trf("{0}: the folder {1} does not exist; create it first or choose another -o",
+                        {target.string(), target.parent_path().string()}));
     }
 }
 

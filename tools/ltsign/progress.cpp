@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "ltsign/language.hpp"
+
 namespace ltsign::cli {
 namespace {
 
@@ -75,15 +77,16 @@ void Progress::draw_locked() {
                             ? static_cast<double>(m_bytes_done) / m_bytes_total
                             : static_cast<double>(m_files_done) /
                                   static_cast<double>(std::max<std::size_t>(1, m_files_total));
-    std::string line = m_verb + " " + std::to_string(m_files_done) + "/" +
-                       std::to_string(m_files_total) + " files";
+    std::string line = trf("{0} {1}/{2} files",
+                           {m_verb, std::to_string(m_files_done), std::to_string(m_files_total)});
     if (m_bytes_total > 0) {
-        line += ", " + bytes_text(static_cast<double>(m_bytes_done)) + " of " +
-                bytes_text(static_cast<double>(m_bytes_total)) + ", " +
-                bytes_text(static_cast<double>(m_bytes_done) / elapsed) + "/s";
+        line +=
+            trf(", {0} of {1}, {2}/s", {bytes_text(static_cast<double>(m_bytes_done)),
+                                        bytes_text(static_cast<double>(m_bytes_total)),
+                                        bytes_text(static_cast<double>(m_bytes_done) / elapsed)});
     }
     if (done > 0.01 && done < 1.0)
-        line += ", " + duration_text(elapsed * (1 - done) / done) + " left";
+        line += trf(", {0} left", {duration_text(elapsed * (1 - done) / done)});
     std::fprintf(stderr, "\r%s\033[K", line.c_str());
     std::fflush(stderr);
     m_drawn = true;

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <random>
 
+#include "ltsign/language.hpp"
 #include "serve.hpp"
 
 namespace ltsign::cli::serve {
@@ -19,7 +20,7 @@ namespace {
 
 [[noreturn]] void bad(const fs::path& file, const std::string& what) {
     throw Error(Errc::malformed_input,
-                file.string() + ": " + what + " (see schemas/serve-config.schema.json)");
+                trf("{0}: {1} (see schemas/serve-config.schema.json)", {file.string(), what}));
 }
 
 std::string resolved(const fs::path& base, const std::string& p) {
@@ -31,9 +32,9 @@ std::vector<std::string> paths(const json& j, const char* key, const fs::path& b
                                const fs::path& file) {
     std::vector<std::string> out;
     if (!j.contains(key)) return out;
-    if (!j[key].is_array()) bad(file, std::string(key) + " must be a list of paths");
+    if (!j[key].is_array()) bad(file, trf("{0} must be a list of paths", {std::string(key)}));
     for (const auto& p : j[key]) {
-        if (!p.is_string()) bad(file, std::string(key) + " must be a list of paths");
+        if (!p.is_string()) bad(file, trf("{0} must be a list of paths", {std::string(key)}));
         out.push_back(resolved(base, p.get<std::string>()));
     }
     return out;
@@ -41,11 +42,11 @@ std::vector<std::string> paths(const json& j, const char* key, const fs::path& b
 
 std::array<unsigned char, 32> hex32(const std::string& hex, const fs::path& file) {
     std::array<unsigned char, 32> out{};
-    if (hex.size() != 64) bad(file, "a token's sha256 must be 64 hexadecimal digits");
+    if (hex.size() != 64) bad(file, tr("a token's sha256 must be 64 hexadecimal digits"));
     for (std::size_t i = 0; i < 32; ++i) {
         const std::string byte = hex.substr(2 * i, 2);
         if (byte.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
-            bad(file, "a token's sha256 must be 64 hexadecimal digits");
+            bad(file, tr("a token's sha256 must be 64 hexadecimal digits"));
         out[i] = static_cast<unsigned char>(std::stoi(byte, nullptr, 16));
     }
     return out;
@@ -53,11 +54,11 @@ std::array<unsigned char, 32> hex32(const std::string& hex, const fs::path& file
 
 std::set<std::string> permissions(const json& j, const fs::path& file) {
     std::set<std::string> out;
-    if (!j.is_array()) bad(file, "permissions must be a list");
+    if (!j.is_array()) bad(file, tr("permissions must be a list"));
     for (const auto& p : j) {
         if (!p.is_string() || !k_permissions.contains(p.get<std::string>()))
-            bad(file, "unknown permission " + p.dump() +
-                          "; choose verify, timestamp, seal, sign or extend");
+            bad(file, trf("unknown permission {0}; choose verify, timestamp, seal, sign or extend",
+                          {p.dump()}));
         out.insert(p.get<std::string>());
     }
     return out;
@@ -68,8 +69,8 @@ void read_limits(const json& j, Limits& l, const fs::path& file) {
         if (!j.contains(key)) return;
         if (!j[key].is_number_unsigned() || j[key].get<std::uint64_t>() == 0 ||
             j[key].get<std::uint64_t>() > max)
-            bad(file, std::string("limits.") + key + " must be a whole number from 1 to " +
-                          std::to_string(max));
+            bad(file,
+                trf("limits.{0} must be a whole number from 1 to {1}", {key, std::to_string(max)}));
         target =
             static_cast<std::remove_reference_t<decltype(target)>>(j[key].get<std::uint64_t>());
     };
@@ -124,7 +125,8 @@ void read_tokens(const json& j, Config& c, const fs::path& file) {
     for (const auto& t : j) {
         Token token{t.at("name").get<std::string>(), hex32(t.at("sha256").get<std::string>(), file),
                     permissions(t.at("permissions"), file)};
-        if (!names.insert(token.name).second) bad(file, "two tokens are named " + token.name);
+        if (!names.insert(token.name).second)
+            bad(file, trf("two tokens are named {0}", {token.name}));
         c.tokens.push_back(std::move(token));
     }
 }
@@ -133,9 +135,9 @@ void read_config(const json& j, Config& c, const fs::path& file) {
     static const std::set<std::string> known = {"$schema",   "listen", "allowRemote", "workDir",
                                                 "accessLog", "limits", "tokens",      "anonymous",
                                                 "verify",    "tsa",    "signer"};
-    if (!j.is_object()) bad(file, "the configuration must be a JSON object");
+    if (!j.is_object()) bad(file, tr("the configuration must be a JSON object"));
     for (const auto& [key, value] : j.items()) {
-        if (!known.contains(key)) bad(file, "unknown key " + key);
+        if (!known.contains(key)) bad(file, trf("unknown key {0}", {key}));
     }
     const fs::path base = fs::absolute(file).parent_path();
     c.listen = j.value("listen", c.listen);
@@ -168,11 +170,12 @@ Config load_config(const std::optional<fs::path>& file) {
     if (file) {
         std::ifstream in(*file, std::ios::binary);
         if (!in)
-            throw Error(Errc::input_missing, file->string() + ": cannot open the configuration");
+            throw Error(Errc::input_missing,
+                        trf("{0}: cannot open the configuration", {file->string()}));
         try {
             read_config(json::parse(in), c, *file);
         } catch (const json::exception& e) {
-            bad(*file, std::string("not a valid configuration: ") + e.what());
+            bad(*file, trf("not a valid configuration: {0}", {e.what()}));
         }
     }
     if (c.work_dir.empty()) c.work_dir = default_work_dir();
@@ -184,19 +187,22 @@ WorkDir::WorkDir(const fs::path& dir) : m_dir(dir) {
     if (!fs::exists(fs::symlink_status(dir, ec))) {
         fs::create_directories(dir.parent_path(), ec);
         if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
-            throw Error(Errc::cannot_create_output, dir.string() + ": cannot make the work folder");
+            throw Error(Errc::cannot_create_output,
+                        trf("{0}: cannot make the work folder", {dir.string()}));
     }
     struct stat st {};
     if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-        throw Error(Errc::cannot_create_output, dir.string() + ": the work folder is not a folder");
-    if (st.st_uid != ::geteuid())
         throw Error(Errc::cannot_create_output,
-                    dir.string() + ": the work folder belongs to another user; choose another");
+                    trf("{0}: the work folder is not a folder", {dir.string()}));
+    if (st.st_uid != ::geteuid())
+        throw Error(
+            Errc::cannot_create_output,
+            trf("{0}: the work folder belongs to another user; choose another", {dir.string()}));
     if ((st.st_mode & 0777) != 0700) ::chmod(dir.c_str(), 0700);
     m_lock = ::open((dir / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (m_lock < 0 || ::flock(m_lock, LOCK_EX | LOCK_NB) != 0) {
         throw Error(Errc::cannot_create_output,
-                    dir.string() + ": another ltsign serve uses this work folder");
+                    trf("{0}: another ltsign serve uses this work folder", {dir.string()}));
     }
     // Locked: whatever else is here was left by a service that was killed.
     for (const auto& entry : fs::directory_iterator(dir)) {
@@ -212,7 +218,7 @@ WorkDir::~WorkDir() {
 RequestDir::RequestDir(const fs::path& work_dir) {
     std::string name = (work_dir / "request-XXXXXX").string();
     if (::mkdtemp(name.data()) == nullptr)
-        throw Error(Errc::cannot_create_output, "cannot make a folder for the request's files");
+        throw Error(Errc::cannot_create_output, tr("cannot make a folder for the request's files"));
     m_dir = name;
 }
 
@@ -284,7 +290,7 @@ std::string sha256_hex(const std::string& text) {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     if (EVP_Digest(text.data(), text.size(), md, &len, EVP_sha256(), nullptr) != 1)
-        throw Error(Errc::internal, "SHA-256 failed");
+        throw Error(Errc::internal, tr("SHA-256 failed"));
     static const char* hex = "0123456789abcdef";
     std::string out;
     for (unsigned int i = 0; i < len; ++i) {

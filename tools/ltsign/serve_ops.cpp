@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "ltsign/language.hpp"
 #include "serve.hpp"
 
 namespace ltsign::cli::serve {
@@ -101,7 +102,7 @@ SignOptions sign_options(const Config& c, const Query& q, Level level) {
     } else if (format == "pades") {
         o.format = Format::pades;
     } else if (format != "cades") {
-        throw Error(Errc::usage, "format=" + format + ": choose cades, xades or pades");
+        throw Error(Errc::usage, trf("format={0}: choose cades, xades or pades", {format}));
     }
     if (packaging == "enveloped") {
         o.packaging = Packaging::enveloped;
@@ -109,10 +110,10 @@ SignOptions sign_options(const Config& c, const Query& q, Level level) {
         o.packaging = Packaging::enveloping;
     } else if (packaging != "detached") {
         throw Error(Errc::usage,
-                    "packaging=" + packaging + ": choose detached, enveloped or enveloping");
+                    trf("packaging={0}: choose detached, enveloped or enveloping", {packaging}));
     }
     if (o.format != Format::xades && o.packaging != Packaging::detached)
-        throw Error(Errc::usage, "packaging=" + packaging + " needs format=xades");
+        throw Error(Errc::usage, trf("packaging={0} needs format=xades", {packaging}));
     o.digest = parse_digest(param(q, "digest", "sha256"));
     if (level != Level::b) {
         o.level = Level::t;

@@ -5,6 +5,7 @@
 
 #include "core/text.hpp"
 #include "crypto/digests.hpp"
+#include "ltsign/language.hpp"
 #include "xml/xades.hpp"
 #include "xml/xml_doc.hpp"
 #include "xml/xmldsig.hpp"
@@ -26,17 +27,16 @@ bool named(const std::string& file, const char* prefix, const char* suffix) {
 Kind kind_of_mimetype(const ZipArchive& zip, const std::string& what) {
     const ZipEntry* m = zip.find("mimetype");
     if (m == nullptr) {
-        refuse(what,
-               "a ZIP archive without a \"mimetype\" entry, so not an ASiC container "
-               "(EN 319 162-1 A.1 requires it, first and stored)");
+        refuse(what, tr("a ZIP archive without a \"mimetype\" entry, so not an ASiC container (EN "
+                        "319 162-1 A.1 requires it, first and stored)"));
     }
     const core::Bytes b = zip.read(*m, 256);
     const std::string text(b.begin(), b.end());
     if (text == k_mimetype_s) return Kind::asic_s;
     if (text == k_mimetype_e) return Kind::asic_e;
-    refuse(what, "its \"mimetype\" entry says \"" + core::printable(text.substr(0, 80)) +
-                     "\", not " + k_mimetype_s + " or " + k_mimetype_e +
-                     ": not an ASiC container ltsign reads");
+    refuse(what, trf("its \"mimetype\" entry says \"{0}\", not {1} or {2}: not an ASiC container "
+                     "ltsign reads",
+                     {core::printable(text.substr(0, 80)), k_mimetype_s, k_mimetype_e}));
 }
 
 // A.1: mimetype first, stored, no extra field. Other toolkits' containers break this and are still
@@ -47,17 +47,18 @@ std::vector<Note> layout_notes(const ZipArchive& zip) {
     const ZipEntry* m = zip.find("mimetype");
     std::string wrong;
     if (lead.name != "mimetype") {
-        wrong = "it is not the first entry";
+        wrong = tr("it is not the first entry");
     } else if (lead.method != 0 || (m != nullptr && m->method != 0)) {
-        wrong = "it is compressed";
+        wrong = tr("it is compressed");
     } else if (lead.extra_length != 0) {
-        wrong = "its local header has an extra field";
+        wrong = tr("its local header has an extra field");
     }
     if (!wrong.empty()) {
         notes.push_back({NoteCode::container_layout,
-                         "the \"mimetype\" entry does not follow EN 319 162-1 A.1 (" + wrong +
-                             "), so tools that recognise containers by their first bytes will "
-                             "not recognise this one; its content was read all the same"});
+                         trf("the \"mimetype\" entry does not follow EN 319 162-1 A.1 ({0}), so "
+                             "tools that recognise containers by their first bytes will not "
+                             "recognise this one; its content was read all the same",
+                             {wrong})});
     }
     return notes;
 }
@@ -66,25 +67,22 @@ void check_structure(const Container& c, const std::string& what) {
     const auto data = c.entries_of(Role::data);
     if (c.kind() == Kind::asic_s) {
         if (data.size() != 1) {
-            refuse(what,
-                   "an ASiC-S container holds exactly one data object outside META-INF "
-                   "(EN 319 162-1 4.3.1); this one holds " +
-                       std::to_string(data.size()));
+            refuse(what, trf("an ASiC-S container holds exactly one data object outside META-INF "
+                             "(EN 319 162-1 4.3.1); this one holds {0}",
+                             {std::to_string(data.size())}));
         }
         if (data.front()->name.find('/') != std::string::npos) {
-            refuse(what,
-                   "the data object of an ASiC-S container lies in its root folder "
-                   "(EN 319 162-1 4.3.1), not in \"" +
-                       core::printable(data.front()->name) + "\"");
+            refuse(what, trf("the data object of an ASiC-S container lies in its root folder (EN "
+                             "319 162-1 4.3.1), not in \"{0}\"",
+                             {core::printable(data.front()->name)}));
         }
     }
     const bool has_evidence =
         !c.entries_of(Role::xades).empty() || !c.entries_of(Role::cades).empty() ||
         !c.entries_of(Role::timestamp).empty() || !c.entries_of(Role::evidence_record).empty();
     if (!has_evidence) {
-        refuse(what,
-               "an ASiC container with no signature, time-stamp or evidence record in "
-               "META-INF: nothing in it can be verified");
+        refuse(what, tr("an ASiC container with no signature, time-stamp or evidence record in "
+                        "META-INF: nothing in it can be verified"));
     }
 }
 
@@ -160,13 +158,13 @@ Manifest parse_manifest(std::span<const unsigned char> bytes, const std::string&
     if (root == nullptr || root->ns == nullptr ||
         std::string(reinterpret_cast<const char*>(root->ns->href)) != xml::k_asic_ns ||
         std::string(reinterpret_cast<const char*>(root->name)) != "ASiCManifest") {
-        refuse(what, "not an asic:ASiCManifest (EN 319 162-1 A.5)");
+        refuse(what, tr("not an asic:ASiCManifest (EN 319 162-1 A.5)"));
     }
     if (const auto schema = xml::validate(doc.get(), k_schema); schema.problem)
-        refuse(what, "not a valid ASiCManifest: " + *schema.problem);
+        refuse(what, trf("not a valid ASiCManifest: {0}", {*schema.problem}));
     Manifest m;
     xmlNode* sig = xml::child(root, xml::k_asic_ns, "SigReference");
-    if (sig == nullptr) refuse(what, "the ASiCManifest has no SigReference");
+    if (sig == nullptr) refuse(what, tr("the ASiCManifest has no SigReference"));
     m.signature_uri = xml::attribute(sig, "URI");
     for (xmlNode* ref : xml::children(root, xml::k_asic_ns, "DataObjectReference")) {
         ManifestReference r;
@@ -176,10 +174,10 @@ Manifest parse_manifest(std::span<const unsigned char> bytes, const std::string&
             xml::attribute(xml::child(ref, xml::k_dsig_ns, "DigestMethod"), "Algorithm"));
         r.digest = xml::base64_decode(xml::text(xml::child(ref, xml::k_dsig_ns, "DigestValue")));
         if (r.uri.empty() || r.digest.empty())
-            refuse(what, "a DataObjectReference without URI or DigestValue");
+            refuse(what, tr("a DataObjectReference without URI or DigestValue"));
         m.references.push_back(std::move(r));
     }
-    if (m.references.empty()) refuse(what, "the ASiCManifest references no data object");
+    if (m.references.empty()) refuse(what, tr("the ASiCManifest references no data object"));
     return m;
 }
 
@@ -196,7 +194,7 @@ core::Bytes write_manifest(const std::string& signature_uri, const std::string& 
     const EVP_MD* md = EVP_get_digestbyname(digest.c_str());
     const auto method = xml::digest_method_uri(digest);
     if (md == nullptr || !method)
-        throw Error(Errc::usage, digest + " cannot be used in a manifest");
+        throw Error(Errc::usage, trf("{0} cannot be used in a manifest", {digest}));
     for (const auto& object : covered) {
         xmlNode* ref = xml::add_element(root, xml::k_asic_ns, "asic", "DataObjectReference");
         xml::made(xmlNewProp(ref, BAD_CAST "URI", BAD_CAST object.name().c_str()));

@@ -9,6 +9,7 @@
 
 #include "core/text.hpp"
 #include "ltsign/error.hpp"
+#include "ltsign/language.hpp"
 
 LTSIGN_C_FREE(zip_file_t, zip_fclose);  // a read-only entry: closing it cannot fail usefully
 
@@ -16,8 +17,8 @@ namespace ltsign::asic {
 namespace {
 
 std::string mib(std::uint64_t bytes) {
-    return bytes >= (1ull << 20) ? std::to_string(bytes >> 20) + " MiB"
-                                 : std::to_string(bytes) + " bytes";
+    return bytes >= (1ull << 20) ? trf("{0} MiB", {std::to_string(bytes >> 20)})
+                                 : trf("{0} bytes", {std::to_string(bytes)});
 }
 
 [[noreturn]] void refuse(const std::string& what, const std::string& why) {
@@ -42,24 +43,28 @@ class Layout {
 
     void check(std::uint64_t entries) {
         const auto [cd_offset, cd_size, count, end_of_entries] = end_records();
-        if (count != entries) fail("its end record and central directory disagree on the entries");
+        if (count != entries)
+            fail(tr("its end record and central directory disagree on the entries"));
         std::vector<std::pair<std::uint64_t, std::uint64_t>> spans;  // local entry: start, end
         std::uint64_t at = cd_offset;
         for (std::uint64_t i = 0; i < count; ++i) spans.push_back(central_entry(at));
-        if (at != cd_offset + cd_size) fail("its central directory is not the size it declares");
+        if (at != cd_offset + cd_size)
+            fail(tr("its central directory is not the size it declares"));
         if (cd_offset + cd_size != end_of_entries)
-            fail("bytes lie between its central directory and its end records");
+            fail(tr("bytes lie between its central directory and its end records"));
         std::sort(spans.begin(), spans.end());
         std::uint64_t expected = 0;
         for (const auto& [start, end] : spans) {
             if (start != expected) {
-                fail(start > expected ? "bytes at offset " + std::to_string(expected) +
-                                            " belong to no entry of its central directory"
-                                      : "two of its entries overlap");
+                fail(start > expected
+                         ? trf("bytes at offset {0} belong to no entry of its central directory",
+                               {std::to_string(expected)})
+                         : tr("two of its entries overlap"));
             }
             expected = end;
         }
-        if (expected != cd_offset) fail("bytes before its central directory belong to no entry");
+        if (expected != cd_offset)
+            fail(tr("bytes before its central directory belong to no entry"));
     }
 
   private:
@@ -68,18 +73,17 @@ class Layout {
     };
 
     [[noreturn]] void fail(const std::string& why) const {
-        throw Error(Errc::malformed_input,
-                    m_what + ": " + why +
-                        "; other ZIP readers may see other documents in it, so ltsign does not "
-                        "read it");
+        throw Error(Errc::malformed_input, trf("{0}: {1}; other ZIP readers may see other "
+                                               "documents in it, so ltsign does not read it",
+                                               {m_what, why}));
     }
 
     core::Bytes bytes(std::uint64_t at, std::size_t n) {
-        if (at > m_size || n > m_size - at) fail("it is truncated");
+        if (at > m_size || n > m_size - at) fail(tr("it is truncated"));
         core::Bytes out(n);
         m_in.seekg(static_cast<std::streamoff>(at));
         m_in.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(n));
-        if (!m_in) fail("it cannot be read");
+        if (!m_in) fail(tr("it cannot be read"));
         return out;
     }
     static std::uint64_t le(const core::Bytes& b, std::size_t at, int n) {
@@ -108,29 +112,29 @@ class Layout {
             }
         }
         if (found.size() != 1)
-            fail(found.empty() ? "it has no end record" : "it has several end records");
+            fail(found.empty() ? tr("it has no end record") : tr("it has several end records"));
         const std::size_t e = found.front();
-        if (has_record(b, e + 22, b.size())) fail("its comment holds ZIP records");
+        if (has_record(b, e + 22, b.size())) fail(tr("its comment holds ZIP records"));
         Ends out{le(b, e + 16, 4), le(b, e + 12, 4), le(b, e + 10, 2), m_size - tail + e};
         // APPNOTE 4.3.15, 4.3.14: a ZIP64 locator right before it points at the ZIP64 end record.
         const bool locator =
             out.end_of_entries >= 20 && le(bytes(out.end_of_entries - 20, 4), 0, 4) == 0x07064b50;
         const bool zip64 =
             out.cd_offset == 0xffffffff || out.cd_size == 0xffffffff || out.count == 0xffff;
-        if (!locator && zip64) fail("its ZIP64 end records are missing");
+        if (!locator && zip64) fail(tr("its ZIP64 end records are missing"));
         if (!locator) return out;
         const auto loc = bytes(out.end_of_entries - 20, 20);
         const std::uint64_t z = le(loc, 8, 8);
         const auto rec = bytes(z, 56);
         if (le(rec, 0, 4) != 0x06064b50 || z + 12 + le(rec, 4, 8) != out.end_of_entries - 20)
-            fail("its ZIP64 end record is not where its locator says");
+            fail(tr("its ZIP64 end record is not where its locator says"));
         return {le(rec, 48, 8), le(rec, 40, 8), le(rec, 32, 8), z};
     }
 
     // One central directory entry at `at` (moved past it): the span of the local entry it names.
     std::pair<std::uint64_t, std::uint64_t> central_entry(std::uint64_t& at) {
         const auto h = bytes(at, 46);
-        if (le(h, 0, 4) != 0x02014b50) fail("its central directory is damaged");
+        if (le(h, 0, 4) != 0x02014b50) fail(tr("its central directory is damaged"));
         const std::uint64_t flags = le(h, 8, 2);
         std::uint64_t compressed = le(h, 20, 4), size = le(h, 24, 4), offset = le(h, 42, 4);
         const std::size_t name = le(h, 28, 2), extra = le(h, 30, 2), comment = le(h, 32, 2);
@@ -138,12 +142,13 @@ class Layout {
         // ZIP64 extended information (APPNOTE 4.5.3): the fields that were 0xffffffff, in order.
         for (std::size_t i = 0; i + 4 <= x.size();) {
             const std::size_t id = le(x, i, 2), len = le(x, i + 2, 2);
-            if (i + 4 + len > x.size()) fail("an extra field of its central directory is damaged");
+            if (i + 4 + len > x.size())
+                fail(tr("an extra field of its central directory is damaged"));
             if (id == 1) {
                 std::size_t j = i + 4;
                 auto take = [&](std::uint64_t& v) {
                     if (v != 0xffffffff) return;
-                    if (j + 8 > i + 4 + len) fail("a ZIP64 extra field is too short");
+                    if (j + 8 > i + 4 + len) fail(tr("a ZIP64 extra field is too short"));
                     v = le(x, j, 8);
                     j += 8;
                 };
@@ -156,9 +161,7 @@ class Layout {
         at += 46 + name + extra + comment;
         const auto l = bytes(offset, 30);
         if (le(l, 0, 4) != 0x04034b50)
-            fail(
-                "an entry's local header is not where its central "
-                "directory says");
+            fail(tr("an entry's local header is not where its central directory says"));
         std::uint64_t end = offset + 30 + le(l, 26, 2) + le(l, 28, 2) + compressed;
         if ((flags & 8) != 0) {
             // A data descriptor: its signature is optional, its sizes 4 or 8 bytes (ZIP64).
@@ -178,21 +181,23 @@ class Layout {
 std::string open_failure(int code) {
     switch (code) {
         case ZIP_ER_NOZIP:
-            return "not a complete ZIP archive (its central directory is missing or truncated)";
+            return tr("not a complete ZIP archive (its central directory is missing or truncated)");
         case ZIP_ER_INCONS:
-            return "an inconsistent ZIP archive (a local header disagrees with the central "
-                   "directory, entries overlap, or it is truncated)";
+            return tr(
+                "an inconsistent ZIP archive (a local header disagrees with the central directory, "
+                "entries overlap, or it is truncated)");
         case ZIP_ER_EXISTS:
-            return "an entry name occurs twice in its central directory; which one is meant "
-                   "cannot be told";
+            return tr(
+                "an entry name occurs twice in its central directory; which one is meant cannot be "
+                "told");
         case ZIP_ER_MEMORY:
-            return "too large a central directory to read";
+            return tr("too large a central directory to read");
         default: {
             zip_error_t e;
             zip_error_init_with_code(&e, code);
             std::string text = zip_error_strerror(&e);
             zip_error_fini(&e);
-            return "cannot be read as a ZIP archive (" + text + ")";
+            return trf("cannot be read as a ZIP archive ({0})", {text});
         }
     }
 }
@@ -201,19 +206,18 @@ void check_limits(const ZipEntry& e, std::uint64_t& total, const Limits& limits,
                   const std::string& what) {
     const std::string name = "the entry \"" + core::printable(e.name) + "\"";
     if (e.size > limits.max_total_size - std::min(total, limits.max_total_size)) {
-        refuse(what, "its entries expand to more than " + mib(limits.max_total_size) +
-                         ", the most ltsign reads from one container; unpack it with a tool "
-                         "you trust if it is genuine");
+        refuse(what, trf("its entries expand to more than {0}, the most ltsign reads from one "
+                         "container; unpack it with a tool you trust if it is genuine",
+                         {mib(limits.max_total_size)}));
     }
     total += e.size;
     if (e.size > limits.ratio_floor &&
         e.size / std::max<std::uint64_t>(e.compressed_size, 1) > limits.max_ratio) {
-        refuse(what, name + " expands " +
-                         std::to_string(e.size / std::max<std::uint64_t>(e.compressed_size, 1)) +
-                         " times (" + mib(e.compressed_size) + " to " + mib(e.size) +
-                         "), more than the " + std::to_string(limits.max_ratio) +
-                         " times ltsign accepts (a ZIP bomb guard); unpack it with a tool you "
-                         "trust if it is genuine");
+        refuse(what,
+               trf("{0} expands {1} times ({2} to {3}), more than the {4} times ltsign accepts (a "
+                   "ZIP bomb guard); unpack it with a tool you trust if it is genuine",
+                   {name, std::to_string(e.size / std::max<std::uint64_t>(e.compressed_size, 1)),
+                    mib(e.compressed_size), mib(e.size), std::to_string(limits.max_ratio)}));
     }
 }
 
@@ -224,7 +228,7 @@ ZipEntry entry_at(::zip* z, std::uint64_t i, const std::string& what) {
     // CP437 and turn control characters into symbols.
     if (zip_stat_index(z, i, ZIP_FL_ENC_RAW, &st) != 0 || (st.valid & ZIP_STAT_NAME) == 0) {
         refuse(what,
-               "entry " + std::to_string(i + 1) + " cannot be read from the central directory");
+               trf("entry {0} cannot be read from the central directory", {std::to_string(i + 1)}));
     }
     ZipEntry e;
     e.name = st.name;
@@ -235,13 +239,14 @@ ZipEntry entry_at(::zip* z, std::uint64_t i, const std::string& what) {
     e.directory = !e.name.empty() && e.name.back() == '/';
     e.has_extra_field = zip_file_extra_fields_count(z, i, ZIP_FL_LOCAL | ZIP_FL_CENTRAL) > 0;
     if (st.encryption_method != ZIP_EM_NONE) {
-        refuse(what, "the entry \"" + core::printable(e.name) +
-                         "\" is encrypted; ASiC containers hold no encrypted entries");
+        refuse(what,
+               trf("the entry \"{0}\" is encrypted; ASiC containers hold no encrypted entries",
+                   {core::printable(e.name)}));
     }
     if (e.method != ZIP_CM_STORE && e.method != ZIP_CM_DEFLATE) {
-        refuse(what, "the entry \"" + core::printable(e.name) + "\" uses compression method " +
-                         std::to_string(e.method) +
-                         "; ASiC containers store or deflate their entries (EN 319 162-1 A.1)");
+        refuse(what, trf("the entry \"{0}\" uses compression method {1}; ASiC containers store or "
+                         "deflate their entries (EN 319 162-1 A.1)",
+                         {core::printable(e.name), std::to_string(e.method)}));
     }
     return e;
 }
@@ -256,19 +261,24 @@ void check_unique(const std::vector<ZipEntry>& entries, const std::string& what)
         if (e.directory) key.pop_back();
         if (auto [it, fresh] = seen.emplace(key, e.name); !fresh) {
             const bool same = it->second == e.name;
+            const std::string name = core::printable(e.name);
             refuse(what,
-                   "the entry name \"" + core::printable(e.name) + "\" occurs twice" +
-                       (same ? "" : " (written differently, equal after Unicode normalisation)") +
-                       "; which one is meant cannot be told");
+                   same ? trf("the entry name \"{0}\" occurs twice; which one is meant cannot "
+                              "be told",
+                              {name})
+                        : trf("the entry name \"{0}\" occurs twice (written differently, equal "
+                              "after Unicode normalisation); which one is meant cannot be told",
+                              {name}));
         }
         for (std::size_t s = key.find('/'); s != std::string::npos; s = key.find('/', s + 1))
             folders.insert(key.substr(0, s));
     }
     for (const auto& e : entries) {
         if (!e.directory && folders.count(core::nfc(e.name)) != 0) {
-            refuse(what, "\"" + core::printable(e.name) +
-                             "\" is both a file and a folder in it; which one is meant cannot "
-                             "be told");
+            refuse(
+                what,
+                trf("\"{0}\" is both a file and a folder in it; which one is meant cannot be told",
+                    {core::printable(e.name)}));
         }
     }
 }
@@ -299,22 +309,22 @@ LeadingEntry leading_entry(const std::filesystem::path& file) {
 }  // namespace
 
 std::optional<std::string> name_problem(std::string_view name) {
-    if (name.empty()) return "an empty name";
-    if (!core::is_utf8(name)) return "a name that is not UTF-8";
-    if (name.front() == '/') return "an absolute path";
-    if (name.size() >= 2 && name[1] == ':') return "a drive letter";
+    if (name.empty()) return tr("an empty name");
+    if (!core::is_utf8(name)) return tr("a name that is not UTF-8");
+    if (name.front() == '/') return tr("an absolute path");
+    if (name.size() >= 2 && name[1] == ':') return tr("a drive letter");
     for (unsigned char c : name) {
-        if (c < 0x20 || c == 0x7f) return "a control character in its name";
-        if (c == '\\') return "a backslash in its name";
+        if (c < 0x20 || c == 0x7f) return tr("a control character in its name");
+        if (c == '\\') return tr("a backslash in its name");
     }
     std::string_view rest = name;
     if (rest.back() == '/') rest.remove_suffix(1);
     for (std::size_t start = 0;;) {
         const std::size_t slash = rest.find('/', start);
         const std::string_view segment = rest.substr(start, slash - start);
-        if (segment.empty()) return "an empty folder name";
-        if (segment == "..") return "a path that leaves the container (\"..\")";
-        if (segment == ".") return "a \".\" segment";
+        if (segment.empty()) return tr("an empty folder name");
+        if (segment == "..") return tr("a path that leaves the container (\"..\")");
+        if (segment == ".") return tr("a \".\" segment");
         if (slash == std::string_view::npos) break;
         start = slash + 1;
     }
@@ -325,12 +335,12 @@ std::shared_ptr<const ZipArchive> ZipArchive::open(const std::filesystem::path& 
                                                    const std::string& what, const Limits& limits) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(file, ec))
-        throw Error(Errc::input_missing, what + ": no such file");
+        throw Error(Errc::input_missing, trf("{0}: no such file", {what}));
     int code = 0;
     ::zip* z = zip_open(file.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &code);
     if (z == nullptr) {
         if (code == ZIP_ER_OPEN || code == ZIP_ER_READ)
-            throw Error(Errc::input_missing, what + ": cannot be read");
+            throw Error(Errc::input_missing, trf("{0}: cannot be read", {what}));
         refuse(what, open_failure(code));
     }
     std::shared_ptr<ZipArchive> a(new ZipArchive());
@@ -339,19 +349,18 @@ std::shared_ptr<const ZipArchive> ZipArchive::open(const std::filesystem::path& 
     a->m_what = what;
     const zip_int64_t count = zip_get_num_entries(z, 0);
     if (count < 0 || static_cast<std::uint64_t>(count) > limits.max_entries) {
-        refuse(what, "it holds " + std::to_string(count) + " entries, more than the " +
-                         std::to_string(limits.max_entries) +
-                         " ltsign reads from one container; unpack it with a tool you trust if "
-                         "it is genuine");
+        refuse(what, trf("it holds {0} entries, more than the {1} ltsign reads from one container; "
+                         "unpack it with a tool you trust if it is genuine",
+                         {std::to_string(count), std::to_string(limits.max_entries)}));
     }
     Layout(file, what).check(static_cast<std::uint64_t>(count));
     std::uint64_t total = 0;
     for (std::uint64_t i = 0; i < static_cast<std::uint64_t>(count); ++i) {
         ZipEntry e = entry_at(z, i, what);
         if (auto problem = name_problem(e.name)) {
-            refuse(what, "the entry \"" + core::printable(e.name) + "\" has " + *problem +
-                             "; ltsign refuses such names (they could point outside a folder "
-                             "it is unpacked into)");
+            refuse(what, trf("the entry \"{0}\" has {1}; ltsign refuses such names (they could "
+                             "point outside a folder it is unpacked into)",
+                             {core::printable(e.name), *problem}));
         }
         check_limits(e, total, limits, what);
         a->m_entries.push_back(std::move(e));
@@ -394,16 +403,17 @@ class EntryReader final : public core::Reader {
             if (n < 0) fail(zip_error_strerror(zip_file_get_error(m_file.get())));
         }
         m_done += static_cast<std::uint64_t>(n);
-        if (m_done > m_entry.size) fail("it holds more bytes than its header declares");
-        if (n == 0 && m_done != m_entry.size) fail("it holds fewer bytes than its header declares");
+        if (m_done > m_entry.size) fail(tr("it holds more bytes than its header declares"));
+        if (n == 0 && m_done != m_entry.size)
+            fail(tr("it holds fewer bytes than its header declares"));
         return static_cast<std::size_t>(n);
     }
 
   private:
     [[noreturn]] void fail(const std::string& why) const {
-        throw Error(Errc::malformed_input, m_archive.what() + ": the entry \"" +
-                                               core::printable(m_entry.name) +
-                                               "\" cannot be read: " + why);
+        throw Error(Errc::malformed_input,
+                    trf("{0}: the entry \"{1}\" cannot be read: {2}",
+                        {m_archive.what(), core::printable(m_entry.name), why}));
     }
     std::shared_ptr<const ZipArchive> m_keep;  // an entry's reader keeps its archive open
     const ZipArchive& m_archive;
@@ -418,8 +428,8 @@ std::unique_ptr<core::Reader> ZipArchive::reader(const ZipEntry& entry) const {
 
 core::Bytes ZipArchive::read(const ZipEntry& entry, std::uint64_t max_size) const {
     if (entry.size > max_size) {
-        refuse(m_what, "the entry \"" + core::printable(entry.name) + "\" (" + mib(entry.size) +
-                           ") is larger than the " + mib(max_size) + " ltsign reads whole");
+        refuse(m_what, trf("the entry \"{0}\" ({1}) is larger than the {2} ltsign reads whole",
+                           {core::printable(entry.name), mib(entry.size), mib(max_size)}));
     }
     core::Bytes out(static_cast<std::size_t>(entry.size));
     auto r = reader(entry);

@@ -4,6 +4,7 @@
 
 #include "core/text.hpp"
 #include "ltsign/error.hpp"
+#include "ltsign/language.hpp"
 
 namespace ltsign::asic {
 namespace {
@@ -20,7 +21,7 @@ class Writer {
             zip_error_init_with_code(&e, code);
             const std::string why = zip_error_strerror(&e);
             zip_error_fini(&e);
-            throw Error(Errc::cannot_create_output, "cannot create " + what + ": " + why);
+            throw Error(Errc::cannot_create_output, trf("cannot create {0}: {1}", {what, why}));
         }
     }
     ~Writer() {
@@ -30,29 +31,29 @@ class Writer {
     Writer& operator=(const Writer&) = delete;
 
     void add(const std::string& name, zip_source_t* source, bool store) {
-        if (source == nullptr) fail("cannot read what goes into \"" + core::printable(name) + "\"");
+        if (source == nullptr)
+            fail(trf("cannot read what goes into \"{0}\"", {core::printable(name)}));
         const zip_int64_t index =
             zip_file_add(m_zip, name.c_str(), source, ZIP_FL_ENC_UTF_8 | ZIP_FL_OVERWRITE);
         if (index < 0) {
             zip_source_free(source);
-            fail("cannot add \"" + core::printable(name) + "\"");
+            fail(trf("cannot add \"{0}\"", {core::printable(name)}));
         }
         const auto i = static_cast<zip_uint64_t>(index);
         if (zip_set_file_compression(m_zip, i, store ? ZIP_CM_STORE : ZIP_CM_DEFLATE, 0) != 0)
-            fail("cannot set the compression of \"" + core::printable(name) + "\"");
+            fail(trf("cannot set the compression of \"{0}\"", {core::printable(name)}));
     }
     ::zip* get() const { return m_zip; }
 
     void close() {
-        if (zip_close(m_zip) != 0) fail("writing it failed");
+        if (zip_close(m_zip) != 0) fail(tr("writing it failed"));
         m_zip = nullptr;
     }
 
   private:
     [[noreturn]] void fail(const std::string& why) {
-        throw Error(Errc::io, m_what + ": " + why + " (" +
-                                  zip_error_strerror(zip_get_error(m_zip)) +
-                                  "); check free space and permissions");
+        throw Error(Errc::io, trf("{0}: {1} ({2}); check free space and permissions",
+                                  {m_what, why, zip_error_strerror(zip_get_error(m_zip))}));
     }
     std::string m_what;
     ::zip* m_zip = nullptr;
@@ -86,8 +87,8 @@ void write_container(const std::filesystem::path& path, const std::string& what,
                      const std::string& mimetype, const std::vector<NewEntry>& entries) {
     for (const auto& e : entries) {
         if (auto problem = name_problem(e.name)) {
-            throw Error(Errc::usage, "\"" + core::printable(e.name) + "\" cannot name an entry (" +
-                                         *problem + ")");
+            throw Error(Errc::usage, trf("\"{0}\" cannot name an entry ({1})",
+                                         {core::printable(e.name), *problem}));
         }
     }
     Writer w(path, what);

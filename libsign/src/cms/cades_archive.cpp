@@ -9,6 +9,7 @@
 #include "cms/cms_signature.hpp"
 #include "cms/timestamp_token.hpp"
 #include "crypto/digests.hpp"
+#include "ltsign/language.hpp"
 
 namespace ltsign::cms {
 namespace {
@@ -151,27 +152,28 @@ std::optional<std::string> index_problem(const SignedDataParts& parts, std::size
                                          std::span<const unsigned char> index_der, bool v3) {
     const auto index = der::read(index_der);
     auto fields = index ? der::children(*index) : std::nullopt;
-    if (!fields || index->tag != der::k_sequence) return "its hash index is not DER";
+    if (!fields || index->tag != der::k_sequence) return tr("its hash index is not DER");
     const EVP_MD* md = EVP_sha256();
     if (fields->size() == 4) {
         md = digest_of_algorithm((*fields)[0]);
-        if (md == nullptr) return "its hash index names a hash algorithm ltsign does not know";
+        if (md == nullptr) return tr("its hash index names a hash algorithm ltsign does not know");
         fields->erase(fields->begin());
     }
-    if (fields->size() != 3) return "its hash index does not have three lists";
+    if (fields->size() != 3) return tr("its hash index does not have three lists");
     const std::set<Bytes> present[3] = {
         hashes_of(parts.certificates, md), hashes_of(parts.crls, md),
         attribute_hashes(parts.signers[signer].unsigned_attrs, md, v3)};
     const char* what[3] = {"a certificate", "a revocation value", "an unsigned attribute"};
     for (int k = 0; k < 3; ++k) {
         const auto entries = der::children((*fields)[static_cast<std::size_t>(k)]);
-        if (!entries) return "its hash index is not DER";
+        if (!entries) return tr("its hash index is not DER");
         for (const auto& e : *entries) {
-            if (e.tag != der::k_octet_string) return "its hash index is not DER";
+            if (e.tag != der::k_octet_string) return tr("its hash index is not DER");
             if (!present[k].contains(bytes_of(e.value))) {
-                return std::string(what[k]) + " it covered (hash " +
-                       ossl::to_hex(e.value.data(), e.value.size()) +
-                       ") is no longer in the signature: it was removed or altered";
+                return trf(
+                    "{0} it covered (hash {1}) is no longer in the signature: it was removed or "
+                    "altered",
+                    {std::string(what[k]), ossl::to_hex(e.value.data(), e.value.size())});
             }
         }
     }
@@ -220,7 +222,7 @@ SignatureFacts archive_timestamp(const SignedDataParts& parts, std::size_t signe
     try {
         cms = parse_signed_data(bytes_of(token.all), "the archive time-stamp");
     } catch (const Error& e) {
-        broken.format_problem = std::string("an archive time-stamp is malformed: ") + e.what();
+        broken.format_problem = trf("an archive time-stamp is malformed: {0}", {e.what()});
         return broken;
     }
     const EVP_MD* md = imprint_md(cms.get());
@@ -228,7 +230,7 @@ SignatureFacts archive_timestamp(const SignedDataParts& parts, std::size_t signe
     cms::ImprintSource source;
     std::optional<std::string> problem;
     if (!index) {
-        problem = "it carries no ats-hash-index-v3, so what it covers cannot be told";
+        problem = tr("it carries no ats-hash-index-v3, so what it covers cannot be told");
     } else if (md != nullptr && content != nullptr && content->digest(md)) {
         problem = index_problem(parts, signer, index->first, index->second);
         source.data = validation::DataObject::from_bytes(
@@ -238,11 +240,13 @@ SignatureFacts archive_timestamp(const SignedDataParts& parts, std::size_t signe
     SignatureFacts f = token_facts(cms.get(), token.all, source);
     f.type = EntryType::archive_timestamp;
     if (problem) {
-        f.imprint = {Check::failed,
-                     "the archive time-stamp no longer matches the signature: " + *problem};
+        f.imprint = {
+            Check::failed,
+            trf("the archive time-stamp no longer matches the signature: {0}", {*problem})};
     } else if (f.imprint.status == Check::not_possible && content == nullptr) {
-        f.imprint = {Check::not_possible,
-                     "the archive time-stamp covers the detached document, which was not given"};
+        f.imprint = {
+            Check::not_possible,
+            tr("the archive time-stamp covers the detached document, which was not given")};
     }
     return f;
 }
@@ -295,7 +299,8 @@ Bytes rebuild(const SignedDataParts& p, const Edit& e) {
 
 SignedDataParts slice_or_fail(const Bytes& bytes, const std::string& what) {
     auto parts = slice_signed_data(std::make_shared<const Bytes>(as_der(bytes, what)));
-    if (!parts) throw Error(Errc::malformed_input, what + ": its SignedData cannot be sliced");
+    if (!parts)
+        throw Error(Errc::malformed_input, trf("{0}: its SignedData cannot be sliced", {what}));
     return std::move(*parts);
 }
 
@@ -303,7 +308,7 @@ SignedDataParts slice_or_fail(const Bytes& bytes, const std::string& what) {
 Bytes with_index(const Bytes& token, const Bytes& index) {
     const SignedDataParts p = slice_or_fail(token, "the archive time-stamp token");
     if (p.signers.size() != 1)
-        throw Error(Errc::internal, "a time-stamp token with several signers");
+        throw Error(Errc::internal, tr("a time-stamp token with several signers"));
     Edit e = unchanged(p);
     e.signer = 0;
     for (const auto& a : p.signers[0].unsigned_attrs) e.attrs.push_back(bytes_of(a.all));
@@ -363,7 +368,7 @@ std::shared_ptr<const core::Bytes> der_form(std::shared_ptr<const core::Bytes> s
 
 core::Bytes oid_der(const char* dotted) {
     const ossl::Ptr<ASN1_OBJECT> obj(OBJ_txt2obj(dotted, 1));
-    if (!obj) ossl::fail(Errc::internal, std::string("cannot encode OID ") + dotted);
+    if (!obj) ossl::fail(Errc::internal, trf("cannot encode OID {0}", {dotted}));
     return ossl::encode_der(obj.get(), i2d_ASN1_OBJECT, "an OID");
 }
 
@@ -484,9 +489,9 @@ core::Bytes add_archive_timestamp(const core::Bytes& signature, const std::strin
         const auto content_hash = content != nullptr ? content->digest(md) : std::nullopt;
         if (!content_hash) {
             throw Error(Errc::input_missing,
-                        what +
-                            " is detached: an archive time-stamp covers its document, which "
-                            "was not given",
+                        trf("{0} is detached: an archive time-stamp covers its document, which was "
+                            "not given",
+                            {what}),
                         Remedy::document);
         }
         const Bytes index = hash_index_v3(p, i, md);
@@ -556,7 +561,8 @@ void add_long_term_facts(std::shared_ptr<const core::Bytes> signature, const std
     for (std::size_t i = 0; i < facts.size(); ++i) {
         auto& f = facts[i];
         if (malformed && !f.format_problem)
-            f.format_problem = "an OCSP response the signature carries (in its crls) is malformed";
+            f.format_problem =
+                tr("an OCSP response the signature carries (in its crls) is malformed");
         f.ocsp_responses = ocsp;
         f.archive_timestamps = archive_timestamps(*parts, i, document);
         // What a time-stamp over BER covered are the BER encodings, which the DER slices above
@@ -564,8 +570,8 @@ void add_long_term_facts(std::shared_ptr<const core::Bytes> signature, const std
         for (auto& ats : f.archive_timestamps) {
             if (reencoded && ats.imprint.status == Check::failed) {
                 ats.imprint = {Check::not_possible,
-                               "the signature is BER-encoded (indefinite lengths), and ltsign "
-                               "checks archive time-stamps over DER encodings only"};
+                               tr("the signature is BER-encoded (indefinite lengths), and ltsign "
+                                  "checks archive time-stamps over DER encodings only")};
             }
         }
         const bool validation_data = !f.crls.empty() || !ocsp.empty();

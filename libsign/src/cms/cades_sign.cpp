@@ -14,6 +14,7 @@
 #include "crypto/ossl.hpp"
 #include "crypto/signer_impl.hpp"
 #include "crypto/signing.hpp"
+#include "ltsign/language.hpp"
 
 namespace ltsign::cms {
 namespace {
@@ -52,17 +53,17 @@ void check_request(const Signer& signer, const SignOptions& options, const Token
                    TimePoint when) {
     if (options.packaging != Packaging::detached)
         throw Error(Errc::usage,
-                    "CAdES signatures are detached; enveloped and enveloping "
-                    "packaging needs the XAdES format",
+                    tr("CAdES signatures are detached; enveloped and enveloping packaging needs "
+                       "the XAdES format"),
                     Remedy::packaging);
     signer.check_usable_at(when);
     if (options.level == Level::t && !tokens)
-        throw Error(Errc::usage, "level T needs a time-stamping authority", Remedy::tsa);
+        throw Error(Errc::usage, tr("level T needs a time-stamping authority"), Remedy::tsa);
     const EVP_PKEY* pub = X509_get0_pubkey(detail::impl(signer).cert.get());
     const bool rsa = EVP_PKEY_is_a(pub, "RSA") || EVP_PKEY_is_a(pub, "RSA-PSS");
     if (options.rsa_padding == RsaPadding::pss && !rsa) {
-        throw Error(Errc::usage,
-                    "RSASSA-PSS needs an RSA key; this key is " + signer.key_description());
+        throw Error(Errc::usage, trf("RSASSA-PSS needs an RSA key; this key is {0}",
+                                     {signer.key_description()}));
     }
     const bool sha3 =
         options.digest == DigestAlgorithm::sha3_256 || options.digest == DigestAlgorithm::sha3_512;
@@ -70,8 +71,8 @@ void check_request(const Signer& signer, const SignOptions& options, const Token
         // OpenSSL 3.0's CMS knows SHA-3 only with RSA PKCS#1 v1.5 (no ecdsa-with-SHA3 mapping,
         // no SHA-3 in RSASSA-PSS parameters); refusing beats a signature nobody can verify.
         throw Error(Errc::usage,
-                    "SHA-3 digests are supported only with RSA PKCS#1 v1.5 keys; choose sha256, "
-                    "sha384 or sha512",
+                    tr("SHA-3 digests are supported only with RSA PKCS#1 v1.5 keys; choose sha256, "
+                       "sha384 or sha512"),
                     Remedy::digest);
     }
 }
@@ -115,7 +116,7 @@ UnsignedCms prepare_object(const validation::DataObject& document, const Signer&
                                       OBJ_nid2obj(NID_pkcs7_data), -1),
           Errc::internal, "cannot add content-type");
     const auto digest = document.digest(md);
-    if (!digest) throw Error(Errc::internal, document.name() + ": nothing to sign");
+    if (!digest) throw Error(Errc::internal, trf("{0}: nothing to sign", {document.name()}));
     check(CMS_signed_add1_attr_by_NID(si, NID_pkcs9_messageDigest, V_ASN1_OCTET_STRING,
                                       digest->data(), static_cast<int>(digest->size())),
           Errc::internal, "cannot add message-digest");
@@ -170,7 +171,7 @@ UnsignedCms prepare_cades(const validation::DataObject& document, const Signer& 
 void complete_cms(CMS_ContentInfo* cms, std::span<const unsigned char> value) {
     STACK_OF(CMS_SignerInfo)* infos = CMS_get0_SignerInfos(cms);
     if (infos == nullptr || sk_CMS_SignerInfo_num(infos) != 1)
-        throw Error(Errc::malformed_input, "the prepared signature must hold one SignerInfo");
+        throw Error(Errc::malformed_input, tr("the prepared signature must hold one SignerInfo"));
     CMS_SignerInfo* si = sk_CMS_SignerInfo_value(infos, 0);
     X509* cert = nullptr;
     CMS_SignerInfo_get0_algs(si, nullptr, &cert, nullptr, nullptr);
@@ -179,7 +180,7 @@ void complete_cms(CMS_ContentInfo* cms, std::span<const unsigned char> value) {
         ossl::clear_errors();
         if (CMS_set1_signers_certs(cms, nullptr, 0) != 1) {
             ossl::fail(Errc::malformed_input,
-                       "the prepared signature does not hold its signer's certificate");
+                       tr("the prepared signature does not hold its signer's certificate"));
         }
         CMS_SignerInfo_get0_algs(si, nullptr, &cert, nullptr, nullptr);
     }
@@ -192,10 +193,9 @@ void complete_cms(CMS_ContentInfo* cms, std::span<const unsigned char> value) {
     ossl::clear_errors();
     if (CMS_SignerInfo_verify(si) != 1) {
         check(ASN1_OCTET_STRING_set(slot, nullptr, 0), Errc::internal, "cannot reset the value");
-        ossl::fail(Errc::key_refused,
-                   "the signature value does not match: it was not made over these signed "
-                   "attributes with the key of " +
-                       ossl::name_to_string(X509_get_subject_name(cert)));
+        ossl::fail(Errc::key_refused, trf("the signature value does not match: it was not made "
+                                          "over these signed attributes with the key of {0}",
+                                          {ossl::name_to_string(X509_get_subject_name(cert))}));
     }
     ossl::clear_errors();
 }
@@ -204,7 +204,7 @@ core::Bytes sign_cades(const std::filesystem::path& file, const Signer& signer,
                        const SignOptions& options, const TokenSource& tokens) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(file, ec)) {
-        throw Error(Errc::input_missing, file.string() + ": no such file; check the path");
+        throw Error(Errc::input_missing, trf("{0}: no such file; check the path", {file.string()}));
     }
     return sign_cades(validation::DataObject::from_file(file), signer, options, tokens);
 }

@@ -2,6 +2,7 @@
 
 #include "cms/cms_signature.hpp"
 #include "crypto/digests.hpp"
+#include "ltsign/language.hpp"
 
 namespace ltsign::cms {
 
@@ -35,7 +36,7 @@ core::Bytes extend_cades(const core::Bytes& signature, const std::string& what, 
     // (for example if re-encoding changed non-DER signed attributes).
     auto before = extract_facts(cms_info.get(), nullptr);
     if (add_signature_timestamps(cms_info.get(), md, tokens) == 0)
-        throw Error(Errc::usage, what + " already has a signature time-stamp (level T)");
+        throw Error(Errc::usage, trf("{0} already has a signature time-stamp (level T)", {what}));
     core::Bytes out = ossl::encode_der(cms_info.get(), i2d_CMS_ContentInfo, "the signature");
 
     auto again = parse_signed_data(out, what);
@@ -43,9 +44,9 @@ core::Bytes extend_cades(const core::Bytes& signature, const std::string& what, 
     for (std::size_t i = 0; i < before.size() && i < after.size(); ++i) {
         if (before[i].signature_value.status != after[i].signature_value.status) {
             throw Error(Errc::malformed_input,
-                        what +
-                            ": extending would change how the signature verifies (its signed "
-                            "attributes are not DER); left unchanged");
+                        trf("{0}: extending would change how the signature verifies (its signed "
+                            "attributes are not DER); left unchanged",
+                            {what}));
         }
     }
     return out;

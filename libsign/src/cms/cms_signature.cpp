@@ -32,14 +32,12 @@ const ASN1_TYPE* single_signed_attr(CMS_SignerInfo* si, int nid,
     const int idx = CMS_signed_get_attr_by_NID(si, nid, -1);
     if (idx < 0) return nullptr;
     if (CMS_signed_get_attr_by_NID(si, nid, idx) >= 0) {
-        problem =
-            std::string("the signed attribute ") + OBJ_nid2ln(nid) + " appears more than once";
+        problem = trf("the signed attribute {0} appears more than once", {OBJ_nid2ln(nid)});
         return nullptr;
     }
     X509_ATTRIBUTE* attr = CMS_signed_get_attr(si, idx);
     if (X509_ATTRIBUTE_count(attr) != 1) {
-        problem =
-            std::string("the signed attribute ") + OBJ_nid2ln(nid) + " must have exactly one value";
+        problem = trf("the signed attribute {0} must have exactly one value", {OBJ_nid2ln(nid)});
         return nullptr;
     }
     return X509_ATTRIBUTE_get0_type(attr, 0);
@@ -93,13 +91,13 @@ void check_binding(CMS_SignerInfo* si, X509* signer, SignatureFacts& f) {
     auto decode = [&](const ASN1_TYPE* t, auto d2i, auto& out, const char* name) {
         if (t == nullptr) return;
         if (t->type != V_ASN1_SEQUENCE) {
-            f.format_problem = std::string("the ") + name + " attribute is not a SEQUENCE";
+            f.format_problem = trf("the {0} attribute is not a SEQUENCE", {name});
             return;
         }
         const unsigned char* p = t->value.sequence->data;
         out.reset(d2i(nullptr, &p, t->value.sequence->length));
         if (!out || p != t->value.sequence->data + t->value.sequence->length) {
-            f.format_problem = std::string("the ") + name + " attribute cannot be decoded";
+            f.format_problem = trf("the {0} attribute cannot be decoded", {name});
             return;
         }
         const core::Bytes first = first_cert_id_only(
@@ -118,8 +116,8 @@ void check_binding(CMS_SignerInfo* si, X509* signer, SignatureFacts& f) {
         f.binding = Binding::matches;
     } else {
         f.binding = Binding::mismatch;
-        f.binding_detail = std::string(v2 ? "signing-certificate-v2" : "signing-certificate") +
-                           " names another certificate or issuer/serial";
+        const char* attribute = v2 ? "signing-certificate-v2" : "signing-certificate";
+        f.binding_detail = trf("{0} names another certificate or issuer/serial", {attribute});
     }
     ossl::clear_errors();
 }
@@ -135,7 +133,7 @@ std::optional<std::string> signature_algorithm_problem(const X509_ALGOR* sig_alg
     X509_ALGOR_get0(&oid, nullptr, nullptr, sig_alg);
     const int nid = OBJ_obj2nid(oid);
     const EVP_PKEY* key = X509_get0_pubkey(signer);
-    if (key == nullptr) return "the signer's public key cannot be read";
+    if (key == nullptr) return tr("the signer's public key cannot be read");
     const int key_type = EVP_PKEY_get_base_id(key);
     int md_nid = NID_undef, pk_nid = NID_undef;
     if (nid == NID_rsaEncryption || nid == NID_rsassaPss) {
@@ -143,16 +141,17 @@ std::optional<std::string> signature_algorithm_problem(const X509_ALGOR* sig_alg
     } else if (nid == NID_X9_62_id_ecPublicKey) {
         pk_nid = EVP_PKEY_EC;
     } else if (OBJ_find_sigid_algs(nid, &md_nid, &pk_nid) != 1) {
-        return "the signature algorithm " + algorithm_name(sig_alg) + " is not one ltsign knows";
+        return trf("the signature algorithm {0} is not one ltsign knows",
+                   {algorithm_name(sig_alg)});
     }
     const bool key_ok =
         pk_nid == key_type || (pk_nid == EVP_PKEY_RSA && key_type == EVP_PKEY_RSA_PSS);
     if (!key_ok)
-        return "the signature algorithm " + algorithm_name(sig_alg) +
-               " does not fit the signer's key";
+        return trf("the signature algorithm {0} does not fit the signer's key",
+                   {algorithm_name(sig_alg)});
     if (md_nid != NID_undef && md_nid != OBJ_obj2nid(digest_oid)) {
-        return "the signature algorithm " + algorithm_name(sig_alg) +
-               " names another digest than the SignerInfo";
+        return trf("the signature algorithm {0} names another digest than the SignerInfo",
+                   {algorithm_name(sig_alg)});
     }
     return std::nullopt;
 }
@@ -187,9 +186,10 @@ class Content {
                 if (m_carried->digest(md) == m_document->digest(md)) {
                     *m_given = validation::CheckResult{Check::passed, ""};
                 } else {
-                    *m_given = validation::CheckResult{
-                        Check::failed, "the document given (" + m_document->name() +
-                                           ") differs from the content the signature carries"};
+                    *m_given = validation::CheckResult{Check::failed,
+                                                       trf("the document given ({0}) differs from "
+                                                           "the content the signature carries",
+                                                           {m_document->name()})};
                 }
             }
         }
@@ -209,7 +209,7 @@ Check verify_without_attributes(CMS_SignerInfo* si, X509* signer, const EVP_MD* 
     ossl::Ptr<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
     EVP_PKEY* pub = X509_get0_pubkey(signer);
     if (!ctx || pub == nullptr || EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, pub) != 1) {
-        detail = "the signer's key cannot verify this algorithm";
+        detail = tr("the signer's key cannot verify this algorithm");
         ossl::clear_errors();
         return Check::not_possible;
     }
@@ -221,7 +221,7 @@ Check verify_without_attributes(CMS_SignerInfo* si, X509* signer, const EVP_MD* 
     const int ok = EVP_DigestVerifyFinal(ctx.get(), sig->data, static_cast<size_t>(sig->length));
     ossl::clear_errors();
     if (ok == 1) return Check::passed;
-    detail = "the signature over the content does not verify";
+    detail = tr("the signature over the content does not verify");
     return Check::failed;
 }
 
@@ -231,7 +231,7 @@ SignatureFacts signature_timestamp(const ASN1_TYPE* value, const core::Bytes& si
     ts.type = EntryType::timestamp;
     ts.is_timestamp = true;
     if (value == nullptr || value->type != V_ASN1_SEQUENCE) {
-        ts.format_problem = "the signature-time-stamp attribute does not hold a token";
+        ts.format_problem = tr("the signature-time-stamp attribute does not hold a token");
         return ts;
     }
     try {
@@ -240,7 +240,7 @@ SignatureFacts signature_timestamp(const ASN1_TYPE* value, const core::Bytes& si
                       static_cast<std::size_t>(value->value.sequence->length)),
             {.data = validation::DataObject::from_bytes("the signature value", signature_value)});
     } catch (const Error& e) {
-        ts.format_problem = std::string("the signature-time-stamp is malformed: ") + e.what();
+        ts.format_problem = trf("the signature-time-stamp is malformed: {0}", {e.what()});
         return ts;
     }
 }
@@ -262,10 +262,10 @@ void identify_signer(CMS_SignerInfo* si, STACK_OF(X509) * certs,
         if (f.signer_cert) break;
         if (CMS_SignerInfo_cert_cmp(si, c) == 0) {
             f.signer_cert = ossl::up_ref(c);
-            f.notes.push_back(
-                {NoteCode::signing_certificate_supplied,
-                 "the signing certificate (" + ossl::name_to_string(X509_get_subject_name(c)) +
-                     ") is not carried; it was found among the certificates supplied"});
+            f.notes.push_back({NoteCode::signing_certificate_supplied,
+                               trf("the signing certificate ({0}) is not carried; it was found "
+                                   "among the certificates supplied",
+                                   {ossl::name_to_string(X509_get_subject_name(c))})});
         }
     }
 }
@@ -296,10 +296,11 @@ Algorithms read_algorithms(CMS_SignerInfo* si, SignatureFacts& f) {
 std::optional<validation::CheckResult> content_unavailable(const EVP_MD* md, Content& content,
                                                            const std::string& digest) {
     if (md == nullptr)
-        return validation::CheckResult{Check::not_possible, "unknown digest algorithm " + digest};
+        return validation::CheckResult{Check::not_possible,
+                                       trf("unknown digest algorithm {0}", {digest})};
     if (content.data() == nullptr) {
         return validation::CheckResult{Check::not_possible,
-                                       "the signature is detached and no document was given"};
+                                       tr("the signature is detached and no document was given")};
     }
     return std::nullopt;
 }
@@ -309,15 +310,15 @@ void check_without_attributes(CMS_SignerInfo* si, const EVP_MD* md, Content& con
                               SignatureFacts& f) {
     f.level = SignatureLevel::cms;
     f.notes.push_back({NoteCode::no_signed_attributes,
-                       "no signed attributes: the signature covers the content directly and "
-                       "names no signing time or signing certificate"});
+                       tr("no signed attributes: the signature covers the content directly and "
+                          "names no signing time or signing certificate")});
     if (!f.signer_cert) return;
     if (auto why = content_unavailable(md, content, f.digest_algorithm)) {
         if (md == nullptr) {
             f.signature_value = *why;
         } else {
             f.data_digest = *why;
-            f.signature_value = {Check::not_possible, "the signed document was not given"};
+            f.signature_value = {Check::not_possible, tr("the signed document was not given")};
         }
         return;
     }
@@ -330,8 +331,8 @@ void check_without_attributes(CMS_SignerInfo* si, const EVP_MD* md, Content& con
     if (c == Check::failed) {
         // Without signed attributes a changed document and a changed signature look the same.
         f.signature_value.detail =
-            "the signature over the content does not verify (the content "
-            "or the signature was changed)";
+            tr("the signature over the content does not verify (the content or the signature was "
+               "changed)");
     }
 }
 
@@ -345,16 +346,16 @@ const ASN1_OCTET_STRING* read_signed_attributes(CMS_ContentInfo* cms, CMS_Signer
         signing_time(single_signed_attr(si, NID_pkcs9_signingTime, f.format_problem));
     if (f.format_problem) return nullptr;
     if (ctype == nullptr || ctype->type != V_ASN1_OBJECT) {
-        f.format_problem = "the content-type signed attribute is missing (RFC 5652 5.3)";
+        f.format_problem = tr("the content-type signed attribute is missing (RFC 5652 5.3)");
         return nullptr;
     }
     if (OBJ_cmp(ctype->value.object, CMS_get0_eContentType(cms)) != 0) {
         f.format_problem =
-            "the content-type signed attribute differs from the encapsulated content type";
+            tr("the content-type signed attribute differs from the encapsulated content type");
         return nullptr;
     }
     if (mdigest == nullptr || mdigest->type != V_ASN1_OCTET_STRING) {
-        f.format_problem = "the message-digest signed attribute is missing (RFC 5652 5.3)";
+        f.format_problem = tr("the message-digest signed attribute is missing (RFC 5652 5.3)");
         return nullptr;
     }
     return mdigest->value.octet_string;
@@ -398,8 +399,9 @@ void read_unsigned_attributes(CMS_SignerInfo* si, SignatureFacts& f) {
         const std::string oid = ossl::oid_text(obj, true);
         if (oid == k_archive_timestamp_v3 || oid == k_er_internal || oid == k_er_external) continue;
         f.notes.push_back(
-            {NoteCode::not_checked, std::string("unsigned attribute ") + name +
-                                        " is not verified by this version and was not used"});
+            {NoteCode::not_checked,
+             trf("unsigned attribute {0} is not verified by this version and was not used",
+                 {name})});
     }
     if (f.level == SignatureLevel::b_b && !f.timestamps.empty()) f.level = SignatureLevel::b_t;
 }
@@ -432,9 +434,8 @@ void check_with_attributes(CMS_ContentInfo* cms, CMS_SignerInfo* si, const EVP_M
     if (f.format_problem) return;
     f.level = f.binding == Binding::absent ? SignatureLevel::cms : SignatureLevel::b_b;
     if (f.binding == Binding::absent) {
-        f.notes.push_back({NoteCode::not_baseline,
-                           "no signing-certificate attribute: this is a plain CMS signature, not "
-                           "CAdES baseline"});
+        f.notes.push_back({NoteCode::not_baseline, tr("no signing-certificate attribute: this is a "
+                                                      "plain CMS signature, not CAdES baseline")});
     }
     read_unsigned_attributes(si, f);
 
@@ -443,14 +444,14 @@ void check_with_attributes(CMS_ContentInfo* cms, CMS_SignerInfo* si, const EVP_M
     CMS_SignerInfo_set1_signer_cert(si, f.signer_cert.get());
     if (!signed_attributes_in_der_order(si)) {
         f.signature_value = {Check::failed,
-                             "the signed attributes are not in DER order (RFC 5652 5.4 signs "
-                             "their DER encoding, a sorted SET OF); the value was made over "
-                             "another encoding and does not verify over theirs"};
+                             tr("the signed attributes are not in DER order (RFC 5652 5.4 signs "
+                                "their DER encoding, a sorted SET OF); the value was made over "
+                                "another encoding and does not verify over theirs")};
     } else if (CMS_SignerInfo_verify(si) == 1) {
         f.signature_value = {Check::passed, ""};
     } else {
         const auto errs = ossl::drain_errors();
-        f.signature_value = {Check::failed, errs.empty() ? "verification failed" : errs.back()};
+        f.signature_value = {Check::failed, errs.empty() ? tr("verification failed") : errs.back()};
     }
     check_message_digest(message_digest, md, content, f);
 }
@@ -515,16 +516,18 @@ std::optional<std::string> unsigned_header_problem(const core::Bytes& bytes,
     if (version.tag != der::k_integer || version.value.size() != 1 ||
         (version.value[0] != 1 && version.value[0] != 3 && version.value[0] != 4 &&
          version.value[0] != 5)) {
-        return "the SignedData version is not one RFC 5652 5.1 allows";
+        return tr("the SignedData version is not one RFC 5652 5.1 allows");
     }
     // RFC 5652 5.1: version 1 only when the content is id-data (and nothing else asks for more).
     if (version.value[0] == 1 && non_data_content)
-        return "the SignedData version is 1, but RFC 5652 5.1 requires 3 or more for content "
-               "other than id-data";
+        return tr(
+            "the SignedData version is 1, but RFC 5652 5.1 requires 3 or more for content other "
+            "than id-data");
     const auto algs = der::children((*sd)[1]);
-    if ((*sd)[1].tag != der::k_set || !algs) return "the SignedData digestAlgorithms is not a SET";
+    if ((*sd)[1].tag != der::k_set || !algs)
+        return tr("the SignedData digestAlgorithms is not a SET");
     for (const auto& alg : *algs) {
-        if (!plausible_algorithm(alg)) return "a SignedData digestAlgorithms entry is damaged";
+        if (!plausible_algorithm(alg)) return tr("a SignedData digestAlgorithms entry is damaged");
     }
     for (int i = 0; i < sk_CMS_SignerInfo_num(infos); ++i) {
         X509_ALGOR* dig = nullptr;
@@ -541,23 +544,24 @@ std::optional<std::string> unsigned_header_problem(const core::Bytes& bytes,
                                 want.end());
         }
         if (!found)
-            return "the SignedData digestAlgorithms does not name the digest a SignerInfo uses";
+            return tr("the SignedData digestAlgorithms does not name the digest a SignerInfo uses");
     }
     const auto& signer_infos = sd->back();
     const auto sis = der::children(signer_infos);
-    if (signer_infos.tag != der::k_set || !sis) return "the SignedData signerInfos is not a SET";
+    if (signer_infos.tag != der::k_set || !sis)
+        return tr("the SignedData signerInfos is not a SET");
     for (const auto& si : *sis) {
         const auto f = der::children(si);
-        if (!f || f->size() < 5) return "a SignerInfo is damaged";
+        if (!f || f->size() < 5) return tr("a SignerInfo is damaged");
         const auto& v = (*f)[0];
         if (v.tag != der::k_integer || v.value.size() != 1 ||
             (v.value[0] != 1 && v.value[0] != 3)) {
-            return "a SignerInfo version is not 1 or 3 (RFC 5652 5.3)";
+            return tr("a SignerInfo version is not 1 or 3 (RFC 5652 5.3)");
         }
         const std::size_t sig_alg = (*f)[3].tag == 0xa0 ? 4 : 3;
         if (!plausible_algorithm((*f)[2]) || sig_alg >= f->size() ||
             !plausible_algorithm((*f)[sig_alg])) {
-            return "a SignerInfo algorithm identifier is damaged";
+            return tr("a SignerInfo algorithm identifier is damaged");
         }
     }
     return std::nullopt;
@@ -589,14 +593,14 @@ core::Bytes der_of_pem(const core::Bytes& bytes, const std::string& what) {
     const ossl::Ptr<char> owned_name(name), owned_header(header);
     const ossl::Ptr<char> owned_data(reinterpret_cast<char*>(data));
     if (ok != 1 || (std::string_view(name) != "CMS" && std::string_view(name) != "PKCS7"))
-        ossl::fail(Errc::malformed_input, what + ": not a valid PEM CMS signature");
+        ossl::fail(Errc::malformed_input, trf("{0}: not a valid PEM CMS signature", {what}));
     if (header != nullptr && *header != '\0')
-        ossl::fail(Errc::malformed_input, what + ": a PEM CMS block with headers");
+        ossl::fail(Errc::malformed_input, trf("{0}: a PEM CMS block with headers", {what}));
     char rest[256];
     for (int n = 0; (n = BIO_read(bio.get(), rest, sizeof rest)) > 0;) {
         for (int i = 0; i < n; ++i) {
             if (std::isspace(static_cast<unsigned char>(rest[i])) == 0)
-                ossl::fail(Errc::malformed_input, what + ": data after its PEM block");
+                ossl::fail(Errc::malformed_input, trf("{0}: data after its PEM block", {what}));
         }
     }
     ossl::clear_errors();
@@ -679,18 +683,18 @@ ossl::Ptr<CMS_ContentInfo> parse_signed_data(const core::Bytes& given, const std
     const core::Bytes& bytes = pem ? converted : given;
     ossl::Ptr<CMS_ContentInfo> cms = decode_content_info(bytes, what);
     if (OBJ_obj2nid(CMS_get0_type(cms.get())) != NID_pkcs7_signed) {
-        ossl::fail(Errc::malformed_input, what + ": a CMS structure, but not SignedData");
+        ossl::fail(Errc::malformed_input, trf("{0}: a CMS structure, but not SignedData", {what}));
     }
     STACK_OF(CMS_SignerInfo)* infos = CMS_get0_SignerInfos(cms.get());
     if (infos == nullptr || sk_CMS_SignerInfo_num(infos) == 0) {
-        ossl::fail(Errc::malformed_input, what + ": SignedData without any SignerInfo");
+        ossl::fail(Errc::malformed_input, trf("{0}: SignedData without any SignerInfo", {what}));
     }
     // Co-signatures are a handful; thousands of SignerInfos are only work for the verifier.
     if (sk_CMS_SignerInfo_num(infos) > k_max_signer_infos) {
         throw Error(Errc::malformed_input,
-                    what + ": " + std::to_string(sk_CMS_SignerInfo_num(infos)) +
-                        " SignerInfos, more than the " + std::to_string(k_max_signer_infos) +
-                        " ltsign reads");
+                    trf("{0}: {1} SignerInfos, more than the {2} ltsign reads",
+                        {what, std::to_string(sk_CMS_SignerInfo_num(infos)),
+                         std::to_string(k_max_signer_infos)}));
     }
     if (auto problem =
             unsigned_header_problem(bytes, infos, econtent_nid(cms.get()) != NID_pkcs7_data)) {

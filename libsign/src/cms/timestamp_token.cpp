@@ -51,7 +51,8 @@ validation::SignatureFacts token_facts(CMS_ContentInfo* cms_info,
         Guard() { ++depth; }
         ~Guard() { --depth; }
     } guard;
-    if (depth > 4) throw Error(Errc::malformed_input, "time-stamp tokens nested more than 4 deep");
+    if (depth > 4)
+        throw Error(Errc::malformed_input, tr("time-stamp tokens nested more than 4 deep"));
     auto all = extract_facts(cms_info, nullptr, candidates);
     validation::SignatureFacts f = std::move(all.front());
     // OCSP responses the token carries for its TSA (added by ltsign seal/renew, RFC 4998 4.2).
@@ -67,8 +68,8 @@ validation::SignatureFacts token_facts(CMS_ContentInfo* cms_info,
     f.notes.clear();
     if (supplied) {
         f.notes.push_back({NoteCode::signing_certificate_supplied,
-                           "the TSA's certificate is not in the token (made without certReq); "
-                           "it was found among the certificates supplied"});
+                           tr("the TSA's certificate is not in the token (made without certReq); "
+                              "it was found among the certificates supplied")});
     }
     f.with_candidates = nullptr;
     if (!f.signer_cert && candidates.empty()) {
@@ -78,16 +79,16 @@ validation::SignatureFacts token_facts(CMS_ContentInfo* cms_info,
         };
     }
     if (!is_token(cms_info)) {
-        f.format_problem = "the token does not encapsulate a TSTInfo (RFC 3161 2.4.2)";
+        f.format_problem = tr("the token does not encapsulate a TSTInfo (RFC 3161 2.4.2)");
         return f;
     }
     if (all.size() != 1) {
-        f.format_problem = "a time-stamp token must have exactly one signer (RFC 3161 2.4.2)";
+        f.format_problem = tr("a time-stamp token must have exactly one signer (RFC 3161 2.4.2)");
         return f;
     }
     ASN1_OCTET_STRING** content = CMS_get0_content(cms_info);
     if (content == nullptr || *content == nullptr) {
-        f.format_problem = "the token does not carry its TSTInfo";
+        f.format_problem = tr("the token does not carry its TSTInfo");
         return f;
     }
     const unsigned char* p = (*content)->data;
@@ -95,7 +96,7 @@ validation::SignatureFacts token_facts(CMS_ContentInfo* cms_info,
     if (!tst || p != (*content)->data + (*content)->length ||
         TS_TST_INFO_get_version(tst.get()) != 1) {
         ossl::clear_errors();
-        f.format_problem = "the TSTInfo inside the token cannot be decoded (RFC 3161 2.4.2)";
+        f.format_problem = tr("the TSTInfo inside the token cannot be decoded (RFC 3161 2.4.2)");
         return f;
     }
     f.gen_time = ossl::to_time_point(TS_TST_INFO_get_time(tst.get()));
@@ -107,7 +108,7 @@ validation::SignatureFacts token_facts(CMS_ContentInfo* cms_info,
     f.notes.push_back({NoteCode::timestamp_info, std::move(about)});
     if (f.signer_cert && f.binding == validation::Binding::absent && !f.format_problem) {
         f.format_problem =
-            "the token has no signing-certificate attribute (RFC 3161 2.4.1, RFC 5816)";
+            tr("the token has no signing-certificate attribute (RFC 3161 2.4.1, RFC 5816)");
     }
 
     // RFC 3161 2.4.2: messageImprint is the hash of the time-stamped data.
@@ -127,7 +128,7 @@ validation::SignatureFacts token_facts(CMS_ContentInfo* cms_info,
     }
     if (md == nullptr) {
         f.imprint = {Check::not_possible,
-                     "the imprint's digest algorithm " + oid_text(alg_oid) + " is unknown"};
+                     trf("the imprint's digest algorithm {0} is unknown", {oid_text(alg_oid)})};
         return f;
     }
     const std::optional<core::Bytes> actual =
@@ -135,7 +136,7 @@ validation::SignatureFacts token_facts(CMS_ContentInfo* cms_info,
     if (!actual) {
         f.imprint = {
             Check::not_possible,
-            "the time-stamped data was not given, so the message imprint cannot be checked"};
+            tr("the time-stamped data was not given, so the message imprint cannot be checked")};
         return f;
     }
     f.imprint = validation::compare_digest(
@@ -180,8 +181,8 @@ std::optional<core::Bytes> token_from_response_bytes(const core::Bytes& bytes,
     const bool granted = code.size() == 1 && (code[0] == 0 || code[0] == 1);
     if (!granted || parts->size() != 2) {
         throw Error(Errc::malformed_input,
-                    what + ": a TimeStampResp without a granted token (status " +
-                        (code.size() == 1 ? std::to_string(code[0]) : std::string("?")) + ")");
+                    trf("{0}: a TimeStampResp without a granted token (status {1})",
+                        {what, (code.size() == 1 ? std::to_string(code[0]) : std::string("?"))}));
     }
     const auto& token = (*parts)[1];
     return core::Bytes(token.all.begin(), token.all.end());

@@ -17,6 +17,7 @@
 #include "core/file_list.hpp"
 #include "core/parallel.hpp"
 #include "ltsign/error.hpp"
+#include "ltsign/language.hpp"
 
 namespace ltsign::core {
 namespace fs = std::filesystem;
@@ -51,8 +52,8 @@ void write_all(int fd, std::span<const unsigned char> bytes, const fs::path& tar
         const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
-            throw Error(Errc::io, "cannot write " + target.string() + ": " + errno_text(errno) +
-                                      "; check free space and permissions");
+            throw Error(Errc::io, trf("cannot write {0}: {1}; check free space and permissions",
+                                      {target.string(), errno_text(errno)}));
         }
         done += static_cast<std::size_t>(n);
     }
@@ -64,7 +65,8 @@ void write_all(int fd, std::span<const unsigned char> bytes, const fs::path& tar
         return;
     }
     if (::fsync(fd) != 0) {
-        throw Error(Errc::io, "cannot flush " + target.string() + " to disk: " + errno_text(errno));
+        throw Error(Errc::io,
+                    trf("cannot flush {0} to disk: {1}", {target.string(), errno_text(errno)}));
     }
 }
 
@@ -86,7 +88,7 @@ void flush_batch(const std::vector<int>& fds, const fs::path& where) {
         if (::fstat(fd, &st) != 0 || !synced.insert(st.st_dev).second) continue;
         if (::syncfs(fd) != 0) {
             throw Error(Errc::io,
-                        "cannot flush " + where.string() + " to disk: " + errno_text(errno));
+                        trf("cannot flush {0} to disk: {1}", {where.string(), errno_text(errno)}));
         }
     }
 }
@@ -98,7 +100,7 @@ void fsync_dir(const fs::path& dir) {
 
 [[noreturn]] void throw_exists(const fs::path& target) {
     throw Error(Errc::cannot_create_output,
-                target.string() + " already exists; remove it or choose another output");
+                trf("{0} already exists; remove it or choose another output", {target.string()}));
 }
 
 }  // namespace
@@ -112,31 +114,34 @@ Bytes read_file(const fs::path& file, std::uintmax_t max_size) {
         throw Error(Errc::input_missing, file.string() + ": " +
                                              (err == ENOENT || err == ELOOP || err == ENOTDIR
                                                   ? unreadable_reason(file)
-                                                  : "cannot open: " + errno_text(err)));
+                                                  : trf("cannot open: {0}", {errno_text(err)})));
     }
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0)
-        throw Error(Errc::io, file.string() + ": cannot read its size: " + errno_text(errno));
+        throw Error(Errc::io,
+                    trf("{0}: cannot read its size: {1}", {file.string(), errno_text(errno)}));
     if (!S_ISREG(st.st_mode)) {
-        throw Error(Errc::input_missing, file.string() + ": not a regular file");
+        throw Error(Errc::input_missing, trf("{0}: not a regular file", {file.string()}));
     }
     const auto size = static_cast<std::uintmax_t>(st.st_size);
     if (size > max_size) {
         throw Error(Errc::malformed_input,
-                    file.string() + ": " + std::to_string(size) + " bytes is more than the " +
-                        std::to_string(max_size >> 20) + " MiB a signature file may have");
+                    trf("{0}: {1} bytes is more than the {2} MiB a signature file may have",
+                        {file.string(), std::to_string(size), std::to_string(max_size >> 20)}));
     }
     Bytes bytes(static_cast<std::size_t>(size));
     std::size_t done = 0;
     while (done < bytes.size()) {
         const ssize_t n = ::read(fd.get(), bytes.data() + done, bytes.size() - done);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw Error(Errc::io, file.string() + ": read error: " + errno_text(errno));
+        if (n < 0)
+            throw Error(Errc::io, trf("{0}: read error: {1}", {file.string(), errno_text(errno)}));
         if (n == 0) break;
         done += static_cast<std::size_t>(n);
     }
     if (done != bytes.size()) {
-        throw Error(Errc::io, file.string() + ": read error (file changed while reading?)");
+        throw Error(Errc::io,
+                    trf("{0}: read error (file changed while reading?)", {file.string()}));
     }
     return bytes;
 }
@@ -163,11 +168,11 @@ void stream_file(const fs::path& file,
     if (fd.get() < 0) {
         const int err = errno;
         throw Error(err == ENOENT ? Errc::input_missing : Errc::io,
-                    file.string() + ": cannot open: " + errno_text(err));
+                    trf("{0}: cannot open: {1}", {file.string(), errno_text(err)}));
     }
     struct stat st {};
     if (::fstat(fd.get(), &st) == 0 && !S_ISREG(st.st_mode)) {
-        throw Error(Errc::input_missing, file.string() + ": not a regular file");
+        throw Error(Errc::input_missing, trf("{0}: not a regular file", {file.string()}));
     }
 #ifdef POSIX_FADV_SEQUENTIAL
     // Worth a system call only where read-ahead matters.
@@ -185,7 +190,8 @@ void stream_file(const fs::path& file,
     for (;;) {
         const ssize_t n = ::read(fd.get(), buf, chunk);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw Error(Errc::io, file.string() + ": read error: " + errno_text(errno));
+        if (n < 0)
+            throw Error(Errc::io, trf("{0}: read error: {1}", {file.string(), errno_text(errno)}));
         if (n == 0) break;
         sink(std::span<const unsigned char>(buf, static_cast<std::size_t>(n)));
     }
@@ -195,8 +201,8 @@ void atomic_write(const fs::path& target, std::span<const unsigned char> bytes, 
     const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) {
-        throw Error(Errc::cannot_create_output, "cannot write " + target.string() + ": folder " +
-                                                    dir.string() + " does not exist");
+        throw Error(Errc::cannot_create_output, trf("cannot write {0}: folder {1} does not exist",
+                                                    {target.string(), dir.string()}));
     }
     refuse_link(target);  // rename would replace the link, never what it points to; refuse both
     if (!overwrite && fs::exists(fs::symlink_status(target, ec))) throw_exists(target);
@@ -211,7 +217,7 @@ void atomic_write(const fs::path& target, std::span<const unsigned char> bytes, 
                 0) {
                 if (errno == EEXIST) throw_exists(target);
                 throw Error(Errc::cannot_create_output,
-                            "cannot create " + target.string() + ": " + errno_text(errno));
+                            trf("cannot create {0}: {1}", {target.string(), errno_text(errno)}));
             }
             fsync_dir(dir);
             return;
@@ -222,20 +228,20 @@ void atomic_write(const fs::path& target, std::span<const unsigned char> bytes, 
             dir / ("." + target.filename().string() + ".ltsign-" + random_suffix());
         if (::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, staged.c_str(), AT_SYMLINK_FOLLOW) != 0) {
             throw Error(Errc::cannot_create_output,
-                        "cannot create a file in " + dir.string() + ": " + errno_text(errno));
+                        trf("cannot create a file in {0}: {1}", {dir.string(), errno_text(errno)}));
         }
         if (::rename(staged.c_str(), target.c_str()) != 0) {
             const int err = errno;
             ::unlink(staged.c_str());
             throw Error(Errc::cannot_create_output,
-                        "cannot replace " + target.string() + ": " + errno_text(err));
+                        trf("cannot replace {0}: {1}", {target.string(), errno_text(err)}));
         }
         fsync_dir(dir);
         return;
     }
     if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
         throw Error(Errc::cannot_create_output,
-                    "cannot create a file in " + dir.string() + ": " + errno_text(errno));
+                    trf("cannot create a file in {0}: {1}", {dir.string(), errno_text(errno)}));
     }
 
     // Filesystems without O_TMPFILE: a named temporary file, removed on any failure.
@@ -243,7 +249,7 @@ void atomic_write(const fs::path& target, std::span<const unsigned char> bytes, 
     Fd named(::mkostemp(tmpl.data(), O_CLOEXEC));
     if (named.get() < 0) {
         throw Error(Errc::cannot_create_output,
-                    "cannot create a file in " + dir.string() + ": " + errno_text(errno));
+                    trf("cannot create a file in {0}: {1}", {dir.string(), errno_text(errno)}));
     }
     try {
         ::fchmod(named.get(), 0644);
@@ -252,12 +258,12 @@ void atomic_write(const fs::path& target, std::span<const unsigned char> bytes, 
             if (::link(tmpl.c_str(), target.c_str()) != 0) {
                 if (errno == EEXIST) throw_exists(target);
                 throw Error(Errc::cannot_create_output,
-                            "cannot create " + target.string() + ": " + errno_text(errno));
+                            trf("cannot create {0}: {1}", {target.string(), errno_text(errno)}));
             }
             ::unlink(tmpl.c_str());
         } else if (::rename(tmpl.c_str(), target.c_str()) != 0) {
             throw Error(Errc::cannot_create_output,
-                        "cannot replace " + target.string() + ": " + errno_text(errno));
+                        trf("cannot replace {0}: {1}", {target.string(), errno_text(errno)}));
         }
     } catch (...) {
         ::unlink(tmpl.c_str());
@@ -276,28 +282,28 @@ void check_batch_targets(const std::vector<fs::path>& files, bool overwrite) {
     for (const auto& target : files) {
         const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
         if (!fs::is_directory(dir, ec)) {
-            throw Error(
-                Errc::cannot_create_output,
-                "cannot write " + target.string() + ": folder " + dir.string() + " does not exist");
+            throw Error(Errc::cannot_create_output,
+                        trf("cannot write {0}: folder {1} does not exist",
+                            {target.string(), dir.string()}));
         }
         if (!seen.insert(target.lexically_normal()).second) {
             throw Error(Errc::cannot_create_output,
-                        target.string() + " would be written twice in one batch");
+                        trf("{0} would be written twice in one batch", {target.string()}));
         }
         const auto status = fs::symlink_status(target, ec);
         if (!fs::exists(status)) continue;
         if (!overwrite) throw_exists(target);
         if (fs::is_symlink(status)) {
             throw Error(Errc::cannot_create_output,
-                        target.string() +
-                            " is a symbolic link; ltsign never writes through "
-                            "links: remove it or choose another output");
+                        trf("{0} is a symbolic link; ltsign never writes through links: remove it "
+                            "or choose another output",
+                            {target.string()}));
         }
         if (!fs::is_regular_file(status)) {
-            throw Error(Errc::cannot_create_output,
-                        target.string() +
-                            " exists and is not a regular file; remove it or "
-                            "choose another output");
+            throw Error(
+                Errc::cannot_create_output,
+                trf("{0} exists and is not a regular file; remove it or choose another output",
+                    {target.string()}));
         }
     }
 }
@@ -317,13 +323,13 @@ Staged stage(const fs::path& target, std::span<const unsigned char> bytes) {
     if (s.fd->get() < 0) {
         if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
             throw Error(Errc::cannot_create_output,
-                        "cannot create a file in " + dir.string() + ": " + errno_text(errno));
+                        trf("cannot create a file in {0}: {1}", {dir.string(), errno_text(errno)}));
         }
         std::string tmpl = (dir / ("." + target.filename().string() + ".ltsign-XXXXXX")).string();
         s.fd = std::make_unique<Fd>(::mkostemp(tmpl.data(), O_CLOEXEC));
         if (s.fd->get() < 0) {
             throw Error(Errc::cannot_create_output,
-                        "cannot create a file in " + dir.string() + ": " + errno_text(errno));
+                        trf("cannot create a file in {0}: {1}", {dir.string(), errno_text(errno)}));
         }
         s.named = tmpl;
         ::fchmod(s.fd->get(), 0644);
@@ -354,7 +360,7 @@ void place(Staged& s, const fs::path& target, bool overwrite, fs::path& backup) 
             const int err = errno;
             if (err == EEXIST) throw_exists(target);
             throw Error(Errc::cannot_create_output,
-                        "cannot create " + target.string() + ": " + errno_text(err));
+                        trf("cannot create {0}: {1}", {target.string(), errno_text(err)}));
         }
     } else {
         const fs::path keep =
@@ -362,8 +368,8 @@ void place(Staged& s, const fs::path& target, bool overwrite, fs::path& backup) 
         if (::link(target.c_str(), keep.c_str()) == 0) {
             backup = keep;
         } else if (errno != ENOENT) {
-            throw Error(Errc::cannot_create_output,
-                        "cannot keep a copy of " + target.string() + ": " + errno_text(errno));
+            throw Error(Errc::cannot_create_output, trf("cannot keep a copy of {0}: {1}",
+                                                        {target.string(), errno_text(errno)}));
         }
         const fs::path next =
             s.named.empty()
@@ -374,7 +380,7 @@ void place(Staged& s, const fs::path& target, bool overwrite, fs::path& backup) 
             const int err = errno;
             if (s.named.empty()) ::unlink(next.c_str());
             throw Error(Errc::cannot_create_output,
-                        "cannot replace " + target.string() + ": " + errno_text(err));
+                        trf("cannot replace {0}: {1}", {target.string(), errno_text(err)}));
         }
         s.named.clear();  // renamed: nothing left to remove
     }
@@ -462,8 +468,8 @@ StagedFile::StagedFile(const fs::path& target, bool overwrite)
     const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) {
-        throw Error(Errc::cannot_create_output, "cannot write " + target.string() + ": folder " +
-                                                    dir.string() + " does not exist");
+        throw Error(Errc::cannot_create_output, trf("cannot write {0}: folder {1} does not exist",
+                                                    {target.string(), dir.string()}));
     }
     refuse_link(target);
     if (!overwrite && fs::exists(fs::symlink_status(target, ec))) throw_exists(target);
@@ -478,8 +484,8 @@ void StagedFile::commit() {
     {
         Fd fd(::open(m_staged.c_str(), O_RDONLY | O_CLOEXEC));
         if (fd.get() < 0 || ::fsync(fd.get()) != 0) {
-            throw Error(Errc::io,
-                        "cannot flush " + m_target.string() + " to disk: " + errno_text(errno));
+            throw Error(Errc::io, trf("cannot flush {0} to disk: {1}",
+                                      {m_target.string(), errno_text(errno)}));
         }
     }
     if (!m_overwrite) {
@@ -487,12 +493,12 @@ void StagedFile::commit() {
             const int err = errno;
             if (err == EEXIST) throw_exists(m_target);
             throw Error(Errc::cannot_create_output,
-                        "cannot create " + m_target.string() + ": " + errno_text(err));
+                        trf("cannot create {0}: {1}", {m_target.string(), errno_text(err)}));
         }
         ::unlink(m_staged.c_str());
     } else if (::rename(m_staged.c_str(), m_target.c_str()) != 0) {
         throw Error(Errc::cannot_create_output,
-                    "cannot replace " + m_target.string() + ": " + errno_text(errno));
+                    trf("cannot replace {0}: {1}", {m_target.string(), errno_text(errno)}));
     }
     m_committed = true;
     fsync_dir(m_target.has_parent_path() ? m_target.parent_path() : fs::path("."));

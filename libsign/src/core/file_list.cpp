@@ -9,6 +9,7 @@
 
 #include "core/text.hpp"
 #include "ltsign/error.hpp"
+#include "ltsign/language.hpp"
 
 namespace ltsign::core {
 namespace fs = std::filesystem;
@@ -19,11 +20,11 @@ std::string unreadable_reason(const fs::path& p) {
     if (!ec && fs::is_symlink(link)) {
         struct stat st {};
         if (::stat(p.c_str(), &st) != 0 && errno == ELOOP)
-            return "a symbolic link that loops; remove or fix the link";
-        return "a symbolic link that points to nothing; remove or fix the link";
+            return tr("a symbolic link that loops; remove or fix the link");
+        return tr("a symbolic link that points to nothing; remove or fix the link");
     }
-    if (!ec && fs::exists(link)) return "not a regular file";
-    return "no such file or folder; check the path";
+    if (!ec && fs::exists(link)) return tr("not a regular file");
+    return tr("no such file or folder; check the path");
 }
 
 namespace {
@@ -60,9 +61,9 @@ void refuse_link(const fs::path& target) {
     std::error_code ec;
     if (fs::is_symlink(fs::symlink_status(target, ec))) {
         throw Error(Errc::cannot_create_output,
-                    printable(target) +
-                        " is a symbolic link; ltsign never writes through links: remove it or "
-                        "choose another output");
+                    trf("{0} is a symbolic link; ltsign never writes through links: remove it or "
+                        "choose another output",
+                        {printable(target)}));
     }
 }
 
@@ -120,7 +121,8 @@ std::vector<ListedFile> list_files(const std::vector<fs::path>& inputs,
                 found.push_back({path, std::move(relative)});
         }
         if (ec) {
-            throw Error(Errc::io, printable(in) + ": cannot read the folder: " + ec.message());
+            throw Error(Errc::io,
+                        trf("{0}: cannot read the folder: {1}", {printable(in), ec.message()}));
         }
         std::sort(found.begin(), found.end(),
                   [](const ListedFile& a, const ListedFile& b) { return a.relative < b.relative; });
@@ -147,18 +149,19 @@ std::vector<fs::path> output_paths(const std::vector<ListedFile>& files, const f
         bool inside = !relative.empty() && relative.is_relative();
         for (const auto& part : relative) inside &= part != ".." && part != "." && !part.empty();
         if (!inside) {
-            throw Error(
-                Errc::cannot_create_output,
-                printable(files[i].file) + ": its output would lie outside " + printable(out_dir));
+            throw Error(Errc::cannot_create_output,
+                        trf("{0}: its output would lie outside {1}",
+                            {printable(files[i].file), printable(out_dir)}));
         }
         const fs::path target = out_dir / fs::path(relative.native() + extension);
         const auto [at, fresh] = taken.emplace(relative.native() + extension, i);
         if (!fresh) {
-            throw Error(Errc::usage,
-                        printable(files[at->second].file) + " and " + printable(files[i].file) +
-                            " would both be written to " + printable(target) +
-                            "; nothing was written. Give their common folder instead, or "
-                            "process them into separate output folders");
+            throw Error(
+                Errc::usage,
+                trf("{0} and {1} would both be written to {2}; nothing was written. Give their "
+                    "common folder instead, or process them into separate output folders",
+                    {printable(files[at->second].file), printable(files[i].file),
+                     printable(target)}));
         }
         outputs.push_back(target);
     }

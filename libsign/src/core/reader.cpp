@@ -10,6 +10,7 @@
 #include <string>
 
 #include "ltsign/error.hpp"
+#include "ltsign/language.hpp"
 
 namespace ltsign::core {
 namespace {
@@ -21,12 +22,12 @@ class FileReader final : public Reader {
         if (m_fd < 0) {
             const int err = errno;
             throw Error(err == ENOENT ? Errc::input_missing : Errc::io,
-                        m_name + ": cannot open: " + std::strerror(err));
+                        trf("{0}: cannot open: {1}", {m_name, std::strerror(err)}));
         }
         struct stat st {};
         if (::fstat(m_fd, &st) != 0 || !S_ISREG(st.st_mode)) {
             ::close(m_fd);
-            throw Error(Errc::input_missing, m_name + ": not a regular file");
+            throw Error(Errc::input_missing, trf("{0}: not a regular file", {m_name}));
         }
 #ifdef POSIX_FADV_SEQUENTIAL
         ::posix_fadvise(m_fd, 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -42,7 +43,8 @@ class FileReader final : public Reader {
         for (;;) {
             const ssize_t n = ::read(m_fd, buffer.data(), buffer.size());
             if (n < 0 && errno == EINTR) continue;
-            if (n < 0) throw Error(Errc::io, m_name + ": read error: " + std::strerror(errno));
+            if (n < 0)
+                throw Error(Errc::io, trf("{0}: read error: {1}", {m_name, std::strerror(errno)}));
             return static_cast<std::size_t>(n);
         }
     }

@@ -1,4 +1,5 @@
 #include "crypto/certificate_cache.hpp"
+#include "ltsign/language.hpp"
 
 #include <mutex>
 #include <string>
@@ -32,7 +33,7 @@ Sha256 sha256_of(std::span<const unsigned char> bytes) {
     if (sha256 == nullptr ||
         EVP_Digest(bytes.data(), bytes.size(), out.data(), &n, sha256, nullptr) != 1 ||
         n != out.size()) {
-        fail(Errc::internal, "cannot compute SHA-256");
+        fail(Errc::internal, tr("cannot compute SHA-256"));
     }
     return out;
 }

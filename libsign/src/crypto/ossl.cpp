@@ -1,4 +1,5 @@
 #include "crypto/ossl.hpp"
+#include "ltsign/language.hpp"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -38,7 +39,7 @@ void fail(Errc code, std::string message, Remedy remedy) {
 TimePoint to_time_point(const ASN1_TIME* t) {
     std::tm tm{};
     if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) {
-        fail(Errc::malformed_input, "a time value is not a valid UTCTime or GeneralizedTime");
+        fail(Errc::malformed_input, tr("a time value is not a valid UTCTime or GeneralizedTime"));
     }
     return TimePoint{std::chrono::seconds{::timegm(&tm)}};
 }
@@ -54,7 +55,7 @@ std::string name_to_string(const X509_NAME* name) {
     Ptr<BIO> bio(check(BIO_new(BIO_s_mem()), Errc::internal, "out of memory"));
     // 0 is an empty name, not a failure.
     if (X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) < 0)
-        fail(Errc::internal, "cannot print a name");
+        fail(Errc::internal, tr("cannot print a name"));
     char* data = nullptr;
     const long len = BIO_get_mem_data(bio.get(), &data);
     return std::string(data, static_cast<std::size_t>(len));
@@ -111,7 +112,7 @@ Ptr<X509_CRL> up_ref(X509_CRL* crl) {
 
 Ptr<BIO> memory_bio(std::span<const unsigned char> bytes) {
     if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
-        fail(Errc::internal, "too large for a memory BIO");
+        fail(Errc::internal, tr("too large for a memory BIO"));
     return Ptr<BIO>(check(BIO_new_mem_buf(bytes.data(), static_cast<int>(bytes.size())),
                           Errc::internal, "out of memory"));
 }
@@ -134,7 +135,8 @@ std::vector<Ptr<X509>> load_certificates(const std::filesystem::path& file) {
     }
     if (certs.empty()) {
         fail(Errc::malformed_input,
-             file.string() + ": no certificate found (expected PEM or DER X.509 certificates)");
+             trf("{0}: no certificate found (expected PEM or DER X.509 certificates)",
+                 {file.string()}));
     }
     return certs;
 }
@@ -153,8 +155,8 @@ std::optional<std::string> document_signing_refusal(X509* cert) {
         }
         names += std::string(names.empty() ? "" : ", ") + OBJ_nid2ln(nid);
     }
-    return "its extended key usage allows only " + names +
-           ", not signing documents (RFC 5280 4.2.1.12)";
+    return trf("its extended key usage allows only {0}, not signing documents (RFC 5280 4.2.1.12)",
+               {names});
 }
 
 }  // namespace ltsign::ossl

@@ -25,6 +25,7 @@
 #include "core/c_ptr.hpp"
 #include "core/file_io.hpp"
 #include "ltsign/error.hpp"
+#include "ltsign/language.hpp"
 #include "ltsign/time.hpp"
 
 namespace ltsign::ossl {
@@ -138,10 +139,10 @@ void push(STACK_OF(X509) * stack, Ptr<X509> cert);
 template <class T, class I2D>
 [[nodiscard]] core::Bytes encode_der(T* obj, I2D i2d, std::string_view what) {
     const int len = i2d(obj, nullptr);
-    if (len <= 0) fail(Errc::internal, "cannot encode " + std::string(what));
+    if (len <= 0) fail(Errc::internal, trf("cannot encode {0}", {std::string(what)}));
     core::Bytes out(static_cast<std::size_t>(len));
     unsigned char* p = out.data();
-    if (i2d(obj, &p) != len) fail(Errc::internal, "cannot encode " + std::string(what));
+    if (i2d(obj, &p) != len) fail(Errc::internal, trf("cannot encode {0}", {std::string(what)}));
     return out;
 }
 
@@ -150,11 +151,11 @@ template <class T, class D2I>
 [[nodiscard]] Ptr<T> decode_der_exact(const core::Bytes& der, D2I d2i, std::string_view what) {
     const unsigned char* p = der.data();
     Ptr<T> obj(d2i(nullptr, &p, static_cast<long>(der.size())));
-    if (!obj) fail(Errc::malformed_input, std::string(what) + " is not valid DER");
+    if (!obj) fail(Errc::malformed_input, trf("{0} is not valid DER", {std::string(what)}));
     if (p != der.data() + der.size()) {
-        fail(Errc::malformed_input, std::string(what) + " has " +
-                                        std::to_string(der.data() + der.size() - p) +
-                                        " trailing bytes after its DER encoding");
+        fail(Errc::malformed_input,
+             trf("{0} has {1} trailing bytes after its DER encoding",
+                 {std::string(what), std::to_string(der.data() + der.size() - p)}));
     }
     return obj;
 }

@@ -11,6 +11,7 @@
 
 #include "crypto/ossl.hpp"
 #include "crypto/signer_impl.hpp"
+#include "ltsign/language.hpp"
 #include "ltsign/pkcs11.hpp"
 
 LTSIGN_C_FREE(PKCS11_CTX, PKCS11_CTX_free);
@@ -57,9 +58,10 @@ std::string percent_decode(std::string_view s, std::string_view uri) {
         const int hi = i + 1 < s.size() ? hex_value(s[i + 1]) : -1;
         const int lo = i + 2 < s.size() ? hex_value(s[i + 2]) : -1;
         if (hi < 0 || lo < 0) {
-            throw Error(Errc::usage, std::string(uri) +
-                                         ": a '%' not followed by two hex digits; write "
-                                         "reserved characters as %XX (RFC 7512)");
+            // xgettext:no-c-format (a sentence about the character %, not a printf format)
+            throw Error(Errc::usage, trf("{0}: a '%' not followed by two hex digits; write "
+                                         "reserved characters as %XX (RFC 7512)",
+                                         {std::string(uri)}));
         }
         out += static_cast<char>(hi * 16 + lo);
         i += 2;
@@ -81,11 +83,11 @@ void parse_attributes(std::string_view part, char separator, const std::set<std:
         const std::size_t eq = attr.find('=');
         const std::string name(attr.substr(0, eq));
         if (eq == std::string_view::npos || !known.contains(name)) {
-            throw Error(Errc::usage, std::string(uri) + ": '" + std::string(attr) +
-                                         "' is not an RFC 7512 attribute ltsign knows");
+            throw Error(Errc::usage, trf("{0}: '{1}' is not an RFC 7512 attribute ltsign knows",
+                                         {std::string(uri), std::string(attr)}));
         }
         if (!into.emplace(name, percent_decode(attr.substr(eq + 1), uri)).second)
-            throw Error(Errc::usage, std::string(uri) + ": " + name + " is given twice");
+            throw Error(Errc::usage, trf("{0}: {1} is given twice", {std::string(uri), name}));
         if (end == part.size()) break;
     }
 }
@@ -106,7 +108,7 @@ bool is_pkcs11_uri(std::string_view key) {
 
 Pkcs11Uri parse_pkcs11_uri(std::string_view text) {
     if (!is_pkcs11_uri(text))
-        throw Error(Errc::usage, std::string(text) + ": not a PKCS#11 URI (pkcs11:...)");
+        throw Error(Errc::usage, trf("{0}: not a PKCS#11 URI (pkcs11:...)", {std::string(text)}));
     const std::string_view rest = text.substr(7);
     const std::size_t q = rest.find('?');
     Pkcs11Uri uri;
@@ -115,13 +117,13 @@ Pkcs11Uri parse_pkcs11_uri(std::string_view text) {
         parse_attributes(rest.substr(q + 1), '&', k_query_attributes, uri.query, text);
     if (uri.query.contains("pin-value") || uri.query.contains("pin-source")) {
         throw Error(Errc::usage,
-                    "the PKCS#11 URI carries a PIN; PINs are never written in a key's name, "
-                    "give it the way passwords are given instead",
+                    tr("the PKCS#11 URI carries a PIN; PINs are never written in a key's name, "
+                       "give it the way passwords are given instead"),
                     Remedy::password);
     }
     if (auto t = uri.get("type"); t && *t != "private" && *t != "cert" && *t != "public") {
-        throw Error(Errc::usage,
-                    std::string(text) + ": type=" + *t + " is not one of private, public or cert");
+        throw Error(Errc::usage, trf("{0}: type={1} is not one of private, public or cert",
+                                     {std::string(text), *t}));
     }
     return uri;
 }
@@ -150,15 +152,16 @@ class Module {
     explicit Module(const fs::path& path) {
         ossl::clear_errors();
         m_ctx.reset(PKCS11_CTX_new());
-        if (!m_ctx) ossl::fail(Errc::internal, "cannot create a PKCS#11 context");
+        if (!m_ctx) ossl::fail(Errc::internal, tr("cannot create a PKCS#11 context"));
         std::error_code ec;
         if (!fs::exists(path, ec) || PKCS11_CTX_load(m_ctx.get(), path.c_str()) != 0) {
-            ossl::fail(Errc::input_missing,
-                       path.string() + ": cannot load this PKCS#11 module; check the path");
+            ossl::fail(
+                Errc::input_missing,
+                trf("{0}: cannot load this PKCS#11 module; check the path", {path.string()}));
         }
         m_loaded = true;
         if (PKCS11_enumerate_slots(m_ctx.get(), &m_slots, &m_count) != 0)
-            ossl::fail(Errc::io, path.string() + ": the PKCS#11 module lists no slots");
+            ossl::fail(Errc::io, trf("{0}: the PKCS#11 module lists no slots", {path.string()}));
     }
     ~Module() {
         if (m_slots != nullptr) PKCS11_release_all_slots(m_ctx.get(), m_slots, m_count);
@@ -189,8 +192,8 @@ fs::path module_for(const fs::path& module, const Pkcs11Uri* uri) {
     const fs::path fallback = default_pkcs11_module();
     if (fallback.empty()) {
         throw Error(Errc::usage,
-                    "no PKCS#11 module named and p11-kit's proxy module is not installed; name "
-                    "the token's module (for example its .so file)");
+                    tr("no PKCS#11 module named and p11-kit's proxy module is not installed; name "
+                       "the token's module (for example its .so file)"));
     }
     return fallback;
 }
@@ -218,14 +221,15 @@ PKCS11_SLOT& find_slot(const Module& m, const Pkcs11Uri& uri, std::string_view t
     for (PKCS11_SLOT& slot : m.slots()) {
         if (!token_matches(m, slot, uri)) continue;
         if (found != nullptr) {
-            throw Error(Errc::usage, std::string(text) +
-                                         ": several tokens match; add token= or serial= to "
-                                         "name one");
+            throw Error(Errc::usage,
+                        trf("{0}: several tokens match; add token= or serial= to name one",
+                            {std::string(text)}));
         }
         found = &slot;
     }
     if (found == nullptr)
-        throw Error(Errc::input_missing, std::string(text) + ": no token matches this URI");
+        throw Error(Errc::input_missing,
+                    trf("{0}: no token matches this URI", {std::string(text)}));
     return *found;
 }
 
@@ -236,11 +240,12 @@ void login(PKCS11_SLOT& slot, std::string_view pin) {
     if (PKCS11_is_logged_in(&slot, 0, &logged_in) == 0 && logged_in) return;
     const std::string label = text_of(t->label);
     if (t->userPinLocked) {
-        throw Error(Errc::key_refused,
-                    "the PIN of token " + label + " is locked; unlock it with the token's tools");
+        throw Error(
+            Errc::key_refused,
+            trf("the PIN of token {0} is locked; unlock it with the token's tools", {label}));
     }
     if (pin.empty()) {
-        throw Error(Errc::key_refused, "token " + label + " needs its PIN to sign",
+        throw Error(Errc::key_refused, trf("token {0} needs its PIN to sign", {label}),
                     Remedy::password);
     }
     const std::string copy(pin);
@@ -248,9 +253,9 @@ void login(PKCS11_SLOT& slot, std::string_view pin) {
     OPENSSL_cleanse(const_cast<char*>(copy.data()), copy.size());
     if (rc != 0) {
         ossl::fail(Errc::key_refused,
-                   "token " + label +
-                       " refused the PIN (a token locks itself after a few wrong "
-                       "PINs; check it before trying again)",
+                   trf("token {0} refused the PIN (a token locks itself after a few wrong PINs; "
+                       "check it before trying again)",
+                       {label}),
                    Remedy::password);
     }
 }
@@ -265,26 +270,27 @@ bool key_matches(const PKCS11_KEY& key, const Pkcs11Uri& uri) {
 
 PKCS11_KEY& find_key(PKCS11_SLOT& slot, const Pkcs11Uri& uri, std::string_view text) {
     if (auto t = uri.get("type"); t && *t != "private") {
-        throw Error(Errc::usage, std::string(text) + ": type=" + *t +
-                                     " names no private key; signing needs type=private");
+        throw Error(Errc::usage,
+                    trf("{0}: type={1} names no private key; signing needs type=private",
+                        {std::string(text), *t}));
     }
     PKCS11_KEY* keys = nullptr;
     unsigned int count = 0;
     if (PKCS11_enumerate_keys(slot.token, &keys, &count) != 0)
-        ossl::fail(Errc::io, std::string(text) + ": cannot list the token's keys");
+        ossl::fail(Errc::io, trf("{0}: cannot list the token's keys", {std::string(text)}));
     PKCS11_KEY* found = nullptr;
     for (unsigned int i = 0; i < count; ++i) {
         if (!key_matches(keys[i], uri)) continue;
         if (found != nullptr) {
-            throw Error(Errc::usage, std::string(text) +
-                                         ": several private keys match; add object= or id= to "
-                                         "name one");
+            throw Error(Errc::usage,
+                        trf("{0}: several private keys match; add object= or id= to name one",
+                            {std::string(text)}));
         }
         found = &keys[i];
     }
     if (found == nullptr) {
         throw Error(Errc::input_missing,
-                    std::string(text) + ": the token holds no private key that matches");
+                    trf("{0}: the token holds no private key that matches", {std::string(text)}));
     }
     return *found;
 }
@@ -303,11 +309,11 @@ ossl::Ptr<X509> token_certificate(PKCS11_KEY& key, PKCS11_SLOT& slot, std::strin
     }
     ossl::clear_errors();
     if (cert == nullptr || cert->x509 == nullptr) {
-        throw Error(Errc::input_missing,
-                    std::string(text) +
-                        ": the token holds no certificate for this key; give the certificate "
-                        "as a file",
-                    Remedy::certificate);
+        throw Error(
+            Errc::input_missing,
+            trf("{0}: the token holds no certificate for this key; give the certificate as a file",
+                {std::string(text)}),
+            Remedy::certificate);
     }
     return ossl::up_ref(cert->x509);
 }
@@ -384,7 +390,8 @@ std::unique_ptr<detail::SignerImpl> open_pkcs11_key(std::string_view text, const
     auto impl = std::make_unique<detail::SignerImpl>();
     impl->keep_alive = loaded;
     impl->key.reset(PKCS11_get_private_key(&key));
-    if (!impl->key) ossl::fail(Errc::key_refused, std::string(text) + ": cannot use this key");
+    if (!impl->key)
+        ossl::fail(Errc::key_refused, trf("{0}: cannot use this key", {std::string(text)}));
     impl->token_uri = std::string(text);
     if (cert.empty()) {
         impl->cert = token_certificate(key, slot, text);

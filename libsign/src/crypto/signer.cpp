@@ -7,6 +7,7 @@
 #include "crypto/ossl.hpp"
 #include "crypto/pkcs11.hpp"
 #include "crypto/signer_impl.hpp"
+#include "ltsign/language.hpp"
 
 namespace ltsign {
 namespace fs = std::filesystem;
@@ -25,10 +26,11 @@ int password_callback(char* buf, int size, int /*rwflag*/, void* u) noexcept {
 
 void check_key_matches(const detail::SignerImpl& impl, const fs::path& source) {
     if (X509_check_private_key(impl.cert.get(), impl.key.get()) != 1) {
-        ossl::fail(Errc::key_refused,
-                   source.string() + ": the private key does not belong to the certificate of " +
-                       ossl::name_to_string(X509_get_subject_name(impl.cert.get())),
-                   Remedy::certificate);
+        ossl::fail(
+            Errc::key_refused,
+            trf("{0}: the private key does not belong to the certificate of {1}",
+                {source.string(), ossl::name_to_string(X509_get_subject_name(impl.cert.get()))}),
+            Remedy::certificate);
     }
     ossl::clear_errors();
 }
@@ -46,12 +48,13 @@ Signer Signer::from_pkcs12(const fs::path& file, std::string_view password) {
     const unsigned char* p = der.data();
     ossl::Ptr<PKCS12> p12(d2i_PKCS12(nullptr, &p, static_cast<long>(der.size())));
     OPENSSL_cleanse(der.data(), der.size());
-    if (!p12) ossl::fail(Errc::malformed_input, file.string() + ": not a PKCS#12 file");
+    if (!p12) ossl::fail(Errc::malformed_input, trf("{0}: not a PKCS#12 file", {file.string()}));
 
     const std::string pw(password);
     if (PKCS12_mac_present(p12.get()) &&
         PKCS12_verify_mac(p12.get(), pw.c_str(), static_cast<int>(pw.size())) != 1) {
-        ossl::fail(Errc::key_refused, file.string() + ": wrong password for the PKCS#12 file",
+        ossl::fail(Errc::key_refused,
+                   trf("{0}: wrong password for the PKCS#12 file", {file.string()}),
                    Remedy::password);
     }
     EVP_PKEY* key = nullptr;
@@ -64,13 +67,14 @@ Signer Signer::from_pkcs12(const fs::path& file, std::string_view password) {
     impl->cert.reset(cert);
     ossl::Ptr<STACK_OF(X509)> chain(ca);
     if (ok != 1) {
-        ossl::fail(Errc::key_refused, file.string() +
-                                          ": cannot open the PKCS#12 file (wrong password or an "
-                                          "algorithm this OpenSSL does not support)");
+        ossl::fail(Errc::key_refused, trf("{0}: cannot open the PKCS#12 file (wrong password or an "
+                                          "algorithm this OpenSSL does not support)",
+                                          {file.string()}));
     }
     if (!impl->key || !impl->cert) {
         ossl::fail(Errc::key_refused,
-                   file.string() + ": the PKCS#12 file holds no private key with its certificate");
+                   trf("{0}: the PKCS#12 file holds no private key with its certificate",
+                       {file.string()}));
     }
     while (chain && sk_X509_num(chain.get()) > 0) {
         impl->chain.emplace_back(sk_X509_shift(chain.get()));
@@ -99,13 +103,13 @@ Signer Signer::from_pem(const fs::path& key_file, const fs::path& cert_file,
     OPENSSL_cleanse(bytes.data(), bytes.size());
     if (!impl->key) {
         if (encrypted) {
-            ossl::fail(
-                Errc::key_refused,
-                key_file.string() + ": the key is encrypted and the password was wrong or missing",
-                Remedy::password);
+            ossl::fail(Errc::key_refused,
+                       trf("{0}: the key is encrypted and the password was wrong or missing",
+                           {key_file.string()}),
+                       Remedy::password);
         }
         ossl::fail(Errc::malformed_input,
-                   key_file.string() + ": not a private key (expected PEM or DER)");
+                   trf("{0}: not a private key (expected PEM or DER)", {key_file.string()}));
     }
     auto certs = ossl::load_certificates(cert_file);
     impl->cert = std::move(certs.front());
@@ -138,7 +142,7 @@ Signer Signer::from_certificate(const fs::path& cert_file,
     }
     if (X509_get0_pubkey(impl->cert.get()) == nullptr)
         ossl::fail(Errc::malformed_input,
-                   cert_file.string() + ": the certificate's key is unreadable");
+                   trf("{0}: the certificate's key is unreadable", {cert_file.string()}));
     return Signer(std::move(impl));
 }
 
@@ -180,35 +184,37 @@ std::string Signer::key_description() const {
 void Signer::check_usable_at(TimePoint at, Use use) const {
     const std::string who = subject();
     if (at < not_before()) {
-        throw Error(Errc::key_refused, "the certificate of " + who + " is not valid until " +
-                                           format_rfc3339(not_before()) +
-                                           "; a signature made now could never be validated");
+        throw Error(Errc::key_refused, trf("the certificate of {0} is not valid until {1}; a "
+                                           "signature made now could never be validated",
+                                           {who, format_rfc3339(not_before())}));
     }
     if (at > not_after()) {
-        throw Error(Errc::key_refused, "the certificate of " + who + " expired on " +
-                                           format_rfc3339(not_after()) +
-                                           "; renew it before signing");
+        throw Error(Errc::key_refused,
+                    trf("the certificate of {0} expired on {1}; renew it before signing",
+                        {who, format_rfc3339(not_after())}));
     }
     const uint32_t usage = X509_get_key_usage(m_impl->cert.get());
     if (usage != UINT32_MAX && (usage & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) == 0) {
-        throw Error(Errc::key_refused,
-                    "the certificate of " + who + " does not allow digital signatures (key usage)");
+        throw Error(
+            Errc::key_refused,
+            trf("the certificate of {0} does not allow digital signatures (key usage)", {who}));
     }
     if (use == Use::documents) {
         if (auto refusal = ossl::document_signing_refusal(m_impl->cert.get()))
             throw Error(Errc::key_refused,
-                        "the certificate of " + who + " cannot sign documents: " + *refusal);
+                        trf("the certificate of {0} cannot sign documents: {1}", {who, *refusal}));
     }
     const EVP_PKEY* key = X509_get0_pubkey(m_impl->cert.get());
     const int bits = EVP_PKEY_get_bits(key);
     if ((EVP_PKEY_is_a(key, "RSA") || EVP_PKEY_is_a(key, "RSA-PSS")) && bits < 2048) {
         throw Error(Errc::key_refused,
-                    "RSA keys of " + std::to_string(bits) +
-                        " bits are too weak to sign with; use 2048 bits or more");
+                    trf("RSA keys of {0} bits are too weak to sign with; use 2048 bits or more",
+                        {std::to_string(bits)}));
     }
     if (EVP_PKEY_is_a(key, "EC") && bits < 256) {
-        throw Error(Errc::key_refused, "EC keys of " + std::to_string(bits) +
-                                           " bits are too weak to sign with; use P-256 or larger");
+        throw Error(Errc::key_refused,
+                    trf("EC keys of {0} bits are too weak to sign with; use P-256 or larger",
+                        {std::to_string(bits)}));
     }
 }
 

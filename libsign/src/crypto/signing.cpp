@@ -8,6 +8,7 @@
 #include "crypto/digests.hpp"
 #include "crypto/ossl.hpp"
 #include "crypto/signer_impl.hpp"
+#include "ltsign/language.hpp"
 
 LTSIGN_C_FREE(ECDSA_SIG, ECDSA_SIG_free);
 
@@ -51,7 +52,7 @@ core::Bytes raw_to_der(std::span<const unsigned char> raw) {
     ossl::Ptr<BIGNUM> r(BN_bin2bn(raw.data(), half, nullptr));
     ossl::Ptr<BIGNUM> s(BN_bin2bn(raw.data() + half, half, nullptr));
     if (!sig || !r || !s || ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1)
-        ossl::fail(Errc::internal, "cannot encode an ECDSA value");
+        ossl::fail(Errc::internal, tr("cannot encode an ECDSA value"));
     static_cast<void>(r.release());  // the ECDSA_SIG's now
     static_cast<void>(s.release());
     return ossl::encode_der(sig.get(), i2d_ECDSA_SIG, "the ECDSA value");
@@ -66,10 +67,9 @@ core::Bytes ecdsa_as(X509* cert, std::span<const unsigned char> value, EcdsaEnco
     core::Bytes as_raw = raw ? core::Bytes(value.begin(), value.end()) : der_to_raw(value, half);
     ossl::clear_errors();
     if (as_raw.empty()) {
-        throw Error(Errc::key_refused,
-                    "the signature value is not an ECDSA value for this certificate's key (DER, "
-                    "or r and s of " +
-                        std::to_string(half) + " bytes each)");
+        throw Error(Errc::key_refused, trf("the signature value is not an ECDSA value for this "
+                                           "certificate's key (DER, or r and s of {0} bytes each)",
+                                           {std::to_string(half)}));
     }
     return encoding == EcdsaEncoding::raw ? as_raw : raw_to_der(as_raw);
 }
@@ -78,21 +78,21 @@ core::Bytes sign_with_key(const detail::SignerImpl& signer, std::span<const unsi
                           const EVP_MD* md, RsaPadding padding, EcdsaEncoding encoding) {
     if (!signer.key) {
         throw Error(Errc::usage,
-                    "this signer has only a certificate, its key is elsewhere: prepare the "
-                    "signature, have the key sign it, then complete it");
+                    tr("this signer has only a certificate, its key is elsewhere: prepare the "
+                       "signature, have the key sign it, then complete it"));
     }
     ossl::clear_errors();
     ossl::Ptr<EVP_MD_CTX> ctx(EVP_MD_CTX_new());
     EVP_PKEY_CTX* pctx = nullptr;
     if (!ctx || EVP_DigestSignInit(ctx.get(), &pctx, md, nullptr, signer.key.get()) != 1)
-        ossl::fail(Errc::key_refused, "the key cannot sign with this digest");
+        ossl::fail(Errc::key_refused, tr("the key cannot sign with this digest"));
     if (padding == RsaPadding::pss && is_rsa(signer.key.get())) use_pss(pctx, md);
     std::size_t len = 0;
     if (EVP_DigestSign(ctx.get(), nullptr, &len, tbs.data(), tbs.size()) != 1)
-        ossl::fail(Errc::key_refused, "the key refused to sign");
+        ossl::fail(Errc::key_refused, tr("the key refused to sign"));
     core::Bytes value(len);
     if (EVP_DigestSign(ctx.get(), value.data(), &len, tbs.data(), tbs.size()) != 1)
-        ossl::fail(Errc::key_refused, "the key refused to sign");
+        ossl::fail(Errc::key_refused, tr("the key refused to sign"));
     value.resize(len);
     return ecdsa_as(signer.cert.get(), value, encoding);
 }
@@ -127,7 +127,7 @@ EVP_PKEY* placeholder_key(X509* cert) {
     if (!key) {
         key.reset(want_rsa ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{1024})
                            : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
-        if (!key) ossl::fail(Errc::internal, "cannot make a placeholder key");
+        if (!key) ossl::fail(Errc::internal, tr("cannot make a placeholder key"));
     }
     return key.get();
 }

@@ -10,6 +10,7 @@
 #include "ers/record.hpp"
 #include "ers/verify_record.hpp"
 #include "ers/xml_record.hpp"
+#include "ltsign/language.hpp"
 
 namespace ltsign::ers {
 namespace {
@@ -104,9 +105,9 @@ void add_embedded_records(std::shared_ptr<const core::Bytes> signature, const st
             if (any) {
                 facts[i].notes.push_back(
                     {NoteCode::not_checked,
-                     "the signature is BER-encoded (indefinite lengths): its embedded evidence "
-                     "record covers those bytes, which ltsign does not reproduce, so it was not "
-                     "verified and was not used"});
+                     tr("the signature is BER-encoded (indefinite lengths): its embedded evidence "
+                        "record covers those bytes, which ltsign does not reproduce, so it was not "
+                        "verified and was not used")});
                 continue;
             }
         }
@@ -136,7 +137,8 @@ core::Bytes embed_new_record(const core::Bytes& signature, const std::string& wh
                              const cms::TokenSource& tokens) {
     const auto parts =
         cms::slice_signed_data(std::make_shared<const Bytes>(cms::as_der(signature, what)));
-    if (!parts) throw Error(Errc::malformed_input, what + ": its SignedData cannot be sliced");
+    if (!parts)
+        throw Error(Errc::malformed_input, trf("{0}: its SignedData cannot be sliced", {what}));
     const bool external = !parts->econtent;
     const Bytes current =
         cms::without_unsigned_attributes(*parts, 0, [](std::size_t) { return false; });
@@ -145,9 +147,9 @@ core::Bytes embed_new_record(const core::Bytes& signature, const std::string& wh
         const auto h = document != nullptr ? document->digest(md) : std::nullopt;
         if (!h) {
             throw Error(Errc::input_missing,
-                        what +
-                            " is detached: its evidence record covers the document too, "
-                            "which was not given",
+                        trf("{0} is detached: its evidence record covers the document too, which "
+                            "was not given",
+                            {what}),
                         Remedy::document);
         }
         hashes.push_back(*h);
@@ -188,7 +190,7 @@ core::Bytes xades_covered_digest(const EVP_MD* md, const std::vector<core::Bytes
 void add_embedded_records(xml::XmlSignatures& found, const std::string& what) {
     for (const auto& embedded : found.records) {
         auto& facts = found.facts.at(embedded.signature);
-        const std::string where = what + ": its embedded evidence record";
+        const std::string where = trf("{0}: its embedded evidence record", {what});
         EvidenceRecord record;
         try {
             record = embedded.asn1 ? decode_der(embedded.bytes, where)
@@ -210,7 +212,7 @@ void add_embedded_records(xml::XmlSignatures& found, const std::string& what) {
         if (!why_not.empty()) {
             rec_facts.notes.push_back(
                 {NoteCode::not_checked,
-                 "what the evidence record covers cannot be computed: " + why_not});
+                 trf("what the evidence record covers cannot be computed: {0}", {why_not})});
         }
         facts.evidence_records.push_back(
             std::make_shared<const validation::EvidenceRecordFacts>(std::move(rec_facts)));

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "crypto/digests.hpp"
+#include "ltsign/language.hpp"
 
 namespace ltsign::ers {
 
@@ -45,7 +46,7 @@ std::vector<Bytes> distinct(std::vector<Bytes> nodes, std::vector<std::size_t>& 
 }  // namespace
 
 HashTree::HashTree(const EVP_MD* md, std::vector<Bytes> leaves) {
-    if (leaves.empty()) throw Error(Errc::usage, "a hash tree needs at least one document");
+    if (leaves.empty()) throw Error(Errc::usage, tr("a hash tree needs at least one document"));
     // Equal hashes share one node, on every level: with no two equal nodes side by side, no path
     // holds a sibling equal to the value computed so far, so no path depends on the reading of
     // RFC 4998 4.3 (issue 12 item 8). Identical documents, and the records of a batch sealed with

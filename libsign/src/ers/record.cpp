@@ -5,12 +5,14 @@
 #include "cms/cades_archive.hpp"
 #include "core/der.hpp"
 #include "crypto/digests.hpp"
+#include "ltsign/language.hpp"
 
 namespace ltsign::ers {
 namespace {
 
 [[noreturn]] void bad(const std::string& what, const std::string& why) {
-    throw Error(Errc::malformed_input, what + ": not a valid RFC 4998 evidence record: " + why);
+    throw Error(Errc::malformed_input,
+                trf("{0}: not a valid RFC 4998 evidence record: {1}", {what, why}));
 }
 
 // Calls `each` for every TLV inside a constructed value, in order, without collecting them (a
@@ -35,10 +37,10 @@ int algorithm_nid(std::span<const unsigned char> content, const std::string& wha
     outer.value = content;
     const auto fields = der::children(outer);
     if (!fields || fields->empty() || fields->size() > 2 || (*fields)[0].tag != der::k_oid) {
-        bad(what, "an AlgorithmIdentifier is damaged");
+        bad(what, tr("an AlgorithmIdentifier is damaged"));
     }
     if (fields->size() == 2 && !((*fields)[1].tag == 0x05 && (*fields)[1].value.empty())) {
-        bad(what, "digest algorithm parameters must be absent or NULL");
+        bad(what, tr("digest algorithm parameters must be absent or NULL"));
     }
     const unsigned char* p = (*fields)[0].all.data();
     ossl::Ptr<ASN1_OBJECT> obj(
@@ -46,7 +48,7 @@ int algorithm_nid(std::span<const unsigned char> content, const std::string& wha
     ossl::clear_errors();
     const int nid = obj ? OBJ_obj2nid(obj.get()) : NID_undef;
     if (nid == NID_undef || EVP_get_digestbynid(nid) == nullptr)
-        bad(what, "an unknown digest algorithm");
+        bad(what, tr("an unknown digest algorithm"));
     return nid;
 }
 
@@ -58,9 +60,9 @@ Bytes algorithm_der(int nid) {
 }
 
 ArchiveTimeStamp decode_stamp(const der::Tlv& tlv, const std::string& what) {
-    if (tlv.tag != der::k_sequence) bad(what, "an ArchiveTimeStamp is not a SEQUENCE");
+    if (tlv.tag != der::k_sequence) bad(what, tr("an ArchiveTimeStamp is not a SEQUENCE"));
     const auto fields = der::children(tlv);
-    if (!fields || fields->empty()) bad(what, "an ArchiveTimeStamp is empty");
+    if (!fields || fields->empty()) bad(what, tr("an ArchiveTimeStamp is empty"));
     ArchiveTimeStamp ats;
     ats.encoded = tlv.all;
     int last_tag = -1;
@@ -68,7 +70,7 @@ ArchiveTimeStamp decode_stamp(const der::Tlv& tlv, const std::string& what) {
         const auto& f = (*fields)[i];
         const int tag_no = f.tag & 0x1f;
         if ((f.tag & 0xe0) != 0xa0 || tag_no > 2 || tag_no <= last_tag)
-            bad(what, "unexpected field in ArchiveTimeStamp");
+            bad(what, tr("unexpected field in ArchiveTimeStamp"));
         last_tag = tag_no;
         if (tag_no == 0) {
             ats.digest_nid = algorithm_nid(f.value, what);
@@ -76,24 +78,25 @@ ArchiveTimeStamp decode_stamp(const der::Tlv& tlv, const std::string& what) {
             // Views into the input: a hash costs a span, not a copy (review issue 11 item 15).
             std::vector<PartialHashtree> tree;
             const bool ok = for_each_child(f, [&](const der::Tlv& l) {
-                if (l.tag != der::k_sequence) bad(what, "a PartialHashtree is not a SEQUENCE");
+                if (l.tag != der::k_sequence) bad(what, tr("a PartialHashtree is not a SEQUENCE"));
                 PartialHashtree node;
                 // Every entry is a hash (MD5's 16 bytes to SHA-512's 64) and every list holds one:
                 // anything else carries no proof, only a cost (review issue 11 item 15).
                 if (!for_each_child(l, [&](const der::Tlv& h) {
                         if (h.tag != der::k_octet_string)
-                            bad(what, "a hash in the tree is not an OCTET STRING");
+                            bad(what, tr("a hash in the tree is not an OCTET STRING"));
                         if (h.value.size() < 16 || h.value.size() > 64)
-                            bad(what, "a hash in the tree has " + std::to_string(h.value.size()) +
-                                          " bytes, which no digest algorithm gives");
+                            bad(what, trf("a hash in the tree has {0} bytes, which no digest "
+                                          "algorithm gives",
+                                          {std::to_string(h.value.size())}));
                         node.push_back(h.value);
                     })) {
-                    bad(what, "a PartialHashtree is damaged");
+                    bad(what, tr("a PartialHashtree is damaged"));
                 }
-                if (node.empty()) bad(what, "a PartialHashtree is empty");
+                if (node.empty()) bad(what, tr("a PartialHashtree is empty"));
                 tree.push_back(std::move(node));
             });
-            if (!ok) bad(what, "the reduced hash tree is damaged");
+            if (!ok) bad(what, tr("the reduced hash tree is damaged"));
             tree.shrink_to_fit();
             ats.reduced_hashtree = std::move(tree);
         }
@@ -104,7 +107,7 @@ ArchiveTimeStamp decode_stamp(const der::Tlv& tlv, const std::string& what) {
     const auto content_type = ts.tag == der::k_sequence ? der::read(ts.value) : std::nullopt;
     if (!content_type || content_type->tag != der::k_oid ||
         content_type->all.size() == ts.value.size())
-        bad(what, "the timeStamp is not a ContentInfo");
+        bad(what, tr("the timeStamp is not a ContentInfo"));
     ats.time_stamp = ts.all;
     return ats;
 }
@@ -136,17 +139,18 @@ EvidenceRecord decode_der(std::span<const unsigned char> der_bytes, const std::s
 }
 
 EvidenceRecord decode_der(std::shared_ptr<const Bytes> input, const std::string& what) {
-    if (!input) bad(what, "no bytes");
+    if (!input) bad(what, tr("no bytes"));
     const std::span<const unsigned char> der_bytes(*input);
     const auto outer = der::read(der_bytes);
-    if (!outer || outer->tag != der::k_sequence) bad(what, "not a DER SEQUENCE");
-    if (outer->all.size() != der_bytes.size()) bad(what, "trailing bytes after the record");
+    if (!outer || outer->tag != der::k_sequence) bad(what, tr("not a DER SEQUENCE"));
+    if (outer->all.size() != der_bytes.size()) bad(what, tr("trailing bytes after the record"));
     const auto fields = der::children(*outer);
-    if (!fields || fields->size() < 3 || fields->size() > 5) bad(what, "wrong number of fields");
+    if (!fields || fields->size() < 3 || fields->size() > 5)
+        bad(what, tr("wrong number of fields"));
     // version INTEGER { v1(1) }: a record of another version is readable as a structure, but
     // not as RFC 4998 defines it; say which version it is (issue 12 item 13).
     const auto& version = (*fields)[0];
-    if (version.tag != der::k_integer || version.value.empty()) bad(what, "version is damaged");
+    if (version.tag != der::k_integer || version.value.empty()) bad(what, tr("version is damaged"));
     if (version.value.size() != 1 || version.value[0] != 1) {
         std::string number;
         if (version.value.size() <= 4) {
@@ -156,23 +160,25 @@ EvidenceRecord decode_der(std::shared_ptr<const Bytes> input, const std::string&
         } else {
             number = "of " + std::to_string(version.value.size()) + " bytes";
         }
-        throw Error(Errc::malformed_input, what + ": unsupported evidence-record version " +
-                                               number + " (ltsign reads version 1, RFC 4998)");
+        throw Error(
+            Errc::malformed_input,
+            trf("{0}: unsupported evidence-record version {1} (ltsign reads version 1, RFC 4998)",
+                {what, number}));
     }
     EvidenceRecord rec;
     rec.storage.push_back(input);  // every view below points into it
     const auto algs = der::children((*fields)[1]);
     if ((*fields)[1].tag != der::k_sequence || !algs || algs->empty())
-        bad(what, "digestAlgorithms is damaged");
+        bad(what, tr("digestAlgorithms is damaged"));
     for (const auto& a : *algs) {
-        if (a.tag != der::k_sequence) bad(what, "digestAlgorithms holds something else");
+        if (a.tag != der::k_sequence) bad(what, tr("digestAlgorithms holds something else"));
         rec.digest_algorithms.push_back(algorithm_nid(a.value, what));
     }
     unsigned char last_tag = 0;
     for (std::size_t i = 2; i + 1 < fields->size(); ++i) {
         const unsigned char tag = (*fields)[i].tag;
         if ((tag != 0xa0 && tag != 0xa1) || tag <= last_tag)
-            bad(what, "unexpected field before archiveTimeStampSequence");
+            bad(what, tr("unexpected field before archiveTimeStampSequence"));
         last_tag = tag;
         if (tag == 0xa1) {
             rec.encryption_info = (*fields)[i].all;
@@ -182,25 +188,25 @@ EvidenceRecord decode_der(std::shared_ptr<const Bytes> input, const std::string&
         if (!for_each_child((*fields)[i],
                             [&](const der::Tlv& a) {
                                 if (a.tag != der::k_sequence)
-                                    bad(what, "cryptoInfos holds something else");
+                                    bad(what, tr("cryptoInfos holds something else"));
                                 rec.crypto_infos.push_back(a.all);
                             }) ||
             rec.crypto_infos.empty()) {
-            bad(what, "cryptoInfos is damaged");
+            bad(what, tr("cryptoInfos is damaged"));
         }
     }
     const auto& seq = fields->back();
     const auto chains = der::children(seq);
     if (seq.tag != der::k_sequence || !chains || chains->empty())
-        bad(what, "archiveTimeStampSequence is damaged or empty");
+        bad(what, tr("archiveTimeStampSequence is damaged or empty"));
     for (const auto& c : *chains) {
-        if (c.tag != der::k_sequence) bad(what, "an ArchiveTimeStampChain is not a SEQUENCE");
+        if (c.tag != der::k_sequence) bad(what, tr("an ArchiveTimeStampChain is not a SEQUENCE"));
         ArchiveTimeStampChain chain;
         chain.encoded = c.all;
         if (!for_each_child(
                 c, [&](const der::Tlv& s) { chain.stamps.push_back(decode_stamp(s, what)); }) ||
             chain.stamps.empty()) {
-            bad(what, "an ArchiveTimeStampChain is damaged or empty");
+            bad(what, tr("an ArchiveTimeStampChain is damaged or empty"));
         }
         rec.chains.push_back(std::move(chain));
     }
@@ -370,7 +376,8 @@ std::pair<const EVP_MD*, Bytes> token_imprint(ByteView token) {
     ossl::Ptr<PKCS7> p7(d2i_PKCS7(nullptr, &p, static_cast<long>(token.size())));
     ossl::Ptr<TS_TST_INFO> tst(p7 ? PKCS7_to_TS_TST_INFO(p7.get()) : nullptr);
     ossl::clear_errors();
-    if (!tst) throw Error(Errc::malformed_input, "an archive time-stamp's token cannot be read");
+    if (!tst)
+        throw Error(Errc::malformed_input, tr("an archive time-stamp's token cannot be read"));
     TS_MSG_IMPRINT* mi = TS_TST_INFO_get_msg_imprint(tst.get());
     const ASN1_OBJECT* alg = nullptr;
     X509_ALGOR_get0(&alg, nullptr, nullptr, TS_MSG_IMPRINT_get_algo(mi));

@@ -5,6 +5,7 @@
 #include "cms/timestamp_token.hpp"
 #include "crypto/digests.hpp"
 #include "ers/hash_tree.hpp"
+#include "ltsign/language.hpp"
 #include "xml/xml_doc.hpp"
 
 namespace ltsign::ers {
@@ -51,10 +52,10 @@ void check_renewal_work(const EvidenceRecord& rec, const std::string& what_chain
     const std::size_t limit = 8 * total + (64u << 20);
     if (work > limit) {
         throw Error(Errc::malformed_input,
-                    what_chains + ": checking its " + std::to_string(rec.chains.size()) +
-                        " hash-tree renewals would hash " + std::to_string(work >> 20) +
-                        " MiB, more than ltsign allows for a record of this size (" +
-                        std::to_string(limit >> 20) + " MiB)");
+                    trf("{0}: checking its {1} hash-tree renewals would hash {2} MiB, more than "
+                        "ltsign allows for a record of this size ({3} MiB)",
+                        {what_chains, std::to_string(rec.chains.size()), std::to_string(work >> 20),
+                         std::to_string(limit >> 20)}));
     }
 }
 
@@ -154,19 +155,23 @@ std::optional<Bytes> walk(const EVP_MD* md, const ArchiveTimeStamp& ats, ByteVie
     if (joins || absent) {
         s.reading_note =
             Note{NoteCode::record_reading,
-                 s.where +
-                     ": a list of its reduced hash tree already holds the value computed so far; "
-                     "it verifies only if that value joins the list " +
-                     (joins ? "anyway" : "only when absent") +
-                     " (one of two readings of RFC 4998 4.3): verifiers that read it the other "
-                     "way reject it"};
+                 joins ? trf("{0}: a list of its reduced hash tree already holds the value "
+                             "computed so far; it verifies only if that value joins the list "
+                             "anyway (one of two readings of RFC 4998 4.3): verifiers that read "
+                             "it the other way reject it",
+                             {s.where})
+                       : trf("{0}: a list of its reduced hash tree already holds the value "
+                             "computed so far; it verifies only if that value joins the list "
+                             "only when absent (one of two readings of RFC 4998 4.3): verifiers "
+                             "that read it the other way reject it",
+                             {s.where})};
     }
     return absent && !joins ? other : value;
 }
 
 // The token's facts with its imprint checked against `root`; without one, why it cannot be.
 validation::SignatureFacts token(const ArchiveTimeStamp& ats, const std::optional<Bytes>& root,
-                                 const char* why_no_root) {
+                                 const std::string& why_no_root) {
     cms::ImprintSource src;
     if (root) src.digest = *root;
     auto facts = cms::token_facts(ats.time_stamp, src);
@@ -179,15 +184,21 @@ validation::SignatureFacts token(const ArchiveTimeStamp& ats, const std::optiona
     return facts;
 }
 
-constexpr const char* k_renewal_no_root =
-    "its message imprint is the root hash of its reduced hash tree, which does not start from "
-    "the time-stamp it renews";
-constexpr const char* k_not_led_to =
-    "its message imprint is the root hash of the record's hash tree, which the document given "
-    "does not lead to (see the record)";
-constexpr const char* k_no_document =
-    "its message imprint is the root hash of the record's hash tree, which needs the protected "
-    "document's hash: none was given";
+std::string renewal_no_root() {
+    return tr(
+        "its message imprint is the root hash of its reduced hash tree, which does not start "
+        "from the time-stamp it renews");
+}
+std::string not_led_to() {
+    return tr(
+        "its message imprint is the root hash of the record's hash tree, which the document "
+        "given does not lead to (see the record)");
+}
+std::string no_document() {
+    return tr(
+        "its message imprint is the root hash of the record's hash tree, which needs the "
+        "protected document's hash: none was given");
+}
 
 // The token of `ats`, read as RFC 3161 requires, its imprint against `root`.
 void read_token(const ArchiveTimeStamp& ats, const std::optional<Bytes>& root,
@@ -202,14 +213,14 @@ void read_token(const ArchiveTimeStamp& ats, const std::optional<Bytes>& root,
     };
     try {
         s.token = token(ats, root,
-                        s.renewal   ? k_renewal_no_root
-                        : uncovered ? k_not_led_to
-                                    : k_no_document);
+                        s.renewal   ? renewal_no_root()
+                        : uncovered ? not_led_to()
+                                    : no_document());
         // Every fit needs one hash order: in the other, the data objects lead nowhere.
         if (root && !s.renewal &&
             (!fits_any(&validation::CoverageFit::sorted) ||
              !fits_any(&validation::CoverageFit::unsorted))) {
-            s.token_without_root = token(ats, std::nullopt, k_not_led_to);
+            s.token_without_root = token(ats, std::nullopt, not_led_to());
         }
         try {
             s.imprint_md = token_imprint(ats.time_stamp).first;
@@ -222,8 +233,7 @@ void read_token(const ArchiveTimeStamp& ats, const std::optional<Bytes>& root,
         validation::SignatureFacts broken;
         broken.type = EntryType::timestamp;
         broken.is_timestamp = true;
-        broken.format_problem =
-            std::string("the token of ") + s.where + " is malformed: " + e.what();
+        broken.format_problem = trf("the token of {0} is malformed: {1}", {s.where, e.what()});
         s.token = std::move(broken);
     }
 }
@@ -238,7 +248,7 @@ ArchiveStampFacts read_stamp(const EvidenceRecord& rec, std::size_t i, std::size
     const auto& chain = rec.chains[i];
     const auto& ats = chain.stamps[j];
     ArchiveStampFacts s;
-    s.where = "chain " + std::to_string(i + 1) + ", time-stamp " + std::to_string(j + 1);
+    s.where = trf("chain {0}, time-stamp {1}", {std::to_string(i + 1), std::to_string(j + 1)});
     s.renewal = j > 0;
     std::optional<Bytes> root;
     if (j == 0) {
@@ -251,8 +261,10 @@ ArchiveStampFacts read_stamp(const EvidenceRecord& rec, std::size_t i, std::size
             crypto::digest_bytes(md, xml ? prev.xml_time_stamp_c14n : prev.time_stamp);
         root = walk(md, ats, start, s);
         if (!root) {
-            s.not_renewing = s.where + " does not cover the time-stamp it renews (its hash " +
-                             hex(start) + " is not in the first hash list)";
+            s.not_renewing =
+                trf("{0} does not cover the time-stamp it renews (its hash {1} is not in the first "
+                    "hash list)",
+                    {s.where, hex(start)});
         }
     }
     read_token(ats, root, s);
@@ -285,15 +297,16 @@ validation::ArchiveChainFacts read_chain(const EvidenceRecord& rec, std::size_t 
     const int nid = EVP_MD_get_type(c.md);
     for (const auto& s : chain.stamps) {
         if (s.digest_nid != 0 && s.digest_nid != nid) {
-            c.format_problems.push_back("the time-stamps of chain " + std::to_string(i + 1) +
-                                        " use different digest algorithms (RFC 4998 5.3)");
+            c.format_problems.push_back(
+                trf("the time-stamps of chain {0} use different digest algorithms (RFC 4998 5.3)",
+                    {std::to_string(i + 1)}));
         }
     }
     if (!xml && std::find(rec.digest_algorithms.begin(), rec.digest_algorithms.end(), nid) ==
                     rec.digest_algorithms.end()) {
-        c.format_problems.push_back("digestAlgorithms does not list " + crypto::digest_name(c.md) +
-                                    ", which chain " + std::to_string(i + 1) +
-                                    " uses (RFC 4998 4.1)");
+        c.format_problems.push_back(
+            trf("digestAlgorithms does not list {0}, which chain {1} uses (RFC 4998 4.1)",
+                {crypto::digest_name(c.md), std::to_string(i + 1)}));
     }
     // RFC 4998 5.2 step 4: hash-tree renewal binds the new chain to all earlier ones.
     std::optional<Bytes> ha;
@@ -330,9 +343,9 @@ validation::EvidenceRecordFacts record_facts_of_chains(const EvidenceRecord& rec
         if (facts.chains.back().md == nullptr) break;
     }
     if (xml && !rec.schema_validated) {
-        facts.notes.push_back({NoteCode::schema_not_performed,
-                               "schema validation was not performed: no standard schemas installed "
-                               "(LTSIGN_SCHEMA_DIR)"});
+        facts.notes.push_back(
+            {NoteCode::schema_not_performed, tr("schema validation was not performed: no standard "
+                                                "schemas installed (LTSIGN_SCHEMA_DIR)")});
     }
     return facts;
 }

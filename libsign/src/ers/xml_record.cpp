@@ -5,6 +5,7 @@
 #include <map>
 
 #include "crypto/digests.hpp"
+#include "ltsign/language.hpp"
 #include "xml/xml_doc.hpp"
 
 namespace ltsign::ers {
@@ -22,7 +23,8 @@ constexpr std::array<std::pair<int, const char*>, 8> k_digest_uris{{
 }};
 
 [[noreturn]] void bad(const std::string& what, const std::string& why) {
-    throw Error(Errc::malformed_input, what + ": not a valid RFC 6283 evidence record: " + why);
+    throw Error(Errc::malformed_input,
+                trf("{0}: not a valid RFC 6283 evidence record: {1}", {what, why}));
 }
 
 // Elements carrying Order="n" (RFC 6283 3.1), sorted by it; duplicates or non-numbers refused.
@@ -34,14 +36,14 @@ std::vector<xmlNode*> ordered(xmlNode* parent, const char* name, const std::stri
         char* end = nullptr;
         const long v = std::strtol(order.c_str(), &end, 10);
         if (order.empty() || *end != '\0' || v < 1)
-            bad(what, std::string(name) + " without a valid Order");
+            bad(what, trf("{0} without a valid Order", {std::string(name)}));
         keyed.emplace_back(v, n);
     }
     std::sort(keyed.begin(), keyed.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });
     for (std::size_t i = 1; i < keyed.size(); ++i) {
         if (keyed[i].first == keyed[i - 1].first)
-            bad(what, std::string("two ") + name + " with the same Order");
+            bad(what, trf("two {0} with the same Order", {name}));
     }
     std::vector<xmlNode*> out;
     for (auto& [o, n] : keyed) out.push_back(n);
@@ -130,7 +132,7 @@ std::string digest_uri(int nid) {
     for (const auto& [n, uri] : k_digest_uris) {
         if (n == nid) return uri;
     }
-    throw Error(Errc::usage, "no XML identifier for this digest algorithm");
+    throw Error(Errc::usage, tr("no XML identifier for this digest algorithm"));
 }
 
 int digest_nid_from_uri(const std::string& uri) {
@@ -150,7 +152,7 @@ Bytes piece_of(xmlDoc* doc, xmlNode* seq, xmlNode* child, const std::string& met
     Trimmed trimmed(seq, std::vector<xmlNode*>{child});
     Bytes all = xml::canonicalize(doc, seq, method);
     if (all.size() < start_size + end_size)
-        throw Error(Errc::internal, "an unexpected canonical form of ArchiveTimeStampSequence");
+        throw Error(Errc::internal, tr("an unexpected canonical form of ArchiveTimeStampSequence"));
     return Bytes(all.begin() + static_cast<std::ptrdiff_t>(start_size),
                  all.end() - static_cast<std::ptrdiff_t>(end_size));
 }
@@ -193,7 +195,7 @@ std::vector<Bytes> renewal_hashes(xmlDoc* doc, xmlNode* seq, const std::vector<x
         }();
         std::size_t split = empty.size();
         while (split > 1 && !(empty[split - 2] == '<' && empty[split - 1] == '/')) --split;
-        if (split <= 1) throw Error(Errc::internal, "no end tag in a canonical form");
+        if (split <= 1) throw Error(Errc::internal, tr("no end tag in a canonical form"));
         const std::size_t start_size = split - 2;
         const ByteView start(empty.data(), start_size),
             end(empty.data() + start_size, empty.size() - start_size);
@@ -204,7 +206,7 @@ std::vector<Bytes> renewal_hashes(xmlDoc* doc, xmlNode* seq, const std::vector<x
 
         const auto too_much = [&] {
             if (work > limit)
-                bad(what, "too much content between the chains to check their renewals");
+                bad(what, tr("too much content between the chains to check their renewals"));
         };
         if (!in_document_order) {
             for (const std::size_t i : members) {
@@ -287,12 +289,32 @@ bool looks_like_xml_record(std::span<const unsigned char> bytes) {
            head.find(k_ers_ns) != std::string_view::npos;
 }
 
+// The decoded bytes are reserved up front: growing would move what earlier views point into.
+namespace {
+// RFC 6283 3.1: Version="1.0". Checked before the schema (which fixes it too), so a record of
+// another version is told as such, with or without schemas installed.
+void check_version(xmlNode* root, const std::string& what) {
+    const std::string version = xml::attribute(root, "Version");
+    if (version == "1.0" || version == "1" || version == "1.00") return;
+    if (version.empty()) bad(what, tr("the EvidenceRecord has no Version attribute"));
+    const std::string shown = version.size() > 20 ? version.substr(0, 20) + "..." : version;
+    throw Error(
+        Errc::malformed_input,
+        trf("{0}: unsupported evidence-record version {1} (ltsign reads version 1.0, RFC 6283)",
+            {what, shown}));
+}
+
+[[noreturn]] void outgrew_buffer() {
+    throw Error(Errc::internal, tr("the evidence record's decoded bytes outgrew their buffer"));
+}
+}  // namespace
+
 EvidenceRecord decode_xml(std::span<const unsigned char> bytes, const std::string& what) {
     auto doc = xml::parse(bytes, what);
     xmlNode* root = xmlDocGetRootElement(doc.get());
     if (xmlStrcmp(root->name, BAD_CAST "EvidenceRecord") != 0 || root->ns == nullptr ||
         xmlStrcmp(root->ns->href, BAD_CAST k_ers_ns) != 0) {
-        bad(what, "the root element is not ers:EvidenceRecord");
+        bad(what, tr("the root element is not ers:EvidenceRecord"));
     }
     EvidenceRecord rec;
     rec.encoding = EvidenceRecord::Encoding::xml;
@@ -304,42 +326,34 @@ EvidenceRecord decode_xml(std::span<const unsigned char> bytes, const std::strin
     rec.storage.push_back(decoded);
     rec.storage.push_back(canonical);
     const auto keep_decoded = [&](const Bytes& b) {
-        if (decoded->size() + b.size() > decoded->capacity())
-            throw Error(Errc::internal, "the evidence record's decoded bytes outgrew their buffer");
+        if (decoded->size() + b.size() > decoded->capacity()) outgrew_buffer();
         decoded->insert(decoded->end(), b.begin(), b.end());
         return ByteView(decoded->data() + decoded->size() - b.size(), b.size());
     };
     std::vector<std::pair<std::size_t, std::size_t>> canonical_at;  // per stamp: offset, size
-    // RFC 6283 3.1: Version="1.0". Checked before the schema (which fixes it too), so a record of
-    // another version is told as such, with or without schemas installed.
-    const std::string version = xml::attribute(root, "Version");
-    if (version != "1.0" && version != "1" && version != "1.00") {
-        if (version.empty()) bad(what, "the EvidenceRecord has no Version attribute");
-        const std::string shown = version.size() > 20 ? version.substr(0, 20) + "..." : version;
-        throw Error(Errc::malformed_input, what + ": unsupported evidence-record version " + shown +
-                                               " (ltsign reads version 1.0, RFC 6283)");
-    }
+    check_version(root, what);
     const auto schema = xml::validate(doc.get(), "rfc6283_ers.xsd");
-    if (schema.problem) bad(what, "schema: " + *schema.problem);
+    if (schema.problem) bad(what, trf("schema: {0}", {*schema.problem}));
     rec.schema_validated = schema.performed;
 
     xmlNode* seq = xml::child(root, k_ers_ns, "ArchiveTimeStampSequence");
-    if (seq == nullptr) bad(what, "no ArchiveTimeStampSequence");
+    if (seq == nullptr) bad(what, tr("no ArchiveTimeStampSequence"));
     const auto chains = ordered(seq, "ArchiveTimeStampChain", what);
-    if (chains.empty()) bad(what, "no ArchiveTimeStampChain");
+    if (chains.empty()) bad(what, tr("no ArchiveTimeStampChain"));
     for (xmlNode* c : chains) {
         ArchiveTimeStampChain chain;
         xmlNode* dm = xml::child(c, k_ers_ns, "DigestMethod");
         xmlNode* cm = xml::child(c, k_ers_ns, "CanonicalizationMethod");
         if (dm == nullptr || cm == nullptr)
-            bad(what, "a chain without DigestMethod or CanonicalizationMethod");
-        const int nid = digest_nid_from_uri(xml::attribute(dm, "Algorithm"));
-        if (nid == 0) bad(what, "unknown DigestMethod " + xml::attribute(dm, "Algorithm"));
+            bad(what, tr("a chain without DigestMethod or CanonicalizationMethod"));
+        const std::string method = xml::attribute(dm, "Algorithm");
+        const int nid = digest_nid_from_uri(method);
+        if (nid == 0) bad(what, trf("unknown DigestMethod {0}", {method}));
         const std::string c14n = xml::attribute(cm, "Algorithm");
         chain.xml_c14n = c14n;
         rec.digest_algorithms.push_back(nid);
         const auto stamps = ordered(c, "ArchiveTimeStamp", what);
-        if (stamps.empty()) bad(what, "a chain without ArchiveTimeStamp");
+        if (stamps.empty()) bad(what, tr("a chain without ArchiveTimeStamp"));
         for (xmlNode* a : stamps) {
             ArchiveTimeStamp s;
             s.digest_nid = nid;
@@ -349,7 +363,7 @@ EvidenceRecord decode_xml(std::span<const unsigned char> bytes, const std::strin
                     PartialHashtree list;
                     for (xmlNode* dv : xml::children(sq, k_ers_ns, "DigestValue")) {
                         const auto h = xml::base64_decode(xml::text(dv));
-                        if (h.empty()) bad(what, "a DigestValue is not base64");
+                        if (h.empty()) bad(what, tr("a DigestValue is not base64"));
                         list.push_back(keep_decoded(h));
                     }
                     lists.push_back(std::move(list));
@@ -358,11 +372,12 @@ EvidenceRecord decode_xml(std::span<const unsigned char> bytes, const std::strin
             }
             xmlNode* ts = xml::child(a, k_ers_ns, "TimeStamp");
             xmlNode* token = ts ? xml::child(ts, k_ers_ns, "TimeStampToken") : nullptr;
-            if (token == nullptr) bad(what, "an ArchiveTimeStamp without TimeStamp/TimeStampToken");
+            if (token == nullptr)
+                bad(what, tr("an ArchiveTimeStamp without TimeStamp/TimeStampToken"));
             if (xml::attribute(token, "Type") != "RFC3161")
-                bad(what, "only RFC 3161 time-stamp tokens are supported");
+                bad(what, tr("only RFC 3161 time-stamp tokens are supported"));
             const auto token_der = xml::base64_decode(xml::text(token));
-            if (token_der.empty()) bad(what, "a TimeStampToken is not base64");
+            if (token_der.empty()) bad(what, tr("a TimeStampToken is not base64"));
             s.time_stamp = keep_decoded(token_der);
             // RFC 6283 4.2.1: a time-stamp renewal hashes the canonicalised <TimeStamp>.
             const Bytes c = [&] {
@@ -392,7 +407,7 @@ Bytes xml_sequence_digest(std::span<const unsigned char> bytes, const EVP_MD* md
     auto doc = xml::parse(bytes, what);
     xmlNode* seq =
         xml::child(xmlDocGetRootElement(doc.get()), k_ers_ns, "ArchiveTimeStampSequence");
-    if (seq == nullptr) bad(what, "no ArchiveTimeStampSequence");
+    if (seq == nullptr) bad(what, tr("no ArchiveTimeStampSequence"));
     Trimmed trimmed(seq);
     return crypto::digest_bytes(md, xml::canonicalize(doc.get(), seq, xml::k_c14n10));
 }
@@ -423,7 +438,7 @@ Bytes append_xml(std::span<const unsigned char> original, const ArchiveTimeStamp
     xmlNode* root = xmlDocGetRootElement(doc.get());
     xmlNode* seq = xml::child(root, k_ers_ns, "ArchiveTimeStampSequence");
     const auto chains = seq ? ordered(seq, "ArchiveTimeStampChain", what) : std::vector<xmlNode*>{};
-    if (chains.empty()) bad(what, "no ArchiveTimeStampChain");
+    if (chains.empty()) bad(what, tr("no ArchiveTimeStampChain"));
     xmlNs* ns = chains.back()->ns;
     if (new_chain) {
         const long order =

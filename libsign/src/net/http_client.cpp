@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "ltsign/error.hpp"
+#include "ltsign/language.hpp"
 
 namespace ltsign::net {
 namespace {
@@ -68,7 +69,7 @@ HttpResponse exchange(const std::string& url, const std::string_view* content_ty
     // curl reuses a connection only for the same host, port, scheme and TLS settings (client
     // certificate included).
     thread_local std::unique_ptr<CURL, CurlFree> curl(curl_easy_init());
-    if (!curl) throw Error(Errc::internal, "cannot start an HTTP client");
+    if (!curl) throw Error(Errc::internal, tr("cannot start an HTTP client"));
     curl_easy_reset(curl.get());
     const std::string header = content_type ? "Content-Type: " + std::string(*content_type) : "";
     std::unique_ptr<curl_slist, SlistFree> headers(
@@ -108,8 +109,8 @@ HttpResponse exchange(const std::string& url, const std::string_view* content_ty
 
     const CURLcode rc = curl_easy_perform(c);
     if (rc != CURLE_OK) {
-        std::string reason = sink.overflow ? "the answer is larger than " +
-                                                 std::to_string(options.max_response >> 20) + " MiB"
+        std::string reason = sink.overflow ? trf("the answer is larger than {0} MiB",
+                                                 {std::to_string(options.max_response >> 20)})
                                            : (error[0] != '\0' ? error : curl_easy_strerror(rc));
         throw Error(Errc::service_unavailable, url + ": " + reason);
     }

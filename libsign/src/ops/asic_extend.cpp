@@ -7,6 +7,7 @@
 #include "core/text.hpp"
 #include "crypto/digests.hpp"
 #include "ltsign/container.hpp"
+#include "ltsign/language.hpp"
 #include "ops/container.hpp"
 #include "ops/services.hpp"
 #include "validation/services.hpp"
@@ -118,7 +119,7 @@ class Extension {
         for (const auto& f : ops::formats()) {
             if (f.name == wanted) return f;
         }
-        throw Error(Errc::internal, "no format entry for " + name);
+        throw Error(Errc::internal, trf("no format entry for {0}", {name}));
     }
 
     ops::Input input(const std::string& name) const {
@@ -140,7 +141,8 @@ class Extension {
             if (asic::entry_name_of(asic::parse_manifest(bytes, e->name).signature_uri) == name)
                 return validation::DataObject::from_bytes(e->name, bytes);
         }
-        throw Error(Errc::malformed_input, m_c.what() + ": no ASiCManifest names " + name);
+        throw Error(Errc::malformed_input,
+                    trf("{0}: no ASiCManifest names {1}", {m_c.what(), name}));
     }
 
     const asic::Container& m_c;
@@ -165,16 +167,18 @@ void raise(Extension& x, const ExtendOptions& options, const FileReport& before,
     const bool signatures = !x.signature_entries().empty();
     if (options.level == Level::t || (options.level != Level::t && below_t(before))) {
         if (!x.add_timestamps() && options.level == Level::t) {
-            throw Error(Errc::usage, what + ": every signature in it has a time-stamp already");
+            throw Error(Errc::usage,
+                        trf("{0}: every signature in it has a time-stamp already", {what}));
         }
     }
     if (options.level == Level::t) return;
     if (!signatures) {
         if (options.level != Level::lta) {
-            throw Error(Errc::usage, what +
-                                         ": a container holding only a time-stamp has no place "
-                                         "for validation data; extend it to LTA, which renews it "
-                                         "with an archive manifest");
+            throw Error(
+                Errc::usage,
+                trf("{0}: a container holding only a time-stamp has no place for validation data; "
+                    "extend it to LTA, which renews it with an archive manifest",
+                    {what}));
         }
         x.add_archive_manifest();
         return;
@@ -192,9 +196,9 @@ ContainerExtendResult extend_container(const fs::path& container, const fs::path
                                        const ValidationContext& context, bool overwrite) {
     const std::string what = container.string();
     if (options.level == Level::b || options.level == Level::ers)
-        throw Error(Errc::usage, "a container is extended to T, LT or LTA");
+        throw Error(Errc::usage, tr("a container is extended to T, LT or LTA"));
     if (!options.tsa && options.level != Level::lt)
-        throw Error(Errc::usage, "extending to T or LTA needs a TSA", Remedy::tsa);
+        throw Error(Errc::usage, tr("extending to T or LTA needs a TSA"), Remedy::tsa);
     const auto c = asic::Container::open(container, what);
     Extension x(c, options, context);
     ContainerExtendResult result;
@@ -205,8 +209,10 @@ ContainerExtendResult extend_container(const fs::path& container, const fs::path
     }
     const std::string why = ops::extend_refusal(options.level, result.before);
     if (!why.empty() && !options.force) {
-        result.refusal = what + " does not validate (" + why +
-                         "); extending it would carry forward signatures that prove nothing";
+        result.refusal =
+            trf("{0} does not validate ({1}); extending it would carry forward signatures that "
+                "prove nothing",
+                {what, why});
         return result;
     }
     raise(x, options, result.before, what);
@@ -214,14 +220,15 @@ ContainerExtendResult extend_container(const fs::path& container, const fs::path
     if (result.before.indication == Indication::total_passed) {
         if (auto bad = ops::long_term_refusal_of(result.after); !bad.empty()) {
             throw Error(Errc::service_unavailable,
-                        what + ": what the TSA gave does not validate with the context given (" +
-                            bad + "); nothing was written");
+                        trf("{0}: what the TSA gave does not validate with the context given "
+                            "({1}); nothing was written",
+                            {what, bad}));
         }
     }
     if (severity(result.after.indication) > severity(result.before.indication)) {
-        throw Error(Errc::internal, what + ": the extended container would verify worse (" +
-                                        std::string(to_string(result.after.indication)) +
-                                        ") than the original; nothing was written");
+        throw Error(Errc::internal, trf("{0}: the extended container would verify worse ({1}) than "
+                                        "the original; nothing was written",
+                                        {what, std::string(to_string(result.after.indication))}));
     }
     core::StagedFile staged(target, overwrite);
     std::vector<asic::NewEntry> entries;

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "core/text.hpp"
+#include "ltsign/language.hpp"
 #include "ops/container.hpp"
 #include "validation/evidence.hpp"
 
@@ -16,7 +17,7 @@ void list_covered(SignatureReport& r, const ContainerItem& item) {
 }
 
 std::string describe(const ContainerEntry& e) {
-    return "\"" + core::printable(e.name) + "\" (" + std::to_string(e.size) + " bytes)";
+    return trf("\"{0}\" ({1} bytes)", {core::printable(e.name), std::to_string(e.size)});
 }
 
 // A name as a disk that ignores case, trailing dots and spaces, and invisible characters would
@@ -57,9 +58,9 @@ void judge_container(Evidence& evidence, const std::filesystem::path&,
         report.signatures.push_back(validation::evaluate(ce.tokens[i], context, at));
         report.signatures.back().notes.push_back(
             {NoteCode::timestamp_token_only,
-             ce.token_items[i].entry +
-                 " is an RFC 3161 time-stamp token: it proves that what it covers existed at "
-                 "its time, never who signed it"});
+             trf("{0} is an RFC 3161 time-stamp token: it proves that what it covers existed at "
+                 "its time, never who signed it",
+                 {ce.token_items[i].entry})});
         items.push_back(&ce.token_items[i]);
     }
     for (std::size_t i = 0; i < ce.records.size(); ++i) {
@@ -79,15 +80,19 @@ void judge_container(Evidence& evidence, const std::filesystem::path&,
     }
     for (const auto& e : report.entries) {
         if (!e.covered_by.empty()) continue;
-        std::string text = "the entry " + describe(e) +
-                           " is covered by no signature, time-stamp or evidence record in the "
-                           "container: it may have been added after signing";
-        if (const auto* signed_one = look_alike(e, report.entries)) {
-            text += "; it looks like the covered entry " + describe(*signed_one) +
-                    " (equal but for case, trailing dots or spaces, or invisible characters), "
-                    "and unpacked on a disk that ignores those it would replace it";
-        }
-        notes.push_back({NoteCode::entry_not_covered, std::move(text)});
+        const auto* signed_one = look_alike(e, report.entries);
+        notes.push_back(
+            {NoteCode::entry_not_covered,
+             signed_one == nullptr
+                 ? trf("the entry {0} is covered by no signature, time-stamp or evidence record in "
+                       "the container: it may have been added after signing",
+                       {describe(e)})
+                 : trf("the entry {0} is covered by no signature, time-stamp or evidence record in "
+                       "the container: it may have been added after signing; it looks like the "
+                       "covered entry {1} (equal but for case, trailing dots or spaces, or "
+                       "invisible characters), and unpacked on a disk that ignores those it would "
+                       "replace it",
+                       {describe(e), describe(*signed_one)})});
     }
     if (!report.signatures.empty()) {
         auto& first = report.signatures.front().notes;

@@ -15,6 +15,7 @@
 #include "ers/record.hpp"
 #include "ers/xml_record.hpp"
 #include "ltsign/container.hpp"
+#include "ltsign/language.hpp"
 #include "ops/container.hpp"
 #include "ops/services.hpp"
 #include "tsp/tsp_client.hpp"
@@ -78,8 +79,9 @@ void check_written(const fs::path& staged, const std::string& what, bool failure
         for (const auto& s : r.signatures) {
             if (s.indication == Indication::total_failed) why = s.explanation;
         }
-        throw Error(Errc::internal, what + ": the container written does not verify (" + why +
-                                        "); nothing was written");
+        throw Error(Errc::internal,
+                    trf("{0}: the container written does not verify ({1}); nothing was written",
+                        {what, why}));
     }
 }
 
@@ -137,7 +139,7 @@ ops::EntryOverrides new_signature(asic::Kind kind, const asic::Container* existi
 void check_level(const SignOptions& options) {
     if (options.level != Level::b && options.level != Level::t) {
         throw Error(Errc::usage,
-                    "a container is signed at level B or T; extend it to LT or LTA after");
+                    tr("a container is signed at level B or T; extend it to LT or LTA after"));
     }
 }
 
@@ -145,24 +147,26 @@ void check_level(const SignOptions& options) {
 // container needs them: ASiC-S one, names a document may have, each once.
 validation::DataObjects container_documents(const std::vector<fs::path>& files, Layout& l) {
     if (l.kind == asic::Kind::asic_s && files.size() != 1) {
-        throw Error(Errc::usage, "an ASiC-S container holds one document (" +
-                                     std::to_string(files.size()) +
-                                     " were given); ASiC-E holds several");
+        throw Error(
+            Errc::usage,
+            trf("an ASiC-S container holds one document ({0} were given); ASiC-E holds several",
+                {std::to_string(files.size())}));
     }
     validation::DataObjects documents;
     std::set<std::string> seen;
     for (const auto& file : files) {
         std::error_code ec;
         if (!fs::is_regular_file(file, ec))
-            throw Error(Errc::input_missing, core::printable(file) + ": no such file");
+            throw Error(Errc::input_missing, trf("{0}: no such file", {core::printable(file)}));
         const std::string name = file.filename().string();
         if (asic::name_problem(name) || asic::role_of(name) != Role::data) {
-            throw Error(Errc::usage,
-                        core::printable(file) + ": its name cannot be a document's in a container");
+            throw Error(Errc::usage, trf("{0}: its name cannot be a document's in a container",
+                                         {core::printable(file)}));
         }
         if (!seen.insert(core::nfc(name)).second) {
-            throw Error(Errc::usage, "two documents are named \"" + core::printable(name) +
-                                         "\"; a container holds each name once");
+            throw Error(Errc::usage,
+                        trf("two documents are named \"{0}\"; a container holds each name once",
+                            {core::printable(name)}));
         }
         l.files.emplace_back(name, file);
         documents.push_back(
@@ -227,7 +231,7 @@ core::Bytes complete_container(const core::Bytes& archive, const std::string& en
     const auto c = asic::Container::open(in.path(), "the prepared container");
     if (c.zip().find(entry) == nullptr || asic::role_of(entry) == Role::data) {
         throw Error(Errc::malformed_input,
-                    "the prepared container has no signature entry " + entry);
+                    trf("the prepared container has no signature entry {0}", {entry}));
     }
     Layout l{c.kind(), &c.zip(), {}, {}};
     l.meta[entry] = complete(c.data_objects());
@@ -251,8 +255,8 @@ void sign_container(const std::vector<fs::path>& files, const fs::path& target,
     if (options.level == Level::lt || options.level == Level::lta) {
         if (long_term == nullptr || !options.tsa) {
             throw Error(Errc::usage,
-                        "levels LT and LTA need a TSA and the trust anchors that "
-                        "validate the new signature",
+                        tr("levels LT and LTA need a TSA and the trust anchors that validate the "
+                           "new signature"),
                         Remedy::tsa);
         }
         // Made at T under a hidden name beside the target, raised from there into place.
@@ -284,9 +288,9 @@ void add_container_signature(const fs::path& container, const fs::path& target,
     if (c.kind() == asic::Kind::asic_s &&
         (how.signature != Format::xades || !c.entries_of(Role::cades).empty() ||
          !c.entries_of(Role::timestamp).empty())) {
-        throw Error(Errc::usage, container.string() +
-                                     ": an ASiC-S container has room for one CAdES signature "
-                                     "or one time-stamp; put several signers in an ASiC-E");
+        throw Error(Errc::usage, trf("{0}: an ASiC-S container has room for one CAdES signature or "
+                                     "one time-stamp; put several signers in an ASiC-E",
+                                     {container.string()}));
     }
     Layout l{c.kind(), &c.zip(), {}, {}};
     l.meta = new_signature(c.kind(), &c, c.data_objects(), signer, options, how.signature);
@@ -302,10 +306,11 @@ void timestamp_container(const fs::path& file, const fs::path& target, const Tsa
                          bool overwrite) {
     std::error_code ec;
     if (!fs::is_regular_file(file, ec))
-        throw Error(Errc::input_missing, core::printable(file) + ": no such file");
+        throw Error(Errc::input_missing, trf("{0}: no such file", {core::printable(file)}));
     const std::string name = file.filename().string();
     if (asic::name_problem(name) || asic::role_of(name) != Role::data)
-        throw Error(Errc::usage, core::printable(file) + ": its name cannot be a document's");
+        throw Error(Errc::usage,
+                    trf("{0}: its name cannot be a document's", {core::printable(file)}));
     Layout l;
     l.kind = asic::Kind::asic_s;
     l.files.emplace_back(name, file);

@@ -8,6 +8,7 @@
 
 #include "core/text.hpp"
 #include "ers/verify_record.hpp"
+#include "ltsign/language.hpp"
 #include "ops/container.hpp"
 #include "validation/evidence.hpp"
 
@@ -37,7 +38,7 @@ class View {
     core::Bytes bytes(const std::string& name) const {
         if (auto it = m_overrides.find(name); it != m_overrides.end()) return it->second;
         const auto* e = m_c.zip().find(name);
-        if (e == nullptr) throw Error(Errc::internal, name + " is not in the container");
+        if (e == nullptr) throw Error(Errc::internal, trf("{0} is not in the container", {name}));
         return m_c.zip().read(*e, core::k_max_signature_file);
     }
 
@@ -63,7 +64,7 @@ const FormatEntry& entry_named(std::string_view name) {
     for (const auto& f : formats()) {
         if (f.name == name) return f;
     }
-    throw Error(Errc::internal, "no format entry " + std::string(name));
+    throw Error(Errc::internal, trf("no format entry {0}", {std::string(name)}));
 }
 
 // A manifest as read: its name, content and what it says; or why it could not be read.
@@ -118,17 +119,17 @@ validation::CheckResult check_references(const View& view, const ReadManifest& m
         if (!object || md == nullptr) {
             if (missing.status == validation::Check::passed) {
                 missing = {validation::Check::not_possible,
-                           !object ? "the entry \"" + core::printable(name) + "\" that " + m.name +
-                                         " lists is not in the container"
-                                   : m.name + " names an unknown digest algorithm for \"" +
-                                         core::printable(name) + "\""};
+                           !object ? trf("the entry \"{0}\" that {1} lists is not in the container",
+                                         {core::printable(name), m.name})
+                                   : trf("{0} names an unknown digest algorithm for \"{1}\"",
+                                         {m.name, core::printable(name)})};
             }
             continue;
         }
         if (*object->digest(md) != r.digest) {
-            return {validation::Check::failed, "the entry \"" + core::printable(name) +
-                                                   "\" does not match its digest in " + m.name +
-                                                   ": it has changed since it was signed"};
+            return {validation::Check::failed, trf("the entry \"{0}\" does not match its digest in "
+                                                   "{1}: it has changed since it was signed",
+                                                   {core::printable(name), m.name})};
         }
     }
     return missing;
@@ -143,9 +144,10 @@ validation::SignatureFacts broken(EntryType type, std::string why) {
 }
 
 std::string no_manifest(const std::string& name, const Manifests& manifests) {
-    std::string why = "no ASiCManifest names " + name +
-                      " as its SigReference, so what it covers cannot be told (EN 319 162-1 "
-                      "4.4.3.2)";
+    std::string why =
+        trf("no ASiCManifest names {0} as its SigReference, so what it covers cannot be told (EN "
+            "319 162-1 4.4.3.2)",
+            {name});
     for (const auto& p : manifests.problems) why += "; " + p;
     return why;
 }
@@ -236,7 +238,8 @@ validation::SignatureFacts token_over(Extraction& x, const std::string& name,
     try {
         Evidence found = entry_named("cms").extract(x.view.input(name), {document});
         if (!found.timestamp_token || found.signatures.size() != 1) {
-            return broken(EntryType::timestamp, name + " is not an RFC 3161 time-stamp token");
+            return broken(EntryType::timestamp,
+                          trf("{0} is not an RFC 3161 time-stamp token", {name}));
         }
         validation::SignatureFacts f = std::move(found.signatures.front());
         if (m != nullptr && f.imprint.status == validation::Check::passed) {
@@ -295,8 +298,8 @@ void extract_records(Extraction& x) {
         // A record holds digests: which name each document had is not part of what it proves
         // (the manifest naming them is covered by nothing), unlike a signature's manifest.
         facts.notes.push_back({NoteCode::record_summary,
-                               "the record proves the content of the entries it covers, not "
-                               "their names: an entry renamed since would still pass"});
+                               tr("the record proves the content of the entries it covers, not "
+                                  "their names: an entry renamed since would still pass")});
         x.ce->records.push_back(std::move(facts));
         x.ce->record_items.push_back({name, covers});
     }
@@ -350,9 +353,9 @@ void list_entries(Extraction& x) {
     for (const auto* e : c.entries_of(Role::data)) x.ce->entries.push_back({e->name, e->size, {}});
     for (const auto* e : c.entries_of(Role::other)) {
         x.ce->notes.push_back(
-            {NoteCode::not_checked, "the entry \"" + core::printable(e->name) +
-                                        "\" in META-INF is not one EN 319 162-1 defines for "
-                                        "signatures; it was not examined"});
+            {NoteCode::not_checked, trf("the entry \"{0}\" in META-INF is not one EN 319 162-1 "
+                                        "defines for signatures; it was not examined",
+                                        {core::printable(e->name)})});
     }
 }
 

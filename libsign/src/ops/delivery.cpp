@@ -15,6 +15,7 @@
 #include "ers/hash_tree.hpp"
 #include "ers/record.hpp"
 #include "ers/xml_record.hpp"
+#include "ltsign/language.hpp"
 #include "ltsign/verify.hpp"
 #include "ops/formats.hpp"
 
@@ -132,18 +133,17 @@ std::optional<FirstStamp> check_manifest(const fs::path& manifest, const fs::pat
         const core::Bytes bytes = core::read_file(manifest, core::k_max_signature_file);
         if (!stamp || !leads_to_stamp(parsed, *stamp, crypto::digest_bytes(stamp->md, bytes))) {
             report.problem =
-                "manifest.json was changed after it was sealed: its hash does not "
-                "lead to the time-stamp of " +
-                record.filename().string();
+                trf("manifest.json was changed after it was sealed: its hash does not lead to the "
+                    "time-stamp of {0}",
+                    {record.filename().string()});
             return std::nullopt;
         }
         report.manifest_protected = true;
         report.sealed_at = cms::token_facts(stamp->token, {}).gen_time;
         return stamp;
     } catch (const Error& e) {
-        report.problem = record.filename().string() +
-                         " cannot be read, so manifest.json is not protected: " +
-                         core::printable(std::string(e.what()));
+        report.problem = trf("{0} cannot be read, so manifest.json is not protected: {1}",
+                             {record.filename().string(), core::printable(std::string(e.what()))});
         return std::nullopt;
     }
 }
@@ -206,7 +206,7 @@ DeliveryReport check_delivery(const fs::path& folder, const std::vector<fs::path
     }
     std::error_code ec;
     if (!fs::is_regular_file(report.manifest, ec)) {
-        report.problem = "manifest.json is missing: what the delivery held cannot be checked";
+        report.problem = tr("manifest.json is missing: what the delivery held cannot be checked");
         return report;
     }
     nlohmann::json manifest;
@@ -218,7 +218,7 @@ DeliveryReport check_delivery(const fs::path& folder, const std::vector<fs::path
     }
     if (!manifest.is_object() || !manifest.contains("documents") ||
         !manifest["documents"].is_array()) {
-        report.problem = "manifest.json cannot be read as the manifest ltsign seal writes";
+        report.problem = tr("manifest.json cannot be read as the manifest ltsign seal writes");
         return report;
     }
 
@@ -227,8 +227,8 @@ DeliveryReport check_delivery(const fs::path& folder, const std::vector<fs::path
         delivery = check_manifest(report.manifest, *report.manifest_record, report);
     } else {
         report.problem =
-            "manifest.json is not protected: its record (manifest.json.ers) is missing, so it "
-            "could have been edited unnoticed";
+            tr("manifest.json is not protected: its record (manifest.json.ers) is missing, so it "
+               "could have been edited unnoticed");
     }
 
     const auto records = files_by_name(folder, folder, false);

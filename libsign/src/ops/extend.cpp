@@ -3,6 +3,7 @@
 // archive time-stamp over all of it; again: renewal).
 #include <algorithm>
 
+#include "ltsign/language.hpp"
 #include "ltsign/sign.hpp"
 #include "ops/container.hpp"
 #include "ops/formats.hpp"
@@ -15,8 +16,8 @@ namespace {
 const ops::FormatEntry& extendable(const ops::Input& input) {
     const ops::FormatEntry& entry = ops::format_of(input);
     if (entry.extend == nullptr) {
-        throw Error(Errc::malformed_input, input.what + ": " + std::string(entry.description) +
-                                               " holds no signature that can be extended");
+        throw Error(Errc::malformed_input, trf("{0}: {1} holds no signature that can be extended",
+                                               {input.what, std::string(entry.description)}));
     }
     return entry;
 }
@@ -80,7 +81,7 @@ std::string long_term_refusal(const FileReport& before) {
 
 SignedObject extend_signature(const std::filesystem::path& signature, Level level,
                               const TsaClient& tsa) {
-    if (level != Level::t) throw Error(Errc::usage, "this call extends to level T only");
+    if (level != Level::t) throw Error(Errc::usage, tr("this call extends to level T only"));
     const ops::Input input = ops::read_input(signature);
     const ops::FormatEntry& entry = extendable(input);
     return ops::signed_object(entry.extend(input, tsa), std::string(entry.extension));
@@ -91,18 +92,19 @@ namespace {
 // What the format must offer for `level`; Error(usage) naming what it lacks.
 void check_supported(const ops::FormatEntry& entry, const ops::Input& in,
                      const ExtendOptions& options) {
-    if (options.level == Level::b) throw Error(Errc::usage, "a signature cannot be lowered to B");
+    if (options.level == Level::b)
+        throw Error(Errc::usage, tr("a signature cannot be lowered to B"));
     if (!options.tsa && options.level != Level::lt)
-        throw Error(Errc::usage, "extending to T, LTA or ERS needs a TSA", Remedy::tsa);
+        throw Error(Errc::usage, tr("extending to T, LTA or ERS needs a TSA"), Remedy::tsa);
     const bool long_term = options.level == Level::lt || options.level == Level::lta;
     if (long_term &&
         (entry.add_validation_data == nullptr || entry.add_archive_timestamp == nullptr)) {
-        throw Error(Errc::usage, in.what + ": levels LT and LTA are not available for " +
-                                     std::string(entry.description) + " yet");
+        throw Error(Errc::usage, trf("{0}: levels LT and LTA are not available for {1} yet",
+                                     {in.what, std::string(entry.description)}));
     }
     if (options.level == Level::ers && entry.add_evidence_record == nullptr) {
-        throw Error(Errc::usage, in.what + ": embedded evidence records are not available for " +
-                                     std::string(entry.description) + " yet");
+        throw Error(Errc::usage, trf("{0}: embedded evidence records are not available for {1} yet",
+                                     {in.what, std::string(entry.description)}));
     }
 }
 
@@ -142,8 +144,10 @@ ExtendResult extend_input(const ops::Input& original, const ExtendOptions& optio
     }
     const std::string why = refusal_for(options.level, result.before);
     if (!why.empty() && !options.force) {
-        result.refusal = original.what + " does not validate (" + why +
-                         "); extending it would carry forward a signature that proves nothing";
+        result.refusal =
+            trf("{0} does not validate ({1}); extending it would carry forward a signature that "
+                "proves nothing",
+                {original.what, why});
         return result;
     }
     ops::Input current = original;
@@ -154,7 +158,7 @@ ExtendResult extend_input(const ops::Input& original, const ExtendOptions& optio
         current = with(entry.extend(current, *options.tsa));  // Error(usage) if T already
     } else if (!every_signature_at_least(result.before, SignatureLevel::b_t)) {
         if (!options.tsa)
-            throw Error(Errc::usage, "level LT needs level T first: a TSA", Remedy::tsa);
+            throw Error(Errc::usage, tr("level LT needs level T first: a TSA"), Remedy::tsa);
         current = with(entry.extend(current, *options.tsa));
     }
     if (long_term)
@@ -172,17 +176,16 @@ ExtendResult extend_input(const ops::Input& original, const ExtendOptions& optio
     if (result.before.indication == Indication::total_passed) {
         if (auto why = long_term_refusal(result.after); !why.empty()) {
             throw Error(Errc::service_unavailable,
-                        original.what +
-                            ": what the TSA gave does not validate with the context "
-                            "given (" +
-                            why + "); nothing was written");
+                        trf("{0}: what the TSA gave does not validate with the context given "
+                            "({1}); nothing was written",
+                            {original.what, why}));
         }
     }
     if (severity(result.after.indication) > severity(result.before.indication)) {
-        throw Error(Errc::internal, original.what +
-                                        ": the extended signature would verify worse (" +
-                                        verdict_of(result.after) + ") than the original (" +
-                                        verdict_of(result.before) + "); nothing was written");
+        throw Error(Errc::internal,
+                    trf("{0}: the extended signature would verify worse ({1}) than the original "
+                        "({2}); nothing was written",
+                        {original.what, verdict_of(result.after), verdict_of(result.before)}));
     }
     result.signature = ops::signed_object(*current.bytes, std::string(entry.extension));
     return result;
@@ -219,7 +222,8 @@ ExtendResult extend_signature(const std::filesystem::path& signature, const Exte
 
 ExtendResult extend_signature(const SignedObject& signature, const std::filesystem::path& name,
                               const ExtendOptions& options, const ValidationContext& context) {
-    if (signature.bytes().empty()) throw Error(Errc::malformed_input, name.string() + ": empty");
+    if (signature.bytes().empty())
+        throw Error(Errc::malformed_input, trf("{0}: empty", {name.string()}));
     return extend_input(
         {name, name.string(),
          std::make_shared<const core::Bytes>(core::from_public_bytes(signature.bytes()))},

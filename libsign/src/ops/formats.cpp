@@ -11,6 +11,7 @@
 #include "ers/embedded.hpp"
 #include "ers/verify_record.hpp"
 #include "ers/xml_record.hpp"
+#include "ltsign/language.hpp"
 #include "ops/container.hpp"
 #include "ops/ingest_receipt.hpp"
 #include "ops/services.hpp"
@@ -39,7 +40,8 @@ core::Bytes pdf_extend(const Input& in, const TsaClient& tsa) {
         return !f.is_timestamp && f.timestamps.empty() && f.archive_timestamps.empty();
     });
     if (!untimed)
-        throw Error(Errc::usage, in.what + ": every signature in it is time-stamped already");
+        throw Error(Errc::usage,
+                    trf("{0}: every signature in it is time-stamped already", {in.what}));
     return pdf::timestamp_pdf(*in.bytes, in.what, crypto::evp_md(tsa.digest), token_source(tsa));
 }
 core::Bytes pdf_add_validation_data(const Input& in, const validation::ValidationData& data) {
@@ -64,8 +66,8 @@ Evidence xml_record_extract(const Input& in, const validation::DataObjects& obje
     // the report says so rather than pass over it.
     if (xml::has_xml_signature(*in.bytes)) {
         facts.notes.push_back({NoteCode::not_checked,
-                               "the record holds an XML signature (ds:Signature), which is not "
-                               "part of RFC 6283; it was not verified and was not used"});
+                               tr("the record holds an XML signature (ds:Signature), which is not "
+                                  "part of RFC 6283; it was not verified and was not used")});
     }
     return {FileFormat::ers_xml, {}, false, std::move(facts)};
 }
@@ -120,8 +122,10 @@ std::optional<std::string> several_documents(const validation::DataObjects& obje
         names += (count++ == 0 ? "" : ", ") + o.name();
     }
     if (count < 2) return std::nullopt;
-    return std::to_string(count) + " documents were given (" + names +
-           "), but it covers one: which is meant cannot be told, so none was checked";
+    return trf(
+        "{0} documents were given ({1}), but it covers one: which is meant cannot be told, so none "
+        "was checked",
+        {std::to_string(count), names});
 }
 
 // Data objects known only by digest are for evidence records; beside a signature or a token,
@@ -134,9 +138,9 @@ void note_unused_digests(const validation::DataObjects& objects,
     if (digests_only == 0) return;
     for (auto& f : facts) {
         f.notes.push_back({NoteCode::not_checked,
-                           std::to_string(digests_only) +
-                               " data object(s) known only by digest were given; they were not "
-                               "used: this is checked against the document itself"});
+                           trf("{0} data object(s) known only by digest were given; they were not "
+                               "used: this is checked against the document itself",
+                               {std::to_string(digests_only)})});
     }
 }
 
@@ -229,7 +233,8 @@ Inspection asic_inspect(const Input& in) {
 }
 [[noreturn]] core::Bytes asic_extend(const Input& in, const TsaClient&) {
     asic::Container::open(in.path, in.what);  // a broken archive is named as such first
-    throw Error(Errc::usage, in.what + ": a container is extended as a whole (extend_container)");
+    throw Error(Errc::usage,
+                trf("{0}: a container is extended as a whole (extend_container)", {in.what}));
 }
 
 // An RFC 3161 TimeStampResp, as TSAs answer: the token inside is what is verified.
@@ -238,7 +243,7 @@ bool response_sniff(const Input& in) {
 }
 core::Bytes response_token(const Input& in) {
     auto token = cms::token_from_response_bytes(*in.bytes, in.what);
-    if (!token) throw Error(Errc::malformed_input, in.what + ": not a TimeStampResp");
+    if (!token) throw Error(Errc::malformed_input, trf("{0}: not a TimeStampResp", {in.what}));
     return std::move(*token);
 }
 Evidence response_extract(const Input& in, const validation::DataObjects& objects) {
@@ -283,7 +288,8 @@ Input read_input(const std::filesystem::path& path) {
     Input in{
         path, path.string(),
         std::make_shared<const core::Bytes>(core::read_file(path, core::k_max_signature_file))};
-    if (in.bytes->empty()) throw Error(Errc::malformed_input, in.what + ": the file is empty");
+    if (in.bytes->empty())
+        throw Error(Errc::malformed_input, trf("{0}: the file is empty", {in.what}));
     return in;
 }
 
@@ -301,8 +307,8 @@ const FormatEntry& format_of(const Input& input) {
         if (!expected.empty()) expected += ", ";
         expected += entry.description;
     }
-    throw Error(Errc::malformed_input,
-                input.what + ": not a signature ltsign recognises (expected " + expected + ")");
+    throw Error(Errc::malformed_input, trf("{0}: not a signature ltsign recognises (expected {1})",
+                                           {input.what, expected}));
 }
 
 ers::EvidenceRecord read_record(const std::filesystem::path& path) {
@@ -317,9 +323,9 @@ ers::EvidenceRecord decode_record(const Input& in) {
     if (entry == k_formats.end()) return der_record_decode(in);
     if (entry->decode_record == nullptr) {
         throw Error(Errc::malformed_input,
-                    in.what + ": " +
-                        std::string(entry->description.empty() ? entry->name : entry->description) +
-                        ", not an evidence record");
+                    trf("{0}: {1}, not an evidence record",
+                        {in.what, std::string(entry->description.empty() ? entry->name
+                                                                         : entry->description)}));
     }
     return entry->decode_record(in);
 }

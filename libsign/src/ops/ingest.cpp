@@ -15,6 +15,7 @@
 #include "crypto/ossl.hpp"
 #include "crypto/signer_impl.hpp"
 #include "ltsign/ingest.hpp"
+#include "ltsign/language.hpp"
 #include "ltsign/sign.hpp"
 #include "ops/ingest_receipt.hpp"
 #include "ops/mets.hpp"
@@ -35,8 +36,8 @@ class PrivateFolder {
                                                        ".ltsign-" + purpose + "-XXXXXX"))
                                   .string();
         if (::mkdtemp(pattern.data()) == nullptr) {
-            throw Error(Errc::cannot_create_output,
-                        "cannot create a working folder beside " + core::printable(target));
+            throw Error(Errc::cannot_create_output, trf("cannot create a working folder beside {0}",
+                                                        {core::printable(target)}));
         }
         m_path = pattern;
     }
@@ -52,9 +53,9 @@ class PrivateFolder {
         std::error_code ec;
         fs::rename(m_path, target, ec);
         if (ec) {
-            throw Error(Errc::cannot_create_output, "cannot move the ingest outputs into " +
-                                                        core::printable(target) + ": " +
-                                                        ec.message());
+            throw Error(Errc::cannot_create_output,
+                        trf("cannot move the ingest outputs into {0}: {1}",
+                            {core::printable(target), ec.message()}));
         }
         m_path.clear();
     }
@@ -67,18 +68,19 @@ void check_output(const fs::path& out) {
     std::error_code ec;
     const auto status = fs::symlink_status(out, ec);
     if (fs::is_symlink(status))
-        throw Error(Errc::cannot_create_output, core::printable(out) + " is a symbolic link");
+        throw Error(Errc::cannot_create_output,
+                    trf("{0} is a symbolic link", {core::printable(out)}));
     if (fs::exists(status) && (!fs::is_directory(status) || !fs::is_empty(out, ec))) {
-        throw Error(
-            Errc::cannot_create_output,
-            core::printable(out) + " exists and is not an empty folder; ingest writes a new folder",
-            Remedy::overwrite);
+        throw Error(Errc::cannot_create_output,
+                    trf("{0} exists and is not an empty folder; ingest writes a new folder",
+                        {core::printable(out)}),
+                    Remedy::overwrite);
     }
     const fs::path parent = out.parent_path().empty() ? fs::path(".") : out.parent_path();
     if (!fs::is_directory(parent, ec)) {
-        throw Error(Errc::cannot_create_output, "the folder " + core::printable(parent) + " for " +
-                                                    core::printable(out) +
-                                                    " does not exist; create it first");
+        throw Error(Errc::cannot_create_output,
+                    trf("the folder {0} for {1} does not exist; create it first",
+                        {core::printable(parent), core::printable(out)}));
     }
 }
 
@@ -96,10 +98,9 @@ fs::path package_root(const fs::path& unpacked, const fs::path& archive) {
     if (entries.size() == 1 && fs::is_directory(entries.front(), ec) &&
         fs::is_regular_file(entries.front() / "METS.xml", ec))
         return entries.front();
-    throw Error(Errc::malformed_input,
-                core::printable(archive.filename()) +
-                    " holds no METS.xml at its root (nor in its one top folder): it is not an "
-                    "E-ARK/FGS package");
+    throw Error(Errc::malformed_input, trf("{0} holds no METS.xml at its root (nor in its one top "
+                                           "folder): it is not an E-ARK/FGS package",
+                                           {core::printable(archive.filename())}));
 }
 
 // Every file below `root` that no signature covers: neither a signature file nor the document
@@ -230,9 +231,9 @@ fs::path open_delivery(const fs::path& delivery, const fs::path& out,
     if (!fs::is_directory(delivery, ec)) {
         const auto kind = ops::archive_kind(delivery);
         if (kind == ops::ArchiveKind::none) {
-            throw Error(
-                Errc::malformed_input,
-                core::printable(delivery) + " is neither a folder nor a .zip or .tar package");
+            throw Error(Errc::malformed_input,
+                        trf("{0} is neither a folder nor a .zip or .tar package",
+                            {core::printable(delivery)}));
         }
         unpacked.emplace(out, "unpack");
         ops::unpack(delivery, kind, unpacked->path());
@@ -253,16 +254,16 @@ IngestResult ingest(const fs::path& delivery, const fs::path& out, const Signer&
                     const ValidationContext& context, const IngestOptions& options) {
     std::error_code ec;
     if (!fs::exists(delivery, ec))
-        throw Error(Errc::input_missing, core::printable(delivery) + " does not exist");
+        throw Error(Errc::input_missing, trf("{0} does not exist", {core::printable(delivery)}));
     check_output(out);
     const fs::path out_abs = fs::absolute(out, ec).lexically_normal();
     const fs::path delivery_abs = fs::absolute(delivery, ec).lexically_normal();
     const auto mismatch =
         std::mismatch(delivery_abs.begin(), delivery_abs.end(), out_abs.begin(), out_abs.end());
     if (fs::is_directory(delivery, ec) && mismatch.first == delivery_abs.end()) {
-        throw Error(Errc::usage, core::printable(out) + " lies inside the delivery " +
-                                     core::printable(delivery) +
-                                     ", which ingest never changes; choose a folder outside it");
+        throw Error(Errc::usage, trf("{0} lies inside the delivery {1}, which ingest never "
+                                     "changes; choose a folder outside it",
+                                     {core::printable(out), core::printable(delivery)}));
     }
     const TimePoint issued_at = options.issued_at.value_or(now_utc());
     archive.check_usable_at(issued_at);

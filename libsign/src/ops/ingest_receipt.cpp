@@ -8,6 +8,7 @@
 #include "core/text.hpp"
 #include "crypto/digests.hpp"
 #include "crypto/ossl.hpp"
+#include "ltsign/language.hpp"
 #include "ltsign/version.hpp"
 #include "xml/xml_doc.hpp"
 
@@ -32,15 +33,18 @@ bool has_signature(const FileReport& f) {
 std::string package_problems(const PackageCheck& p) {
     using K = PackageProblem::Kind;
     std::string out;
-    const auto add = [&](K kind, const char* what) {
+    const auto add = [&](K kind, std::string (*say)(const std::string&)) {
         if (const auto n = count_kind(p, kind); n > 0)
-            out += (out.empty() ? "" : ", ") + std::to_string(n) + " " + what;
+            out += (out.empty() ? "" : ", ") + say(std::to_string(n));
     };
-    add(K::checksum_mismatch, "checksum mismatch(es)");
-    add(K::missing, "missing file(s)");
-    add(K::unlisted, "unlisted file(s)");
-    add(K::no_checksum, "file(s) without a usable checksum");
-    add(K::bad_reference, "reference(s) outside the package");
+    add(K::checksum_mismatch,
+        [](const std::string& n) { return trf("{0} checksum mismatch(es)", {n}); });
+    add(K::missing, [](const std::string& n) { return trf("{0} missing file(s)", {n}); });
+    add(K::unlisted, [](const std::string& n) { return trf("{0} unlisted file(s)", {n}); });
+    add(K::no_checksum,
+        [](const std::string& n) { return trf("{0} file(s) without a usable checksum", {n}); });
+    add(K::bad_reference,
+        [](const std::string& n) { return trf("{0} reference(s) outside the package", {n}); });
     return out;
 }
 
@@ -65,22 +69,24 @@ void decide(IngestResult& r, IngestRequirement require) {
     }
     std::string why;
     const auto problems = r.package.is_package ? package_problems(r.package) : std::string();
-    if (!problems.empty()) why = "the package does not match its METS (" + problems + ")";
+    if (!problems.empty()) why = trf("the package does not match its METS ({0})", {problems});
     if (why.empty() && unsigned_documents > 0)
-        why = std::to_string(unsigned_documents) + " document(s) carry no signature";
+        why = trf("{0} document(s) carry no signature", {std::to_string(unsigned_documents)});
     if (why.empty() && unreadable > 0)
-        why = std::to_string(unreadable) + " signature file(s) cannot be read";
+        why = trf("{0} signature file(s) cannot be read", {std::to_string(unreadable)});
     if (why.empty() && require == IngestRequirement::valid && not_passed > 0)
-        why = std::to_string(not_passed) + " signature file(s) did not pass validation";
+        why = trf("{0} signature file(s) did not pass validation", {std::to_string(not_passed)});
     const std::string policy = "require " + std::string(to_string(require));
     if (require == IngestRequirement::any) {
         r.accepted = true;
-        r.decision = "accepted (" + policy + ": every delivery is accepted" +
-                     (why.empty() ? "" : "; recorded: " + why) + ")";
+        r.decision = why.empty() ? trf("accepted ({0}: every delivery is accepted)", {policy})
+                                 : trf("accepted ({0}: every delivery is accepted; recorded: {1})",
+                                       {policy, why});
         return;
     }
     r.accepted = why.empty();
-    r.decision = r.accepted ? "accepted (" + policy + ")" : "refused (" + policy + "): " + why;
+    r.decision =
+        r.accepted ? trf("accepted ({0})", {policy}) : trf("refused ({0}): {1}", {policy, why});
 }
 
 core::Bytes etsi_receipt(const IngestResult& result, const core::Bytes& receipt_json) {
@@ -162,9 +168,10 @@ void note_receipt(const Input& in, std::vector<validation::SignatureFacts>& fact
     } else if (crypto::digest_file(EVP_sha256(), json) == digest) {
         about = "; " + core::printable(name) + " beside it is the one it binds";
     } else {
-        problem = core::printable(name) +
-                  " beside the receipt is not the one its signature binds: it was changed after "
-                  "ingest";
+        problem =
+            trf("{0} beside the receipt is not the one its signature binds: it was changed after "
+                "ingest",
+                {core::printable(name)});
     }
     for (auto& f : facts) {
         f.notes.push_back({NoteCode::ingest_recorded, core::printable(recorded) + about});

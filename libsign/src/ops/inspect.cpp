@@ -6,6 +6,7 @@
 #include "crypto/digests.hpp"
 #include "ers/hash_tree.hpp"
 #include "ers/record.hpp"
+#include "ltsign/language.hpp"
 #include "ops/formats.hpp"
 #include "validation/evidence.hpp"
 
@@ -153,8 +154,8 @@ Inspection inspect_file(const std::filesystem::path& file) {
         out.fields = record_fields(entry.decode_record(input));
     } else {
         throw Error(Errc::malformed_input,
-                    input.what + ": " + std::string(entry.description) +
-                        "; inspect shows signatures, time-stamps and evidence records");
+                    trf("{0}: {1}; inspect shows signatures, time-stamps and evidence records",
+                        {input.what, std::string(entry.description)}));
     }
     for (auto& t : timelines(entry.extract(input, {}))) out.fields.push_back(std::move(t));
     return out;

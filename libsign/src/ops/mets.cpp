@@ -15,6 +15,7 @@
 #include "core/text.hpp"
 #include "crypto/digests.hpp"
 #include "crypto/ossl.hpp"
+#include "ltsign/language.hpp"
 #include "xml/xml_doc.hpp"
 
 namespace ltsign::ops {
@@ -59,19 +60,19 @@ std::string resolve_href(const std::string& href, const std::string& folder, std
     if (path.starts_with("file:") && !path.starts_with("file://")) path = path.substr(5);
     path = percent_decoded(path);
     if (path.empty()) {
-        problem = "an empty xlink:href";
+        problem = tr("an empty xlink:href");
         return {};
     }
     if (path.find("://") != std::string::npos || path.front() == '/' ||
         path.find('\\') != std::string::npos || path.find('\0') != std::string::npos) {
-        problem = "xlink:href " + core::printable(href) + " is not a path inside the package";
+        problem = trf("xlink:href {0} is not a path inside the package", {core::printable(href)});
         return {};
     }
     fs::path joined = fs::path(folder) / path;
     fs::path normal = joined.lexically_normal();
     for (const auto& part : normal) {
         if (part == "..") {
-            problem = "xlink:href " + core::printable(href) + " leads outside the package";
+            problem = trf("xlink:href {0} leads outside the package", {core::printable(href)});
             return {};
         }
     }
@@ -134,32 +135,33 @@ void check_entry(const fs::path& root, const MetsEntry& e, PackageCheck& check) 
     const fs::path file = root / fs::path(e.href);
     std::error_code ec;
     if (!fs::is_regular_file(fs::symlink_status(file, ec))) {
-        check.problems.push_back(
-            {Kind::missing, e.href, "listed by a METS " + e.element + " but not in the package"});
+        check.problems.push_back({Kind::missing, e.href,
+                                  trf("listed by a METS {0} but not in the package", {e.element})});
         return;
     }
     const auto kind = checksum_kind(e.checksum_type);
     if (e.checksum.empty() || kind.md == nullptr) {
         check.problems.push_back(
             {Kind::no_checksum, e.href,
-             e.checksum.empty() ? "listed without CHECKSUM (CSIP requires one)"
-                                : "CHECKSUMTYPE " + core::printable(e.checksum_type) +
-                                      " is not one ltsign computes (SHA-256/384/512, SHA-1, MD5)"});
+             e.checksum.empty()
+                 ? tr("listed without CHECKSUM (CSIP requires one)")
+                 : trf("CHECKSUMTYPE {0} is not one ltsign computes (SHA-256/384/512, SHA-1, MD5)",
+                       {core::printable(e.checksum_type)})});
         return;
     }
     const auto digest = crypto::digest_file(kind.md, file);
     const std::string actual = ossl::to_hex(digest.data(), digest.size());
     if (actual != e.checksum) {
         check.problems.push_back({Kind::checksum_mismatch, e.href,
-                                  e.checksum_type + " listed " + core::printable(e.checksum) +
-                                      ", the file's is " + actual});
+                                  trf("{0} listed {1}, the file's is {2}",
+                                      {e.checksum_type, core::printable(e.checksum), actual})});
         return;
     }
     if (kind.weak) {
         check.problems.push_back({Kind::weak_checksum, e.href,
-                                  e.checksum_type +
-                                      " matches, but proves nothing against deliberate change; "
-                                      "ask the producer for SHA-256"});
+                                  trf("{0} matches, but proves nothing against deliberate "
+                                      "change; ask the producer for SHA-256",
+                                      {e.checksum_type})});
         return;
     }
     ++check.verified;
@@ -172,9 +174,9 @@ MetsDocument read_mets(const fs::path& file, const std::string& what, const std:
     const xml::Doc doc = xml::parse(bytes, what);
     xmlNode* root = xmlDocGetRootElement(doc.get());
     if (root == nullptr || !is_mets(root, "mets")) {
-        throw Error(
-            Errc::malformed_input,
-            what + " is not a METS document (its root is not mets:mets in " + k_mets_ns + ")");
+        throw Error(Errc::malformed_input,
+                    trf("{0} is not a METS document (its root is not mets:mets in {1})",
+                        {what, k_mets_ns}));
     }
     MetsDocument out;
     out.objid = xml::attribute(root, "OBJID");
@@ -227,7 +229,7 @@ PackageCheck check_package(const fs::path& root, std::vector<std::string>& exemp
         if (name.starts_with("schemas/")) exempt.push_back(name);
         if (!listed.contains(name)) {
             check.problems.push_back({PackageProblem::Kind::unlisted, name,
-                                      "in the package but listed by no METS fileSec or mdRef"});
+                                      tr("in the package but listed by no METS fileSec or mdRef")});
         }
         if (progress) progress(++done, total);
     }

@@ -10,6 +10,7 @@
 #include "ers/verify_record.hpp"
 #include "ers/xml_record.hpp"
 #include "ltsign/evidence.hpp"
+#include "ltsign/language.hpp"
 #include "ops/formats.hpp"
 #include "ops/services.hpp"
 #include "tsp/tsp_client.hpp"
@@ -39,7 +40,7 @@ std::vector<fs::path> collect(const std::vector<fs::path>& inputs) {
     for (const auto& f : core::list_files(inputs, is_record_name, true)) out.push_back(f.file);
     if (out.empty())
         throw Error(Errc::input_missing,
-                    "no evidence records (.ers, .er, .ers.xml) in the folders given");
+                    tr("no evidence records (.ers, .er, .ers.xml) in the folders given"));
     return out;
 }
 
@@ -51,8 +52,8 @@ void check_last_stamp(const Loaded& l) {
         facts.data_digest.status != validation::Check::passed) {
         throw Error(
             Errc::malformed_input,
-            l.path.string() +
-                ": its last time-stamp is broken, so it cannot be renewed; verify it first");
+            trf("{0}: its last time-stamp is broken, so it cannot be renewed; verify it first",
+                {l.path.string()}));
     }
 }
 
@@ -75,8 +76,8 @@ void pair_documents(std::vector<Loaded>& items, const std::vector<fs::path>& inp
                     const std::vector<fs::path>& data) {
     if (data.empty()) {
         throw Error(Errc::usage,
-                    "a hash-tree renewal (a new digest algorithm) needs the documents the "
-                    "records protect",
+                    tr("a hash-tree renewal (a new digest algorithm) needs the documents the "
+                       "records protect"),
                     Remedy::document);
     }
     std::map<fs::path, std::optional<fs::path>> documents;
@@ -84,9 +85,10 @@ void pair_documents(std::vector<Loaded>& items, const std::vector<fs::path>& inp
     for (auto& l : items) {
         const auto it = documents.find(l.path);
         if (it == documents.end() || !it->second) {
-            throw Error(Errc::input_missing,
-                        l.path.string() + ": its document is not among the documents given",
-                        Remedy::document);
+            throw Error(
+                Errc::input_missing,
+                trf("{0}: its document is not among the documents given", {l.path.string()}),
+                Remedy::document);
         }
         l.document = it->second;
     }
@@ -98,7 +100,7 @@ void timestamp_renewal_leaf(Loaded& l) {
     const bool xml = l.record.encoding == ers::EvidenceRecord::Encoding::xml;
     l.md = ers::chain_digest(l.record.chains.back());
     if (l.md == nullptr)
-        throw Error(Errc::malformed_input, l.path.string() + ": unknown digest algorithm");
+        throw Error(Errc::malformed_input, trf("{0}: unknown digest algorithm", {l.path.string()}));
     const auto& last = l.record.chains.back().stamps.back();
     l.leaf = crypto::digest_bytes(l.md, xml ? last.xml_time_stamp_c14n : last.time_stamp);
 }
@@ -114,9 +116,9 @@ void hash_tree_renewal_leaf(Loaded& l, DigestAlgorithm digest) {
     const auto check =
         ers::verify_record(l.record, objects, ctx, validation::validation_time_of(ctx));
     if (check.indication == Indication::total_failed) {
-        throw Error(Errc::malformed_input, l.path.string() + " does not verify against " +
-                                               l.document->string() + " (" + check.explanation +
-                                               "); it cannot be renewed");
+        throw Error(Errc::malformed_input,
+                    trf("{0} does not verify against {1} ({2}); it cannot be renewed",
+                        {l.path.string(), l.document->string(), check.explanation}));
     }
     std::optional<ers::Bytes> canonical;
     if (xml) canonical = ers::canonical_digest(objects.front(), l.md, xml::k_c14n10);
@@ -157,10 +159,10 @@ void check_after_last(const Loaded& l, TimePoint renewal) {
     const auto last =
         cms::token_facts(l.record.chains.back().stamps.back().time_stamp, {}).gen_time;
     if (last && renewal < *last) {
-        throw Error(Errc::service_unavailable, "the TSA's time-stamp (" + format_rfc3339(renewal) +
-                                                   ") is before " + l.path.string() +
-                                                   "'s last time-stamp (" + format_rfc3339(*last) +
-                                                   "): its clock is behind; nothing was written");
+        throw Error(Errc::service_unavailable,
+                    trf("the TSA's time-stamp ({0}) is before {1}'s last time-stamp ({2}): its "
+                        "clock is behind; nothing was written",
+                        {format_rfc3339(renewal), l.path.string(), format_rfc3339(*last)}));
     }
 }
 

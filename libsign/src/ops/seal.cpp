@@ -15,6 +15,7 @@
 #include "ers/verify_record.hpp"
 #include "ers/xml_record.hpp"
 #include "ltsign/evidence.hpp"
+#include "ltsign/language.hpp"
 #include "ops/services.hpp"
 #include "tsp/tsp_client.hpp"
 #include "xml/xml_doc.hpp"
@@ -45,7 +46,7 @@ std::vector<core::ListedFile> collect(const std::vector<fs::path>& inputs, const
     if (inputs.empty()) return {};
     auto files = core::list_files(inputs, list);
     if (files.empty() && none_is_error)
-        throw Error(Errc::input_missing, "no files to seal in the folders given");
+        throw Error(Errc::input_missing, tr("no files to seal in the folders given"));
     return files;
 }
 
@@ -84,11 +85,11 @@ SealTargets plan_targets(const std::vector<core::ListedFile>& listed, const fs::
     core::refuse_link(t.manifest_record);
     for (std::size_t i = 0; i < t.records.size(); ++i) {
         if (t.records[i] == t.manifest_record) {
-            throw Error(Errc::usage,
-                        core::printable(listed[i].file) +
-                            ": a document named manifest.json at the top of the folder would "
-                            "share its record with the manifest's; seal its folder from one "
-                            "level up, or rename it");
+            throw Error(
+                Errc::usage,
+                trf("{0}: a document named manifest.json at the top of the folder would share its "
+                    "record with the manifest's; seal its folder from one level up, or rename it",
+                    {core::printable(listed[i].file)}));
         }
     }
     if (overwrite) return t;
@@ -97,9 +98,10 @@ SealTargets plan_targets(const std::vector<core::ListedFile>& listed, const fs::
     std::error_code ec;
     for (const fs::path& target : all) {
         if (fs::exists(fs::symlink_status(target, ec))) {
-            throw Error(Errc::cannot_create_output,
-                        core::printable(target) + " already exists; choose another output folder",
-                        Remedy::overwrite);
+            throw Error(
+                Errc::cannot_create_output,
+                trf("{0} already exists; choose another output folder", {core::printable(target)}),
+                Remedy::overwrite);
         }
     }
     return t;
@@ -130,23 +132,24 @@ std::vector<Group> collect_groups(const std::vector<fs::path>& folders, const fs
     for (const auto& folder : folders) {
         std::error_code ec;
         if (!fs::is_directory(folder, ec)) {
-            throw Error(Errc::usage, core::printable(folder) +
-                                         " is not a folder: only a folder's files can be sealed "
-                                         "as one data group");
+            throw Error(Errc::usage,
+                        trf("{0} is not a folder: only a folder's files can be sealed as one data "
+                            "group",
+                            {core::printable(folder)}));
         }
         fs::path name = fs::absolute(folder, ec).lexically_normal();
         if (name.filename().empty()) name = name.parent_path();
         Group g{items.size(), 0, out_dir / (name.filename().native() + ext), {}};
         if (!taken.insert(g.record).second) {
-            throw Error(Errc::usage, core::printable(g.record) +
-                                         " would be the record of the folder " +
-                                         core::printable(folder) +
-                                         " and of another input; give folders of other names");
+            throw Error(Errc::usage, trf("{0} would be the record of the folder {1} and of another "
+                                         "input; give folders of other names",
+                                         {core::printable(g.record), core::printable(folder)}));
         }
         core::refuse_link(g.record);
         if (!overwrite && fs::exists(fs::symlink_status(g.record, ec))) {
             throw Error(Errc::cannot_create_output,
-                        core::printable(g.record) + " already exists; choose another output folder",
+                        trf("{0} already exists; choose another output folder",
+                            {core::printable(g.record)}),
                         Remedy::overwrite);
         }
         for (auto& f : collect({folder}, out_dir, false))
@@ -154,7 +157,7 @@ std::vector<Group> collect_groups(const std::vector<fs::path>& folders, const fs
         g.count = items.size() - g.first;
         if (g.count == 0) {
             throw Error(Errc::input_missing,
-                        "no files to seal in the folder " + core::printable(folder));
+                        trf("no files to seal in the folder {0}", {core::printable(folder)}));
         }
         groups.push_back(std::move(g));
     }

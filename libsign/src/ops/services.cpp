@@ -4,6 +4,7 @@
 
 #include "cms/timestamp_token.hpp"
 #include "ers/record.hpp"
+#include "ltsign/language.hpp"
 #include "tsp/tsp_client.hpp"
 #include "validation/services.hpp"
 
@@ -46,9 +47,10 @@ validation::ValidationData token_validation_data(const core::Bytes& token,
         validation::evaluate(cms::token_facts(token, {.digest = imprint}), *context,
                              validation::validation_time_of(*context));
     if (report.indication != Indication::total_passed) {
-        throw Error(Errc::service_unavailable,
-                    what + " does not validate with the trust anchors given (" +
-                        report.explanation + "); nothing was written");
+        throw Error(
+            Errc::service_unavailable,
+            trf("{0} does not validate with the trust anchors given ({1}); nothing was written",
+                {what, report.explanation}));
     }
     collect_validation_data(report, data);
     return data;

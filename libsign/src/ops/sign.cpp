@@ -9,6 +9,7 @@
 #include "core/parallel.hpp"
 #include "core/text.hpp"
 #include "crypto/digests.hpp"
+#include "ltsign/language.hpp"
 #include "ltsign/sign.hpp"
 #include "ops/services.hpp"
 #include "pdf/pades_verify.hpp"
@@ -37,7 +38,8 @@ std::vector<PlannedSignature> plan_signatures(const std::vector<fs::path>& input
         return name.ends_with(".p7s") || name.ends_with(".xades.xml");
     };
     const auto files = core::list_files(inputs, list);
-    if (files.empty()) throw Error(Errc::input_missing, "no files to sign in the folders given");
+    if (files.empty())
+        throw Error(Errc::input_missing, tr("no files to sign in the folders given"));
     std::error_code ec;
     const bool to_dir = files.size() > 1 || fs::is_directory(out, ec) ||
                         out.native().ends_with('/') || fs::is_directory(inputs.front(), ec);
@@ -45,8 +47,8 @@ std::vector<PlannedSignature> plan_signatures(const std::vector<fs::path>& input
     if (!to_dir) {
         core::refuse_link(out);
         if (fs::equivalent(files.front().file, out, ec)) {
-            throw Error(Errc::usage,
-                        core::printable(out) + " is the document itself; choose another output");
+            throw Error(Errc::usage, trf("{0} is the document itself; choose another output",
+                                         {core::printable(out)}));
         }
         plan.push_back({files.front().file, out});
         return plan;
@@ -54,9 +56,9 @@ std::vector<PlannedSignature> plan_signatures(const std::vector<fs::path>& input
     const auto outputs = core::output_paths(files, out, extension);
     for (std::size_t i = 0; i < files.size(); ++i) {
         if (fs::equivalent(files[i].file, outputs[i], ec)) {
-            throw Error(Errc::usage, core::printable(outputs[i]) +
-                                         " would replace the document itself; choose another "
-                                         "output folder");
+            throw Error(Errc::usage,
+                        trf("{0} would replace the document itself; choose another output folder",
+                            {core::printable(outputs[i])}));
         }
         plan.push_back({files[i].file, outputs[i]});
     }
@@ -86,9 +88,9 @@ std::vector<fs::path> make_folders(const std::vector<fs::path>& targets) {
             }
             for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
                 if (!fs::create_directory(*it, ec) && ec) {
-                    throw Error(
-                        Errc::cannot_create_output,
-                        "cannot create the folder " + core::printable(*it) + ": " + ec.message());
+                    throw Error(Errc::cannot_create_output,
+                                trf("cannot create the folder {0}: {1}",
+                                    {core::printable(*it), ec.message()}));
                 }
                 made.push_back(*it);
             }
@@ -105,7 +107,7 @@ std::vector<fs::path> make_folders(const std::vector<fs::path>& targets) {
 void save_all(const std::vector<SignedObject>& signatures, const std::vector<fs::path>& targets,
               bool overwrite) {
     if (signatures.size() != targets.size())
-        throw Error(Errc::internal, "save_all: one target per signature");
+        throw Error(Errc::internal, tr("save_all: one target per signature"));
     const auto made = make_folders(targets);
     try {
         core::atomic_write_all(
@@ -157,7 +159,8 @@ SignedObject sign_file(const std::filesystem::path& file, const Signer& signer,
     if (options.format == Format::pades) {
         const auto pdf = core::read_file(file, core::k_max_signature_file);
         if (!pdf::looks_like_pdf(pdf))
-            throw Error(Errc::malformed_input, file.string() + ": not a PDF; PAdES signs PDFs");
+            throw Error(Errc::malformed_input,
+                        trf("{0}: not a PDF; PAdES signs PDFs", {file.string()}));
         return ops::signed_object(pdf::sign_pdf(pdf, file.string(), signer, options, tokens),
                                   ".pdf");
     }
@@ -187,7 +190,7 @@ std::vector<SignedObject> sign_files(const std::vector<PlannedSignature>& plan,
 SignedObject add_document_timestamp(const std::filesystem::path& pdf, const TsaClient& tsa) {
     const auto bytes = core::read_file(pdf, core::k_max_signature_file);
     if (!pdf::looks_like_pdf(bytes))
-        throw Error(Errc::malformed_input, pdf.string() + ": not a PDF");
+        throw Error(Errc::malformed_input, trf("{0}: not a PDF", {pdf.string()}));
     return ops::signed_object(
         pdf::timestamp_pdf(bytes, pdf.string(), crypto::evp_md(tsa.digest), ops::token_source(tsa)),
         ".pdf");
@@ -196,7 +199,7 @@ SignedObject add_document_timestamp(const std::filesystem::path& pdf, const TsaC
 std::vector<std::byte> pdf_revision(const std::filesystem::path& pdf, int revision) {
     const auto bytes = core::read_file(pdf, core::k_max_signature_file);
     if (!pdf::looks_like_pdf(bytes))
-        throw Error(Errc::malformed_input, pdf.string() + ": not a PDF");
+        throw Error(Errc::malformed_input, trf("{0}: not a PDF", {pdf.string()}));
     return core::to_public_bytes(pdf::revision(bytes, pdf.string(), revision));
 }
 

@@ -15,6 +15,7 @@
 #include "crypto/digests.hpp"
 #include "crypto/signer_impl.hpp"
 #include "crypto/signing.hpp"
+#include "ltsign/language.hpp"
 #include "pdf/pades_verify.hpp"
 #include "pdf/pdf_file.hpp"
 #include "xml/xades.hpp"
@@ -92,7 +93,8 @@ std::vector<SignatureBinding> cms_bindings(CMS_ContentInfo* cms, const std::stri
         } else if (content_hash) {
             b.sb_hash = *content_hash;  // RFC 5652 5.4: without attributes the content is signed
         } else {
-            b.problem = "the signature signs its detached document directly, which was not given";
+            b.problem =
+                tr("the signature signs its detached document directly, which was not given");
         }
         b.data = data;
         b.certificates = certs;
@@ -150,7 +152,7 @@ std::vector<SignatureBinding> pdf_file(const core::Bytes& bytes, const std::stri
         ossl::Ptr<CMS_ContentInfo> cms(
             d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(field.contents.size())));
         if (!cms || !in_bounds) {
-            b.problem = "signature field " + field.name + " cannot be read";
+            b.problem = trf("signature field {0} cannot be read", {field.name});
             out.push_back(std::move(b));
             continue;
         }
@@ -201,7 +203,7 @@ std::vector<SignatureBinding> xml_bindings(const core::Bytes& bytes, const std::
                               ? xml::child(signed_info, xml::k_dsig_ns, "CanonicalizationMethod")
                               : nullptr;
         if (signed_info == nullptr || value == nullptr || method == nullptr) {
-            b.problem = "the signature has no SignedInfo or SignatureValue";
+            b.problem = tr("the signature has no SignedInfo or SignatureValue");
             out.push_back(std::move(b));
             continue;
         }
@@ -223,7 +225,7 @@ std::vector<SignatureBinding> xml_bindings(const core::Bytes& bytes, const std::
         X509* cert = i < found.facts.size() ? found.facts[i].signer_cert.get() : nullptr;
         if (cert == nullptr) {
             b.problem =
-                "the signer's certificate was not found, so the signed data was not computed";
+                tr("the signer's certificate was not found, so the signed data was not computed");
             out.push_back(std::move(b));
             continue;
         }
@@ -232,8 +234,8 @@ std::vector<SignatureBinding> xml_bindings(const core::Bytes& bytes, const std::
         constexpr std::uintmax_t max_detached = 64u << 20;
         if (detached_size > max_detached) {
             b.problem =
-                "its detached data is larger than 64 MiB, more than a token's binding "
-                "is computed for";
+                tr("its detached data is larger than 64 MiB, more than a token's binding "
+                   "is computed for");
             out.push_back(std::move(b));
             continue;
         }
@@ -241,8 +243,8 @@ std::vector<SignatureBinding> xml_bindings(const core::Bytes& bytes, const std::
         for (std::size_t k = 0; k < references.size() && k < core.digested.size(); ++k)
             b.data.push_back({xml::attribute(references[k], "URI"), core.digested[k]});
         if (core.digested.size() < references.size())
-            b.problem = "reference " + std::to_string(core.digested.size() + 1) +
-                        " could not be computed: " + core.detail;
+            b.problem = trf("reference {0} could not be computed: {1}",
+                            {std::to_string(core.digested.size() + 1), core.detail});
         out.push_back(std::move(b));
     }
     return out;
@@ -306,7 +308,7 @@ std::vector<SignatureBinding> asic_file(const fs::path& file, const std::string&
         }
         if (!signed_data) {
             SignatureBinding b;
-            b.problem = e->name + " has no ASiCManifest naming it";
+            b.problem = trf("{0} has no ASiCManifest naming it", {e->name});
             out.push_back(std::move(b));
             continue;
         }
@@ -334,9 +336,8 @@ JwsAlgorithm jws_algorithm(EVP_PKEY* key) {
             (std::string(group) == "prime256v1" || std::string(group) == "P-256"))
             return {"ES256", RsaPadding::pkcs1_v15};
     }
-    throw Error(Errc::key_refused,
-                "the archive key must be RSA or EC P-256 to sign RFC 9321 tokens with SHA-256 "
-                "(RS256, PS256, ES256)");
+    throw Error(Errc::key_refused, tr("the archive key must be RSA or EC P-256 to sign RFC 9321 "
+                                      "tokens with SHA-256 (RS256, PS256, ES256)"));
 }
 
 std::string result_of(Indication i) {
@@ -392,7 +393,7 @@ std::vector<SignatureBinding> bindings_of(const fs::path& file,
 std::string make_svt(const SignatureBinding& binding, const SignatureReport& report,
                      const Signer& archive, const SvtIssue& issue) {
     const auto& key = detail::impl(archive);
-    if (!key.key) throw Error(Errc::usage, "SVTs need the archive's private key");
+    if (!key.key) throw Error(Errc::usage, tr("SVTs need the archive's private key"));
     const JwsAlgorithm alg = jws_algorithm(key.key.get());
 
     nlohmann::json sig_ref = {{"sig_hash", b64(binding.sig_hash)},
@@ -429,7 +430,8 @@ std::string make_svt(const SignatureBinding& binding, const SignatureReport& rep
     if (!times.empty()) sig["time_val"] = times;
 
     unsigned char id[16];
-    if (RAND_bytes(id, sizeof id) != 1) throw Error(Errc::internal, "no random bytes for a jti");
+    if (RAND_bytes(id, sizeof id) != 1)
+        throw Error(Errc::internal, tr("no random bytes for a jti"));
     const nlohmann::json claims = {{"jti", ossl::to_hex(id, sizeof id)},
                                    {"iss", issue.issuer},
                                    {"iat", seconds_of(issue.issued_at)},
@@ -476,7 +478,7 @@ ParsedSvt parse_svt(const std::string& token) {
     const auto dot1 = token.find('.');
     const auto dot2 = dot1 == std::string::npos ? dot1 : token.find('.', dot1 + 1);
     if (dot2 == std::string::npos || token.find('.', dot2 + 1) != std::string::npos) {
-        out.problem = "not a JWS compact serialization (three parts separated by dots)";
+        out.problem = tr("not a JWS compact serialization (three parts separated by dots)");
         return out;
     }
     const auto header_bytes = from_base64url(token.substr(0, dot1));
@@ -512,25 +514,27 @@ ParsedSvt parse_svt(const std::string& token) {
             out.message = sig["sig_val"][0]["msg"].get<std::string>();
     } catch (const std::exception&) {
         out.problem =
-            "its header or claims are not those of an RFC 9321 token with SHA-256 "
-            "(typ, alg, x5c; sig_val_claims ver 1.0, one sig)";
+            tr("its header or claims are not those of an RFC 9321 token with SHA-256 (typ, alg, "
+               "x5c; sig_val_claims ver 1.0, one sig)");
         return out;
     }
     if (header.value("typ", "") != "JWT" || out.x5c.empty() || out.x5c.front().empty()) {
-        out.problem = "its header lacks typ JWT or the x5c certificate that verifies it";
+        out.problem = tr("its header lacks typ JWT or the x5c certificate that verifies it");
         return out;
     }
     const unsigned char* p = out.x5c.front().data();
     ossl::Ptr<X509> cert(d2i_X509(nullptr, &p, static_cast<long>(out.x5c.front().size())));
     const RsaPadding padding = out.alg == "PS256" ? RsaPadding::pss : RsaPadding::pkcs1_v15;
     if (!cert || (out.alg != "RS256" && out.alg != "PS256" && out.alg != "ES256")) {
-        out.problem =
-            "alg " + core::printable(out.alg) + " or its x5c certificate is not one ltsign accepts";
+        out.problem = trf("alg {0} or its x5c certificate is not one ltsign accepts",
+                          {core::printable(out.alg)});
         return out;
     }
     const auto input = as_bytes(token.substr(0, dot2));
-    if (!crypto::value_matches(cert.get(), input, *value, EVP_sha256(), padding))
-        out.problem = "its JWS signature does not verify with its x5c certificate";
+    if (!crypto::value_matches(cert.get(), input, *value, EVP_sha256(), padding)) {
+        out.problem = tr("its JWS signature does not verify with its x5c certificate");
+        out.signature_fails = true;
+    }
     return out;
 }
 

@@ -60,6 +60,7 @@ std::string make_svt(const SignatureBinding& binding, const SignatureReport& rep
 // certificate. `problem` says what is wrong; empty when the JWS verifies.
 struct ParsedSvt {
     std::string problem;
+    bool signature_fails = false;  // the problem is that the JWS signature does not verify
     std::vector<core::Bytes> x5c;  // DER, the signer's first
     std::string alg;
     std::string claims_json;   // the payload

@@ -8,6 +8,7 @@
 
 #include "core/text.hpp"
 #include "crypto/digests.hpp"
+#include "ltsign/language.hpp"
 #include "ops/formats.hpp"
 #include "ops/svt.hpp"
 
@@ -92,34 +93,37 @@ validation::CheckResult binding_check(const ParsedSvt& token, const fs::path& si
         found = bindings_of(signature, document,
                             token.binding.data.empty() ? "" : token.binding.data.front().ref);
     } catch (const Error& e) {
-        return {Check::failed, "the signature it names cannot be read: " + std::string(e.what())};
+        return {Check::failed,
+                trf("the signature it names cannot be read: {0}", {std::string(e.what())})};
     }
     const auto match = std::find_if(found.begin(), found.end(), [&](const SignatureBinding& b) {
         return b.sig_hash == token.binding.sig_hash;
     });
     if (match == found.end())
-        return {Check::failed, "it binds another signature: no signature in " +
-                                   core::printable(signature.filename()) +
-                                   " has the signature value it names"};
+        return {
+            Check::failed,
+            trf("it binds another signature: no signature in {0} has the signature value it names",
+                {core::printable(signature.filename())})};
     if (match->sb_hash != token.binding.sb_hash || match->profile != token.binding.profile)
-        return {Check::failed, "the signature's signed bytes are not those it names"};
+        return {Check::failed, tr("the signature's signed bytes are not those it names")};
     if (match->data.size() != token.binding.data.size())
-        return {Check::failed, "the signature signs other data than it names"};
+        return {Check::failed, tr("the signature signs other data than it names")};
     for (std::size_t i = 0; i < match->data.size(); ++i) {
         const auto& have = match->data[i];
         const auto& want = token.binding.data[i];
         if (have.ref != want.ref)
-            return {Check::failed, "the signed data reference " + want.ref + " differs"};
+            return {Check::failed, trf("the signed data reference {0} differs", {want.ref})};
         if (have.hash.empty()) {
-            notes.push_back({NoteCode::not_checked,
-                             "the signed document " + core::printable(want.ref) +
-                                 " was not given, so its hash in the token was not compared; "
-                                 "the token's binding to the signature itself was checked"});
+            notes.push_back(
+                {NoteCode::not_checked,
+                 trf("the signed document {0} was not given, so its hash in the token was not "
+                     "compared; the token's binding to the signature itself was checked",
+                     {core::printable(want.ref)})});
             continue;
         }
         if (have.hash != want.hash)
-            return {Check::failed, "the signed data " + core::printable(want.ref) +
-                                       " has changed since the token was issued"};
+            return {Check::failed, trf("the signed data {0} has changed since the token was issued",
+                                       {core::printable(want.ref)})};
     }
     return {Check::passed, {}};
 }
@@ -138,23 +142,24 @@ validation::SignatureFacts token_facts(const std::string& line, const Input& in,
             if (i == 0) {
                 f.signer_cert.reset(X509_dup(cert.get()));
                 f.binding = validation::Binding::matches;
-                f.binding_detail = "the token's x5c header names its signer";
+                f.binding_detail = tr("the token's x5c header names its signer");
             }
             f.certificates.push_back(std::move(cert));
         }
     }
     if (!f.signer_cert && token.problem.empty()) {
-        f.format_problem = "the token's x5c certificate cannot be read";
+        f.format_problem = tr("the token's x5c certificate cannot be read");
         return f;
     }
     f.signature_algorithm = token.alg == "ES256"   ? "ecdsa-sha256"
                             : token.alg == "PS256" ? "rsa-pss-sha256"
                                                    : "rsa-sha256";
     if (!token.problem.empty()) {
-        if (token.problem.find("does not verify") != std::string::npos) {
-            f.signature_value = {validation::Check::failed, "the token's " + token.problem};
+        if (token.signature_fails) {
+            f.signature_value = {validation::Check::failed,
+                                 trf("the token's {0}", {token.problem})};
         } else {
-            f.format_problem = "the token is malformed: " + token.problem;
+            f.format_problem = trf("the token is malformed: {0}", {token.problem});
         }
         return f;
     }
@@ -164,18 +169,17 @@ validation::SignatureFacts token_facts(const std::string& line, const Input& in,
                                         [](const auto& o) { return o.file().has_value(); });
     if (signature == objects.end()) {
         f.data_digest = {validation::Check::not_possible,
-                         "the signature the token names was not given (--data SIGNATURE)"};
+                         tr("the signature the token names was not given (--data SIGNATURE)")};
     } else {
         f.data_digest = binding_check(token, *signature->file(), objects, f.notes);
     }
     const std::string file = ext_value(token.claims_json, "file");
     f.notes.push_back(
         {NoteCode::ingest_recorded,
-         "the token records " + token.result + " for " +
-             (file.empty() ? std::string("its signature") : core::printable(file)) +
-             (token.message.empty() ? "" : " (" + core::printable(token.message) + ")") +
-             ", issued by " + core::printable(token.issuer) + " at " +
-             format_rfc3339(*token.issued_at)});
+         trf("the token records {0} for {1}{2}, issued by {3} at {4}",
+             {token.result, file.empty() ? tr("its signature") : core::printable(file),
+              (token.message.empty() ? "" : " (" + core::printable(token.message) + ")"),
+              core::printable(token.issuer), format_rfc3339(*token.issued_at)})});
     (void)in;
     return f;
 }
@@ -187,7 +191,8 @@ Evidence svt_evidence(const Input& in, const validation::DataObjects& objects) {
     ev.format = FileFormat::svt;
     for (const auto& line : svt_lines(*in.bytes))
         ev.signatures.push_back(token_facts(line, in, objects));
-    if (ev.signatures.empty()) throw Error(Errc::malformed_input, in.what + ": holds no token");
+    if (ev.signatures.empty())
+        throw Error(Errc::malformed_input, trf("{0}: holds no token", {in.what}));
     return ev;
 }
 

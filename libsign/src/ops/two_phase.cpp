@@ -7,6 +7,7 @@
 #include "crypto/digests.hpp"
 #include "crypto/signer_impl.hpp"
 #include "crypto/signing.hpp"
+#include "ltsign/language.hpp"
 #include "ltsign/pending.hpp"
 #include "ops/container.hpp"
 #include "ops/services.hpp"
@@ -82,14 +83,16 @@ core::Bytes from_hex(const std::string& hex) {
 }
 
 [[noreturn]] void changed(const std::string& what, const std::string& why) {
-    throw Error(Errc::malformed_input, what + ": not a pending signature ltsign can complete (" +
-                                           why + "); prepare the signature again");
+    throw Error(
+        Errc::malformed_input,
+        trf("{0}: not a pending signature ltsign can complete ({1}); prepare the signature again",
+            {what, why}));
 }
 
 const json& field(const json& j, const char* name, json::value_t type, const std::string& what) {
     const auto it = j.find(name);
     if (it == j.end() || it->type() != type)
-        changed(what, std::string("the field ") + name + " is missing or of the wrong type");
+        changed(what, trf("the field {0} is missing or of the wrong type", {name}));
     return *it;
 }
 
@@ -99,14 +102,15 @@ std::string text_field(const json& j, const char* name, const std::string& what)
 
 TimePoint time_field(const json& j, const char* name, const std::string& what) {
     const auto t = parse_rfc3339(text_field(j, name, what));
-    if (!t) changed(what, std::string(name) + " is not an RFC 3339 time");
+    if (!t) changed(what, trf("{0} is not an RFC 3339 time", {std::string(name)}));
     return *t;
 }
 
 core::Bytes base64_field(const json& j, const char* name, const std::string& what) {
     const std::string text = text_field(j, name, what);
     auto bytes = xml::base64_decode(text);
-    if (bytes.empty() && !text.empty()) changed(what, std::string(name) + " is not base64");
+    if (bytes.empty() && !text.empty())
+        changed(what, trf("{0} is not base64", {std::string(name)}));
     return bytes;
 }
 
@@ -116,24 +120,24 @@ void check_byte_range(const PendingSignature::Impl& p, CMS_SignerInfo* si,
                       const std::string& what) {
     const auto* md_attr = static_cast<const ASN1_OCTET_STRING*>(CMS_signed_get0_data_by_OBJ(
         si, OBJ_nid2obj(NID_pkcs9_messageDigest), -3, V_ASN1_OCTET_STRING));
-    if (md_attr == nullptr) changed(what, "the prepared signature has no message-digest");
+    if (md_attr == nullptr) changed(what, tr("the prepared signature has no message-digest"));
     const auto update = p.update();
     core::Bytes covered;
     try {
         covered = pdf::covered_bytes(update);
     } catch (const Error&) {
-        changed(what, "the prepared PDF has no room for the signature where it says");
+        changed(what, tr("the prepared PDF has no room for the signature where it says"));
     }
     const auto at = static_cast<std::ptrdiff_t>(p.contents_offset);
     const auto end = at + static_cast<std::ptrdiff_t>(p.contents_reserve * 2);
     if (update.file[at - 1] != '<' || update.file[end] != '>' ||
         std::any_of(update.file.begin() + at, update.file.begin() + end,
                     [](unsigned char c) { return c != '0'; }))
-        changed(what, "the prepared PDF's /Contents is not where it says, or not empty");
+        changed(what, tr("the prepared PDF's /Contents is not where it says, or not empty"));
     const auto digest = crypto::digest_bytes(crypto::evp_md(p.digest), covered);
     if (digest.size() != static_cast<std::size_t>(ASN1_STRING_length(md_attr)) ||
         !std::equal(digest.begin(), digest.end(), ASN1_STRING_get0_data(md_attr)))
-        changed(what, "the prepared PDF is not what the prepared signature signs");
+        changed(what, tr("the prepared PDF is not what the prepared signature signs"));
 }
 
 // The data to be signed as the prepared structure itself says it, and its signer's certificate:
@@ -144,10 +148,10 @@ core::Bytes structure_to_be_signed(const PendingSignature::Impl& p, const std::s
         auto cms = cms::decode_content_info(p.structure, what);
         STACK_OF(CMS_SignerInfo)* infos = CMS_get0_SignerInfos(cms.get());
         if (infos == nullptr || sk_CMS_SignerInfo_num(infos) != 1)
-            changed(what, "the prepared signature does not hold one SignerInfo");
+            changed(what, tr("the prepared signature does not hold one SignerInfo"));
         ossl::clear_errors();
         if (CMS_set1_signers_certs(cms.get(), nullptr, 0) != 1)
-            changed(what, "the prepared signature does not hold its signer's certificate");
+            changed(what, tr("the prepared signature does not hold its signer's certificate"));
         X509* cert = nullptr;
         CMS_SignerInfo* si = sk_CMS_SignerInfo_value(infos, 0);
         CMS_SignerInfo_get0_algs(si, nullptr, &cert, nullptr, nullptr);
@@ -231,25 +235,26 @@ PendingSignature PendingSignature::from_json(std::string_view text, const std::s
     try {
         j = json::parse(text.begin(), text.end());
     } catch (const json::exception&) {
-        changed(what, "not JSON, or cut short");
+        changed(what, tr("not JSON, or cut short"));
     }
     // Only the helpers above read fields: each checks the type first, so no JSON exception leaves.
     if (!j.is_object() || !j.contains("type") || j["type"] != k_type)
-        changed(what, "not a pending file");
+        changed(what, tr("not a pending file"));
     if (field(j, "version", json::value_t::number_unsigned, what).get<unsigned>() != 1)
-        changed(what, "a version this ltsign does not know");
+        changed(what, tr("a version this ltsign does not know"));
     auto p = std::make_shared<Impl>();
     const std::string format = text_field(j, "format", what);
     if (format != "cades" && format != "xades" && format != "pades" && format != "asic-e" &&
         format != "asic-s")
-        changed(what, "format " + format);
+        changed(what, trf("format {0}", {format}));
     p->format = format == "xades"   ? Format::xades
                 : format == "pades" ? Format::pades
                                     : Format::cades;
     if (format.starts_with("asic-")) {
         p->container = format;
         const std::string inner = text_field(j, "containerSignature", what);
-        if (inner != "xades" && inner != "cades") changed(what, "containerSignature " + inner);
+        if (inner != "xades" && inner != "cades")
+            changed(what, trf("containerSignature {0}", {inner}));
         p->format = inner == "xades" ? Format::xades : Format::cades;
         p->entry = text_field(j, "signatureEntry", what);
         p->prepared_document = base64_field(j, "preparedDocument", what);
@@ -266,10 +271,10 @@ PendingSignature PendingSignature::from_json(std::string_view text, const std::s
                    : packaging == "enveloping" ? Packaging::enveloping
                                                : Packaging::detached;
     const std::string level = text_field(j, "level", what);
-    if (level != "B" && level != "T") changed(what, "level " + level);
+    if (level != "B" && level != "T") changed(what, trf("level {0}", {level}));
     p->level = level == "T" ? Level::t : Level::b;
     const auto digest = digest_from_string(text_field(j, "digestAlgorithm", what));
-    if (!digest) changed(what, "an unknown digestAlgorithm");
+    if (!digest) changed(what, tr("an unknown digestAlgorithm"));
     p->digest = *digest;
     p->algorithm = text_field(j, "signatureAlgorithm", what);
     p->padding = p->algorithm.starts_with("rsa-pss-") ? RsaPadding::pss : RsaPadding::pkcs1_v15;
@@ -283,8 +288,8 @@ PendingSignature PendingSignature::from_json(std::string_view text, const std::s
     p->document_digest = from_hex(text_field(doc, "digest", what));
     if (p->document_digest.size() !=
         static_cast<std::size_t>(EVP_MD_get_size(crypto::evp_md(p->digest))))
-        changed(what, "the document's digest is not a " + std::string(to_string(p->digest)) +
-                          " digest in hex");
+        changed(what, trf("the document's digest is not a {0} digest in hex",
+                          {std::string(to_string(p->digest))}));
     const json& cert = field(j, "certificate", json::value_t::object, what);
     p->certificate_subject = text_field(cert, "subject", what);
     p->certificate_sha256 = text_field(cert, "sha256", what);
@@ -293,12 +298,12 @@ PendingSignature PendingSignature::from_json(std::string_view text, const std::s
     p->structure = base64_field(j, "preparedSignature", what);
     if (base64_field(j, "toBeSignedDigest", what) !=
         crypto::digest_bytes(crypto::evp_md(p->digest), p->to_be_signed))
-        changed(what, "toBeSignedDigest is not the digest of toBeSigned");
+        changed(what, tr("toBeSignedDigest is not the digest of toBeSigned"));
     std::string structure_cert;
     if (structure_to_be_signed(*p, what, structure_cert) != p->to_be_signed)
-        changed(what, "toBeSigned is not what the prepared signature signs");
+        changed(what, tr("toBeSigned is not what the prepared signature signs"));
     if (structure_cert != p->certificate_sha256)
-        changed(what, "the certificate named is not the prepared signature's");
+        changed(what, tr("the certificate named is not the prepared signature's"));
     return PendingSignature(std::move(p));
 }
 
@@ -330,7 +335,8 @@ void prepare_pdf(PendingSignature::Impl& p, const fs::path& file, const Signer& 
                  const SignOptions& options) {
     const auto bytes = core::read_file(file, core::k_max_signature_file);
     if (!pdf::looks_like_pdf(bytes))
-        throw Error(Errc::malformed_input, file.string() + ": not a PDF; PAdES signs PDFs");
+        throw Error(Errc::malformed_input,
+                    trf("{0}: not a PDF; PAdES signs PDFs", {file.string()}));
     pdf::NewSignature sig;
     sig.when = p.signing_time;
     sig.reserve = pdf::contents_reserve(signer, options, file.string());
@@ -353,10 +359,10 @@ PendingSignature prepare_signature(const fs::path& file, const Signer& signer,
                                    const SignOptions& options, std::chrono::seconds valid_for) {
     if (options.level != Level::b && options.level != Level::t)
         throw Error(Errc::usage,
-                    "a prepared signature is completed at level B or T; extend it after");
+                    tr("a prepared signature is completed at level B or T; extend it after"));
     std::error_code ec;
     if (!fs::is_regular_file(file, ec))
-        throw Error(Errc::input_missing, file.string() + ": no such file; check the path");
+        throw Error(Errc::input_missing, trf("{0}: no such file; check the path", {file.string()}));
     auto p = pending_for(signer, options, valid_for);
     p->format = options.format;
     p->packaging = options.packaging;
@@ -389,28 +395,26 @@ namespace {
 void check_completion(const PendingSignature::Impl& p, const CompleteOptions& options) {
     const TimePoint now = options.now.value_or(now_utc());
     if (now > p.expires) {
-        throw Error(Errc::malformed_input, "the pending signature expired at " +
-                                               format_rfc3339(p.expires) + " (prepared at " +
-                                               format_rfc3339(p.created) +
-                                               "); prepare the signature again");
+        throw Error(Errc::malformed_input,
+                    trf("the pending signature expired at {0} (prepared at {1}); prepare the "
+                        "signature again",
+                        {format_rfc3339(p.expires), format_rfc3339(p.created)}));
     }
     if (options.certificate) {
         const auto certs = ossl::load_certificates(*options.certificate);
         if (ossl::sha256_hex(certs.front().get()) != p.certificate_sha256) {
             throw Error(Errc::key_refused,
-                        options.certificate->string() +
-                            ": not the certificate the signature was prepared for (" +
-                            p.certificate_subject + ")",
+                        trf("{0}: not the certificate the signature was prepared for ({1})",
+                            {options.certificate->string(), p.certificate_subject}),
                         Remedy::certificate);
         }
     }
     if (options.document) {
         const auto digest = crypto::digest_file(crypto::evp_md(p.digest), *options.document);
         if (digest != p.document_digest) {
-            throw Error(Errc::malformed_input,
-                        options.document->string() +
-                            ": not the document the signature was prepared for (" +
-                            p.document_name + "): its digest differs");
+            throw Error(Errc::malformed_input, trf("{0}: not the document the signature was "
+                                                   "prepared for ({1}): its digest differs",
+                                                   {options.document->string(), p.document_name}));
         }
     }
 }
@@ -440,7 +444,7 @@ SignedObject complete_in_container(const PendingSignature::Impl& p,
             });
     } catch (const Error& e) {
         if (e.code() != Errc::internal) throw;
-        changed("the pending file", std::string("its container does not verify: ") + e.what());
+        changed(tr("the pending file"), trf("its container does not verify: {0}", {e.what()}));
     }
     return ops::signed_object(archive, p.container == "asic-s" ? ".asics" : ".asice");
 }
@@ -451,7 +455,7 @@ PendingSignature prepare_container_signature(const std::vector<fs::path>& files,
                                              const Signer& signer, const SignOptions& options,
                                              const ContainerOptions& container,
                                              std::chrono::seconds valid_for) {
-    if (files.empty()) throw Error(Errc::usage, "a container needs a document");
+    if (files.empty()) throw Error(Errc::usage, tr("a container needs a document"));
     auto p = pending_for(signer, options, valid_for);
     p->format = container.signature;
     p->container = container.type == ContainerType::asic_s ? "asic-s" : "asic-e";
@@ -484,7 +488,7 @@ SignedObject complete_signature(const PendingSignature& pending, std::span<const
     how.digest = p.digest;
     how.rsa_padding = p.padding;
     if (p.level == Level::t && !options.tsa)
-        throw Error(Errc::usage, "level T needs a time-stamping authority", Remedy::tsa);
+        throw Error(Errc::usage, tr("level T needs a time-stamping authority"), Remedy::tsa);
     const auto tokens = options.tsa ? ops::token_source(*options.tsa) : cms::TokenSource{};
     std::vector<core::Bytes> chain;
     for (const auto& f : options.chain) {

@@ -15,6 +15,7 @@
 #include "core/file_io.hpp"
 #include "core/text.hpp"
 #include "ltsign/error.hpp"
+#include "ltsign/language.hpp"
 
 namespace ltsign::ops {
 namespace fs = std::filesystem;
@@ -25,8 +26,8 @@ constexpr std::size_t k_max_entries = 1'000'000;
 constexpr std::uint64_t k_max_total = 1ull << 40;  // 1 TiB, as the ZIP limits
 
 [[noreturn]] void refuse(const fs::path& archive, const std::string& why) {
-    throw Error(Errc::malformed_input,
-                core::printable(archive.filename()) + ": " + why + "; the package is refused");
+    throw Error(Errc::malformed_input, trf("{0}: {1}; the package is refused",
+                                           {core::printable(archive.filename()), why}));
 }
 
 // A file created for the entry `name` below `dest`, never through an existing file or link.
@@ -35,7 +36,7 @@ class EntryFile {
     EntryFile(const fs::path& dest, const std::string& name) : m_path(dest / fs::path(name)) {
         fs::create_directories(m_path.parent_path());
         m_fd = ::open(m_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (m_fd < 0) throw Error(Errc::io, "cannot create " + core::printable(m_path));
+        if (m_fd < 0) throw Error(Errc::io, trf("cannot create {0}", {core::printable(m_path)}));
     }
     ~EntryFile() {
         if (m_fd >= 0) ::close(m_fd);
@@ -45,7 +46,7 @@ class EntryFile {
     void write(const unsigned char* data, std::size_t n) {
         while (n > 0) {
             const auto w = ::write(m_fd, data, n);
-            if (w <= 0) throw Error(Errc::io, "cannot write " + core::printable(m_path));
+            if (w <= 0) throw Error(Errc::io, trf("cannot write {0}", {core::printable(m_path)}));
             data += w;
             n -= static_cast<std::size_t>(w);
         }
@@ -130,7 +131,8 @@ class TarReader {
   public:
     TarReader(const fs::path& archive, const fs::path& dest)
         : m_archive(archive), m_dest(dest), m_in(archive, std::ios::binary) {
-        if (!m_in) throw Error(Errc::input_missing, "cannot read " + core::printable(archive));
+        if (!m_in)
+            throw Error(Errc::input_missing, trf("cannot read {0}", {core::printable(archive)}));
     }
 
     void run() {
@@ -138,20 +140,21 @@ class TarReader {
         std::optional<std::string> long_name;
         while (true) {
             if (!read_block(h))
-                refuse(m_archive, "the archive ends without its end-of-archive blocks");
+                refuse(m_archive, tr("the archive ends without its end-of-archive blocks"));
             if (std::all_of(h.begin(), h.end(), [](unsigned char c) { return c == 0; })) return;
-            if (!header_checksum_ok(h)) refuse(m_archive, "a tar header's checksum is wrong");
+            if (!header_checksum_ok(h)) refuse(m_archive, tr("a tar header's checksum is wrong"));
             if (std::memcmp(h.data() + 257, "ustar", 5) != 0)
-                refuse(m_archive, "a header is not POSIX ustar");
+                refuse(m_archive, tr("a header is not POSIX ustar"));
             const auto size = tar_number(h.data() + 124, 12);
             if (!size || *size > k_max_total || (m_total += *size) > k_max_total)
-                refuse(m_archive, "an entry's size is out of bounds");
-            if (++m_entries > k_max_entries) refuse(m_archive, "more entries than ltsign unpacks");
+                refuse(m_archive, tr("an entry's size is out of bounds"));
+            if (++m_entries > k_max_entries)
+                refuse(m_archive, tr("more entries than ltsign unpacks"));
             const char type = static_cast<char>(h[156]);
             std::string name = long_name.value_or(name_of(h));
             long_name.reset();
             if (type == 'x' || type == 'L') {
-                if (*size > (1u << 20)) refuse(m_archive, "an extended header is too large");
+                if (*size > (1u << 20)) refuse(m_archive, tr("an extended header is too large"));
                 const std::string text = read_text(*size);
                 long_name =
                     type == 'L'
@@ -165,9 +168,9 @@ class TarReader {
                 continue;
             }
             if (type != '0' && type != '\0' && type != '5') {
-                refuse(m_archive, "entry " + core::printable(name) +
-                                      " is a link, device or other special file, which a "
-                                      "package must not hold");
+                refuse(m_archive, trf("entry {0} is a link, device or other special file, which a "
+                                      "package must not hold",
+                                      {core::printable(name)}));
             }
             if (type == '5' || name.ends_with("/")) {
                 while (name.ends_with("/")) name.pop_back();
@@ -178,7 +181,7 @@ class TarReader {
             }
             check_name(name);
             if (!m_names.insert(core::nfc(name)).second)
-                refuse(m_archive, "entry " + core::printable(name) + " occurs twice");
+                refuse(m_archive, trf("entry {0} occurs twice", {core::printable(name)}));
             copy(name, *size);
         }
     }
@@ -192,7 +195,7 @@ class TarReader {
     void check_name(std::string& name) {
         while (name.starts_with("./")) name.erase(0, 2);
         if (auto problem = asic::name_problem(name))
-            refuse(m_archive, "entry " + core::printable(name) + ": " + *problem);
+            refuse(m_archive, trf("entry {0}: {1}", {core::printable(name), *problem}));
     }
     bool read_block(std::array<unsigned char, k_block>& h) {
         m_in.read(reinterpret_cast<char*>(h.data()), k_block);
@@ -202,7 +205,7 @@ class TarReader {
         std::string text(size, '\0');
         m_in.read(text.data(), static_cast<std::streamsize>(size));
         if (m_in.gcount() != static_cast<std::streamsize>(size))
-            refuse(m_archive, "the archive is truncated");
+            refuse(m_archive, tr("the archive is truncated"));
         pad(size);
         return text;
     }
@@ -210,7 +213,7 @@ class TarReader {
         const std::uint64_t rest = (k_block - size % k_block) % k_block;
         m_in.ignore(static_cast<std::streamsize>(rest));
         if (m_in.gcount() != static_cast<std::streamsize>(rest))
-            refuse(m_archive, "the archive is truncated");
+            refuse(m_archive, tr("the archive is truncated"));
     }
     void skip(std::uint64_t size) {
         m_in.seekg(static_cast<std::streamoff>(size), std::ios::cur);
@@ -223,7 +226,7 @@ class TarReader {
             const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(left, buffer.size()));
             m_in.read(reinterpret_cast<char*>(buffer.data()), static_cast<std::streamsize>(n));
             if (m_in.gcount() != static_cast<std::streamsize>(n))
-                refuse(m_archive, "the archive is truncated");
+                refuse(m_archive, tr("the archive is truncated"));
             out.write(buffer.data(), n);
             left -= n;
         }
@@ -257,10 +260,10 @@ void unpack(const fs::path& archive, ArchiveKind kind, const fs::path& dest) {
         if (kind == ArchiveKind::tar) return TarReader(archive, dest).run();
     } catch (const fs::filesystem_error& e) {
         // A file where the archive later wants a folder (or the other way round).
-        refuse(archive, "its entries cannot be laid out as files and folders (" +
-                            core::printable(e.path1().lexically_relative(dest)) + ")");
+        refuse(archive, trf("its entries cannot be laid out as files and folders ({0})",
+                            {core::printable(e.path1().lexically_relative(dest))}));
     }
-    refuse(archive, "it is neither a ZIP nor a POSIX tar archive");
+    refuse(archive, tr("it is neither a ZIP nor a POSIX tar archive"));
 }
 
 }  // namespace ltsign::ops

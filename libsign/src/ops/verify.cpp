@@ -11,6 +11,7 @@
 #include "core/text.hpp"
 #include "crypto/digests.hpp"
 #include "ers/verify_record.hpp"
+#include "ltsign/language.hpp"
 #include "ops/container.hpp"
 #include "ops/formats.hpp"
 #include "revocation/revocation.hpp"
@@ -37,7 +38,7 @@ validation::DataObjects data_objects(const VerifyOptions& options) {
         std::map<int, core::Bytes> digests;
         for (const auto& [alg, value] : d.digests) {
             const EVP_MD* md = EVP_get_digestbyname(alg.c_str());
-            if (md == nullptr) throw Error(Errc::usage, "unknown digest algorithm " + alg);
+            if (md == nullptr) throw Error(Errc::usage, trf("unknown digest algorithm {0}", {alg}));
             digests[EVP_MD_get_type(md)] = core::from_public_bytes(value);
         }
         out.push_back(validation::DataObject::from_digests(
@@ -65,9 +66,9 @@ RecordsBeside records_beside(const fs::path& signature, const ValidationContext&
     for (const char* ext : {".ers", ".ers.xml"}) {
         const fs::path name = signature.filename().string() + ext;
         candidates.emplace_back(signature.parent_path() / name,
-                                "the evidence record " + name.string());
+                                trf("the evidence record {0}", {name.string()}));
         candidates.emplace_back(signature.parent_path() / "records" / name,
-                                "the evidence record records/" + name.string());
+                                trf("the evidence record {0}", {"records/" + name.string()}));
     }
     for (const auto& [record, name] : candidates) {
         std::error_code ec;
@@ -81,18 +82,19 @@ RecordsBeside records_beside(const fs::path& signature, const ValidationContext&
             }
             const auto why = r.sub_indication == SubIndication::none ? to_string(r.indication)
                                                                      : to_string(r.sub_indication);
-            out.notes.push_back({NoteCode::evidence_record_not_verified,
-                                 name + " beside it does not verify (" + std::string(why) + ": " +
-                                     r.explanation + "), so it proves nothing"});
+            out.notes.push_back(
+                {NoteCode::evidence_record_not_verified,
+                 trf("{0} beside it does not verify ({1}: {2}), so it proves nothing",
+                     {name, std::string(why), r.explanation})});
         } catch (const Error& e) {
             out.notes.push_back(
                 {NoteCode::evidence_record_not_verified,
-                 name +
-                     (e.code() == Errc::malformed_input
-                          ? " beside it does not verify (FORMAT_FAILURE: " + std::string(e.what()) +
-                                ")"
-                          : " beside it cannot be read (" + std::string(e.what()) + ")") +
-                     ", so it proves nothing"});
+                 e.code() == Errc::malformed_input
+                     ? trf("{0} beside it does not verify (FORMAT_FAILURE: {1}), so it proves "
+                           "nothing",
+                           {name, e.what()})
+                     : trf("{0} beside it cannot be read ({1}), so it proves nothing",
+                           {name, e.what()})});
         }
     }
     return out;
@@ -137,11 +139,11 @@ void check_group_whole(const fs::path& record_file, const validation::DataObject
         if (d && group.contains(*d) && seen.insert(*d).second) ++found;
     }
     if (found == group.size()) return;
-    const std::string why = "this record seals " + std::to_string(group.size()) +
-                            " distinct files as one group, and " +
-                            std::to_string(group.size() - found) +
-                            " of them are not among the files given: removed or changed since "
-                            "it was sealed";
+    const std::string why =
+        trf("this record seals {0} distinct files as one group, and {1} of "
+            "them are not among the files given: removed or changed since "
+            "it was sealed",
+            {std::to_string(group.size()), std::to_string(group.size() - found)});
     for (auto& s : report.signatures) {
         if (s.indication == Indication::total_passed) {
             s.indication = Indication::indeterminate;
@@ -160,7 +162,7 @@ FileReport verify_file_at(const fs::path& file, const VerifyOptions& options,
     if (options.data) {
         std::error_code ec;
         if (!fs::is_regular_file(*options.data, ec))
-            throw Error(Errc::input_missing, options.data->string() + ": no such document",
+            throw Error(Errc::input_missing, trf("{0}: no such document", {options.data->string()}),
                         Remedy::document);
     }
     const auto objects = data_objects(options);
@@ -209,8 +211,8 @@ FileReport verify_input(const Input& input, const validation::DataObjects& objec
         report.signatures.push_back(validation::evaluate(evidence.signatures.front(), context, at));
         report.signatures.back().notes.push_back(
             {NoteCode::timestamp_token_only,
-             "this file is an RFC 3161 time-stamp token, not a signature: it can prove that the "
-             "document existed at its time, never who signed it"});
+             tr("this file is an RFC 3161 time-stamp token, not a signature: it can prove that the "
+                "document existed at its time, never who signed it")});
     } else {
         judge_signatures(std::move(evidence.signatures), input.path, context, at, beside, report);
     }
@@ -292,14 +294,14 @@ DataDigests parse_data_digest(const std::string& text) {
         const std::string alg = colon == std::string::npos ? "" : part.substr(0, colon);
         if (colon == std::string::npos || value.empty() ||
             EVP_get_digestbyname(alg.c_str()) == nullptr) {
-            throw Error(Errc::usage, "data digest " + text +
-                                         ": write ALG:BASE64 (several for one object separated "
-                                         "by commas), e.g. sha256:qC9i7yNq...=");
+            throw Error(Errc::usage, trf("data digest {0}: write ALG:BASE64 (several for one "
+                                         "object separated by commas), e.g. sha256:qC9i7yNq...=",
+                                         {text}));
         }
         const bool repeated = std::any_of(d.digests.begin(), d.digests.end(),
                                           [&](const auto& known) { return known.first == alg; });
         if (repeated)
-            throw Error(Errc::usage, "data digest " + text + ": " + alg + " is given twice");
+            throw Error(Errc::usage, trf("data digest {0}: {1} is given twice", {text, alg}));
         d.digests.emplace_back(alg, core::to_public_bytes(value));
         if (comma == std::string::npos) break;
         start = comma + 1;
@@ -515,9 +517,10 @@ void apply_pairing(const VerifyJob& job, FileReport& report) {
                 continue;
             s.indication = Indication::indeterminate;
             s.sub_indication = SubIndication::signed_data_not_found;
-            s.explanation = "the document given, " + given +
-                            ", does not match this signature's name (" + own +
-                            ") and is not what it signed: give the signed document with --data";
+            s.explanation =
+                trf("the document given, {0}, does not match this signature's name ({1}) and is "
+                    "not what it signed: give the signed document with --data",
+                    {given, own});
         }
         ops::summarise(report);
     }

@@ -1,4 +1,5 @@
 #include "pdf/changes.hpp"
+#include "ltsign/language.hpp"
 
 #include <algorithm>
 #include <map>
@@ -268,9 +269,10 @@ void compare_names(Comparer& cmp, Handle a, Handle b, Findings& out) {
     for (const auto& k : keys) {
         if (cmp.same(entry(a, k), entry(b, k))) continue;
         if (k == "/AP") {
-            out.annotation("named appearances of annotations (/Names /AP) were added or changed");
+            out.annotation(
+                tr("named appearances of annotations (/Names /AP) were added or changed"));
         } else {
-            out.undefined("the document's name tree " + k + " (/Names) was changed");
+            out.undefined(trf("the document's name tree {0} (/Names) was changed", {k}));
         }
     }
 }
@@ -285,22 +287,22 @@ void compare_catalog(Comparer& cmp, QPDF& a, QPDF& b, Findings& out) {
         if (k == "/Pages" || k == "/AcroForm") continue;  // compared page by page, field by field
         if (cmp.same(ra.getKey(k), rb.getKey(k))) continue;
         if (k == "/DSS") {
-            out.allowed("validation data (DSS) was added or changed");
+            out.allowed(tr("validation data (DSS) was added or changed"));
         } else if (k == "/Extensions") {
-            out.allowed("the developer extensions (/Extensions) were changed");
+            out.allowed(tr("the developer extensions (/Extensions) were changed"));
         } else if (k == "/Metadata") {
-            out.allowed("the document's XMP metadata was changed");
+            out.allowed(tr("the document's XMP metadata was changed"));
         } else if (k == "/Names") {
             compare_names(cmp, ra.getKey(k), rb.getKey(k), out);
         } else {
-            out.undefined("the document catalog's " + k + " was " +
-                          (ra.getKey(k).isNull()   ? "added"
-                           : rb.getKey(k).isNull() ? "removed"
-                                                   : "changed"));
+            out.undefined(ra.getKey(k).isNull() ? trf("the document catalog's {0} was added", {k})
+                          : rb.getKey(k).isNull()
+                              ? trf("the document catalog's {0} was removed", {k})
+                              : trf("the document catalog's {0} was changed", {k}));
         }
     }
     if (!cmp.same(a.getTrailer().getKey("/Info"), b.getTrailer().getKey("/Info")))
-        out.allowed("the document information dictionary (/Info) was changed");
+        out.allowed(tr("the document information dictionary (/Info) was changed"));
 }
 
 // The form's own entries: signing sets /SigFlags and may add default resources (/DR, /DA) for
@@ -318,11 +320,11 @@ void compare_form_settings(Comparer& cmp, Handle a, Handle b, Findings& out) {
     for (const auto& k : keys) {
         if (k == "/Fields" || cmp.same(entry(a, k), entry(b, k))) continue;
         if (k == "/SigFlags" || k == "/DR" || k == "/DA") {
-            out.signing("the form's " + k + " was set for a new signature field");
+            out.signing(trf("the form's {0} was set for a new signature field", {k}));
         } else if (k == "/NeedAppearances") {
-            out.form("the form's /NeedAppearances was changed (readers redraw every field)");
+            out.form(tr("the form's /NeedAppearances was changed (readers redraw every field)"));
         } else {
-            out.undefined("the form's " + k + " (/AcroForm) was changed");
+            out.undefined(trf("the form's {0} (/AcroForm) was changed", {k}));
         }
     }
 }
@@ -333,26 +335,27 @@ void compare_fields(Comparer& cmp, QPDF& a, QPDF& b, Findings& out) {
     for (auto& [key, old] : before) {
         auto now = after.find(key);
         if (now == after.end()) {
-            out.undefined("form field " + old.name + " was removed");
+            out.undefined(trf("form field {0} was removed", {old.name}));
             continue;
         }
         auto f = now->second;
         const std::set<std::string> value_keys{"/V", "/Kids", "/AP", "/AS", "/Parent", "/P"};
         if (!cmp.same_except(old.dict, f.dict, value_keys)) {
-            out.undefined("form field " + old.name + "'s definition was changed");
+            out.undefined(trf("form field {0}'s definition was changed", {old.name}));
             continue;
         }
         auto v0 = old.dict.getKey("/V");
         auto v1 = f.dict.getKey("/V");
         if (!cmp.same(v0, v1)) {
             if (old.type == "/Sig" && v0.isNull()) {
-                out.signing(
-                    std::string(is_timestamp_value(v1) ? "a document time-stamp" : "a signature") +
-                    " was added in field " + f.name);
+                out.signing(trf("{0} was added in field {1}",
+                                {std::string(is_timestamp_value(v1) ? tr("a document time-stamp")
+                                                                    : tr("a signature")),
+                                 f.name}));
             } else if (old.type == "/Sig") {
-                out.undefined("the signature in field " + old.name + " was replaced");
+                out.undefined(trf("the signature in field {0} was replaced", {old.name}));
             } else {
-                out.form("form field " + old.name + " was filled in");
+                out.form(trf("form field {0} was filled in", {old.name}));
             }
         }
     }
@@ -366,21 +369,22 @@ void compare_fields(Comparer& cmp, QPDF& a, QPDF& b, Findings& out) {
         if (before.count(key) != 0) continue;
         auto value = f.dict.getKey("/V");
         if (f.type == "/Sig" && value.isIndirect() && signed_values.count(value.getObjGen()) != 0) {
-            out.undefined("field " + f.name + " was added with the signature of another field");
+            out.undefined(trf("field {0} was added with the signature of another field", {f.name}));
         } else if (f.type == "/Sig" && visible_but_unsigned(f.dict)) {
-            out.undefined("an unsigned signature field with a visible appearance (" + f.name +
-                          ") was added");
+            out.undefined(trf(
+                "an unsigned signature field with a visible appearance ({0}) was added", {f.name}));
         } else if (f.type == "/Sig") {
             auto v = f.dict.getKey("/V");
-            out.signing(std::string(is_timestamp_value(v) ? "a document time-stamp"
-                                    : v.isNull()          ? "an empty signature field"
-                                                          : "a signature") +
-                        " was added in field " + f.name);
+            out.signing(trf("{0} was added in field {1}",
+                            {std::string(is_timestamp_value(v) ? tr("a document time-stamp")
+                                         : v.isNull()          ? tr("an empty signature field")
+                                                               : tr("a signature")),
+                             f.name}));
         } else if (!f.dict.getKey("/Parent").isNull() &&
                    before.count(identity(f.dict.getKey("/Parent"), "")) != 0) {
-            out.form("a widget of form field " + f.name + " was added");
+            out.form(trf("a widget of form field {0} was added", {f.name}));
         } else {
-            out.undefined("form field " + f.name + " was added");
+            out.undefined(trf("form field {0} was added", {f.name}));
         }
     }
     compare_form_settings(cmp, a.getRoot().getKey("/AcroForm"), b.getRoot().getKey("/AcroForm"),
@@ -397,14 +401,14 @@ void compare_annotations(Comparer& cmp, Handle pa, Handle pb, int page, Findings
     if (auto list = pb.getKey("/Annots"); list.isArray()) {
         for (auto x : list.aitems()) after[identity(x, std::to_string(i++))] = x;
     }
-    const std::string on = " on page " + std::to_string(page);
+    const std::string on = trf(" on page {0}", {std::to_string(page)});
     for (auto& [key, old] : before) {
         auto now = after.find(key);
         if (now == after.end()) {
             if (is_widget(old)) {
-                out.undefined("a form field's widget was removed" + on);
+                out.undefined(trf("a form field's widget was removed{0}", {on}));
             } else {
-                out.annotation_edit("an annotation was removed" + on);
+                out.annotation_edit(trf("an annotation was removed{0}", {on}));
             }
             continue;
         }
@@ -414,30 +418,31 @@ void compare_annotations(Comparer& cmp, Handle pa, Handle pb, int page, Findings
                                     cmp.same(old.getKey("/AS"), now->second.getKey("/AS"));
             if (shown_same) continue;
             if (!is_widget(old)) {
-                out.annotation_edit("an annotation's appearance was changed" + on);
+                out.annotation_edit(trf("an annotation's appearance was changed{0}", {on}));
             } else if (field_type(old) == "/Sig") {
-                out.signing("a signature field's appearance was changed" + on);
+                out.signing(trf("a signature field's appearance was changed{0}", {on}));
             } else {
-                out.form("a form field was filled in or its appearance changed" + on);
+                out.form(trf("a form field was filled in or its appearance changed{0}", {on}));
             }
             continue;
         }
         if (is_widget(old)) {
-            out.undefined("a form field's widget was changed" + on);
+            out.undefined(trf("a form field's widget was changed{0}", {on}));
         } else {
-            out.annotation_edit("an annotation was changed" + on);
+            out.annotation_edit(trf("an annotation was changed{0}", {on}));
         }
     }
     for (auto& [key, annot] : after) {
         if (before.count(key) != 0) continue;
         if (!is_widget(annot)) {
-            out.annotation("an annotation was added" + on);
+            out.annotation(trf("an annotation was added{0}", {on}));
         } else if (field_type(annot) == "/Sig" && visible_but_unsigned(annot)) {
-            out.undefined("an unsigned signature field with a visible appearance was added" + on);
+            out.undefined(
+                trf("an unsigned signature field with a visible appearance was added{0}", {on}));
         } else if (field_type(annot) == "/Sig") {
-            out.signing("a signature field's widget was added" + on);
+            out.signing(trf("a signature field's widget was added{0}", {on}));
         } else {
-            out.form("a form field's widget was added" + on);
+            out.form(trf("a form field's widget was added{0}", {on}));
         }
     }
 }
@@ -467,7 +472,8 @@ void compare_pages(Comparer& cmp, QPDF& a, QPDF& b, Findings& out) {
         for (const char* key : {"/Resources", "/MediaBox", "/CropBox", "/Rotate"})
             same = same && cmp.same(inherited(pa[i], key), inherited(pb[i], key));
         if (!same)
-            out.undefined("page " + std::to_string(page) + "'s content or resources were changed");
+            out.undefined(
+                trf("page {0}'s content or resources were changed", {std::to_string(page)}));
         compare_annotations(cmp, pa[i], pb[i], page, out);
     }
 }
@@ -490,24 +496,23 @@ std::vector<Change> changes_after(Document& signed_revision, Document& current, 
         const auto& known = signed_revision.ambiguities();
         for (const auto& a : current.ambiguities()) {
             if (std::find(known.begin(), known.end(), a) == known.end())
-                out.undefined("the file is ambiguous after it (" + a +
-                              "): PDF readers differ on it");
+                out.undefined(
+                    trf("the file is ambiguous after it ({0}): PDF readers differ on it", {a}));
         }
         const auto& before = signed_revision.warnings();
         for (const auto& w : current.warnings()) {
             if (std::find(before.begin(), before.end(), w) == before.end()) {
                 out.undefined(
-                    "the file has a defect after it that PDF readers resolve "
-                    "differently (" +
-                    w + ")");
+                    trf("the file has a defect after it that PDF readers resolve differently ({0})",
+                        {w}));
                 break;
             }
         }
     });
     if (cmp.exhausted()) {
         out.undefined(
-            "the changes are too many or too deeply nested to compare, so none of them "
-            "can be vouched for");
+            tr("the changes are too many or too deeply nested to compare, so none of them can be "
+               "vouched for"));
     }
     // The same change is often seen twice (a widget is both a field and an annotation).
     std::vector<Change> unique;

@@ -80,7 +80,7 @@ struct Checked {
 };
 
 std::string span_text(long long from, long long to) {
-    return "bytes " + std::to_string(from) + " to " + std::to_string(to);
+    return trf("bytes {0} to {1}", {std::to_string(from), std::to_string(to)});
 }
 
 // ISO 32000-2 12.8.1, EN 319 142-1 5.1: one gap, exactly the signature's own /Contents hex string,
@@ -89,33 +89,41 @@ std::optional<std::string> byte_range_problem(const SignatureField& f, std::size
                                               const std::vector<std::size_t>& ends, Checked& out) {
     const auto& r = f.byte_range;
     if (r.size() != 4) {
-        return "the /ByteRange has " + std::to_string(r.size()) +
-               " numbers; a signature's has four (one gap: its /Contents)";
+        return trf(
+            "the /ByteRange has {0} numbers; a signature's has four (one gap: its /Contents)",
+            {std::to_string(r.size())});
     }
     if (std::any_of(r.begin(), r.end(), [](long long v) { return v < 0 || v > (1LL << 40); }))
-        return "the /ByteRange holds negative or impossible numbers";
-    if (r[0] != 0) return "the /ByteRange does not start at the beginning of the file";
-    if (r[1] >= r[2]) return "the two parts of the /ByteRange overlap";
+        return tr("the /ByteRange holds negative or impossible numbers");
+    if (r[0] != 0) return tr("the /ByteRange does not start at the beginning of the file");
+    if (r[1] >= r[2]) return tr("the two parts of the /ByteRange overlap");
     auto end = static_cast<std::size_t>(r[2] + r[3]);
     if (end > file_size) {
-        return "the /ByteRange runs to byte " + std::to_string(end) +
-               ", past the end of the file (" + std::to_string(file_size) + " bytes)";
+        return trf("the /ByteRange runs to byte {0}, past the end of the file ({1} bytes)",
+                   {std::to_string(end), std::to_string(file_size)});
     }
     if (!f.contents_span || static_cast<std::size_t>(r[1]) != f.contents_span->first ||
         static_cast<std::size_t>(r[2]) != f.contents_span->second) {
-        return "the gap in the /ByteRange (" + span_text(r[1], r[2]) +
-               ") is not this signature's own /Contents" +
-               (f.contents_span ? " (" +
-                                      span_text(static_cast<long long>(f.contents_span->first),
-                                                static_cast<long long>(f.contents_span->second)) +
-                                      ")"
-                                : std::string()) +
-               ": signed bytes were moved or the dictionary was copied from another signature";
+        const std::string gap = span_text(r[1], r[2]);
+        if (!f.contents_span) {
+            return trf(
+                "the gap in the /ByteRange ({0}) is not this signature's own /Contents: "
+                "signed bytes were moved or the dictionary was copied from another "
+                "signature",
+                {gap});
+        }
+        return trf(
+            "the gap in the /ByteRange ({0}) is not this signature's own /Contents ({1}): "
+            "signed bytes were moved or the dictionary was copied from another signature",
+            {gap, span_text(static_cast<long long>(f.contents_span->first),
+                            static_cast<long long>(f.contents_span->second))});
     }
     auto at = std::find(ends.begin(), ends.end(), end);
     if (at == ends.end()) {
-        return "the /ByteRange ends at byte " + std::to_string(end) +
-               ", which is not the end of a revision (no %%EOF ends there)";
+        return trf(
+            "the /ByteRange ends at byte {0}, which is not the end of a revision (no %%EOF ends "
+            "there)",
+            {std::to_string(end)});
     }
     out.end = end;
     out.revision = static_cast<int>(at - ends.begin()) + 1;
@@ -155,14 +163,13 @@ Checked check_field(SignatureField field, Document& doc, Revisions& revisions,
         if (b == before.end() || n == now.end() || b->second.getType() != 1 ||
             b->second.getOffset() != n->second.getOffset()) {
             c.problem =
-                "the signature dictionary is not part of the revision its /ByteRange "
-                "covers";
+                tr("the signature dictionary is not part of the revision its /ByteRange covers");
             return c;
         }
         c.dss_items = signed_revision.dss_items;
         c.changes = signed_revision.changes;
     } catch (const Error& e) {
-        c.problem = std::string("the revision it covers cannot be read: ") + e.what();
+        c.problem = trf("the revision it covers cannot be read: {0}", {e.what()});
     }
     return c;
 }
@@ -183,20 +190,20 @@ core::Bytes cms_of(const Checked& c, const std::string& what) {
         d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(bytes.size())));
     ossl::clear_errors();
     if (!parsed)
-        throw Error(Errc::malformed_input, what + ": its /Contents holds no CMS SignedData");
+        throw Error(Errc::malformed_input,
+                    trf("{0}: its /Contents holds no CMS SignedData", {what}));
     auto used = static_cast<std::size_t>(p - bytes.data());
     if (std::any_of(bytes.begin() + static_cast<std::ptrdiff_t>(used), bytes.end(),
                     [](unsigned char b) { return b != 0; })) {
-        throw Error(Errc::malformed_input,
-                    what +
-                        ": its /Contents holds bytes after the CMS SignedData other than the "
-                        "zero padding");
+        throw Error(Errc::malformed_input, trf("{0}: its /Contents holds bytes after the CMS "
+                                               "SignedData other than the zero padding",
+                                               {what}));
     }
     return core::Bytes(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(used));
 }
 
 std::string name_of(const Checked& c, const std::string& what) {
-    return what + " field " + c.field.name;
+    return trf("{0} field {1}", {what, c.field.name});
 }
 
 SignatureFacts timestamp_facts(const Checked& c, const std::string& what) {
@@ -205,7 +212,7 @@ SignatureFacts timestamp_facts(const Checked& c, const std::string& what) {
         auto der = cms_of(c, name);
         auto token = cms::parse_signed_data(der, name);
         if (!cms::is_token(token.get()))
-            return shell(c, "the document time-stamp's /Contents holds no time-stamp token");
+            return shell(c, tr("the document time-stamp's /Contents holds no time-stamp token"));
         cms::ImprintSource source;
         if (c.covered) source.data = *c.covered;
         auto f = cms::token_facts(token.get(), der, source);
@@ -221,7 +228,7 @@ SignatureFacts timestamp_facts(const Checked& c, const std::string& what) {
 void check_sha1_content(CMS_ContentInfo* cms, const Checked& c, SignatureFacts& f) {
     ASN1_OCTET_STRING** content = CMS_get0_content(cms);
     if (content == nullptr || *content == nullptr) {
-        f.data_digest = {Check::failed, "the adbe.pkcs7.sha1 signature carries no digest"};
+        f.data_digest = {Check::failed, tr("the adbe.pkcs7.sha1 signature carries no digest")};
         return;
     }
     if (!c.covered) return;
@@ -297,32 +304,38 @@ std::string change_list(const std::vector<Change>& changes, Change::Kind kind) {
 void describe_coverage(const Checked& c, std::size_t revisions, std::size_t file_size,
                        SignatureFacts& f) {
     if (c.revision == 0) return;
-    const std::string what = f.is_timestamp ? "time-stamp" : "signature";
+    const std::string what = f.is_timestamp ? tr("the time-stamp") : tr("the signature");
     f.notes.push_back(
         {NoteCode::pdf_revision,
-         "it covers revision " + std::to_string(c.revision) + " of " + std::to_string(revisions) +
-             " (bytes 0 to " + std::to_string(c.end) + " of " + std::to_string(file_size) + ")" +
-             (c.end == file_size ? ", the whole file"
-                                 : "; that revision can be extracted to see exactly what was "
-                                   "signed")});
+         c.end == file_size
+             ? trf("it covers revision {0} of {1} (bytes 0 to {2} of {3}), the whole file",
+                   {std::to_string(c.revision), std::to_string(revisions), std::to_string(c.end),
+                    std::to_string(file_size)})
+             : trf("it covers revision {0} of {1} (bytes 0 to {2} of {3}); that revision can be "
+                   "extracted to see exactly what was signed",
+                   {std::to_string(c.revision), std::to_string(revisions), std::to_string(c.end),
+                    std::to_string(file_size)})});
     if (auto allowed = change_list(c.changes, Change::Kind::allowed); !allowed.empty()) {
         f.notes.push_back({NoteCode::pdf_changes,
-                           "changes made after the " + what + " that it permits: " + allowed});
+                           trf("changes made after {0} that it permits: {1}", {what, allowed})});
     }
     auto pages = change_list(c.changes, Change::Kind::pages);
     auto undefined = change_list(c.changes, Change::Kind::undefined);
     if (!pages.empty() && !f.format_problem) {
-        f.format_problem = "pages were added or removed after the " + what + " was made (" + pages +
-                           "): the document shown is not the one that was signed";
+        f.format_problem =
+            trf("pages were added or removed after {0} was made ({1}): the document shown is "
+                "not the one that was signed",
+                {what, pages});
     }
     if (!undefined.empty()) {
-        f.notes.push_back({NoteCode::pdf_changes, "changes made after the " + what +
-                                                      " that it does not permit: " + undefined});
-        f.constraints_problem = "the document was changed after the " + what +
-                                " was made in ways it does not permit (" + undefined +
-                                "): what the document shows may differ from what was signed, "
-                                "which only revision " +
-                                std::to_string(c.revision) + " shows";
+        f.notes.push_back(
+            {NoteCode::pdf_changes,
+             trf("changes made after {0} that it does not permit: {1}", {what, undefined})});
+        f.constraints_problem =
+            trf("the document was changed after {0} was made in ways it does not permit ({1}): "
+                "what the document shows may differ from what was signed, which only revision {2} "
+                "shows",
+                {what, undefined, std::to_string(c.revision)});
     }
 }
 
@@ -358,13 +371,13 @@ std::vector<SignatureFacts> pades_facts(std::shared_ptr<const core::Bytes> file,
     Document doc(*file, what);
     auto fields = signature_fields(doc);
     if (fields.empty()) {
-        throw Error(Errc::malformed_input,
-                    what +
-                        ": a PDF without any signature or document time-stamp; nothing to "
-                        "verify");
+        throw Error(
+            Errc::malformed_input,
+            trf("{0}: a PDF without any signature or document time-stamp; nothing to verify",
+                {what}));
     }
     auto ends = revision_ends(*file);
-    if (ends.empty()) throw Error(Errc::malformed_input, what + ": a PDF without %%EOF");
+    if (ends.empty()) throw Error(Errc::malformed_input, trf("{0}: a PDF without %%EOF", {what}));
     const int permission = docmdp_permission(doc);
     auto dss = dss_of(doc);
     auto pdfa = pdfa_claim(doc);
@@ -394,8 +407,9 @@ std::vector<SignatureFacts> pades_facts(std::shared_ptr<const core::Bytes> file,
             set_level(c, checked, item_count(dss), f);
             describe_coverage(c, ends.size(), file->size(), f);
             if (pdfa) {
-                f.notes.push_back({NoteCode::pdf_a, "the document claims " + *pdfa +
-                                                        " conformance (not checked here)"});
+                f.notes.push_back(
+                    {NoteCode::pdf_a,
+                     trf("the document claims {0} conformance (not checked here)", {*pdfa})});
             }
             out.push_back(std::move(f));
         }
@@ -439,8 +453,8 @@ std::vector<InspectField> pades_inspect(std::shared_ptr<const core::Bytes> file,
 core::Bytes revision(std::span<const unsigned char> file, const std::string& what, int n) {
     auto ends = revision_ends(file);
     if (n < 1 || static_cast<std::size_t>(n) > ends.size()) {
-        throw Error(Errc::usage, what + " has " + std::to_string(ends.size()) +
-                                     " revision(s); there is no revision " + std::to_string(n));
+        throw Error(Errc::usage, trf("{0} has {1} revision(s); there is no revision {2}",
+                                     {what, std::to_string(ends.size()), std::to_string(n)}));
     }
     auto end = ends[static_cast<std::size_t>(n) - 1];
     return core::Bytes(file.begin(), file.begin() + static_cast<std::ptrdiff_t>(end));

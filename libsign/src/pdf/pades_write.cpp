@@ -13,6 +13,7 @@
 #include "crypto/digests.hpp"
 #include "crypto/ossl.hpp"
 #include "crypto/signer_impl.hpp"
+#include "ltsign/language.hpp"
 #include "pdf/pdf_file.hpp"
 
 namespace ltsign::pdf {
@@ -93,7 +94,7 @@ Tail tail_of(std::span<const unsigned char> pdf, const std::string& what) {
     const auto from = text.size() > k_tail_window ? text.size() - k_tail_window : 0;
     const auto at = text.rfind("startxref");
     if (at == std::string_view::npos || at < from)
-        throw Error(Errc::malformed_input, what + ": no startxref at the end of the PDF");
+        throw Error(Errc::malformed_input, trf("{0}: no startxref at the end of the PDF", {what}));
     std::size_t i = at + 9;
     while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i])) != 0) ++i;
     Tail t;
@@ -103,7 +104,7 @@ Tail tail_of(std::span<const unsigned char> pdf, const std::string& what) {
         t.prev = t.prev * 10 + (text[i] - '0');
     }
     if (digits == 0 || static_cast<std::size_t>(t.prev) >= text.size())
-        throw Error(Errc::malformed_input, what + ": the PDF's startxref points nowhere");
+        throw Error(Errc::malformed_input, trf("{0}: the PDF's startxref points nowhere", {what}));
     std::size_t p = static_cast<std::size_t>(t.prev);
     while (p < text.size() && std::isspace(static_cast<unsigned char>(text[p])) != 0) ++p;
     t.xref_stream = text.substr(p, 4) != "xref";
@@ -254,7 +255,8 @@ std::string free_field_name(Handle form) {
 void add_field(Update& update, Document& doc, int widget) {
     QPDF& pdf = doc.qpdf();
     const auto& pages = pdf.getAllPages();
-    if (pages.empty()) throw Error(Errc::malformed_input, doc.what() + ": a PDF without pages");
+    if (pages.empty())
+        throw Error(Errc::malformed_input, trf("{0}: a PDF without pages", {doc.what()}));
     Handle page = pages.front();
     Handle annots = page.getKey("/Annots");
     if (annots.isArray() && annots.isIndirect()) {
@@ -345,7 +347,7 @@ PreparedUpdate prepare_update(std::span<const unsigned char> pdf, const std::str
 
 core::Bytes covered_bytes(const PreparedUpdate& update) {
     if (update.contents == 0 || update.contents + update.reserve * 2 >= update.file.size())
-        throw Error(Errc::malformed_input, "the prepared PDF has no room for its signature");
+        throw Error(Errc::malformed_input, tr("the prepared PDF has no room for its signature"));
     const auto open = static_cast<std::ptrdiff_t>(update.contents - 1);
     const auto close = static_cast<std::ptrdiff_t>(update.contents + update.reserve * 2);
     core::Bytes out(update.file.begin(), update.file.begin() + open);
@@ -355,8 +357,10 @@ core::Bytes covered_bytes(const PreparedUpdate& update) {
 
 core::Bytes fill_contents(PreparedUpdate update, std::span<const unsigned char> cms) {
     if (cms.size() > update.reserve) {
-        throw Error(Errc::internal, "the signature (" + std::to_string(cms.size()) +
-                                        " bytes) does not fit the room prepared for it in the PDF");
+        throw Error(
+            Errc::internal,
+            trf("the signature ({0} bytes) does not fit the room prepared for it in the PDF",
+                {std::to_string(cms.size())}));
     }
     const std::string digits = hex(cms);
     std::copy(digits.begin(), digits.end(),
@@ -376,7 +380,7 @@ core::Bytes append_signature(std::span<const unsigned char> pdf, const std::stri
         }
         return fill_contents(std::move(update), cms);
     }
-    throw Error(Errc::internal, what + ": the signature did not fit the room made for it");
+    throw Error(Errc::internal, trf("{0}: the signature did not fit the room made for it", {what}));
 }
 
 std::size_t contents_reserve(const Signer& signer, const SignOptions& options,

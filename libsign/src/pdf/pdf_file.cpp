@@ -6,6 +6,7 @@
 #include <set>
 
 #include "ltsign/error.hpp"
+#include "ltsign/language.hpp"
 
 namespace ltsign::pdf {
 namespace {
@@ -72,10 +73,10 @@ std::optional<std::size_t> hex_string_end(std::span<const unsigned char> file, s
 // The byte range as integers; a problem when it is no array of integers.
 std::optional<std::string> read_byte_range(QPDFObjectHandle v, SignatureField& f) {
     auto br = v.getKey("/ByteRange");
-    if (!br.isArray()) return "the signature dictionary has no /ByteRange array";
-    if (br.getArrayNItems() > 64) return "the /ByteRange has more than 64 numbers";
+    if (!br.isArray()) return tr("the signature dictionary has no /ByteRange array");
+    if (br.getArrayNItems() > 64) return tr("the /ByteRange has more than 64 numbers");
     for (auto item : br.aitems()) {
-        if (!item.isInteger()) return "the /ByteRange holds something other than integers";
+        if (!item.isInteger()) return tr("the /ByteRange holds something other than integers");
         f.byte_range.push_back(item.getIntValue());
     }
     return std::nullopt;
@@ -88,20 +89,21 @@ using XRef = std::map<QPDFObjGen, QPDFXRefEntry>;
 std::optional<std::string> read_contents(Document& doc, const XRef& xref, QPDFObjectHandle v,
                                          SignatureField& f) {
     auto contents = v.getKey("/Contents");
-    if (!contents.isString()) return "the signature dictionary has no /Contents string";
+    if (!contents.isString()) return tr("the signature dictionary has no /Contents string");
     const std::string value = contents.getStringValue();
     f.contents = core::Bytes(value.begin(), value.end());
-    if (!v.isIndirect()) return "the signature dictionary is not an indirect object";
+    if (!v.isIndirect()) return tr("the signature dictionary is not an indirect object");
     auto entry = xref.find(v.getObjGen());
     if (entry == xref.end() || entry->second.getType() != 1) {
-        return "the signature dictionary lies in an object stream, where byte ranges cannot "
-               "locate its /Contents";
+        return tr(
+            "the signature dictionary lies in an object stream, where byte ranges cannot locate "
+            "its /Contents");
     }
     auto offset = contents.getParsedOffset();
-    if (offset < 0) return "the position of the /Contents string is unknown";
+    if (offset < 0) return tr("the position of the /Contents string is unknown");
     auto start = static_cast<std::size_t>(offset);
     auto end = hex_string_end(doc.bytes(), start);
-    if (!end) return "the /Contents of the signature dictionary is not a hexadecimal string";
+    if (!end) return tr("the /Contents of the signature dictionary is not a hexadecimal string");
     f.contents_span = std::make_pair(start, *end);
     return std::nullopt;
 }
@@ -144,14 +146,15 @@ struct FieldWalk {
         if (type == "/Sig" && value.isDictionary() && !known) {
             if (found.size() == k_max_signatures) {
                 throw Error(Errc::malformed_input,
-                            doc.what() + ": more than " + std::to_string(k_max_signatures) +
-                                " signatures; ltsign verifies at most that many in one PDF");
+                            trf("{0}: more than {1} signatures; ltsign verifies at most that many "
+                                "in one PDF",
+                                {doc.what(), std::to_string(k_max_signatures)}));
             }
             found.push_back(read_signature(doc, xref, value, name));
         } else if (type == "/Sig" && !value.isNull() && !value.isDictionary() && !known) {
             SignatureField f;
             f.name = name;
-            f.problem = "the signature field's value is no signature dictionary";
+            f.problem = tr("the signature field's value is no signature dictionary");
             found.push_back(std::move(f));
         }
         auto kids = field.getKey("/Kids");
@@ -169,9 +172,9 @@ void collect(QPDFObjectHandle array, std::set<QPDFObjGen>& seen, std::vector<cor
         out.push_back(decoded(item, k_max_dss_item, what + ": a DSS entry"));
         total += out.back().size();
         if (total > k_max_dss_total) {
-            throw Error(Errc::malformed_input, what + ": the DSS holds more than " +
-                                                   std::to_string(k_max_dss_total >> 20) +
-                                                   " MiB; no genuine one does");
+            throw Error(Errc::malformed_input,
+                        trf("{0}: the DSS holds more than {1} MiB; no genuine one does",
+                            {what, std::to_string(k_max_dss_total >> 20)}));
         }
     }
 }
@@ -204,11 +207,11 @@ core::Bytes decoded(QPDFObjectHandle stream, std::size_t limit, const std::strin
         sink.over = true;
     }
     if (sink.over) {
-        throw Error(Errc::malformed_input, what + " decodes to more than " +
-                                               std::to_string(limit >> 20) +
-                                               " MiB; ltsign refuses it (a compression bomb?)");
+        throw Error(Errc::malformed_input,
+                    trf("{0} decodes to more than {1} MiB; ltsign refuses it (a compression bomb?)",
+                        {what, std::to_string(limit >> 20)}));
     }
-    if (!filtered) throw Error(Errc::malformed_input, what + " cannot be decoded");
+    if (!filtered) throw Error(Errc::malformed_input, trf("{0} cannot be decoded", {what}));
     return sink.take();
 }
 
@@ -246,9 +249,9 @@ std::vector<std::string> find_ambiguities(Document& doc) {
                                   doc.what() + ": object stream " + std::to_string(number));
         total += data.size();
         if (total > k_max_object_streams)
-            throw Error(Errc::malformed_input, doc.what() +
-                                                   ": its object streams decode to more "
-                                                   "than ltsign reads");
+            throw Error(
+                Errc::malformed_input,
+                trf("{0}: its object streams decode to more than ltsign reads", {doc.what()}));
         auto n = stream.getDict().getKey("/N");
         const long long count = n.isInteger() ? n.getIntValue() : 0;
         // The header: count pairs "object-number offset".
@@ -282,7 +285,8 @@ void guarded(const std::string& what, const std::function<void()>& body) {
     } catch (const Error&) {
         throw;
     } catch (const std::exception& e) {
-        throw Error(Errc::malformed_input, what + ": a damaged PDF (" + first_line(e.what()) + ")");
+        throw Error(Errc::malformed_input,
+                    trf("{0}: a damaged PDF ({1})", {what, first_line(e.what())}));
     }
 }
 
@@ -297,11 +301,11 @@ Document::Document(std::span<const unsigned char> bytes, const std::string& what
                                   bytes.size());
     } catch (const std::exception& e) {
         throw Error(Errc::malformed_input,
-                    what + ": not a PDF ltsign can read (" + first_line(e.what()) + ")");
+                    trf("{0}: not a PDF ltsign can read ({1})", {what, first_line(e.what())}));
     }
     if (m_qpdf->isEncrypted()) {
         throw Error(Errc::malformed_input,
-                    what + ": an encrypted PDF; ltsign reads only unencrypted PDFs");
+                    trf("{0}: an encrypted PDF; ltsign reads only unencrypted PDFs", {what}));
     }
     guarded(what, [&] { m_ambiguities = find_ambiguities(*this); });
 }

@@ -1,6 +1,7 @@
 // What a batch of verdicts adds up to: counts and the signature requirement.
 #include <algorithm>
 
+#include "ltsign/language.hpp"
 #include "ltsign/report.hpp"
 
 namespace ltsign {
@@ -24,8 +25,9 @@ void BatchReport::require_signatures() {
         f.sub_indication = SubIndication::sig_constraints_failure;
         f.signatures.front().notes.push_back(
             {NoteCode::signature_required,
-             "a signature was required, but this file holds only " + kind +
-                 ", which proves that the document existed, not who signed it"});
+             trf("a signature was required, but this file holds only {0}, which proves that the "
+                 "document existed, not who signed it",
+                 {kind})});
     }
 }
 

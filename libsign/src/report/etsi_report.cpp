@@ -10,6 +10,7 @@
 #include "core/text.hpp"
 #include "crypto/digests.hpp"
 #include "crypto/ossl.hpp"
+#include "ltsign/language.hpp"
 #include "ltsign/report.hpp"
 #include "ltsign/version.hpp"
 #include "xml/xml_doc.hpp"
@@ -185,9 +186,9 @@ class Writer {
             }
         }
         xmlNode* more = add(data, "AdditionalValidationReportData");
-        xmlNode* why = add(more, "ReportData");
-        add(why, "Type", "urn:ltsign:report:explanation");
-        add(why, "Value", s.explanation);
+        xmlNode* explained = add(more, "ReportData");
+        add(explained, "Type", "urn:ltsign:report:explanation");
+        add(explained, "Value", s.explanation);
         anchor_data(more, s);
         // What an XML signature's references resolved to and were digested over.
         for (const auto& d : s.signed_data) {

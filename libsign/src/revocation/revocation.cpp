@@ -7,6 +7,7 @@
 
 #include "core/file_io.hpp"
 #include "crypto/digests.hpp"
+#include "ltsign/language.hpp"
 #include "net/http_client.hpp"
 
 namespace ltsign::revocation {
@@ -116,7 +117,7 @@ Ptr<OCSP_REQUEST> ocsp_request(const OCSP_CERTID* id) {
     Ptr<OCSP_CERTID> id_copy(ossl::check(OCSP_CERTID_dup(const_cast<OCSP_CERTID*>(id)),
                                          Errc::internal, "cannot build an OCSP request"));
     if (OCSP_request_add0_id(req.get(), id_copy.get()) == nullptr)
-        ossl::fail(Errc::internal, "cannot build an OCSP request");
+        ossl::fail(Errc::internal, tr("cannot build an OCSP request"));
     static_cast<void>(id_copy.release());  // the request's now
     ossl::check(OCSP_request_add1_nonce(req.get(), nullptr, -1), Errc::internal,
                 "cannot build an OCSP request");
@@ -129,35 +130,35 @@ Ptr<OCSP_BASICRESP> open_ocsp_response(const net::HttpResponse& resp, OCSP_REQUE
                                        const Sources& s, std::string& why) {
     Ptr<OCSP_BASICRESP> none;
     if (resp.status != 200) {
-        why = "HTTP " + std::to_string(resp.status);
+        why = trf("HTTP {0}", {std::to_string(resp.status)});
         return none;
     }
     const unsigned char* q = resp.body.data();
     const Ptr<OCSP_RESPONSE> response(
         d2i_OCSP_RESPONSE(nullptr, &q, static_cast<long>(resp.body.size())));
     if (!response) {
-        why = "not an OCSP response";
+        why = tr("not an OCSP response");
         return none;
     }
     if (OCSP_response_status(response.get()) != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
-        why = std::string("the responder answered ") +
-              OCSP_response_status_str(OCSP_response_status(response.get()));
+        why = trf("the responder answered {0}",
+                  {OCSP_response_status_str(OCSP_response_status(response.get()))});
         return none;
     }
     Ptr<OCSP_BASICRESP> basic(OCSP_response_get1_basic(response.get()));
     if (!basic) {
-        why = "no basic response";
+        why = tr("no basic response");
         return none;
     }
     const int nonce = OCSP_check_nonce(req, basic.get());
     if (nonce == 0) {
-        why = "the response answers another request (nonce)";
+        why = tr("the response answers another request (nonce)");
         return none;
     }
     if (nonce == -1 && s.require_nonce) {
         why =
-            "the response does not echo the request's nonce, so it may be a replayed "
-            "old answer (RFC 6960 4.4.1); the policy requires the nonce";
+            tr("the response does not echo the request's nonce, so it may be a replayed old answer "
+               "(RFC 6960 4.4.1); the policy requires the nonce");
         return none;
     }
     return basic;
@@ -170,16 +171,16 @@ std::optional<RevocationAnswer> read_single_response(OCSP_BASICRESP* basic, OCSP
     int status = 0, reason = 0;
     ASN1_GENERALIZEDTIME *revtime = nullptr, *thisupd = nullptr, *nextupd = nullptr;
     if (OCSP_resp_find_status(basic, id, &status, &reason, &revtime, &thisupd, &nextupd) != 1) {
-        why = "the response does not speak of this certificate";
+        why = tr("the response does not speak of this certificate");
         return std::nullopt;
     }
     // Without nextUpdate a response says nothing about how long it holds: bound its age.
     const long max_age = nextupd == nullptr ? static_cast<long>(s.max_age.count()) : -1;
     if (OCSP_check_validity(thisupd, nextupd, 300, max_age) != 1) {
-        why = nextupd == nullptr
-                  ? "the response has no nextUpdate and its thisUpdate is older than " +
-                        std::to_string(s.max_age.count()) + " s (replay protection)"
-                  : std::string("the response is not fresh (thisUpdate/nextUpdate)");
+        why = nextupd == nullptr ? trf("the response has no nextUpdate and its thisUpdate is older "
+                                       "than {0} s (replay protection)",
+                                       {std::to_string(s.max_age.count())})
+                                 : tr("the response is not fresh (thisUpdate/nextUpdate)");
         return std::nullopt;
     }
     ossl::clear_errors();
@@ -192,7 +193,7 @@ std::optional<RevocationAnswer> read_single_response(OCSP_BASICRESP* basic, OCSP
         r.signer_key_bits = EVP_PKEY_get_bits(X509_get0_pubkey(responder));
     }
     ossl::clear_errors();
-    r.detail = "thisUpdate " + format_rfc3339(ossl::to_time_point(thisupd));
+    r.detail = trf("thisUpdate {0}", {format_rfc3339(ossl::to_time_point(thisupd))});
     if (status == V_OCSP_CERTSTATUS_GOOD) {
         r.status = RevocationStatus::good;
     } else if (status == V_OCSP_CERTSTATUS_REVOKED) {
@@ -212,7 +213,7 @@ std::optional<RevocationAnswer> ask_ocsp(const std::string& url, X509* cert, X50
     ossl::clear_errors();
     const Ptr<OCSP_CERTID> id(OCSP_cert_to_id(EVP_sha1(), cert, issuer));
     if (!id) {
-        why = "cannot build an OCSP request";
+        why = tr("cannot build an OCSP request");
         return std::nullopt;
     }
     const Ptr<OCSP_REQUEST> req = ocsp_request(id.get());
@@ -244,7 +245,7 @@ std::optional<RevocationAnswer> ask_ocsp(const std::string& url, X509* cert, X50
     // The responder is checked now: its answer is about now.
     auto store = store_of(anchors, s.now);
     if (!ocsp_signature_ok(basic.get(), others.get(), store.get(), anchors)) {
-        reason = "the response's signature or responder is not authorised (RFC 6960 4.2.2.2)";
+        reason = tr("the response's signature or responder is not authorised (RFC 6960 4.2.2.2)");
         return refuse();
     }
     auto answer = read_single_response(basic.get(), id.get(), others.get(), s, reason);
@@ -356,7 +357,7 @@ std::optional<RevocationAnswer> read_carried_ocsp(std::span<const unsigned char>
         basic.reset(OCSP_response_get1_basic(response.get()));
     ossl::clear_errors();
     if (!basic) {
-        why = "an OCSP response in the signature is not a successful basic response";
+        why = tr("an OCSP response in the signature is not a successful basic response");
         return std::nullopt;
     }
     OCSP_SINGLERESP* single = single_for(basic.get(), cert, issuer);
@@ -368,8 +369,8 @@ std::optional<RevocationAnswer> read_carried_ocsp(std::span<const unsigned char>
     auto store = store_of(anchors, produced);
     if (!ocsp_signature_ok(basic.get(), others.get(), store.get(), anchors)) {
         why =
-            "an OCSP response in the signature is not signed by the certificate's CA or a "
-            "responder it authorised (RFC 6960 4.2.2.2)";
+            tr("an OCSP response in the signature is not signed by the certificate's CA or a "
+               "responder it authorised (RFC 6960 4.2.2.2)");
         return std::nullopt;
     }
     int reason = 0;
@@ -381,7 +382,7 @@ std::optional<RevocationAnswer> read_carried_ocsp(std::span<const unsigned char>
         !s.past && nextupd != nullptr && this_update <= at && at <= ossl::to_time_point(nextupd);
     RevocationAnswer r;
     r.kind = RevocationKind::ocsp_embedded;
-    r.detail = "thisUpdate " + format_rfc3339(this_update);
+    r.detail = trf("thisUpdate {0}", {format_rfc3339(this_update)});
     r.evidence.assign(der.begin(), der.end());
     if (const X509_ALGOR* alg = OCSP_resp_get0_tbs_sigalg(basic.get()))
         r.signature_digest = crypto::signature_digest_name(alg);
@@ -398,11 +399,13 @@ std::optional<RevocationAnswer> read_carried_ocsp(std::span<const unsigned char>
         return r;
     }
     if (!issued_after && !current) {
-        why = "the OCSP response in the signature (thisUpdate " + format_rfc3339(this_update) +
-              ") was issued before " + format_rfc3339(at) +
-              (s.past ? ", the time the status must be proven for, so it cannot show that the "
-                        "certificate was unrevoked then"
-                      : " and was no longer current then");
+        why = s.past ? trf("the OCSP response in the signature (thisUpdate {0}) was issued before "
+                           "{1}, the time the status must be proven for, so it cannot show that "
+                           "the certificate was unrevoked then",
+                           {format_rfc3339(this_update), format_rfc3339(at)})
+                     : trf("the OCSP response in the signature (thisUpdate {0}) was issued before "
+                           "{1} and was no longer current then",
+                           {format_rfc3339(this_update), format_rfc3339(at)});
         return std::nullopt;
     }
     r.status =
@@ -474,24 +477,24 @@ Scope crl_scope(X509_CRL* crl, X509* cert, std::string& why) {
     if (!idp) {
         // Absent is a full CRL; present but undecodable covers nothing we can name.
         if (critical == -1) return Scope::full;
-        why = "its IssuingDistributionPoint cannot be decoded";
+        why = tr("its IssuingDistributionPoint cannot be decoded");
         return Scope::excluded;
     }
     const bool is_ca = X509_check_ca(cert) > 0;
     if (idp->onlyCA > 0 && !is_ca) {
-        why = "it covers only CA certificates (IssuingDistributionPoint onlyContainsCACerts)";
+        why = tr("it covers only CA certificates (IssuingDistributionPoint onlyContainsCACerts)");
         return Scope::excluded;
     }
     if (idp->onlyuser > 0 && is_ca) {
-        why = "it covers only end-entity certificates (onlyContainsUserCerts)";
+        why = tr("it covers only end-entity certificates (onlyContainsUserCerts)");
         return Scope::excluded;
     }
     if (idp->onlyattr > 0) {
-        why = "it covers only attribute certificates (onlyContainsAttributeCerts)";
+        why = tr("it covers only attribute certificates (onlyContainsAttributeCerts)");
         return Scope::excluded;
     }
     if (idp->indirectCRL > 0) {
-        why = "it is an indirect CRL, which ltsign does not read";
+        why = tr("it is an indirect CRL, which ltsign does not read");
         return Scope::excluded;
     }
     if (idp->distpoint != nullptr && idp->distpoint->type == 0) {
@@ -503,7 +506,7 @@ Scope crl_scope(X509_CRL* crl, X509* cert, std::string& why) {
                 return std::find(cert_names.begin(), cert_names.end(), n) != cert_names.end();
             });
         if (!match) {
-            why = "it is for another distribution point than the certificate names";
+            why = tr("it is for another distribution point than the certificate names");
             return Scope::excluded;
         }
     }
@@ -528,13 +531,13 @@ std::optional<CrlAnswer> read_crl(const KnownCrl& known, X509* cert, X509* issue
         return std::nullopt;
     if (X509_CRL_verify(crl, X509_get0_pubkey(issuer)) != 1) {
         ossl::clear_errors();
-        why = name + ": its signature does not verify with the issuer's key";
+        why = trf("{0}: its signature does not verify with the issuer's key", {name});
         return std::nullopt;
     }
     std::string scope_why;
     const Scope scope = crl_scope(crl, cert, scope_why);
     if (scope == Scope::excluded) {
-        why = name + " is no answer for this certificate: " + scope_why;
+        why = trf("{0} is no answer for this certificate: {1}", {name, scope_why});
         return std::nullopt;
     }
     // RFC 5280 5.2 and 6.3.3: a critical extension ltsign does not process makes the CRL
@@ -547,8 +550,10 @@ std::optional<CrlAnswer> read_crl(const KnownCrl& known, X509* cert, X509* issue
         delta |= nid == NID_delta_crl;
         if (X509_EXTENSION_get_critical(ext) && nid != NID_issuing_distribution_point &&
             nid != NID_delta_crl && nid != NID_authority_key_identifier && nid != NID_crl_number) {
-            why = name + " is unusable: it has a critical extension ltsign does not process (" +
-                  OBJ_nid2ln(nid) + ", RFC 5280 5.2)";
+            why =
+                trf("{0} is unusable: it has a critical extension ltsign does not process ({1}, "
+                    "RFC 5280 5.2)",
+                    {name, OBJ_nid2ln(nid)});
             return std::nullopt;
         }
     }
@@ -559,7 +564,7 @@ std::optional<CrlAnswer> read_crl(const KnownCrl& known, X509* cert, X509* issue
     r.kind = known.kind;
     r.location = known.location;
     r.evidence = ossl::encode_der(crl, i2d_X509_CRL, "a CRL");
-    r.detail = "thisUpdate " + format_rfc3339(a.this_update);
+    r.detail = trf("thisUpdate {0}", {format_rfc3339(a.this_update)});
     const X509_ALGOR* sig_alg = nullptr;
     X509_CRL_get0_signature(crl, nullptr, &sig_alg);
     r.signature_digest = crypto::signature_digest_name(sig_alg);
@@ -570,15 +575,15 @@ std::optional<CrlAnswer> read_crl(const KnownCrl& known, X509* cert, X509* issue
         // Issued before the time to prove: it cannot show the certificate was unrevoked then.
         a.fresh = false;
         r.stale = true;
-        why = name + " was issued (" + format_rfc3339(a.this_update) + ") before " +
-              format_rfc3339(at) + ", the time the status must be proven for";
-        r.detail += "; issued before the time to prove";
+        why = trf("{0} was issued ({1}) before {2}, the time the status must be proven for",
+                  {name, format_rfc3339(a.this_update), format_rfc3339(at)});
+        r.detail += tr("; issued before the time to prove");
     } else if (next != nullptr && ossl::to_time_point(next) < at) {
         a.fresh = false;
         r.stale = true;
-        why = name + " is stale: its nextUpdate " + format_rfc3339(ossl::to_time_point(next)) +
-              " is before the validation time";
-        r.detail += "; stale (nextUpdate " + format_rfc3339(ossl::to_time_point(next)) + ")";
+        why = trf("{0} is stale: its nextUpdate {1} is before the validation time",
+                  {name, format_rfc3339(ossl::to_time_point(next))});
+        r.detail += trf("; stale (nextUpdate {0})", {format_rfc3339(ossl::to_time_point(next))});
     }
     X509_REVOKED* entry = nullptr;
     if (X509_CRL_get0_by_serial(crl, &entry, X509_get0_serialNumber(cert)) == 1 &&
@@ -588,10 +593,10 @@ std::optional<CrlAnswer> read_crl(const KnownCrl& known, X509* cert, X509* issue
             const int nid = OBJ_obj2nid(X509_EXTENSION_get_object(ext));
             if (X509_EXTENSION_get_critical(ext) && nid != NID_crl_reason &&
                 nid != NID_invalidity_date) {
-                why = name +
-                      " is unusable: its entry for the certificate has a critical "
-                      "extension ltsign does not process (" +
-                      std::string(OBJ_nid2ln(nid)) + ")";
+                why =
+                    trf("{0} is unusable: its entry for the certificate has a critical extension "
+                        "ltsign does not process ({1})",
+                        {name, std::string(OBJ_nid2ln(nid))});
                 return std::nullopt;
             }
         }
@@ -614,7 +619,7 @@ Ptr<X509_CRL> download_crl(const std::string& url, const Sources& s, std::string
     try {
         const auto resp = exchange(s, url, [&] { return net::get(url, http); });
         if (resp.status != 200) {
-            why = url + ": HTTP " + std::to_string(resp.status);
+            why = trf("{0}: HTTP {1}", {url, std::to_string(resp.status)});
         } else if (auto crl = parse_crl(resp.body)) {
             // Only a real CRL is cached, never an error page; replaced atomically.
             if (!s.cache_dir.empty()) {
@@ -627,7 +632,7 @@ Ptr<X509_CRL> download_crl(const std::string& url, const Sources& s, std::string
             }
             return crl;
         } else {
-            why = url + ": the answer is not a CRL";
+            why = trf("{0}: the answer is not a CRL", {url});
         }
     } catch (const Error& e) {
         why = e.what();
@@ -727,7 +732,8 @@ std::vector<ossl::Ptr<X509_CRL>> load_crls(const std::filesystem::path& file) {
     }
     ossl::clear_errors();
     if (out.empty())
-        throw Error(Errc::malformed_input, file.string() + ": not a CRL (expected DER or PEM)");
+        throw Error(Errc::malformed_input,
+                    trf("{0}: not a CRL (expected DER or PEM)", {file.string()}));
     return out;
 }
 
@@ -807,9 +813,10 @@ RevocationAnswer check(X509* cert, X509* issuer, const Sources& s,
         if (a.result.status == RevocationStatus::revoked) {
             if (!revoked || *a.result.revoked_at < *revoked->result.revoked_at) revoked = &a;
         } else if (a.partial) {
-            problems.push_back(source_text(a.result) +
-                               " is a delta CRL or covers only some reasons, so it cannot show "
-                               "that the certificate is good");
+            problems.push_back(
+                trf("{0} is a delta CRL or covers only some reasons, so it cannot "
+                    "show that the certificate is good",
+                    {source_text(a.result)}));
         } else if (a.fresh && (!newest_good || a.this_update > newest_good->this_update)) {
             newest_good = &a;
         }
@@ -822,13 +829,13 @@ RevocationAnswer check(X509* cert, X509* issuer, const Sources& s,
     if (ocsp.empty() && crls.empty() && !issuer_crl_seen && !carried_about) {
         // CRLs given for other issuers do not make this certificate need one.
         r.status = RevocationStatus::unpublished;
-        r.detail = "the certificate names no OCSP responder or CRL distribution point";
+        r.detail = tr("the certificate names no OCSP responder or CRL distribution point");
         return r;
     }
     r.status = RevocationStatus::unavailable;
     for (const auto& p : problems) r.detail += (r.detail.empty() ? "" : "; ") + p;
     if (r.detail.empty())
-        r.detail = s.offline ? "offline, and no CRL given covers it" : "no source answered";
+        r.detail = s.offline ? tr("offline, and no CRL given covers it") : tr("no source answered");
     return r;
 }
 
@@ -867,8 +874,8 @@ std::string RunMemory::silence_of(const std::string& url) {
     const auto found = m_silent.find(service_of(url));
     if (found == m_silent.end()) return {};
     ++found->second.spared;
-    return url + ": not asked again in this run, it did not answer before (" + found->second.why +
-           ")";
+    return trf("{0}: not asked again in this run, it did not answer before ({1})",
+               {url, found->second.why});
 }
 
 void RunMemory::silence(const std::string& url, const std::string& why) {
@@ -897,18 +904,18 @@ std::vector<RunMemory::Silent> RunMemory::silenced() {
 std::string source_text(RevocationKind kind, const std::string& location) {
     switch (kind) {
         case RevocationKind::ocsp:
-            return "OCSP " + location;
+            return trf("OCSP {0}", {location});
         case RevocationKind::crl_file:
-            return "CRL file " + location;
+            return trf("CRL file {0}", {location});
         case RevocationKind::crl_embedded:
-            return "CRL in the signature";
+            return tr("CRL in the signature");
         case RevocationKind::ocsp_embedded:
-            return "OCSP response in the signature";
+            return tr("OCSP response in the signature");
         case RevocationKind::ocsp_cached:
-            return "the cached answer of OCSP " + location;
+            return trf("the cached answer of OCSP {0}", {location});
         case RevocationKind::crl_downloaded:
         case RevocationKind::crl_cached:
-            return "CRL " + location;
+            return trf("CRL {0}", {location});
         case RevocationKind::none:
             break;
     }

@@ -4,6 +4,7 @@
 // (xmldsig.cpp, the same locked-down xmlsec1 core as XAdES); this file only decides what the
 // signature must cover, so that what is used is what was signed.
 #include <algorithm>
+#include "ltsign/language.hpp"
 
 #include "trust/tsl.hpp"
 #include "xml/xml_doc.hpp"
@@ -43,9 +44,9 @@ std::optional<std::string> coverage_problem(xmlDoc* doc, xmlNode* root, xmlNode*
         const std::string uri = xml::attribute(ref, "URI");
         if (uri.size() > 1 && uri[0] == '#' &&
             std::find(duplicates.begin(), duplicates.end(), uri.substr(1)) != duplicates.end())
-            return "its signature references \"" + uri + "\", an ID the list holds twice";
+            return trf("its signature references \"{0}\", an ID the list holds twice", {uri});
         if (xmlHasProp(ref, BAD_CAST "URI") == nullptr)
-            return std::string("its signature has a reference without URI");
+            return std::string(tr("its signature has a reference without URI"));
         const xml::Fragment f = uri.empty() ? xml::Fragment{xml::Fragment::Kind::document}
                                             : xml::resolve_fragment(doc, ref, uri);
         bool enveloped = false;
@@ -58,14 +59,15 @@ std::optional<std::string> coverage_problem(xmlDoc* doc, xmlNode* root, xmlNode*
             continue;
         }
         if (f.kind == xml::Fragment::Kind::element && inside(f.element, sig)) continue;
-        return "its signature's reference \"" + uri +
-               "\" does not cover the whole list (ETSI TS 119 612 5.7.1 wants the list "
-               "signed whole, with the enveloped-signature transform)";
+        return trf(
+            "its signature's reference \"{0}\" does not cover the whole list (ETSI TS 119 612 "
+            "5.7.1 wants the list signed whole, with the enveloped-signature transform)",
+            {uri});
     }
     if (!whole)
         return std::string(
-            "its signature does not cover the whole list (no reference to the list "
-            "with the enveloped-signature transform)");
+            tr("its signature does not cover the whole list (no reference to the list with the "
+               "enveloped-signature transform)"));
     return std::nullopt;
 }
 
@@ -92,7 +94,7 @@ std::string subjects(const std::vector<X509*>& certs) {
 
 // The signature verified with each expected signer; the problem when none verifies it.
 std::string check_signature(xmlNode* sig, const std::vector<X509*>& signers, ListVerdict& out) {
-    if (signers.empty()) return "no signer certificate is known for it";
+    if (signers.empty()) return tr("no signer certificate is known for it");
     xml::CoreResult first;
     for (X509* s : signers) {
         const xml::CoreResult r = xml::verify_core(sig, s, {});
@@ -104,20 +106,22 @@ std::string check_signature(xmlNode* sig, const std::vector<X509*>& signers, Lis
         if (s == signers.front()) first = r;
     }
     if (first.status == xml::CoreResult::Status::reference_failed) {
-        return "its content does not match its signature (" + first.detail +
-               "): the list was changed after it was signed";
+        return trf(
+            "its content does not match its signature ({0}): the list was changed after it was "
+            "signed",
+            {first.detail});
     }
     const ossl::Ptr<X509> carried = carried_signer(sig);
     const bool expected = carried && std::any_of(signers.begin(), signers.end(), [&](X509* s) {
                               return X509_cmp(s, carried.get()) == 0;
                           });
     if (first.status == xml::CoreResult::Status::signature_failed && carried && !expected) {
-        return "it is signed by " + ossl::name_to_string(X509_get_subject_name(carried.get())) +
-               ", not by a signer the pointing list names (" + subjects(signers) + ")";
+        return trf("it is signed by {0}, not by a signer the pointing list names ({1})",
+                   {ossl::name_to_string(X509_get_subject_name(carried.get())), subjects(signers)});
     }
     if (first.status == xml::CoreResult::Status::signature_failed)
-        return "its signature value does not verify with the key of " + subjects(signers);
-    return "its signature cannot be verified: " + first.detail;
+        return trf("its signature value does not verify with the key of {0}", {subjects(signers)});
+    return trf("its signature cannot be verified: {0}", {first.detail});
 }
 
 std::optional<std::string> date_problem(const TrustedList& list, TimePoint at, bool current) {
@@ -125,15 +129,15 @@ std::optional<std::string> date_problem(const TrustedList& list, TimePoint at, b
     if (seq.empty() || seq.size() > 18 ||
         !std::all_of(seq.begin(), seq.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
         std::stoll(seq) < 1)
-        return "its TSLSequenceNumber \"" + seq + "\" is not a positive integer";
+        return trf("its TSLSequenceNumber \"{0}\" is not a positive integer", {seq});
     if (current && list.issued && at < *list.issued)
-        return "it was issued on " + format_rfc3339(*list.issued) +
-               ", after the time it is used for (" + format_rfc3339(at) + ")";
+        return trf("it was issued on {0}, after the time it is used for ({1})",
+                   {format_rfc3339(*list.issued), format_rfc3339(at)});
     if (!list.next_update)
-        return std::string("it is a closed list (no NextUpdate): its scheme has ended");
+        return std::string(tr("it is a closed list (no NextUpdate): its scheme has ended"));
     if (at >= *list.next_update) {
-        return "it expired: its NextUpdate " + format_rfc3339(*list.next_update) +
-               " has passed at " + format_rfc3339(at) + ", and a newer list is needed";
+        return trf("it expired: its NextUpdate {0} has passed at {1}, and a newer list is needed",
+                   {format_rfc3339(*list.next_update), format_rfc3339(at)});
     }
     return std::nullopt;
 }
@@ -148,25 +152,26 @@ ListVerdict judge_list(std::span<const unsigned char> bytes, const std::string& 
         doc = xml::parse(bytes, what);
         out.list = read_trusted_list(doc.get(), what);
     } catch (const Error& e) {
-        out.problem = std::string("it cannot be read: ") + e.what();
+        out.problem = trf("it cannot be read: {0}", {e.what()});
         return out;
     }
     const auto schema = xml::validate(doc.get(), "ts_119612v020101_xsd.xsd");
     out.schema_checked = schema.performed;
     if (schema.problem) {
-        out.problem = "it does not follow the ETSI TS 119 612 schema: " + *schema.problem;
+        out.problem = trf("it does not follow the ETSI TS 119 612 schema: {0}", {*schema.problem});
         return out;
     }
     xmlNode* root = xmlDocGetRootElement(doc.get());
     std::vector<xmlNode*> sigs;
     all_signatures(root, sigs);
     if (sigs.empty()) {
-        out.problem = "it is not signed";
+        out.problem = tr("it is not signed");
         return out;
     }
     if (sigs.size() != 1 || sigs[0]->parent != root) {
-        out.problem = "it holds " + std::to_string(sigs.size()) +
-                      " XML signatures; a trusted list has exactly one, a child of its root";
+        out.problem =
+            trf("it holds {0} XML signatures; a trusted list has exactly one, a child of its root",
+                {std::to_string(sigs.size())});
         return out;
     }
     const auto duplicates = xml::register_ids(doc.get());

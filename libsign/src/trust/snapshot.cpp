@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "crypto/digests.hpp"
+#include "ltsign/language.hpp"
 #include "ltsign/trust.hpp"
 #include "net/http_client.hpp"
 
@@ -55,16 +56,16 @@ TrustedListInfo list_from(const json& l) {
     i.next_update = time_from(l, "nextUpdate");
     i.signer = l.value("signer", "");
     i.used = l.value("used", false);
-    i.problem = l.value("problem", "");
+    i.problem = l.value("problem", "");  // untranslated: the index's JSON key
     if (i.file.find("..") != std::string::npos || (!i.file.empty() && i.file[0] == '/'))
         throw Error(Errc::malformed_input,
-                    "a snapshot entry names the file \"" + i.file + "\" outside the snapshot");
+                    trf("a snapshot entry names the file \"{0}\" outside the snapshot", {i.file}));
     return i;
 }
 
 std::string random_hex() {
     unsigned char b[8];
-    if (RAND_bytes(b, sizeof b) != 1) throw Error(Errc::internal, "no random bytes");
+    if (RAND_bytes(b, sizeof b) != 1) throw Error(Errc::internal, tr("no random bytes"));
     return ossl::to_hex(b, sizeof b);
 }
 
@@ -90,12 +91,12 @@ Fetched fetch_one(const std::string& url, const std::string& kind,
         const auto r = net::get(url, http);
         if (r.status != 200) {
             throw Error(Errc::service_unavailable,
-                        url + ": the server answered HTTP " + std::to_string(r.status));
+                        trf("{0}: the server answered HTTP {1}", {url, std::to_string(r.status)}));
         }
         f.bytes = r.body;
     } catch (const Error& e) {
         if (must_answer) throw;
-        f.info.problem = std::string("it could not be downloaded: ") + e.what();
+        f.info.problem = trf("it could not be downloaded: {0}", {e.what()});
         return f;
     }
     f.info.sha256 = sha256_of(f.bytes);
@@ -118,8 +119,10 @@ void check_rollback(Fetched& f, const std::map<std::string, std::string>& previo
     if (!f.info.used || it == previous.end() || it->second.empty()) return;
     if (std::stoll(f.info.sequence_number) < std::stoll(it->second)) {
         f.info.used = false;
-        f.info.problem = "its TSLSequenceNumber " + f.info.sequence_number + " is lower than the " +
-                         it->second + " of the snapshot it replaces: an older list was served";
+        f.info.problem =
+            trf("its TSLSequenceNumber {0} is lower than the {1} of the snapshot it replaces: an "
+                "older list was served",
+                {f.info.sequence_number, it->second});
     }
 }
 
@@ -141,9 +144,9 @@ void write_snapshot(const fs::path& output, const std::vector<Fetched>& lists,
     std::error_code ec;
     if (fs::exists(output, ec) && !fs::exists(output / "index.json", ec)) {
         throw Error(Errc::cannot_create_output,
-                    output.string() +
-                        " exists and is not a trusted-list snapshot; name a new "
-                        "folder or an earlier snapshot to replace");
+                    trf("{0} exists and is not a trusted-list snapshot; name a new folder or an "
+                        "earlier snapshot to replace",
+                        {output.string()}));
     }
     const fs::path parent = output.has_parent_path() ? output.parent_path() : fs::path(".");
     const fs::path staging = parent / ("." + output.filename().string() + ".tmp-" + random_hex());
@@ -168,7 +171,7 @@ void write_snapshot(const fs::path& output, const std::vector<Fetched>& lists,
     } catch (const fs::filesystem_error& e) {
         fs::remove_all(staging, ec);
         throw Error(Errc::cannot_create_output,
-                    "cannot write the snapshot " + output.string() + ": " + e.what());
+                    trf("cannot write the snapshot {0}: {1}", {output.string(), e.what()}));
     } catch (...) {
         fs::remove_all(staging, ec);
         throw;
@@ -230,8 +233,9 @@ TrustSnapshotInfo fetch_trusted_lists(const TrustFetchOptions& options) {
     lists.push_back(
         fetch_one(options.url, options.lotl ? "lotl" : "tl", raw(pinned), http, at, true));
     if (!lists[0].info.used) {
-        throw Error(Errc::malformed_input, options.url + ": " + list_name(lists[0].info) +
-                                               " is refused: " + lists[0].info.problem);
+        throw Error(Errc::malformed_input,
+                    trf("{0}: {1} is refused: {2}",
+                        {options.url, list_name(lists[0].info), lists[0].info.problem}));
     }
     if (options.lotl) {
         for (const auto& p : lists[0].verdict.list->pointers) {
@@ -260,9 +264,10 @@ TrustSnapshotInfo fetch_trusted_lists(const TrustFetchOptions& options) {
 TrustSnapshotInfo read_snapshot_index(const fs::path& snapshot) {
     std::error_code ec;
     if (!fs::is_regular_file(snapshot / "index.json", ec)) {
-        throw Error(Errc::input_missing, snapshot.string() +
-                                             ": no trusted-list snapshot here (no index.json); "
-                                             "make one with trust fetch");
+        throw Error(
+            Errc::input_missing,
+            trf("{0}: no trusted-list snapshot here (no index.json); make one with trust fetch",
+                {snapshot.string()}));
     }
     const core::Bytes index = core::read_file(snapshot / "index.json", 16u << 20);
     const core::Bytes digest = core::read_file(snapshot / "digest", 1024);
@@ -274,23 +279,24 @@ TrustSnapshotInfo read_snapshot_index(const fs::path& snapshot) {
         recorded.pop_back();
     if (recorded != info.digest) {
         throw Error(Errc::malformed_input,
-                    snapshot.string() + ": the snapshot's index does not match its digest (" +
-                        recorded + " recorded, " + info.digest +
-                        " found): it was changed after it was fetched; fetch it again");
+                    trf("{0}: the snapshot's index does not match its digest ({1} recorded, {2} "
+                        "found): it was changed after it was fetched; fetch it again",
+                        {snapshot.string(), recorded, info.digest}));
     }
     try {
         const json j = json::parse(index.begin(), index.end());
         if (j.value("format", "") != k_snapshot_format)
             throw Error(Errc::malformed_input,
-                        "not a " + std::string(k_snapshot_format) + " index");
+                        trf("not a {0} index", {std::string(k_snapshot_format)}));
         info.fetched_at = time_from(j, "fetchedAt");
         for (const auto& l : j.at("lists")) info.lists.push_back(list_from(l));
     } catch (const json::exception& e) {
         throw Error(Errc::malformed_input,
-                    snapshot.string() + ": unreadable index.json: " + e.what());
+                    trf("{0}: unreadable index.json: {1}", {snapshot.string(), e.what()}));
     }
     if (info.lists.empty())
-        throw Error(Errc::malformed_input, snapshot.string() + ": the snapshot holds no list");
+        throw Error(Errc::malformed_input,
+                    trf("{0}: the snapshot holds no list", {snapshot.string()}));
     return info;
 }
 
@@ -309,13 +315,13 @@ std::vector<JudgedList> judge_snapshot(const fs::path& snapshot, const TrustSnap
         j.info.problem.clear();
         j.info.used = false;
         if (j.info.file.empty()) {
-            j.info.problem = recorded.empty() ? "it was not fetched" : recorded;
+            j.info.problem = recorded.empty() ? tr("it was not fetched") : recorded;
             out.push_back(std::move(j));
             continue;
         }
         const core::Bytes bytes = core::read_file(snapshot / j.info.file, k_max_list);
         if (sha256_of(bytes) != j.info.sha256) {
-            j.info.problem = "its file " + j.info.file + " differs from the list fetched";
+            j.info.problem = trf("its file {0} differs from the list fetched", {j.info.file});
             out.push_back(std::move(j));
             continue;
         }
@@ -332,8 +338,9 @@ std::vector<JudgedList> judge_snapshot(const fs::path& snapshot, const TrustSnap
         // A list refused when it was fetched (a rolled-back sequence number) stays refused.
         if (j.info.problem.empty()) j.info.problem = recorded;
         if (i > 0 && j.info.problem.empty() && !out[0].info.used) {
-            j.info.problem = "the list of trusted lists that names its signer is not used (" +
-                             out[0].info.problem + ")";
+            j.info.problem =
+                trf("the list of trusted lists that names its signer is not used ({0})",
+                    {out[0].info.problem});
         }
         j.info.used = j.info.problem.empty();
         j.info.signer = j.verdict.signer;

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "ltsign/language.hpp"
 #include "ltsign/verify.hpp"
 #include "trust/snapshot.hpp"
 #include "validation/model.hpp"
@@ -71,7 +72,8 @@ std::vector<ossl::Ptr<X509>> service_certificates(const trust::TrustedList& list
 
 TimePoint config_time(const json& a, const char* key, const std::string& what) {
     const auto t = parse_rfc3339(a.at(key).get<std::string>());
-    if (!t) throw Error(Errc::malformed_input, what + ": " + key + " is not an RFC 3339 time");
+    if (!t)
+        throw Error(Errc::malformed_input, trf("{0}: {1} is not an RFC 3339 time", {what, key}));
     return *t;
 }
 
@@ -84,9 +86,9 @@ void add_config_anchor(detail::TrustStoreImpl& impl, const json& a, const fs::pa
         static const std::set<std::string> known = {"label", "certificate", "purposes", "validFrom",
                                                     "validUntil"};
         if (!known.contains(key)) {
-            throw Error(Errc::malformed_input,
-                        entry + ": unknown key \"" + key +
-                            "\" (label, certificate, purposes, validFrom, validUntil)");
+            throw Error(Errc::malformed_input, trf("{0}: unknown key \"{1}\" (label, certificate, "
+                                                   "purposes, validFrom, validUntil)",
+                                                   {entry, key}));
         }
     }
     detail::AnchorTerms terms;
@@ -103,8 +105,9 @@ void add_config_anchor(detail::TrustStoreImpl& impl, const json& a, const fs::pa
             else if (name == "revocation")
                 terms.for_revocation = true;
             else
-                throw Error(Errc::malformed_input, entry + ": unknown purpose \"" + name +
-                                                       "\" (signatures, timestamps, revocation)");
+                throw Error(Errc::malformed_input,
+                            trf("{0}: unknown purpose \"{1}\" (signatures, timestamps, revocation)",
+                                {entry, name}));
         }
     }
     if (a.contains("validFrom") || a.contains("validUntil")) {
@@ -150,14 +153,14 @@ void TrustStore::add_config(const fs::path& file) {
         const json j = json::parse(bytes.begin(), bytes.end());
         for (const auto& [key, value] : j.items()) {
             if (key != "anchors" && key != "$schema")
-                throw Error(Errc::malformed_input, what + ": unknown key \"" + key + "\"");
+                throw Error(Errc::malformed_input, trf("{0}: unknown key \"{1}\"", {what, key}));
         }
         for (const auto& a : j.at("anchors"))
             add_config_anchor(*m_impl, a, file.parent_path(), what);
     } catch (const json::exception& e) {
-        throw Error(
-            Errc::malformed_input,
-            what + ": not a trust configuration (schemas/trust-config.schema.json): " + e.what());
+        throw Error(Errc::malformed_input,
+                    trf("{0}: not a trust configuration (schemas/trust-config.schema.json): {1}",
+                        {what, e.what()}));
     }
 }
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "ltsign/language.hpp"
 #include "xml/xml_doc.hpp"
 
 namespace ltsign::trust {
@@ -19,7 +20,7 @@ xmlNode* need(xmlNode* parent, const char* name, const std::string& what) {
     xmlNode* n = xml::child(parent, k_tsl_ns, name);
     if (n == nullptr) {
         throw Error(Errc::malformed_input,
-                    what + ": the trusted list has no " + name + " (ETSI TS 119 612)");
+                    trf("{0}: the trusted list has no {1} (ETSI TS 119 612)", {what, name}));
     }
     return n;
 }
@@ -49,8 +50,9 @@ std::string name_of(xmlNode* names) {
 TimePoint time_of(xmlNode* n, const std::string& what) {
     const auto t = parse_rfc3339(text_of(n));
     if (!t) {
-        throw Error(Errc::malformed_input, what + ": " + reinterpret_cast<const char*>(n->name) +
-                                               " is not a date and time: \"" + text_of(n) + "\"");
+        throw Error(Errc::malformed_input,
+                    trf("{0}: {1} is not a date and time: \"{2}\"",
+                        {what, reinterpret_cast<const char*>(n->name), text_of(n)}));
     }
     return *t;
 }
@@ -148,11 +150,9 @@ TrustedList read_trusted_list(xmlDoc* doc, const std::string& what) {
     if (root == nullptr || root->ns == nullptr ||
         xmlStrcmp(root->name, BAD_CAST "TrustServiceStatusList") != 0 ||
         xmlStrcmp(root->ns->href, BAD_CAST k_tsl_ns) != 0) {
-        throw Error(Errc::malformed_input,
-                    what +
-                        ": not an ETSI TS 119 612 trusted list (the root must be "
-                        "TrustServiceStatusList in namespace " +
-                        k_tsl_ns + ")");
+        throw Error(Errc::malformed_input, trf("{0}: not an ETSI TS 119 612 trusted list (the root "
+                                               "must be TrustServiceStatusList in namespace {1})",
+                                               {what, k_tsl_ns}));
     }
     TrustedList out;
     xmlNode* scheme = need(root, "SchemeInformation", what);

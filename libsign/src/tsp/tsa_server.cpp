@@ -17,6 +17,7 @@
 #include "core/file_io.hpp"
 #include "crypto/ossl.hpp"
 #include "crypto/signer_impl.hpp"
+#include "ltsign/language.hpp"
 #include "net/guarded_http_server.hpp"
 
 namespace ltsign {
@@ -36,18 +37,20 @@ class SerialFileLock {
         m_fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
         if (m_fd < 0) {
             throw Error(Errc::cannot_create_output,
-                        lock + ": cannot create the serial file's lock: " + std::strerror(errno));
+                        trf("{0}: cannot create the serial file's lock: {1}",
+                            {lock, std::strerror(errno)}));
         }
         if (::flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
             const int err = errno;
             ::close(m_fd);
             if (err == EWOULDBLOCK) {
                 throw Error(Errc::cannot_create_output,
-                            serial_file.string() + ": in use by another ltsign tsa (it holds " +
-                                lock + "); run one server per serial file");
+                            trf("{0}: in use by another ltsign tsa (it holds {1}); run one server "
+                                "per serial file",
+                                {serial_file.string(), lock}));
             }
             throw Error(Errc::cannot_create_output,
-                        lock + ": cannot lock the serial file: " + std::strerror(err));
+                        trf("{0}: cannot lock the serial file: {1}", {lock, std::strerror(err)}));
         }
     }
     ~SerialFileLock() { ::close(m_fd); }
@@ -78,8 +81,9 @@ class SerialCounter {
             !hex.empty() && BN_hex2bn(&bn, hex.c_str()) == static_cast<int>(hex.size());
         m_last.reset(bn);
         if (!read) {
-            throw Error(Errc::malformed_input,
-                        m_file.string() + ": not a hexadecimal serial number; fix or remove it");
+            throw Error(
+                Errc::malformed_input,
+                trf("{0}: not a hexadecimal serial number; fix or remove it", {m_file.string()}));
         }
     }
 
@@ -208,7 +212,7 @@ struct TsaServer::Impl {
         const ossl::Ptr<BIO> in = ossl::memory_bio(request);
         ossl::Ptr<TS_RESP> resp(TS_RESP_create_response(ctx.get(), in.get()));
         ossl::clear_errors();
-        if (!resp) ossl::fail(Errc::internal, "the TSA could not build a response");
+        if (!resp) ossl::fail(Errc::internal, tr("the TSA could not build a response"));
         TS_STATUS_INFO* info = TS_RESP_get_status_info(resp.get());
         const long status = ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(info));
         if (status == TS_STATUS_GRANTED) {
@@ -236,18 +240,18 @@ TsaServer::TsaServer(Signer identity, TsaServerOptions options)
     X509* cert = detail::impl(im.identity).cert.get();
     if (X509_check_purpose(cert, X509_PURPOSE_TIMESTAMP_SIGN, 0) != 1) {
         throw Error(Errc::key_refused,
-                    "the certificate of " + im.identity.subject() +
-                        " lacks the critical extended key usage timeStamping that "
-                        "a TSA certificate needs (RFC 3161 2.3)");
+                    trf("the certificate of {0} lacks the critical extended key usage timeStamping "
+                        "that a TSA certificate needs (RFC 3161 2.3)",
+                        {im.identity.subject()}));
     }
     im.identity.check_usable_at(im.options.fixed_time.value_or(now_utc()),
                                 Signer::Use::time_stamps);
     if (im.options.serial_file.empty())
-        throw Error(Errc::usage, "a TSA needs a serial number file", Remedy::serial_file);
+        throw Error(Errc::usage, tr("a TSA needs a serial number file"), Remedy::serial_file);
     im.serials = std::make_unique<SerialCounter>(im.options.serial_file);
     im.policy.reset(OBJ_txt2obj(im.options.policy.c_str(), 1));
     if (!im.policy)
-        throw Error(Errc::usage, "the TSA policy " + im.options.policy + " is not an OID",
+        throw Error(Errc::usage, trf("the TSA policy {0} is not an OID", {im.options.policy}),
                     Remedy::tsa_policy);
 
     // The request deadline bounds reading; this is only the socket's own receive timeout.
@@ -295,9 +299,9 @@ TsaServer::TsaServer(Signer identity, TsaServerOptions options)
         im.port = im.http.bind_to_port(im.options.host, im.options.port) ? im.options.port : -1;
     }
     if (im.port <= 0) {
-        throw Error(Errc::cannot_create_output, "cannot listen on " + im.options.host + ":" +
-                                                    std::to_string(im.options.port) +
-                                                    " (in use, or not an address of this machine)");
+        throw Error(Errc::cannot_create_output,
+                    trf("cannot listen on {0}:{1} (in use, or not an address of this machine)",
+                        {im.options.host, std::to_string(im.options.port)}));
     }
     im.http.widen_backlog();
 }

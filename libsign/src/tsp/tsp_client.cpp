@@ -6,6 +6,7 @@
 #include "cms/timestamp_token.hpp"
 #include "core/der.hpp"
 #include "crypto/digests.hpp"
+#include "ltsign/language.hpp"
 #include "ltsign/timestamp.hpp"
 #include "net/http_client.hpp"
 #include "tsp/tsp_client.hpp"
@@ -35,7 +36,7 @@ Request make_request(const EVP_MD* md, core::Bytes imprint,
     if (policy) {
         ossl::Ptr<ASN1_OBJECT> oid(OBJ_txt2obj(policy->c_str(), 1));
         if (!oid)
-            throw Error(Errc::usage, "TSA policy " + *policy + " is not an OID (e.g. 1.2.3.4)");
+            throw Error(Errc::usage, trf("TSA policy {0} is not an OID (e.g. 1.2.3.4)", {*policy}));
         check(TS_REQ_set_policy_id(req.get(), oid.get()), Errc::internal,
               "cannot build the request");
     }
@@ -93,16 +94,16 @@ core::Bytes check_response(const Request& req, const core::Bytes& body, const Ts
     ossl::Ptr<TS_RESP> resp(d2i_TS_RESP(nullptr, &p, static_cast<long>(body.size())));
     if (!resp || p != body.data() + body.size()) {
         ossl::clear_errors();
-        throw broken("the answer is not an RFC 3161 TimeStampResp");
+        throw broken(tr("the answer is not an RFC 3161 TimeStampResp"));
     }
     TS_STATUS_INFO* info = TS_RESP_get_status_info(resp.get());
     const long status = ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(info));
     if (status != 0 && status != 1)
-        throw broken("the TSA refused the request (" + failure_text(info) + ")");
+        throw broken(trf("the TSA refused the request ({0})", {failure_text(info)}));
     TS_TST_INFO* tst = TS_RESP_get_tst_info(resp.get());
-    if (tst == nullptr) throw broken("the TSA granted the request but sent no token");
+    if (tst == nullptr) throw broken(tr("the TSA granted the request but sent no token"));
     if (ASN1_INTEGER_cmp(TS_TST_INFO_get_nonce(tst), req.nonce.get()) != 0) {
-        throw broken("the token answers another request (nonce mismatch)");
+        throw broken(tr("the token answers another request (nonce mismatch)"));
     }
     TS_MSG_IMPRINT* mi = TS_TST_INFO_get_msg_imprint(tst);
     const ASN1_OBJECT* alg = nullptr;
@@ -111,31 +112,34 @@ core::Bytes check_response(const Request& req, const core::Bytes& body, const Ts
     if (OBJ_obj2nid(alg) != EVP_MD_get_type(req.md) ||
         static_cast<std::size_t>(got->length) != req.imprint.size() ||
         std::memcmp(got->data, req.imprint.data(), req.imprint.size()) != 0) {
-        throw broken("the token time-stamps other data (message imprint mismatch)");
+        throw broken(tr("the token time-stamps other data (message imprint mismatch)"));
     }
     if (tsa.policy) {
         ossl::Ptr<ASN1_OBJECT> want(OBJ_txt2obj(tsa.policy->c_str(), 1));
         if (OBJ_cmp(want.get(), TS_TST_INFO_get_policy_id(tst)) != 0) {
-            throw broken("the token is under another policy than the one requested");
+            throw broken(tr("the token is under another policy than the one requested"));
         }
     }
     auto token = cms::token_from_response_bytes(body, tsa.url);
-    if (!token) throw broken("the answer is not a DER TimeStampResp");
+    if (!token) throw broken(tr("the answer is not a DER TimeStampResp"));
     // The token must verify on its own before anyone builds on it.
     auto facts = cms::token_facts(*token, {});
-    if (facts.format_problem) throw broken("the token is malformed: " + *facts.format_problem);
+    if (facts.format_problem)
+        throw broken(trf("the token is malformed: {0}", {*facts.format_problem}));
     if (facts.signature_value.status != validation::Check::passed ||
         facts.data_digest.status != validation::Check::passed) {
-        throw broken("the token's signature does not verify");
+        throw broken(tr("the token's signature does not verify"));
     }
     if (facts.binding != validation::Binding::matches) {
-        throw broken("the token's signing-certificate attribute does not name the TSA certificate");
+        throw broken(
+            tr("the token's signing-certificate attribute does not name the TSA certificate"));
     }
     return *token;
 }
 
 core::Bytes request_token_for_digest(const TsaClient& tsa, const EVP_MD* md, core::Bytes digest) {
-    if (tsa.url.empty()) throw Error(Errc::usage, "no time-stamping authority given", Remedy::tsa);
+    if (tsa.url.empty())
+        throw Error(Errc::usage, tr("no time-stamping authority given"), Remedy::tsa);
     const Request req = make_request(md, std::move(digest), tsa.policy);
     net::HttpOptions http;
     http.timeout = tsa.timeout;
@@ -146,7 +150,7 @@ core::Bytes request_token_for_digest(const TsaClient& tsa, const EVP_MD* md, cor
     const auto resp = net::post(tsa.url, "application/timestamp-query", req.der, http);
     if (resp.status != 200) {
         throw Error(Errc::service_unavailable,
-                    tsa.url + ": the TSA answered HTTP " + std::to_string(resp.status));
+                    trf("{0}: the TSA answered HTTP {1}", {tsa.url, std::to_string(resp.status)}));
     }
     return check_response(req, resp.body, tsa);
 }

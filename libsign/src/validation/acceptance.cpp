@@ -2,6 +2,7 @@
 // what a RevocationSource answers, and the algorithm policy (5.2.8, TS 119 312).
 #include <algorithm>
 #include <array>
+#include "ltsign/language.hpp"
 
 #include "crypto/digests.hpp"
 #include "revocation/revocation.hpp"
@@ -22,27 +23,28 @@ AnswerJudgement judge_revoked(const RevocationAnswer& res, bool signer, const st
                               std::optional<TimePoint> poe) {
     const std::string when = format_rfc3339(*res.revoked_at);
     const std::string source = res.stale
-                                   ? revocation::source_text(res) +
-                                         ", past its nextUpdate; a revocation it lists stays proven"
+                                   ? trf("{0}, past its nextUpdate; a revocation it lists stays "
+                                         "proven",
+                                         {revocation::source_text(res)})
                                    : revocation::source_text(res);
     if (poe && *poe < *res.revoked_at) {
         return {{},
-                Note{NoteCode::revoked_after_poe,
-                     role + " was revoked on " + when + " (per " + source +
-                         "), after the signature is proven to have existed (" +
-                         format_rfc3339(*poe) + ")"}};
+                Note{NoteCode::revoked_after_poe, trf("{0} was revoked on {1} (per {2}), after the "
+                                                      "signature is proven to have existed ({3})",
+                                                      {role, when, source, format_rfc3339(*poe)})}};
     }
     if (poe) {
         return {fail(Indication::total_failed, SubIndication::revoked,
-                     role + " was revoked on " + when + " (per " + source +
-                         "), before the earliest proof that the signature existed (" +
-                         format_rfc3339(*poe) + ")"),
+                     trf("{0} was revoked on {1} (per {2}), before the earliest proof that the "
+                         "signature existed ({3})",
+                         {role, when, source, format_rfc3339(*poe)})),
                 std::nullopt};
     }
     return {fail(Indication::indeterminate,
                  signer ? SubIndication::revoked_no_poe : SubIndication::revoked_ca_no_poe,
-                 role + " was revoked on " + when + " (per " + source +
-                     "), and nothing proves the signature existed before then"),
+                 trf("{0} was revoked on {1} (per {2}), and nothing proves the signature existed "
+                     "before then",
+                     {role, when, source})),
             std::nullopt};
 }
 
@@ -58,7 +60,7 @@ CarriedDer carried_der(const Carried& carried, const ValidationContext& context,
     for (X509_CRL* c : carried.crls)
         out.crls.push_back(ossl::encode_der(c, i2d_X509_CRL, "a carried CRL"));
     for (X509* c : carried.certificates) out.certificates.push_back(ossl::to_der(c));
-    const AnchorQuery query{AnchorPurpose::revocation, {at}, "when the status is to be proven"};
+    const AnchorQuery query{AnchorPurpose::revocation, {at}, tr("when the status is to be proven")};
     for (X509* a : admitted_anchors(detail::impl(context.trust), query))
         out.anchors.push_back(ossl::to_der(a));
     return out;
@@ -113,8 +115,8 @@ void chain_algorithms(const ChainResult& chain, std::vector<AlgorithmUse>& uses)
         }
         ossl::clear_errors();
         const EVP_PKEY* key = X509_get0_pubkey(chain.certs[i + 1].get());
-        uses.push_back({"the signature on the certificate of " +
-                            ossl::name_to_string(X509_get_subject_name(cert)),
+        uses.push_back({trf("the signature on the certificate of {0}",
+                            {ossl::name_to_string(X509_get_subject_name(cert))}),
                         digest, crypto::key_kind(key), key ? EVP_PKEY_get_bits(key) : 0});
     }
 }
@@ -128,31 +130,32 @@ AnswerJudgement judge_answer(const RevocationAnswer& res, bool signer, const std
     switch (res.status) {
         case RevocationStatus::good:
             return {{},
-                    Note{NoteCode::revocation_good, "revocation of " + who + ": good per " +
-                                                        source + " (" + res.detail + ")"}};
+                    Note{NoteCode::revocation_good,
+                         trf("revocation of {0}: good per {1} ({2})", {who, source, res.detail})}};
         case RevocationStatus::revoked:
             return judge_revoked(res, signer, role, poe);
         case RevocationStatus::unknown:
             return {fail(Indication::indeterminate, SubIndication::try_later,
-                         source + " does not know " + role + " (status unknown)"),
+                         trf("{0} does not know {1} (status unknown)", {source, role})),
                     std::nullopt};
         case RevocationStatus::unavailable:
             return {
                 fail(Indication::indeterminate, SubIndication::try_later,
-                     "the revocation status of " + role + " could not be obtained (" + res.detail +
-                         "); try again when the responder is reachable, or verify offline "
-                         "with a CRL from the issuer"),
+                     trf("the revocation status of {0} could not be obtained ({1}); try again when "
+                         "the responder is reachable, or verify offline with a CRL from the issuer",
+                         {role, res.detail})),
                 std::nullopt};
         case RevocationStatus::unpublished:
             if (require_revocation) {
                 return {fail(Indication::indeterminate, SubIndication::try_later,
-                             role + " publishes no revocation information and the policy "
-                                    "requires it"),
+                             trf("{0} publishes no revocation information and the policy "
+                                 "requires it",
+                                 {role})),
                         std::nullopt};
             }
             return {{},
                     Note{NoteCode::revocation_not_checked,
-                         "revocation of " + who + " was not checked: " + res.detail}};
+                         trf("revocation of {0} was not checked: {1}", {who, res.detail})}};
     }
     return {};
 }
@@ -180,12 +183,12 @@ RevocationOutcome check_revocation(const SignatureFacts& facts, const Carried& c
                                   res.kind, res.location, core::to_public_bytes(res.evidence)});
         if (!res.signature_digest.empty() || !res.signer_key_kind.empty()) {
             out.uses.push_back(
-                {"the signature of the revocation data for " + who + " (" + source_text + ")",
+                {trf("the signature of the revocation data for {0} ({1})", {who, source_text}),
                  res.signature_digest, res.signer_key_kind, res.signer_key_bits});
         }
-        const std::string role =
-            i == 0 ? (facts.is_timestamp ? "the TSA's certificate" : "the signer's certificate")
-                   : "the certificate of " + who;
+        const std::string role = i == 0 ? (facts.is_timestamp ? tr("the TSA's certificate")
+                                                              : tr("the signer's certificate"))
+                                        : trf("the certificate of {0}", {who});
         auto judged = judge_answer(res, i == 0, role, who, poe, context.policy.require_revocation);
         if (judged.note) out.notes.push_back(std::move(*judged.note));
         if (!judged.result.passed()) {
@@ -197,12 +200,14 @@ RevocationOutcome check_revocation(const SignatureFacts& facts, const Carried& c
 }
 
 std::vector<AlgorithmUse> algorithm_uses(const SignatureFacts& facts, const ChainResult& chain) {
-    const std::string what = facts.is_timestamp ? "time-stamp" : "signature";
     std::vector<AlgorithmUse> uses;
     const EVP_PKEY* key = X509_get0_pubkey(facts.signer_cert.get());
-    uses.push_back({"the " + what + "'s digest", facts.digest_algorithm, "", 0});
-    uses.push_back({"the " + what + "'s signature", "", crypto::key_kind(key),
-                    key != nullptr ? EVP_PKEY_get_bits(key) : 0});
+    uses.push_back(
+        {facts.is_timestamp ? tr("the time-stamp's digest") : tr("the signature's digest"),
+         facts.digest_algorithm, "", 0});
+    uses.push_back(
+        {facts.is_timestamp ? tr("the time-stamp's signature") : tr("the signature's signature"),
+         "", crypto::key_kind(key), key != nullptr ? EVP_PKEY_get_bits(key) : 0});
     uses.insert(uses.end(), facts.algorithms.begin(), facts.algorithms.end());
     chain_algorithms(chain, uses);
     return uses;
@@ -210,20 +215,25 @@ std::vector<AlgorithmUse> algorithm_uses(const SignatureFacts& facts, const Chai
 
 AlgorithmOutcome check_algorithms(const std::vector<AlgorithmUse>& uses,
                                   const ValidationPolicy& policy, TimePoint judged_at,
-                                  const std::string& what) {
+                                  bool is_timestamp) {
     AlgorithmOutcome out;
     const auto rejected = judge_algorithms(uses, policy, judged_at, out.listed);
     if (!rejected) return out;
     if (!rejected->acceptable_until) {
         out.result = fail(Indication::indeterminate, SubIndication::crypto_constraints_failure,
-                          rejected->algorithm + " (" + rejected->purpose +
-                              ") is not an algorithm the validation policy accepts");
+                          trf("{0} ({1}) is not an algorithm the validation policy accepts",
+                              {rejected->algorithm, rejected->purpose}));
     } else {
-        out.result =
-            fail(Indication::indeterminate, SubIndication::crypto_constraints_failure_no_poe,
-                 rejected->algorithm + " (" + rejected->purpose + ") stopped being acceptable on " +
-                     format_rfc3339(*rejected->acceptable_until) + ", and nothing proves the " +
-                     what + " existed before then");
+        out.result = fail(
+            Indication::indeterminate, SubIndication::crypto_constraints_failure_no_poe,
+            is_timestamp ? trf("{0} ({1}) stopped being acceptable on {2}, and nothing proves the "
+                               "time-stamp existed before then",
+                               {rejected->algorithm, rejected->purpose,
+                                format_rfc3339(*rejected->acceptable_until)})
+                         : trf("{0} ({1}) stopped being acceptable on {2}, and nothing proves the "
+                               "signature existed before then",
+                               {rejected->algorithm, rejected->purpose,
+                                format_rfc3339(*rejected->acceptable_until)}));
     }
     return out;
 }

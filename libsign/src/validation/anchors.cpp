@@ -2,6 +2,7 @@
 // 4.x: the status at the times that matter), what a trusted-list anchor makes of the signature
 // (QES, AdESQC, AdES), and why a chain found no anchor when one was there but not usable.
 #include <openssl/x509v3.h>
+#include "ltsign/language.hpp"
 
 #include <algorithm>
 
@@ -87,10 +88,10 @@ std::string anchor_name(const detail::AnchorTerms* terms, X509* cert) {
     if (terms == nullptr || terms->use.source == "trust-file")
         return ossl::name_to_string(X509_get_subject_name(cert));
     if (terms->use.source == "trusted-list") {
-        return "the service \"" + terms->use.service + "\" of " + terms->use.tsp +
-               " on the trusted list of " + terms->use.territory;
+        return trf("the service \"{0}\" of {1} on the trusted list of {2}",
+                   {terms->use.service, terms->use.tsp, terms->use.territory});
     }
-    return "the anchor \"" + terms->use.label + "\" of the trust configuration";
+    return trf("the anchor \"{0}\" of the trust configuration", {terms->use.label});
 }
 
 // Why `terms` does not anchor under `query`: its purpose, else the first time it was not granted.
@@ -108,13 +109,14 @@ bool serves(const detail::AnchorTerms& terms, AnchorPurpose purpose) {
 
 std::string refusal(const detail::AnchorTerms& terms, const AnchorQuery& query) {
     if (!serves(terms, query.purpose)) {
-        return query.purpose == AnchorPurpose::timestamps ? "it is not trusted for time-stamps"
-                                                          : "it is not trusted for signatures";
+        return query.purpose == AnchorPurpose::timestamps ? tr("it is not trusted for time-stamps")
+                                                          : tr("it is not trusted for signatures");
     }
     for (const TimePoint t : query.at) {
         if (period_at(terms, t) != nullptr) continue;
         if (terms.use.source != "trusted-list")
-            return "it is trusted only within its validity period, not on " + format_rfc3339(t);
+            return trf("it is trusted only within its validity period, not on {0}",
+                       {format_rfc3339(t)});
         std::string status;
         TimePoint since{};
         for (const auto& [from, uri] : terms.history) {
@@ -122,11 +124,11 @@ std::string refusal(const detail::AnchorTerms& terms, const AnchorQuery& query) 
             status = uri;
             since = from;
         }
-        if (status.empty()) return "it was not yet listed on " + format_rfc3339(t);
-        return "its status on " + format_rfc3339(t) + " was " + last_segment(status) + " (since " +
-               format_rfc3339(since) + "), not granted";
+        if (status.empty()) return trf("it was not yet listed on {0}", {format_rfc3339(t)});
+        return trf("its status on {0} was {1} (since {2}), not granted",
+                   {format_rfc3339(t), last_segment(status), format_rfc3339(since)});
     }
-    return "it is not granted " + query.when;
+    return trf("it is not granted {0}", {query.when});
 }
 
 }  // namespace
@@ -206,8 +208,8 @@ std::optional<std::string> why_no_anchor(X509* cert, const std::vector<ossl::Ptr
                     if (X509_cmp(trust.anchors[i].get(), c.get()) != 0) continue;
                     const detail::AnchorTerms* terms = terms_of(trust, i);
                     if (terms == nullptr) continue;
-                    return "the chain leads to " + anchor_name(terms, c.get()) +
-                           ", which does not anchor it: " + refusal(*terms, query);
+                    return trf("the chain leads to {0}, which does not anchor it: {1}",
+                               {anchor_name(terms, c.get()), refusal(*terms, query)});
                 }
             }
         }
@@ -219,12 +221,12 @@ std::optional<std::string> why_no_anchor(X509* cert, const std::vector<ossl::Ptr
         for (const auto& c : list.would_anchor) would.anchors.push_back(ossl::up_ref(c.get()));
         if (!would.anchors.empty() &&
             validate_chain(cert, untrusted, would, at).indication == Indication::total_passed) {
-            return "the chain would be anchored by " + list.name +
-                   ", which is not used: " + list.reason;
+            return trf("the chain would be anchored by {0}, which is not used: {1}",
+                       {list.name, list.reason});
         }
         unused += (unused.empty() ? "" : "; ") + list.name + " is not used: " + list.reason;
     }
-    if (!unused.empty()) return "no trusted anchor was found, and " + unused;
+    if (!unused.empty()) return trf("no trusted anchor was found, and {0}", {unused});
     return std::nullopt;
 }
 

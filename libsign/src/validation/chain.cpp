@@ -100,11 +100,11 @@ void complete_from_aia(X509* signer, const ValidationContext& context, const Iss
             ossl::Ptr<X509> c(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
             ossl::clear_errors();
             if (!c) continue;
-            notes.push_back({NoteCode::issuer_fetched,
-                             "the certificate of " +
-                                 ossl::name_to_string(X509_get_subject_name(c.get())) +
-                                 " was fetched from the authorityInfoAccess of " +
-                                 ossl::name_to_string(X509_get_subject_name(last))});
+            notes.push_back(
+                {NoteCode::issuer_fetched,
+                 trf("the certificate of {0} was fetched from the authorityInfoAccess of {1}",
+                     {ossl::name_to_string(X509_get_subject_name(c.get())),
+                      ossl::name_to_string(X509_get_subject_name(last))})});
             pool.push_back(std::move(c));
         }
         chain = validate_chain(signer, pool, detail::impl(context.trust), validation_time, query);
@@ -121,14 +121,16 @@ AnchorQuery anchor_query(const SignatureFacts& facts, std::optional<TimePoint> p
     q.purpose = facts.is_timestamp ? AnchorPurpose::timestamps : AnchorPurpose::signatures;
     if (facts.is_timestamp) {
         q.at.push_back(poe ? *poe : facts.gen_time.value_or(validation_time));
-        q.when = poe ? "at the time-stamp's proof of existence" : "at the time-stamp's genTime";
+        q.when =
+            poe ? tr("at the time-stamp's proof of existence") : tr("at the time-stamp's genTime");
         return q;
     }
     if (facts.signer_cert)
         q.at.push_back(ossl::to_time_point(X509_get0_notBefore(facts.signer_cert.get())));
     q.at.push_back(poe.value_or(validation_time));
-    q.when = "when the signer's certificate was issued and " +
-             std::string(poe ? "at the signature's proof of existence" : "at the validation time");
+    q.when = poe ? tr("when the signer's certificate was issued and at the signature's proof of "
+                      "existence")
+                 : tr("when the signer's certificate was issued and at the validation time");
     return q;
 }
 
@@ -248,10 +250,9 @@ ChainOutcome check_chain(const SignatureFacts& facts, const Carried& carried,
         auto past = validate_chain(signer, pool, detail::impl(context.trust), *poe, query);
         if (past.indication == Indication::total_passed) {
             out.notes.push_back({NoteCode::past_chain_valid,
-                                 "a certificate of the chain expired on " +
-                                     format_rfc3339(chain.expired_at) +
-                                     ", but the signature is proven to have existed on " +
-                                     format_rfc3339(*poe) + ", when the chain was valid"});
+                                 trf("a certificate of the chain expired on {0}, but the signature "
+                                     "is proven to have existed on {1}, when the chain was valid",
+                                     {format_rfc3339(chain.expired_at), format_rfc3339(*poe)})});
             chain = std::move(past);
         }
     }

@@ -5,6 +5,7 @@
 
 #include "crypto/digests.hpp"
 #include "ltsign/error.hpp"
+#include "ltsign/language.hpp"
 
 namespace ltsign::validation {
 namespace {
@@ -118,7 +119,8 @@ std::unique_ptr<core::Reader> DataObject::open() const {
     if (m_state->file) return core::open_file(*m_state->file);
     if (m_state->entry) return m_state->entry();
     if (!m_state->parts.empty()) return std::make_unique<PartsReader>(m_state->parts);
-    throw Error(Errc::internal, m_state->name + ": only its digests are known, not its bytes");
+    throw Error(Errc::internal,
+                trf("{0}: only its digests are known, not its bytes", {m_state->name}));
 }
 
 std::optional<core::Bytes> DataObject::digest(const EVP_MD* md) const {
@@ -161,7 +163,8 @@ void DataObject::stream(const std::function<void(std::span<const unsigned char>)
         std::vector<unsigned char> buffer(1 << 20);
         while (const std::size_t n = reader->read(buffer)) sink({buffer.data(), n});
     } else {
-        throw Error(Errc::internal, m_state->name + ": only its digests are known, not its bytes");
+        throw Error(Errc::internal,
+                    trf("{0}: only its digests are known, not its bytes", {m_state->name}));
     }
 }
 
@@ -172,15 +175,17 @@ core::Bytes DataObject::read(std::uintmax_t max_size) const {
         stream([&](std::span<const unsigned char> chunk) {
             if (out.size() + chunk.size() > max_size)
                 throw Error(Errc::malformed_input,
-                            m_state->name + ": larger than ltsign reads whole");
+                            trf("{0}: larger than ltsign reads whole", {m_state->name}));
             out.insert(out.end(), chunk.begin(), chunk.end());
         });
         return out;
     }
     if (!m_state->bytes)
-        throw Error(Errc::internal, m_state->name + ": only its digests are known, not its bytes");
+        throw Error(Errc::internal,
+                    trf("{0}: only its digests are known, not its bytes", {m_state->name}));
     if (m_state->bytes->size() > max_size)
-        throw Error(Errc::malformed_input, m_state->name + ": larger than ltsign reads whole");
+        throw Error(Errc::malformed_input,
+                    trf("{0}: larger than ltsign reads whole", {m_state->name}));
     return core::Bytes(m_state->bytes->begin(), m_state->bytes->end());
 }
 

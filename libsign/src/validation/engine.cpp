@@ -59,19 +59,21 @@ StepResult all_passed(const SignatureFacts& facts, TimePoint validation_time) {
                 {format_rfc3339(validation_time)})};
 }
 
-SignatureReport conclude(SignatureReport r, StepResult verdict, const std::string& what) {
+SignatureReport conclude(SignatureReport r, StepResult verdict, bool is_timestamp) {
     r.indication = verdict.indication;
     r.sub_indication = verdict.sub_indication;
     r.explanation = std::move(verdict.explanation);
     // Every verdict explains itself: a step whose facts gave no reason still names its outcome
     // rather than leave the reader with a bare code.
     if (r.explanation.empty()) {
-        const Indication i = r.indication;
+        const std::string i(to_string(r.indication));
         const SubIndication s = r.sub_indication;
+        const std::string code =
+            s == SubIndication::none ? i : i + " (" + std::string(to_string(s)) + ")";
         r.explanation =
-            "the " + what + " is " + std::string(to_string(i)) +
-            (s == SubIndication::none ? std::string() : " (" + std::string(to_string(s)) + ")") +
-            "; the step that decided it recorded no reason";
+            is_timestamp
+                ? trf("the time-stamp is {0}; the step that decided it recorded no reason", {code})
+                : trf("the signature is {0}; the step that decided it recorded no reason", {code});
     }
     return r;
 }
@@ -85,7 +87,6 @@ SignatureReport judge(const SignatureFacts& facts, const SignatureFacts* holder,
                       const ValidationContext& context, std::optional<TimePoint> poe,
                       TimePoint validation_time) {
     SignatureReport r = report_of(facts, validation_time);
-    const std::string what = facts.is_timestamp ? "time-stamp" : "signature";
     const Carried carried = carried_by(facts, holder);
     // The revocation status that matters is the one when what was signed is proven to exist: at
     // the proof of existence, else at a time-stamp's own time, else now.
@@ -125,8 +126,8 @@ SignatureReport judge(const SignatureFacts& facts, const SignatureFacts* holder,
             return outcome.result;
         },
         [&] {
-            auto outcome =
-                check_algorithms(uses, context.policy, poe.value_or(validation_time), what);
+            auto outcome = check_algorithms(uses, context.policy, poe.value_or(validation_time),
+                                            facts.is_timestamp);
             r.algorithms = std::move(outcome.listed);
             return outcome.result;
         },
@@ -138,7 +139,7 @@ SignatureReport judge(const SignatureFacts& facts, const SignatureFacts* holder,
         [&] { return all_passed(facts, validation_time); },
     });
     if (verdict.passed() && facts.is_timestamp) r.best_signature_time = facts.gen_time;
-    return conclude(std::move(r), verdict, what);
+    return conclude(std::move(r), verdict, facts.is_timestamp);
 }
 
 // The earliest proof of existence found so far, and what gave it.
@@ -196,29 +197,46 @@ std::vector<SignatureReport> evaluate_archive(const SignatureFacts& facts,
     return out;
 }
 
+// The note for a time-stamp over the signature that could not be confirmed: one sentence per kind,
+// so that each language can say it whole.
+std::string unconfirmed_stamp(EntryType type, std::string_view sub, const std::string& why) {
+    const std::string code(sub);
+    if (type == EntryType::archive_timestamp)
+        return trf(
+            "an archive time-stamp could not be confirmed ({0}), so it proves nothing about "
+            "when the signature existed: {1}",
+            {code, why});
+    if (type == EntryType::evidence_record)
+        return trf(
+            "an embedded evidence record could not be confirmed ({0}), so it proves nothing "
+            "about when the signature existed: {1}",
+            {code, why});
+    return trf(
+        "a signature time-stamp could not be confirmed ({0}), so it proves nothing about "
+        "when the signature existed: {1}",
+        {code, why});
+}
+
 // A time-stamp over the signature that is broken (not merely unconfirmed) means the signature
 // file has been tampered with: the signature cannot pass (EN 319 122-1: B-T and B-LTA must be
 // technically valid). One that is unconfirmed proves nothing, and a note says so.
 void judge_stamps(SignatureReport& r) {
     for (const auto& ts : r.timestamps) {
         const bool record = ts.type == EntryType::evidence_record;
-        const std::string what = ts.type == EntryType::archive_timestamp ? "archive time-stamp"
-                                 : record ? "embedded evidence record"
-                                          : "signature time-stamp";
+        const std::string what = ts.type == EntryType::archive_timestamp ? tr("archive time-stamp")
+                                 : record ? tr("embedded evidence record")
+                                          : tr("signature time-stamp");
         if (ts.indication == Indication::total_failed && r.indication != Indication::total_failed) {
             r.indication = Indication::total_failed;
             r.sub_indication = ts.sub_indication;
-            r.explanation = "the signature's " + what + " is broken: " + ts.explanation;
+            r.explanation = trf("the signature's {0} is broken: {1}", {what, ts.explanation});
             return;
         }
         if (ts.indication == Indication::indeterminate) {
             r.notes.push_back(
                 {record ? NoteCode::evidence_record_not_verified
                         : NoteCode::timestamp_not_confirmed,
-                 std::string(what.front() == 'a' || what.front() == 'e' ? "an " : "a ") + what +
-                     " could not be confirmed (" + std::string(to_string(ts.sub_indication)) +
-                     "), so it proves nothing about when the signature existed: " +
-                     ts.explanation});
+                 unconfirmed_stamp(ts.type, to_string(ts.sub_indication), ts.explanation)});
         }
     }
 }
@@ -252,12 +270,12 @@ SignatureReport evaluate_in(const SignatureFacts& given, const SignatureFacts* h
     append(r.timestamps, std::move(records));
     if (proof.at && !facts.is_timestamp) {
         r.best_signature_time = proof.at;
-        r.notes.push_back({NoteCode::poe_used, proof.source + " proves the signature existed on " +
-                                                   format_rfc3339(*proof.at)});
+        r.notes.push_back({NoteCode::poe_used, trf("{0} proves the signature existed on {1}",
+                                                   {proof.source, format_rfc3339(*proof.at)})});
     } else if (proof.at && covering.at && facts.is_timestamp) {
-        r.notes.push_back({NoteCode::poe_used, covering.source +
-                                                   " proves this time-stamp existed on " +
-                                                   format_rfc3339(*covering.at)});
+        r.notes.push_back(
+            {NoteCode::poe_used, trf("{0} proves this time-stamp existed on {1}",
+                                     {covering.source, format_rfc3339(*covering.at)})});
     }
     judge_stamps(r);
     if (!facts.is_timestamp) plan_renewal(r, context.policy);

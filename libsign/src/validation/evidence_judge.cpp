@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "crypto/digests.hpp"
+#include "ltsign/language.hpp"
 #include "validation/evidence.hpp"
 
 namespace ltsign::validation {
@@ -18,8 +19,8 @@ bool allowed(const CoverageFit& f, ErsHashOrder order) {
 
 // RFC 6283 4.2.2 / RFC 4998 5.2 step 4, named for the report.
 std::string join_name(bool sorted) {
-    return sorted ? "sorted concatenation (h(d) and ha binary ascending, RFC 6283 4.2.2)"
-                  : "unsorted concatenation (h(d) || ha, RFC 4998 5.2 step 4)";
+    return sorted ? tr("sorted concatenation (h(d) and ha binary ascending, RFC 6283 4.2.2)")
+                  : tr("unsorted concatenation (h(d) || ha, RFC 4998 5.2 step 4)");
 }
 
 void add_once(std::vector<Note>& notes, Note note) {
@@ -66,15 +67,17 @@ bool judge_coverage(const ArchiveStampFacts& s, const EVP_MD* md, std::size_t ch
             }
         }
         if (hit == nullptr && excluded != nullptr) {
-            w.not_covered = s.where + " covers the document given only with " +
-                            join_name(excluded->sorted) +
-                            ", which this verification does not accept";
+            w.not_covered =
+                trf("{0} covers the document given only with {1}, which this verification does not "
+                    "accept",
+                    {s.where, join_name(excluded->sorted)});
             continue;
         }
         if (hit == nullptr) {
-            w.not_covered = "the record does not cover the document given (" + obj.object +
-                            "): its " + crypto::digest_name(md) + " digest " + hex(*obj.digest) +
-                            " is not in " + s.where;
+            w.not_covered =
+                trf("the record does not cover the document given ({0}): its {1} digest {2} is not "
+                    "in {3}",
+                    {obj.object, crypto::digest_name(md), hex(*obj.digest), s.where});
             continue;
         }
         found = true;
@@ -83,16 +86,21 @@ bool judge_coverage(const ArchiveStampFacts& s, const EVP_MD* md, std::size_t ch
                                           [](const CoverageFit& f) { return f.canonical; });
         if (canonical_only) {
             add_once(notes, {NoteCode::record_canonical_only,
-                             "the document given matches the record only in canonical XML form "
-                             "(RFC 6283): its comments, XML declaration and the spacing inside "
-                             "its tags are not protected by the record"});
+                             tr("the document given matches the record only in canonical XML form "
+                                "(RFC 6283): its comments, XML declaration and the spacing inside "
+                                "its tags are not protected by the record")});
         }
         if (hit->sorted != hit->unsorted) {
-            add_once(notes,
-                     {NoteCode::record_hash_order,
-                      "chain " + std::to_string(chain + 1) + " verifies with " +
-                          join_name(hit->sorted) + " only: verifiers that read only " +
-                          (hit->sorted ? "unsorted" : "sorted") + " concatenation reject it"});
+            add_once(
+                notes,
+                {NoteCode::record_hash_order,
+                 hit->sorted
+                     ? trf("chain {0} verifies with {1} only: verifiers that read only unsorted "
+                           "concatenation reject it",
+                           {std::to_string(chain + 1), join_name(true)})
+                     : trf("chain {0} verifies with {1} only: verifiers that read only sorted "
+                           "concatenation reject it",
+                           {std::to_string(chain + 1), join_name(false)})});
         }
     }
     return found;
@@ -124,7 +132,7 @@ Walk walk(const EvidenceRecordFacts& facts, ErsHashOrder order, std::vector<Note
         if (chain.md == nullptr) {
             if (!w.format_problem)
                 w.format_problem =
-                    "chain " + std::to_string(i + 1) + " uses an unknown digest algorithm";
+                    trf("chain {0} uses an unknown digest algorithm", {std::to_string(i + 1)});
             break;
         }
         w.chains.push_back({chain.md, w.stamps.size()});
@@ -148,10 +156,10 @@ std::optional<TimePoint> leave_out_later(Walk& w, TimePoint at, std::vector<Note
         ++later;
     }
     if (later > 0) {
-        notes.push_back({NoteCode::record_later_stamps_ignored,
-                         std::to_string(later) +
-                             " archive time-stamp(s) made after the validation time " +
-                             format_rfc3339(at) + " were left out"});
+        notes.push_back(
+            {NoteCode::record_later_stamps_ignored,
+             trf("{0} archive time-stamp(s) made after the validation time {1} were left out",
+                 {std::to_string(later), format_rfc3339(at)})});
     }
     return first_after;
 }
@@ -179,20 +187,22 @@ std::vector<RecordAlgorithm> record_algorithms(const Walk& w, TimePoint at) {
         if (w.chains[i].first >= w.stamps.size()) break;  // made after the validation time
         RecordAlgorithm u{
             w.chains[i].md,
-            "the hash tree of chain " + std::to_string(i + 1) +
-                (i == 0 ? " (the document's hash)"
-                        : " (the document's hash and chains 1 to " + std::to_string(i) + ")"),
+            i == 0
+                ? trf("the hash tree of chain {0} (the document's hash)", {std::to_string(i + 1)})
+                : trf("the hash tree of chain {0} (the document's hash and chains 1 to {1})",
+                      {std::to_string(i + 1), std::to_string(i)}),
             at, ""};
         if (i + 1 < w.chains.size() && w.chains[i + 1].first < w.stamps.size()) {
             u.until = time_of(w.chains[i + 1].first);
-            u.superseded_by = "chain " + std::to_string(i + 2);
+            u.superseded_by = trf("chain {0}", {std::to_string(i + 2)});
         }
         uses.push_back(std::move(u));
     }
     for (std::size_t k = 0; k < w.stamps.size(); ++k) {
         const EVP_MD* md = w.stamps[k].facts->imprint_md;
         if (md == nullptr) continue;  // unreadable token: reported as such
-        RecordAlgorithm u{md, "the message imprint of " + w.stamps[k].facts->where, at, ""};
+        RecordAlgorithm u{md, trf("the message imprint of {0}", {w.stamps[k].facts->where}), at,
+                          ""};
         if (k + 1 < w.stamps.size()) {
             u.until = time_of(k + 1);
             u.superseded_by = w.stamps[k + 1].facts->where;
@@ -212,19 +222,24 @@ std::optional<std::string> judge_algorithms(const Walk& w, const ValidationConte
         const auto end = context.policy.end_of_digest(name);
         const bool known = context.policy.knows_digest(name);
         const bool ok = known && (!end || u.until < *end);
-        r.algorithms.push_back(
-            {u.purpose +
-                 (u.superseded_by.empty() ? "" : ", until " + u.superseded_by + " renewed it"),
-             name, end, u.until, ok});
+        r.algorithms.push_back({u.superseded_by.empty() ? u.purpose
+                                                        : trf("{0}, until {1} renewed it",
+                                                              {u.purpose, u.superseded_by}),
+                                name, end, u.until, ok});
         if (!known && !weak) {
-            weak = name + " (" + u.purpose + ") is not an algorithm the validation policy accepts";
+            weak = trf("{0} ({1}) is not an algorithm the validation policy accepts",
+                       {name, u.purpose});
         } else if (!ok && !weak) {
-            weak = name + " stopped being acceptable on " + format_rfc3339(*end) + ", but " +
-                   u.purpose + " relied on it until " + format_rfc3339(u.until) +
-                   (u.superseded_by.empty()
-                        ? ", the validation time: nothing renewed it with a stronger algorithm"
-                        : ", when " + u.superseded_by + " renewed it: too late") +
-                   "; nothing proves it existed while " + name + " was still acceptable";
+            const std::string ended = format_rfc3339(*end), until = format_rfc3339(u.until);
+            weak = u.superseded_by.empty()
+                       ? trf("{0} stopped being acceptable on {1}, but {2} relied on it until {3}, "
+                             "the validation time: nothing renewed it with a stronger algorithm; "
+                             "nothing proves it existed while {0} was still acceptable",
+                             {name, ended, u.purpose, until})
+                       : trf("{0} stopped being acceptable on {1}, but {2} relied on it until {3}, "
+                             "when {4} renewed it: too late; nothing proves it existed while {0} "
+                             "was still acceptable",
+                             {name, ended, u.purpose, until, u.superseded_by});
         }
     }
     return weak;
@@ -250,24 +265,24 @@ void decide(SignatureReport& r, const Walk& w, const std::optional<std::string>&
     for (const auto& ts : r.timestamps) {
         if (ts.indication == Indication::total_failed) {
             return set_verdict(r, Indication::total_failed, ts.sub_indication,
-                               "an archive time-stamp is broken: " + ts.explanation);
+                               trf("an archive time-stamp is broken: {0}", {ts.explanation}));
         }
     }
     if (w.stamps.empty()) {
         return set_verdict(r, Indication::indeterminate, SubIndication::no_poe,
-                           "the record's first time-stamp is dated " +
-                               (first_after ? format_rfc3339(*first_after) : std::string("?")) +
-                               ", after the validation time " + format_rfc3339(at) +
-                               ": it proves nothing about the document at that time");
+                           trf("the record's first time-stamp is dated {0}, after the validation "
+                               "time {1}: it proves nothing about the document at that time",
+                               {(first_after ? format_rfc3339(*first_after) : std::string("?")),
+                                format_rfc3339(at)}));
     }
     for (std::size_t k = 1; k < w.stamps.size(); ++k) {
         const auto& now = w.stamps[k].token->gen_time;
         const auto& before = w.stamps[k - 1].token->gen_time;
         if (now && before && *now < *before) {
-            return set_verdict(r, Indication::indeterminate, SubIndication::timestamp_order_failure,
-                               w.stamps[k].facts->where + " is dated " + format_rfc3339(*now) +
-                                   ", before the time-stamp it renews (" + format_rfc3339(*before) +
-                                   ")");
+            return set_verdict(
+                r, Indication::indeterminate, SubIndication::timestamp_order_failure,
+                trf("{0} is dated {1}, before the time-stamp it renews ({2})",
+                    {w.stamps[k].facts->where, format_rfc3339(*now), format_rfc3339(*before)}));
         }
     }
     if (weak) {
@@ -277,27 +292,28 @@ void decide(SignatureReport& r, const Walk& w, const std::optional<std::string>&
     if (w.data_missing) {
         return set_verdict(r, Indication::indeterminate, SubIndication::signed_data_not_found,
                            !w.missing_digest
-                               ? "the protected document was not given, so the record cannot be "
-                                 "checked against it"
-                               : "the document given is known by no " + *w.missing_digest +
-                                     " digest, which the record needs: give the document "
-                                     "itself, or that digest too");
+                               ? tr("the protected document was not given, so the record cannot be "
+                                    "checked against it")
+                               : trf("the document given is known by no {0} digest, which the "
+                                     "record needs: give the document itself, or that digest too",
+                                     {*w.missing_digest}));
     }
     for (const auto& ts : r.timestamps) {
         if (ts.indication == Indication::indeterminate) {
-            return set_verdict(r, Indication::indeterminate, ts.sub_indication,
-                               "an archive time-stamp could not be confirmed: " + ts.explanation);
+            return set_verdict(
+                r, Indication::indeterminate, ts.sub_indication,
+                trf("an archive time-stamp could not be confirmed: {0}", {ts.explanation}));
         }
     }
     r.best_signature_time = r.signing_time;
     const std::string first = r.signing_time ? format_rfc3339(*r.signing_time) : "?";
     const auto& last_time = w.stamps.back().token->gen_time;
     const std::string last = last_time ? format_rfc3339(*last_time) : "?";
-    set_verdict(r, Indication::total_passed, SubIndication::none,
-                "the record's hash tree covers the document and its " +
-                    std::to_string(w.stamps.size()) +
-                    " archive time-stamp(s) form an unbroken chain from " + first + " to " + last +
-                    ": the document existed, unchanged, on " + first);
+    set_verdict(
+        r, Indication::total_passed, SubIndication::none,
+        trf("the record's hash tree covers the document and its {0} archive time-stamp(s) form an "
+            "unbroken chain from {1} to {2}: the document existed, unchanged, on {3}",
+            {std::to_string(w.stamps.size()), first, last, first}));
 }
 
 }  // namespace
@@ -319,9 +335,9 @@ SignatureReport judge_evidence_record(const EvidenceRecordFacts& facts,
     }
     for (const auto& c : w.chains)
         r.digest_algorithm += (r.digest_algorithm.empty() ? "" : ", ") + crypto::digest_name(c.md);
-    r.notes.push_back({NoteCode::record_summary, std::to_string(facts.chain_count) + " chain(s), " +
-                                                     std::to_string(w.stamps.size()) +
-                                                     " archive time-stamp(s)"});
+    r.notes.push_back({NoteCode::record_summary,
+                       trf("{0} chain(s), {1} archive time-stamp(s)",
+                           {std::to_string(facts.chain_count), std::to_string(w.stamps.size())})});
     const auto weak = judge_algorithms(w, context, at, r);
     if (!w.stamps.empty() && w.stamps.front().token->gen_time) {
         r.signing_time = w.stamps.front().token->gen_time;

@@ -3,6 +3,7 @@
 
 #include <fstream>
 
+#include "ltsign/language.hpp"
 #include "ltsign/verify.hpp"
 
 namespace ltsign {
@@ -59,14 +60,15 @@ ValidationPolicy ValidationPolicy::defaults() {
 
 ValidationPolicy ValidationPolicy::from_file(const std::filesystem::path& file) {
     std::ifstream in(file);
-    if (!in) throw Error(Errc::input_missing, file.string() + ": cannot open the policy file");
+    if (!in)
+        throw Error(Errc::input_missing, trf("{0}: cannot open the policy file", {file.string()}));
     ValidationPolicy p = defaults();
     p.name = file.filename().string();
     try {
         const auto j = nlohmann::json::parse(in);
         if (!j.is_object())
             throw Error(Errc::malformed_input,
-                        file.string() + ": the policy must be a JSON object");
+                        trf("{0}: the policy must be a JSON object", {file.string()}));
         for (const auto& [key, value] : j.items()) {
             if (key == "algorithms") {
                 for (const auto& [name, end] : value.items()) {
@@ -77,7 +79,7 @@ ValidationPolicy ValidationPolicy::from_file(const std::filesystem::path& file) 
                     const auto t = parse_rfc3339(end.get<std::string>());
                     if (!t)
                         throw Error(Errc::malformed_input,
-                                    file.string() + ": " + name + ": not a date");
+                                    trf("{0}: {1}: not a date", {file.string(), name}));
                     p.algorithm_end[name] = *t;
                 }
             } else if (key == "requireRevocation") {
@@ -87,15 +89,18 @@ ValidationPolicy ValidationPolicy::from_file(const std::filesystem::path& file) 
             } else if (key == "ocspMaxAgeSeconds") {
                 const auto seconds = value.get<long long>();
                 if (seconds < 0)
-                    throw Error(Errc::malformed_input,
-                                file.string() + ": ocspMaxAgeSeconds must not be negative");
+                    throw Error(
+                        Errc::malformed_input,
+                        trf("{0}: ocspMaxAgeSeconds must not be negative", {file.string()}));
                 p.ocsp_max_age = std::chrono::seconds(seconds);
             } else {
-                throw Error(Errc::malformed_input, file.string() + ": unknown policy entry " + key);
+                throw Error(Errc::malformed_input,
+                            trf("{0}: unknown policy entry {1}", {file.string(), key}));
             }
         }
     } catch (const nlohmann::json::exception& e) {
-        throw Error(Errc::malformed_input, file.string() + ": not a valid policy: " + e.what());
+        throw Error(Errc::malformed_input,
+                    trf("{0}: not a valid policy: {1}", {file.string(), e.what()}));
     }
     return p;
 }

@@ -115,6 +115,6 @@ struct AlgorithmOutcome {
 };
 AlgorithmOutcome check_algorithms(const std::vector<AlgorithmUse>& uses,
                                   const ValidationPolicy& policy, TimePoint judged_at,
-                                  const std::string& what);
+                                  bool is_timestamp);
 
 }  // namespace ltsign::validation

@@ -1,6 +1,7 @@
 // Trust anchors: only what is added is trusted (never the system store).
 #include <algorithm>
 
+#include "ltsign/language.hpp"
 #include "ltsign/verify.hpp"
 #include "validation/memo.hpp"
 #include "validation/model.hpp"
@@ -27,9 +28,9 @@ void TrustStore::add(const fs::path& file_or_dir) {
         }
         std::sort(files.begin(), files.end());
         if (files.empty()) {
-            throw Error(
-                Errc::input_missing,
-                file_or_dir.string() + ": no .pem, .crt or .cer files in this trust folder");
+            throw Error(Errc::input_missing,
+                        trf("{0}: no .pem, .crt or .cer files in this trust folder",
+                            {file_or_dir.string()}));
         }
         for (const auto& f : files) add(f);
         return;

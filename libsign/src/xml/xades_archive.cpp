@@ -12,6 +12,7 @@
 #include "cms/timestamp_token.hpp"
 #include "crypto/digests.hpp"
 #include "ltsign/error.hpp"
+#include "ltsign/language.hpp"
 #include "xml/xades.hpp"
 #include "xml/xml_doc.hpp"
 #include "xml/xmldsig.hpp"
@@ -85,7 +86,7 @@ SignatureFacts encapsulated_facts(xmlNode* et, const std::optional<validation::D
     const auto der = base64_decode(text(et));
     SignatureFacts t;
     try {
-        if (der.empty()) throw Error(Errc::malformed_input, "it is not base64");
+        if (der.empty()) throw Error(Errc::malformed_input, tr("it is not base64"));
         cms::ImprintSource source;
         if (input) source.data = *input;
         t = cms::token_facts(der, source);
@@ -97,9 +98,9 @@ SignatureFacts encapsulated_facts(xmlNode* et, const std::optional<validation::D
         t.imprint = {Check::not_possible, why_not};
     } else if (t.imprint.status == Check::failed) {
         t.imprint.detail =
-            "the archive time-stamp no longer matches the signature and the unsigned properties "
-            "it covers (one was removed, added or altered): " +
-            t.imprint.detail;
+            trf("the archive time-stamp no longer matches the signature and the unsigned "
+                "properties it covers (one was removed, added or altered): {0}",
+                {t.imprint.detail});
     }
     return t;
 }
@@ -112,7 +113,7 @@ void archive_parts(xmlDoc* doc, xmlNode* sig, xmlNode* usp, xmlNode* before,
     xmlNode* si = child(sig, k_dsig_ns, "SignedInfo");
     const auto refs = children(si, k_dsig_ns, "Reference");
     if (refs.size() != reference_data.size())
-        throw Error(Errc::internal, "the data of every reference is needed");
+        throw Error(Errc::internal, tr("the data of every reference is needed"));
     for (std::size_t i = 0; i < refs.size(); ++i)
         part(reference_octets(refs[i], reference_data[i], c14n));
     part(canonicalize(doc, si, c14n));
@@ -165,9 +166,9 @@ std::vector<validation::SignatureFacts> archive_timestamp_facts(
     if (child(ats, k_xades132_ns, "XMLTimeStamp") != nullptr) {
         // Proves nothing here, but is no sign of tampering either.
         SignatureFacts f = archive_facts(std::nullopt);
-        f.imprint = {Check::not_possible,
-                     "the archive time-stamp is an XML time-stamp, which this version does not "
-                     "read"};
+        f.imprint = {
+            Check::not_possible,
+            tr("the archive time-stamp is an XML time-stamp, which this version does not read")};
         out.push_back(std::move(f));
     } else {
         out.push_back(archive_facts("an ArchiveTimeStamp holds no time-stamp token"));
@@ -383,21 +384,20 @@ core::Bytes edit_each_signature(std::span<const unsigned char> bytes, const std:
         if (checked.document_missing) {
             throw Error(
                 Errc::input_missing,
-                what + " is detached: " + added + " covers its document, which was not given",
+                trf("{0} is detached: {1} covers its document, which was not given", {what, added}),
                 Remedy::document);
         }
         if (checked.reference_data.empty()) {
-            throw Error(Errc::malformed_input, what +
-                                                   ": the signature's references do not "
-                                                   "verify, so " +
-                                                   added + " over them would prove nothing");
+            throw Error(Errc::malformed_input, trf("{0}: the signature's references do not verify, "
+                                                   "so {1} over them would prove nothing",
+                                                   {what, added}));
         }
         edit(doc.get(), checked, unsigned_signature_properties(doc.get(), qp));
         ++edited;
     }
     if (edited == 0) {
         throw Error(Errc::usage,
-                    what + ": it holds no XAdES signature " + added + " could be added to");
+                    trf("{0}: it holds no XAdES signature {1} could be added to", {what, added}));
     }
     return serialize(doc.get(), false);
 }

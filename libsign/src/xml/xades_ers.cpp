@@ -7,6 +7,7 @@
 
 #include "crypto/digests.hpp"
 #include "ltsign/error.hpp"
+#include "ltsign/language.hpp"
 #include "xml/xades.hpp"
 #include "xml/xml_doc.hpp"
 #include "xml/xmldsig.hpp"
@@ -86,8 +87,8 @@ class Coverage {
         if (const auto it = m_done.find(key); it != m_done.end()) return it->second;
         if (m_limit != 0 && m_work > m_limit) {
             throw Error(Errc::malformed_input,
-                        "the signature holds so many evidence records that checking them would "
-                        "canonicalise and hash far more than the signature's size");
+                        tr("the signature holds so many evidence records that checking them would "
+                           "canonicalise and hash far more than the signature's size"));
         }
         auto out = evidence_record_digests(m_doc.get(), m_sig, m_usp, holder, m_data, md, &m_work);
         m_work += out.size() * m_nodes;
@@ -116,8 +117,8 @@ std::vector<core::Bytes> evidence_record_digests(xmlDoc* doc, xmlNode* sig, xmlN
     // XMLDSig core validation leaves to the application and ltsign does not follow.
     if (signs_manifest(doc, sig)) {
         throw Error(Errc::usage,
-                    "the signature signs a ds:Manifest: its evidence record covers the "
-                    "manifest's references too, which this version does not follow");
+                    tr("the signature signs a ds:Manifest: its evidence record covers the "
+                       "manifest's references too, which this version does not follow"));
     }
     // SignedInfo's CanonicalizationMethod, not the record's own (C14N 1.0 in DSS's records):
     // only the former matches DSS's files.
@@ -156,9 +157,10 @@ void find_embedded_records(const std::shared_ptr<xmlDoc>& doc, CheckedSignature&
             } else if (is(c, "urn:ietf:params:xml:ns:ers", "EvidenceRecord")) {
                 r.bytes = standalone(c);
             } else {
-                facts.format_problem = "its xadesen:SealingEvidenceRecords holds an element " +
-                                       std::string(reinterpret_cast<const char*>(c->name)) +
-                                       ", which is no evidence record (ETSI TS 119 132-3)";
+                facts.format_problem =
+                    trf("its xadesen:SealingEvidenceRecords holds an element {0}, which is no "
+                        "evidence record (ETSI TS 119 132-3)",
+                        {std::string(reinterpret_cast<const char*>(c->name))});
                 continue;
             }
             if (why_not.empty()) {
@@ -170,7 +172,8 @@ void find_embedded_records(const std::shared_ptr<xmlDoc>& doc, CheckedSignature&
             ++found;
         }
         if (found == 0 && !facts.format_problem)
-            facts.format_problem = "its xadesen:SealingEvidenceRecords holds no evidence record";
+            facts.format_problem =
+                tr("its xadesen:SealingEvidenceRecords holds no evidence record");
     }
 }
 

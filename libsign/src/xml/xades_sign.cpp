@@ -13,6 +13,7 @@
 #include "crypto/signer_impl.hpp"
 #include "crypto/signing.hpp"
 #include "ltsign/error.hpp"
+#include "ltsign/language.hpp"
 #include "xml/xades.hpp"
 #include "xml/xml_doc.hpp"
 #include "xml/xmldsig.hpp"
@@ -129,7 +130,7 @@ void add_signature_timestamp(xmlDoc* doc, xmlNode* sig, xmlNode* qp, const cms::
     xmlNs* ds = xmlSearchNsByHref(doc, sig, BAD_CAST k_dsig_ns);
     xmlNs* xades = xmlSearchNsByHref(doc, qp, BAD_CAST k_xades132_ns);
     if (ds == nullptr || xades == nullptr)
-        throw Error(Errc::internal, "the signature's namespaces are not in scope");
+        throw Error(Errc::internal, tr("the signature's namespaces are not in scope"));
     xmlNode* usp = unsigned_signature_properties(doc, qp);
     xmlNode* ts = made(xmlNewChild(usp, xades, BAD_CAST "SignatureTimeStamp", nullptr));
     made(xmlNewProp(ts, BAD_CAST "Id", BAD_CAST("TS-" + random_id()).c_str()));
@@ -144,7 +145,7 @@ void add_signature_timestamp(xmlDoc* doc, xmlNode* sig, xmlNode* qp, const cms::
 std::string random_id() {
     std::array<unsigned char, 16> r{};
     if (RAND_bytes(r.data(), static_cast<int>(r.size())) != 1)
-        throw Error(Errc::internal, "no randomness for the signature's identifiers");
+        throw Error(Errc::internal, tr("no randomness for the signature's identifiers"));
     return ossl::to_hex(r.data(), r.size());
 }
 
@@ -164,7 +165,7 @@ xmlNode* unsigned_signature_properties(xmlDoc* doc, xmlNode* qp) {
     xmlNode* usp = child(up, k_xades132_ns, "UnsignedSignatureProperties");
     if (usp != nullptr) return usp;
     xmlNs* xades = xmlSearchNsByHref(doc, qp, BAD_CAST k_xades132_ns);
-    if (xades == nullptr) throw Error(Errc::internal, "the XAdES namespace is not in scope");
+    if (xades == nullptr) throw Error(Errc::internal, tr("the XAdES namespace is not in scope"));
     if (up == nullptr) up = made(xmlNewChild(qp, xades, BAD_CAST "UnsignedProperties", nullptr));
     // UnsignedSignatureProperties come before UnsignedDataObjectProperties.
     usp = made(xmlNewNode(xades, BAD_CAST "UnsignedSignatureProperties"));
@@ -191,9 +192,9 @@ core::Bytes extend_xades(std::span<const unsigned char> bytes, const std::string
         ++added;
     }
     if (added == 0) {
-        throw Error(Errc::usage, what +
-                                     ": every XAdES signature in it already has a signature "
-                                     "time-stamp (level T), or it has none to extend");
+        throw Error(Errc::usage, trf("{0}: every XAdES signature in it already has a signature "
+                                     "time-stamp (level T), or it has none to extend",
+                                     {what}));
     }
     const core::Bytes out = serialize(doc.get(), false);
     const auto after = extract_facts(out, what, {});
@@ -203,10 +204,10 @@ core::Bytes extend_xades(std::span<const unsigned char> bytes, const std::string
         if (a.format_problem.has_value() != b.format_problem.has_value() ||
             a.signature_value.status != b.signature_value.status ||
             a.data_digest.status != b.data_digest.status) {
-            throw Error(Errc::malformed_input,
-                        what +
-                            ": extending would change how the signature verifies; left "
-                            "unchanged");
+            throw Error(
+                Errc::malformed_input,
+                trf("{0}: extending would change how the signature verifies; left unchanged",
+                    {what}));
         }
     }
     return out;
@@ -220,11 +221,11 @@ std::pair<std::string, std::string> signing_methods(const Signer& signer,
                                                     const SignOptions& options,
                                                     const cms::TokenSource& tokens) {
     if (options.level == Level::t && !tokens)
-        throw Error(Errc::usage, "level T needs a time-stamping authority", Remedy::tsa);
+        throw Error(Errc::usage, tr("level T needs a time-stamping authority"), Remedy::tsa);
     if (options.rsa_padding == RsaPadding::pss) {
         throw Error(Errc::usage,
-                    "XAdES signatures are made with RSA PKCS#1 v1.5 or ECDSA; RSASSA-PSS is "
-                    "available for CAdES only",
+                    tr("XAdES signatures are made with RSA PKCS#1 v1.5 or ECDSA; RSASSA-PSS is "
+                       "available for CAdES only"),
                     Remedy::rsa_padding);
     }
     // SHA-1 and SHA-3 have no signature method here (signature_method_uri says nullopt).
@@ -233,9 +234,9 @@ std::pair<std::string, std::string> signing_methods(const Signer& signer,
         signature_method_uri(X509_get0_pubkey(detail::impl(signer).cert.get()), digest);
     if (!method) {
         throw Error(Errc::usage,
-                    "XAdES signatures need an RSA or EC key and the digest sha256, "
-                    "sha384 or sha512 (this key is " +
-                        signer.key_description() + ")",
+                    trf("XAdES signatures need an RSA or EC key and the digest sha256, sha384 or "
+                        "sha512 (this key is {0})",
+                        {signer.key_description()}),
                     Remedy::digest);
     }
     return {*method, *digest_method_uri(digest)};
@@ -252,22 +253,22 @@ struct Target {
 Target prepare_target(const fs::path& file, Packaging packaging) {
     std::error_code ec;
     if (!fs::is_regular_file(file, ec))
-        throw Error(Errc::input_missing, file.string() + ": no such file; check the path");
+        throw Error(Errc::input_missing, trf("{0}: no such file; check the path", {file.string()}));
     Target t;
     if (packaging == Packaging::enveloped) {
         t.content = core::read_file(file, core::k_max_signature_file);
         if (!looks_like_xml(t.content)) {
             throw Error(Errc::usage,
-                        file.string() +
-                            ": enveloped signatures need an XML document; other "
-                            "files are signed enveloping or detached",
+                        trf("{0}: enveloped signatures need an XML document; other files are "
+                            "signed enveloping or detached",
+                            {file.string()}),
                         Remedy::packaging);
         }
         try {
             t.doc = parse(t.content, file.string());
         } catch (const Error& e) {
             throw Error(Errc::malformed_input,
-                        std::string(e.what()) + "; sign it detached or enveloping instead",
+                        trf("{0}; sign it detached or enveloping instead", {std::string(e.what())}),
                         Remedy::packaging);
         }
         t.parent = xmlDocGetRootElement(t.doc.get());
@@ -277,9 +278,9 @@ Target prepare_target(const fs::path& file, Packaging packaging) {
     if (packaging == Packaging::enveloping) {
         if (fs::file_size(file, ec) > k_max_enveloping) {
             throw Error(Errc::usage,
-                        file.string() +
-                            ": larger than 64 MiB; enveloping keeps the whole "
-                            "document in the signature, sign it detached",
+                        trf("{0}: larger than 64 MiB; enveloping keeps the whole document in the "
+                            "signature, sign it detached",
+                            {file.string()}),
                         Remedy::packaging);
         }
         t.content = core::read_file(file, k_max_enveloping);
@@ -328,9 +329,10 @@ void check_new_signature(const core::Bytes& out, const validation::DataObjects& 
     const auto& f = check.facts.back();  // ours is the root's last child
     if (f.format_problem || f.data_digest.status != validation::Check::passed ||
         f.signature_value.status != validation::Check::passed) {
-        throw Error(Errc::internal,
-                    "the new XAdES signature does not verify: " +
-                        f.format_problem.value_or(f.data_digest.detail + f.signature_value.detail));
+        throw Error(
+            Errc::internal,
+            trf("the new XAdES signature does not verify: {0}",
+                {f.format_problem.value_or(f.data_digest.detail + f.signature_value.detail)}));
     }
 }
 
@@ -398,7 +400,8 @@ core::Bytes signed_info_c14n(xmlDoc* doc, xmlNode* sig) {
     xmlNode* si = child(sig, k_dsig_ns, "SignedInfo");
     xmlNode* cm = child(si, k_dsig_ns, "CanonicalizationMethod");
     if (si == nullptr || attribute(cm, "Algorithm") != k_exc_c14n)
-        throw Error(Errc::malformed_input, "the prepared signature has no SignedInfo ltsign wrote");
+        throw Error(Errc::malformed_input,
+                    tr("the prepared signature has no SignedInfo ltsign wrote"));
     return canonicalize(doc, si, k_exc_c14n);
 }
 
@@ -418,7 +421,7 @@ ossl::Ptr<X509> signer_certificate(xmlNode* sig) {
     const auto der = base64_decode(text(xc));
     const unsigned char* p = der.data();
     ossl::Ptr<X509> cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-    if (!cert) ossl::fail(Errc::malformed_input, "the prepared signature names no certificate");
+    if (!cert) ossl::fail(Errc::malformed_input, tr("the prepared signature names no certificate"));
     return cert;
 }
 
@@ -432,21 +435,22 @@ core::Bytes complete_value(xmlDoc* doc, xmlNode* sig, std::span<const unsigned c
         child(child(sig, k_dsig_ns, "SignedInfo"), k_dsig_ns, "SignatureMethod"), "Algorithm"));
     const auto digest = digest_from_string(method.substr(method.rfind('-') + 1));
     if (method.find('-') == std::string::npos || !digest)
-        throw Error(Errc::malformed_input, "the prepared signature names no method ltsign makes");
+        throw Error(Errc::malformed_input,
+                    tr("the prepared signature names no method ltsign makes"));
     const EVP_MD* md = crypto::evp_md(*digest);
     if (!crypto::value_matches(cert.get(), signed_info_c14n(doc, sig), value, md,
                                RsaPadding::pkcs1_v15)) {
         throw Error(Errc::key_refused,
-                    "the signature value does not match: it was not made over this SignedInfo "
-                    "with the key of " +
-                        ossl::name_to_string(X509_get_subject_name(cert.get())));
+                    trf("the signature value does not match: it was not made over this SignedInfo "
+                        "with the key of {0}",
+                        {ossl::name_to_string(X509_get_subject_name(cert.get()))}));
     }
     const core::Bytes raw = crypto::ecdsa_as(cert.get(), value, crypto::EcdsaEncoding::raw);
     xmlNode* sv = child(sig, k_dsig_ns, "SignatureValue");
     xmlNodeSetContent(sv, BAD_CAST base64_encode(raw).c_str());  // base64 needs no escaping
     if (options.level == Level::t) {
         if (!tokens)
-            throw Error(Errc::usage, "level T needs a time-stamping authority", Remedy::tsa);
+            throw Error(Errc::usage, tr("level T needs a time-stamping authority"), Remedy::tsa);
         add_signature_timestamp(doc, sig, qualifying_properties(sig), tokens, md);
     }
     return serialize(doc, false);
@@ -521,7 +525,7 @@ std::pair<Doc, xmlNode*> parse_prepared(std::span<const unsigned char> prepared,
     Doc doc = parse(prepared, what);
     register_ids(doc.get());
     const auto sigs = top_level_signatures(xmlDocGetRootElement(doc.get()));
-    if (sigs.empty()) throw Error(Errc::malformed_input, what + ": holds no signature");
+    if (sigs.empty()) throw Error(Errc::malformed_input, trf("{0}: holds no signature", {what}));
     xmlNode* sig = sigs.back();
     return {std::move(doc), sig};
 }

@@ -13,6 +13,7 @@
 #include "core/text.hpp"
 #include "crypto/digests.hpp"
 #include "ltsign/error.hpp"
+#include "ltsign/language.hpp"
 #include "validation/model.hpp"
 #include "xml/xades.hpp"
 #include "xml/xml_doc.hpp"
@@ -364,7 +365,7 @@ class SignatureChecker {
         xmlNode* si = child(m_sig, k_dsig_ns, "SignedInfo");
         xmlNode* sv = child(m_sig, k_dsig_ns, "SignatureValue");
         if (si == nullptr || sv == nullptr) {
-            f.format_problem = "the ds:Signature lacks SignedInfo or SignatureValue";
+            f.format_problem = tr("the ds:Signature lacks SignedInfo or SignatureValue");
             out.signature = result();
             return out;
         }
@@ -411,10 +412,11 @@ class SignatureChecker {
         const std::size_t budget = 2 * document + (std::size_t{16} << 20);
         if (total > budget) {
             m_facts.format_problem =
-                "its " + std::to_string(m_resolved.size()) + " references would digest " +
-                std::to_string(total >> 20) + " MiB of a " + std::to_string(document >> 10) +
-                " KiB document, more than any genuine signature needs (a denial-of-service "
-                "guard: at most twice the document and 16 MiB)";
+                trf("its {0} references would digest {1} MiB of a {2} KiB document, more than any "
+                    "genuine signature needs (a denial-of-service guard: at most twice the "
+                    "document and 16 MiB)",
+                    {std::to_string(m_resolved.size()), std::to_string(total >> 20),
+                     std::to_string(document >> 10)});
         }
     }
 
@@ -461,8 +463,9 @@ class SignatureChecker {
         std::string why;
         for (const auto& r : m_not_baseline) why += (why.empty() ? "" : "; ") + r;
         m_facts.notes.push_back(
-            {NoteCode::not_baseline, "not an EN 319 132-1 baseline signature (" + why +
-                                         "), so its level has the older XAdES name"});
+            {NoteCode::not_baseline, trf("not an EN 319 132-1 baseline signature ({0}), so its "
+                                         "level has the older XAdES name",
+                                         {why})});
     }
 
     // The first reason the signed data cannot be said to be what the signature covers.
@@ -477,7 +480,7 @@ class SignatureChecker {
                 auto cert = decode_certificate(text(xc));
                 if (!cert) {
                     m_facts.format_problem =
-                        "a KeyInfo X509Certificate is not a valid DER certificate";
+                        tr("a KeyInfo X509Certificate is not a valid DER certificate");
                     return;
                 }
                 m_facts.certificates.push_back(std::move(cert));
@@ -498,13 +501,13 @@ class SignatureChecker {
 
     bool add_crl(ossl::Ptr<X509_CRL> crl, const std::string& what) {
         if (!crl) {
-            m_facts.format_problem = what + " is not a valid DER CRL";
+            m_facts.format_problem = trf("{0} is not a valid DER CRL", {what});
             return false;
         }
         if (m_facts.crls.size() == k_max_crls) {
-            m_facts.format_problem = "the signature carries more than " +
-                                     std::to_string(k_max_crls) +
-                                     " CRLs, more than any genuine one needs";
+            m_facts.format_problem =
+                trf("the signature carries more than {0} CRLs, more than any genuine one needs",
+                    {std::to_string(k_max_crls)});
             return false;
         }
         m_facts.crls.push_back(std::move(crl));
@@ -515,13 +518,19 @@ class SignatureChecker {
     // checked against its issuer, each response read for every certificate of every chain.
     static constexpr std::size_t k_max_carried = 256;
 
-    // Whether the signature may carry one more (it carries `carried` `what`); a format problem
+    // Whether the signature may carry one more (it carries `carried` certificates, or OCSP
+    // responses); a format problem
     // otherwise.
-    bool room_for(std::size_t carried, const char* what) {
+    bool room_for(std::size_t carried, bool certificates) {
         if (carried < k_max_carried) return true;
-        m_facts.format_problem = "the signature carries more than " +
-                                 std::to_string(k_max_carried) + " " + what +
-                                 ", more than any genuine one needs";
+        const std::string most = std::to_string(k_max_carried);
+        m_facts.format_problem =
+            certificates ? trf("the signature carries more than {0} certificates, more than any "
+                               "genuine one needs",
+                               {most})
+                         : trf("the signature carries more than {0} OCSP responses, more than any "
+                               "genuine one needs",
+                               {most});
         return false;
     }
 
@@ -533,17 +542,19 @@ class SignatureChecker {
         for (xmlNode* v : children(cv, k_xades132_ns, "EncapsulatedX509Certificate")) {
             auto cert = decode_certificate(text(v));
             if (!cert) {
-                m_facts.format_problem = "an EncapsulatedX509Certificate in " + where +
-                                         " is not a valid DER certificate";
+                m_facts.format_problem =
+                    trf("an EncapsulatedX509Certificate in {0} is not a valid DER certificate",
+                        {where});
                 return;
             }
-            if (!room_for(m_facts.certificates.size(), "certificates")) return;
+            if (!room_for(m_facts.certificates.size(), true)) return;
             m_facts.certificates.push_back(std::move(cert));
         }
         if (child(cv, k_xades132_ns, "OtherCertificate") != nullptr) {
             m_facts.notes.push_back(
-                {NoteCode::not_checked, "the OtherCertificate values in " + where +
-                                            " (certificates of another kind) were not used"});
+                {NoteCode::not_checked, trf("the OtherCertificate values in {0} (certificates of "
+                                            "another kind) were not used",
+                                            {where})});
         }
     }
 
@@ -563,17 +574,18 @@ class SignatureChecker {
                 auto response = der.empty() ? std::nullopt : ocsp_response_der(der);
                 if (!response) {
                     m_facts.format_problem =
-                        "an EncapsulatedOCSPValue in " + where + " is not a DER OCSP response";
+                        trf("an EncapsulatedOCSPValue in {0} is not a DER OCSP response", {where});
                     return;
                 }
-                if (!room_for(m_facts.ocsp_responses.size(), "OCSP responses")) return;
+                if (!room_for(m_facts.ocsp_responses.size(), false)) return;
                 m_facts.ocsp_responses.push_back(std::move(*response));
             }
         }
         if (child(rv, k_xades132_ns, "OtherValues") != nullptr) {
-            m_facts.notes.push_back({NoteCode::revocation_data_not_used,
-                                     "the OtherValues in " + where +
-                                         " (revocation data of another kind) were not used"});
+            m_facts.notes.push_back(
+                {NoteCode::revocation_data_not_used,
+                 trf("the OtherValues in {0} (revocation data of another kind) were not used",
+                     {where})});
         }
     }
 
@@ -592,24 +604,26 @@ class SignatureChecker {
         }
         if (targeting.size() > 1) {
             m_facts.format_problem =
-                "more than one xades:QualifyingProperties targets this signature";
+                tr("more than one xades:QualifyingProperties targets this signature");
             return;
         }
         if (targeting.empty() && found.size() == 1) {
             // Its own ds:Object holds it and its SignedProperties must still be the signed one;
             // only the Target attribute is off (seen in the wild: "#Signature" for Id "signature").
             m_qp = found.front();
+            const std::string target = attribute(m_qp, "Target");
             m_facts.notes.push_back(
                 {NoteCode::properties_target_mismatch,
-                 "the xades:QualifyingProperties Target \"" + attribute(m_qp, "Target") +
-                     "\" does not name this signature (Id \"" + id +
-                     "\"); they were used because the signature holds no others"});
+                 trf("the xades:QualifyingProperties Target \"{0}\" does not name this signature "
+                     "(Id \"{1}\"); they were used because the signature holds no others",
+                     {target, id})});
             return;
         }
         if (targeting.empty()) {
             m_qp = found.front();
-            not_found("none of the xades:QualifyingProperties targets this signature (Id \"" + id +
-                      "\")");
+            not_found(
+                trf("none of the xades:QualifyingProperties targets this signature (Id \"{0}\")",
+                    {id}));
             return;
         }
         m_qp = targeting.front();
@@ -620,7 +634,7 @@ class SignatureChecker {
         auto sps = children(m_qp, k_xades132_ns, "SignedProperties");
         if (sps.size() != 1) {
             m_facts.format_problem =
-                "the xades:QualifyingProperties must hold one SignedProperties";
+                tr("the xades:QualifyingProperties must hold one SignedProperties");
             return;
         }
         m_sp = sps.front();
@@ -632,17 +646,18 @@ class SignatureChecker {
             auto parsed = parse_rfc3339(t);
             if (!parsed) parsed = parse_rfc3339(t + "Z");
             if (!parsed) {
-                m_facts.format_problem = "xades:SigningTime \"" + t + "\" is not a date-time";
+                m_facts.format_problem = trf("xades:SigningTime \"{0}\" is not a date-time", {t});
                 return;
             }
             m_facts.claimed_signing_time = parsed;
         }
         for (const char* stamp : {"AllDataObjectsTimeStamp", "IndividualDataObjectsTimeStamp"}) {
             if (child(m_sdop, k_xades132_ns, stamp) != nullptr) {
-                m_facts.notes.push_back({NoteCode::not_checked,
-                                         std::string("the signed ") + stamp +
-                                             " (a time-stamp over the data before signing) is not "
-                                             "verified by this version and was not used"});
+                m_facts.notes.push_back(
+                    {NoteCode::not_checked,
+                     trf("the signed {0} (a time-stamp over the data before signing) is not "
+                         "verified by this version and was not used",
+                         {stamp})});
             }
         }
         bool v1 = false;
@@ -656,15 +671,15 @@ class SignatureChecker {
         if (m_cert_refs.empty()) {
             m_facts.notes.push_back(
                 {NoteCode::signing_certificate_not_bound,
-                 "the signed properties name no signing certificate (SigningCertificateV2), so "
-                 "the certificate is not bound to the signature (not a baseline signature)"});
+                 tr("the signed properties name no signing certificate (SigningCertificateV2), so "
+                    "the certificate is not bound to the signature (not a baseline signature)")});
             m_facts.level = SignatureLevel::xades_without_signing_certificate;
         } else if (v1) {
             m_not_baseline.push_back(
-                "the signing certificate is named by xades:SigningCertificate, not "
-                "SigningCertificateV2");
+                tr("the signing certificate is named by xades:SigningCertificate, not "
+                   "SigningCertificateV2"));
         }
-        if (!m_facts.claimed_signing_time) m_not_baseline.push_back("it has no SigningTime");
+        if (!m_facts.claimed_signing_time) m_not_baseline.push_back(tr("it has no SigningTime"));
     }
 
     // XMLDSig 4.4.3: every Reference resolved to exactly what xmlsec1 will digest, and what it
@@ -674,7 +689,7 @@ class SignatureChecker {
         const auto refs = children(si, k_dsig_ns, "Reference");
         m_reference_count = refs.size();
         if (refs.empty()) {
-            m_facts.format_problem = "SignedInfo has no Reference";
+            m_facts.format_problem = tr("SignedInfo has no Reference");
             return;
         }
         ReferenceCounts counts;
@@ -684,13 +699,13 @@ class SignatureChecker {
         }
         if (m_sp != nullptr && counts.signed_properties == 0) {
             not_found(
-                "no reference signs the xades:SignedProperties, so the signing time and "
-                "signing certificate are not protected by the signature");
+                tr("no reference signs the xades:SignedProperties, so the signing time and signing "
+                   "certificate are not protected by the signature"));
         }
         if (counts.data_objects == 0) {
             not_found(
-                "the signature signs no data object: every reference points at the "
-                "signature's own properties (the signed data was removed)");
+                tr("the signature signs no data object: every reference points at the signature's "
+                   "own properties (the signed data was removed)"));
         }
         match_detached(external);
     }
@@ -706,7 +721,7 @@ class SignatureChecker {
 
     Found resolve_reference(xmlNode* ref, std::size_t i, ReferenceCounts& counts,
                             std::vector<std::pair<std::string, std::size_t>>& external) {
-        const std::string n = "reference " + std::to_string(i + 1);
+        const std::string n = trf("reference {0}", {std::to_string(i + 1)});
         record_reference_digest(ref, i, n);
         if (!names_its_target(ref, n)) return Found::none;
         Resolved use;
@@ -722,8 +737,9 @@ class SignatureChecker {
         // that error path): the signed bytes cannot be what was signed.
         if (use.target != nullptr && has_transform(ref, k_base64_transform) &&
             !valid_base64(text(use.target))) {
-            m_broken_content = n + " signs the base64 content of " + describe(use.target) +
-                               ", which is no longer valid base64";
+            m_broken_content =
+                trf("{0} signs the base64 content of {1}, which is no longer valid base64",
+                    {n, describe(use.target)});
         }
         classify(std::move(use), n, target_text, counts);
         return Found::target;
@@ -741,7 +757,7 @@ class SignatureChecker {
              dname.empty() ? alg : dname, "", 0});
         m_reference_digests.push_back(dname);
         if (dname.empty())
-            m_unsupported = "the DigestMethod " + alg + " of " + n + " is not supported";
+            m_unsupported = trf("the DigestMethod {0} of {1} is not supported", {alg, n});
     }
 
     // A reference without URI signs what an application decides (XMLDSig 4.4.3.1); with an
@@ -754,14 +770,16 @@ class SignatureChecker {
             enveloped = enveloped || attribute(t, "Algorithm") == k_enveloped_transform;
         if (!enveloped) {
             m_unresolved = true;
-            not_found(n +
-                      " has no URI: what it signs is left to an application, and "
-                      "ltsign cannot tell what that is");
+            not_found(
+                trf("{0} has no URI: what it signs is left to an application, and ltsign cannot "
+                    "tell what that is",
+                    {n}));
             return false;
         }
-        m_facts.notes.push_back({NoteCode::reference_whole_document,
-                                 n + " has no URI; with its enveloped-signature transform "
-                                     "it was taken as the whole document"});
+        m_facts.notes.push_back(
+            {NoteCode::reference_whole_document, trf("{0} has no URI; with its enveloped-signature "
+                                                     "transform it was taken as the whole document",
+                                                     {n})});
         return true;
     }
 
@@ -778,22 +796,22 @@ class SignatureChecker {
         }
         if (uri[0] != '#') {
             use.external = true;
-            target_text = "a detached document";
+            target_text = "a detached document";  // matched in ops/verify.cpp
             return Found::target;
         }
         if (const auto id = fragment_id(uri);
             id && std::find(m_duplicates.begin(), m_duplicates.end(), *id) != m_duplicates.end()) {
-            m_facts.format_problem = "the ID \"" + *id + "\" that " + n +
-                                     " signs occurs more than once in the document; "
-                                     "which element was signed is ambiguous (signature "
-                                     "wrapping)";
+            m_facts.format_problem =
+                trf("the ID \"{0}\" that {1} signs occurs more than once in the document; which "
+                    "element was signed is ambiguous (signature wrapping)",
+                    {*id, n});
             return Found::stop;
         }
         const Fragment fragment = resolve_fragment(m_doc, use.ref, uri);
         use.comments = uri.rfind("#xpointer(", 0) == 0 || uri.rfind("#xmlns(", 0) == 0;
         if (fragment.kind == Fragment::Kind::none) {
             m_unresolved = true;
-            not_found(n + " signs \"" + uri + "\", which is not in the document");
+            not_found(trf("{0} signs \"{1}\", which is not in the document", {n, uri}));
             return Found::none;
         }
         if (fragment.kind == Fragment::Kind::document) {
@@ -806,12 +824,12 @@ class SignatureChecker {
             target_text = describe(use.target);
             return Found::target;
         }
-        m_unsupported = n + " uses the XPointer form " + uri +
-                        (fragment.kind == Fragment::Kind::other
-                             ? ", which selects " + std::to_string(fragment.count) +
-                                   " nodes rather than one element or the document; that is "
-                                   "not supported"
-                             : ", which is not supported");
+        m_unsupported =
+            fragment.kind == Fragment::Kind::other
+                ? trf("{0} uses the XPointer form {1}, which selects {2} nodes rather than one "
+                      "element or the document; that is not supported",
+                      {n, uri, std::to_string(fragment.count)})
+                : trf("{0} uses the XPointer form {1}, which is not supported", {n, uri});
         return Found::none;
     }
 
@@ -841,17 +859,19 @@ class SignatureChecker {
         if (type == k_signed_properties_type || is(target, k_xades132_ns, "SignedProperties")) {
             ++counts.signed_properties;
             if (m_sp == nullptr || target != m_sp) {
-                not_found(n +
-                          " signs a SignedProperties element that is not the one in this "
-                          "signature's QualifyingProperties; the properties in use are "
-                          "not signed (signature wrapping)");
+                not_found(
+                    trf("{0} signs a SignedProperties element that is not the one in this "
+                        "signature's QualifyingProperties; the properties in use are not signed "
+                        "(signature wrapping)",
+                        {n}));
             }
             return;
         }
         if (is(target, k_dsig_ns, "Object") && target->parent != m_sig) {
-            not_found(n +
-                      " signs a ds:Object that is not a child of this signature; the "
-                      "object in use is not the signed one (signature wrapping)");
+            not_found(
+                trf("{0} signs a ds:Object that is not a child of this signature; the object in "
+                    "use is not the signed one (signature wrapping)",
+                    {n}));
         }
         // Signing parts of the signature itself (KeyInfo) is allowed, but they are not data
         // objects; the content of a ds:Object is.
@@ -864,10 +884,11 @@ class SignatureChecker {
         }
         if (is(target, k_dsig_ns, "Manifest") ||
             type == "http://www.w3.org/2000/09/xmldsig#Manifest") {
-            m_facts.notes.push_back({NoteCode::manifest_references_not_checked,
-                                     n + " signs a ds:Manifest: the manifest itself is signed, "
-                                         "but the references it lists are not checked "
-                                         "(XMLDSig 5.1 leaves them to the application)"});
+            m_facts.notes.push_back(
+                {NoteCode::manifest_references_not_checked,
+                 trf("{0} signs a ds:Manifest: the manifest itself is signed, but the references "
+                     "it lists are not checked (XMLDSig 5.1 leaves them to the application)",
+                     {n})});
         }
         if (own_part) {
             target_text += " (part of the signature)";
@@ -875,7 +896,7 @@ class SignatureChecker {
             ++counts.data_objects;
             use.data_object = true;
             if (m_sp != nullptr && !has_data_object_format(m_sdop, attribute(ref, "Id")))
-                m_not_baseline.push_back(n + " has no DataObjectFormat");
+                m_not_baseline.push_back(trf("{0} has no DataObjectFormat", {n}));
         }
         use.signed_data = m_facts.signed_data.size();
         m_facts.signed_data.push_back(
@@ -904,15 +925,17 @@ class SignatureChecker {
                 target = *whole;
                 continue;
             }
-            const std::string n = "reference " + std::to_string(use.index + 1);
+            const std::string n = std::to_string(use.index + 1);
+            const std::string rest = use.whole ? tr("the document") : use.target_text;
             m_facts.notes.push_back(
                 {NoteCode::partly_signed,
-                 n + " signs only what its transforms select (" + use.selection +
-                     "); the rest of " +
-                     (use.whole ? std::string("the document") : use.target_text) +
-                     " is not signed" +
-                     (use.index < m_digested.size() ? ""
-                                                    : " (what they select was not evaluated)")});
+                 use.index < m_digested.size()
+                     ? trf("reference {0} signs only what its transforms select ({1}); the rest "
+                           "of {2} is not signed",
+                           {n, use.selection, rest})
+                     : trf("reference {0} signs only what its transforms select ({1}); the rest "
+                           "of {2} is not signed (what they select was not evaluated)",
+                           {n, use.selection, rest})});
         }
     }
 
@@ -1011,14 +1034,13 @@ class SignatureChecker {
             if (carries(use, given, parsed ? parsed->get() : nullptr)) {
                 m_facts.notes.push_back(
                     {NoteCode::document_is_carried_content,
-                     "the document given is the content the signature carries (" +
-                         m_facts.signed_data[use.signed_data].target + ")"});
+                     trf("the document given is the content the signature carries ({0})",
+                         {m_facts.signed_data[use.signed_data].target})});
                 return;
             }
         }
-        m_facts.data_digest = {Check::failed,
-                               "the document given with the data option differs from the "
-                               "content the signature carries"};
+        m_facts.data_digest = {Check::failed, tr("the document given with the data option differs "
+                                                 "from the content the signature carries")};
     }
 
     // Whether `given` (parsed: `doc`, null when it is not XML) is the content `use` signs: the
@@ -1074,24 +1096,25 @@ class SignatureChecker {
             if (same_name > 1) {
                 // Two documents answer the reference: judging either could pass the wrong one.
                 m_unresolved = true;
-                not_found(std::to_string(same_name) + " documents named \"" + name +
-                          "\" were given for the reference \"" + uri +
-                          "\": which is meant cannot be told");
+                not_found(
+                    trf("{0} documents named \"{1}\" were given for the reference \"{2}\": which "
+                        "is meant cannot be told",
+                        {std::to_string(same_name), name, uri}));
                 continue;
             }
             if (file == nullptr && external.size() == 1 && files.size() == 1) {
                 file = files.front();
                 if (!name.empty() && file->file()->filename().string() != name) {
                     m_facts.notes.push_back({NoteCode::document_name_differs,
-                                             "the detached document is named \"" + name +
-                                                 "\" in the signature; " + file->name() +
-                                                 " was used in its place"});
+                                             trf("the detached document is named \"{0}\" in the "
+                                                 "signature; {1} was used in its place",
+                                                 {name, file->name()})});
                 }
             }
             if (file == nullptr) {
                 m_unresolved = true;
                 m_document_missing = true;
-                not_found("the detached document \"" + uri + "\" was not supplied");
+                not_found(trf("the detached document \"{0}\" was not supplied", {uri}));
                 continue;
             }
             m_detached.emplace(uri, *file);
@@ -1113,10 +1136,9 @@ class SignatureChecker {
                 if (!is(c, k_xadesen_ns, "SealingEvidenceRecords")) {
                     m_facts.notes.push_back(
                         {NoteCode::not_checked,
-                         "the unsigned property " +
-                             std::string(reinterpret_cast<const char*>(c->name)) + " (" +
-                             (c->ns ? reinterpret_cast<const char*>(c->ns->href) : "") +
-                             ") is not verified by this version"});
+                         trf("the unsigned property {0} ({1}) is not verified by this version",
+                             {std::string(reinterpret_cast<const char*>(c->name)),
+                              (c->ns ? reinterpret_cast<const char*>(c->ns->href) : "")})});
                 }
                 remove_node(c);
             }
@@ -1142,13 +1164,12 @@ class SignatureChecker {
         shorten_serial_numbers(root);
         const auto r = validate_xades(copy.get());
         if (!r.performed) {
-            m_facts.notes.push_back(
-                {NoteCode::schema_not_performed,
-                 "schema validation was not performed: no standard schemas installed "
-                 "(LTSIGN_SCHEMA_DIR)"});
+            m_facts.notes.push_back({NoteCode::schema_not_performed,
+                                     tr("schema validation was not performed: no standard schemas "
+                                        "installed (LTSIGN_SCHEMA_DIR)")});
         } else if (r.problem) {
-            m_facts.format_problem =
-                "the signature does not conform to the XMLDSig/XAdES schema: " + *r.problem;
+            m_facts.format_problem = trf(
+                "the signature does not conform to the XMLDSig/XAdES schema: {0}", {*r.problem});
         }
     }
 
@@ -1165,15 +1186,15 @@ class SignatureChecker {
             f.binding = match ? validation::Binding::matches : validation::Binding::mismatch;
             if (!match) {
                 f.binding_detail =
-                    "no CertDigest of the signed SigningCertificate matches the "
-                    "KeyInfo certificate";
+                    tr("no CertDigest of the signed SigningCertificate matches the KeyInfo "
+                       "certificate");
             }
         }
         if (f.format_problem) return;
         if (!m_data_problem.empty()) f.data_digest = {Check::not_possible, m_data_problem};
         if (signature_method_name(method) == method) {
             f.signature_value = {Check::not_possible,
-                                 "the SignatureMethod " + method + " is not supported"};
+                                 trf("the SignatureMethod {0} is not supported", {method})};
             return;
         }
         if (!m_unsupported.empty()) {
@@ -1182,12 +1203,12 @@ class SignatureChecker {
         }
         if (m_unresolved || signer == nullptr) {
             f.signature_value = {Check::not_possible,
-                                 "not checked: not every reference could be resolved"};
+                                 tr("not checked: not every reference could be resolved")};
             return;
         }
         if (!m_broken_content.empty()) {
             f.data_digest = {Check::failed, m_broken_content};
-            f.signature_value = {Check::passed, "not reached"};
+            f.signature_value = {Check::passed, tr("not reached")};
             return;
         }
         const CheckResult pending = m_data_problem.empty()
@@ -1205,14 +1226,14 @@ class SignatureChecker {
                 break;
             case CoreResult::Status::reference_failed:
                 f.data_digest = {Check::failed, r.detail};
-                f.signature_value = {Check::passed, "not reached"};
+                f.signature_value = {Check::passed, tr("not reached")};
                 break;
             case CoreResult::Status::signature_failed:
                 f.data_digest = pending;
                 f.signature_value = {Check::failed, r.detail};
                 break;
             case CoreResult::Status::error:
-                f.format_problem = "the XML signature cannot be processed: " + r.detail;
+                f.format_problem = trf("the XML signature cannot be processed: {0}", {r.detail});
                 break;
         }
     }
@@ -1269,13 +1290,13 @@ class SignatureChecker {
                 t.is_timestamp = true;
                 const auto der = base64_decode(text(et));
                 try {
-                    if (der.empty()) throw Error(Errc::malformed_input, "not base64");
+                    if (der.empty()) throw Error(Errc::malformed_input, tr("not base64"));
                     const core::Bytes value = canonicalize(m_doc, sv, c14n);
                     t = cms::token_facts(der, {.data = validation::DataObject::from_bytes(
                                                    "the canonicalised SignatureValue", value)});
                 } catch (const Error& e) {
                     t.format_problem =
-                        std::string("the SignatureTimeStamp cannot be read: ") + e.what();
+                        trf("the SignatureTimeStamp cannot be read: {0}", {e.what()});
                 }
                 // The signature's validation data serves its time-stamps too (EN 319 132-1
                 // 5.5.2): the engine hands it to them.
@@ -1291,9 +1312,9 @@ class SignatureChecker {
     void read_archive_timestamps(xmlNode* usp) {
         const std::string why_not =
             m_document_missing
-                ? "the archive time-stamp covers the detached document, which was not given"
-                : "what the archive time-stamp covers cannot be computed: the signature's "
-                  "references were not all processed";
+                ? tr("the archive time-stamp covers the detached document, which was not given")
+                : tr("what the archive time-stamp covers cannot be computed: the signature's "
+                     "references were not all processed");
         for (xmlNode* c = usp->children; c != nullptr; c = c->next) {
             if (is(c, k_xades141_ns, "ArchiveTimeStamp")) {
                 auto facts =
@@ -1304,8 +1325,8 @@ class SignatureChecker {
                 raise_to_long_term();
                 m_facts.notes.push_back(
                     {NoteCode::not_checked,
-                     "its xades:ArchiveTimeStamp (the XAdES 1.3.2 form of TS 101 903) is not "
-                     "verified by this version and was not used"});
+                     tr("its xades:ArchiveTimeStamp (the XAdES 1.3.2 form of TS 101 903) is not "
+                        "verified by this version and was not used")});
             }
         }
     }
@@ -1321,7 +1342,7 @@ class SignatureChecker {
             if (v132 && name == "CounterSignature") {
                 m_facts.notes.push_back(
                     {NoteCode::not_checked,
-                     "it carries a counter-signature, which is not verified by this version"});
+                     tr("it carries a counter-signature, which is not verified by this version")});
             } else if (v141 && (name == "TimeStampValidationData" || name == "ArchiveTimeStamp")) {
                 continue;  // read above
             } else if (v141 || (v132 && std::find(std::begin(k_long_term), std::end(k_long_term),
@@ -1334,8 +1355,9 @@ class SignatureChecker {
         std::string list;
         for (const auto& n : unverified) list += (list.empty() ? "" : ", ") + n;
         m_facts.notes.push_back(
-            {NoteCode::not_checked, "the unsigned properties " + list +
-                                        " are not verified by this version and were not used"});
+            {NoteCode::not_checked,
+             trf("the unsigned properties {0} are not verified by this version and were not used",
+                 {list})});
     }
 
     xmlDoc* m_doc;
@@ -1396,7 +1418,7 @@ std::vector<Checked> check_all(xmlDoc* doc, const std::string& what,
                                const validation::DataObjects& objects, bool keep_reference_data) {
     const auto signatures = top_level_signatures(xmlDocGetRootElement(doc));
     if (signatures.empty())
-        throw Error(Errc::malformed_input, what + ": the XML holds no ds:Signature");
+        throw Error(Errc::malformed_input, trf("{0}: the XML holds no ds:Signature", {what}));
     const auto duplicates = register_ids(doc);
     std::vector<Checked> out;
     for (xmlNode* sig : signatures) {
@@ -1435,7 +1457,7 @@ std::vector<InspectField> inspect_xml(std::span<const unsigned char> bytes,
     Doc doc = parse(bytes, what);
     const auto signatures = top_level_signatures(xmlDocGetRootElement(doc.get()));
     if (signatures.empty())
-        throw Error(Errc::malformed_input, what + ": the XML holds no ds:Signature");
+        throw Error(Errc::malformed_input, trf("{0}: the XML holds no ds:Signature", {what}));
     std::vector<InspectField> out;
     for (xmlNode* sig : signatures) {
         InspectField s{"ds:Signature", attribute(sig, "Id"), {}};

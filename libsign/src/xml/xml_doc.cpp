@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "ltsign/error.hpp"
+#include "ltsign/language.hpp"
 
 namespace ltsign::xml {
 namespace {
@@ -130,21 +131,22 @@ Doc parse(std::span<const unsigned char> bytes, const std::string& what) {
     Collector errors;
     xmlSetStructuredErrorFunc(&errors, collect_error);
     const Ptr<xmlParserCtxt> ctxt(xmlNewParserCtxt());
-    if (!ctxt) throw Error(Errc::internal, "cannot start the XML parser");
+    if (!ctxt) throw Error(Errc::internal, tr("cannot start the XML parser"));
     const int options = XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR;
     Doc doc(xmlCtxtReadMemory(ctxt.get(), reinterpret_cast<const char*>(bytes.data()),
                               static_cast<int>(bytes.size()), nullptr, nullptr, options));
     xmlSetStructuredErrorFunc(nullptr, nullptr);
     if (!doc || !ctxt->wellFormed) {
-        throw Error(Errc::malformed_input, what + ": not well-formed XML" +
-                                               (errors.first.empty() ? "" : ": " + errors.first));
+        throw Error(Errc::malformed_input,
+                    trf("{0}: not well-formed XML{1}",
+                        {what, (errors.first.empty() ? "" : ": " + errors.first)}));
     }
     if (doc->intSubset != nullptr || doc->extSubset != nullptr) {
         throw Error(Errc::malformed_input,
-                    what + ": the XML has a DOCTYPE; DTDs and entities are refused");
+                    trf("{0}: the XML has a DOCTYPE; DTDs and entities are refused", {what}));
     }
     if (xmlDocGetRootElement(doc.get()) == nullptr)
-        throw Error(Errc::malformed_input, what + ": the XML has no root element");
+        throw Error(Errc::malformed_input, trf("{0}: the XML has no root element", {what}));
     return doc;
 }
 
@@ -167,7 +169,7 @@ void c14n_params(const std::string& algorithm, int& mode, int& comments) {
         mode = XML_C14N_EXCLUSIVE_1_0;
         comments = 1;
     } else {
-        throw Error(Errc::malformed_input, "unknown canonicalization method " + algorithm);
+        throw Error(Errc::malformed_input, trf("unknown canonicalization method {0}", {algorithm}));
     }
 }
 
@@ -180,7 +182,7 @@ core::Bytes canonicalize_document(xmlDoc* doc, const std::string& algorithm) {
     const int len = xmlC14NDocDumpMemory(doc, nullptr, mode, nullptr, comments, &buf);
     const Ptr<xmlChar> owned(buf);
     if (len < 0 || buf == nullptr)
-        throw Error(Errc::malformed_input, "the XML cannot be canonicalised");
+        throw Error(Errc::malformed_input, tr("the XML cannot be canonicalised"));
     return core::Bytes(buf, buf + len);
 }
 
@@ -190,9 +192,9 @@ namespace {
 core::Bytes run_c14n(xmlDoc* doc, xmlC14NIsVisibleCallback visible, void* data, int mode,
                      xmlChar** prefixes, int comments) {
     const Ptr<xmlOutputBuffer> out(xmlAllocOutputBuffer(nullptr));
-    if (!out) throw Error(Errc::internal, "out of memory");
+    if (!out) throw Error(Errc::internal, tr("out of memory"));
     const int rc = xmlC14NExecute(doc, visible, data, mode, prefixes, comments, out.get());
-    if (rc < 0) throw Error(Errc::malformed_input, "the XML cannot be canonicalised");
+    if (rc < 0) throw Error(Errc::malformed_input, tr("the XML cannot be canonicalised"));
     const xmlChar* content = xmlOutputBufferGetContent(out.get());
     return core::Bytes(content, content + xmlOutputBufferGetSize(out.get()));
 }
@@ -225,7 +227,7 @@ core::Bytes serialize(xmlDoc* doc, bool indent) {
     // void: a failure leaves `buf` null, checked below.
     xmlDocDumpFormatMemoryEnc(doc, &buf, &len, "UTF-8", indent ? 1 : 0);
     const Ptr<xmlChar> owned(buf);
-    if (buf == nullptr) throw Error(Errc::internal, "cannot serialise XML");
+    if (buf == nullptr) throw Error(Errc::internal, tr("cannot serialise XML"));
     return core::Bytes(buf, buf + len);
 }
 
@@ -287,12 +289,13 @@ Schema compile_schema(const std::filesystem::path& dir, Open open) {
 SchemaResult run_schema(xmlSchema* schema, xmlDoc* doc, const std::string& name) {
     Collector errors;
     const Ptr<xmlSchemaValidCtxt> vctx(xmlSchemaNewValidCtxt(schema));
-    if (!vctx) throw Error(Errc::internal, "out of memory");
+    if (!vctx) throw Error(Errc::internal, tr("out of memory"));
     xmlSchemaSetValidStructuredErrors(vctx.get(), collect_error, &errors);
     const int rc = xmlSchemaValidateDoc(vctx.get(), doc);
     SchemaResult r;
     r.performed = true;
-    if (rc != 0) r.problem = errors.first.empty() ? "not valid against " + name : errors.first;
+    if (rc != 0)
+        r.problem = errors.first.empty() ? trf("not valid against {0}", {name}) : errors.first;
     // Long values (a whole certificate in base64) would drown the message.
     if (r.problem && r.problem->size() > 400) *r.problem = r.problem->substr(0, 400) + "...";
     return r;

@@ -16,6 +16,7 @@
 #include "core/c_ptr.hpp"
 #include "core/file_io.hpp"
 #include "ltsign/error.hpp"
+#include "ltsign/language.hpp"
 
 // One free function per libxml2 type (core::Ptr, as for OpenSSL in crypto/ossl.hpp).
 LTSIGN_C_FREE(xmlDoc, xmlFreeDoc);
@@ -72,7 +73,7 @@ inline void remove_node(xmlNode* node) noexcept {
 // is out of memory.
 template <class T>
 T* made(T* node) {
-    if (node == nullptr) throw Error(Errc::internal, "out of memory building XML");
+    if (node == nullptr) throw Error(Errc::internal, tr("out of memory building XML"));
     return node;
 }
 

@@ -18,6 +18,7 @@
 
 #include "crypto/digests.hpp"
 #include "ltsign/error.hpp"
+#include "ltsign/language.hpp"
 #include "xml/xml_doc.hpp"
 
 // One free function per xmlsec1 type (core::Ptr; the libxml2 ones are in xml/xml_doc.hpp).
@@ -96,7 +97,7 @@ void init() {
         xmlInitParser();
         if (xmlSecInit() < 0 || xmlSecCheckVersion() != 1 || xmlSecCryptoAppInit(nullptr) < 0 ||
             xmlSecCryptoInit() < 0) {
-            throw Error(Errc::internal, "xmlsec1 cannot be initialised");
+            throw Error(Errc::internal, tr("xmlsec1 cannot be initialised"));
         }
         xmlSecErrorsSetCallback(collect_error);  // these three are void: they only store
         // xmlsec parses detached XML itself when a reference's transforms need a node set; its
@@ -105,7 +106,7 @@ void init() {
         xmlSecParserSetDefaultOptions(XML_PARSE_NONET | XML_PARSE_NODICT);
         xmlSecIOCleanupCallbacks();
         if (xmlSecIORegisterCallbacks(io_match, io_open, io_read, io_close) < 0)
-            throw Error(Errc::internal, "xmlsec1 input callbacks cannot be registered");
+            throw Error(Errc::internal, tr("xmlsec1 input callbacks cannot be registered"));
     });
 }
 
@@ -115,7 +116,7 @@ using Ctx = Ptr<xmlSecDSigCtx>;
 // rest of xmlsec's list are not among them.
 Ctx locked_down_context() {
     Ctx ctx(xmlSecDSigCtxCreate(nullptr));
-    if (!ctx) throw Error(Errc::internal, "xmlsec1: out of memory");
+    if (!ctx) throw Error(Errc::internal, tr("xmlsec1: out of memory"));
     const xmlSecTransformId c14n[] = {
         xmlSecTransformInclC14NId,   xmlSecTransformInclC14NWithCommentsId,
         xmlSecTransformInclC14N11Id, xmlSecTransformInclC14N11WithCommentsId,
@@ -154,7 +155,7 @@ Ctx locked_down_context() {
     for (auto id : methods) ok = ok && xmlSecDSigCtxEnableSignatureTransform(ctx.get(), id) >= 0;
     for (auto id : reference_only)
         ok = ok && xmlSecDSigCtxEnableReferenceTransform(ctx.get(), id) >= 0;
-    if (!ok) throw Error(Errc::internal, "xmlsec1: cannot restrict the transforms");
+    if (!ok) throw Error(Errc::internal, tr("xmlsec1: cannot restrict the transforms"));
     ctx->enabledReferenceUris = static_cast<xmlSecTransformUriType>(
         xmlSecTransformUriTypeEmpty | xmlSecTransformUriTypeSameDocument |
         xmlSecTransformUriTypeLocal | xmlSecTransformUriTypeRemote);
@@ -167,14 +168,14 @@ Ctx locked_down_context() {
 // An xmlsec key holding `pkey` (reference taken).
 Ptr<xmlSecKey> make_key(EVP_PKEY* pkey) {
     if (pkey == nullptr || EVP_PKEY_up_ref(pkey) != 1)
-        throw Error(Errc::internal, "xmlsec1: no key");
+        throw Error(Errc::internal, tr("xmlsec1: no key"));
     ossl::Ptr<EVP_PKEY> reference(pkey);
     Ptr<xmlSecKeyData> data(xmlSecOpenSSLEvpKeyAdopt(reference.get()));
-    if (!data) throw Error(Errc::internal, "xmlsec1 cannot use this key type");
+    if (!data) throw Error(Errc::internal, tr("xmlsec1 cannot use this key type"));
     static_cast<void>(reference.release());  // the key data's now
     Ptr<xmlSecKey> key(xmlSecKeyCreate());
     if (!key || xmlSecKeySetValue(key.get(), data.get()) < 0)
-        throw Error(Errc::internal, "xmlsec1: cannot create the key");
+        throw Error(Errc::internal, tr("xmlsec1: cannot create the key"));
     static_cast<void>(data.release());  // the key's now
     return key;
 }
@@ -204,13 +205,13 @@ CoreResult verify_core(xmlNode* signature, X509* cert, const DetachedData& detac
     ossl::Ptr<EVP_PKEY> pub(X509_get_pubkey(cert));
     ossl::clear_errors();
     if (!pub) {
-        r.detail = "the signing certificate's public key cannot be decoded";
+        r.detail = tr("the signing certificate's public key cannot be decoded");
         return r;
     }
     try {
         ctx->signKey = make_key(pub.get()).release();  // the context's now
     } catch (const Error&) {
-        r.detail = "the signing certificate's key type cannot be used for XML signatures";
+        r.detail = tr("the signing certificate's key type cannot be used for XML signatures");
         return r;
     }
     // Keep what each reference digested, to judge what its transforms selected (the caller has
@@ -233,7 +234,7 @@ CoreResult verify_core(xmlNode* signature, X509* cert, const DetachedData& detac
     }
     if (rc < 0) {
         r.status = CoreResult::Status::error;
-        r.detail = xmlsec_message("the signature cannot be processed");
+        r.detail = xmlsec_message(tr("the signature cannot be processed").c_str());
         return r;
     }
     if (ctx->status == xmlSecDSigStatusSucceeded) {
@@ -246,14 +247,15 @@ CoreResult verify_core(xmlNode* signature, X509* cert, const DetachedData& detac
             xmlSecPtrListGetItem(&ctx->signedInfoReferences, i));
         if (ref != nullptr && ref->status != xmlSecDSigStatusSucceeded) {
             r.status = CoreResult::Status::reference_failed;
-            r.detail = "the digest of reference " + std::to_string(i + 1) + " (URI \"" +
-                       (ref->uri != nullptr ? reinterpret_cast<const char*>(ref->uri) : "") +
-                       "\") does not match what it points at";
+            r.detail =
+                trf("the digest of reference {0} (URI \"{1}\") does not match what it points at",
+                    {std::to_string(i + 1),
+                     (ref->uri != nullptr ? reinterpret_cast<const char*>(ref->uri) : "")});
             return r;
         }
     }
     r.status = CoreResult::Status::signature_failed;
-    r.detail = "the SignatureValue does not verify over SignedInfo";
+    r.detail = tr("the SignatureValue does not verify over SignedInfo");
     return r;
 }
 
@@ -263,7 +265,8 @@ void sign_core(xmlNode* signature, EVP_PKEY* key, const DetachedData& detached) 
     Ctx ctx = locked_down_context();
     ctx->signKey = make_key(key).release();  // the context's now
     if (xmlSecDSigCtxSign(ctx.get(), signature) < 0 || ctx->status != xmlSecDSigStatusSucceeded)
-        throw Error(Errc::internal, "XML signing failed: " + xmlsec_message("xmlsec1 error"));
+        throw Error(Errc::internal,
+                    trf("XML signing failed: {0}", {xmlsec_message(tr("xmlsec1 error").c_str())}));
 }
 
 std::vector<std::string> register_ids(xmlDoc* doc) {
@@ -295,7 +298,7 @@ std::vector<std::string> register_ids(xmlDoc* doc) {
         }
         if (xmlGetID(doc, BAD_CAST value.c_str()) == nullptr &&
             xmlAddID(nullptr, doc, BAD_CAST value.c_str(), attrs.front()) == nullptr) {
-            throw Error(Errc::internal, "cannot register the XML ID " + value);
+            throw Error(Errc::internal, trf("cannot register the XML ID {0}", {value}));
         }
     }
     return duplicates;
@@ -330,13 +333,13 @@ Fragment resolve_fragment(xmlDoc* doc, xmlNode* reference, const std::string& ur
         expr = "xpointer(id('" + expr + "'))";
     init();
     const Ptr<xmlXPathContext> ctx(xmlXPtrNewContext(doc, nullptr, nullptr));
-    if (!ctx) throw Error(Errc::internal, "out of memory");
+    if (!ctx) throw Error(Errc::internal, tr("out of memory"));
     for (xmlNode* cur = reference; cur != nullptr && cur->type == XML_ELEMENT_NODE;
          cur = cur->parent) {
         for (xmlNs* ns = cur->nsDef; ns != nullptr; ns = ns->next) {
             if (ns->prefix != nullptr && xmlXPathNsLookup(ctx.get(), ns->prefix) == nullptr &&
                 xmlXPathRegisterNs(ctx.get(), ns->prefix, ns->href) != 0) {
-                throw Error(Errc::internal, "out of memory");
+                throw Error(Errc::internal, tr("out of memory"));
             }
         }
     }
