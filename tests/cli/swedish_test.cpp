@@ -173,6 +173,15 @@ TEST_F(Swedish, APdfLtsignCannotReadIsNamedInSwedish) {
     expect_swedish(r.out, "inte en PDF-fil som ltsign kan läsa", "not a PDF ltsign can read");
 }
 
+// The formats ltsign reads are named in Swedish too, inside the Swedish sentence.
+TEST_F(Swedish, AFileThatIsNoSignatureNamesTheFormatsInSwedish) {
+    test::write_text(m_dir / "anteckning.p7s", "inte en signatur\n");
+    const auto r = run("LANG=sv_SE.UTF-8", "verify " + q(m_dir / "anteckning.p7s"));
+    EXPECT_EQ(r.exit_code, 65) << r.out << r.err;
+    expect_swedish(r.out + r.err, "en bevispost (RFC 4998)", "an evidence record (RFC 4998)");
+    expect_swedish(r.out + r.err, "en ASiC-behållare", "an ASiC container");
+}
+
 TEST_F(Swedish, IngestAndServeHelpAreSwedish) {
     const auto ingest = run("LANG=sv_SE.UTF-8", "ingest --help");
     EXPECT_EQ(ingest.exit_code, 0);

@@ -17,7 +17,7 @@ const ops::FormatEntry& extendable(const ops::Input& input) {
     const ops::FormatEntry& entry = ops::format_of(input);
     if (entry.extend == nullptr) {
         throw Error(Errc::malformed_input, trf("{0}: {1} holds no signature that can be extended",
-                                               {input.what, std::string(entry.description)}));
+                                               {input.what, tr(entry.description)}));
     }
     return entry;
 }
@@ -100,11 +100,11 @@ void check_supported(const ops::FormatEntry& entry, const ops::Input& in,
     if (long_term &&
         (entry.add_validation_data == nullptr || entry.add_archive_timestamp == nullptr)) {
         throw Error(Errc::usage, trf("{0}: levels LT and LTA are not available for {1} yet",
-                                     {in.what, std::string(entry.description)}));
+                                     {in.what, tr(entry.description)}));
     }
     if (options.level == Level::ers && entry.add_evidence_record == nullptr) {
         throw Error(Errc::usage, trf("{0}: embedded evidence records are not available for {1} yet",
-                                     {in.what, std::string(entry.description)}));
+                                     {in.what, tr(entry.description)}));
     }
 }
 

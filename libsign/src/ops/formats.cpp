@@ -261,22 +261,23 @@ bool svt_sniff(const Input& in) {
 }
 
 const std::array<FormatEntry, 8> k_formats{{
-    {"asic", "an ASiC container", asic_sniff, asic_extract, asic_inspect, asic_extend, nullptr, ""},
-    {"pdf", "a signed PDF (PAdES)", pdf_sniff, pdf_extract, pdf_inspect, pdf_extend, nullptr,
+    {"asic", N_("an ASiC container"), asic_sniff, asic_extract, asic_inspect, asic_extend, nullptr,
+     ""},
+    {"pdf", N_("a signed PDF (PAdES)"), pdf_sniff, pdf_extract, pdf_inspect, pdf_extend, nullptr,
      ".pdf", pdf_add_validation_data, pdf_add_archive_timestamp},
-    {"ers-xml", "an XML evidence record (RFC 6283)", xml_record_sniff, xml_record_extract, nullptr,
-     nullptr, xml_record_decode, ""},
-    {"xml-signature", "XAdES/XMLDSig", xml_signature_sniff, xml_signature_extract,
+    {"ers-xml", N_("an XML evidence record (RFC 6283)"), xml_record_sniff, xml_record_extract,
+     nullptr, nullptr, xml_record_decode, ""},
+    {"xml-signature", N_("XAdES/XMLDSig"), xml_signature_sniff, xml_signature_extract,
      xml_signature_inspect, xml_signature_extend, nullptr, ".xades.xml",
      xml_signature_add_validation_data, xml_signature_add_archive_timestamp,
      xml_signature_add_evidence_record},
-    {"cms", "CMS/CAdES or an RFC 3161 token", cms_sniff, cms_extract, cms_inspect, cms_extend,
+    {"cms", N_("CMS/CAdES or an RFC 3161 token"), cms_sniff, cms_extract, cms_inspect, cms_extend,
      nullptr, ".p7s", cms_add_validation_data, cms_add_archive_timestamp, cms_add_evidence_record},
-    {"ers-asn1", "an evidence record (RFC 4998)", der_record_sniff, der_record_extract, nullptr,
+    {"ers-asn1", N_("an evidence record (RFC 4998)"), der_record_sniff, der_record_extract, nullptr,
      nullptr, der_record_decode, ""},
-    {"timestamp-response", "an RFC 3161 TimeStampResp", response_sniff, response_extract,
+    {"timestamp-response", N_("an RFC 3161 TimeStampResp"), response_sniff, response_extract,
      response_inspect, nullptr, nullptr, ""},
-    {"svt", "an RFC 9321 signature validation token", svt_sniff, svt_evidence, nullptr, nullptr,
+    {"svt", N_("an RFC 9321 signature validation token"), svt_sniff, svt_evidence, nullptr, nullptr,
      nullptr, ""},
 }};
 
@@ -305,7 +306,7 @@ const FormatEntry& format_of(const Input& input) {
     for (const auto& entry : k_formats) {
         if (entry.description.empty()) continue;
         if (!expected.empty()) expected += ", ";
-        expected += entry.description;
+        expected += tr(entry.description);
     }
     throw Error(Errc::malformed_input, trf("{0}: not a signature ltsign recognises (expected {1})",
                                            {input.what, expected}));
@@ -324,8 +325,8 @@ ers::EvidenceRecord decode_record(const Input& in) {
     if (entry->decode_record == nullptr) {
         throw Error(Errc::malformed_input,
                     trf("{0}: {1}, not an evidence record",
-                        {in.what, std::string(entry->description.empty() ? entry->name
-                                                                         : entry->description)}));
+                        {in.what, entry->description.empty() ? std::string(entry->name)
+                                                             : tr(entry->description)}));
     }
     return entry->decode_record(in);
 }

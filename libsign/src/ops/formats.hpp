@@ -48,10 +48,18 @@ struct Evidence {
     std::shared_ptr<ContainerEvidence> container;
 };
 
+// Marks a sentence for the catalogue where it is written (xgettext's keyword N_) when it is
+// translated later, with tr(), where it is used: a table's texts.
+constexpr const char* N_(const char* english) {
+    return english;
+}
+
 struct FormatEntry {
-    std::string_view name;         // "cms", "xml-signature", "ers-asn1", ...
-    std::string_view description;  // for messages: "CMS/CAdES", "an RFC 3161 TimeStampResp", ...
-    bool (*sniff)(const Input&);   // cheap: looks at the bytes' start and shape only
+    std::string_view name;  // "cms", "xml-signature", "ers-asn1", ...
+    // For messages, in English: "CMS/CAdES", "an RFC 3161 TimeStampResp", ...; marked N_ where the
+    // table is written and translated with tr() where a message uses it.
+    std::string_view description;
+    bool (*sniff)(const Input&);  // cheap: looks at the bytes' start and shape only
     Evidence (*extract)(const Input&, const validation::DataObjects&);
     Inspection (*inspect)(const Input&);                    // null: nothing to show yet
     core::Bytes (*extend)(const Input&, const TsaClient&);  // null: cannot be extended

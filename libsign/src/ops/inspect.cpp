@@ -155,7 +155,7 @@ Inspection inspect_file(const std::filesystem::path& file) {
     } else {
         throw Error(Errc::malformed_input,
                     trf("{0}: {1}; inspect shows signatures, time-stamps and evidence records",
-                        {input.what, std::string(entry.description)}));
+                        {input.what, tr(entry.description)}));
     }
     for (auto& t : timelines(entry.extract(input, {}))) out.fields.push_back(std::move(t));
     return out;
