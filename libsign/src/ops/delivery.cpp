@@ -25,9 +25,7 @@ namespace {
 
 const char* const k_manifest = "manifest.json";
 
-bool is_record_name(const std::string& name) {
-    return name.ends_with(".ers") || name.ends_with(".ers.xml") || name.ends_with(".er");
-}
+using ops::is_record_name;
 
 // The name a file has in the manifest: relative, '/' between folders, escaped as seal escapes it.
 std::string manifest_name(const fs::path& relative) {
@@ -43,7 +41,7 @@ std::map<std::string, fs::path> files_by_name(const fs::path& dir, const fs::pat
     if (skip_outputs) {
         list.output_dir = records;
         list.is_output = [](const fs::path& relative) {
-            return relative == k_manifest || is_record_name(relative.filename().string());
+            return relative == k_manifest || is_record_name(relative);
         };
     }
     std::map<std::string, fs::path> out;

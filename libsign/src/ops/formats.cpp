@@ -312,6 +312,11 @@ const FormatEntry& format_of(const Input& input) {
                                            {input.what, expected}));
 }
 
+bool is_record_name(const std::filesystem::path& file) {
+    const std::string name = file.filename().string();
+    return name.ends_with(".ers") || name.ends_with(".ers.xml") || name.ends_with(".er");
+}
+
 ers::EvidenceRecord read_record(const std::filesystem::path& path) {
     return decode_record(read_input(path));
 }

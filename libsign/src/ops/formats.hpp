@@ -89,6 +89,8 @@ const FormatEntry& format_of(const Input& input);
 // An evidence record file (RFC 4998 DER or RFC 6283 XML), decoded. Error(malformed_input) when
 // the file holds something else or a broken record.
 ers::EvidenceRecord read_record(const std::filesystem::path& path);
+// Whether a file is named as an evidence record is: NAME.ers, NAME.ers.xml or NAME.er.
+bool is_record_name(const std::filesystem::path& file);
 ers::EvidenceRecord decode_record(const Input& input);
 
 }  // namespace ltsign::ops

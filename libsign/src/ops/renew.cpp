@@ -30,14 +30,9 @@ struct Loaded {
     const EVP_MD* md = nullptr;
 };
 
-bool is_record_name(const fs::path& p) {
-    const auto name = p.filename().string();
-    return name.ends_with(".ers") || name.ends_with(".er") || name.ends_with(".ers.xml");
-}
-
 std::vector<fs::path> collect(const std::vector<fs::path>& inputs) {
     std::vector<fs::path> out;
-    for (const auto& f : core::list_files(inputs, is_record_name, true)) out.push_back(f.file);
+    for (const auto& f : core::list_files(inputs, ops::is_record_name, true)) out.push_back(f.file);
     if (out.empty())
         throw Error(Errc::input_missing,
                     tr("no evidence records (.ers, .er, .ers.xml) in the folders given"));

@@ -374,11 +374,6 @@ std::vector<fs::path> places(const fs::path& signature, const fs::path& document
     return out;
 }
 
-bool is_record_name(const fs::path& file) {
-    const std::string name = file.filename().string();
-    return name.ends_with(".ers") || name.ends_with(".ers.xml") || name.ends_with(".er");
-}
-
 // A record NAME.ers that found no file NAME takes a folder NAME as its data group (seal --group):
 // a --data folder of that name, or one directly below a --data folder. Its files are listed as
 // seal listed them (records and manifests an earlier seal wrote there left out).
@@ -400,7 +395,7 @@ void pair_with_group(VerifyJob& job, const std::string& wanted,
     list.missing_is_error = false;
     list.output_dir = job.file.parent_path();
     list.is_output = [](const fs::path& relative) {
-        return relative == "manifest.json" || is_record_name(relative);
+        return relative == "manifest.json" || ops::is_record_name(relative);
     };
     auto files = core::list_files({*folder}, list);
     if (files.empty()) return;
@@ -445,7 +440,7 @@ std::vector<VerifyJob> plan_verification(const std::vector<fs::path>& inputs,
         for (const auto& f : data_files) {
             if (!job.data && core::nfc(f.filename().string()) == wanted) job.data = f;
         }
-        if (!job.data && is_record_name(in.file)) pair_with_group(job, wanted, data_dirs);
+        if (!job.data && ops::is_record_name(in.file)) pair_with_group(job, wanted, data_dirs);
         if (!job.data && !data.empty()) {
             const std::string name = core::printable(document_rel.filename().string());
             job.pairing_problem =
